@@ -1,0 +1,3 @@
+use proc_macro::TokenStream;
+#[proc_macro_attribute]
+pub fn mcp_tool(_a: TokenStream, i: TokenStream) -> TokenStream { i }

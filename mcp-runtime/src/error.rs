@@ -1,0 +1,119 @@
+//! Start-up errors: everything wrong with the registered tools, reported at once.
+
+use std::fmt;
+
+use crate::registry::Location;
+
+/// Why [`McpServerBuilder::build`](crate::McpServerBuilder::build) refused to
+/// build a server. Lists every problem found, not just the first.
+///
+/// ```
+/// # fn main() {
+/// # let server = mcp_runtime::McpServer::from_registry().build();
+/// match server {
+///     Ok(server) => { /* mount server.scope("/mcp") */ }
+///     Err(e) => eprintln!("cannot start: {e}"),
+/// }
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct BuildError {
+    problems: Vec<Problem>,
+}
+
+/// One thing wrong with the registered tools or the server's configuration.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Problem {
+    /// Two or more tools share a name; every definition site is listed.
+    #[non_exhaustive]
+    DuplicateName {
+        /// The shared name.
+        name: &'static str,
+        /// Every place it is defined.
+        locations: Vec<Location>,
+    },
+    /// A `requires_auth` tool, but no authenticator was configured with
+    /// [`McpServerBuilder::auth`](crate::McpServerBuilder::auth): the server
+    /// fails closed rather than serve it unprotected.
+    #[non_exhaustive]
+    AuthNotConfigured {
+        /// The tool's name.
+        tool: &'static str,
+        /// Where it is defined.
+        location: Location,
+    },
+    /// The tool's types cannot be turned into an MCP tool (e.g. a
+    /// `web::Path<(A, B)>` on a route with one parameter).
+    #[non_exhaustive]
+    InvalidTool {
+        /// The tool's name.
+        tool: &'static str,
+        /// Where it is defined.
+        location: Location,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The `tools/list` payload could not be serialized.
+    Serialize(String),
+}
+
+impl BuildError {
+    pub(crate) fn new(problems: Vec<Problem>) -> Self {
+        BuildError { problems }
+    }
+
+    /// Every problem found.
+    pub fn problems(&self) -> &[Problem] {
+        &self.problems
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::DuplicateName { name, locations } => {
+                write!(
+                    f,
+                    "tool name `{name}` is defined {} times:",
+                    locations.len()
+                )?;
+                for l in locations {
+                    write!(f, "\n    - {l}")?;
+                }
+                write!(
+                    f,
+                    "\n  help: give each tool a distinct `#[mcp_tool(name = \"...\")]`"
+                )
+            }
+            Problem::AuthNotConfigured { tool, location } => write!(
+                f,
+                "tool `{tool}` ({location}) has `requires_auth` but the server has no \
+                 authenticator\n  help: call `.auth::<YourAuthExtractor>()` on the builder"
+            ),
+            Problem::InvalidTool {
+                tool,
+                location,
+                reason,
+            } => write!(f, "tool `{tool}` ({location}): {reason}"),
+            Problem::Serialize(e) => write!(f, "cannot serialize the tool list: {e}"),
+        }
+    }
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.problems.as_slice() {
+            [one] => write!(f, "cannot build the MCP server: {one}"),
+            many => {
+                write!(f, "cannot build the MCP server: {} problems", many.len())?;
+                for p in many {
+                    write!(f, "\n- {p}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for BuildError {}

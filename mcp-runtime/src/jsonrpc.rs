@@ -1,0 +1,279 @@
+//! JSON-RPC 2.0 framing: reading one message or a batch from a body, writing
+//! responses and errors.
+//!
+//! The envelope is parsed by hand (rather than into rmcp's typed message enum)
+//! so each failure gets its precise code: `-32700` for bytes that are not
+//! JSON, `-32600` for JSON that is not a JSON-RPC message, and `-32602` later,
+//! per method, for bad `params`. `params` stays raw until a method claims it.
+
+use rmcp::model::{ErrorCode, ErrorData, RequestId};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+/// One decoded JSON-RPC message from a client.
+#[derive(Debug)]
+pub(crate) enum Message {
+    Request {
+        id: RequestId,
+        method: String,
+        params: Option<Box<RawValue>>,
+    },
+    Notification,
+    /// A client's result or error for a server-to-client request. This server
+    /// sends none yet, so these are acknowledged and dropped.
+    Response,
+    /// Well-formed JSON that is not a valid JSON-RPC message.
+    Invalid {
+        id: Option<RequestId>,
+        error: ErrorData,
+    },
+}
+
+/// A POST body: one message or a (2025-03-26 only) batch.
+#[derive(Debug)]
+pub(crate) enum Incoming {
+    Single(Message),
+    Batch(Vec<Message>),
+}
+
+/// Deserializes a field that is present (even as `null`) into `Some`.
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
+}
+
+#[derive(Deserialize)]
+struct Envelope {
+    jsonrpc: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    id: Option<Value>,
+    method: Option<String>,
+    params: Option<Box<RawValue>>,
+    #[serde(default, deserialize_with = "present")]
+    result: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    error: Option<Value>,
+}
+
+/// Parses a POST body. `Err` is a parse error (`-32700`) for the whole body.
+pub(crate) fn parse(body: &[u8]) -> Result<Incoming, ErrorData> {
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    if first == Some(&b'[') {
+        let items: Vec<Box<RawValue>> = serde_json::from_slice(body).map_err(parse_error)?;
+        Ok(Incoming::Batch(
+            items.iter().map(|raw| decode(raw.get())).collect(),
+        ))
+    } else {
+        // Validate the JSON syntax first so a syntax error is -32700 even when
+        // the shape is also wrong.
+        let raw: &RawValue = serde_json::from_slice(body).map_err(parse_error)?;
+        Ok(Incoming::Single(decode(raw.get())))
+    }
+}
+
+fn parse_error(e: serde_json::Error) -> ErrorData {
+    ErrorData::parse_error(format!("Parse error: {e}"), None)
+}
+
+fn invalid(id: Option<RequestId>, message: impl Into<String>) -> Message {
+    Message::Invalid {
+        id,
+        error: ErrorData::invalid_request(message.into(), None),
+    }
+}
+
+/// Decodes one syntactically valid JSON value into a message.
+fn decode(json: &str) -> Message {
+    let env: Envelope = match serde_json::from_str(json) {
+        Ok(env) => env,
+        Err(e) => return invalid(None, format!("Invalid request: {e}")),
+    };
+    let id = match env.id {
+        None => None,
+        Some(v) => match request_id(&v) {
+            Some(id) => Some(id),
+            None => return invalid(None, "Invalid request: `id` must be a string or an integer"),
+        },
+    };
+    if env.jsonrpc.as_deref() != Some("2.0") {
+        return invalid(id, "Invalid request: `jsonrpc` must be \"2.0\"");
+    }
+    match (env.method, id) {
+        (Some(method), Some(id)) => Message::Request {
+            id,
+            method,
+            params: env.params,
+        },
+        (Some(_), None) => Message::Notification,
+        (None, Some(_)) if env.result.is_some() || env.error.is_some() => Message::Response,
+        (None, id) => invalid(id, "Invalid request: missing `method`"),
+    }
+}
+
+fn request_id(v: &Value) -> Option<RequestId> {
+    match v {
+        Value::String(s) => Some(RequestId::String(s.as_str().into())),
+        Value::Number(n) => n.as_i64().map(RequestId::Number),
+        _ => None,
+    }
+}
+
+#[derive(Serialize)]
+struct Success<'a, T: ?Sized> {
+    jsonrpc: &'static str,
+    id: &'a RequestId,
+    result: &'a T,
+}
+
+#[derive(Serialize)]
+struct Failure<'a> {
+    jsonrpc: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a RequestId>,
+    error: &'a ErrorData,
+}
+
+/// Serializes a success response.
+pub(crate) fn success<T: Serialize + ?Sized>(id: &RequestId, result: &T) -> Vec<u8> {
+    serde_json::to_vec(&Success {
+        jsonrpc: "2.0",
+        id,
+        result,
+    })
+    .unwrap_or_else(|e| internal_error(id, &e))
+}
+
+fn internal_error(id: &RequestId, e: &serde_json::Error) -> Vec<u8> {
+    failure(
+        Some(id),
+        &ErrorData::internal_error(format!("failed to serialize the result: {e}"), None),
+    )
+}
+
+/// Serializes an error response; `id` is `None` only when the request's id
+/// could not be read.
+pub(crate) fn failure(id: Option<&RequestId>, error: &ErrorData) -> Vec<u8> {
+    // `ErrorData` holds only strings, numbers and a `Value`: serialization cannot fail.
+    serde_json::to_vec(&Failure {
+        jsonrpc: "2.0",
+        id,
+        error,
+    })
+    .unwrap_or_default()
+}
+
+/// Deserializes a method's `params`, mapping failures to `-32602`.
+pub(crate) fn params<T: serde::de::DeserializeOwned>(
+    method: &str,
+    params: Option<&RawValue>,
+) -> Result<T, ErrorData> {
+    let json = params.map_or("{}", RawValue::get);
+    serde_json::from_str(json)
+        .map_err(|e| ErrorData::invalid_params(format!("Invalid params for `{method}`: {e}"), None))
+}
+
+/// `-32601` for a method this server does not implement.
+pub(crate) fn method_not_found(method: &str) -> ErrorData {
+    ErrorData::new(
+        ErrorCode::METHOD_NOT_FOUND,
+        format!("Method not found: {method}"),
+        None,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn single(body: &str) -> Message {
+        match parse(body.as_bytes()).expect("valid JSON") {
+            Incoming::Single(m) => m,
+            Incoming::Batch(_) => panic!("expected a single message"),
+        }
+    }
+
+    fn invalid_code(m: Message) -> (Option<RequestId>, i32) {
+        match m {
+            Message::Invalid { id, error } => (id, error.code.0),
+            other => panic!("expected Invalid, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn decodes_requests_notifications_and_responses() {
+        match single(r#"{"jsonrpc":"2.0","id":7,"method":"ping","params":{"a":1}}"#) {
+            Message::Request { id, method, params } => {
+                assert_eq!(id, RequestId::Number(7));
+                assert_eq!(method, "ping");
+                assert_eq!(params.unwrap().get(), r#"{"a":1}"#);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            single(r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#),
+            Message::Notification
+        ));
+        assert!(matches!(
+            single(r#"{"jsonrpc":"2.0","id":"x","result":{}}"#),
+            Message::Response
+        ));
+    }
+
+    #[test]
+    fn syntax_errors_are_parse_errors() {
+        assert_eq!(parse(b"{not json").unwrap_err().code.0, -32700);
+        assert_eq!(parse(b"").unwrap_err().code.0, -32700);
+        assert_eq!(parse(b"[1,").unwrap_err().code.0, -32700);
+    }
+
+    #[test]
+    fn shape_errors_are_invalid_requests() {
+        assert_eq!(invalid_code(single("42")), (None, -32600));
+        assert_eq!(
+            invalid_code(single(r#"{"id":1,"method":"ping"}"#)).1,
+            -32600
+        );
+        assert_eq!(
+            invalid_code(single(r#"{"jsonrpc":"1.0","id":1,"method":"ping"}"#)),
+            (Some(RequestId::Number(1)), -32600)
+        );
+        assert_eq!(
+            invalid_code(single(r#"{"jsonrpc":"2.0","id":null,"method":"ping"}"#)),
+            (None, -32600)
+        );
+        assert_eq!(
+            invalid_code(single(r#"{"jsonrpc":"2.0","id":1.5,"method":"ping"}"#)),
+            (None, -32600)
+        );
+        assert_eq!(
+            invalid_code(single(r#"{"jsonrpc":"2.0","method":5}"#)),
+            (None, -32600)
+        );
+        assert_eq!(
+            invalid_code(single(r#"{"jsonrpc":"2.0","id":3}"#)),
+            (Some(RequestId::Number(3)), -32600)
+        );
+    }
+
+    #[test]
+    fn batches_decode_each_element() {
+        match parse(br#"[{"jsonrpc":"2.0","id":1,"method":"ping"}, 5]"#).unwrap() {
+            Incoming::Batch(items) => {
+                assert!(matches!(items[0], Message::Request { .. }));
+                assert!(matches!(items[1], Message::Invalid { .. }));
+            }
+            Incoming::Single(_) => panic!("expected a batch"),
+        }
+    }
+
+    #[test]
+    fn writes_spec_shaped_envelopes() {
+        let ok = success(&RequestId::Number(1), &serde_json::json!({}));
+        assert_eq!(ok, br#"{"jsonrpc":"2.0","id":1,"result":{}}"#);
+        let err = failure(None, &method_not_found("x/y"));
+        assert_eq!(
+            String::from_utf8(err).unwrap(),
+            r#"{"jsonrpc":"2.0","error":{"code":-32601,"message":"Method not found: x/y"}}"#
+        );
+    }
+}
