@@ -1,3 +1,19 @@
+//! Procedural macros for [`mcp-runtime`](https://docs.rs/mcp-runtime). Use
+//! them through `mcp_runtime::mcp_tool`; the generated code refers to
+//! `::mcp_runtime::__private` only.
+
+mod attr;
+mod ctxt;
+mod expand;
+mod route;
+mod signature;
+mod tool;
+
 use proc_macro::TokenStream;
+
+/// Exposes an actix-web handler as an MCP tool. Documented in
+/// [`mcp_runtime::mcp_tool`](https://docs.rs/mcp-runtime/latest/mcp_runtime/attr.mcp_tool.html).
 #[proc_macro_attribute]
-pub fn mcp_tool(_a: TokenStream, i: TokenStream) -> TokenStream { i }
+pub fn mcp_tool(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::mcp_tool(args.into(), item.into()).into()
+}

@@ -205,7 +205,7 @@ fn invalid_arguments(
 }
 
 fn unauthorized(id: &RequestId, rejection: AuthRejection) -> Reply {
-    let error = ErrorData::invalid_request(format!("Unauthorized: {}", rejection.message), None);
+    let error = ErrorData::invalid_request(rejection.message.clone(), None);
     Reply::Unauthorized(rejection, jsonrpc::failure(Some(id), &error))
 }
 

@@ -199,10 +199,24 @@ impl<T: JsonSchema> HasOutputSchema for web::Json<T> {
     }
 }
 
-impl<R: HasOutputSchema, E> HasOutputSchema for Result<R, E> {
-    fn output_schema(generator: &mut SchemaGenerator) -> Schema {
-        R::output_schema(generator)
-    }
+/// Forwards to the wrapped responder's output schema.
+macro_rules! forward_output_schema {
+    ($($(#[$m:meta])* [$($gen:tt)*] $ty:ty;)*) => {$(
+        $(#[$m])*
+        impl<$($gen)*> HasOutputSchema for $ty {
+            fn output_schema(generator: &mut SchemaGenerator) -> Schema {
+                R::output_schema(generator)
+            }
+        }
+    )*};
+}
+
+forward_output_schema! {
+    [R: HasOutputSchema, E] Result<R, E>;
+    /// `(web::Json<T>, StatusCode)`, e.g. a 201 Created.
+    [R: HasOutputSchema] (R, actix_web::http::StatusCode);
+    /// `web::Json(t).customize().with_status(…)`.
+    [R: HasOutputSchema] actix_web::CustomizeResponder<R>;
 }
 
 /// Picks the output schema of a return type, if it has one (autoref, as [`Probe`]).

@@ -1,0 +1,231 @@
+//! Checking a handler's signature: what each parameter is, and what it returns.
+//!
+//! The class of a parameter (tool argument or request extractor) is decided
+//! by the compiler from its type, in generated code. These checks only catch
+//! shapes that can never work, with a better message than a trait error.
+
+use syn::{FnArg, GenericArgument, PathArguments, ReturnType, Signature, Type, TypePath};
+
+use crate::ctxt::Ctxt;
+use crate::route::Route;
+
+/// One handler parameter.
+pub(crate) struct Param {
+    pub ty: Type,
+    /// `#[mcp(from_request)]`: run as a request extractor whatever its type.
+    pub from_request: bool,
+}
+
+/// What the handler returns.
+pub(crate) enum Output {
+    /// A nameable type: probed for an output schema.
+    Type(Type),
+    /// `impl Responder`: no output schema can be named.
+    Opaque,
+}
+
+/// Checks the signature and collects its parameters. Strips the
+/// `#[mcp(...)]` parameter attributes, which only this macro understands.
+pub(crate) fn params(sig: &mut Signature, route: Option<&Route>, cx: &mut Ctxt) -> Vec<Param> {
+    if sig.asyncness.is_none() {
+        cx.error(
+            sig.fn_token,
+            "`#[mcp_tool]` requires an `async fn`",
+            format_args!("write `async fn {}(…)`", sig.ident),
+        );
+    }
+    if !sig.generics.params.is_empty() {
+        cx.error(
+            &sig.generics,
+            "a tool handler cannot be generic",
+            "tool schemas are built from concrete types: write one non-generic handler per type",
+        );
+    }
+    let mut params = Vec::new();
+    for input in sig.inputs.iter_mut() {
+        let pat = match input {
+            FnArg::Receiver(receiver) => {
+                cx.error(
+                    &*receiver,
+                    "a tool handler cannot take `self`",
+                    "make it a free `async fn`; share state with `web::Data<T>`",
+                );
+                continue;
+            }
+            FnArg::Typed(pat) => pat,
+        };
+        let mut from_request = false;
+        let mut keep = Vec::new();
+        for attr in pat.attrs.drain(..) {
+            if !attr.path().is_ident("mcp") {
+                keep.push(attr);
+                continue;
+            }
+            let parsed = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("from_request") {
+                    from_request = true;
+                } else {
+                    cx.error(
+                        &meta.path,
+                        "unknown parameter option",
+                        "the only parameter option is `#[mcp(from_request)]`",
+                    );
+                }
+                Ok(())
+            });
+            if let Err(e) = parsed {
+                cx.syn_error(e);
+            }
+        }
+        pat.attrs = keep;
+        if !from_request {
+            check_type(&pat.ty, route, cx);
+        }
+        params.push(Param {
+            ty: (*pat.ty).clone(),
+            from_request,
+        });
+    }
+    params
+}
+
+/// The last segment of a path type and its generic arguments.
+fn last_segment(ty: &Type) -> Option<(String, Vec<&Type>)> {
+    let Type::Path(TypePath {
+        qself: None, path, ..
+    }) = ty
+    else {
+        return None;
+    };
+    let seg = path.segments.last()?;
+    let args = match &seg.arguments {
+        PathArguments::AngleBracketed(a) => a
+            .args
+            .iter()
+            .filter_map(|a| match a {
+                GenericArgument::Type(t) => Some(t),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    Some((seg.ident.to_string(), args))
+}
+
+const ARGUMENT_EXTRACTORS: &[&str] = &["Path", "Query", "Json", "Form"];
+const BODY_EXTRACTORS: &[&str] = &["Payload", "Bytes", "BytesMut", "String", "Multipart"];
+const SCALARS: &[&str] = &[
+    "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize", "f32",
+    "f64", "bool", "char", "String", "Uuid",
+];
+
+fn check_type(ty: &Type, route: Option<&Route>, cx: &mut Ctxt) {
+    match ty {
+        Type::ImplTrait(_) => cx.error(
+            ty,
+            "`impl Trait` parameters are not supported",
+            "name the extractor type, e.g. `web::Json<CreateItem>`",
+        ),
+        Type::Reference(_) => cx.error(
+            ty,
+            "a tool parameter must be an owned extractor, not a reference",
+            "take the extractor by value, e.g. `req: HttpRequest`",
+        ),
+        _ => {}
+    }
+    let Some((name, args)) = last_segment(ty) else {
+        return;
+    };
+    if BODY_EXTRACTORS.contains(&name.as_str()) {
+        cx.error(
+            ty,
+            format_args!("`{name}` reads the raw request body, which a tool call does not have"),
+            "the MCP request body is the JSON-RPC message; take `web::Json<T>` (or `web::Form<T>`) \
+             so the body becomes tool arguments",
+        );
+    }
+    if matches!(name.as_str(), "Option" | "Result")
+        && let Some(inner) = args.first()
+        && let Some((inner_name, _)) = last_segment(inner)
+        && ARGUMENT_EXTRACTORS.contains(&inner_name.as_str())
+    {
+        cx.error(
+            ty,
+            format_args!("`{name}<{inner_name}<…>>` is not supported for tool arguments"),
+            format_args!(
+                "make the fields of the value optional instead, e.g. `{inner_name}<Params>` \
+                 with `Option<…>` fields"
+            ),
+        );
+    }
+    if name == "Path"
+        && let Some(inner) = args.first()
+    {
+        check_path(inner, route, cx);
+    }
+}
+
+/// `web::Path<(A, B)>` and `web::Path<u64>` take their names from the route
+/// template, so their arity must match it.
+fn check_path(inner: &Type, route: Option<&Route>, cx: &mut Ctxt) {
+    let count = match inner {
+        Type::Tuple(t) => t.elems.len(),
+        _ if last_segment(inner).is_some_and(|(n, _)| SCALARS.contains(&n.as_str())) => 1,
+        _ => return,
+    };
+    match route {
+        None => cx.error(
+            inner,
+            "`web::Path` with unnamed values needs a route template to name them",
+            "add the route attribute below `#[mcp_tool]` (e.g. `#[get(\"/items/{id}\")]`), \
+             or use a struct with named fields",
+        ),
+        Some(route) if route.params.len() != count => cx.error(
+            inner,
+            format_args!(
+                "`web::Path` holds {count} value{} but the route has {} parameter{}",
+                if count == 1 { "" } else { "s" },
+                route.params.len(),
+                if route.params.len() == 1 { "" } else { "s" },
+            ),
+            format_args!(
+                "the route `{}` names: {}",
+                route.path,
+                if route.params.is_empty() {
+                    "nothing".to_owned()
+                } else {
+                    route.params.join(", ")
+                }
+            ),
+        ),
+        Some(_) => {}
+    }
+}
+
+/// The return type, or an error when there is none.
+pub(crate) fn output(sig: &Signature, cx: &mut Ctxt) -> Output {
+    match &sig.output {
+        ReturnType::Default => {
+            cx.error_at(
+                sig.paren_token.span.close(),
+                "a tool handler must return a response",
+                "return a `Responder`, e.g. `web::Json<T>`, `String` or `HttpResponse`",
+            );
+            Output::Opaque
+        }
+        ReturnType::Type(_, ty) if contains_impl(ty) => Output::Opaque,
+        ReturnType::Type(_, ty) => Output::Type((**ty).clone()),
+    }
+}
+
+fn contains_impl(ty: &Type) -> bool {
+    struct Finder(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_type_impl_trait(&mut self, _: &'ast syn::TypeImplTrait) {
+            self.0 = true;
+        }
+    }
+    let mut f = Finder(false);
+    syn::visit::visit_type(&mut f, ty);
+    f.0
+}
