@@ -1,1 +1,232 @@
+//! Test support: start a real actix `HttpServer` on an ephemeral 127.0.0.1
+//! port, and talk to it with the rmcp client or raw HTTP.
 
+use std::net::{SocketAddr, TcpListener};
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+
+use actix_web::{App, HttpServer, web};
+use mcp_examples::items;
+use rmcp::service::RunningService;
+use rmcp::transport::StreamableHttpClientTransport;
+use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+use rmcp::{RoleClient, ServiceExt};
+use serde_json::{Value, json};
+
+/// A running server; stopped when dropped.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    handle: actix_web::dev::ServerHandle,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl TestServer {
+    /// Serves `App::new().configure(configure)` on its own actix system.
+    pub fn start<F>(configure: F) -> TestServer
+    where
+        F: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
+    {
+        let (tx, rx) = mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let system = actix_web::rt::System::new();
+            system.block_on(async move {
+                let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+                let addr = listener.local_addr().expect("local addr");
+                let server = HttpServer::new(move || App::new().configure(configure.clone()))
+                    .workers(2)
+                    .listen(listener)
+                    .expect("listen")
+                    .run();
+                tx.send((addr, server.handle())).expect("report address");
+                server.await.expect("server runs");
+            });
+        });
+        let (addr, handle) = rx.recv().expect("server started");
+        TestServer {
+            addr,
+            handle,
+            thread: Some(thread),
+        }
+    }
+
+    /// The example items API: REST routes plus the MCP scope at `/mcp`.
+    pub fn items() -> TestServer {
+        let mcp = items::mcp_server().expect("example registry builds");
+        Self::items_with(mcp)
+    }
+
+    /// The example items API with a custom-built MCP server.
+    pub fn items_with(mcp: mcp_runtime::McpServer) -> TestServer {
+        let db = items::Db::seeded();
+        TestServer::start(move |cfg| {
+            cfg.app_data(db.clone())
+                .configure(items::routes)
+                .service(mcp.scope("/mcp"));
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub fn mcp_url(&self) -> String {
+        self.url("/mcp")
+    }
+
+    /// An rmcp client, initialized, without credentials.
+    pub async fn client(&self) -> RunningService<RoleClient, ()> {
+        ().serve(StreamableHttpClientTransport::from_uri(self.mcp_url()))
+            .await
+            .expect("rmcp client initializes")
+    }
+
+    /// An rmcp client sending `Authorization: Bearer <token>`.
+    pub async fn client_with_token(&self, token: &str) -> RunningService<RoleClient, ()> {
+        let config =
+            StreamableHttpClientTransportConfig::with_uri(self.mcp_url()).auth_header(token);
+        ().serve(StreamableHttpClientTransport::from_config(config))
+            .await
+            .expect("rmcp client initializes")
+    }
+
+    /// A raw HTTP client for the MCP endpoint.
+    pub fn raw(&self) -> Raw {
+        Raw {
+            http: reqwest::Client::new(),
+            url: self.mcp_url(),
+            session: None,
+            version: None,
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        // `stop` is async and the test may be inside a tokio runtime, so it
+        // is driven on a thread of its own.
+        let handle = self.handle.clone();
+        let stopper =
+            std::thread::spawn(move || actix_web::rt::System::new().block_on(handle.stop(false)));
+        let _ = stopper.join();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// A response as seen on the wire.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// `error.code` of a JSON-RPC error body.
+    pub fn error_code(&self) -> Option<i64> {
+        self.body.pointer("/error/code").and_then(Value::as_i64)
+    }
+}
+
+/// Hand-made MCP requests, for what a well-behaved client never sends.
+pub struct Raw {
+    http: reqwest::Client,
+    url: String,
+    /// Sent as `Mcp-Session-Id` when set.
+    pub session: Option<String>,
+    /// Sent as `MCP-Protocol-Version` when set.
+    pub version: Option<String>,
+}
+
+impl Raw {
+    /// POSTs `body` (bytes as given) with the usual MCP headers plus `extra`.
+    pub async fn post_bytes(
+        &self,
+        body: impl Into<reqwest::Body>,
+        extra: &[(&str, &str)],
+    ) -> Reply {
+        let mut req = self
+            .http
+            .post(&self.url)
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream");
+        if let Some(s) = &self.session {
+            req = req.header("mcp-session-id", s);
+        }
+        if let Some(v) = &self.version {
+            req = req.header("mcp-protocol-version", v);
+        }
+        for (k, v) in extra {
+            req = req.header(*k, *v);
+        }
+        Self::read(req.body(body).send().await.expect("request sent")).await
+    }
+
+    pub async fn post(&self, body: Value) -> Reply {
+        self.post_bytes(body.to_string(), &[]).await
+    }
+
+    pub async fn request(&self, method: reqwest::Method, extra: &[(&str, &str)]) -> Reply {
+        let mut req = self.http.request(method, &self.url);
+        if let Some(s) = &self.session {
+            req = req.header("mcp-session-id", s);
+        }
+        for (k, v) in extra {
+            req = req.header(*k, *v);
+        }
+        Self::read(req.send().await.expect("request sent")).await
+    }
+
+    async fn read(res: reqwest::Response) -> Reply {
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let bytes = res.bytes().await.expect("body read");
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// Initializes with `version`, keeping the session id and version for
+    /// later requests; returns the `initialize` reply.
+    pub async fn initialize(&mut self, version: &str) -> Reply {
+        let reply = self
+            .post(json!({
+                "jsonrpc": "2.0", "id": 0, "method": "initialize",
+                "params": {
+                    "protocolVersion": version,
+                    "capabilities": {},
+                    "clientInfo": {"name": "raw-test", "version": "0"}
+                }
+            }))
+            .await;
+        self.session = reply.header("mcp-session-id").map(str::to_owned);
+        self.version = reply
+            .body
+            .pointer("/result/protocolVersion")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        reply
+    }
+
+    /// Calls a tool and returns the whole reply.
+    pub async fn call(&self, id: i64, tool: &str, arguments: Value) -> Reply {
+        self.post(json!({
+            "jsonrpc": "2.0", "id": id, "method": "tools/call",
+            "params": {"name": tool, "arguments": arguments}
+        }))
+        .await
+    }
+}

@@ -1,0 +1,320 @@
+//! `tools/call` runs the real handler, in process, with the app's extractors:
+//! driven by the rmcp client against the example app on 127.0.0.1.
+
+use actix_web::{HttpMessage, dev::Service as _, web};
+use mcp_runtime::mcp_tool;
+use mcp_tests::TestServer;
+use rmcp::model::{CallToolRequestParams, CallToolResult};
+use serde_json::{Value, json};
+
+fn args(v: Value) -> serde_json::Map<String, Value> {
+    v.as_object().expect("object").clone()
+}
+
+async fn call(
+    client: &rmcp::service::RunningService<rmcp::RoleClient, ()>,
+    tool: &'static str,
+    arguments: Value,
+) -> CallToolResult {
+    client
+        .call_tool(CallToolRequestParams::new(tool).with_arguments(args(arguments)))
+        .await
+        .expect("tools/call answered")
+}
+
+fn text(result: &CallToolResult) -> String {
+    result
+        .content
+        .iter()
+        .filter_map(|c| c.as_text().map(|t| t.text.clone()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[tokio::test]
+async fn valid_call_returns_structured_content_and_pretty_text() {
+    let server = TestServer::items();
+    let client = server
+        .client_with_token(mcp_examples::items::DEMO_TOKEN)
+        .await;
+    let result = call(&client, "get_item", json!({"id": 2})).await;
+    assert_ne!(result.is_error, Some(true));
+    let expected = json!({
+        "id": 2, "name": "Kite", "price_cents": 2450, "category": "toy",
+        "tags": ["outdoor", "wind"]
+    });
+    assert_eq!(result.structured_content, Some(expected.clone()));
+    let text = text(&result);
+    assert!(
+        text.contains("\n  \"name\": \"Kite\""),
+        "pretty JSON text: {text}"
+    );
+    assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), expected);
+}
+
+#[tokio::test]
+async fn rest_and_mcp_give_the_same_data() {
+    let server = TestServer::items();
+    let client = server
+        .client_with_token(mcp_examples::items::DEMO_TOKEN)
+        .await;
+    let http = reqwest::Client::new();
+    for (path, tool, arguments) in [
+        ("/items/1", "get_item", json!({"id": 1})),
+        (
+            "/items/3?tags=false",
+            "get_item",
+            json!({"id": 3, "tags": false}),
+        ),
+        (
+            "/items?category=toy&limit=5",
+            "list_items",
+            json!({"category": "toy", "limit": 5}),
+        ),
+        (
+            "/items?tag=programming",
+            "list_items",
+            json!({"tag": "programming"}),
+        ),
+    ] {
+        let rest: Value = http
+            .get(server.url(path))
+            .bearer_auth(mcp_examples::items::DEMO_TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let mcp = call(&client, tool, arguments).await;
+        let structured = mcp.structured_content.expect("structured content");
+        // Non-object outputs (the list) are wrapped as {"result": ...}.
+        let structured = structured.get("result").cloned().unwrap_or(structured);
+        assert_eq!(structured, rest, "{path} vs {tool}");
+    }
+}
+
+#[tokio::test]
+async fn writes_through_mcp_are_visible_over_rest() {
+    let server = TestServer::items();
+    let client = server
+        .client_with_token(mcp_examples::items::DEMO_TOKEN)
+        .await;
+    let created = call(
+        &client,
+        "create_item",
+        json!({"name": "Drill", "price_cents": 8900, "category": "tool", "tags": ["power"]}),
+    )
+    .await;
+    assert_ne!(created.is_error, Some(true), "{created:?}");
+    let id = created.structured_content.unwrap()["id"].as_u64().unwrap();
+
+    let patched = call(&client, "set_price", json!({"id": id, "price_cents": 7900})).await;
+    assert_eq!(patched.structured_content.unwrap()["price_cents"], 7900);
+
+    let rest: Value = reqwest::get(server.url("/items?category=tool"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        rest.as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["id"] == id && i["price_cents"] == 7900)
+    );
+
+    let deleted = call(&client, "delete_item", json!({"id": id})).await;
+    assert_ne!(deleted.is_error, Some(true));
+    assert_eq!(text(&deleted), "HTTP 204 No Content");
+    let gone = reqwest::get(server.url(&format!("/items/{id}")))
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), 401, "REST still requires its own auth");
+}
+
+#[tokio::test]
+async fn handler_reads_web_data_and_request_headers() {
+    let server = TestServer::items();
+    let mut headers = std::collections::HashMap::new();
+    headers.insert("x-request-id".parse().unwrap(), "req-42".parse().unwrap());
+    let config =
+        rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig::with_uri(
+            server.mcp_url(),
+        )
+        .custom_headers(headers);
+    let client = rmcp::ServiceExt::serve(
+        (),
+        rmcp::transport::StreamableHttpClientTransport::from_config(config),
+    )
+    .await
+    .unwrap();
+    let result = call(&client, "stats", json!({})).await;
+    let stats = result.structured_content.unwrap();
+    assert_eq!(stats["item_count"], 3, "web::Data<Db> reached the handler");
+    assert_eq!(
+        stats["request_id"], "req-42",
+        "the MCP request's headers reached HttpRequest"
+    );
+}
+
+#[tokio::test]
+async fn wrong_argument_types_name_the_field() {
+    let server = TestServer::items();
+    let client = server
+        .client_with_token(mcp_examples::items::DEMO_TOKEN)
+        .await;
+    let result = call(&client, "get_item", json!({"id": "two"})).await;
+    assert_eq!(result.is_error, Some(true));
+    let message = text(&result);
+    assert!(message.contains("invalid argument `id`"), "{message}");
+    assert!(message.contains("expected u64"), "{message}");
+
+    let result = call(&client, "list_items", json!({"category": "car"})).await;
+    assert_eq!(result.is_error, Some(true));
+    assert!(text(&result).contains("`category`"), "{result:?}");
+
+    let result = call(
+        &client,
+        "quote",
+        json!({"body": [{"id": 1, "quantity": "many"}]}),
+    )
+    .await;
+    assert_eq!(result.is_error, Some(true));
+    assert!(text(&result).contains("`body[0].quantity`"), "{result:?}");
+}
+
+#[tokio::test]
+async fn missing_arguments_are_all_listed() {
+    let server = TestServer::items();
+    let client = server
+        .client_with_token(mcp_examples::items::DEMO_TOKEN)
+        .await;
+    let result = call(&client, "create_item", json!({"name": "x"})).await;
+    assert_eq!(result.is_error, Some(true));
+    assert_eq!(
+        text(&result),
+        "Invalid arguments for tool `create_item`: missing required arguments `category`, `price_cents`"
+    );
+}
+
+#[tokio::test]
+async fn unknown_tool_is_a_protocol_error() {
+    let server = TestServer::items();
+    let client = server.client().await;
+    let err = client
+        .call_tool(CallToolRequestParams::new("no_such_tool"))
+        .await
+        .expect_err("unknown tool");
+    let rmcp::ServiceError::McpError(e) = err else {
+        panic!("expected a JSON-RPC error, got {err:?}")
+    };
+    assert_eq!(e.code.0, -32602);
+    assert_eq!(e.message, "Unknown tool: no_such_tool");
+}
+
+#[tokio::test]
+async fn http_errors_become_tool_errors_with_status_and_body() {
+    let server = TestServer::items();
+    let client = server
+        .client_with_token(mcp_examples::items::DEMO_TOKEN)
+        .await;
+    let result = call(&client, "get_item", json!({"id": 404})).await;
+    assert_eq!(result.is_error, Some(true));
+    assert_eq!(result.structured_content, None);
+    assert_eq!(
+        text(&result),
+        "HTTP 404 Not Found\n{\n  \"error\": \"item 404 not found\"\n}"
+    );
+
+    let result = call(
+        &client,
+        "create_item",
+        json!({"name": " ", "price_cents": 1, "category": "toy"}),
+    )
+    .await;
+    assert_eq!(result.is_error, Some(true));
+    assert!(text(&result).starts_with("HTTP 422 Unprocessable Entity"));
+}
+
+#[tokio::test]
+async fn images_are_image_content() {
+    let server = TestServer::items();
+    let client = server.client().await;
+    let result = call(&client, "item_label", json!({"id": 1})).await;
+    let image = result.content[0].as_image().expect("image content");
+    assert_eq!(image.mime_type, "image/png");
+    assert!(image.data.starts_with("iVBORw0KGgo"), "base64 PNG");
+}
+
+#[tokio::test]
+async fn hand_written_tool_with_array_body() {
+    let server = TestServer::items();
+    let client = server.client().await;
+    let result = call(
+        &client,
+        "quote",
+        json!({"body": [{"id": 1, "quantity": 2}, {"id": 3, "quantity": 1}]}),
+    )
+    .await;
+    assert_eq!(
+        result.structured_content,
+        Some(json!({"total_cents": 1299 * 2 + 3999, "lines": 2}))
+    );
+}
+
+/// Set by middleware wrapped around the MCP scope.
+#[derive(Clone)]
+struct Tenant(&'static str);
+
+/// Report the tenant that the middleware resolved.
+#[mcp_tool]
+async fn whoami(tenant: web::ReqData<Tenant>) -> String {
+    format!("tenant={}", tenant.0)
+}
+
+/// Always panics.
+#[mcp_tool]
+async fn explode(_req: actix_web::HttpRequest) -> String {
+    panic!("boom")
+}
+
+#[tokio::test]
+async fn middleware_around_the_scope_applies_to_tool_calls() {
+    let mcp = mcp_examples::items::mcp_server().unwrap();
+    let db = mcp_examples::items::Db::seeded();
+    let server = TestServer::start(move |cfg| {
+        cfg.app_data(db.clone())
+            .service(mcp.scope("/mcp").wrap_fn(|req, srv| {
+                req.extensions_mut().insert(Tenant("acme"));
+                srv.call(req)
+            }));
+    });
+    let client = server.client().await;
+    let result = call(&client, "whoami", json!({})).await;
+    assert_eq!(text(&result), "tenant=acme");
+}
+
+#[tokio::test]
+async fn a_panicking_handler_fails_only_its_own_call() {
+    let server = TestServer::items();
+    let client = server.client().await;
+    let err = client
+        .call_tool(CallToolRequestParams::new("explode"))
+        .await
+        .expect_err("panic is an error");
+    let rmcp::ServiceError::McpError(e) = err else {
+        panic!("expected a JSON-RPC error, got {err:?}")
+    };
+    assert_eq!(e.code.0, -32603);
+    assert!(
+        e.message.contains("tool `explode` panicked: boom"),
+        "{}",
+        e.message
+    );
+    // The same session and worker keep serving.
+    let result = call(&client, "list_items", json!({})).await;
+    assert_ne!(result.is_error, Some(true));
+    assert!(result.content[0].as_text().is_some());
+}
