@@ -150,18 +150,20 @@ impl Raw {
         body: impl Into<reqwest::Body>,
         extra: &[(&str, &str)],
     ) -> Reply {
-        let mut req = self
-            .http
-            .post(&self.url)
-            .header("content-type", "application/json")
-            .header("accept", "application/json, text/event-stream");
+        let mut headers = vec![
+            ("content-type", "application/json"),
+            ("accept", "application/json, text/event-stream"),
+        ];
         if let Some(s) = &self.session {
-            req = req.header("mcp-session-id", s);
+            headers.push(("mcp-session-id", s));
         }
         if let Some(v) = &self.version {
-            req = req.header("mcp-protocol-version", v);
+            headers.push(("mcp-protocol-version", v));
         }
-        for (k, v) in extra {
+        // `extra` replaces a usual header of the same name.
+        headers.retain(|(k, _)| !extra.iter().any(|(e, _)| e.eq_ignore_ascii_case(k)));
+        let mut req = self.http.post(&self.url);
+        for (k, v) in headers.iter().chain(extra) {
             req = req.header(*k, *v);
         }
         Self::read(req.body(body).send().await.expect("request sent")).await

@@ -337,12 +337,12 @@ fn check_content_type(req: &HttpRequest) -> Result<(), HttpResponse> {
 /// Clients must accept JSON (the spec has them list `application/json` and
 /// `text/event-stream`); an absent `Accept` means anything.
 fn check_accept(req: &HttpRequest) -> Result<(), HttpResponse> {
-    let Some(accept) = req.headers().get(header::ACCEPT) else {
+    let mut values = req.headers().get_all(header::ACCEPT).peekable();
+    if values.peek().is_none() {
         return Ok(());
-    };
-    let accept = accept.to_str().unwrap_or("");
-    let ok = accept
-        .split(',')
+    }
+    let ok = values
+        .flat_map(|v| v.to_str().unwrap_or("").split(','))
         .map(media_type)
         .any(|t| matches!(t.as_str(), "application/json" | "application/*" | "*/*"));
     if ok {

@@ -1,0 +1,161 @@
+//! `requires_auth`: the app's own `FromRequest` type guards tools; a missing
+//! or rejected credential never runs the handler and answers 401 with a
+//! `WWW-Authenticate: Bearer` challenge.
+
+use mcp_examples::items::{self, AuthUser, DEMO_TOKEN};
+use mcp_runtime::{McpServer, Problem, mcp_tool};
+use mcp_tests::TestServer;
+use rmcp::model::CallToolRequestParams;
+use serde_json::json;
+
+#[tokio::test]
+async fn missing_credentials_get_401_with_a_bearer_challenge() {
+    let server = TestServer::items();
+    let mut raw = server.raw();
+    raw.initialize("2025-11-25").await;
+    let reply = raw.call(1, "get_item", json!({"id": 1})).await;
+    assert_eq!(reply.status, 401);
+    assert_eq!(reply.header("www-authenticate"), Some("Bearer"));
+    assert_eq!(reply.body["id"], 1);
+    assert_eq!(reply.body["error"]["message"], "unauthorized: missing bearer token");
+}
+
+#[tokio::test]
+async fn a_wrong_token_gets_invalid_token() {
+    let server = TestServer::items();
+    let mut raw = server.raw();
+    raw.initialize("2025-11-25").await;
+    let reply = raw
+        .post_bytes(
+            json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                   "params": {"name": "create_item", "arguments":
+                       {"name": "x", "price_cents": 1, "category": "toy"}}})
+            .to_string(),
+            &[("authorization", "Bearer nope")],
+        )
+        .await;
+    assert_eq!(reply.status, 401);
+    assert_eq!(
+        reply.header("www-authenticate"),
+        Some(r#"Bearer error="invalid_token", error_description="unauthorized: invalid bearer token""#)
+    );
+    // The handler did not run: nothing was created.
+    let items: serde_json::Value = reqwest::get(server.url("/items")).await.unwrap().json().await.unwrap();
+    assert_eq!(items.as_array().unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn the_rmcp_client_sees_an_auth_challenge() {
+    let server = TestServer::items();
+    let client = server.client().await;
+    let err = client
+        .call_tool(CallToolRequestParams::new("get_item").with_arguments(
+            json!({"id": 1}).as_object().unwrap().clone(),
+        ))
+        .await
+        .expect_err("unauthenticated call fails");
+    let message = format!("{err:?}");
+    assert!(message.contains("AuthRequired"), "{message}");
+    assert!(message.contains("www_authenticate_header: \"Bearer\""), "{message}");
+}
+
+#[tokio::test]
+async fn the_right_token_runs_the_handler() {
+    let server = TestServer::items();
+    let client = server.client_with_token(DEMO_TOKEN).await;
+    let result = client
+        .call_tool(CallToolRequestParams::new("get_item").with_arguments(
+            json!({"id": 1}).as_object().unwrap().clone(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(result.structured_content.unwrap()["name"], "Hammer");
+}
+
+#[tokio::test]
+async fn public_tools_need_no_credentials() {
+    let server = TestServer::items();
+    let client = server.client().await;
+    let result = client
+        .call_tool(CallToolRequestParams::new("list_items"))
+        .await
+        .unwrap();
+    assert_ne!(result.is_error, Some(true));
+}
+
+/// Reads the caller's name; not marked `requires_auth`, but its own
+/// `AuthUser` extractor still rejects anonymous callers.
+#[mcp_tool]
+async fn my_name(user: AuthUser) -> String {
+    user.name
+}
+
+/// Forbidden to everyone, by its own extractor.
+#[mcp_tool]
+async fn vault(_: Forbidden) -> String {
+    unreachable!("the extractor always rejects")
+}
+
+struct Forbidden;
+
+impl actix_web::FromRequest for Forbidden {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+    fn from_request(_: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(Err(actix_web::error::ErrorForbidden("vault is closed")))
+    }
+}
+
+#[tokio::test]
+async fn a_handlers_own_extractor_rejection_maps_to_401_and_403() {
+    let server = TestServer::items();
+    let mut raw = server.raw();
+    raw.initialize("2025-11-25").await;
+
+    let reply = raw.call(1, "my_name", json!({})).await;
+    assert_eq!(reply.status, 401);
+    assert_eq!(reply.header("www-authenticate"), Some("Bearer"));
+
+    let reply = raw.call(2, "vault", json!({})).await;
+    assert_eq!(reply.status, 403);
+    assert_eq!(
+        reply.header("www-authenticate"),
+        Some(r#"Bearer error="insufficient_scope""#)
+    );
+
+    let client = server.client_with_token(DEMO_TOKEN).await;
+    let result = client.call_tool(CallToolRequestParams::new("my_name")).await.unwrap();
+    assert_eq!(result.content[0].as_text().unwrap().text, "demo");
+}
+
+#[test]
+fn requires_auth_without_an_authenticator_fails_closed_at_startup() {
+    let err = McpServer::from_registry().build().err().expect("build refuses");
+    let unprotected: Vec<&str> = err
+        .problems()
+        .iter()
+        .filter_map(|p| match p {
+            Problem::AuthNotConfigured { tool, .. } => Some(*tool),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        unprotected,
+        ["create_item", "delete_item", "get_item", "set_price"]
+    );
+    let message = err.to_string();
+    assert!(message.contains("tool `get_item` (mcp_examples::items::get_item at examples/src/items.rs:"), "{message}");
+    assert!(message.contains("help: call `.auth::<YourAuthExtractor>()`"), "{message}");
+}
+
+#[tokio::test]
+async fn the_rest_route_keeps_its_own_auth() {
+    let server = TestServer::start(|cfg| {
+        cfg.app_data(items::Db::seeded()).configure(items::routes);
+    });
+    let http = reqwest::Client::new();
+    let anonymous = http.get(server.url("/items/1")).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+    let authed = http.get(server.url("/items/1")).bearer_auth(DEMO_TOKEN).send().await.unwrap();
+    assert_eq!(authed.status(), 200);
+}

@@ -1,0 +1,312 @@
+//! The Streamable HTTP transport: version negotiation, sessions, stateless
+//! mode, JSON-RPC error codes, Origin validation and limits, on the wire.
+
+use mcp_examples::items;
+use mcp_tests::TestServer;
+use serde_json::{Value, json};
+
+fn ping(id: i64) -> Value {
+    json!({"jsonrpc": "2.0", "id": id, "method": "ping"})
+}
+
+#[tokio::test]
+async fn initialize_negotiates_every_supported_version() {
+    let server = TestServer::items();
+    for version in ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"] {
+        let mut raw = server.raw();
+        let reply = raw.initialize(version).await;
+        assert_eq!(reply.status, 200);
+        assert_eq!(reply.body["result"]["protocolVersion"], version);
+        assert_eq!(reply.body["result"]["serverInfo"]["name"], "items-api");
+        assert_eq!(reply.body["result"]["capabilities"], json!({"tools": {}}));
+        assert!(reply.body["result"]["instructions"].as_str().unwrap().contains("catalog"));
+    }
+    // Unknown or newer versions get our latest handshake version.
+    for version in ["2026-07-28", "1999-01-01"] {
+        let reply = server.raw().initialize(version).await;
+        assert_eq!(reply.body["result"]["protocolVersion"], "2025-11-25");
+    }
+}
+
+#[tokio::test]
+async fn the_rmcp_client_negotiates_the_latest_handshake_version() {
+    let server = TestServer::items();
+    let client = server.client().await;
+    let info = client.peer_info().expect("initialized");
+    assert_eq!(info.protocol_version.as_str(), "2025-11-25");
+    assert_eq!(info.server_info.as_ref().unwrap().name, "items-api");
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn sessions_are_issued_required_and_ended_by_delete() {
+    let server = TestServer::items();
+    let mut raw = server.raw();
+    let reply = raw.initialize("2025-11-25").await;
+    let id = reply.header("mcp-session-id").expect("session id").to_owned();
+    assert_eq!(id.len(), 32);
+    assert!(id.bytes().all(|b| (0x21..=0x7e).contains(&b)));
+    assert_ne!(server.raw().initialize("2025-11-25").await.header("mcp-session-id"), Some(id.as_str()));
+
+    assert_eq!(raw.post(ping(1)).await.body["result"], json!({}));
+
+    let mut anonymous = server.raw();
+    anonymous.version = raw.version.clone();
+    let reply = anonymous.post(ping(2)).await;
+    assert_eq!((reply.status, reply.error_code()), (400, Some(-32000)));
+
+    let mut stranger = server.raw();
+    stranger.session = Some("0".repeat(32));
+    let reply = stranger.post(ping(3)).await;
+    assert_eq!((reply.status, reply.error_code()), (404, Some(-32001)));
+
+    let reply = raw.request(reqwest::Method::DELETE, &[]).await;
+    assert_eq!(reply.status, 200);
+    let reply = raw.post(ping(4)).await;
+    assert_eq!(reply.status, 404, "an ended session is gone");
+    let reply = raw.request(reqwest::Method::DELETE, &[]).await;
+    assert_eq!(reply.status, 404);
+}
+
+#[tokio::test]
+async fn stateless_mode_needs_no_session() {
+    let server = TestServer::items_with(
+        mcp_runtime::McpServer::from_registry()
+            .auth::<items::AuthUser>()
+            .stateless()
+            .build()
+            .unwrap(),
+    );
+    let mut raw = server.raw();
+    let reply = raw.initialize("2025-06-18").await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("mcp-session-id"), None);
+    let fresh = server.raw();
+    let reply = fresh.call(1, "list_items", json!({"limit": 1})).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.body["result"]["structuredContent"]["result"][0]["id"], 1);
+    let reply = fresh.request(reqwest::Method::DELETE, &[]).await;
+    assert_eq!(reply.status, 405);
+    assert_eq!(reply.header("allow"), Some("POST"));
+    // And the rmcp client works against it too.
+    let client = server.client().await;
+    assert!(client.list_all_tools().await.unwrap().len() >= 7);
+}
+
+#[tokio::test]
+async fn notifications_and_client_responses_get_202() {
+    let server = TestServer::items();
+    let mut raw = server.raw();
+    raw.initialize("2025-11-25").await;
+    for message in [
+        json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+        json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 9}}),
+        json!({"jsonrpc": "2.0", "method": "notifications/whatever"}),
+        json!({"jsonrpc": "2.0", "id": 5, "result": {}}),
+        json!({"jsonrpc": "2.0", "id": 6, "error": {"code": -1, "message": "x"}}),
+    ] {
+        let reply = raw.post(message.clone()).await;
+        assert_eq!((reply.status, &reply.body), (202, &Value::Null), "{message}");
+    }
+}
+
+#[tokio::test]
+async fn malformed_messages_get_spec_shaped_errors() {
+    let server = TestServer::items();
+    let mut raw = server.raw();
+    raw.initialize("2025-11-25").await;
+    let cases: &[(&str, u16, i64)] = &[
+        ("{\"jsonrpc\": \"2.0\", \"id\": 1,", 400, -32700),
+        ("not json at all", 400, -32700),
+        ("", 400, -32700),
+        ("42", 400, -32600),
+        ("{\"id\": 1, \"method\": \"ping\"}", 400, -32600),
+        ("{\"jsonrpc\": \"2.0\", \"id\": null, \"method\": \"ping\"}", 400, -32600),
+        ("{\"jsonrpc\": \"2.0\", \"id\": {}, \"method\": \"ping\"}", 400, -32600),
+        ("{\"jsonrpc\": \"2.0\", \"id\": 1}", 400, -32600),
+        ("{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"no/such\"}", 200, -32601),
+        ("{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"tools/call\", \"params\": {}}", 200, -32602),
+        ("{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"tools/call\", \"params\": {\"name\": 5}}", 200, -32602),
+        ("{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"tools/call\", \"params\": {\"name\": \"stats\", \"arguments\": []}}", 200, -32602),
+        ("{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"tools/list\", \"params\": {\"cursor\": \"abc\"}}", 200, -32602),
+        ("[{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"ping\"}]", 400, -32600),
+    ];
+    for (body, status, code) in cases {
+        let reply = raw.post_bytes(*body, &[]).await;
+        assert_eq!((reply.status, reply.error_code()), (*status, Some(*code)), "{body}");
+        assert_eq!(reply.header("content-type"), Some("application/json"), "{body}");
+    }
+    // Nothing above broke the session.
+    assert_eq!(raw.post(ping(7)).await.body["result"], json!({}));
+}
+
+#[tokio::test]
+async fn server_discover_gets_a_prompt_method_not_found() {
+    let server = TestServer::items();
+    let reply = server
+        .raw()
+        .post(json!({"jsonrpc": "2.0", "id": 1, "method": "server/discover", "params": {}}))
+        .await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.error_code(), Some(-32601));
+    assert_eq!(
+        reply.body["error"]["data"]["supportedVersions"],
+        json!(["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"])
+    );
+}
+
+#[tokio::test]
+async fn argument_errors_follow_the_negotiated_version() {
+    let server = TestServer::items();
+    // 2025-11-25: a tool error the model can correct (SEP-1303).
+    let mut modern = server.raw();
+    modern.initialize("2025-11-25").await;
+    let reply = modern.call(1, "list_items", json!({"limit": "ten"})).await;
+    assert_eq!(reply.body["result"]["isError"], true);
+    assert!(reply.body["result"]["content"][0]["text"].as_str().unwrap().contains("`limit`"));
+    // Before: a JSON-RPC invalid-params error naming the argument.
+    let mut older = server.raw();
+    older.initialize("2025-06-18").await;
+    let reply = older.call(1, "list_items", json!({"limit": "ten"})).await;
+    assert_eq!(reply.error_code(), Some(-32602));
+    assert_eq!(reply.body["error"]["data"], json!({"argument": "limit"}));
+}
+
+#[tokio::test]
+async fn batches_only_in_2025_03_26() {
+    let server = TestServer::items();
+    let mut raw = server.raw();
+    raw.initialize("2025-03-26").await;
+    let reply = raw
+        .post(json!([
+            ping(1),
+            {"jsonrpc": "2.0", "method": "notifications/initialized"},
+            {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "stats"}},
+            {"jsonrpc": "2.0", "id": 3, "method": "initialize", "params": {}},
+            {"jsonrpc": "2.0", "id": 4, "method": "nope"}
+        ]))
+        .await;
+    assert_eq!(reply.status, 200);
+    let replies = reply.body.as_array().expect("a batch reply");
+    assert_eq!(replies.len(), 4, "the notification gets no reply");
+    assert_eq!(replies[0], json!({"jsonrpc": "2.0", "id": 1, "result": {}}));
+    assert_eq!(replies[1]["result"]["structuredContent"]["item_count"], 3);
+    assert_eq!(replies[2]["error"]["code"], -32600);
+    assert_eq!(replies[3]["error"]["code"], -32601);
+    let reply = raw.post(json!([])).await;
+    assert_eq!((reply.status, reply.error_code()), (400, Some(-32600)));
+    let reply = raw.post(json!([{"jsonrpc": "2.0", "method": "notifications/initialized"}])).await;
+    assert_eq!(reply.status, 202);
+}
+
+#[tokio::test]
+async fn protocol_version_header_is_validated() {
+    let server = TestServer::items();
+    let mut raw = server.raw();
+    raw.initialize("2025-11-25").await;
+    raw.version = Some("2099-01-01".into());
+    let reply = raw.post(ping(1)).await;
+    assert_eq!(reply.status, 400);
+    assert!(reply.body["error"]["message"].as_str().unwrap().contains("2099-01-01"));
+    // The header wins over the session's version: 2025-06-18 rules apply.
+    raw.version = Some("2025-06-18".into());
+    let reply = raw.call(2, "list_items", json!({"limit": "x"})).await;
+    assert_eq!(reply.error_code(), Some(-32602));
+}
+
+#[tokio::test]
+async fn origin_is_validated_against_dns_rebinding() {
+    let server = TestServer::items();
+    let raw = server.raw();
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "x", "version": "1"}}})
+    .to_string();
+    let evil = raw
+        .post_bytes(init.clone(), &[("origin", "http://evil.example.com"), ("host", "evil.example.com")])
+        .await;
+    assert_eq!(evil.status, 403);
+    assert!(evil.body["error"]["message"].as_str().unwrap().contains("Origin"));
+    let null = raw.post_bytes(init.clone(), &[("origin", "null")]).await;
+    assert_eq!(null.status, 403);
+    let local = raw.post_bytes(init.clone(), &[("origin", "http://localhost:6274")]).await;
+    assert_eq!(local.status, 200);
+    let reply = raw.request(reqwest::Method::DELETE, &[("origin", "http://evil.example.com")]).await;
+    assert_eq!(reply.status, 403);
+
+    let allowed = TestServer::items_with(
+        mcp_runtime::McpServer::from_registry()
+            .auth::<items::AuthUser>()
+            .allow_origin("https://app.example.com")
+            .build()
+            .unwrap(),
+    );
+    let raw = allowed.raw();
+    assert_eq!(raw.post_bytes(init.clone(), &[("origin", "https://app.example.com")]).await.status, 200);
+    assert_eq!(raw.post_bytes(init, &[("origin", "https://other.example.com")]).await.status, 403);
+}
+
+#[tokio::test]
+async fn http_level_refusals() {
+    let server = TestServer::items_with(
+        mcp_runtime::McpServer::from_registry()
+            .auth::<items::AuthUser>()
+            .max_request_size(1024)
+            .build()
+            .unwrap(),
+    );
+    let mut raw = server.raw();
+    raw.initialize("2025-11-25").await;
+
+    let big = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                     "params": {"name": "stats", "arguments": {"pad": "x".repeat(2000)}}});
+    let reply = raw.post(big).await;
+    assert_eq!((reply.status, reply.error_code()), (413, Some(-32600)));
+
+    let reply = raw.request(reqwest::Method::GET, &[("accept", "text/event-stream")]).await;
+    assert_eq!(reply.status, 405);
+    assert_eq!(reply.header("allow"), Some("POST, DELETE"));
+    let reply = raw.request(reqwest::Method::PUT, &[]).await;
+    assert_eq!(reply.status, 405);
+
+    let reply = raw
+        .request(reqwest::Method::POST, &[("content-type", "text/plain")])
+        .await;
+    assert_eq!(reply.status, 415);
+    let reply = raw.post_bytes(ping(1).to_string(), &[("accept", "text/html")]).await;
+    assert_eq!(reply.status, 406);
+    // The trailing-slash form of the endpoint is the same endpoint.
+    let reply = reqwest::Client::new()
+        .post(server.url("/mcp/"))
+        .header("content-type", "application/json")
+        .header("mcp-session-id", raw.session.clone().unwrap())
+        .body(ping(2).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 200);
+}
+
+#[tokio::test]
+async fn concurrent_bad_and_good_requests_do_not_interfere() {
+    let server = TestServer::items();
+    let mut raw = server.raw();
+    raw.initialize("2025-11-25").await;
+    let raw = std::sync::Arc::new(raw);
+    let mut tasks = Vec::new();
+    for i in 0..40i64 {
+        let raw = raw.clone();
+        tasks.push(tokio::spawn(async move {
+            if i % 2 == 0 {
+                let reply = raw.post_bytes("{oops", &[]).await;
+                assert_eq!(reply.status, 400);
+            } else {
+                let reply = raw.call(i, "list_items", json!({"limit": 1})).await;
+                assert_eq!(reply.body["id"], i);
+                assert_eq!(reply.body["result"]["structuredContent"]["result"][0]["id"], 1);
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+}
