@@ -340,8 +340,9 @@ pub struct Quote {
     pub lines: usize,
 }
 
-/// Price a list of items and quantities. Not a REST route: a hand-written tool
-/// beside the route tools, using the same extractors.
+/// Price a list of items and quantities.
+// Not a REST route: a hand-written tool beside the route tools, taking the
+// same extractors.
 #[mcp_tool(read_only)]
 async fn quote(
     lines: web::Json<Vec<QuoteLine>>,

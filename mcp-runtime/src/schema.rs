@@ -210,12 +210,15 @@ pub(crate) fn compile(mut sig: Signature, template: Option<&[&str]>) -> Result<C
 
     let mut input_schema = Map::new();
     input_schema.insert("type".into(), "object".into());
-    let no_arguments = properties.is_empty() && !fields_accept_rest(&sig.params, &defs);
+    let additional = additional_properties(&sig.params, &defs);
+    let no_arguments = properties.is_empty() && additional.is_none();
     input_schema.insert("properties".into(), Value::Object(properties));
     if !required.is_empty() {
         input_schema.insert("required".into(), json!(required));
     }
-    if no_arguments {
+    if let Some(additional) = additional {
+        input_schema.insert("additionalProperties".into(), additional);
+    } else if no_arguments {
         input_schema.insert("additionalProperties".into(), false.into());
     }
     attach_definitions(&mut input_schema, defs);
@@ -293,13 +296,21 @@ fn slot(param: usize, shape: Shape, fields: &[Field]) -> Slot {
     }
 }
 
-/// Whether some argument extractor takes arbitrary extra arguments (a map).
-fn fields_accept_rest(params: &[Param], defs: &Map<String, Value>) -> bool {
-    params.iter().any(|p| match p {
+/// The `additionalProperties` of the merged object: that of the extractor
+/// taking arbitrary extra arguments (a map, `#[serde(flatten)]`), if any;
+/// `true` if several do.
+fn additional_properties(params: &[Param], defs: &Map<String, Value>) -> Option<Value> {
+    let mut open = params.iter().filter_map(|p| match p {
         Param::Argument { schema, .. } => resolve(schema.as_value(), defs)
             .get("additionalProperties")
-            .is_some_and(|a| a != &Value::Bool(false)),
-        Param::Request => false,
+            .filter(|a| *a != &Value::Bool(false) && is_object(resolve(schema.as_value(), defs))),
+        Param::Request => None,
+    });
+    let first = open.next()?.clone();
+    Some(if open.next().is_some() {
+        Value::Bool(true)
+    } else {
+        first
     })
 }
 
@@ -521,7 +532,10 @@ mod tests {
                 rest: Some(vec!["id".into()])
             })
         );
-        assert!(c.input_schema.get("additionalProperties").is_none());
+        assert_eq!(
+            c.input_schema["additionalProperties"],
+            json!({"type": "string"})
+        );
     }
 
     #[test]

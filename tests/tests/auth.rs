@@ -17,7 +17,10 @@ async fn missing_credentials_get_401_with_a_bearer_challenge() {
     assert_eq!(reply.status, 401);
     assert_eq!(reply.header("www-authenticate"), Some("Bearer"));
     assert_eq!(reply.body["id"], 1);
-    assert_eq!(reply.body["error"]["message"], "unauthorized: missing bearer token");
+    assert_eq!(
+        reply.body["error"]["message"],
+        "unauthorized: missing bearer token"
+    );
 }
 
 #[tokio::test]
@@ -37,10 +40,17 @@ async fn a_wrong_token_gets_invalid_token() {
     assert_eq!(reply.status, 401);
     assert_eq!(
         reply.header("www-authenticate"),
-        Some(r#"Bearer error="invalid_token", error_description="unauthorized: invalid bearer token""#)
+        Some(
+            r#"Bearer error="invalid_token", error_description="unauthorized: invalid bearer token""#
+        )
     );
     // The handler did not run: nothing was created.
-    let items: serde_json::Value = reqwest::get(server.url("/items")).await.unwrap().json().await.unwrap();
+    let items: serde_json::Value = reqwest::get(server.url("/items"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(items.as_array().unwrap().len(), 3);
 }
 
@@ -49,14 +59,18 @@ async fn the_rmcp_client_sees_an_auth_challenge() {
     let server = TestServer::items();
     let client = server.client().await;
     let err = client
-        .call_tool(CallToolRequestParams::new("get_item").with_arguments(
-            json!({"id": 1}).as_object().unwrap().clone(),
-        ))
+        .call_tool(
+            CallToolRequestParams::new("get_item")
+                .with_arguments(json!({"id": 1}).as_object().unwrap().clone()),
+        )
         .await
         .expect_err("unauthenticated call fails");
     let message = format!("{err:?}");
     assert!(message.contains("AuthRequired"), "{message}");
-    assert!(message.contains("www_authenticate_header: \"Bearer\""), "{message}");
+    assert!(
+        message.contains("www_authenticate_header: \"Bearer\""),
+        "{message}"
+    );
 }
 
 #[tokio::test]
@@ -64,9 +78,10 @@ async fn the_right_token_runs_the_handler() {
     let server = TestServer::items();
     let client = server.client_with_token(DEMO_TOKEN).await;
     let result = client
-        .call_tool(CallToolRequestParams::new("get_item").with_arguments(
-            json!({"id": 1}).as_object().unwrap().clone(),
-        ))
+        .call_tool(
+            CallToolRequestParams::new("get_item")
+                .with_arguments(json!({"id": 1}).as_object().unwrap().clone()),
+        )
         .await
         .unwrap();
     assert_eq!(result.structured_content.unwrap()["name"], "Hammer");
@@ -124,13 +139,19 @@ async fn a_handlers_own_extractor_rejection_maps_to_401_and_403() {
     );
 
     let client = server.client_with_token(DEMO_TOKEN).await;
-    let result = client.call_tool(CallToolRequestParams::new("my_name")).await.unwrap();
+    let result = client
+        .call_tool(CallToolRequestParams::new("my_name"))
+        .await
+        .unwrap();
     assert_eq!(result.content[0].as_text().unwrap().text, "demo");
 }
 
 #[test]
 fn requires_auth_without_an_authenticator_fails_closed_at_startup() {
-    let err = McpServer::from_registry().build().err().expect("build refuses");
+    let err = McpServer::from_registry()
+        .build()
+        .err()
+        .expect("build refuses");
     let unprotected: Vec<&str> = err
         .problems()
         .iter()
@@ -144,8 +165,15 @@ fn requires_auth_without_an_authenticator_fails_closed_at_startup() {
         ["create_item", "delete_item", "get_item", "set_price"]
     );
     let message = err.to_string();
-    assert!(message.contains("tool `get_item` (mcp_examples::items::get_item at examples/src/items.rs:"), "{message}");
-    assert!(message.contains("help: call `.auth::<YourAuthExtractor>()`"), "{message}");
+    assert!(
+        message
+            .contains("tool `get_item` (mcp_examples::items::get_item at examples/src/items.rs:"),
+        "{message}"
+    );
+    assert!(
+        message.contains("help: call `.auth::<YourAuthExtractor>()`"),
+        "{message}"
+    );
 }
 
 #[tokio::test]
@@ -156,6 +184,11 @@ async fn the_rest_route_keeps_its_own_auth() {
     let http = reqwest::Client::new();
     let anonymous = http.get(server.url("/items/1")).send().await.unwrap();
     assert_eq!(anonymous.status(), 401);
-    let authed = http.get(server.url("/items/1")).bearer_auth(DEMO_TOKEN).send().await.unwrap();
+    let authed = http
+        .get(server.url("/items/1"))
+        .bearer_auth(DEMO_TOKEN)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(authed.status(), 200);
 }

@@ -19,7 +19,12 @@ async fn initialize_negotiates_every_supported_version() {
         assert_eq!(reply.body["result"]["protocolVersion"], version);
         assert_eq!(reply.body["result"]["serverInfo"]["name"], "items-api");
         assert_eq!(reply.body["result"]["capabilities"], json!({"tools": {}}));
-        assert!(reply.body["result"]["instructions"].as_str().unwrap().contains("catalog"));
+        assert!(
+            reply.body["result"]["instructions"]
+                .as_str()
+                .unwrap()
+                .contains("catalog")
+        );
     }
     // Unknown or newer versions get our latest handshake version.
     for version in ["2026-07-28", "1999-01-01"] {
@@ -43,10 +48,20 @@ async fn sessions_are_issued_required_and_ended_by_delete() {
     let server = TestServer::items();
     let mut raw = server.raw();
     let reply = raw.initialize("2025-11-25").await;
-    let id = reply.header("mcp-session-id").expect("session id").to_owned();
+    let id = reply
+        .header("mcp-session-id")
+        .expect("session id")
+        .to_owned();
     assert_eq!(id.len(), 32);
     assert!(id.bytes().all(|b| (0x21..=0x7e).contains(&b)));
-    assert_ne!(server.raw().initialize("2025-11-25").await.header("mcp-session-id"), Some(id.as_str()));
+    assert_ne!(
+        server
+            .raw()
+            .initialize("2025-11-25")
+            .await
+            .header("mcp-session-id"),
+        Some(id.as_str())
+    );
 
     assert_eq!(raw.post(ping(1)).await.body["result"], json!({}));
 
@@ -84,7 +99,10 @@ async fn stateless_mode_needs_no_session() {
     let fresh = server.raw();
     let reply = fresh.call(1, "list_items", json!({"limit": 1})).await;
     assert_eq!(reply.status, 200);
-    assert_eq!(reply.body["result"]["structuredContent"]["result"][0]["id"], 1);
+    assert_eq!(
+        reply.body["result"]["structuredContent"]["result"][0]["id"],
+        1
+    );
     let reply = fresh.request(reqwest::Method::DELETE, &[]).await;
     assert_eq!(reply.status, 405);
     assert_eq!(reply.header("allow"), Some("POST"));
@@ -106,7 +124,11 @@ async fn notifications_and_client_responses_get_202() {
         json!({"jsonrpc": "2.0", "id": 6, "error": {"code": -1, "message": "x"}}),
     ] {
         let reply = raw.post(message.clone()).await;
-        assert_eq!((reply.status, &reply.body), (202, &Value::Null), "{message}");
+        assert_eq!(
+            (reply.status, &reply.body),
+            (202, &Value::Null),
+            "{message}"
+        );
     }
 }
 
@@ -121,20 +143,60 @@ async fn malformed_messages_get_spec_shaped_errors() {
         ("", 400, -32700),
         ("42", 400, -32600),
         ("{\"id\": 1, \"method\": \"ping\"}", 400, -32600),
-        ("{\"jsonrpc\": \"2.0\", \"id\": null, \"method\": \"ping\"}", 400, -32600),
-        ("{\"jsonrpc\": \"2.0\", \"id\": {}, \"method\": \"ping\"}", 400, -32600),
+        (
+            "{\"jsonrpc\": \"2.0\", \"id\": null, \"method\": \"ping\"}",
+            400,
+            -32600,
+        ),
+        (
+            "{\"jsonrpc\": \"2.0\", \"id\": {}, \"method\": \"ping\"}",
+            400,
+            -32600,
+        ),
         ("{\"jsonrpc\": \"2.0\", \"id\": 1}", 400, -32600),
-        ("{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"no/such\"}", 200, -32601),
-        ("{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"tools/call\", \"params\": {}}", 200, -32602),
-        ("{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"tools/call\", \"params\": {\"name\": 5}}", 200, -32602),
-        ("{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"tools/call\", \"params\": {\"name\": \"stats\", \"arguments\": []}}", 200, -32602),
-        ("{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"tools/list\", \"params\": {\"cursor\": \"abc\"}}", 200, -32602),
-        ("[{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"ping\"}]", 400, -32600),
+        (
+            "{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"no/such\"}",
+            200,
+            -32601,
+        ),
+        (
+            "{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"tools/call\", \"params\": {}}",
+            200,
+            -32602,
+        ),
+        (
+            "{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"tools/call\", \"params\": {\"name\": 5}}",
+            200,
+            -32602,
+        ),
+        (
+            "{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"tools/call\", \"params\": {\"name\": \"stats\", \"arguments\": []}}",
+            200,
+            -32602,
+        ),
+        (
+            "{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"tools/list\", \"params\": {\"cursor\": \"abc\"}}",
+            200,
+            -32602,
+        ),
+        (
+            "[{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"ping\"}]",
+            400,
+            -32600,
+        ),
     ];
     for (body, status, code) in cases {
         let reply = raw.post_bytes(*body, &[]).await;
-        assert_eq!((reply.status, reply.error_code()), (*status, Some(*code)), "{body}");
-        assert_eq!(reply.header("content-type"), Some("application/json"), "{body}");
+        assert_eq!(
+            (reply.status, reply.error_code()),
+            (*status, Some(*code)),
+            "{body}"
+        );
+        assert_eq!(
+            reply.header("content-type"),
+            Some("application/json"),
+            "{body}"
+        );
     }
     // Nothing above broke the session.
     assert_eq!(raw.post(ping(7)).await.body["result"], json!({}));
@@ -163,7 +225,12 @@ async fn argument_errors_follow_the_negotiated_version() {
     modern.initialize("2025-11-25").await;
     let reply = modern.call(1, "list_items", json!({"limit": "ten"})).await;
     assert_eq!(reply.body["result"]["isError"], true);
-    assert!(reply.body["result"]["content"][0]["text"].as_str().unwrap().contains("`limit`"));
+    assert!(
+        reply.body["result"]["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("`limit`")
+    );
     // Before: a JSON-RPC invalid-params error naming the argument.
     let mut older = server.raw();
     older.initialize("2025-06-18").await;
@@ -195,7 +262,9 @@ async fn batches_only_in_2025_03_26() {
     assert_eq!(replies[3]["error"]["code"], -32601);
     let reply = raw.post(json!([])).await;
     assert_eq!((reply.status, reply.error_code()), (400, Some(-32600)));
-    let reply = raw.post(json!([{"jsonrpc": "2.0", "method": "notifications/initialized"}])).await;
+    let reply = raw
+        .post(json!([{"jsonrpc": "2.0", "method": "notifications/initialized"}]))
+        .await;
     assert_eq!(reply.status, 202);
 }
 
@@ -207,7 +276,12 @@ async fn protocol_version_header_is_validated() {
     raw.version = Some("2099-01-01".into());
     let reply = raw.post(ping(1)).await;
     assert_eq!(reply.status, 400);
-    assert!(reply.body["error"]["message"].as_str().unwrap().contains("2099-01-01"));
+    assert!(
+        reply.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("2099-01-01")
+    );
     // The header wins over the session's version: 2025-06-18 rules apply.
     raw.version = Some("2025-06-18".into());
     let reply = raw.call(2, "list_items", json!({"limit": "x"})).await;
@@ -222,15 +296,33 @@ async fn origin_is_validated_against_dns_rebinding() {
         "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "x", "version": "1"}}})
     .to_string();
     let evil = raw
-        .post_bytes(init.clone(), &[("origin", "http://evil.example.com"), ("host", "evil.example.com")])
+        .post_bytes(
+            init.clone(),
+            &[
+                ("origin", "http://evil.example.com"),
+                ("host", "evil.example.com"),
+            ],
+        )
         .await;
     assert_eq!(evil.status, 403);
-    assert!(evil.body["error"]["message"].as_str().unwrap().contains("Origin"));
+    assert!(
+        evil.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Origin")
+    );
     let null = raw.post_bytes(init.clone(), &[("origin", "null")]).await;
     assert_eq!(null.status, 403);
-    let local = raw.post_bytes(init.clone(), &[("origin", "http://localhost:6274")]).await;
+    let local = raw
+        .post_bytes(init.clone(), &[("origin", "http://localhost:6274")])
+        .await;
     assert_eq!(local.status, 200);
-    let reply = raw.request(reqwest::Method::DELETE, &[("origin", "http://evil.example.com")]).await;
+    let reply = raw
+        .request(
+            reqwest::Method::DELETE,
+            &[("origin", "http://evil.example.com")],
+        )
+        .await;
     assert_eq!(reply.status, 403);
 
     let allowed = TestServer::items_with(
@@ -241,8 +333,18 @@ async fn origin_is_validated_against_dns_rebinding() {
             .unwrap(),
     );
     let raw = allowed.raw();
-    assert_eq!(raw.post_bytes(init.clone(), &[("origin", "https://app.example.com")]).await.status, 200);
-    assert_eq!(raw.post_bytes(init, &[("origin", "https://other.example.com")]).await.status, 403);
+    assert_eq!(
+        raw.post_bytes(init.clone(), &[("origin", "https://app.example.com")])
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        raw.post_bytes(init, &[("origin", "https://other.example.com")])
+            .await
+            .status,
+        403
+    );
 }
 
 #[tokio::test]
@@ -262,7 +364,9 @@ async fn http_level_refusals() {
     let reply = raw.post(big).await;
     assert_eq!((reply.status, reply.error_code()), (413, Some(-32600)));
 
-    let reply = raw.request(reqwest::Method::GET, &[("accept", "text/event-stream")]).await;
+    let reply = raw
+        .request(reqwest::Method::GET, &[("accept", "text/event-stream")])
+        .await;
     assert_eq!(reply.status, 405);
     assert_eq!(reply.header("allow"), Some("POST, DELETE"));
     let reply = raw.request(reqwest::Method::PUT, &[]).await;
@@ -272,7 +376,9 @@ async fn http_level_refusals() {
         .request(reqwest::Method::POST, &[("content-type", "text/plain")])
         .await;
     assert_eq!(reply.status, 415);
-    let reply = raw.post_bytes(ping(1).to_string(), &[("accept", "text/html")]).await;
+    let reply = raw
+        .post_bytes(ping(1).to_string(), &[("accept", "text/html")])
+        .await;
     assert_eq!(reply.status, 406);
     // The trailing-slash form of the endpoint is the same endpoint.
     let reply = reqwest::Client::new()
@@ -302,7 +408,10 @@ async fn concurrent_bad_and_good_requests_do_not_interfere() {
             } else {
                 let reply = raw.call(i, "list_items", json!({"limit": 1})).await;
                 assert_eq!(reply.body["id"], i);
-                assert_eq!(reply.body["result"]["structuredContent"]["result"][0]["id"], 1);
+                assert_eq!(
+                    reply.body["result"]["structuredContent"]["result"][0]["id"],
+                    1
+                );
             }
         }));
     }
