@@ -51,7 +51,7 @@ impl Ctxt {
 }
 
 /// `compile_error!` has no structured notes on stable Rust, so the help goes
-/// on its own line in the message, where rustc prints it under the error.
+/// on the message's second line, where rustc prints it under the error.
 fn with_help(message: impl Display, help: impl Display) -> String {
-    format!("{message}\n\n= help: {help}")
+    format!("{message}\n= help: {help}")
 }

@@ -40,7 +40,7 @@ pub(crate) fn mcp_tool(args: TokenStream, item: TokenStream) -> TokenStream {
         Err(_) => {
             let mut cx = Ctxt::default();
             cx.error_at(
-                proc_macro2::Span::call_site(),
+                item_span(&item),
                 "`#[mcp_tool]` goes on an `async fn` handler",
                 "put it above an actix route attribute, e.g. `#[mcp_tool] #[get(\"/items/{id}\")] async fn get_item(…)`",
             );
@@ -69,6 +69,21 @@ pub(crate) fn mcp_tool(args: TokenStream, item: TokenStream) -> TokenStream {
         output: &output,
     };
     generate(func, &tool)
+}
+
+/// The name of a non-fn item (`struct Item`), for the error that says so.
+fn item_span(item: &TokenStream) -> proc_macro2::Span {
+    let ident = match syn::parse2::<syn::Item>(item.clone()) {
+        Ok(syn::Item::Struct(i)) => Some(i.ident),
+        Ok(syn::Item::Enum(i)) => Some(i.ident),
+        Ok(syn::Item::Const(i)) => Some(i.ident),
+        Ok(syn::Item::Static(i)) => Some(i.ident),
+        Ok(syn::Item::Trait(i)) => Some(i.ident),
+        Ok(syn::Item::Mod(i)) => Some(i.ident),
+        Ok(syn::Item::Type(i)) => Some(i.ident),
+        _ => None,
+    };
+    ident.map_or_else(proc_macro2::Span::call_site, |i| i.span())
 }
 
 struct Tool<'a> {

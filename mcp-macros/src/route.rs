@@ -34,6 +34,8 @@ fn last_segment(attr: &Attribute) -> String {
 /// Finds the route attribute, if any (a hand-written tool has none).
 pub(crate) fn find(attrs: &[Attribute], cx: &mut Ctxt) -> Option<Route> {
     let mut found: Option<Route> = None;
+    // Under `#[routes]`, several method attributes are expected: one error is enough.
+    let multi = attrs.iter().any(|a| last_segment(a) == "routes");
     for (index, attr) in attrs.iter().enumerate() {
         let name = last_segment(attr);
         if name == "routes" {
@@ -54,6 +56,9 @@ pub(crate) fn find(attrs: &[Attribute], cx: &mut Ctxt) -> Option<Route> {
         let Some((methods, path)) = route else {
             continue;
         };
+        if multi {
+            continue;
+        }
         if found.is_some() {
             cx.error(
                 attr,

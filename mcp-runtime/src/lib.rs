@@ -1,4 +1,35 @@
-#![doc = include_str!("../README.md")]
+//! Serve an actix-web API as a [Model Context Protocol](https://modelcontextprotocol.io)
+//! server by annotating its handlers.
+//!
+//! ```
+//! use actix_web::{App, get, web};
+//! use mcp_runtime::{McpServer, mcp_tool};
+//!
+//! /// Greet someone by name.
+//! #[mcp_tool]
+//! #[get("/hello/{name}")]
+//! async fn hello(name: web::Path<String>) -> String {
+//!     format!("Hello, {name}!")
+//! }
+//!
+//! // Once, before `HttpServer::new`: start-up problems are reported here.
+//! let mcp = McpServer::from_registry().name("greeter").build().unwrap();
+//! assert_eq!(mcp.tool_names().collect::<Vec<_>>(), ["hello"]);
+//!
+//! // In each worker: the REST route and the MCP endpoint side by side.
+//! let app = App::new().service(hello).service(mcp.scope("/mcp"));
+//! ```
+//!
+//! The tool `hello` takes `{"name": "…"}` (named from the route template),
+//! and a call runs the handler itself, in the worker that received the MCP
+//! request. See [`mcp_tool`] for the attribute and how parameters, results
+//! and errors map, and [`McpServer`] for the server.
+//!
+//! Modules, in the order a request meets them: `transport::streamable_http`
+//! (HTTP rules, sessions, `Origin`), `jsonrpc` (framing), `dispatch` (the
+//! method table), `registry` (tools compiled at start-up), `invoke` and
+//! `arguments` (running the handler), `schema` (building the schemas).
+
 #![warn(missing_docs)]
 
 mod arguments;
@@ -20,6 +51,85 @@ pub mod __private;
 
 pub use arguments::ArgumentError;
 pub use error::{BuildError, Problem};
+/// Exposes an actix-web handler as an MCP tool.
+///
+/// Put it **above** the actix route attribute (`#[get]`, `#[post]`, `#[put]`,
+/// `#[patch]`, `#[delete]`, `#[head]`, `#[route]`), or on a plain `async fn`
+/// for a tool that is not a REST route. The REST service keeps its name and
+/// works as before; the tool is registered for [`McpServer::from_registry`].
+///
+/// # Arguments
+///
+/// | argument | default | meaning |
+/// |---|---|---|
+/// | `name = "…"` | the fn name | 1–128 characters of `A-Za-z0-9_.-` |
+/// | `description = "…"` | the doc comment | required one way or the other |
+/// | `title = "…"` | none | display title |
+/// | `requires_auth` | off | authenticate with [`McpServerBuilder::auth`] first |
+/// | `read_only`, `destructive`, `idempotent`, `open_world` | from the HTTP method | annotation hints (`= false` to clear) |
+/// | `crate = path` | `::mcp_runtime` | path to this crate, for re-exporting crates |
+///
+/// # Parameters
+///
+/// * `web::Path<T>`, `web::Query<T>`, `web::Json<T>`, `web::Form<T>` are
+///   rebuilt from the call's arguments; `T` implements `Deserialize` and
+///   `JsonSchema`. Their schemas merge into one `inputSchema` (tuple and
+///   scalar paths are named from the route template; a non-object body is
+///   the `body` argument; clashing names are suffixed `__path`, `__query`).
+/// * Any other [`FromRequest`](actix_web::FromRequest) type runs against the
+///   MCP HTTP request: `HttpRequest`, `web::Data<T>`, `web::ReqData<T>`, the
+///   app's own extractors. `#[mcp(from_request)]` on a parameter forces this.
+///
+/// # Results
+///
+/// The handler's response becomes the tool result: `web::Json<T>` gives an
+/// `outputSchema` and `structuredContent`; image and audio bodies become
+/// image and audio content; a status of 400 or more is `isError: true`.
+///
+/// # Example
+///
+/// ```
+/// use actix_web::{App, HttpRequest, post, web};
+/// use mcp_runtime::{McpServer, mcp_tool};
+/// use schemars::JsonSchema;
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Deserialize, JsonSchema)]
+/// struct NewNote {
+///     /// The note's text.
+///     text: String,
+/// }
+///
+/// #[derive(Serialize, JsonSchema)]
+/// struct Note {
+///     id: u64,
+///     text: String,
+/// }
+///
+/// /// Add a note to a notebook.
+/// #[mcp_tool(name = "add_note", title = "Add note")]
+/// #[post("/notebooks/{notebook}/notes")]
+/// async fn add_note(
+///     notebook: web::Path<u64>,
+///     note: web::Json<NewNote>,
+///     req: HttpRequest,
+/// ) -> web::Json<Note> {
+///     let _caller = req.headers().get("user-agent");
+///     web::Json(Note { id: *notebook, text: note.into_inner().text })
+/// }
+///
+/// let mcp = McpServer::from_registry().build().unwrap();
+/// let app = App::new().service(add_note).service(mcp.scope("/mcp"));
+/// ```
+///
+/// # Compile-time checks
+///
+/// Misuse is a compile error on the offending tokens, with a `help:` line,
+/// and every error is reported at once: unknown, duplicate or mistyped
+/// arguments, invalid tool names, a missing description, a non-`async` or
+/// generic fn, `self`, raw-body extractors (`String`, `web::Bytes`,
+/// `web::Payload`), `Option<web::Json<…>>`, a tuple `web::Path` whose arity
+/// does not match the route template.
 pub use mcp_macros::mcp_tool;
 pub use registry::Location;
 pub use server::{McpServer, McpServerBuilder};
