@@ -120,7 +120,7 @@ fn generate(mut func: ItemFn, tool: &Tool) -> TokenStream {
                 if let syn::FnArg::Typed(pat) = input {
                     let arg = format_ident!("__mcp_arg{}", i);
                     pat.attrs.clear();
-                    pat.pat = Box::new(syn::parse_quote!(#arg));
+                    *pat.pat = syn::parse_quote!(#arg);
                     forwarded.push(arg);
                 }
             }

@@ -19,7 +19,7 @@ pub(crate) struct Param {
 /// What the handler returns.
 pub(crate) enum Output {
     /// A nameable type: probed for an output schema.
-    Type(Type),
+    Type(Box<Type>),
     /// `impl Responder`: no output schema can be named.
     Opaque,
 }
@@ -214,7 +214,7 @@ pub(crate) fn output(sig: &Signature, cx: &mut Ctxt) -> Output {
             Output::Opaque
         }
         ReturnType::Type(_, ty) if contains_impl(ty) => Output::Opaque,
-        ReturnType::Type(_, ty) => Output::Type((**ty).clone()),
+        ReturnType::Type(_, ty) => Output::Type(ty.clone()),
     }
 }
 

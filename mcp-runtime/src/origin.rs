@@ -7,19 +7,10 @@
 //! including the opaque origin `null`, gets 403.
 
 /// Which `Origin` header values are accepted.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct OriginPolicy {
     any: bool,
     allowed: Vec<String>,
-}
-
-impl Default for OriginPolicy {
-    fn default() -> Self {
-        OriginPolicy {
-            any: false,
-            allowed: Vec::new(),
-        }
-    }
 }
 
 impl OriginPolicy {
@@ -37,7 +28,7 @@ impl OriginPolicy {
             return true;
         }
         let origin = normalize(origin);
-        self.allowed.iter().any(|a| *a == origin)
+        self.allowed.contains(&origin)
     }
 }
 

@@ -1,0 +1,59 @@
+//! The example binary listens on `$BIND` and prints its MCP URL, which
+//! scripts, tests and benchmarks rely on.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+#[test]
+fn items_api_listens_on_bind_and_prints_its_mcp_url() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_items-api"))
+        .env("BIND", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("items-api starts");
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    let url = stdout
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|line| line.strip_prefix("MCP endpoint: ").map(str::to_owned));
+    let result = (|| {
+        let url = url.ok_or("no MCP endpoint line")?;
+        let port = url
+            .strip_prefix("http://127.0.0.1:")
+            .and_then(|rest| rest.strip_suffix("/mcp"))
+            .ok_or_else(|| format!("unexpected URL {url}"))?;
+        if port == "0" {
+            return Err("printed the requested port, not the bound one".to_owned());
+        }
+        let body = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#;
+        let reply = http_post(&format!("127.0.0.1:{port}"), "/mcp", body)?;
+        if !reply.starts_with("HTTP/1.1 200")
+            || !reply.contains("\"protocolVersion\":\"2025-11-25\"")
+        {
+            return Err(format!("bad initialize reply: {reply}"));
+        }
+        Ok(())
+    })();
+    child.kill().ok();
+    child.wait().ok();
+    result.unwrap();
+}
+
+/// A minimal HTTP/1.1 POST (the example crate has no HTTP client dependency).
+fn http_post(addr: &str, path: &str, body: &str) -> Result<String, String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).map_err(|e| e.to_string())?;
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Accept: application/json, text/event-stream\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .map_err(|e| e.to_string())?;
+    let mut reply = String::new();
+    stream
+        .read_to_string(&mut reply)
+        .map_err(|e| e.to_string())?;
+    Ok(reply)
+}
