@@ -1,7 +1,7 @@
 //! Serve an actix-web API as a [Model Context Protocol](https://modelcontextprotocol.io)
 //! server by annotating its handlers.
 //!
-//! ```
+//! ```standalone_crate
 //! use actix_web::{App, get, web};
 //! use mcp_runtime::{McpServer, mcp_tool};
 //!
