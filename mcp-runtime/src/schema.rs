@@ -17,6 +17,10 @@
 //!   of them are suffixed. (FastMCP's rule, so tools read the same.)
 //! * Nested and recursive types are `$ref`s into a `$defs` map at the root,
 //!   pruned to the definitions actually reachable.
+//! * schemars' numeric `format`s (`uint64`, `int32`, `double`, …) are not
+//!   JSON Schema vocabulary: validators such as Ajv (used by the TypeScript
+//!   SDK, Inspector and mcp-remote) warn on each. They are replaced by the
+//!   `minimum`/`maximum` bounds they stand for.
 //!
 //! # Output
 //!
@@ -222,6 +226,11 @@ pub(crate) fn compile(mut sig: Signature, template: Option<&[&str]>) -> Result<C
         input_schema.insert("additionalProperties".into(), false.into());
     }
     attach_definitions(&mut input_schema, defs);
+    let mut input_schema = Value::Object(input_schema);
+    replace_numeric_formats(&mut input_schema);
+    let Value::Object(input_schema) = input_schema else {
+        unreachable!("built as an object above")
+    };
 
     let mut wrap_output = false;
     let output_schema = sig.output.take().map(|schema| {
@@ -240,7 +249,12 @@ pub(crate) fn compile(mut sig: Signature, template: Option<&[&str]>) -> Result<C
         out.remove("title");
         out.remove("$schema");
         attach_definitions(&mut out, defs);
-        out
+        let mut out = Value::Object(out);
+        replace_numeric_formats(&mut out);
+        match out {
+            Value::Object(out) => out,
+            _ => unreachable!("built as an object above"),
+        }
     });
 
     Ok(Compiled {
@@ -355,6 +369,39 @@ fn accepts_null(schema: &Value) -> bool {
                 .and_then(Value::as_array)
                 .is_some_and(|alts| alts.iter().any(accepts_null))
         }),
+    }
+}
+
+/// Replaces schemars' numeric `format`s with the bounds they imply (see the
+/// module docs). Standard formats (`date-time`, `uuid`, …) are kept.
+fn replace_numeric_formats(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            let bounds: Option<(Option<i128>, Option<u128>)> =
+                match map.get("format").and_then(Value::as_str) {
+                    Some("int8") => Some((Some(i8::MIN.into()), Some(i8::MAX as u128))),
+                    Some("int16") => Some((Some(i16::MIN.into()), Some(i16::MAX as u128))),
+                    Some("int32") => Some((Some(i32::MIN.into()), Some(i32::MAX as u128))),
+                    Some("uint8") => Some((Some(0), Some(u8::MAX.into()))),
+                    Some("uint16") => Some((Some(0), Some(u16::MAX.into()))),
+                    Some("uint32") => Some((Some(0), Some(u32::MAX.into()))),
+                    Some("int64" | "int" | "int128" | "float" | "double") => Some((None, None)),
+                    Some("uint64" | "uint" | "uint128") => Some((Some(0), None)),
+                    _ => None,
+                };
+            if let Some((min, max)) = bounds {
+                map.remove("format");
+                if let Some(min) = min.and_then(|m| i64::try_from(m).ok()) {
+                    map.entry("minimum").or_insert(min.into());
+                }
+                if let Some(max) = max.and_then(|m| u64::try_from(m).ok()) {
+                    map.entry("maximum").or_insert(max.into());
+                }
+            }
+            map.values_mut().for_each(replace_numeric_formats);
+        }
+        Value::Array(items) => items.iter_mut().for_each(replace_numeric_formats),
+        _ => {}
     }
 }
 
@@ -506,6 +553,39 @@ mod tests {
         let mut s = Signature::new();
         sig::<web::Path<u32>>(&mut s);
         assert!(compile(s, None).unwrap_err().contains("without a route"));
+    }
+
+    #[test]
+    fn numeric_formats_become_bounds() {
+        #[derive(Deserialize, JsonSchema)]
+        #[allow(dead_code)]
+        struct Numbers {
+            a: u8,
+            b: i32,
+            c: u64,
+            d: f64,
+            e: Option<u32>,
+            when: String,
+        }
+        let mut s = Signature::new();
+        sig::<web::Json<Numbers>>(&mut s);
+        let c = compile(s, None).unwrap();
+        let p = &c.input_schema["properties"];
+        assert_eq!(
+            p["a"],
+            json!({"type": "integer", "minimum": 0, "maximum": 255})
+        );
+        assert_eq!(
+            p["b"],
+            json!({"type": "integer", "minimum": i32::MIN, "maximum": i32::MAX})
+        );
+        assert_eq!(p["c"], json!({"type": "integer", "minimum": 0}));
+        assert_eq!(p["d"], json!({"type": "number"}));
+        assert_eq!(
+            p["e"],
+            json!({"type": ["integer", "null"], "minimum": 0, "maximum": u32::MAX})
+        );
+        assert!(!Value::Object(c.input_schema).to_string().contains("format"));
     }
 
     #[test]

@@ -150,13 +150,13 @@ async fn path_query_and_body_merge_with_suffixed_collisions() {
             "type": "object",
             "properties": {
                 "org": {"type": "string"},
-                "id__path": {"type": "integer", "format": "uint64", "minimum": 0},
+                "id__path": {"type": "integer", "minimum": 0},
                 "id__query": {
                     "description": "Also an `id`: collides with the path and the body.",
                     "type": ["string", "null"]
                 },
                 "verbose": {"description": "Show more.", "type": "boolean", "default": false},
-                "id": {"type": "integer", "format": "uint64", "minimum": 0},
+                "id": {"type": "integer", "minimum": 0},
                 "title": {"type": "string"},
                 "kind": {"$ref": "#/$defs/Kind"},
                 "children": {"type": "array", "items": {"$ref": "#/$defs/Doc"}, "default": []}
@@ -167,7 +167,7 @@ async fn path_query_and_body_merge_with_suffixed_collisions() {
                     "description": "A document; children make it recursive.",
                     "type": "object",
                     "properties": {
-                        "id": {"type": "integer", "format": "uint64", "minimum": 0},
+                        "id": {"type": "integer", "minimum": 0},
                         "title": {"type": "string"},
                         "kind": {"$ref": "#/$defs/Kind"},
                         "children": {"type": "array", "items": {"$ref": "#/$defs/Doc"}, "default": []}
@@ -258,7 +258,7 @@ async fn scalar_paths_and_non_object_bodies() {
             "type": "object",
             "properties": {
                 "tag": {"type": "string"},
-                "body": {"type": "array", "items": {"type": "integer", "format": "uint64", "minimum": 0}}
+                "body": {"type": "array", "items": {"type": "integer", "minimum": 0}}
             },
             "required": ["tag", "body"]
         })

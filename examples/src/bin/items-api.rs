@@ -6,7 +6,7 @@
 
 use std::io::Write as _;
 
-use actix_web::{App, HttpServer, middleware};
+use actix_web::{App, HttpServer};
 use mcp_examples::items;
 
 #[actix_web::main]
@@ -17,7 +17,6 @@ async fn main() -> std::io::Result<()> {
     let server = HttpServer::new(move || {
         App::new()
             .app_data(db.clone())
-            .wrap(middleware::Logger::default())
             .configure(items::routes)
             .service(mcp.scope("/mcp"))
     })
