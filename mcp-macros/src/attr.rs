@@ -39,13 +39,7 @@ pub(crate) fn parse(args: TokenStream, cx: &mut Ctxt) -> ToolArgs {
     let mut out = ToolArgs::default();
     let mut seen = HashSet::new();
     let parser = syn::meta::parser(|meta| {
-        let key = meta
-            .path
-            .segments
-            .iter()
-            .map(|s| s.ident.to_string())
-            .collect::<Vec<_>>()
-            .join("::");
+        let key = key(&meta);
         if KNOWN.contains(&key.as_str()) && !seen.insert(key.clone()) {
             cx.error(
                 &meta.path,
@@ -79,6 +73,17 @@ pub(crate) fn parse(args: TokenStream, cx: &mut Ctxt) -> ToolArgs {
         cx.syn_error(e);
     }
     out
+}
+
+/// The argument's name as written (`crate`, `name`, `a::b`).
+fn key(meta: &ParseNestedMeta) -> String {
+    let segments: Vec<String> = meta
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    segments.join("::")
 }
 
 /// What to suggest for an unknown argument.
@@ -130,11 +135,7 @@ fn value(meta: &ParseNestedMeta, cx: &mut Ctxt, expected: &str) -> syn::Result<O
     if meta.input.peek(syn::Token![=]) {
         Ok(Some(meta.value()?.parse()?))
     } else {
-        let key = meta
-            .path
-            .get_ident()
-            .map(ToString::to_string)
-            .unwrap_or_default();
+        let key = key(meta);
         cx.error(
             &meta.path,
             format_args!("`{key}` needs a value"),
@@ -146,11 +147,7 @@ fn value(meta: &ParseNestedMeta, cx: &mut Ctxt, expected: &str) -> syn::Result<O
 }
 
 fn string(meta: &ParseNestedMeta, cx: &mut Ctxt) -> syn::Result<Option<LitStr>> {
-    let key = meta
-        .path
-        .get_ident()
-        .map(ToString::to_string)
-        .unwrap_or_default();
+    let key = key(meta);
     Ok(match value(meta, cx, "\"...\"")? {
         Some(Expr::Lit(ExprLit {
             lit: Lit::Str(s), ..
@@ -171,11 +168,7 @@ fn string(meta: &ParseNestedMeta, cx: &mut Ctxt) -> syn::Result<Option<LitStr>> 
 fn flag(meta: &ParseNestedMeta, cx: &mut Ctxt) -> syn::Result<Option<LitBool>> {
     if !meta.input.peek(syn::Token![=]) {
         if meta.input.peek(syn::token::Paren) {
-            let key = meta
-                .path
-                .get_ident()
-                .map(ToString::to_string)
-                .unwrap_or_default();
+            let key = key(meta);
             cx.error(
                 &meta.path,
                 format_args!("`{key}` is a flag and takes no list"),
@@ -186,11 +179,7 @@ fn flag(meta: &ParseNestedMeta, cx: &mut Ctxt) -> syn::Result<Option<LitBool>> {
         }
         return Ok(Some(LitBool::new(true, meta.path.segments[0].ident.span())));
     }
-    let key = meta
-        .path
-        .get_ident()
-        .map(ToString::to_string)
-        .unwrap_or_default();
+    let key = key(meta);
     match meta.value()?.parse::<Expr>()? {
         Expr::Lit(ExprLit {
             lit: Lit::Bool(b), ..

@@ -7,6 +7,7 @@ use std::thread::JoinHandle;
 
 use actix_web::{App, HttpServer, web};
 use mcp_examples::items;
+use rmcp::model::{CallToolRequestParams, CallToolResult, ErrorData};
 use rmcp::service::RunningService;
 use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
@@ -74,14 +75,14 @@ impl TestServer {
     }
 
     /// An rmcp client, initialized, without credentials.
-    pub async fn client(&self) -> RunningService<RoleClient, ()> {
+    pub async fn client(&self) -> McpClient {
         ().serve(StreamableHttpClientTransport::from_uri(self.mcp_url()))
             .await
             .expect("rmcp client initializes")
     }
 
     /// An rmcp client sending `Authorization: Bearer <token>`.
-    pub async fn client_with_token(&self, token: &str) -> RunningService<RoleClient, ()> {
+    pub async fn client_with_token(&self, token: &str) -> McpClient {
         let config =
             StreamableHttpClientTransportConfig::with_uri(self.mcp_url()).auth_header(token);
         ().serve(StreamableHttpClientTransport::from_config(config))
@@ -112,6 +113,53 @@ impl Drop for TestServer {
             let _ = thread.join();
         }
     }
+}
+
+/// An initialized rmcp client.
+pub type McpClient = RunningService<RoleClient, ()>;
+
+fn params(tool: &'static str, arguments: Value) -> CallToolRequestParams {
+    let Value::Object(arguments) = arguments else {
+        panic!("tool arguments are an object, got {arguments}")
+    };
+    CallToolRequestParams::new(tool).with_arguments(arguments)
+}
+
+/// Calls a tool, expecting a result (possibly `isError`).
+pub async fn call(client: &McpClient, tool: &'static str, arguments: Value) -> CallToolResult {
+    client
+        .call_tool(params(tool, arguments))
+        .await
+        .expect("tools/call answered with a result")
+}
+
+/// Calls a tool, expecting a JSON-RPC error.
+pub async fn call_error(client: &McpClient, tool: &'static str, arguments: Value) -> ErrorData {
+    match client.call_tool(params(tool, arguments)).await {
+        Err(rmcp::ServiceError::McpError(e)) => e,
+        other => panic!("expected a JSON-RPC error, got {other:?}"),
+    }
+}
+
+/// The text blocks of a tool result, joined by newlines.
+pub fn text(result: &CallToolResult) -> String {
+    result
+        .content
+        .iter()
+        .filter_map(|c| c.as_text().map(|t| t.text.as_str()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Sends a (REST) request and parses its JSON body.
+pub async fn json_body(request: reqwest::RequestBuilder) -> Value {
+    request
+        .send()
+        .await
+        .expect("request sent")
+        .json()
+        .await
+        .expect("a JSON body")
 }
 
 /// A response as seen on the wire.

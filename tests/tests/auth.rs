@@ -4,7 +4,7 @@
 
 use mcp_examples::items::{self, AuthUser, DEMO_TOKEN};
 use mcp_runtime::{McpServer, Problem, mcp_tool};
-use mcp_tests::TestServer;
+use mcp_tests::{TestServer, call, json_body, text};
 use rmcp::model::CallToolRequestParams;
 use serde_json::json;
 
@@ -45,12 +45,7 @@ async fn a_wrong_token_gets_invalid_token() {
         )
     );
     // The handler did not run: nothing was created.
-    let items: serde_json::Value = reqwest::get(server.url("/items"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let items = json_body(reqwest::Client::new().get(server.url("/items"))).await;
     assert_eq!(items.as_array().unwrap().len(), 3);
 }
 
@@ -77,13 +72,7 @@ async fn the_rmcp_client_sees_an_auth_challenge() {
 async fn the_right_token_runs_the_handler() {
     let server = TestServer::items();
     let client = server.client_with_token(DEMO_TOKEN).await;
-    let result = client
-        .call_tool(
-            CallToolRequestParams::new("get_item")
-                .with_arguments(json!({"id": 1}).as_object().unwrap().clone()),
-        )
-        .await
-        .unwrap();
+    let result = call(&client, "get_item", json!({"id": 1})).await;
     assert_eq!(result.structured_content.unwrap()["name"], "Hammer");
 }
 
@@ -91,10 +80,7 @@ async fn the_right_token_runs_the_handler() {
 async fn public_tools_need_no_credentials() {
     let server = TestServer::items();
     let client = server.client().await;
-    let result = client
-        .call_tool(CallToolRequestParams::new("list_items"))
-        .await
-        .unwrap();
+    let result = call(&client, "list_items", json!({})).await;
     assert_ne!(result.is_error, Some(true));
 }
 
@@ -139,11 +125,8 @@ async fn a_handlers_own_extractor_rejection_maps_to_401_and_403() {
     );
 
     let client = server.client_with_token(DEMO_TOKEN).await;
-    let result = client
-        .call_tool(CallToolRequestParams::new("my_name"))
-        .await
-        .unwrap();
-    assert_eq!(result.content[0].as_text().unwrap().text, "demo");
+    let result = call(&client, "my_name", json!({})).await;
+    assert_eq!(text(&result), "demo");
 }
 
 #[test]

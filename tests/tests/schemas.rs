@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use actix_web::{post, put, web};
 use mcp_runtime::mcp_tool;
-use mcp_tests::TestServer;
+use mcp_tests::{TestServer, json_body};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -211,16 +211,13 @@ async fn each_argument_reaches_its_own_extractor() {
     assert_eq!(reply.body["result"]["structuredContent"], expected);
 
     // The same handler over REST.
-    let rest: Value = reqwest::Client::new()
-        .put(server.url("/orgs/acme/docs/7?id=q-1&verbose=true"))
-        .json(&json!({"id": 9, "title": "T", "kind": "task",
-                      "children": [{"id": 10, "title": "c", "kind": "note"}]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let rest = json_body(
+        reqwest::Client::new()
+            .put(server.url("/orgs/acme/docs/7?id=q-1&verbose=true"))
+            .json(&json!({"id": 9, "title": "T", "kind": "task",
+                          "children": [{"id": 10, "title": "c", "kind": "note"}]})),
+    )
+    .await;
     assert_eq!(rest, expected);
 
     // Errors name arguments as the client sends them.

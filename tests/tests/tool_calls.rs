@@ -3,33 +3,8 @@
 
 use actix_web::{HttpMessage, dev::Service as _, web};
 use mcp_runtime::mcp_tool;
-use mcp_tests::TestServer;
-use rmcp::model::{CallToolRequestParams, CallToolResult};
+use mcp_tests::{TestServer, call, call_error, json_body, text};
 use serde_json::{Value, json};
-
-fn args(v: Value) -> serde_json::Map<String, Value> {
-    v.as_object().expect("object").clone()
-}
-
-async fn call(
-    client: &rmcp::service::RunningService<rmcp::RoleClient, ()>,
-    tool: &'static str,
-    arguments: Value,
-) -> CallToolResult {
-    client
-        .call_tool(CallToolRequestParams::new(tool).with_arguments(args(arguments)))
-        .await
-        .expect("tools/call answered")
-}
-
-fn text(result: &CallToolResult) -> String {
-    result
-        .content
-        .iter()
-        .filter_map(|c| c.as_text().map(|t| t.text.clone()))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
 
 #[tokio::test]
 async fn valid_call_returns_structured_content_and_pretty_text() {
@@ -77,15 +52,11 @@ async fn rest_and_mcp_give_the_same_data() {
             json!({"tag": "programming"}),
         ),
     ] {
-        let rest: Value = http
-            .get(server.url(path))
-            .bearer_auth(mcp_examples::items::DEMO_TOKEN)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let rest = json_body(
+            http.get(server.url(path))
+                .bearer_auth(mcp_examples::items::DEMO_TOKEN),
+        )
+        .await;
         let mcp = call(&client, tool, arguments).await;
         let structured = mcp.structured_content.expect("structured content");
         // Non-object outputs (the list) are wrapped as {"result": ...}.
@@ -112,12 +83,7 @@ async fn writes_through_mcp_are_visible_over_rest() {
     let patched = call(&client, "set_price", json!({"id": id, "price_cents": 7900})).await;
     assert_eq!(patched.structured_content.unwrap()["price_cents"], 7900);
 
-    let rest: Value = reqwest::get(server.url("/items?category=tool"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let rest = json_body(reqwest::Client::new().get(server.url("/items?category=tool"))).await;
     assert!(
         rest.as_array()
             .unwrap()
@@ -203,13 +169,7 @@ async fn missing_arguments_are_all_listed() {
 async fn unknown_tool_is_a_protocol_error() {
     let server = TestServer::items();
     let client = server.client().await;
-    let err = client
-        .call_tool(CallToolRequestParams::new("no_such_tool"))
-        .await
-        .expect_err("unknown tool");
-    let rmcp::ServiceError::McpError(e) = err else {
-        panic!("expected a JSON-RPC error, got {err:?}")
-    };
+    let e = call_error(&client, "no_such_tool", json!({})).await;
     assert_eq!(e.code.0, -32602);
     assert_eq!(e.message, "Unknown tool: no_such_tool");
 }
@@ -300,13 +260,7 @@ async fn middleware_around_the_scope_applies_to_tool_calls() {
 async fn a_panicking_handler_fails_only_its_own_call() {
     let server = TestServer::items();
     let client = server.client().await;
-    let err = client
-        .call_tool(CallToolRequestParams::new("explode"))
-        .await
-        .expect_err("panic is an error");
-    let rmcp::ServiceError::McpError(e) = err else {
-        panic!("expected a JSON-RPC error, got {err:?}")
-    };
+    let e = call_error(&client, "explode", json!({})).await;
     assert_eq!(e.code.0, -32603);
     assert!(
         e.message.contains("tool `explode` panicked: boom"),
