@@ -66,6 +66,18 @@ async fn the_rmcp_client_sees_an_auth_challenge() {
         message.contains("www_authenticate_header: \"Bearer\""),
         "{message}"
     );
+
+    let client = server.client_with_token("wrong").await;
+    let err = client
+        .call_tool(
+            CallToolRequestParams::new("get_item")
+                .with_arguments(json!({"id": 1}).as_object().unwrap().clone()),
+        )
+        .await
+        .expect_err("a wrong token fails");
+    let message = format!("{err:?}");
+    assert!(message.contains("AuthRequired"), "{message}");
+    assert!(message.contains("invalid_token"), "{message}");
 }
 
 #[tokio::test]

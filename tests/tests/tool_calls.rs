@@ -224,6 +224,39 @@ async fn hand_written_tool_with_array_body() {
     );
 }
 
+/// A short beep, as WAV audio.
+#[mcp_tool]
+async fn beep() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .content_type("audio/wav")
+        .body(&b"RIFF\x24\x00\x00\x00WAVEfmt "[..])
+}
+
+/// Raw bytes that are not text.
+#[mcp_tool]
+async fn blob() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .content_type("application/octet-stream")
+        .body(vec![0u8, 159, 146, 150])
+}
+
+#[tokio::test]
+async fn audio_and_binary_bodies() {
+    let server = TestServer::items();
+    let client = server.client().await;
+    let result = call(&client, "beep", json!({})).await;
+    let audio = result.content[0].as_audio().expect("audio content");
+    assert_eq!(audio.mime_type, "audio/wav");
+    assert_eq!(audio.data, "UklGRiQAAABXQVZFZm10IA==");
+
+    let result = call(&client, "blob", json!({})).await;
+    let resource = result.content[0].as_resource().expect("embedded resource");
+    let json = serde_json::to_value(&resource.resource).unwrap();
+    assert_eq!(json["blob"], "AJ+Slg==");
+    assert_eq!(json["mimeType"], "application/octet-stream");
+    assert_eq!(json["uri"], "urn:mcp-runtime:tool:blob:result");
+}
+
 /// Set by middleware wrapped around the MCP scope.
 #[derive(Clone)]
 struct Tenant(&'static str);
