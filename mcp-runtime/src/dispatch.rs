@@ -181,10 +181,6 @@ impl Dispatcher {
         .await;
         Reply::Message(jsonrpc::success(id, &result))
     }
-
-    pub(crate) fn registry(&self) -> &Registry {
-        &self.registry
-    }
 }
 
 /// Bad arguments: a tool error the model can act on (2025-11-25 and later),
