@@ -121,7 +121,7 @@ impl McpServer {
     pub fn tool_names(&self) -> impl Iterator<Item = &str> {
         self.transport
             .dispatcher
-            .registry()
+            .registry
             .iter()
             .map(|t| t.def.name)
     }
