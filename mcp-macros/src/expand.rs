@@ -50,13 +50,14 @@ pub(crate) fn mcp_tool(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     let mut cx = Ctxt::default();
     let args = attr::parse(args, &mut cx);
-    let route = route::find(&func.attrs, &mut cx);
+    let route::Lookup { route, unreadable } = route::find(&func.attrs, &mut cx);
     let params = signature::params(&mut func.sig, route.as_ref(), &mut cx);
     let output = signature::output(&func.sig, &mut cx);
     let name = tool::name(&args, &func.sig.ident, &mut cx);
     let description = tool::description(&args, &func.attrs, &func.sig.ident, &mut cx);
     let hints = tool::hints(&args, route.as_ref(), &mut cx);
-    if let Some(errors) = cx.into_compile_errors() {
+    let errors = cx.into_compile_errors();
+    if errors.is_some() || unreadable {
         return quote!(#func #errors);
     }
     let tool = Tool {

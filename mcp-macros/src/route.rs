@@ -31,9 +31,20 @@ fn last_segment(attr: &Attribute) -> String {
         .unwrap_or_default()
 }
 
-/// Finds the route attribute, if any (a hand-written tool has none).
-pub(crate) fn find(attrs: &[Attribute], cx: &mut Ctxt) -> Option<Route> {
+/// What the fn's attributes say about its route.
+pub(crate) struct Lookup {
+    /// The route, if any (a hand-written tool has none).
+    pub route: Option<Route>,
+    /// A route attribute actix itself will reject (its path is not a string
+    /// literal). actix reports that; this macro stays quiet and registers
+    /// nothing rather than add a third error.
+    pub unreadable: bool,
+}
+
+/// Finds the route attribute.
+pub(crate) fn find(attrs: &[Attribute], cx: &mut Ctxt) -> Lookup {
     let mut found: Option<Route> = None;
+    let mut unreadable = false;
     // Under `#[routes]`, several method attributes are expected: one error is enough.
     let multi = attrs.iter().any(|a| last_segment(a) == "routes");
     for (index, attr) in attrs.iter().enumerate() {
@@ -47,13 +58,14 @@ pub(crate) fn find(attrs: &[Attribute], cx: &mut Ctxt) -> Option<Route> {
             continue;
         }
         let route = if METHOD_ATTRS.contains(&name.as_str()) {
-            parse_args(attr, cx).map(|(_, path)| (vec![name.to_uppercase()], path))
+            parse_args(attr).map(|(_, path)| (vec![name.to_uppercase()], path))
         } else if name == "route" {
-            parse_args(attr, cx)
+            parse_args(attr)
         } else {
             continue;
         };
         let Some((methods, path)) = route else {
+            unreadable = true;
             continue;
         };
         if multi {
@@ -74,11 +86,14 @@ pub(crate) fn find(attrs: &[Attribute], cx: &mut Ctxt) -> Option<Route> {
             path: path.value(),
         });
     }
-    found
+    Lookup {
+        route: found,
+        unreadable,
+    }
 }
 
 /// Parses `("/path", key = value, …)`, collecting `method = "…"` values.
-fn parse_args(attr: &Attribute, cx: &mut Ctxt) -> Option<(Vec<String>, LitStr)> {
+fn parse_args(attr: &Attribute) -> Option<(Vec<String>, LitStr)> {
     let parsed = attr.parse_args_with(|input: syn::parse::ParseStream| {
         let path: LitStr = input.parse()?;
         let mut methods = Vec::new();
@@ -96,17 +111,7 @@ fn parse_args(attr: &Attribute, cx: &mut Ctxt) -> Option<(Vec<String>, LitStr)> 
         }
         Ok((methods, path))
     });
-    match parsed {
-        Ok(route) => Some(route),
-        Err(_) => {
-            cx.error(
-                attr,
-                "cannot read this route attribute",
-                "`#[mcp_tool]` expects the path as a string literal first, as in `#[get(\"/items/{id}\")]`",
-            );
-            None
-        }
-    }
+    parsed.ok()
 }
 
 /// The dynamic segment names of an actix path template: `{id}`, `{id:\d+}`
@@ -164,7 +169,7 @@ mod tests {
             parse_quote!(#[doc = "x"]),
             parse_quote!(#[actix_web::put("/items/{id}", name = "put_item")]),
         ];
-        let r = find(&attrs, &mut cx).unwrap();
+        let r = find(&attrs, &mut cx).route.unwrap();
         assert_eq!(
             (r.index, r.methods, r.path.as_str()),
             (1, vec!["PUT".into()], "/items/{id}")
@@ -172,10 +177,19 @@ mod tests {
 
         let attrs: Vec<Attribute> =
             vec![parse_quote!(#[route("/x/{a}/{b}", method = "get", method = "HEAD")])];
-        let r = find(&attrs, &mut cx).unwrap();
+        let r = find(&attrs, &mut cx).route.unwrap();
         assert_eq!(r.methods, ["GET", "HEAD"]);
         assert_eq!(r.params, ["a", "b"]);
         assert!(cx.into_compile_errors().is_none());
+    }
+
+    #[test]
+    fn an_unreadable_route_is_left_to_actix() {
+        let mut cx = Ctxt::default();
+        let attrs: Vec<Attribute> = vec![parse_quote!(#[get(PATH)])];
+        let lookup = find(&attrs, &mut cx);
+        assert!(lookup.unreadable && lookup.route.is_none());
+        assert!(cx.into_compile_errors().is_none(), "actix reports it");
     }
 
     #[test]

@@ -261,10 +261,16 @@ async fn audio_and_binary_bodies() {
 #[derive(Clone)]
 struct Tenant(&'static str);
 
-/// Report the tenant that the middleware resolved.
+/// The worker thread the middleware ran on.
+#[derive(Clone)]
+struct MiddlewareThread(std::thread::ThreadId);
+
+/// Report the tenant that the middleware resolved, and whether the handler
+/// runs on the same worker thread as the middleware that saw the request.
 #[mcp_tool]
-async fn whoami(tenant: web::ReqData<Tenant>) -> String {
-    format!("tenant={}", tenant.0)
+async fn whoami(tenant: web::ReqData<Tenant>, seen: web::ReqData<MiddlewareThread>) -> String {
+    let same = seen.0 == std::thread::current().id();
+    format!("tenant={} same_thread={same}", tenant.0)
 }
 
 /// Always panics.
@@ -281,12 +287,14 @@ async fn middleware_around_the_scope_applies_to_tool_calls() {
         cfg.app_data(db.clone())
             .service(mcp.scope("/mcp").wrap_fn(|req, srv| {
                 req.extensions_mut().insert(Tenant("acme"));
+                req.extensions_mut()
+                    .insert(MiddlewareThread(std::thread::current().id()));
                 srv.call(req)
             }));
     });
     let client = server.client().await;
     let result = call(&client, "whoami", json!({})).await;
-    assert_eq!(text(&result), "tenant=acme");
+    assert_eq!(text(&result), "tenant=acme same_thread=true");
 }
 
 #[tokio::test]
