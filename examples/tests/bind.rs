@@ -12,9 +12,10 @@ fn items_api_listens_on_bind_and_prints_its_mcp_url() {
         .stderr(Stdio::null())
         .spawn()
         .expect("items-api starts");
-    let stdout = BufReader::new(child.stdout.take().unwrap());
-    let url = stdout
-        .lines()
+    // Keep the pipe open while the server runs, as a terminal would.
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = lines
+        .by_ref()
         .map_while(Result::ok)
         .find_map(|line| line.strip_prefix("MCP endpoint: ").map(str::to_owned));
     let result = (|| {
@@ -43,17 +44,18 @@ fn items_api_listens_on_bind_and_prints_its_mcp_url() {
 /// A minimal HTTP/1.1 POST (the example crate has no HTTP client dependency).
 fn http_post(addr: &str, path: &str, body: &str) -> Result<String, String> {
     use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(addr).map_err(|e| e.to_string())?;
-    write!(
-        stream,
+    let request = format!(
         "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
          Accept: application/json, text/event-stream\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
-    )
-    .map_err(|e| e.to_string())?;
-    let mut reply = String::new();
+    );
+    let mut stream = std::net::TcpStream::connect(addr).map_err(|e| e.to_string())?;
     stream
-        .read_to_string(&mut reply)
+        .write_all(request.as_bytes())
         .map_err(|e| e.to_string())?;
-    Ok(reply)
+    let mut raw = Vec::new();
+    stream
+        .read_to_end(&mut raw)
+        .map_err(|e| format!("{e} after {} bytes", raw.len()))?;
+    Ok(String::from_utf8_lossy(&raw).into_owned())
 }

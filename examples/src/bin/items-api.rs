@@ -22,11 +22,16 @@ async fn main() -> std::io::Result<()> {
     })
     .workers(2)
     .bind(mcp_examples::bind_address())?;
+    let mut banner = String::new();
     for addr in server.addrs() {
-        println!("REST API:     http://{addr}/items");
-        println!("MCP endpoint: http://{addr}/mcp");
+        banner += &format!("REST API:     http://{addr}/items\nMCP endpoint: http://{addr}/mcp\n");
     }
-    println!("Demo bearer token: {}", items::DEMO_TOKEN);
-    std::io::stdout().flush()?;
+    banner += &format!("Demo bearer token: {}\n", items::DEMO_TOKEN);
+    // A closed stdout (a supervisor, a test that read what it needed) must
+    // not stop the server: `println!` would panic on it.
+    let mut stdout = std::io::stdout();
+    let _ = stdout
+        .write_all(banner.as_bytes())
+        .and_then(|()| stdout.flush());
     server.run().await
 }
