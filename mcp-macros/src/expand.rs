@@ -99,12 +99,12 @@ struct Tool<'a> {
 
 fn generate(mut func: ItemFn, tool: &Tool) -> TokenStream {
     let ident = func.sig.ident.clone();
-    let cfgs: Vec<&Attribute> = func
+    let cfgs: Vec<Attribute> = func
         .attrs
         .iter()
         .filter(|a| a.path().is_ident("cfg"))
+        .cloned()
         .collect();
-    let cfgs: Vec<Attribute> = cfgs.into_iter().cloned().collect();
 
     // A route handler keeps its body in a hidden sibling and gets a forwarding
     // wrapper under the route attribute.

@@ -189,7 +189,7 @@ fn compile(def: &'static ToolDef) -> Result<(ToolEntry, Tool), String> {
         tool = tool.with_raw_output_schema(Arc::new(output));
     }
     let h = def.hints;
-    let mut annotations = ToolAnnotations::from_raw(
+    let annotations = ToolAnnotations::from_raw(
         def.title.map(str::to_owned),
         h.read_only,
         h.destructive,
@@ -198,8 +198,6 @@ fn compile(def: &'static ToolDef) -> Result<(ToolEntry, Tool), String> {
     );
     if let Some(title) = def.title {
         tool = tool.with_title(title);
-    } else {
-        annotations.title = None;
     }
     if annotations != ToolAnnotations::default() {
         tool = tool.with_annotations(annotations);

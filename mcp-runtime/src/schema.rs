@@ -226,11 +226,7 @@ pub(crate) fn compile(mut sig: Signature, template: Option<&[&str]>) -> Result<C
         input_schema.insert("additionalProperties".into(), false.into());
     }
     attach_definitions(&mut input_schema, defs);
-    let mut input_schema = Value::Object(input_schema);
     replace_numeric_formats(&mut input_schema);
-    let Value::Object(input_schema) = input_schema else {
-        unreachable!("built as an object above")
-    };
 
     let mut wrap_output = false;
     let output_schema = sig.output.take().map(|schema| {
@@ -249,12 +245,8 @@ pub(crate) fn compile(mut sig: Signature, template: Option<&[&str]>) -> Result<C
         out.remove("title");
         out.remove("$schema");
         attach_definitions(&mut out, defs);
-        let mut out = Value::Object(out);
         replace_numeric_formats(&mut out);
-        match out {
-            Value::Object(out) => out,
-            _ => unreachable!("built as an object above"),
-        }
+        out
     });
 
     Ok(Compiled {
@@ -374,33 +366,38 @@ fn accepts_null(schema: &Value) -> bool {
 
 /// Replaces schemars' numeric `format`s with the bounds they imply (see the
 /// module docs). Standard formats (`date-time`, `uuid`, …) are kept.
-fn replace_numeric_formats(schema: &mut Value) {
-    match schema {
-        Value::Object(map) => {
-            let bounds: Option<(Option<i128>, Option<u128>)> =
-                match map.get("format").and_then(Value::as_str) {
-                    Some("int8") => Some((Some(i8::MIN.into()), Some(i8::MAX as u128))),
-                    Some("int16") => Some((Some(i16::MIN.into()), Some(i16::MAX as u128))),
-                    Some("int32") => Some((Some(i32::MIN.into()), Some(i32::MAX as u128))),
-                    Some("uint8") => Some((Some(0), Some(u8::MAX.into()))),
-                    Some("uint16") => Some((Some(0), Some(u16::MAX.into()))),
-                    Some("uint32") => Some((Some(0), Some(u32::MAX.into()))),
-                    Some("int64" | "int" | "int128" | "float" | "double") => Some((None, None)),
-                    Some("uint64" | "uint" | "uint128") => Some((Some(0), None)),
-                    _ => None,
-                };
-            if let Some((min, max)) = bounds {
-                map.remove("format");
-                if let Some(min) = min.and_then(|m| i64::try_from(m).ok()) {
-                    map.entry("minimum").or_insert(min.into());
-                }
-                if let Some(max) = max.and_then(|m| u64::try_from(m).ok()) {
-                    map.entry("maximum").or_insert(max.into());
-                }
-            }
-            map.values_mut().for_each(replace_numeric_formats);
+fn replace_numeric_formats(map: &mut Map<String, Value>) {
+    let bounds: Option<(Option<i128>, Option<u128>)> =
+        match map.get("format").and_then(Value::as_str) {
+            Some("int8") => Some((Some(i8::MIN.into()), Some(i8::MAX as u128))),
+            Some("int16") => Some((Some(i16::MIN.into()), Some(i16::MAX as u128))),
+            Some("int32") => Some((Some(i32::MIN.into()), Some(i32::MAX as u128))),
+            Some("uint8") => Some((Some(0), Some(u8::MAX.into()))),
+            Some("uint16") => Some((Some(0), Some(u16::MAX.into()))),
+            Some("uint32") => Some((Some(0), Some(u32::MAX.into()))),
+            Some("int64" | "int" | "int128" | "float" | "double") => Some((None, None)),
+            Some("uint64" | "uint" | "uint128") => Some((Some(0), None)),
+            _ => None,
+        };
+    if let Some((min, max)) = bounds {
+        map.remove("format");
+        if let Some(min) = min.and_then(|m| i64::try_from(m).ok()) {
+            map.entry("minimum").or_insert(min.into());
         }
-        Value::Array(items) => items.iter_mut().for_each(replace_numeric_formats),
+        if let Some(max) = max.and_then(|m| u64::try_from(m).ok()) {
+            map.entry("maximum").or_insert(max.into());
+        }
+    }
+    for value in map.values_mut() {
+        for_each_object(value, replace_numeric_formats);
+    }
+}
+
+/// Applies `f` to every object in `value`, outermost first, through arrays.
+fn for_each_object(value: &mut Value, f: fn(&mut Map<String, Value>)) {
+    match value {
+        Value::Object(map) => f(map),
+        Value::Array(items) => items.iter_mut().for_each(|v| for_each_object(v, f)),
         _ => {}
     }
 }
@@ -409,7 +406,7 @@ fn replace_numeric_formats(schema: &mut Value) {
 fn attach_definitions(schema: &mut Map<String, Value>, mut defs: Map<String, Value>) {
     let mut reachable = BTreeSet::new();
     let mut pending = Vec::new();
-    collect_refs(&Value::Object(schema.clone()), &mut pending);
+    schema.values().for_each(|v| collect_refs(v, &mut pending));
     while let Some(name) = pending.pop() {
         if let Some(def) = defs.get(&name)
             && reachable.insert(name)

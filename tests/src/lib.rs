@@ -125,17 +125,25 @@ fn params(tool: &'static str, arguments: Value) -> CallToolRequestParams {
     CallToolRequestParams::new(tool).with_arguments(arguments)
 }
 
+/// Calls a tool, returning whatever the client made of the answer.
+pub async fn try_call(
+    client: &McpClient,
+    tool: &'static str,
+    arguments: Value,
+) -> Result<CallToolResult, rmcp::ServiceError> {
+    client.call_tool(params(tool, arguments)).await
+}
+
 /// Calls a tool, expecting a result (possibly `isError`).
 pub async fn call(client: &McpClient, tool: &'static str, arguments: Value) -> CallToolResult {
-    client
-        .call_tool(params(tool, arguments))
+    try_call(client, tool, arguments)
         .await
         .expect("tools/call answered with a result")
 }
 
 /// Calls a tool, expecting a JSON-RPC error.
 pub async fn call_error(client: &McpClient, tool: &'static str, arguments: Value) -> ErrorData {
-    match client.call_tool(params(tool, arguments)).await {
+    match try_call(client, tool, arguments).await {
         Err(rmcp::ServiceError::McpError(e)) => e,
         other => panic!("expected a JSON-RPC error, got {other:?}"),
     }

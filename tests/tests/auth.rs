@@ -4,8 +4,7 @@
 
 use mcp_examples::items::{self, AuthUser, DEMO_TOKEN};
 use mcp_runtime::{McpServer, Problem, mcp_tool};
-use mcp_tests::{TestServer, call, json_body, text};
-use rmcp::model::CallToolRequestParams;
+use mcp_tests::{TestServer, call, json_body, text, try_call};
 use serde_json::json;
 
 #[tokio::test]
@@ -53,11 +52,7 @@ async fn a_wrong_token_gets_invalid_token() {
 async fn the_rmcp_client_sees_an_auth_challenge() {
     let server = TestServer::items();
     let client = server.client().await;
-    let err = client
-        .call_tool(
-            CallToolRequestParams::new("get_item")
-                .with_arguments(json!({"id": 1}).as_object().unwrap().clone()),
-        )
+    let err = try_call(&client, "get_item", json!({"id": 1}))
         .await
         .expect_err("unauthenticated call fails");
     let message = format!("{err:?}");
@@ -68,11 +63,7 @@ async fn the_rmcp_client_sees_an_auth_challenge() {
     );
 
     let client = server.client_with_token("wrong").await;
-    let err = client
-        .call_tool(
-            CallToolRequestParams::new("get_item")
-                .with_arguments(json!({"id": 1}).as_object().unwrap().clone()),
-        )
+    let err = try_call(&client, "get_item", json!({"id": 1}))
         .await
         .expect_err("a wrong token fails");
     let message = format!("{err:?}");
