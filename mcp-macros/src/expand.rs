@@ -3,22 +3,31 @@
 //! For a route handler
 //!
 //! ```text
-//! #[mcp_tool] #[get("/items/{id}")] async fn get_item(id: web::Path<u64>) -> R { body }
+//! #[mcp_tool] #[get("/items/{id}")] pub async fn get_item(id: web::Path<u64>) -> R { body }
 //! ```
 //!
 //! the output is
 //!
 //! ```text
-//! async fn __mcp_handler_get_item(id: web::Path<u64>) -> R { body }      // the body, once
-//! #[get("/items/{id}")]                                                  // actix's macro, unchanged
-//! async fn get_item(a0: web::Path<u64>) -> R { __mcp_handler_get_item(a0).await }
-//! const _: () = { fn invoke(..) {..}  inventory::submit!(ToolDef {..}); };
+//! #[get("/items/{id}", name = "get_item")]          // actix's macro, named as before
+//! async fn __mcp_route_get_item(id: web::Path<u64>) -> R { body }
+//! pub struct get_item;                                // the service the app registers
+//! impl HttpServiceFactory for get_item {
+//!     fn register(self, config) {
+//!         register(__mcp_route_get_item, config);    // the route, unchanged
+//!         register_locator(config, "/items/{id}", "get_item");
+//!     }
+//! }
+//! const _: () = { fn handles() .. fn describe(..) .. fn check(..) ..
+//!                 inventory::submit!(ToolDef {..}); };
 //! ```
 //!
-//! actix's route macro turns `get_item` into a service struct and hides the
-//! function inside it; keeping the body in a sibling function lets both the
-//! REST route and the tool call the same code, and `.service(get_item)` is
-//! untouched. A hand-written tool (no route attribute) is emitted as is.
+//! The app registers `get_item` exactly as before (`.service(get_item)`),
+//! and a tool call is a request on that route (see the runtime's `app`
+//! module). The locator names the route's pattern in the app's resource map
+//! so the call can find its full path under whatever scope it is mounted.
+//! A hand-written tool (no route attribute) is emitted as is, plus an
+//! invoker that calls it directly.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
@@ -99,6 +108,11 @@ struct Tool<'a> {
 
 fn generate(mut func: ItemFn, tool: &Tool) -> TokenStream {
     let ident = func.sig.ident.clone();
+    let krate = match &tool.args.krate {
+        Some(path) => quote!(#path),
+        None => quote!(::mcp_runtime),
+    };
+    let private = quote!(#krate::__private);
     let cfgs: Vec<Attribute> = func
         .attrs
         .iter()
@@ -106,45 +120,41 @@ fn generate(mut func: ItemFn, tool: &Tool) -> TokenStream {
         .cloned()
         .collect();
 
-    // A route handler keeps its body in a hidden sibling and gets a forwarding
-    // wrapper under the route attribute.
-    let (items, handler) = match tool.route {
-        None => (quote!(#func), quote!(#ident)),
+    let items = match tool.route {
+        None => quote!(#func),
         Some(route) => {
-            let route_attr = func.attrs.remove(route.index);
+            let route_attr = named_route(func.attrs.remove(route.index), &ident);
             let (docs, rest): (Vec<Attribute>, Vec<Attribute>) =
                 func.attrs.drain(..).partition(|a| a.path().is_ident("doc"));
-            let inner = format_ident!("__mcp_handler_{}", ident.unraw());
-            let mut wrapper = func.sig.clone();
-            let mut forwarded = Vec::new();
-            for (i, input) in wrapper.inputs.iter_mut().enumerate() {
-                if let syn::FnArg::Typed(pat) = input {
-                    let arg = format_ident!("__mcp_arg{}", i);
-                    pat.attrs.clear();
-                    *pat.pat = syn::parse_quote!(#arg);
-                    forwarded.push(arg);
-                }
-            }
-            let vis = func.vis.clone();
+            let inner = format_ident!("__mcp_route_{}", ident.unraw());
+            let vis = std::mem::replace(&mut func.vis, syn::Visibility::Inherited);
             func.sig.ident = inner.clone();
             func.attrs = rest;
-            func.vis = syn::Visibility::Inherited;
-            let items = quote! {
+            let path = &route.path;
+            let name = &tool.name;
+            quote! {
+                #(#cfgs)*
                 #[doc(hidden)]
+                #route_attr
                 #func
 
                 #(#docs)*
                 #(#cfgs)*
-                #route_attr
-                #vis #wrapper {
-                    #inner(#(#forwarded),*).await
+                #[allow(non_camel_case_types, missing_docs)]
+                #vis struct #ident;
+
+                #(#cfgs)*
+                impl #private::HttpServiceFactory for #ident {
+                    fn register(self, __mcp_config: &mut #private::AppService) {
+                        #private::HttpServiceFactory::register(#inner, __mcp_config);
+                        #private::register_locator(__mcp_config, #path, #name);
+                    }
                 }
-            };
-            (items, quote!(#inner))
+            }
         }
     };
 
-    let registration = registration(tool, &ident, &handler);
+    let registration = registration(tool, &ident, &private);
     quote! {
         #items
 
@@ -155,40 +165,94 @@ fn generate(mut func: ItemFn, tool: &Tool) -> TokenStream {
     }
 }
 
-fn registration(tool: &Tool, ident: &syn::Ident, handler: &TokenStream) -> TokenStream {
-    let krate = match &tool.args.krate {
-        Some(path) => quote!(#path),
-        None => quote!(::mcp_runtime),
-    };
-    let private = quote!(#krate::__private);
+/// The route attribute with `name = "<fn name>"` added when it has none:
+/// actix names a resource after its fn, and the fn is renamed, so the
+/// resource keeps the name the app may refer to (`url_for`).
+fn named_route(mut attr: Attribute, ident: &syn::Ident) -> Attribute {
+    if let syn::Meta::List(list) = &mut attr.meta {
+        let has_name = list
+            .tokens
+            .clone()
+            .into_iter()
+            .any(|t| matches!(&t, proc_macro2::TokenTree::Ident(i) if i == "name"));
+        if !has_name {
+            let name = ident.unraw().to_string();
+            let tokens = &list.tokens;
+            list.tokens = quote!(#tokens, name = #name);
+        }
+    }
+    attr
+}
 
-    let handles = tool.params.iter().enumerate().map(|(i, p)| {
+fn registration(tool: &Tool, ident: &syn::Ident, private: &TokenStream) -> TokenStream {
+    let types: Vec<&syn::Type> = tool.params.iter().map(|p| &p.ty).collect();
+    let handles = tool.params.iter().map(|p| {
         let ty = &p.ty;
-        let h = format_ident!("__mcp_h{}", i);
         if p.from_request {
-            quote_spanned!(ty.span()=> let #h = #private::RequestKind.handle::<#ty>();)
+            quote_spanned!(ty.span()=> #private::RequestKind.handle::<#ty>())
         } else {
-            quote_spanned!(ty.span()=> let #h = (&&#private::Probe::<#ty>::new()).kind().handle::<#ty>();)
+            quote_spanned!(ty.span()=> (&&#private::Probe::<#ty>::new()).kind().handle::<#ty>())
         }
     });
-    let handle_names: Vec<_> = (0..tool.params.len())
-        .map(|i| format_ident!("__mcp_h{}", i))
-        .collect();
+    let positions: Vec<syn::Index> = (0..tool.params.len()).map(syn::Index::from).collect();
     let arg_names: Vec<_> = (0..tool.params.len())
         .map(|i| format_ident!("__mcp_a{}", i))
         .collect();
-    let positions = 0..tool.params.len();
     let output = match tool.output {
         Output::Type(ty) => quote_spanned!(ty.span()=>
             __mcp_sig.output((&&#private::OutputProbe::<#ty>::new()).output());
         ),
         Output::Opaque => quote!(__mcp_sig.output(::core::option::Option::None);),
     };
-    let respond_span = match tool.output {
-        Output::Type(ty) => ty.span(),
-        Output::Opaque => ident.span(),
+
+    let handler = match tool.route {
+        None => {
+            let respond_span = match tool.output {
+                Output::Type(ty) => ty.span(),
+                Output::Opaque => ident.span(),
+            };
+            let call =
+                quote_spanned!(respond_span=> __mcp_cx.respond(#ident(#(#arg_names),*).await));
+            quote! {
+                #private::Handler::Direct {
+                    invoke: {
+                        fn __mcp_invoke(
+                            __mcp_cx: #private::CallContext<'_>,
+                        ) -> #private::ToolFuture<'_> {
+                            ::std::boxed::Box::pin(async move {
+                                let __mcp_h = __mcp_handles();
+                                #(
+                                    let #arg_names = match #private::Handle::extract(&__mcp_h.#positions, &__mcp_cx, #positions).await {
+                                        ::core::result::Result::Ok(value) => value,
+                                        ::core::result::Result::Err(outcome) => return outcome,
+                                    };
+                                )*
+                                #call
+                            })
+                        }
+                        __mcp_invoke
+                    },
+                    type_name: {
+                        fn __mcp_type_name() -> &'static str {
+                            ::core::any::type_name_of_val(&#ident)
+                        }
+                        __mcp_type_name
+                    },
+                }
+            }
+        }
+        Some(r) => {
+            let methods = r.methods.iter().map(|m| {
+                let variant = format_ident!("{}", method_variant(m));
+                quote!(#private::HttpMethod::#variant)
+            });
+            let path = &r.path;
+            quote!(#private::Handler::Route(#private::Route {
+                methods: &[#(#methods),*],
+                path: #path,
+            }))
+        }
     };
-    let call = quote_spanned!(respond_span=> __mcp_cx.respond(#handler(#(#arg_names),*).await));
 
     let name = &tool.name;
     let description = &tool.description;
@@ -198,17 +262,6 @@ fn registration(tool: &Tool, ident: &syn::Ident, handler: &TokenStream) -> Token
     };
     let [read_only, destructive, idempotent, open_world] = tool.hints.map(tool::option_bool);
     let requires_auth = tool.args.requires_auth;
-    let route = match tool.route {
-        Some(r) => {
-            let (methods, path, params) = (&r.methods, &r.path, &r.params);
-            quote!(::core::option::Option::Some(#private::Route {
-                methods: &[#(#methods),*],
-                path: #path,
-                params: &[#(#params),*],
-            }))
-        }
-        None => quote!(::core::option::Option::None),
-    };
     let fn_name = ident.unraw().to_string();
     let location = quote_spanned!(ident.span()=>
         #private::Location::new(
@@ -223,27 +276,10 @@ fn registration(tool: &Tool, ident: &syn::Ident, handler: &TokenStream) -> Token
         #[allow(unused_imports)]
         use #private::{NoOutputSchema as _, ViaArguments as _, ViaOutputSchema as _, ViaRequest as _};
 
-        fn __mcp_invoke(
-            __mcp_invocation: #private::Invocation<'_>,
-        ) -> ::core::option::Option<#private::ToolFuture<'_>> {
-            #(#handles)*
-            let __mcp_cx = match __mcp_invocation {
-                #private::Invocation::Describe(__mcp_sig) => {
-                    #(#handle_names.describe(__mcp_sig);)*
-                    #output
-                    return ::core::option::Option::None;
-                }
-                #private::Invocation::Call(__mcp_cx) => __mcp_cx,
-            };
-            ::core::option::Option::Some(::std::boxed::Box::pin(async move {
-                #(
-                    let #arg_names = match #handle_names.extract(&__mcp_cx, #positions).await {
-                        ::core::result::Result::Ok(value) => value,
-                        ::core::result::Result::Err(outcome) => return outcome,
-                    };
-                )*
-                #call
-            }))
+        /// Every parameter's handle, made once so a bad type is reported once.
+        #[allow(clippy::unused_unit)]
+        fn __mcp_handles() -> (#(impl #private::Handle<Value = #types>,)*) {
+            (#(#handles,)*)
         }
 
         #private::inventory::submit! {
@@ -258,12 +294,40 @@ fn registration(tool: &Tool, ident: &syn::Ident, handler: &TokenStream) -> Token
                     open_world: #open_world,
                 },
                 requires_auth: #requires_auth,
-                route: #route,
-                invoke: __mcp_invoke,
+                descriptions: &[],
+                output_schema: true,
+                describe: {
+                    fn __mcp_describe(__mcp_sig: &mut #private::Signature) {
+                        let __mcp_h = __mcp_handles();
+                        #(#private::Handle::describe(&__mcp_h.#positions, __mcp_sig);)*
+                        #output
+                    }
+                    __mcp_describe
+                },
+                check: {
+                    fn __mcp_check(
+                        __mcp_cx: #private::CheckContext<'_>,
+                    ) -> ::core::result::Result<(), #private::ArgumentError> {
+                        let __mcp_h = __mcp_handles();
+                        #(#private::Handle::check(&__mcp_h.#positions, &__mcp_cx, #positions)?;)*
+                        ::core::result::Result::Ok(())
+                    }
+                    __mcp_check
+                },
+                handler: #handler,
                 location: #location,
             }
         }
     }
+}
+
+/// `GET` → `Get`, the runtime's `HttpMethod` variant.
+fn method_variant(method: &str) -> String {
+    let lower = method.to_ascii_lowercase();
+    let mut chars = lower.chars();
+    chars.next().map_or_else(String::new, |c| {
+        c.to_ascii_uppercase().to_string() + chars.as_str()
+    })
 }
 
 #[cfg(test)]
@@ -275,7 +339,7 @@ mod tests {
     }
 
     #[test]
-    fn route_handlers_keep_one_body_behind_the_route_attribute() {
+    fn route_handlers_become_a_renamed_route_and_the_original_service() {
         let out = expand(
             quote!(name = "get_item"),
             quote! {
@@ -286,10 +350,10 @@ mod tests {
                 }
             },
         );
-        assert!(out.contains("async fn __mcp_handler_get_item (id : web :: Path < u64 > , q : web :: Query < Q >)"), "{out}");
-        assert!(out.contains("# [get (\"/items/{id}\")] pub async fn get_item (__mcp_arg0 : web :: Path < u64 > , __mcp_arg1 : web :: Query < Q >)"), "{out}");
+        assert!(out.contains("# [get (\"/items/{id}\" , name = \"get_item\")] async fn __mcp_route_get_item (id : web :: Path < u64 > , q : web :: Query < Q >)"), "{out}");
+        assert!(out.contains("# [doc = r\" Fetch one item.\"] # [allow (non_camel_case_types , missing_docs)] pub struct get_item ;"), "{out}");
         assert!(
-            out.contains("__mcp_handler_get_item (__mcp_arg0 , __mcp_arg1) . await"),
+            out.contains("register_locator (__mcp_config , \"/items/{id}\" , \"get_item\")"),
             "{out}"
         );
         assert!(
@@ -297,12 +361,31 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("description : \"Fetch one item.\""), "{out}");
-        assert!(out.contains("methods : & [\"GET\"]"), "{out}");
+        assert!(
+            out.contains("methods : & [:: mcp_runtime :: __private :: HttpMethod :: Get]"),
+            "{out}"
+        );
         assert!(
             out.contains("read_only : :: core :: option :: Option :: Some (true)"),
             "{out}"
         );
         assert!(!out.contains("# [mcp"), "{out}");
+    }
+
+    #[test]
+    fn a_route_that_names_itself_keeps_its_name() {
+        let out = expand(
+            quote!(),
+            quote! {
+                /// Fetch one item.
+                #[get("/items/{id}", name = "item")]
+                async fn get_item(id: web::Path<u64>) -> String { todo!() }
+            },
+        );
+        assert!(
+            out.contains("# [get (\"/items/{id}\" , name = \"item\")]"),
+            "{out}"
+        );
     }
 
     #[test]
@@ -322,10 +405,8 @@ mod tests {
             out.contains(":: facade :: rt :: __private :: ToolDef"),
             "{out}"
         );
-        assert!(
-            out.contains("route : :: core :: option :: Option :: None"),
-            "{out}"
-        );
+        assert!(out.contains("Handler :: Direct"), "{out}");
+        assert!(out.contains("type_name_of_val (& add)"), "{out}");
         assert!(
             out.contains("OutputProbe :: < web :: Json < u64 > >"),
             "{out}"

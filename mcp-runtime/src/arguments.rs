@@ -1,11 +1,14 @@
-//! Rebuilding `web::Path`, `web::Query`, `web::Json` and `web::Form` from a
-//! tool call's `arguments` object.
+//! How a tool call's `arguments` object feeds `web::Path`, `web::Query`,
+//! `web::Json` and `web::Form`.
 //!
 //! At start-up every argument extractor of a tool gets a [`Slot`]: which
 //! argument names feed it and under which field names (see `schema` for the
-//! naming rules). At call time an [`ArgumentsView`] presents exactly those
-//! arguments to serde as if they were the extractor's own input, borrowing
-//! from the parsed request, so nothing is copied or re-encoded.
+//! naming rules); together they make the tool's [`Plan`]. A route tool's
+//! call is turned into a REST request from that plan (`forward`). A
+//! hand-written tool (no route) is fed directly: an [`ArgumentsView`]
+//! presents exactly an extractor's arguments to serde as if they were its
+//! own input, borrowing from the parsed request, so nothing is copied.
+//! The same view explains a rejected REST request argument by argument.
 
 use std::fmt;
 
@@ -13,6 +16,8 @@ use actix_web::web;
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess};
 use serde_json::{Map, Value};
+
+use crate::schema::resolve;
 
 /// Stands in for an absent argument, so serde reports "missing" or accepts `None`.
 static NULL: Value = Value::Null;
@@ -50,6 +55,20 @@ impl Source {
             Source::Query => "query",
             Source::Path | Source::Json | Source::Form => "body",
         }
+    }
+}
+
+impl<T> IsArgument for web::Either<web::Json<T>, web::Form<T>> {}
+
+/// REST accepts either body; a tool call sends JSON.
+impl<T: DeserializeOwned + JsonSchema> FromArguments for web::Either<web::Json<T>, web::Form<T>> {
+    const SOURCE: Source = Source::Json;
+    fn schema(generator: &mut SchemaGenerator) -> Schema {
+        generator.subschema_for::<T>()
+    }
+    fn from_arguments(view: ArgumentsView<'_>) -> Result<Self, ArgumentError> {
+        view.deserialize::<T>()
+            .map(|t| web::Either::Left(web::Json(t)))
     }
 }
 
@@ -101,18 +120,66 @@ argument_extractor! {
 /// How one argument extractor reads the arguments object.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Slot {
-    /// A struct: each field is an argument, possibly under another name.
+    /// A struct (or map): each field is an argument, possibly under another
+    /// name.
     Fields {
         /// `(argument name, field name)` pairs.
         fields: Vec<(String, String)>,
-        /// For maps and `#[serde(flatten)]`: also pass every argument that no
-        /// other extractor claims; the list holds the claimed names.
-        rest: Option<Vec<String>>,
     },
     /// The whole value is one argument (a scalar path segment, an array body).
     Whole(String),
     /// A tuple, one argument per element (path segments in template order).
     Tuple(Vec<String>),
+}
+
+/// One argument extractor of a tool: which handler parameter, where its
+/// value comes from on REST, and how it reads the arguments.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ArgumentSlot {
+    pub param: usize,
+    pub source: Source,
+    pub slot: Slot,
+}
+
+/// How a tool's arguments reach its extractors.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Plan {
+    /// One entry per handler parameter; `None` for request extractors.
+    pub slots: Vec<Option<ArgumentSlot>>,
+    /// Required argument names, checked before anything runs so a client
+    /// learns about every missing argument at once.
+    pub required: Vec<String>,
+    /// Every argument name some extractor reads, sorted.
+    pub claimed: Vec<String>,
+    /// The parameter that also receives the arguments nobody claims: the
+    /// body if it is a struct or map, else the query. There serde decides,
+    /// as on REST: a map keeps them, a struct ignores them, a struct with
+    /// `#[serde(deny_unknown_fields)]` refuses them. Without one, unknown
+    /// arguments are refused (the schema says `additionalProperties: false`).
+    pub overflow: Option<usize>,
+}
+
+impl Plan {
+    /// The first argument no extractor reads, when nothing takes them.
+    pub(crate) fn unknown<'a>(&self, args: &'a Map<String, Value>) -> Option<&'a str> {
+        if self.overflow.is_some() {
+            return None;
+        }
+        args.keys().map(String::as_str).find(|k| {
+            self.claimed
+                .binary_search_by(|c| c.as_str().cmp(k))
+                .is_err()
+        })
+    }
+
+    /// Every required argument that is absent.
+    pub(crate) fn missing<'a>(&'a self, args: &Map<String, Value>) -> Vec<&'a str> {
+        self.required
+            .iter()
+            .map(String::as_str)
+            .filter(|name| !args.contains_key(*name))
+            .collect()
+    }
 }
 
 /// Arguments that failed to deserialize, named the way the client sent them.
@@ -125,6 +192,14 @@ pub struct ArgumentError {
 }
 
 impl ArgumentError {
+    /// An error about argument `field` (`""` when no argument is at fault).
+    pub(crate) fn new(field: &str, message: impl Into<String>) -> Self {
+        ArgumentError {
+            field: (!field.is_empty()).then(|| field.to_owned()),
+            message: message.into(),
+        }
+    }
+
     pub(crate) fn missing(names: Vec<&str>) -> Self {
         let list = names
             .iter()
@@ -160,11 +235,21 @@ impl std::error::Error for ArgumentError {}
 pub struct ArgumentsView<'a> {
     args: &'a Map<String, Value>,
     slot: &'a Slot,
+    /// The claimed names, when this extractor also takes unclaimed arguments.
+    overflow: Option<&'a [String]>,
 }
 
 impl<'a> ArgumentsView<'a> {
-    pub(crate) fn new(args: &'a Map<String, Value>, slot: &'a Slot) -> Self {
-        ArgumentsView { args, slot }
+    pub(crate) fn new(
+        args: &'a Map<String, Value>,
+        slot: &'a Slot,
+        overflow: Option<&'a [String]>,
+    ) -> Self {
+        ArgumentsView {
+            args,
+            slot,
+            overflow,
+        }
     }
 
     /// Deserializes the view into `T`, naming the offending argument on error.
@@ -199,7 +284,7 @@ impl<'a> ArgumentsView<'a> {
                     })
                 })
             }),
-            Slot::Fields { fields, .. } => serde_path_to_error::deserialize(self).map_err(|e| {
+            Slot::Fields { fields } => serde_path_to_error::deserialize(self).map_err(|e| {
                 path_error(e, |path| {
                     let first = path?;
                     let (head, tail) = first
@@ -244,11 +329,11 @@ impl<'de> de::Deserializer<'de> for ArgumentsView<'de> {
                 args: self.args,
                 names: names.iter(),
             }),
-            Slot::Fields { fields, rest } => {
-                let rest = rest.as_deref().map(|claimed| {
+            Slot::Fields { fields } => {
+                let rest = self.overflow.map(|claimed| {
                     self.args
                         .iter()
-                        .filter(move |(k, _)| !claimed.iter().any(|c| c == *k))
+                        .filter(move |(k, _)| claimed.binary_search(k).is_err())
                 });
                 visitor.visit_map(FieldsAccess {
                     args: self.args,
@@ -369,6 +454,81 @@ where
     }
 }
 
+/// Python clients send `1.0` for an integer. Wherever the input schema
+/// says `integer`, an integral float becomes that integer (when it fits an
+/// `i64`/`u64`); everything else is left for the extractor to judge.
+pub(crate) fn coerce_integers(args: &mut Map<String, Value>, schema: &Map<String, Value>) {
+    let empty = Map::new();
+    let defs = schema
+        .get("$defs")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    let root = Value::Object(schema.clone());
+    coerce_fields(args, &root, defs, 0);
+}
+
+/// Deeper than this, values are left alone (and the extractor's own limits
+/// apply): the walk must not be a way to exhaust the stack.
+const COERCE_DEPTH: usize = 32;
+
+fn coerce_fields(
+    map: &mut Map<String, Value>,
+    schema: &Value,
+    defs: &Map<String, Value>,
+    depth: usize,
+) {
+    let schema = resolve(schema, defs);
+    let props = schema.get("properties").and_then(Value::as_object);
+    let rest = schema.get("additionalProperties").filter(|a| a.is_object());
+    for (name, value) in map.iter_mut() {
+        if let Some(field) = props.and_then(|p| p.get(name)).or(rest) {
+            coerce(value, field, defs, depth + 1);
+        }
+    }
+}
+
+fn coerce(value: &mut Value, schema: &Value, defs: &Map<String, Value>, depth: usize) {
+    if depth > COERCE_DEPTH {
+        return;
+    }
+    let schema = resolve(schema, defs);
+    for key in ["anyOf", "oneOf", "allOf"] {
+        if let Some(alternatives) = schema.get(key).and_then(Value::as_array) {
+            for alternative in alternatives {
+                coerce(value, alternative, defs, depth + 1);
+            }
+        }
+    }
+    match value {
+        Value::Number(n) if n.is_f64() && allows(schema, "integer") => {
+            if let Some(f) = n.as_f64().filter(|f| f.fract() == 0.0) {
+                if f >= 0.0 && f <= u64::MAX as f64 {
+                    *value = Value::from(f as u64);
+                } else if f < 0.0 && f >= i64::MIN as f64 {
+                    *value = Value::from(f as i64);
+                }
+            }
+        }
+        Value::Array(items) => {
+            if let Some(item) = schema.get("items") {
+                items
+                    .iter_mut()
+                    .for_each(|v| coerce(v, item, defs, depth + 1));
+            }
+        }
+        Value::Object(map) => coerce_fields(map, schema, defs, depth),
+        _ => {}
+    }
+}
+
+fn allows(schema: &Value, ty: &str) -> bool {
+    match schema.get("type") {
+        Some(Value::String(t)) => t == ty,
+        Some(Value::Array(ts)) => ts.iter().any(|t| t == ty),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -393,9 +553,8 @@ mod tests {
                 ("id__query".into(), "id".into()),
                 ("tags".into(), "tags".into()),
             ],
-            rest: None,
         };
-        let q: Q = ArgumentsView::new(&a, &slot).deserialize().unwrap();
+        let q: Q = ArgumentsView::new(&a, &slot, None).deserialize().unwrap();
         assert_eq!(
             q,
             Q {
@@ -413,9 +572,8 @@ mod tests {
                 ("id__query".into(), "id".into()),
                 ("tags".into(), "tags".into()),
             ],
-            rest: None,
         };
-        let err = ArgumentsView::new(&a, &slot)
+        let err = ArgumentsView::new(&a, &slot, None)
             .deserialize::<Q>()
             .unwrap_err();
         assert_eq!(err.field.as_deref(), Some("id__query"));
@@ -423,7 +581,7 @@ mod tests {
         assert!(err.to_string().starts_with("invalid argument `id__query`"));
 
         let a = args(json!({"id__query": 1, "tags": ["a", 3]}));
-        let err = ArgumentsView::new(&a, &slot)
+        let err = ArgumentsView::new(&a, &slot, None)
             .deserialize::<Q>()
             .unwrap_err();
         assert_eq!(err.field.as_deref(), Some("tags[1]"));
@@ -433,19 +591,19 @@ mod tests {
     fn tuples_and_scalars_read_named_arguments() {
         let a = args(json!({"org": "acme", "id": 9}));
         let slot = Slot::Tuple(vec!["org".into(), "id".into()]);
-        let v: (String, u32) = ArgumentsView::new(&a, &slot).deserialize().unwrap();
+        let v: (String, u32) = ArgumentsView::new(&a, &slot, None).deserialize().unwrap();
         assert_eq!(v, ("acme".into(), 9));
 
         let bad = args(json!({"org": "acme", "id": -1}));
-        let err = ArgumentsView::new(&bad, &slot)
+        let err = ArgumentsView::new(&bad, &slot, None)
             .deserialize::<(String, u32)>()
             .unwrap_err();
         assert_eq!(err.field.as_deref(), Some("id"));
 
         let slot = Slot::Whole("id".into());
-        let v: u32 = ArgumentsView::new(&a, &slot).deserialize().unwrap();
+        let v: u32 = ArgumentsView::new(&a, &slot, None).deserialize().unwrap();
         assert_eq!(v, 9);
-        let err = ArgumentsView::new(&a, &Slot::Whole("org".into()))
+        let err = ArgumentsView::new(&a, &Slot::Whole("org".into()), None)
             .deserialize::<u32>()
             .unwrap_err();
         assert_eq!(err.field.as_deref(), Some("org"));
@@ -454,14 +612,49 @@ mod tests {
     #[test]
     fn rest_passes_unclaimed_arguments_to_maps() {
         let a = args(json!({"id": 1, "x": "1", "y": "2"}));
-        let slot = Slot::Fields {
-            fields: vec![],
-            rest: Some(vec!["id".into()]),
-        };
+        let slot = Slot::Fields { fields: vec![] };
+        let claimed = ["id".to_owned()];
         let m: std::collections::BTreeMap<String, String> =
-            ArgumentsView::new(&a, &slot).deserialize().unwrap();
+            ArgumentsView::new(&a, &slot, Some(&claimed))
+                .deserialize()
+                .unwrap();
         assert_eq!(m.len(), 2);
         assert_eq!(m["y"], "2");
+    }
+
+    #[test]
+    fn integral_floats_become_integers_where_the_schema_says_integer() {
+        let schema = json!({
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer"},
+                "ratio": {"type": "number"},
+                "maybe": {"type": ["integer", "null"]},
+                "ids": {"type": "array", "items": {"type": "integer"}},
+                "node": {"$ref": "#/$defs/Node"}
+            },
+            "$defs": {"Node": {"type": "object", "properties": {"n": {"type": "integer"}}}}
+        });
+        let mut a = args(json!({
+            "id": 1.0, "ratio": 2.0, "maybe": 3.0, "ids": [4.0, 5.5], "node": {"n": 6.0},
+            "big": 1e300, "neg": -7.0
+        }));
+        coerce_integers(&mut a, schema.as_object().unwrap());
+        assert_eq!(
+            Value::Object(a),
+            json!({
+                "id": 1, "ratio": 2.0, "maybe": 3, "ids": [4, 5.5], "node": {"n": 6},
+                "big": 1e300, "neg": -7.0
+            })
+        );
+        let mut a = args(json!({"x": 1e30}));
+        let schema = json!({"properties": {"x": {"type": "integer"}}});
+        coerce_integers(&mut a, schema.as_object().unwrap());
+        assert_eq!(
+            a["x"],
+            json!(1e30),
+            "does not fit: left for serde to refuse"
+        );
     }
 
     #[test]
@@ -473,9 +666,9 @@ mod tests {
         }
         let a = args(json!({"body": "red"}));
         let slot = Slot::Whole("body".into());
-        let c: Color = ArgumentsView::new(&a, &slot).deserialize().unwrap();
+        let c: Color = ArgumentsView::new(&a, &slot, None).deserialize().unwrap();
         assert_eq!(c, Color::Red);
-        let none: Option<u8> = ArgumentsView::new(&a, &Slot::Whole("missing".into()))
+        let none: Option<u8> = ArgumentsView::new(&a, &Slot::Whole("missing".into()), None)
             .deserialize()
             .unwrap();
         assert_eq!(none, None);

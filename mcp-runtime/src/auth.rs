@@ -3,8 +3,14 @@
 //! The server is given a `FromRequest` type (`.auth::<AuthUser>()`). Before a
 //! protected tool's handler runs, that extractor runs against the MCP HTTP
 //! request; a rejection answers HTTP 401 (403 when the extractor itself says
-//! 403) with a `WWW-Authenticate: Bearer` challenge, which is what standard
-//! MCP clients need to start their authorization flow. The handler never runs.
+//! 403) with a `WWW-Authenticate` challenge — `Bearer` by default, which is
+//! what standard MCP clients need to start their authorization flow, or the
+//! app's own scheme (`.auth_scheme("ApiKey")`). The handler never runs.
+//!
+//! Only this authenticator's rejections become HTTP challenges: a 401 or 403
+//! from anything else (a handler, another extractor, route middleware) is an
+//! ordinary tool error carrying that status and body, as it would be one
+//! REST response among others.
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
@@ -12,10 +18,11 @@ use actix_web::http::header::{AUTHORIZATION, HeaderValue};
 use actix_web::{FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 
-/// A type-erased `FromRequest` check.
-#[derive(Clone, Copy)]
+/// A type-erased `FromRequest` check, and the scheme of its challenges.
+#[derive(Clone)]
 pub(crate) struct Authenticator {
     check: fn(&HttpRequest) -> LocalBoxFuture<'static, Result<(), actix_web::Error>>,
+    scheme: Option<String>,
 }
 
 impl Authenticator {
@@ -28,13 +35,24 @@ impl Authenticator {
                 let extract = A::from_request(req, &mut Payload::None);
                 Box::pin(async move { extract.await.map(drop).map_err(Into::into) })
             },
+            scheme: None,
         }
+    }
+
+    /// Challenges with `scheme` (e.g. `ApiKey`) instead of `Bearer`.
+    pub(crate) fn with_scheme(mut self, scheme: String) -> Self {
+        self.scheme = Some(scheme);
+        self
     }
 
     pub(crate) async fn check(&self, req: &HttpRequest) -> Result<(), AuthRejection> {
         (self.check)(req).await.map_err(|e| {
             let status = e.as_response_error().status_code();
-            AuthRejection::new(req, status == StatusCode::FORBIDDEN, &e)
+            let forbidden = status == StatusCode::FORBIDDEN;
+            match &self.scheme {
+                None => AuthRejection::bearer(req, forbidden, &e),
+                Some(scheme) => AuthRejection::custom(scheme, forbidden, &e),
+            }
         })
     }
 }
@@ -48,7 +66,8 @@ pub(crate) struct AuthRejection {
 }
 
 impl AuthRejection {
-    fn new(req: &HttpRequest, forbidden: bool, error: &actix_web::Error) -> Self {
+    /// RFC 6750 challenges.
+    fn bearer(req: &HttpRequest, forbidden: bool, error: &actix_web::Error) -> Self {
         let detail = error.to_string();
         let (status, challenge) = if forbidden {
             (
@@ -66,6 +85,24 @@ impl AuthRejection {
         } else {
             (StatusCode::UNAUTHORIZED, "Bearer".to_owned())
         };
+        AuthRejection::with(status, &challenge, detail)
+    }
+
+    /// A challenge in the app's own scheme: `ApiKey`, or
+    /// `ApiKey error="insufficient_scope"` for a 403.
+    fn custom(scheme: &str, forbidden: bool, error: &actix_web::Error) -> Self {
+        let (status, challenge) = if forbidden {
+            (
+                StatusCode::FORBIDDEN,
+                format!(r#"{scheme} error="insufficient_scope""#),
+            )
+        } else {
+            (StatusCode::UNAUTHORIZED, scheme.to_owned())
+        };
+        AuthRejection::with(status, &challenge, error.to_string())
+    }
+
+    fn with(status: StatusCode, challenge: &str, detail: String) -> Self {
         let message = if detail.is_empty() {
             status
                 .canonical_reason()
@@ -76,19 +113,9 @@ impl AuthRejection {
         };
         AuthRejection {
             status,
-            challenge: HeaderValue::from_str(&challenge)
+            challenge: HeaderValue::from_str(challenge)
                 .unwrap_or_else(|_| HeaderValue::from_static("Bearer")),
             message,
-        }
-    }
-
-    /// Maps a rejection from one of the handler's own extractors: 401 and 403
-    /// become auth rejections, anything else is an ordinary tool error.
-    pub(crate) fn from_extractor(req: &HttpRequest, error: &actix_web::Error) -> Option<Self> {
-        match error.as_response_error().status_code() {
-            StatusCode::UNAUTHORIZED => Some(AuthRejection::new(req, false, error)),
-            StatusCode::FORBIDDEN => Some(AuthRejection::new(req, true, error)),
-            _ => None,
         }
     }
 }
@@ -107,29 +134,54 @@ mod tests {
     use super::*;
     use actix_web::test::TestRequest;
 
+    fn rejection(auth: &Authenticator, req: &HttpRequest) -> AuthRejection {
+        futures_util::FutureExt::now_or_never(auth.check(req))
+            .expect("ready extractor")
+            .unwrap_err()
+    }
+
+    fn deny_with(status: StatusCode) -> Authenticator {
+        Authenticator {
+            check: if status == StatusCode::FORBIDDEN {
+                |_| Box::pin(async { Err(actix_web::error::ErrorForbidden("no")) })
+            } else {
+                |_| Box::pin(async { Err(actix_web::error::ErrorUnauthorized("bad \"token\"\n")) })
+            },
+            scheme: None,
+        }
+    }
+
     #[test]
     fn challenges_follow_rfc_6750() {
-        let err = actix_web::error::ErrorUnauthorized("bad \"token\"\n");
         let bare = TestRequest::default().to_http_request();
-        let r = AuthRejection::from_extractor(&bare, &err).unwrap();
+        let auth = deny_with(StatusCode::UNAUTHORIZED);
+        let r = rejection(&auth, &bare);
         assert_eq!(r.status, 401);
         assert_eq!(r.challenge, "Bearer");
 
         let with_token = TestRequest::default()
             .insert_header((AUTHORIZATION, "Bearer x"))
             .to_http_request();
-        let r = AuthRejection::from_extractor(&with_token, &err).unwrap();
+        let r = rejection(&auth, &with_token);
         assert_eq!(
             r.challenge,
             r#"Bearer error="invalid_token", error_description="bad token""#
         );
 
-        let forbidden = actix_web::error::ErrorForbidden("no");
-        let r = AuthRejection::from_extractor(&bare, &forbidden).unwrap();
+        let r = rejection(&deny_with(StatusCode::FORBIDDEN), &bare);
         assert_eq!(r.status, 403);
         assert_eq!(r.challenge, r#"Bearer error="insufficient_scope""#);
+    }
 
-        let other = actix_web::error::ErrorNotFound("x");
-        assert!(AuthRejection::from_extractor(&bare, &other).is_none());
+    #[test]
+    fn apps_choose_their_own_scheme() {
+        let bare = TestRequest::default().to_http_request();
+        let auth = deny_with(StatusCode::UNAUTHORIZED).with_scheme("ApiKey".into());
+        assert_eq!(rejection(&auth, &bare).challenge, "ApiKey");
+        let auth = deny_with(StatusCode::FORBIDDEN).with_scheme("ApiKey".into());
+        assert_eq!(
+            rejection(&auth, &bare).challenge,
+            r#"ApiKey error="insufficient_scope""#
+        );
     }
 }

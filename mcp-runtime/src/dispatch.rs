@@ -1,29 +1,35 @@
-//! The JSON-RPC method table. Transport-independent: it sees one decoded
-//! message, the HTTP request the tools' extractors run against, and the
-//! protocol version in force; the transport turns the [`Reply`] into bytes on
-//! the wire (and sessions, status codes, headers).
+//! The JSON-RPC method table.
+//!
+//! Dispatch sees one decoded message and the request's [`Exchange`]: the
+//! protocol version in force, the session, the stream back to the client,
+//! the cancellation token, and the request tools run beside. It returns an
+//! [`Outcome`] and knows nothing of status codes or headers: each transport
+//! turns outcomes and the stream into its own wire form.
 
-use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::HttpRequest;
-use actix_web::http::StatusCode;
-use actix_web::http::header::HeaderValue;
-use futures_util::FutureExt as _;
 use rmcp::model::{
-    CallToolRequestParams, ErrorData, Implementation, InitializeRequestParams, InitializeResult,
-    RequestId, ServerCapabilities, ToolsCapability,
+    ErrorCode, ErrorData, Implementation, InitializeRequestParams, InitializeResult, RequestId,
+    ServerCapabilities, ToolsCapability,
 };
 use serde::Deserialize;
 use serde_json::json;
 use serde_json::value::RawValue;
+use tokio_util::sync::CancellationToken;
 
-use crate::arguments::ArgumentError;
 use crate::auth::{AuthRejection, Authenticator};
-use crate::invoke::{self, CallContext, Invocation, ToolOutcome};
+use crate::context::LogLevel;
+use crate::forward::Carry;
 use crate::jsonrpc::{self, Message};
+use crate::live::Live;
+use crate::method::{NotificationMethod, RequestMethod};
+use crate::outbound::Outbound;
 use crate::protocol::Version;
-use crate::registry::{Registry, ToolEntry};
-use crate::session::Session;
+use crate::registry::Registry;
+use crate::session::{Session, SessionStore};
+use crate::tool_call;
 
 /// Server identity and behaviour shared by every request.
 pub(crate) struct Dispatcher {
@@ -31,70 +37,188 @@ pub(crate) struct Dispatcher {
     pub info: Implementation,
     pub instructions: Option<String>,
     pub auth: Option<Authenticator>,
+    pub sessions: Option<Arc<dyn SessionStore>>,
+    pub live: Arc<Live>,
+    /// Extension types copied from the MCP request into tool requests.
+    pub carry: Vec<Carry>,
+    /// Whether a panicking handler's message reaches the client.
+    pub expose_panics: bool,
+    pub limits: Limits,
+}
+
+/// Sizes and durations the server enforces.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
     /// Largest handler response body turned into a tool result.
     pub max_response_bytes: usize,
+    /// Largest serialized session state (the client's `initialize` params).
+    pub max_session_bytes: usize,
+    /// How long a question to the client may stay unanswered.
+    pub answer_timeout: Duration,
+}
+
+/// One request as dispatch sees it.
+pub(crate) struct Exchange {
+    pub version: Version,
+    /// The session's id and stored state, when there is a session.
+    pub session: Option<(Arc<str>, Arc<Session>)>,
+    /// The MCP request: tools run beside it (its app, its credentials).
+    pub host: HttpRequest,
+    /// The stream back to the client, for messages sent before the response.
+    pub outbound: Outbound,
+    /// Cancelled by `notifications/cancelled`, or when the client leaves.
+    pub cancel: CancellationToken,
 }
 
 /// What a message asks the transport to send back.
-pub(crate) enum Reply {
-    /// A JSON-RPC response (result or error), sent with 200.
-    Message(Vec<u8>),
-    /// A message that is not valid JSON-RPC: its error, sent with 400.
-    BadRequest(Vec<u8>),
-    /// A notification or a client response: 202, no body.
+pub(crate) enum Outcome {
+    /// The request's response (a result or an error).
+    Response(Vec<u8>),
+    /// A notification or a client response: nothing to answer.
     Accepted,
-    /// Credentials missing or rejected: 401/403 with a challenge.
+    /// The message is not valid JSON-RPC; its error.
+    Invalid(Vec<u8>),
+    /// Credentials missing or rejected: a challenge, and the error.
     Unauthorized(AuthRejection, Vec<u8>),
-    /// `initialize` succeeded; the transport may start a session.
-    Initialized { body: Vec<u8>, session: Session },
+    /// `initialize` succeeded: the transport may start a session.
+    Initialized { response: Vec<u8>, session: Session },
+    /// The request was cancelled: by the spec, no response.
+    Cancelled,
+}
+
+impl Outcome {
+    pub(crate) fn error(id: &RequestId, error: &ErrorData) -> Outcome {
+        Outcome::Response(jsonrpc::failure(Some(id), error))
+    }
 }
 
 impl Dispatcher {
-    pub(crate) async fn handle(
-        &self,
-        message: Message,
-        http: &HttpRequest,
-        version: Version,
-    ) -> Reply {
+    pub(crate) async fn handle(&self, message: Message, x: &Exchange) -> Outcome {
         match message {
-            Message::Notification | Message::Response => Reply::Accepted,
-            Message::Invalid { id, error } => {
-                Reply::BadRequest(jsonrpc::failure(id.as_ref(), &error))
-            }
             Message::Request { id, method, params } => {
-                let params = params.as_deref();
-                let result = match method.as_str() {
-                    "initialize" => return self.initialize(&id, params),
-                    "tools/call" => return self.call_tool(&id, params, http, version).await,
-                    "ping" => Ok(jsonrpc::success(&id, &json!({}))),
-                    "tools/list" => self.list_tools(&id, params),
-                    "server/discover" => Err(discover_unsupported()),
-                    other => Err(jsonrpc::method_not_found(other)),
-                };
-                Reply::Message(result.unwrap_or_else(|e| jsonrpc::failure(Some(&id), &e)))
+                self.request(&id, &method, params.as_deref(), x).await
+            }
+            Message::Notification { method, params } => {
+                self.notification(&method, params.as_deref(), x);
+                Outcome::Accepted
+            }
+            Message::Response { id, outcome } => {
+                let session = x.session.as_ref().map(|(id, _)| id);
+                if !self.live.answer(session, &id, outcome) {
+                    tracing::debug!("an answer from the client matched no pending request");
+                }
+                Outcome::Accepted
+            }
+            Message::Invalid { id, error } => {
+                Outcome::Invalid(jsonrpc::failure(id.as_ref(), &error))
             }
         }
     }
 
-    fn initialize(&self, id: &RequestId, params: Option<&RawValue>) -> Reply {
-        let params: InitializeRequestParams = match jsonrpc::params("initialize", params) {
-            Ok(p) => p,
-            Err(e) => return Reply::Message(jsonrpc::failure(Some(id), &e)),
+    async fn request(
+        &self,
+        id: &RequestId,
+        method: &RequestMethod,
+        params: Option<&RawValue>,
+        x: &Exchange,
+    ) -> Outcome {
+        let result = match method {
+            RequestMethod::Initialize => return self.initialize(id, params),
+            RequestMethod::CallTool => return tool_call::call(self, id, params, x).await,
+            RequestMethod::SetLogLevel => return self.set_log_level(id, params, x).await,
+            RequestMethod::Ping => Ok(jsonrpc::success(id, &json!({}))),
+            RequestMethod::ListTools => self.list_tools(id, params),
+            RequestMethod::Discover => Err(discover_unsupported()),
+            RequestMethod::Other(_) => Err(jsonrpc::method_not_found(method)),
         };
-        let version = Version::negotiate(params.protocol_version.as_str());
+        Outcome::Response(result.unwrap_or_else(|e| jsonrpc::failure(Some(id), &e)))
+    }
+
+    fn notification(&self, method: &NotificationMethod, params: Option<&RawValue>, x: &Exchange) {
+        if *method != NotificationMethod::Cancelled {
+            tracing::trace!(method = method.as_str(), "notification");
+            return;
+        }
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Cancelled {
+            request_id: RequestId,
+        }
+        let Ok(Cancelled { request_id }) = serde_json::from_str(params.map_or("{}", RawValue::get))
+        else {
+            return;
+        };
+        // Ids are the client's own, so only its session can name its calls.
+        if let Some((session, _)) = &x.session
+            && !self.live.cancel(session, &request_id)
+        {
+            tracing::debug!("cancellation for a request that is not in flight");
+        }
+    }
+
+    fn initialize(&self, id: &RequestId, params: Option<&RawValue>) -> Outcome {
+        let client: InitializeRequestParams =
+            match jsonrpc::params(&RequestMethod::Initialize, params) {
+                Ok(p) => p,
+                Err(e) => return Outcome::error(id, &e),
+            };
+        let size = params.map_or(0, |p| p.get().len());
+        if size > self.limits.max_session_bytes {
+            let e = ErrorData::invalid_params(
+                format!(
+                    "Invalid params for `initialize`: {size} bytes of client information \
+                     exceed this server's limit of {} bytes",
+                    self.limits.max_session_bytes
+                ),
+                None,
+            );
+            return Outcome::error(id, &e);
+        }
+        let version = Version::negotiate(client.protocol_version.as_str());
         let mut capabilities = ServerCapabilities::default();
         capabilities.tools = Some(ToolsCapability::default());
+        capabilities.logging = Some(Default::default());
         let mut result = InitializeResult::new(capabilities)
             .with_protocol_version(version.to_rmcp())
             .with_server_info(self.info.clone());
         result.instructions = self.instructions.clone();
-        Reply::Initialized {
-            body: jsonrpc::success(id, &result),
-            session: Session::new(
-                version.as_str(),
-                params.client_info.name,
-                params.client_info.version,
-            ),
+        Outcome::Initialized {
+            response: jsonrpc::success(id, &result),
+            session: Session::new(version.as_str(), client),
+        }
+    }
+
+    async fn set_log_level(
+        &self,
+        id: &RequestId,
+        params: Option<&RawValue>,
+        x: &Exchange,
+    ) -> Outcome {
+        #[derive(Deserialize)]
+        struct SetLevel {
+            level: LogLevel,
+        }
+        let level = match jsonrpc::params::<SetLevel>(&RequestMethod::SetLogLevel, params) {
+            Ok(p) => p.level,
+            Err(e) => return Outcome::error(id, &e),
+        };
+        let (Some((session_id, session)), Some(store)) = (&x.session, &self.sessions) else {
+            let e = ErrorData::invalid_request(
+                "`logging/setLevel` needs a session, and this server is stateless",
+                None,
+            );
+            return Outcome::error(id, &e);
+        };
+        match store
+            .update(session_id, Arc::new(session.with_log_level(level)))
+            .await
+        {
+            Ok(_) => Outcome::Response(jsonrpc::success(id, &json!({}))),
+            Err(e) => {
+                tracing::error!("mcp-runtime: {e}");
+                let e = ErrorData::internal_error("the session store is unavailable", None);
+                Outcome::error(id, &e)
+            }
         }
     }
 
@@ -103,7 +227,7 @@ impl Dispatcher {
         struct ListParams {
             cursor: Option<String>,
         }
-        let params: ListParams = jsonrpc::params("tools/list", params)?;
+        let params: ListParams = jsonrpc::params(&RequestMethod::ListTools, params)?;
         if let Some(cursor) = params.cursor {
             // Every tool fits on the first page, so no cursor is ever issued.
             return Err(ErrorData::invalid_params(
@@ -113,132 +237,15 @@ impl Dispatcher {
         }
         Ok(jsonrpc::success(id, self.registry.list_result()))
     }
-
-    async fn call_tool(
-        &self,
-        id: &RequestId,
-        params: Option<&RawValue>,
-        http: &HttpRequest,
-        version: Version,
-    ) -> Reply {
-        let params: CallToolRequestParams = match jsonrpc::params("tools/call", params) {
-            Ok(p) => p,
-            Err(e) => return Reply::Message(jsonrpc::failure(Some(id), &e)),
-        };
-        let Some(tool) = self.registry.get(&params.name) else {
-            let e = ErrorData::invalid_params(format!("Unknown tool: {}", params.name), None);
-            return Reply::Message(jsonrpc::failure(Some(id), &e));
-        };
-        if tool.def.requires_auth
-            && let Some(auth) = &self.auth
-            && let Err(rejection) = auth.check(http).await
-        {
-            return unauthorized(id, rejection);
-        }
-
-        let arguments = params.arguments.unwrap_or_default();
-        let missing: Vec<&str> = tool
-            .required
-            .iter()
-            .map(String::as_str)
-            .filter(|name| !arguments.contains_key(*name))
-            .collect();
-        if !missing.is_empty() {
-            return invalid_arguments(id, tool, ArgumentError::missing(missing), version);
-        }
-
-        let cx = CallContext {
-            request: http,
-            arguments: &arguments,
-            slots: &tool.slots,
-        };
-        let Some(call) = (tool.def.invoke)(Invocation::Call(cx)) else {
-            return internal_error(id, format!("tool `{}` has no invoker", tool.def.name));
-        };
-        // A panicking handler fails its own call, not the worker or the session.
-        let response = match AssertUnwindSafe(call).catch_unwind().await {
-            Ok(ToolOutcome::Response(response)) => response,
-            Ok(ToolOutcome::InvalidArguments(e)) => return invalid_arguments(id, tool, e, version),
-            Ok(ToolOutcome::Rejected(e)) => match AuthRejection::from_extractor(http, &e) {
-                Some(rejection) => return unauthorized(id, rejection),
-                None => e.error_response(),
-            },
-            Err(panic) => {
-                let detail = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_default();
-                return internal_error(id, format!("tool `{}` panicked: {detail}", tool.def.name));
-            }
-        };
-        let result = invoke::call_result(
-            response,
-            tool.def.name,
-            tool.structured,
-            self.max_response_bytes,
-        )
-        .await;
-        Reply::Message(jsonrpc::success(id, &result))
-    }
-}
-
-/// Bad arguments: a tool error the model can act on (2025-11-25 and later),
-/// a `-32602` protocol error before that (see `Version::argument_errors_in_band`).
-fn invalid_arguments(
-    id: &RequestId,
-    tool: &ToolEntry,
-    e: ArgumentError,
-    version: Version,
-) -> Reply {
-    let message = format!("Invalid arguments for tool `{}`: {e}", tool.def.name);
-    Reply::Message(if version.argument_errors_in_band() {
-        jsonrpc::success(id, &invoke::error_text(message))
-    } else {
-        let data = e.field.map(|field| json!({ "argument": field }));
-        jsonrpc::failure(Some(id), &ErrorData::invalid_params(message, data))
-    })
-}
-
-fn unauthorized(id: &RequestId, rejection: AuthRejection) -> Reply {
-    let error = ErrorData::invalid_request(rejection.message.clone(), None);
-    Reply::Unauthorized(rejection, jsonrpc::failure(Some(id), &error))
-}
-
-fn internal_error(id: &RequestId, message: String) -> Reply {
-    Reply::Message(jsonrpc::failure(
-        Some(id),
-        &ErrorData::internal_error(message, None),
-    ))
 }
 
 /// The 2026-07-28 probe, answered as a handshake-era server: a prompt error
 /// that dual-era clients (Python SDK 2.x, rmcp, Inspector) take as "fall back
 /// to `initialize`".
 fn discover_unsupported() -> ErrorData {
-    let mut e = jsonrpc::method_not_found("server/discover");
-    e.message =
-        "Method not found: server/discover (this server uses the initialize handshake)".into();
-    e.data = Some(json!({ "supportedVersions": Version::supported_json() }));
-    e
-}
-
-impl Reply {
-    /// The HTTP status the transport sends this reply with.
-    pub(crate) fn status(&self) -> StatusCode {
-        match self {
-            Reply::Message(_) | Reply::Initialized { .. } => StatusCode::OK,
-            Reply::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Reply::Accepted => StatusCode::ACCEPTED,
-            Reply::Unauthorized(r, _) => r.status,
-        }
-    }
-
-    /// The `WWW-Authenticate` challenge, for auth refusals.
-    pub(crate) fn challenge(&self) -> Option<&HeaderValue> {
-        match self {
-            Reply::Unauthorized(r, _) => Some(&r.challenge),
-            _ => None,
-        }
-    }
+    ErrorData::new(
+        ErrorCode::METHOD_NOT_FOUND,
+        "Method not found: server/discover (this server uses the initialize handshake)",
+        Some(json!({ "supportedVersions": Version::supported_json() })),
+    )
 }

@@ -54,6 +54,15 @@ pub enum Problem {
         /// What is wrong.
         reason: String,
     },
+    /// The route attribute sits above `#[mcp_tool]`: actix's macro ran first
+    /// and hid the route, so the tool would bypass it.
+    #[non_exhaustive]
+    AttributeOrder {
+        /// The tool's name.
+        tool: &'static str,
+        /// Where it is defined.
+        location: Location,
+    },
     /// The `tools/list` payload could not be serialized.
     Serialize(String),
 }
@@ -96,6 +105,13 @@ impl fmt::Display for Problem {
                 location,
                 reason,
             } => write!(f, "tool `{tool}` ({location}): {reason}"),
+            Problem::AttributeOrder { tool, location } => write!(
+                f,
+                "tool `{tool}` ({location}): the route attribute is above `#[mcp_tool]`, so \
+                 actix's macro ran first and the tool cannot see its route\n  help: put \
+                 `#[mcp_tool]` first:\n      #[mcp_tool]\n      #[get(\"/path\")]\n      \
+                 async fn handler(…)"
+            ),
             Problem::Serialize(e) => write!(f, "cannot serialize the tool list: {e}"),
         }
     }

@@ -1,14 +1,16 @@
-//! Running a tool's real handler and turning its HTTP response into a
-//! `CallToolResult`.
+//! What generated code calls to describe a handler's parameters, check a
+//! call's arguments against them, and run a hand-written tool (one without
+//! a route; route tools run through the app, see `app`).
 //!
 //! Generated code (see `mcp-macros`) decides, per parameter and by type, how
 //! the value is obtained:
 //!
 //! * `web::Path`, `web::Query`, `web::Json` and `web::Form` implement
-//!   [`IsArgument`] and are rebuilt from the call's arguments;
-//! * every other type is run as an actix [`FromRequest`] extractor against the
-//!   MCP HTTP request, so `web::Data`, `HttpRequest`, `ReqData` and the app's
-//!   own extractors (auth!) behave exactly as on the REST route.
+//!   [`IsArgument`] and come from the call's arguments;
+//! * every other type is an actix [`FromRequest`] extractor, run against
+//!   the request (for a route tool: the tool's own REST request; for a
+//!   hand-written tool: the MCP request), so `web::Data`, `HttpRequest`,
+//!   `ReqData` and the app's own extractors (auth!) behave as on REST.
 //!
 //! The choice uses autoref specialization on a [`Probe`]:
 //! `(&&Probe::<T>::new()).kind()` resolves to [`ViaArguments`] when
@@ -20,51 +22,36 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
 
-use actix_web::body;
 use actix_web::dev::Payload;
-use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, Responder, web};
-use base64::Engine as _;
-use rmcp::model::{CallToolResult, ContentBlock, ResourceContents};
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde_json::{Map, Value};
 
-use crate::arguments::{ArgumentError, ArgumentsView, FromArguments, IsArgument, Slot, Source};
+use crate::arguments::{ArgumentError, ArgumentsView, FromArguments, IsArgument, Plan, Source};
 use crate::schema::Signature;
-
-/// What the generated invoker is asked to do.
-#[doc(hidden)]
-pub enum Invocation<'a> {
-    /// Record the parameters and output type (once, at start-up).
-    Describe(&'a mut Signature),
-    /// Run the handler.
-    Call(CallContext<'a>),
-}
 
 #[doc(hidden)]
 pub type ToolFuture<'a> = Pin<Box<dyn Future<Output = ToolOutcome> + 'a>>;
 
-/// The generated entry point of one tool.
+/// The generated entry point of a hand-written tool.
 #[doc(hidden)]
-pub type Invoker = for<'a> fn(Invocation<'a>) -> Option<ToolFuture<'a>>;
+pub type Invoker = for<'a> fn(CallContext<'a>) -> ToolFuture<'a>;
 
-/// How far a call got.
+/// How far a direct call got.
 #[doc(hidden)]
 pub enum ToolOutcome {
-    /// The handler ran and responded.
+    /// The handler ran and responded, or an extractor's rejection did.
     Response(HttpResponse),
     /// The arguments do not fit an argument extractor.
     InvalidArguments(ArgumentError),
-    /// A request extractor rejected the request (e.g. the app's auth type).
-    Rejected(actix_web::Error),
 }
 
-/// One tool call, as seen by the generated invoker.
+/// One direct call, as seen by the generated invoker.
 #[doc(hidden)]
 pub struct CallContext<'a> {
     pub(crate) request: &'a HttpRequest,
     pub(crate) arguments: &'a Map<String, Value>,
-    pub(crate) slots: &'a [Option<Slot>],
+    pub(crate) plan: &'a Plan,
 }
 
 impl CallContext<'_> {
@@ -72,6 +59,35 @@ impl CallContext<'_> {
     pub fn respond<R: Responder>(&self, out: R) -> ToolOutcome {
         ToolOutcome::Response(out.respond_to(self.request).map_into_boxed_body())
     }
+
+    fn view(&self, position: usize) -> Result<ArgumentsView<'_>, ArgumentError> {
+        view(self.arguments, self.plan, position)
+    }
+}
+
+/// A call's arguments, for checking them against the argument extractors.
+#[doc(hidden)]
+pub struct CheckContext<'a> {
+    pub(crate) arguments: &'a Map<String, Value>,
+    pub(crate) plan: &'a Plan,
+}
+
+fn view<'a>(
+    arguments: &'a Map<String, Value>,
+    plan: &'a Plan,
+    position: usize,
+) -> Result<ArgumentsView<'a>, ArgumentError> {
+    let slot = plan
+        .slots
+        .get(position)
+        .and_then(Option::as_ref)
+        // The registry compiled this tool from the same `describe`, so a
+        // missing slot is a bug in this crate, reported rather than panicking.
+        .ok_or_else(|| {
+            ArgumentError::new("", "mcp-runtime: no argument slot for this parameter")
+        })?;
+    let overflow = (plan.overflow == Some(position)).then_some(plan.claimed.as_slice());
+    Ok(ArgumentsView::new(arguments, &slot.slot, overflow))
 }
 
 /// Selects the class of a parameter type (see the module docs).
@@ -131,6 +147,27 @@ impl RequestKind {
     }
 }
 
+/// What generated code does with one handler parameter. Generated code
+/// makes every handle in one function, `fn handles() -> (impl Handle<Value =
+/// T0>, …)`, so a type that cannot be a parameter is reported once, at the
+/// parameter's span, however many times the handles are used.
+#[doc(hidden)]
+pub trait Handle {
+    /// The parameter's type.
+    type Value;
+    /// Records the parameter in the tool's signature.
+    fn describe(&self, signature: &mut Signature);
+    /// Checks the call's arguments for this parameter (request extractors
+    /// have none).
+    fn check(&self, cx: &CheckContext<'_>, position: usize) -> Result<(), ArgumentError>;
+    /// Builds the parameter for a direct call.
+    fn extract<'a>(
+        &'a self,
+        cx: &'a CallContext<'a>,
+        position: usize,
+    ) -> impl Future<Output = Result<Self::Value, ToolOutcome>> + 'a;
+}
+
 /// Builds one argument extractor. Its methods carry no bounds, so a type
 /// error is reported once, where the handle is made.
 #[doc(hidden)]
@@ -140,50 +177,60 @@ pub struct ArgumentHandle<T> {
     build: fn(ArgumentsView<'_>) -> Result<T, ArgumentError>,
 }
 
-impl<T> ArgumentHandle<T> {
-    pub fn describe(&self, signature: &mut Signature) {
+impl<T> Handle for ArgumentHandle<T> {
+    type Value = T;
+
+    fn describe(&self, signature: &mut Signature) {
         signature.argument(self.source, self.schema);
     }
 
-    pub async fn extract(&self, cx: &CallContext<'_>, position: usize) -> Result<T, ToolOutcome> {
-        let slot = cx
-            .slots
-            .get(position)
-            .and_then(Option::as_ref)
-            .ok_or_else(|| {
-                // The registry compiled this tool from the same `describe`, so a
-                // missing slot is a bug in this crate, reported rather than panicking.
-                ToolOutcome::Rejected(actix_web::error::ErrorInternalServerError(
-                    "mcp-runtime: no argument slot for this parameter",
-                ))
-            })?;
-        (self.build)(ArgumentsView::new(cx.arguments, slot)).map_err(ToolOutcome::InvalidArguments)
+    fn check(&self, cx: &CheckContext<'_>, position: usize) -> Result<(), ArgumentError> {
+        (self.build)(view(cx.arguments, cx.plan, position)?).map(drop)
+    }
+
+    async fn extract<'a>(
+        &'a self,
+        cx: &'a CallContext<'a>,
+        position: usize,
+    ) -> Result<T, ToolOutcome> {
+        let view = cx.view(position).map_err(ToolOutcome::InvalidArguments)?;
+        (self.build)(view).map_err(ToolOutcome::InvalidArguments)
     }
 }
 
-/// Runs one request extractor against the MCP HTTP request.
+/// Runs one request extractor.
 #[doc(hidden)]
 pub struct RequestHandle<F> {
     from_request: fn(&HttpRequest, &mut Payload) -> F,
 }
 
-impl<F> RequestHandle<F> {
-    pub fn describe(&self, signature: &mut Signature) {
-        signature.request();
-    }
-}
-
-impl<F, T, E> RequestHandle<F>
+impl<F, T, E> Handle for RequestHandle<F>
 where
     F: Future<Output = Result<T, E>>,
-    E: Into<actix_web::Error>,
+    T: 'static,
+    E: Into<actix_web::Error> + 'static,
 {
-    pub async fn extract(&self, cx: &CallContext<'_>, _position: usize) -> Result<T, ToolOutcome> {
+    type Value = T;
+
+    fn describe(&self, signature: &mut Signature) {
+        signature.request();
+    }
+
+    fn check(&self, _: &CheckContext<'_>, _position: usize) -> Result<(), ArgumentError> {
+        Ok(())
+    }
+
+    async fn extract<'a>(
+        &'a self,
+        cx: &'a CallContext<'a>,
+        _position: usize,
+    ) -> Result<T, ToolOutcome> {
         // The MCP body (the JSON-RPC message) is already consumed: request
-        // extractors see an empty payload, as they would on a GET.
+        // extractors see an empty payload, as they would on a GET. A
+        // rejection is the extractor's own HTTP error response, as on REST.
         (self.from_request)(cx.request, &mut Payload::None)
             .await
-            .map_err(|e| ToolOutcome::Rejected(e.into()))
+            .map_err(|e| ToolOutcome::Response(e.into().error_response()))
     }
 }
 
@@ -253,116 +300,4 @@ impl<R> NoOutputSchema for OutputProbe<R> {
     fn output(&self) -> Option<OutputSchemaFn> {
         None
     }
-}
-
-/// How a tool's successful JSON body becomes `structuredContent`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Structured {
-    /// The tool declares no output schema.
-    No,
-    /// The body is the structured content.
-    AsIs,
-    /// The body is wrapped as `{"result": …}` (non-object output types).
-    Wrapped,
-}
-
-/// Maps the handler's HTTP response to a tool result.
-///
-/// * Status ≥ 400: `isError: true`, with the status line and the body.
-/// * JSON: pretty-printed text, plus `structuredContent` when the tool has an
-///   output schema.
-/// * `image/*` and `audio/*`: image and audio content (base64).
-/// * Other UTF-8 bodies: text; other binary bodies: an embedded blob resource.
-pub(crate) async fn call_result(
-    response: HttpResponse,
-    tool: &str,
-    structured: Structured,
-    max_bytes: usize,
-) -> CallToolResult {
-    let status = response.status();
-    let mime = response
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        })
-        .unwrap_or_default();
-    let bytes = match body::to_bytes_limited(response.into_body(), max_bytes).await {
-        Ok(Ok(bytes)) => bytes,
-        Ok(Err(e)) => return error_text(format!("reading the response of `{tool}` failed: {e}")),
-        Err(_) => {
-            return error_text(format!(
-                "the response of `{tool}` is larger than {max_bytes} bytes"
-            ));
-        }
-    };
-    let is_json = mime == "application/json" || mime.ends_with("+json");
-    let json = if is_json {
-        serde_json::from_slice::<Value>(&bytes).ok()
-    } else {
-        None
-    };
-    let text = || match &json {
-        Some(v) => serde_json::to_string_pretty(v).unwrap_or_default(),
-        None => String::from_utf8_lossy(&bytes).into_owned(),
-    };
-
-    if status.is_client_error() || status.is_server_error() {
-        let mut message = format!("HTTP {status}");
-        if !bytes.is_empty() {
-            message.push('\n');
-            message.push_str(&text());
-        }
-        return error_text(message);
-    }
-
-    let content = if bytes.is_empty() {
-        ContentBlock::text(format!("HTTP {status}"))
-    } else if json.is_some() || std::str::from_utf8(&bytes).is_ok() && !is_binary_media(&mime) {
-        ContentBlock::text(text())
-    } else {
-        let data = base64::engine::general_purpose::STANDARD.encode(&bytes);
-        let mime = if mime.is_empty() {
-            "application/octet-stream".to_owned()
-        } else {
-            mime
-        };
-        if mime.starts_with("image/") {
-            ContentBlock::image(data, mime)
-        } else if mime.starts_with("audio/") {
-            ContentBlock::audio(data, mime)
-        } else {
-            ContentBlock::resource(ResourceContents::BlobResourceContents {
-                uri: format!("urn:mcp-runtime:tool:{tool}:result"),
-                mime_type: Some(mime),
-                blob: data,
-                meta: None,
-            })
-        }
-    };
-    let mut result = CallToolResult::success(vec![content]);
-    result.result_type = None;
-    result.structured_content = match (structured, json) {
-        (Structured::AsIs, Some(v)) if v.is_object() => Some(v),
-        (Structured::Wrapped, Some(v)) => Some(serde_json::json!({ "result": v })),
-        _ => None,
-    };
-    result
-}
-
-/// Media types that are binary even when the bytes happen to be valid UTF-8.
-fn is_binary_media(mime: &str) -> bool {
-    mime.starts_with("image/") || mime.starts_with("audio/") || mime == "application/octet-stream"
-}
-
-/// A tool error result carrying one text block.
-pub(crate) fn error_text(message: String) -> CallToolResult {
-    let mut result = CallToolResult::error(vec![ContentBlock::text(message)]);
-    result.result_type = None;
-    result
 }

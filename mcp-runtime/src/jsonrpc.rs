@@ -1,28 +1,37 @@
 //! JSON-RPC 2.0 framing: reading one message or a batch from a body, writing
-//! responses and errors.
+//! responses, errors, and the server's own requests and notifications.
 //!
 //! The envelope is parsed by hand (rather than into rmcp's typed message enum)
 //! so each failure gets its precise code: `-32700` for bytes that are not
 //! JSON, `-32600` for JSON that is not a JSON-RPC message, and `-32602` later,
-//! per method, for bad `params`. `params` stays raw until a method claims it.
+//! per method, for bad `params`. `params` and a client response's `result`
+//! stay raw until whoever routes them claims them.
 
 use rmcp::model::{ErrorCode, ErrorData, RequestId};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+use crate::method::{NotificationMethod, RequestMethod, ServerMethod};
+
 /// One decoded JSON-RPC message from a client.
 #[derive(Debug)]
 pub(crate) enum Message {
     Request {
         id: RequestId,
-        method: String,
+        method: RequestMethod,
         params: Option<Box<RawValue>>,
     },
-    Notification,
-    /// A client's result or error for a server-to-client request. This server
-    /// sends none yet, so these are acknowledged and dropped.
-    Response,
+    Notification {
+        method: NotificationMethod,
+        params: Option<Box<RawValue>>,
+    },
+    /// A client's answer to a request this server sent (sampling,
+    /// elicitation): routed to whoever is waiting for it.
+    Response {
+        id: RequestId,
+        outcome: Result<Box<RawValue>, ErrorData>,
+    },
     /// Well-formed JSON that is not a valid JSON-RPC message.
     Invalid {
         id: Option<RequestId>,
@@ -49,8 +58,7 @@ struct Envelope {
     id: Option<Value>,
     method: Option<String>,
     params: Option<Box<RawValue>>,
-    #[serde(default, deserialize_with = "present")]
-    result: Option<Value>,
+    result: Option<Box<RawValue>>,
     #[serde(default, deserialize_with = "present")]
     error: Option<Value>,
 }
@@ -101,12 +109,32 @@ fn decode(json: &str) -> Message {
     match (env.method, id) {
         (Some(method), Some(id)) => Message::Request {
             id,
-            method,
+            method: RequestMethod::parse(&method),
             params: env.params,
         },
-        (Some(_), None) => Message::Notification,
-        (None, Some(_)) if env.result.is_some() || env.error.is_some() => Message::Response,
-        (None, id) => invalid(id, "Invalid request: missing `method`"),
+        (Some(method), None) => Message::Notification {
+            method: NotificationMethod::parse(&method),
+            params: env.params,
+        },
+        (None, Some(id)) => match (env.result, env.error) {
+            (Some(result), None) => Message::Response {
+                id,
+                outcome: Ok(result),
+            },
+            (None, Some(error)) => match serde_json::from_value::<ErrorData>(error) {
+                Ok(error) => Message::Response {
+                    id,
+                    outcome: Err(error),
+                },
+                Err(e) => invalid(Some(id), format!("Invalid response: bad `error`: {e}")),
+            },
+            (Some(_), Some(_)) => invalid(
+                Some(id),
+                "Invalid response: it has both `result` and `error`",
+            ),
+            (None, None) => invalid(Some(id), "Invalid request: missing `method`"),
+        },
+        (None, None) => invalid(None, "Invalid request: missing `method`"),
     }
 }
 
@@ -125,12 +153,22 @@ struct Success<'a, T: ?Sized> {
     result: &'a T,
 }
 
+/// An error response. `id` is serialized even when unknown (`"id": null`),
+/// as JSON-RPC requires; clients match errors to requests by it.
 #[derive(Serialize)]
 struct Failure<'a> {
     jsonrpc: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
     id: Option<&'a RequestId>,
     error: &'a ErrorData,
+}
+
+#[derive(Serialize)]
+struct Outgoing<'a, P: ?Sized> {
+    jsonrpc: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a RequestId>,
+    method: &'a str,
+    params: &'a P,
 }
 
 /// Serializes a success response.
@@ -162,18 +200,38 @@ pub(crate) fn failure(id: Option<&RequestId>, error: &ErrorData) -> Vec<u8> {
     .unwrap_or_default()
 }
 
+/// Serializes a notification (no `id`) or a request (with `id`) the server
+/// sends to a client.
+pub(crate) fn outgoing<P: Serialize + ?Sized>(
+    id: Option<&RequestId>,
+    method: ServerMethod,
+    params: &P,
+) -> Result<Vec<u8>, serde_json::Error> {
+    serde_json::to_vec(&Outgoing {
+        jsonrpc: "2.0",
+        id,
+        method: method.as_str(),
+        params,
+    })
+}
+
 /// Deserializes a method's `params`, mapping failures to `-32602`.
 pub(crate) fn params<T: serde::de::DeserializeOwned>(
-    method: &str,
+    method: &RequestMethod,
     params: Option<&RawValue>,
 ) -> Result<T, ErrorData> {
     let json = params.map_or("{}", RawValue::get);
-    serde_json::from_str(json)
-        .map_err(|e| ErrorData::invalid_params(format!("Invalid params for `{method}`: {e}"), None))
+    serde_json::from_str(json).map_err(|e| {
+        ErrorData::invalid_params(
+            format!("Invalid params for `{}`: {e}", method.as_str()),
+            None,
+        )
+    })
 }
 
 /// `-32601` for a method this server does not implement.
-pub(crate) fn method_not_found(method: &str) -> ErrorData {
+pub(crate) fn method_not_found(method: &RequestMethod) -> ErrorData {
+    let method = method.as_str();
     ErrorData::new(
         ErrorCode::METHOD_NOT_FOUND,
         format!("Method not found: {method}"),
@@ -200,23 +258,35 @@ mod tests {
     }
 
     #[test]
-    fn decodes_requests_notifications_and_responses() {
+    fn decodes_requests_notifications_and_responses_with_their_payloads() {
         match single(r#"{"jsonrpc":"2.0","id":7,"method":"ping","params":{"a":1}}"#) {
             Message::Request { id, method, params } => {
                 assert_eq!(id, RequestId::Number(7));
-                assert_eq!(method, "ping");
+                assert_eq!(method, RequestMethod::Ping);
                 assert_eq!(params.unwrap().get(), r#"{"a":1}"#);
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(
-            single(r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#),
-            Message::Notification
-        ));
-        assert!(matches!(
-            single(r#"{"jsonrpc":"2.0","id":"x","result":{}}"#),
-            Message::Response
-        ));
+        match single(
+            r#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":3}}"#,
+        ) {
+            Message::Notification { method, params } => {
+                assert_eq!(method, NotificationMethod::Cancelled);
+                assert_eq!(params.unwrap().get(), r#"{"requestId":3}"#);
+            }
+            other => panic!("{other:?}"),
+        }
+        match single(r#"{"jsonrpc":"2.0","id":"x","result":{"action":"accept"}}"#) {
+            Message::Response { id, outcome } => {
+                assert_eq!(id, RequestId::String("x".into()));
+                assert_eq!(outcome.unwrap().get(), r#"{"action":"accept"}"#);
+            }
+            other => panic!("{other:?}"),
+        }
+        match single(r#"{"jsonrpc":"2.0","id":4,"error":{"code":-1,"message":"no"}}"#) {
+            Message::Response { outcome, .. } => assert_eq!(outcome.unwrap_err().message, "no"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
@@ -253,6 +323,10 @@ mod tests {
             invalid_code(single(r#"{"jsonrpc":"2.0","id":3}"#)),
             (Some(RequestId::Number(3)), -32600)
         );
+        assert_eq!(
+            invalid_code(single(r#"{"jsonrpc":"2.0","id":3,"result":1,"error":{}}"#)),
+            (Some(RequestId::Number(3)), -32600)
+        );
     }
 
     #[test]
@@ -270,10 +344,19 @@ mod tests {
     fn writes_spec_shaped_envelopes() {
         let ok = success(&RequestId::Number(1), &serde_json::json!({}));
         assert_eq!(ok, br#"{"jsonrpc":"2.0","id":1,"result":{}}"#);
-        let err = failure(None, &method_not_found("x/y"));
+        let err = failure(None, &method_not_found(&RequestMethod::parse("x/y")));
         assert_eq!(
             String::from_utf8(err).unwrap(),
-            r#"{"jsonrpc":"2.0","error":{"code":-32601,"message":"Method not found: x/y"}}"#
+            r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32601,"message":"Method not found: x/y"}}"#
+        );
+        let note = outgoing(
+            None,
+            ServerMethod::Log,
+            &serde_json::json!({"level": "info"}),
+        );
+        assert_eq!(
+            note.unwrap(),
+            br#"{"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info"}}"#
         );
     }
 }

@@ -16,40 +16,60 @@
 //! let mcp = McpServer::from_registry().name("greeter").build().unwrap();
 //! assert_eq!(mcp.tool_names().collect::<Vec<_>>(), ["hello"]);
 //!
-//! // In each worker: the REST route and the MCP endpoint side by side.
-//! let app = App::new().service(hello).service(mcp.scope("/mcp"));
+//! // In each worker: the REST route and the MCP endpoint side by side, in
+//! // an app wrapped so tool calls go through their routes.
+//! let app = mcp.app(App::new().service(hello).service(mcp.scope("/mcp")));
+//! # let _ = actix_web::test::init_service(app);
 //! ```
 //!
-//! The tool `hello` takes `{"name": "…"}` (named from the route template),
-//! and a call runs the handler itself, in the worker that received the MCP
-//! request. See [`mcp_tool`] for the attribute and how parameters, results
-//! and errors map, and [`McpServer`] for the server.
+//! The tool `hello` takes `{"name": "…"}` (named from the route template).
+//! A call becomes a request on `GET /hello/{name}`, sent through the app in
+//! process: the handler runs behind the same router, guards, middleware and
+//! extractor configuration as the REST request. See [`mcp_tool`] for the
+//! attribute and how parameters, results and errors map, [`McpServer`] for
+//! the server, and [`McpContext`] for progress, logging, cancellation,
+//! sampling and elicitation from inside a handler.
 //!
 //! Modules, in the order a request meets them: `transport::streamable_http`
-//! (HTTP rules, sessions, `Origin`), `jsonrpc` (framing), `dispatch` (the
-//! method table), `registry` (tools compiled at start-up), `invoke` and
-//! `arguments` (running the handler), `schema` (building the schemas).
+//! (HTTP rules, sessions, `Origin`, JSON or SSE answers), `jsonrpc`
+//! (framing) and `method` (method names), `protocol` (which revision is in
+//! force), `dispatch` (the method table), `tool_call` (one call), `forward`
+//! and `app` (the call as a request on its route, through the app), `result`
+//! (the response as a tool result), `context` (the handler's side),
+//! `live` (what is in flight), `session`, `registry` and `schema` (tools
+//! compiled at start-up), `invoke` and `arguments` (what generated code uses).
 
 #![warn(missing_docs)]
 
+mod app;
 mod arguments;
 mod auth;
+mod context;
 mod dispatch;
+mod elicitation;
 mod error;
+mod forward;
 mod invoke;
 mod jsonrpc;
+mod live;
+mod method;
 mod origin;
+mod outbound;
 mod protocol;
 mod registry;
+mod result;
 mod schema;
 mod server;
 mod session;
+mod tool_call;
 mod transport;
 
 #[doc(hidden)]
 pub mod __private;
 
+pub use app::{McpApp, McpAppService};
 pub use arguments::ArgumentError;
+pub use context::{ClientRequestError, Elicitation, LogLevel, McpContext};
 pub use error::{BuildError, Problem};
 /// Exposes an actix-web handler as an MCP tool.
 ///
@@ -132,17 +152,13 @@ pub use error::{BuildError, Problem};
 /// does not match the route template.
 pub use mcp_macros::mcp_tool;
 pub use registry::Location;
+pub use result::ToolContent;
 pub use server::{McpServer, McpServerBuilder};
 pub use session::{InMemorySessionStore, Session, SessionStore, SessionStoreError, StoreFuture};
 
 /// The JSON Schema generator used for tool schemas, re-exported so generated
 /// code and users agree on one version.
 pub use schemars;
-
-/// The registration mechanism behind `#[mcp_tool]`, re-exported for
-/// generated code.
-#[doc(hidden)]
-pub use inventory;
 
 /// The MCP protocol types (rmcp's model), for users who build results or
 /// inspect messages by hand.

@@ -1,8 +1,9 @@
-//! Protocol revisions this server speaks, and what differs between them.
+//! Protocol revisions this server speaks, what differs between them, and the
+//! one place that decides which revision a request is served under.
 
 use rmcp::model::ProtocolVersion;
 
-/// A handshake-era MCP revision this server can negotiate.
+/// An MCP revision this server can speak.
 ///
 /// Ordered oldest first, so comparisons read as "at least this revision".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -14,8 +15,9 @@ pub(crate) enum Version {
 }
 
 impl Version {
-    /// Every supported revision, newest first (the order `initialize` prefers).
-    pub(crate) const ALL: [Version; 4] = [
+    /// Every revision negotiable with `initialize`, newest first (the order
+    /// `initialize` prefers).
+    pub(crate) const HANDSHAKE: [Version; 4] = [
         Version::V2025_11_25,
         Version::V2025_06_18,
         Version::V2025_03_26,
@@ -23,7 +25,7 @@ impl Version {
     ];
 
     /// The revision offered when a client asks for one we do not speak.
-    pub(crate) const LATEST: Version = Version::V2025_11_25;
+    pub(crate) const LATEST_HANDSHAKE: Version = Version::V2025_11_25;
 
     /// What the Streamable HTTP spec says to assume when a request carries no
     /// `MCP-Protocol-Version` header and nothing else tells the version.
@@ -39,12 +41,12 @@ impl Version {
     }
 
     pub(crate) fn parse(s: &str) -> Option<Version> {
-        Version::ALL.into_iter().find(|v| v.as_str() == s)
+        Version::HANDSHAKE.into_iter().find(|v| v.as_str() == s)
     }
 
     /// Version negotiation: echo a supported request, otherwise offer our latest.
     pub(crate) fn negotiate(requested: &str) -> Version {
-        Version::parse(requested).unwrap_or(Version::LATEST)
+        Version::parse(requested).unwrap_or(Version::LATEST_HANDSHAKE)
     }
 
     /// Since 2025-11-25 (SEP-1303), argument validation failures are tool
@@ -70,22 +72,80 @@ impl Version {
 
     /// The supported revisions as a JSON array, for error `data`.
     pub(crate) fn supported_json() -> serde_json::Value {
-        Version::ALL.iter().map(|v| v.as_str()).collect()
+        Version::HANDSHAKE.iter().map(|v| v.as_str()).collect()
+    }
+
+    /// The supported revisions, comma-separated, for error messages.
+    pub(crate) fn supported_list() -> String {
+        Version::HANDSHAKE.map(Version::as_str).join(", ")
+    }
+}
+
+/// Why a request's revision could not be decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum VersionError {
+    /// The `MCP-Protocol-Version` header names a revision we do not speak.
+    Unsupported(String),
+    /// The header contradicts the revision the session negotiated.
+    Mismatch { header: Version, session: Version },
+}
+
+impl std::fmt::Display for VersionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            VersionError::Unsupported(v) => write!(
+                f,
+                "Bad Request: unsupported MCP-Protocol-Version {v:?} (supported: {})",
+                Version::supported_list()
+            ),
+            VersionError::Mismatch { header, session } => write!(
+                f,
+                "Bad Request: MCP-Protocol-Version {} does not match the session's \
+                 negotiated version {}",
+                header.as_str(),
+                session.as_str()
+            ),
+        }
+    }
+}
+
+/// Decides the revision a request is served under: the session's negotiated
+/// version when there is a session (a header may repeat it, never change it),
+/// else the `MCP-Protocol-Version` header, else the spec's assumption.
+pub(crate) fn resolve(
+    header: Option<&[u8]>,
+    session: Option<Version>,
+) -> Result<Version, VersionError> {
+    let header = header
+        .map(|raw| {
+            std::str::from_utf8(raw)
+                .ok()
+                .and_then(Version::parse)
+                .ok_or_else(|| VersionError::Unsupported(String::from_utf8_lossy(raw).into()))
+        })
+        .transpose()?;
+    match (header, session) {
+        (Some(header), Some(session)) if header != session => {
+            Err(VersionError::Mismatch { header, session })
+        }
+        (_, Some(session)) => Ok(session),
+        (Some(header), None) => Ok(header),
+        (None, None) => Ok(Version::ASSUMED_WITHOUT_HEADER),
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::Version;
+    use super::*;
 
     #[test]
     fn negotiation_echoes_supported_and_offers_latest_otherwise() {
-        for v in Version::ALL {
+        for v in Version::HANDSHAKE {
             assert_eq!(Version::negotiate(v.as_str()), v);
         }
-        assert_eq!(Version::negotiate("2026-07-28"), Version::LATEST);
-        assert_eq!(Version::negotiate("1999-01-01"), Version::LATEST);
-        assert_eq!(Version::negotiate(""), Version::LATEST);
+        assert_eq!(Version::negotiate("2026-07-28"), Version::LATEST_HANDSHAKE);
+        assert_eq!(Version::negotiate("1999-01-01"), Version::LATEST_HANDSHAKE);
+        assert_eq!(Version::negotiate(""), Version::LATEST_HANDSHAKE);
     }
 
     #[test]
@@ -95,5 +155,29 @@ mod tests {
         assert!(Version::V2025_03_26.allows_batches());
         assert!(!Version::V2025_06_18.allows_batches());
         assert!(!Version::V2024_11_05.allows_batches());
+    }
+
+    #[test]
+    fn the_session_decides_and_a_header_may_only_repeat_it() {
+        let s = Some(Version::V2025_06_18);
+        assert_eq!(resolve(None, s), Ok(Version::V2025_06_18));
+        assert_eq!(resolve(Some(b"2025-06-18"), s), Ok(Version::V2025_06_18));
+        assert_eq!(
+            resolve(Some(b"2025-11-25"), s),
+            Err(VersionError::Mismatch {
+                header: Version::V2025_11_25,
+                session: Version::V2025_06_18
+            })
+        );
+        assert_eq!(resolve(Some(b"2025-11-25"), None), Ok(Version::V2025_11_25));
+        assert_eq!(resolve(None, None), Ok(Version::ASSUMED_WITHOUT_HEADER));
+        assert!(matches!(
+            resolve(Some(b"2099-01-01"), None),
+            Err(VersionError::Unsupported(_))
+        ));
+        assert!(matches!(
+            resolve(Some(b"\xff"), s),
+            Err(VersionError::Unsupported(_))
+        ));
     }
 }

@@ -10,10 +10,14 @@ use rmcp::model::{Tool, ToolAnnotations};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use crate::arguments::Slot;
+use serde_json::{Map, Value};
+
+use crate::arguments::{ArgumentError, Plan};
 use crate::error::{BuildError, Problem};
-use crate::invoke::{Invocation, Invoker, Structured};
-use crate::schema::{self, Signature};
+use crate::forward::Template;
+use crate::invoke::{CheckContext, Invoker};
+use crate::result::Structured;
+use crate::schema::{self, Extras, Signature};
 
 /// One `#[mcp_tool]`, as registered by the macro. Generated code builds it;
 /// its fields are not a stable API.
@@ -24,12 +28,36 @@ pub struct ToolDef {
     pub description: &'static str,
     pub hints: Hints,
     pub requires_auth: bool,
-    pub route: Option<Route>,
-    pub invoke: Invoker,
+    /// `args(name = "description")`: descriptions of arguments.
+    pub descriptions: &'static [(&'static str, &'static str)],
+    /// `false` with `output_schema = false`: text results only.
+    pub output_schema: bool,
+    /// Records the handler's parameter and return types.
+    pub describe: fn(&mut Signature),
+    /// Deserializes the argument extractors from a call's arguments,
+    /// discarding them: explains a rejected request argument by argument.
+    pub check: fn(CheckContext<'_>) -> Result<(), ArgumentError>,
+    pub handler: Handler,
     pub location: Location,
 }
 
 inventory::collect!(ToolDef);
+
+/// How a tool's handler is reached.
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub enum Handler {
+    /// Through its REST route, in the app (`McpServer::app`).
+    Route(Route),
+    /// A hand-written tool without a route: called directly.
+    Direct {
+        invoke: Invoker,
+        /// `type_name` of the handler fn: tells a fn that actix's route
+        /// macro swallowed (attributes in the wrong order) from a real
+        /// hand-written tool.
+        type_name: fn() -> &'static str,
+    },
+}
 
 /// Tool annotation hints, explicit or derived from the HTTP method.
 #[doc(hidden)]
@@ -41,14 +69,29 @@ pub struct Hints {
     pub open_world: Option<bool>,
 }
 
-/// The REST route a tool's handler also serves.
+/// An HTTP method of a route attribute.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpMethod {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+    Head,
+    Options,
+    Trace,
+    Connect,
+}
+
+/// The REST route a tool's handler also serves, as written in its attribute
+/// (relative to whatever scope the service is registered in).
 #[doc(hidden)]
 #[derive(Debug, Clone, Copy)]
 pub struct Route {
-    pub methods: &'static [&'static str],
+    /// The route's methods; a tool call uses the first.
+    pub methods: &'static [HttpMethod],
     pub path: &'static str,
-    /// Path parameter names, in template order.
-    pub params: &'static [&'static str],
 }
 
 /// Where a tool is defined, as reported in start-up errors.
@@ -93,9 +136,28 @@ impl fmt::Display for Location {
 /// A tool ready to be called.
 pub(crate) struct ToolEntry {
     pub def: &'static ToolDef,
-    pub slots: Vec<Option<Slot>>,
-    pub required: Vec<String>,
+    pub plan: Plan,
+    /// For argument coercion (`arguments::coerce_integers`).
+    pub input_schema: Map<String, Value>,
     pub structured: Structured,
+    pub target: Target,
+}
+
+/// Where a call goes.
+pub(crate) enum Target {
+    Route {
+        method: HttpMethod,
+        template: Template,
+        /// The name of the route's locator resource (`locator_name`).
+        locator: String,
+    },
+    Direct(Invoker),
+}
+
+/// The resource name under which a tool's route pattern is registered in
+/// the app, so its full path (scope prefixes included) can be looked up.
+pub(crate) fn locator_name(tool: &str) -> String {
+    format!("mcp-runtime:tool:{tool}")
 }
 
 /// The immutable set of tools a server exposes.
@@ -130,16 +192,27 @@ impl Registry {
                     location: def.location,
                 });
             }
+            if let Handler::Direct { type_name, .. } = def.handler
+                && swallowed_by_a_route_macro(type_name())
+            {
+                problems.push(Problem::AttributeOrder {
+                    tool: def.name,
+                    location: def.location,
+                });
+                continue;
+            }
             match compile(def) {
                 Ok((entry, tool)) => {
                     tools.push(entry);
                     listed.push(tool);
                 }
-                Err(reason) => problems.push(Problem::InvalidTool {
-                    tool: def.name,
-                    location: def.location,
-                    reason,
-                }),
+                Err(reasons) => {
+                    problems.extend(reasons.into_iter().map(|reason| Problem::InvalidTool {
+                        tool: def.name,
+                        location: def.location,
+                        reason,
+                    }))
+                }
             }
         }
         if !problems.is_empty() {
@@ -178,13 +251,38 @@ impl Registry {
     }
 }
 
-fn compile(def: &'static ToolDef) -> Result<(ToolEntry, Tool), String> {
-    let mut signature = Signature::new();
-    // Describing never returns a future; the generated code returns early.
-    let _ = (def.invoke)(Invocation::Describe(&mut signature));
-    let compiled = schema::compile(signature, def.route.map(|r| r.params))?;
+/// With `#[get(…)]` *above* `#[mcp_tool]`, actix's macro runs first and
+/// nests the fn inside its service's `register` method, so `#[mcp_tool]`
+/// sees no route. The nesting shows in the fn's type name.
+fn swallowed_by_a_route_macro(type_name: &str) -> bool {
+    type_name.contains("HttpServiceFactory") && type_name.contains("::register::")
+}
 
-    let mut tool = Tool::new(def.name, def.description, Arc::new(compiled.input_schema));
+fn compile(def: &'static ToolDef) -> Result<(ToolEntry, Tool), Vec<String>> {
+    let mut signature = Signature::new();
+    (def.describe)(&mut signature);
+    if !def.output_schema {
+        signature.output(None);
+    }
+    let target = match def.handler {
+        Handler::Route(route) => Target::Route {
+            method: route.methods.first().copied().unwrap_or(HttpMethod::Get),
+            template: Template::parse(route.path).map_err(|e| vec![e])?,
+            locator: locator_name(def.name),
+        },
+        Handler::Direct { invoke, .. } => Target::Direct(invoke),
+    };
+    let extras = Extras {
+        template: match &target {
+            Target::Route { template, .. } => Some(template),
+            Target::Direct(_) => None,
+        },
+        descriptions: def.descriptions,
+    };
+    let compiled = schema::compile(signature, &extras)?;
+
+    let input_schema = compiled.input_schema;
+    let mut tool = Tool::new(def.name, def.description, Arc::new(input_schema.clone()));
     if let Some(output) = compiled.output_schema {
         tool = tool.with_raw_output_schema(Arc::new(output));
     }
@@ -210,9 +308,10 @@ fn compile(def: &'static ToolDef) -> Result<(ToolEntry, Tool), String> {
     };
     let entry = ToolEntry {
         def,
-        slots: compiled.slots,
-        required: compiled.required,
+        plan: compiled.plan,
+        input_schema,
         structured,
+        target,
     };
     Ok((entry, tool))
 }

@@ -1,5 +1,6 @@
 //! A tool's `inputSchema` and `outputSchema`, built once at start-up from the
-//! schemars schemas of its handler's argument extractors and return type.
+//! schemars schemas of its handler's argument extractors and return type,
+//! together with the [`Plan`] that maps arguments back to extractors.
 //!
 //! # Input: one object merged from every argument extractor
 //!
@@ -15,12 +16,24 @@
 //!   body's field keeps the plain name and every other one is suffixed with
 //!   its source: `id__path`, `id__query`. With no body in the collision, all
 //!   of them are suffixed. (FastMCP's rule, so tools read the same.)
+//! * **Unknown arguments** go where REST would put unknown fields: into the
+//!   body (a struct or map), else the query; serde decides there, so
+//!   `#[serde(deny_unknown_fields)]` refuses them exactly as on REST. The
+//!   schema says so: `additionalProperties` is that extractor's (`false`
+//!   with `deny_unknown_fields`, the value schema for a map, absent for a
+//!   plain struct), and `false` when no extractor takes unknown fields.
+//! * **What the route accepts.** A string path segment gets `minLength: 1`
+//!   (actix never matches an empty segment) or, for `{id:regex}`, the
+//!   anchored `pattern`. Query and form fields must be scalars: actix's
+//!   `Query` and `Form` cannot parse lists or objects, so such a type is a
+//!   start-up error rather than a schema that promises what REST refuses.
 //! * Nested and recursive types are `$ref`s into a `$defs` map at the root,
 //!   pruned to the definitions actually reachable.
 //! * schemars' numeric `format`s (`uint64`, `int32`, `double`, …) are not
 //!   JSON Schema vocabulary: validators such as Ajv (used by the TypeScript
 //!   SDK, Inspector and mcp-remote) warn on each. They are replaced by the
-//!   `minimum`/`maximum` bounds they stand for.
+//!   `minimum`/`maximum` bounds they stand for, 64- and 128-bit types
+//!   included.
 //!
 //! # Output
 //!
@@ -34,7 +47,8 @@ use schemars::generate::SchemaSettings;
 use schemars::{Schema, SchemaGenerator};
 use serde_json::{Map, Value, json};
 
-use crate::arguments::{Slot, Source};
+use crate::arguments::{ArgumentSlot, Plan, Slot, Source};
+use crate::forward::Template;
 
 /// What a handler's parameters and return type contribute to its schemas.
 /// Filled in by generated code through the `__private` handles.
@@ -47,7 +61,7 @@ pub struct Signature {
 }
 
 enum Param {
-    /// Extracted from the MCP HTTP request: contributes nothing.
+    /// Extracted from the request: contributes nothing.
     Request,
     Argument {
         source: Source,
@@ -90,14 +104,19 @@ impl Signature {
 #[derive(Debug)]
 pub(crate) struct Compiled {
     pub input_schema: Map<String, Value>,
-    /// One entry per handler parameter; `None` for request extractors.
-    pub slots: Vec<Option<Slot>>,
-    /// Required argument names, checked before any extractor runs so a
-    /// client learns about every missing argument at once.
-    pub required: Vec<String>,
+    pub plan: Plan,
     pub output_schema: Option<Map<String, Value>>,
     /// Whether structured content is wrapped as `{"result": …}`.
     pub wrap_output: bool,
+}
+
+/// What the tool's definition adds to its types.
+#[derive(Default)]
+pub(crate) struct Extras<'a> {
+    /// The route's path template, `None` for a tool without a route.
+    pub template: Option<&'a Template>,
+    /// `args(name = "description")` from the attribute.
+    pub descriptions: &'a [(&'a str, &'a str)],
 }
 
 struct Field {
@@ -110,94 +129,56 @@ struct Field {
 }
 
 enum Shape {
-    Fields { rest: bool },
+    Fields,
     Whole,
     Tuple,
 }
 
-/// Builds the schemas of one tool. `template` holds the route's path
-/// parameter names, `None` for a tool without a route.
-pub(crate) fn compile(mut sig: Signature, template: Option<&[&str]>) -> Result<Compiled, String> {
+/// One argument extractor, resolved.
+struct Extractor<'a> {
+    param: usize,
+    source: Source,
+    schema: &'a Value,
+    /// The schema with `$ref`s followed.
+    resolved: &'a Value,
+}
+
+/// Builds the schemas of one tool, or every reason its types cannot be a
+/// tool.
+pub(crate) fn compile(mut sig: Signature, extras: &Extras<'_>) -> Result<Compiled, Vec<String>> {
     let defs = sig.input.take_definitions(true);
-    let mut fields = Vec::new();
-    let mut shapes = Vec::with_capacity(sig.params.len());
-    for (param, p) in sig.params.iter().enumerate() {
-        let Param::Argument { source, schema } = p else {
-            shapes.push(None);
-            continue;
-        };
-        let (source, schema) = (*source, schema.as_value());
-        let resolved = resolve(schema, &defs);
-        let mut push = |name: &str, schema: &Value, required: bool| {
-            fields.push(Field {
+    let extractors: Vec<Extractor<'_>> = sig
+        .params
+        .iter()
+        .enumerate()
+        .filter_map(|(param, p)| match p {
+            Param::Argument { source, schema } => Some(Extractor {
                 param,
-                source,
-                name: name.to_owned(),
-                external: name.to_owned(),
-                schema: schema.clone(),
-                required,
-            })
-        };
-        let shape = if is_object(resolved) {
-            let required: Vec<&str> = resolved
-                .get("required")
-                .and_then(Value::as_array)
-                .map(|r| r.iter().filter_map(Value::as_str).collect())
-                .unwrap_or_default();
-            if let Some(props) = resolved.get("properties").and_then(Value::as_object) {
-                for (name, schema) in props {
-                    push(name, schema, required.contains(&name.as_str()));
-                }
-            }
-            let rest = resolved
-                .get("additionalProperties")
-                .is_some_and(|a| a != &Value::Bool(false));
-            Shape::Fields { rest }
-        } else if source == Source::Path {
-            let Some(template) = template else {
-                return Err(
-                    "`web::Path<T>` in a tool without a route attribute needs a \
-                            struct `T` with named fields"
-                        .into(),
-                );
-            };
-            match resolved.get("prefixItems").and_then(Value::as_array) {
-                Some(items) if items.len() == template.len() => {
-                    for (name, schema) in template.iter().zip(items) {
-                        push(name, schema, true);
-                    }
-                    Shape::Tuple
-                }
-                Some(items) => {
-                    return Err(format!(
-                        "`web::Path` holds {} values but the route has {} parameters ({})",
-                        items.len(),
-                        template.len(),
-                        template.join(", ")
-                    ));
-                }
-                None if template.len() == 1 => {
-                    push(template[0], schema, true);
-                    Shape::Whole
-                }
-                None => {
-                    return Err(format!(
-                        "`web::Path` holds one value but the route has {} parameters ({}); \
-                         use a tuple or a struct",
-                        template.len(),
-                        template.join(", ")
-                    ));
-                }
-            }
-        } else {
-            push(source.whole_value_name(), schema, !accepts_null(resolved));
-            Shape::Whole
-        };
-        shapes.push(Some(shape));
+                source: *source,
+                schema: schema.as_value(),
+                resolved: resolve(schema.as_value(), &defs),
+            }),
+            Param::Request => None,
+        })
+        .collect();
+
+    let mut problems = check_sources(&extractors, &defs, extras.template);
+    let mut fields = Vec::new();
+    let mut shapes: Vec<Option<Shape>> = (0..sig.params.len()).map(|_| None).collect();
+    for e in &extractors {
+        match fields_of(e, extras.template, &mut fields) {
+            Ok(shape) => shapes[e.param] = Some(shape),
+            Err(problem) => problems.push(problem),
+        }
+    }
+    if let Err(problem) = rename_collisions(&mut fields) {
+        problems.push(problem);
+    }
+    if let Some(template) = extras.template {
+        constrain_path_segments(&mut fields, template);
     }
 
-    rename_collisions(&mut fields)?;
-
+    let overflow = overflow_target(&extractors, &shapes);
     let mut properties = Map::new();
     let mut required = Vec::new();
     for f in &fields {
@@ -206,56 +187,330 @@ pub(crate) fn compile(mut sig: Signature, template: Option<&[&str]>) -> Result<C
             required.push(f.external.clone());
         }
     }
-    let slots = shapes
-        .into_iter()
-        .enumerate()
-        .map(|(param, shape)| shape.map(|shape| slot(param, shape, &fields)))
-        .collect();
+    for (name, description) in extras.descriptions {
+        match properties.get_mut(*name).and_then(Value::as_object_mut) {
+            Some(property) => {
+                property.insert("description".into(), (*description).into());
+            }
+            None => problems.push(format!(
+                "`args({name} = …)` describes `{name}`, which is not an argument of this tool \
+                 (its arguments: {})",
+                list(properties.keys())
+            )),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
 
     let mut input_schema = Map::new();
     input_schema.insert("type".into(), "object".into());
-    let additional = additional_properties(&sig.params, &defs);
-    let no_arguments = properties.is_empty() && additional.is_none();
     input_schema.insert("properties".into(), Value::Object(properties));
     if !required.is_empty() {
         input_schema.insert("required".into(), json!(required));
     }
-    if let Some(additional) = additional {
-        input_schema.insert("additionalProperties".into(), additional);
-    } else if no_arguments {
-        input_schema.insert("additionalProperties".into(), false.into());
+    match overflow {
+        None => {
+            input_schema.insert("additionalProperties".into(), false.into());
+        }
+        Some(e) => {
+            if let Some(additional) = e.resolved.get("additionalProperties") {
+                input_schema.insert("additionalProperties".into(), additional.clone());
+            }
+        }
     }
-    attach_definitions(&mut input_schema, defs);
+    attach_definitions(&mut input_schema, defs.clone());
     replace_numeric_formats(&mut input_schema);
 
-    let mut wrap_output = false;
-    let output_schema = sig.output.take().map(|schema| {
-        let defs = sig.output_generator.take_definitions(true);
-        let resolved = resolve(schema.as_value(), &defs);
-        let mut out = if is_object(resolved) {
-            resolved.as_object().cloned().unwrap_or_default()
-        } else {
-            wrap_output = true;
-            let mut out = Map::new();
-            out.insert("type".into(), "object".into());
-            out.insert("properties".into(), json!({ "result": schema.as_value() }));
-            out.insert("required".into(), json!(["result"]));
-            out
-        };
-        out.remove("title");
-        out.remove("$schema");
-        attach_definitions(&mut out, defs);
-        replace_numeric_formats(&mut out);
-        out
-    });
-
-    Ok(Compiled {
-        input_schema,
+    let mut claimed: Vec<String> = fields.iter().map(|f| f.external.clone()).collect();
+    claimed.sort();
+    let slots = shapes
+        .into_iter()
+        .enumerate()
+        .map(|(param, shape)| {
+            let shape = shape?;
+            let source = extractors.iter().find(|e| e.param == param)?.source;
+            Some(ArgumentSlot {
+                param,
+                source,
+                slot: slot(param, shape, &fields),
+            })
+        })
+        .collect();
+    let plan = Plan {
         slots,
         required,
+        claimed,
+        overflow: overflow.map(|e| e.param),
+    };
+
+    let (output_schema, wrap_output) = output(&mut sig);
+    Ok(Compiled {
+        input_schema,
+        plan,
         output_schema,
         wrap_output,
     })
+}
+
+fn list<'a>(names: impl Iterator<Item = &'a String>) -> String {
+    let names: Vec<String> = names.map(|n| format!("`{n}`")).collect();
+    if names.is_empty() {
+        "none".into()
+    } else {
+        names.join(", ")
+    }
+}
+
+/// Checks what REST can carry: one body, scalar query and form fields,
+/// path fields named after the route's segments, every segment taken.
+fn check_sources(
+    extractors: &[Extractor<'_>],
+    defs: &Map<String, Value>,
+    template: Option<&Template>,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    let bodies = extractors.iter().filter(|e| e.source.is_body()).count();
+    if bodies > 1 {
+        problems.push(
+            "the handler takes more than one request body (`web::Json` and `web::Form`); \
+             a request has one body: take `web::Either<web::Json<T>, web::Form<T>>`"
+                .to_owned(),
+        );
+    }
+    for e in extractors
+        .iter()
+        .filter(|e| matches!(e.source, Source::Query | Source::Form))
+    {
+        let what = if e.source == Source::Query {
+            "web::Query"
+        } else {
+            "web::Form"
+        };
+        if !is_object(e.resolved) {
+            problems.push(format!(
+                "`{what}` needs a struct or map with named fields; actix cannot parse a \
+                 URL-encoded string into anything else"
+            ));
+            continue;
+        }
+        let props = e.resolved.get("properties").and_then(Value::as_object);
+        let additional = e
+            .resolved
+            .get("additionalProperties")
+            .filter(|a| a.is_object());
+        let values = props
+            .into_iter()
+            .flatten()
+            .map(|(name, schema)| (name.as_str(), schema))
+            .chain(additional.map(|a| ("(map values)", a)));
+        for (name, schema) in values {
+            if !is_scalar(resolve(schema, defs), defs) {
+                problems.push(format!(
+                    "`{what}` field `{name}` is a list or an object, which actix's `{what}` \
+                     rejects on every REST request; make it a scalar (e.g. a comma-separated \
+                     `String`), or take it in a `web::Json` body"
+                ));
+            }
+        }
+    }
+    let Some(template) = template else {
+        return problems;
+    };
+    let segments = template.names();
+    let mut covered = BTreeSet::new();
+    for e in extractors.iter().filter(|e| e.source == Source::Path) {
+        match e.resolved.get("properties").and_then(Value::as_object) {
+            Some(props) if is_object(e.resolved) => {
+                for name in props.keys() {
+                    if segments.contains(&name.as_str()) {
+                        covered.insert(name.clone());
+                    } else {
+                        problems.push(format!(
+                            "`web::Path` field `{name}` is not a segment of the route \
+                             (it names: {}); rename the field or the segment",
+                            list(
+                                segments
+                                    .iter()
+                                    .map(|s| s.to_string())
+                                    .collect::<Vec<_>>()
+                                    .iter()
+                            )
+                        ));
+                    }
+                }
+            }
+            _ => covered.extend(segments.iter().map(|s| s.to_string())),
+        }
+    }
+    for segment in segments {
+        if !covered.contains(segment) {
+            problems.push(format!(
+                "route segment `{segment}` is not an argument of the tool, so a call cannot \
+                 fill it: take it with `web::Path` (reading it through `req.match_info()` \
+                 alone hides it from the tool's schema)"
+            ));
+        }
+    }
+    problems
+}
+
+/// A string, number, integer or boolean (or an enum of those), possibly
+/// nullable.
+fn is_scalar(schema: &Value, defs: &Map<String, Value>) -> bool {
+    let scalar = |t: &str| matches!(t, "string" | "number" | "integer" | "boolean" | "null");
+    match schema.get("type") {
+        Some(Value::String(t)) => scalar(t),
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).all(scalar),
+        _ => {
+            ["anyOf", "oneOf"].iter().any(|k| {
+                schema
+                    .get(*k)
+                    .and_then(Value::as_array)
+                    .is_some_and(|alts| alts.iter().all(|a| is_scalar(resolve(a, defs), defs)))
+            }) || schema.get("enum").is_some()
+                || schema.get("const").is_some()
+        }
+    }
+}
+
+/// Adds an extractor's arguments to `fields` and says how it reads them.
+fn fields_of(
+    e: &Extractor<'_>,
+    template: Option<&Template>,
+    fields: &mut Vec<Field>,
+) -> Result<Shape, String> {
+    let mut push = |name: &str, schema: &Value, required: bool| {
+        fields.push(Field {
+            param: e.param,
+            source: e.source,
+            name: name.to_owned(),
+            external: name.to_owned(),
+            schema: schema.clone(),
+            required,
+        })
+    };
+    if is_object(e.resolved) {
+        let required: Vec<&str> = e
+            .resolved
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        if let Some(props) = e.resolved.get("properties").and_then(Value::as_object) {
+            for (name, schema) in props {
+                push(name, schema, required.contains(&name.as_str()));
+            }
+        }
+        return Ok(Shape::Fields);
+    }
+    if e.source != Source::Path {
+        push(
+            e.source.whole_value_name(),
+            e.schema,
+            !accepts_null(e.resolved),
+        );
+        return Ok(Shape::Whole);
+    }
+    let Some(template) = template else {
+        return Err(
+            "`web::Path<T>` in a tool without a route attribute needs a \
+                    struct `T` with named fields"
+                .into(),
+        );
+    };
+    let names = template.names();
+    match e.resolved.get("prefixItems").and_then(Value::as_array) {
+        Some(items) if items.len() == names.len() => {
+            for (name, schema) in names.iter().zip(items) {
+                push(name, schema, true);
+            }
+            Ok(Shape::Tuple)
+        }
+        Some(items) => Err(format!(
+            "`web::Path` holds {} values but the route has {} parameters ({})",
+            items.len(),
+            names.len(),
+            names.join(", ")
+        )),
+        None if names.len() == 1 => {
+            push(names[0], e.schema, true);
+            Ok(Shape::Whole)
+        }
+        None => Err(format!(
+            "`web::Path` holds one value but the route has {} parameters ({}); \
+             use a tuple or a struct",
+            names.len(),
+            names.join(", ")
+        )),
+    }
+}
+
+/// Says in the schema what the router accepts in each path segment: a
+/// default segment is never empty; a `{name:regex}` segment matches its
+/// regex (anchored, as actix anchors it).
+fn constrain_path_segments(fields: &mut [Field], template: &Template) {
+    for f in fields.iter_mut().filter(|f| f.source == Source::Path) {
+        let Some(param) = template.params.iter().find(|p| p.name == f.name) else {
+            continue;
+        };
+        let Some(schema) = f.schema.as_object_mut() else {
+            continue;
+        };
+        if schema.get("type").and_then(Value::as_str) != Some("string") {
+            continue;
+        }
+        if param.default {
+            if param.pattern == "[^/]+" {
+                schema.entry("minLength").or_insert(1.into());
+            }
+        } else {
+            schema
+                .entry("pattern")
+                .or_insert(format!("^(?:{})$", param.pattern).into());
+        }
+    }
+}
+
+/// The extractor unknown arguments go to (see `Plan::overflow`).
+fn overflow_target<'a, 'b>(
+    extractors: &'b [Extractor<'a>],
+    shapes: &[Option<Shape>],
+) -> Option<&'b Extractor<'a>> {
+    let takes_fields = |e: &&Extractor<'_>| matches!(shapes[e.param], Some(Shape::Fields));
+    extractors
+        .iter()
+        .filter(takes_fields)
+        .find(|e| e.source.is_body())
+        .or_else(|| {
+            extractors
+                .iter()
+                .filter(takes_fields)
+                .find(|e| e.source == Source::Query)
+        })
+}
+
+fn output(sig: &mut Signature) -> (Option<Map<String, Value>>, bool) {
+    let Some(schema) = sig.output.take() else {
+        return (None, false);
+    };
+    let defs = sig.output_generator.take_definitions(true);
+    let resolved = resolve(schema.as_value(), &defs);
+    let wrap = !is_object(resolved);
+    let mut out = if wrap {
+        let mut out = Map::new();
+        out.insert("type".into(), "object".into());
+        out.insert("properties".into(), json!({ "result": schema.as_value() }));
+        out.insert("required".into(), json!(["result"]));
+        out
+    } else {
+        resolved.as_object().cloned().unwrap_or_default()
+    };
+    out.remove("title");
+    out.remove("$schema");
+    attach_definitions(&mut out, defs);
+    replace_numeric_formats(&mut out);
+    (Some(out), wrap)
 }
 
 /// Applies the collision rule described in the module docs.
@@ -287,41 +542,16 @@ fn rename_collisions(fields: &mut [Field]) -> Result<(), String> {
 fn slot(param: usize, shape: Shape, fields: &[Field]) -> Slot {
     let own = fields.iter().filter(|f| f.param == param);
     match shape {
-        Shape::Fields { rest } => Slot::Fields {
+        Shape::Fields => Slot::Fields {
             fields: own.map(|f| (f.external.clone(), f.name.clone())).collect(),
-            rest: rest.then(|| {
-                fields
-                    .iter()
-                    .filter(|f| f.param != param)
-                    .map(|f| f.external.clone())
-                    .collect()
-            }),
         },
         Shape::Tuple => Slot::Tuple(own.map(|f| f.external.clone()).collect()),
         Shape::Whole => Slot::Whole(own.map(|f| f.external.clone()).next().unwrap_or_default()),
     }
 }
 
-/// The `additionalProperties` of the merged object: that of the extractor
-/// taking arbitrary extra arguments (a map, `#[serde(flatten)]`), if any;
-/// `true` if several do.
-fn additional_properties(params: &[Param], defs: &Map<String, Value>) -> Option<Value> {
-    let mut open = params.iter().filter_map(|p| match p {
-        Param::Argument { schema, .. } => resolve(schema.as_value(), defs)
-            .get("additionalProperties")
-            .filter(|a| *a != &Value::Bool(false) && is_object(resolve(schema.as_value(), defs))),
-        Param::Request => None,
-    });
-    let first = open.next()?.clone();
-    Some(if open.next().is_some() {
-        Value::Bool(true)
-    } else {
-        first
-    })
-}
-
 /// Follows `$ref`s into `$defs` (bounded, in case of a self-referencing alias).
-fn resolve<'a>(mut schema: &'a Value, defs: &'a Map<String, Value>) -> &'a Value {
+pub(crate) fn resolve<'a>(mut schema: &'a Value, defs: &'a Map<String, Value>) -> &'a Value {
     for _ in 0..16 {
         match schema
             .get("$ref")
@@ -366,26 +596,31 @@ fn accepts_null(schema: &Value) -> bool {
 
 /// Replaces schemars' numeric `format`s with the bounds they imply (see the
 /// module docs). Standard formats (`date-time`, `uuid`, …) are kept.
-fn replace_numeric_formats(map: &mut Map<String, Value>) {
-    let bounds: Option<(Option<i128>, Option<u128>)> =
+pub(crate) fn replace_numeric_formats(map: &mut Map<String, Value>) {
+    // 128-bit bounds exceed what a JSON number holds exactly: sent as floats.
+    let wide = |v: f64| Some(Value::from(v));
+    let bounds: Option<(Option<Value>, Option<Value>)> =
         match map.get("format").and_then(Value::as_str) {
-            Some("int8") => Some((Some(i8::MIN.into()), Some(i8::MAX as u128))),
-            Some("int16") => Some((Some(i16::MIN.into()), Some(i16::MAX as u128))),
-            Some("int32") => Some((Some(i32::MIN.into()), Some(i32::MAX as u128))),
-            Some("uint8") => Some((Some(0), Some(u8::MAX.into()))),
-            Some("uint16") => Some((Some(0), Some(u16::MAX.into()))),
-            Some("uint32") => Some((Some(0), Some(u32::MAX.into()))),
-            Some("int64" | "int" | "int128" | "float" | "double") => Some((None, None)),
-            Some("uint64" | "uint" | "uint128") => Some((Some(0), None)),
+            Some("int8") => Some((Some(i8::MIN.into()), Some(i8::MAX.into()))),
+            Some("int16") => Some((Some(i16::MIN.into()), Some(i16::MAX.into()))),
+            Some("int32") => Some((Some(i32::MIN.into()), Some(i32::MAX.into()))),
+            Some("int64" | "int") => Some((Some(i64::MIN.into()), Some(i64::MAX.into()))),
+            Some("int128") => Some((wide(i128::MIN as f64), wide(i128::MAX as f64))),
+            Some("uint8") => Some((Some(0.into()), Some(u8::MAX.into()))),
+            Some("uint16") => Some((Some(0.into()), Some(u16::MAX.into()))),
+            Some("uint32") => Some((Some(0.into()), Some(u32::MAX.into()))),
+            Some("uint64" | "uint") => Some((Some(0.into()), Some(u64::MAX.into()))),
+            Some("uint128") => Some((Some(0.into()), wide(u128::MAX as f64))),
+            Some("float" | "double") => Some((None, None)),
             _ => None,
         };
     if let Some((min, max)) = bounds {
         map.remove("format");
-        if let Some(min) = min.and_then(|m| i64::try_from(m).ok()) {
-            map.entry("minimum").or_insert(min.into());
+        if let Some(min) = min {
+            map.entry("minimum").or_insert(min);
         }
-        if let Some(max) = max.and_then(|m| u64::try_from(m).ok()) {
-            map.entry("maximum").or_insert(max.into());
+        if let Some(max) = max {
+            map.entry("maximum").or_insert(max);
         }
     }
     for value in map.values_mut() {
@@ -467,6 +702,25 @@ mod tests {
         s.argument(T::SOURCE, T::schema);
     }
 
+    fn compile_route(s: Signature, path: &str) -> Result<Compiled, Vec<String>> {
+        let template = Template::parse(path).unwrap();
+        compile(
+            s,
+            &Extras {
+                template: Some(&template),
+                ..Extras::default()
+            },
+        )
+    }
+
+    fn compile_plain(s: Signature) -> Result<Compiled, Vec<String>> {
+        compile(s, &Extras::default())
+    }
+
+    fn slot(c: &Compiled, param: usize) -> Option<Slot> {
+        c.plan.slots[param].as_ref().map(|s| s.slot.clone())
+    }
+
     #[test]
     fn path_tuple_query_and_body_merge_with_collision_suffixes() {
         let mut s = Signature::new();
@@ -474,7 +728,7 @@ mod tests {
         s.request();
         sig::<web::Query<Filter>>(&mut s);
         sig::<web::Json<Patch>>(&mut s);
-        let c = compile(s, Some(&["org", "id"])).unwrap();
+        let c = compile_route(s, "/orgs/{org}/items/{id}").unwrap();
         let props = c.input_schema["properties"].as_object().unwrap();
         let names: Vec<&str> = props.keys().map(String::as_str).collect();
         assert_eq!(
@@ -486,22 +740,21 @@ mod tests {
         assert_eq!(props["id"]["type"], "integer");
         assert_eq!(props["limit"]["description"], "Maximum number of results.");
         assert_eq!(
-            c.required,
+            c.plan.required,
             ["org", "id__path", "id__query", "id", "node"].map(String::from)
         );
-        assert_eq!(c.slots[1], None);
+        assert_eq!(slot(&c, 1), None);
         assert_eq!(
-            c.slots[0],
+            slot(&c, 0),
             Some(Slot::Tuple(vec!["org".into(), "id__path".into()]))
         );
         assert_eq!(
-            c.slots[2],
+            slot(&c, 2),
             Some(Slot::Fields {
                 fields: vec![
                     ("id__query".into(), "id".into()),
                     ("limit".into(), "limit".into())
                 ],
-                rest: None
             })
         );
         // The recursive type stays in $defs, referenced from the body field.
@@ -521,35 +774,38 @@ mod tests {
         let mut s = Signature::new();
         sig::<web::Path<u64>>(&mut s);
         sig::<web::Json<Vec<Filter>>>(&mut s);
-        let c = compile(s, Some(&["id"])).unwrap();
-        assert_eq!(c.slots[0], Some(Slot::Whole("id".into())));
-        assert_eq!(c.slots[1], Some(Slot::Whole("body".into())));
+        let c = compile_route(s, "/items/{id}").unwrap();
+        assert_eq!(slot(&c, 0), Some(Slot::Whole("id".into())));
+        assert_eq!(slot(&c, 1), Some(Slot::Whole("body".into())));
         assert_eq!(c.input_schema["properties"]["body"]["type"], "array");
         assert_eq!(
             c.input_schema["properties"]["body"]["items"]["$ref"],
             "#/$defs/Filter"
         );
-        assert_eq!(c.required, ["id", "body"].map(String::from));
+        assert_eq!(c.plan.required, ["id", "body"].map(String::from));
     }
 
     #[test]
     fn optional_body_is_not_required() {
         let mut s = Signature::new();
         sig::<web::Json<Option<Vec<u8>>>>(&mut s);
-        let c = compile(s, None).unwrap();
-        assert!(c.required.is_empty());
+        let c = compile_plain(s).unwrap();
+        assert!(c.plan.required.is_empty());
     }
 
     #[test]
     fn path_shape_must_match_the_template() {
         let mut s = Signature::new();
         sig::<web::Path<(u32, u32)>>(&mut s);
-        let err = compile(s, Some(&["id"])).unwrap_err();
-        assert!(err.contains("holds 2 values but the route has 1"), "{err}");
+        let err = compile_route(s, "/items/{id}").unwrap_err();
+        assert!(
+            err[0].contains("holds 2 values but the route has 1"),
+            "{err:?}"
+        );
 
         let mut s = Signature::new();
         sig::<web::Path<u32>>(&mut s);
-        assert!(compile(s, None).unwrap_err().contains("without a route"));
+        assert!(compile_plain(s).unwrap_err()[0].contains("without a route"));
     }
 
     #[test]
@@ -562,11 +818,13 @@ mod tests {
             c: u64,
             d: f64,
             e: Option<u32>,
+            f: i64,
+            g: u128,
             when: String,
         }
         let mut s = Signature::new();
         sig::<web::Json<Numbers>>(&mut s);
-        let c = compile(s, None).unwrap();
+        let c = compile_plain(s).unwrap();
         let p = &c.input_schema["properties"];
         assert_eq!(
             p["a"],
@@ -576,7 +834,18 @@ mod tests {
             p["b"],
             json!({"type": "integer", "minimum": i32::MIN, "maximum": i32::MAX})
         );
-        assert_eq!(p["c"], json!({"type": "integer", "minimum": 0}));
+        assert_eq!(
+            p["c"],
+            json!({"type": "integer", "minimum": 0, "maximum": u64::MAX})
+        );
+        assert_eq!(
+            p["f"],
+            json!({"type": "integer", "minimum": i64::MIN, "maximum": i64::MAX})
+        );
+        assert_eq!(
+            p["g"],
+            json!({"type": "integer", "minimum": 0, "maximum": u128::MAX as f64})
+        );
         assert_eq!(p["d"], json!({"type": "number"}));
         assert_eq!(
             p["e"],
@@ -589,7 +858,7 @@ mod tests {
     fn no_arguments_means_an_empty_closed_object() {
         let mut s = Signature::new();
         s.request();
-        let c = compile(s, None).unwrap();
+        let c = compile_plain(s).unwrap();
         assert_eq!(
             Value::Object(c.input_schema),
             json!({"type": "object", "properties": {}, "additionalProperties": false})
@@ -601,14 +870,8 @@ mod tests {
         let mut s = Signature::new();
         sig::<web::Path<u32>>(&mut s);
         sig::<web::Query<BTreeMap<String, String>>>(&mut s);
-        let c = compile(s, Some(&["id"])).unwrap();
-        assert_eq!(
-            c.slots[1],
-            Some(Slot::Fields {
-                fields: vec![],
-                rest: Some(vec!["id".into()])
-            })
-        );
+        let c = compile_route(s, "/items/{id}").unwrap();
+        assert_eq!(slot(&c, 1), Some(Slot::Fields { fields: vec![] }));
         assert_eq!(
             c.input_schema["additionalProperties"],
             json!({"type": "string"})
@@ -619,7 +882,7 @@ mod tests {
     fn output_objects_are_kept_and_others_wrapped() {
         let mut s = Signature::new();
         s.output(Some(|g| g.subschema_for::<Node>()));
-        let c = compile(s, None).unwrap();
+        let c = compile_plain(s).unwrap();
         let out = c.output_schema.unwrap();
         assert!(!c.wrap_output);
         assert_eq!(out["type"], "object");
@@ -631,7 +894,7 @@ mod tests {
 
         let mut s = Signature::new();
         s.output(Some(|g| g.subschema_for::<Vec<Filter>>()));
-        let c = compile(s, None).unwrap();
+        let c = compile_plain(s).unwrap();
         let out = c.output_schema.unwrap();
         assert!(c.wrap_output);
         assert_eq!(out["required"], json!(["result"]));

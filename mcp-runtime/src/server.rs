@@ -1,23 +1,33 @@
 //! [`McpServer`]: the configured server, and the actix scope that serves it.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use actix_web::{FromRequest, HttpRequest, Scope, web};
+use actix_http::Request;
+use actix_service::IntoServiceFactory;
+use actix_web::body::MessageBody;
+use actix_web::dev::{AppConfig, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{App, Error, FromRequest, HttpRequest, Scope, web};
 use rmcp::model::Implementation;
 
+use crate::app::McpApp;
 use crate::auth::Authenticator;
-use crate::dispatch::Dispatcher;
+use crate::dispatch::{Dispatcher, Limits};
 use crate::error::BuildError;
+use crate::forward::{self, Carry};
+use crate::live::Live;
 use crate::origin::OriginPolicy;
 use crate::registry::{Registry, ToolDef};
 use crate::session::{InMemorySessionStore, SessionStore};
-use crate::transport::streamable_http::StreamableHttp;
+use crate::transport::streamable_http::{StreamableHttp, Streaming};
 
 /// An MCP server exposing every `#[mcp_tool]` of the binary.
 ///
-/// Build it once, before `HttpServer::new`, and mount [`McpServer::scope`] in
-/// each worker's `App`: the registry, sessions and configuration are shared
-/// (cloning is an `Arc` clone).
+/// Build it once, before `HttpServer::new`; in each worker, mount
+/// [`McpServer::scope`] in the `App` and return the app wrapped by
+/// [`McpServer::app`], through which tool calls reach their REST routes.
+/// The registry, sessions and configuration are shared (cloning is an `Arc`
+/// clone).
 ///
 /// ```no_run
 /// use actix_web::{App, HttpServer};
@@ -29,7 +39,7 @@ use crate::transport::streamable_http::StreamableHttp;
 ///         .name("items-api")
 ///         .build()
 ///         .map_err(std::io::Error::other)?;
-///     HttpServer::new(move || App::new().service(mcp.scope("/mcp")))
+///     HttpServer::new(move || mcp.app(App::new().service(mcp.scope("/mcp"))))
 ///         .bind(("127.0.0.1", 8080))?
 ///         .run()
 ///         .await
@@ -46,10 +56,14 @@ pub struct McpServerBuilder {
     info: Implementation,
     instructions: Option<String>,
     auth: Option<Authenticator>,
+    auth_scheme: Option<String>,
     sessions: Option<Arc<dyn SessionStore>>,
     origins: OriginPolicy,
     max_request_bytes: usize,
-    max_response_bytes: usize,
+    limits: Limits,
+    carry: Vec<Carry>,
+    expose_panics: bool,
+    streaming: Streaming,
 }
 
 impl McpServer {
@@ -69,20 +83,73 @@ impl McpServer {
             info: Implementation::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")),
             instructions: None,
             auth: None,
+            auth_scheme: None,
             sessions: Some(Arc::new(InMemorySessionStore::default())),
             origins: OriginPolicy::default(),
             max_request_bytes: 4 * 1024 * 1024,
-            max_response_bytes: 16 * 1024 * 1024,
+            limits: Limits {
+                max_response_bytes: 16 * 1024 * 1024,
+                max_session_bytes: 16 * 1024,
+                answer_timeout: Duration::from_secs(120),
+            },
+            carry: Vec::new(),
+            expose_panics: false,
+            streaming: Streaming {
+                always: false,
+                keep_alive: Duration::from_secs(15),
+            },
         }
+    }
+
+    /// Wraps the worker's `App` so tool calls run through it: a call on a
+    /// tool that is also a REST route becomes a request on that route and
+    /// meets its guards, middleware (route, scope and App), scope data and
+    /// extractor configuration, exactly as the REST request would. Return
+    /// the result from the `HttpServer::new` closure in place of the app.
+    ///
+    /// One wrapper serves every MCP endpoint mounted in the app, wherever it
+    /// is mounted. See [`McpApp`] for why calls go through the app.
+    ///
+    /// ```
+    /// use actix_web::{App, web};
+    /// # let mcp = mcp_runtime::McpServer::from_registry().build().unwrap();
+    /// let app = mcp.app(
+    ///     App::new()
+    ///         .service(web::scope("/api").service(mcp.scope("/mcp"))),
+    /// );
+    /// # let _ = actix_web::test::init_service(app);
+    /// ```
+    pub fn app<T, B, S>(&self, app: App<T>) -> McpApp<S>
+    where
+        App<T>: IntoServiceFactory<S, Request>,
+        S: ServiceFactory<
+                Request,
+                Config = AppConfig,
+                Response = ServiceResponse<B>,
+                Error = Error,
+                InitError = (),
+            >,
+        T: ServiceFactory<
+                ServiceRequest,
+                Config = (),
+                Response = ServiceResponse<B>,
+                Error = Error,
+                InitError = (),
+            > + 'static,
+        B: MessageBody,
+    {
+        McpApp::wrap(app)
     }
 
     /// An actix scope serving the MCP endpoint at `path` (and `path/`): POST
     /// for messages, DELETE to end a session.
     ///
-    /// Mount it into the same `App` as the REST routes. Middleware wrapped
-    /// around it (`.wrap(...)` on the returned scope or on the app) applies to
-    /// tool calls exactly as to REST requests, since tools run the handlers
-    /// against the MCP request.
+    /// Mount it anywhere in the same `App` as the REST routes (at the root,
+    /// or inside a wrapped scope) and return the app wrapped by
+    /// [`McpServer::app`]. Where it is mounted decides only which middleware
+    /// sees the MCP requests themselves (`initialize`, `tools/list`, …): a
+    /// tool call always goes through its own route's middleware and guards,
+    /// wherever the endpoint is.
     ///
     /// ```
     /// # let mcp = mcp_runtime::McpServer::from_registry().build().unwrap();
@@ -90,24 +157,14 @@ impl McpServer {
     ///     .service(mcp.scope("/mcp").wrap(actix_web::middleware::Logger::default()));
     /// ```
     pub fn scope(&self, path: &str) -> Scope {
-        let post = self.transport.clone();
-        let delete = self.transport.clone();
-        let other = self.transport.clone();
-        web::scope(path).service(
-            web::resource(["", "/"])
-                .route(web::post().to(move |req: HttpRequest, body: web::Payload| {
-                    let t = post.clone();
-                    async move { t.post(req, body).await }
-                }))
-                .route(web::delete().to(move |req: HttpRequest| {
-                    let t = delete.clone();
-                    async move { t.delete(req).await }
-                }))
-                .default_service(web::to(move |req: HttpRequest| {
-                    let t = other.clone();
-                    async move { t.other(req).await }
-                })),
-        )
+        web::scope(path)
+            .app_data(web::Data::from(self.transport.clone()))
+            .service(
+                web::resource(["", "/"])
+                    .route(web::post().to(post))
+                    .route(web::delete().to(delete))
+                    .default_service(web::to(other)),
+            )
     }
 
     /// The names of the tools this server exposes, sorted.
@@ -125,6 +182,22 @@ impl McpServer {
             .iter()
             .map(|t| t.def.name)
     }
+}
+
+async fn post(
+    transport: web::Data<StreamableHttp>,
+    req: HttpRequest,
+    body: web::Payload,
+) -> actix_web::HttpResponse {
+    transport.post(req, body).await
+}
+
+async fn delete(transport: web::Data<StreamableHttp>, req: HttpRequest) -> actix_web::HttpResponse {
+    transport.delete(req).await
+}
+
+async fn other(transport: web::Data<StreamableHttp>, req: HttpRequest) -> actix_web::HttpResponse {
+    transport.other(req).await
 }
 
 impl McpServerBuilder {
@@ -156,8 +229,11 @@ impl McpServerBuilder {
     ///
     /// Before such a tool runs, `A` is extracted from the MCP request; if it
     /// fails, the handler does not run and the client gets HTTP 401 with
-    /// `WWW-Authenticate: Bearer` (403 if `A`'s error is a 403). Without this,
-    /// [`build`](Self::build) refuses a registry with `requires_auth` tools.
+    /// `WWW-Authenticate: Bearer` (403 if `A`'s error is a 403; the scheme is
+    /// set with [`auth_scheme`](Self::auth_scheme)). Only `A`'s rejections do
+    /// that: a 401/403 from anything else is an ordinary tool error. Without
+    /// this, [`build`](Self::build) refuses a registry with `requires_auth`
+    /// tools.
     ///
     /// ```
     /// use std::future::{Ready, ready};
@@ -184,6 +260,74 @@ impl McpServerBuilder {
         A: FromRequest + 'static,
     {
         self.auth = Some(Authenticator::of::<A>());
+        self
+    }
+
+    /// The `WWW-Authenticate` scheme of the authenticator's challenges, for
+    /// apps that authenticate with something else than OAuth bearer tokens
+    /// (default `Bearer`, with RFC 6750's `error` parameters).
+    ///
+    /// ```
+    /// let server = mcp_runtime::McpServer::from_registry().auth_scheme("ApiKey").build();
+    /// ```
+    pub fn auth_scheme(mut self, scheme: impl Into<String>) -> Self {
+        self.auth_scheme = Some(scheme.into());
+        self
+    }
+
+    /// Copies request extensions of type `T` (set by middleware around the
+    /// MCP endpoint, e.g. an identity) into each tool call's request.
+    ///
+    /// A tool call is a fresh request on the tool's route, so by default it
+    /// carries only what its own route's middleware sets there, as REST
+    /// does. Name a type here when middleware that wraps only the MCP
+    /// endpoint establishes something handlers rely on.
+    ///
+    /// ```
+    /// #[derive(Clone)]
+    /// struct Caller(String);
+    /// let server = mcp_runtime::McpServer::from_registry().carry_extension::<Caller>().build();
+    /// ```
+    pub fn carry_extension<T: Clone + 'static>(mut self) -> Self {
+        self.carry.push(forward::carry::<T>);
+        self
+    }
+
+    /// Tells clients what a panicking handler's message was (default: a
+    /// generic error; the message is logged with the tool and request id
+    /// either way). For development.
+    pub fn expose_panics(mut self, expose: bool) -> Self {
+        self.expose_panics = expose;
+        self
+    }
+
+    /// How long a handler waits for the client to answer a sampling or
+    /// elicitation request (default 120 s).
+    pub fn answer_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.answer_timeout = timeout;
+        self
+    }
+
+    /// Answers every request that may stream with an SSE stream (when the
+    /// client accepts one), instead of JSON unless the call sends something
+    /// before its result.
+    pub fn always_stream(mut self) -> Self {
+        self.streaming.always = true;
+        self
+    }
+
+    /// The interval of SSE keep-alive comments on a quiet stream, and how
+    /// long a call may stay quiet before its answer turns into a stream
+    /// (default 15 s): keeps proxies from timing out long calls.
+    pub fn keep_alive(mut self, interval: Duration) -> Self {
+        self.streaming.keep_alive = interval.max(Duration::from_millis(10));
+        self
+    }
+
+    /// Largest client information (`initialize` parameters) a session may
+    /// store (default 16 KiB); larger `initialize`s are refused with `-32602`.
+    pub fn max_session_bytes(mut self, bytes: usize) -> Self {
+        self.limits.max_session_bytes = bytes;
         self
     }
 
@@ -245,7 +389,7 @@ impl McpServerBuilder {
     /// Largest handler response turned into a tool result (default 16 MiB);
     /// larger ones become a tool error.
     pub fn max_response_size(mut self, bytes: usize) -> Self {
-        self.max_response_bytes = bytes;
+        self.limits.max_response_bytes = bytes;
         self
     }
 
@@ -256,19 +400,27 @@ impl McpServerBuilder {
     pub fn build(self) -> Result<McpServer, BuildError> {
         let defs: Vec<&'static ToolDef> = inventory::iter::<ToolDef>.into_iter().collect();
         let registry = Registry::build(defs, self.auth.is_some())?;
+        let auth = match (self.auth, self.auth_scheme) {
+            (Some(auth), Some(scheme)) => Some(auth.with_scheme(scheme)),
+            (auth, _) => auth,
+        };
         let dispatcher = Dispatcher {
             registry,
             info: self.info,
             instructions: self.instructions,
-            auth: self.auth,
-            max_response_bytes: self.max_response_bytes,
+            auth,
+            sessions: self.sessions,
+            live: Arc::new(Live::default()),
+            carry: self.carry,
+            expose_panics: self.expose_panics,
+            limits: self.limits,
         };
         Ok(McpServer {
             transport: Arc::new(StreamableHttp {
-                dispatcher,
-                sessions: self.sessions,
+                dispatcher: Arc::new(dispatcher),
                 origins: self.origins,
                 max_request_bytes: self.max_request_bytes,
+                streaming: self.streaming,
             }),
         })
     }

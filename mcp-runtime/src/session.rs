@@ -1,97 +1,177 @@
-//! `Mcp-Session-Id` sessions, kept behind [`SessionStore`] so a shared store
-//! (e.g. Redis, for several replicas) can replace the in-memory default.
+//! `Mcp-Session-Id` sessions: what the server remembers about a client
+//! between requests, kept behind [`SessionStore`] so a shared store (e.g.
+//! Redis, for several replicas) can replace the in-memory default.
+//!
+//! Only plain data lives here (a serde type). What is alive while a request
+//! runs (cancellation tokens, answers awaited from the client, the standalone
+//! stream) lives in process, in the server's `live` registry.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use rmcp::model::{ClientCapabilities, Implementation, InitializeRequestParams};
+use serde::{Deserialize, Serialize};
+
+use crate::context::LogLevel;
+
 /// What the server remembers about a session between requests.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// A serde type, so a shared [`SessionStore`] can keep it anywhere.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Session {
     /// The protocol version negotiated by `initialize`.
     pub protocol_version: String,
-    /// The client's `clientInfo.name`.
-    pub client_name: String,
-    /// The client's `clientInfo.version`.
-    pub client_version: String,
+    /// The client's `initialize` parameters: its name, version and
+    /// capabilities (sampling, elicitation, roots, …).
+    pub client: InitializeRequestParams,
+    /// The level set with `logging/setLevel`; `None` sends every level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_level: Option<LogLevel>,
 }
 
 impl Session {
     /// A session for a client that negotiated `protocol_version`.
     ///
     /// ```
-    /// let s = mcp_runtime::Session::new("2025-11-25", "inspector", "1.0");
-    /// assert_eq!(s.protocol_version, "2025-11-25");
+    /// use mcp_runtime::Session;
+    /// use mcp_runtime::model::{ClientCapabilities, Implementation, InitializeRequestParams};
+    ///
+    /// let client = InitializeRequestParams::new(
+    ///     ClientCapabilities::default(),
+    ///     Implementation::new("inspector", "1.0"),
+    /// );
+    /// let s = Session::new("2025-11-25", client);
+    /// assert_eq!(s.client_info().name, "inspector");
     /// ```
-    pub fn new(
-        protocol_version: impl Into<String>,
-        client_name: impl Into<String>,
-        client_version: impl Into<String>,
-    ) -> Self {
+    pub fn new(protocol_version: impl Into<String>, client: InitializeRequestParams) -> Self {
         Session {
             protocol_version: protocol_version.into(),
-            client_name: client_name.into(),
-            client_version: client_version.into(),
+            client,
+            log_level: None,
+        }
+    }
+
+    /// The client's `clientInfo`.
+    pub fn client_info(&self) -> &Implementation {
+        &self.client.client_info
+    }
+
+    /// The capabilities the client declared.
+    pub fn capabilities(&self) -> &ClientCapabilities {
+        &self.client.capabilities
+    }
+
+    /// The same session with another log level.
+    pub(crate) fn with_log_level(&self, level: LogLevel) -> Session {
+        Session {
+            log_level: Some(level),
+            ..self.clone()
         }
     }
 }
 
-/// A session store failed (e.g. its backend is unreachable). The request gets
-/// a JSON-RPC internal error; nothing else is affected.
+/// A session store failed or refused. The request gets a spec-shaped error;
+/// nothing else is affected.
 #[derive(Debug)]
-pub struct SessionStoreError(pub Box<dyn std::error::Error + Send + Sync>);
+#[non_exhaustive]
+pub enum SessionStoreError {
+    /// The store is at capacity: the new session is refused (503 with
+    /// `Retry-After`) rather than evicting a live client.
+    Full {
+        /// When to try again.
+        retry_after: Duration,
+    },
+    /// The backend failed (e.g. unreachable).
+    Backend(Box<dyn std::error::Error + Send + Sync>),
+}
 
 impl fmt::Display for SessionStoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "session store error: {}", self.0)
+        match self {
+            SessionStoreError::Full { retry_after } => write!(
+                f,
+                "the session store is full (retry in {} s)",
+                retry_after.as_secs().max(1)
+            ),
+            SessionStoreError::Backend(e) => write!(f, "session store error: {e}"),
+        }
     }
 }
 
-impl std::error::Error for SessionStoreError {}
+impl std::error::Error for SessionStoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SessionStoreError::Backend(e) => Some(&**e),
+            SessionStoreError::Full { .. } => None,
+        }
+    }
+}
 
 /// The future returned by [`SessionStore`] methods.
 pub type StoreFuture<'a, T> =
     Pin<Box<dyn Future<Output = Result<T, SessionStoreError>> + Send + 'a>>;
 
 /// Where sessions live. The server mints the ids (128 random bits); the store
-/// keeps them, and decides how long they last.
+/// keeps them, and decides how long they last and how many it admits.
 ///
 /// ```
+/// use std::sync::Arc;
 /// use mcp_runtime::{InMemorySessionStore, Session, SessionStore};
+/// use mcp_runtime::model::{ClientCapabilities, Implementation, InitializeRequestParams};
 /// # actix_web::rt::System::new().block_on(async {
 /// let store = InMemorySessionStore::default();
-/// store.insert("abc", Session::new("2025-11-25", "client", "1")).await.unwrap();
+/// let client = InitializeRequestParams::new(ClientCapabilities::default(), Implementation::new("c", "1"));
+/// store.insert("abc", Arc::new(Session::new("2025-11-25", client))).await.unwrap();
 /// assert!(store.get("abc").await.unwrap().is_some());
 /// assert!(store.remove("abc").await.unwrap());
 /// assert!(store.get("abc").await.unwrap().is_none());
 /// # });
 /// ```
 pub trait SessionStore: Send + Sync + 'static {
-    /// Stores a new session.
-    fn insert<'a>(&'a self, id: &'a str, session: Session) -> StoreFuture<'a, ()>;
+    /// Stores a new session, or refuses it ([`SessionStoreError::Full`]).
+    fn insert<'a>(&'a self, id: &'a str, session: Arc<Session>) -> StoreFuture<'a, ()>;
     /// Looks a session up (and marks it as in use); `None` if unknown or expired.
-    fn get<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<Session>>;
+    fn get<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<Arc<Session>>>;
+    /// Replaces the state of an existing session; `false` if it is gone.
+    fn update<'a>(&'a self, id: &'a str, session: Arc<Session>) -> StoreFuture<'a, bool>;
     /// Ends a session; `false` if it did not exist.
     fn remove<'a>(&'a self, id: &'a str) -> StoreFuture<'a, bool>;
 }
 
 /// The default store: a bounded map in this process.
 ///
-/// Sessions idle for longer than the idle timeout (default 1 hour) expire, and
-/// at capacity (default 10 000) the least recently used session is evicted,
-/// so clients that never send `DELETE` cannot grow memory without bound.
+/// * Sessions idle for longer than the idle timeout (default 1 hour) expire.
+/// * At capacity (default 10 000 sessions) a new session is **refused**
+///   (`503` with `Retry-After`), never admitted by evicting a client that is
+///   still active, so a flood of anonymous `initialize`s cannot log anyone
+///   out. Expired sessions are reclaimed first.
+/// * Every operation is O(1) amortized: expiry walks a queue in idle order
+///   instead of scanning the map.
+///
+/// Memory is bounded by `capacity × (per-session state)`, and the server
+/// caps the per-session state (see `McpServerBuilder::max_session_bytes`).
 pub struct InMemorySessionStore {
-    sessions: Mutex<HashMap<String, Entry>>,
+    inner: Mutex<Inner>,
     idle_timeout: Duration,
     capacity: usize,
 }
 
+#[derive(Default)]
+struct Inner {
+    sessions: HashMap<Arc<str>, Entry>,
+    /// Session ids in the order they were last seen by the sweeper. An entry
+    /// used since is moved to the back when it reaches the front.
+    idle_order: VecDeque<(Instant, Arc<str>)>,
+}
+
 struct Entry {
-    session: Session,
+    session: Arc<Session>,
     last_used: Instant,
 }
 
@@ -110,65 +190,119 @@ impl InMemorySessionStore {
     /// ```
     pub fn new(idle_timeout: Duration, capacity: usize) -> Self {
         InMemorySessionStore {
-            sessions: Mutex::new(HashMap::new()),
+            inner: Mutex::new(Inner::default()),
             idle_timeout,
             capacity: capacity.max(1),
         }
     }
 
-    fn with<T>(&self, f: impl FnOnce(&mut HashMap<String, Entry>) -> T) -> T {
+    fn with<T>(&self, f: impl FnOnce(&mut Inner) -> T) -> T {
         // A poisoned lock only means another thread panicked mid-update of a
         // plain map; the map itself is still consistent.
-        let mut map = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
-        f(&mut map)
+        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut inner)
     }
 }
 
+impl Inner {
+    /// Drops expired sessions from the front of the idle queue. Each queue
+    /// entry is visited at most twice per idle period, so this is O(1)
+    /// amortized per operation.
+    fn sweep(&mut self, now: Instant, idle_timeout: Duration) {
+        while let Some((seen, _)) = self.idle_order.front() {
+            if now.duration_since(*seen) < idle_timeout {
+                return;
+            }
+            let Some((_, id)) = self.idle_order.pop_front() else {
+                return;
+            };
+            match self.sessions.get(&id) {
+                Some(e) if now.duration_since(e.last_used) >= idle_timeout => {
+                    self.sessions.remove(&id);
+                }
+                // Used since it was queued: queue it again at its last use.
+                Some(e) => self.idle_order.push_back((e.last_used, id)),
+                None => {}
+            }
+        }
+    }
+}
+
+fn ready<T: Send + 'static>(value: T) -> StoreFuture<'static, T> {
+    Box::pin(std::future::ready(Ok(value)))
+}
+
 impl SessionStore for InMemorySessionStore {
-    fn insert<'a>(&'a self, id: &'a str, session: Session) -> StoreFuture<'a, ()> {
+    fn insert<'a>(&'a self, id: &'a str, session: Arc<Session>) -> StoreFuture<'a, ()> {
         let now = Instant::now();
-        self.with(|map| {
-            if map.len() >= self.capacity {
-                map.retain(|_, e| now.duration_since(e.last_used) < self.idle_timeout);
+        let admitted = self.with(|inner| {
+            inner.sweep(now, self.idle_timeout);
+            if inner.sessions.len() >= self.capacity {
+                // The earliest a slot can free up is when the least recently
+                // queued session expires.
+                let retry_after = inner
+                    .idle_order
+                    .front()
+                    .map(|(seen, _)| (*seen + self.idle_timeout).saturating_duration_since(now))
+                    .unwrap_or(self.idle_timeout);
+                return Err(SessionStoreError::Full { retry_after });
             }
-            if map.len() >= self.capacity
-                && let Some(oldest) = map
-                    .iter()
-                    .min_by_key(|(_, e)| e.last_used)
-                    .map(|(k, _)| k.clone())
-            {
-                map.remove(&oldest);
+            let id: Arc<str> = id.into();
+            // Ended sessions leave their queue entries behind; compacting when
+            // they outnumber the live ones keeps the queue within 2 × capacity
+            // at O(1) amortized cost.
+            if inner.idle_order.len() >= 2 * self.capacity {
+                let Inner {
+                    sessions,
+                    idle_order,
+                } = inner;
+                idle_order.retain(|(_, id)| sessions.contains_key(id));
             }
-            map.insert(
-                id.to_owned(),
+            inner.idle_order.push_back((now, id.clone()));
+            inner.sessions.insert(
+                id,
                 Entry {
                     session,
                     last_used: now,
                 },
             );
+            Ok(())
         });
-        Box::pin(std::future::ready(Ok(())))
+        Box::pin(std::future::ready(admitted))
     }
 
-    fn get<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<Session>> {
+    fn get<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<Arc<Session>>> {
         let now = Instant::now();
-        let found = self.with(|map| match map.get_mut(id) {
+        let found = self.with(|inner| match inner.sessions.get_mut(id) {
             Some(e) if now.duration_since(e.last_used) < self.idle_timeout => {
                 e.last_used = now;
                 Some(e.session.clone())
             }
             Some(_) => {
-                map.remove(id);
+                inner.sessions.remove(id);
                 None
             }
             None => None,
         });
-        Box::pin(std::future::ready(Ok(found)))
+        ready(found)
+    }
+
+    fn update<'a>(&'a self, id: &'a str, session: Arc<Session>) -> StoreFuture<'a, bool> {
+        let now = Instant::now();
+        let updated = self.with(|inner| match inner.sessions.get_mut(id) {
+            Some(e) => {
+                e.session = session;
+                e.last_used = now;
+                true
+            }
+            None => false,
+        });
+        ready(updated)
     }
 
     fn remove<'a>(&'a self, id: &'a str) -> StoreFuture<'a, bool> {
-        let removed = self.with(|map| map.remove(id).is_some());
-        Box::pin(std::future::ready(Ok(removed)))
+        let removed = self.with(|inner| inner.sessions.remove(id).is_some());
+        ready(removed)
     }
 }
 
@@ -176,7 +310,7 @@ impl SessionStore for InMemorySessionStore {
 /// (visible ASCII, as the spec requires).
 pub(crate) fn new_session_id() -> Result<String, SessionStoreError> {
     let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|e| SessionStoreError(Box::new(e)))?;
+    getrandom::fill(&mut bytes).map_err(|e| SessionStoreError::Backend(Box::new(e)))?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
@@ -184,25 +318,70 @@ pub(crate) fn new_session_id() -> Result<String, SessionStoreError> {
 mod tests {
     use super::*;
 
-    fn block_on<T>(f: StoreFuture<'_, T>) -> T {
-        futures_util::FutureExt::now_or_never(f)
-            .expect("in-memory store is synchronous")
-            .unwrap()
+    fn block_on<T>(f: StoreFuture<'_, T>) -> Result<T, SessionStoreError> {
+        futures_util::FutureExt::now_or_never(f).expect("in-memory store is synchronous")
+    }
+
+    fn session() -> Arc<Session> {
+        let client = InitializeRequestParams::new(
+            ClientCapabilities::default(),
+            Implementation::new("c", "1"),
+        );
+        Arc::new(Session::new("2025-11-25", client))
     }
 
     #[test]
-    fn expires_idle_sessions_and_evicts_at_capacity() {
-        let s = Session::new("2025-11-25", "c", "1");
+    fn at_capacity_new_sessions_are_refused_and_active_ones_kept() {
+        let store = InMemorySessionStore::new(Duration::from_secs(60), 2);
+        block_on(store.insert("a", session())).unwrap();
+        block_on(store.insert("b", session())).unwrap();
+        match block_on(store.insert("c", session())) {
+            Err(SessionStoreError::Full { retry_after }) => {
+                assert!(retry_after <= Duration::from_secs(60));
+            }
+            other => panic!("expected Full, got {other:?}"),
+        }
+        assert!(block_on(store.get("a")).unwrap().is_some());
+        assert!(block_on(store.get("b")).unwrap().is_some());
+        assert!(block_on(store.remove("a")).unwrap());
+        block_on(store.insert("c", session())).unwrap();
+    }
+
+    #[test]
+    fn idle_sessions_expire_and_make_room() {
         let store = InMemorySessionStore::new(Duration::from_millis(30), 2);
-        block_on(store.insert("a", s.clone()));
-        block_on(store.insert("b", s.clone()));
-        block_on(store.get("a")); // "b" is now the least recently used
-        block_on(store.insert("c", s.clone()));
-        assert!(block_on(store.get("b")).is_none());
-        assert!(block_on(store.get("a")).is_some());
-        assert!(block_on(store.get("c")).is_some());
+        block_on(store.insert("a", session())).unwrap();
+        block_on(store.insert("b", session())).unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+        block_on(store.get("a")).unwrap(); // "a" stays active
+        std::thread::sleep(Duration::from_millis(20));
+        // "b" has been idle for 40 ms: it is reclaimed for "c"; "a" is kept.
+        block_on(store.insert("c", session())).unwrap();
+        assert!(block_on(store.get("b")).unwrap().is_none());
+        assert!(block_on(store.get("a")).unwrap().is_some());
         std::thread::sleep(Duration::from_millis(40));
-        assert!(block_on(store.get("a")).is_none());
+        assert!(block_on(store.get("a")).unwrap().is_none());
+    }
+
+    #[test]
+    fn updates_replace_the_state_of_live_sessions_only() {
+        let store = InMemorySessionStore::default();
+        block_on(store.insert("a", session())).unwrap();
+        let quiet = Arc::new(session().with_log_level(LogLevel::Error));
+        assert!(block_on(store.update("a", quiet)).unwrap());
+        assert_eq!(
+            block_on(store.get("a")).unwrap().unwrap().log_level,
+            Some(LogLevel::Error)
+        );
+        assert!(!block_on(store.update("gone", session())).unwrap());
+    }
+
+    #[test]
+    fn session_state_round_trips_through_serde() {
+        let s = session().with_log_level(LogLevel::Warning);
+        let json = serde_json::to_string(&s).unwrap();
+        assert!(json.contains(r#""logLevel":"warning""#), "{json}");
+        assert_eq!(serde_json::from_str::<Session>(&json).unwrap(), s);
     }
 
     #[test]

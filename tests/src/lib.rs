@@ -22,10 +22,31 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// Serves `App::new().configure(configure)` on its own actix system.
+    /// Serves `mcp.app(App::new().configure(configure))` on its own actix
+    /// system: the app wrapped so tool calls go through its routes.
     pub fn start<F>(configure: F) -> TestServer
     where
         F: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
+    {
+        Self::start_app(move || App::new().configure(configure.clone()))
+    }
+
+    /// Serves the app made by `app` (each worker calls it), as is: wrap it
+    /// with `McpServer::app` for tool calls to reach their routes.
+    pub fn start_app<F, A, S, B>(app: F) -> TestServer
+    where
+        F: Fn() -> A + Clone + Send + 'static,
+        A: actix_service::IntoServiceFactory<S, actix_http::Request>,
+        S: actix_service::ServiceFactory<
+                actix_http::Request,
+                Config = actix_web::dev::AppConfig,
+                Response = actix_web::dev::ServiceResponse<B>,
+                Error = actix_web::Error,
+                InitError = (),
+            > + 'static,
+        S::Service: 'static,
+        <S::Service as actix_service::Service<actix_http::Request>>::Future: 'static,
+        B: actix_web::body::MessageBody + 'static,
     {
         let (tx, rx) = mpsc::channel();
         let thread = std::thread::spawn(move || {
@@ -33,7 +54,7 @@ impl TestServer {
             system.block_on(async move {
                 let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
                 let addr = listener.local_addr().expect("local addr");
-                let server = HttpServer::new(move || App::new().configure(configure.clone()))
+                let server = HttpServer::new(app)
                     .workers(2)
                     .listen(listener)
                     .expect("listen")
@@ -50,6 +71,21 @@ impl TestServer {
         }
     }
 
+    /// Serves `configure`'s routes and `mcp` at `/mcp`, in an app wrapped by
+    /// `mcp.app` so tool calls go through their routes.
+    pub fn with_mcp<F>(mcp: mcp_runtime::McpServer, configure: F) -> TestServer
+    where
+        F: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
+    {
+        TestServer::start_app(move || {
+            mcp.app(
+                App::new()
+                    .configure(configure.clone())
+                    .service(mcp.scope("/mcp")),
+            )
+        })
+    }
+
     /// The example items API: REST routes plus the MCP scope at `/mcp`.
     pub fn items() -> TestServer {
         let mcp = items::mcp_server().expect("example registry builds");
@@ -59,10 +95,8 @@ impl TestServer {
     /// The example items API with a custom-built MCP server.
     pub fn items_with(mcp: mcp_runtime::McpServer) -> TestServer {
         let db = items::Db::seeded();
-        TestServer::start(move |cfg| {
-            cfg.app_data(db.clone())
-                .configure(items::routes)
-                .service(mcp.scope("/mcp"));
+        TestServer::with_mcp(mcp, move |cfg| {
+            cfg.app_data(db.clone()).configure(items::routes);
         })
     }
 

@@ -111,21 +111,34 @@ impl actix_web::FromRequest for Forbidden {
 }
 
 #[tokio::test]
-async fn a_handlers_own_extractor_rejection_maps_to_401_and_403() {
+async fn only_the_authenticator_challenges_other_401s_and_403s_are_tool_errors() {
     let server = TestServer::items();
     let mut raw = server.raw();
     raw.initialize("2025-11-25").await;
 
+    // The handler's own `AuthUser` rejects, as it would on REST: one response
+    // among others, not a challenge for the MCP connection.
     let reply = raw.call(1, "my_name", json!({})).await;
-    assert_eq!(reply.status, 401);
-    assert_eq!(reply.header("www-authenticate"), Some("Bearer"));
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("www-authenticate"), None);
+    assert_eq!(reply.body["result"]["isError"], true);
+    assert_eq!(
+        reply.body["result"]["content"][0]["text"],
+        r#"HTTP 401 Unauthorized
+{"error":"unauthorized: missing bearer token"}"#
+    );
 
     let reply = raw.call(2, "vault", json!({})).await;
-    assert_eq!(reply.status, 403);
+    assert_eq!(reply.status, 200);
     assert_eq!(
-        reply.header("www-authenticate"),
-        Some(r#"Bearer error="insufficient_scope""#)
+        reply.body["result"]["content"][0]["text"],
+        "HTTP 403 Forbidden\nvault is closed"
     );
+
+    // A `requires_auth` tool: the configured authenticator challenges.
+    let reply = raw.call(3, "get_item", json!({"id": 1})).await;
+    assert_eq!(reply.status, 401);
+    assert_eq!(reply.header("www-authenticate"), Some("Bearer"));
 
     let client = server.client_with_token(DEMO_TOKEN).await;
     let result = call(&client, "my_name", json!({})).await;

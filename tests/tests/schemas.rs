@@ -117,11 +117,8 @@ fn server() -> TestServer {
         .auth::<mcp_examples::items::AuthUser>()
         .build()
         .expect("builds");
-    TestServer::start(move |cfg| {
-        cfg.service(put_doc)
-            .service(tag_docs)
-            .service(signup)
-            .service(mcp.scope("/mcp"));
+    TestServer::with_mcp(mcp, |cfg| {
+        cfg.service(put_doc).service(tag_docs).service(signup);
     })
 }
 
@@ -149,14 +146,14 @@ async fn path_query_and_body_merge_with_suffixed_collisions() {
         json!({
             "type": "object",
             "properties": {
-                "org": {"type": "string"},
-                "id__path": {"type": "integer", "minimum": 0},
+                "org": {"type": "string", "minLength": 1},
+                "id__path": {"type": "integer", "minimum": 0, "maximum": u64::MAX},
                 "id__query": {
                     "description": "Also an `id`: collides with the path and the body.",
                     "type": ["string", "null"]
                 },
                 "verbose": {"description": "Show more.", "type": "boolean", "default": false},
-                "id": {"type": "integer", "minimum": 0},
+                "id": {"type": "integer", "minimum": 0, "maximum": u64::MAX},
                 "title": {"type": "string"},
                 "kind": {"$ref": "#/$defs/Kind"},
                 "children": {"type": "array", "items": {"$ref": "#/$defs/Doc"}, "default": []}
@@ -167,7 +164,7 @@ async fn path_query_and_body_merge_with_suffixed_collisions() {
                     "description": "A document; children make it recursive.",
                     "type": "object",
                     "properties": {
-                        "id": {"type": "integer", "minimum": 0},
+                        "id": {"type": "integer", "minimum": 0, "maximum": u64::MAX},
                         "title": {"type": "string"},
                         "kind": {"$ref": "#/$defs/Kind"},
                         "children": {"type": "array", "items": {"$ref": "#/$defs/Doc"}, "default": []}
@@ -254,10 +251,14 @@ async fn scalar_paths_and_non_object_bodies() {
         json!({
             "type": "object",
             "properties": {
-                "tag": {"type": "string"},
-                "body": {"type": "array", "items": {"type": "integer", "minimum": 0}}
+                "tag": {"type": "string", "pattern": "^(?:[a-z]+)$"},
+                "body": {
+                    "type": "array",
+                    "items": {"type": "integer", "minimum": 0, "maximum": u64::MAX}
+                }
             },
-            "required": ["tag", "body"]
+            "required": ["tag", "body"],
+            "additionalProperties": false
         })
     );
     // A map output is an object: not wrapped.

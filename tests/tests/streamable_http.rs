@@ -18,7 +18,10 @@ async fn initialize_negotiates_every_supported_version() {
         assert_eq!(reply.status, 200);
         assert_eq!(reply.body["result"]["protocolVersion"], version);
         assert_eq!(reply.body["result"]["serverInfo"]["name"], "items-api");
-        assert_eq!(reply.body["result"]["capabilities"], json!({"tools": {}}));
+        assert_eq!(
+            reply.body["result"]["capabilities"],
+            json!({"tools": {}, "logging": {}})
+        );
         assert!(
             reply.body["result"]["instructions"]
                 .as_str()
@@ -236,7 +239,12 @@ async fn argument_errors_follow_the_negotiated_version() {
     older.initialize("2025-06-18").await;
     let reply = older.call(1, "list_items", json!({"limit": "ten"})).await;
     assert_eq!(reply.error_code(), Some(-32602));
-    assert_eq!(reply.body["error"]["data"], json!({"argument": "limit"}));
+    assert_eq!(reply.body["error"]["data"]["argument"], "limit");
+    // The app's own answer to the request comes along.
+    assert_eq!(
+        reply.body["error"]["data"]["response"][0]["text"],
+        "HTTP 400 Bad Request\nQuery deserialize error: invalid digit found in string"
+    );
 }
 
 #[tokio::test]
@@ -282,10 +290,21 @@ async fn protocol_version_header_is_validated() {
             .unwrap()
             .contains("2099-01-01")
     );
-    // The header wins over the session's version: 2025-06-18 rules apply.
+    // The session's negotiated version is in force: a header may repeat it,
+    // never change it.
     raw.version = Some("2025-06-18".into());
     let reply = raw.call(2, "list_items", json!({"limit": "x"})).await;
-    assert_eq!(reply.error_code(), Some(-32602));
+    assert_eq!((reply.status, reply.error_code()), (400, Some(-32000)));
+    assert_eq!(reply.body["id"], 2, "the error names the request");
+    assert!(
+        reply.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("does not match the session's negotiated version 2025-11-25")
+    );
+    raw.version = Some("2025-11-25".into());
+    let reply = raw.call(3, "list_items", json!({"limit": "x"})).await;
+    assert_eq!(reply.body["result"]["isError"], true);
 }
 
 #[tokio::test]

@@ -15,12 +15,17 @@ async fn main() -> std::io::Result<()> {
     // Start-up checks (duplicate names, auth, schemas) fail here, not at the first call.
     let mcp = items::mcp_server().map_err(std::io::Error::other)?;
     let server = HttpServer::new(move || {
-        App::new()
-            .app_data(db.clone())
-            .configure(items::routes)
-            .service(mcp.scope("/mcp"))
+        // `mcp.app` lets tool calls run through the app's own routes.
+        mcp.app(
+            App::new()
+                .app_data(db.clone())
+                .configure(items::routes)
+                .service(mcp.scope("/mcp")),
+        )
     })
     .workers(2)
+    // Streamed answers (progress, logs) reach the client without delay.
+    .tcp_nodelay(true)
     .bind(mcp_examples::bind_address())?;
     let mut banner = String::new();
     for addr in server.addrs() {

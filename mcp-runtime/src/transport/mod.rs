@@ -1,5 +1,7 @@
 //! Wire transports. Each one decodes messages, applies its own rules
-//! (sessions, headers, status codes) and hands every message to the shared
-//! `dispatch::Dispatcher`.
+//! (sessions, headers, status codes), hands every message to the shared
+//! `dispatch::Dispatcher`, and turns what comes back — the outcome and the
+//! messages sent while a request runs — into its own wire form.
 
+mod sse;
 pub(crate) mod streamable_http;

@@ -1,28 +1,37 @@
 //! MCP Streamable HTTP (revisions 2024-11-05 to 2025-11-25) on one actix
 //! resource: POST carries JSON-RPC, DELETE ends a session, GET answers 405
-//! (this server offers no standalone SSE stream yet).
+//! (no standalone stream is offered).
 //!
-//! Everything runs inside the actix worker that received the request, so a
-//! tool's handler is awaited right here with the request's own `HttpRequest`:
-//! middleware around the MCP scope, `app_data` and extractors all apply.
+//! A POSTed request is answered with one JSON body when its call sends
+//! nothing before its response. As soon as the call sends something
+//! (progress, a log message, a question to the client) — or stays quiet for
+//! the keep-alive interval — the answer switches to an SSE stream, provided
+//! the client accepts `text/event-stream`; see `sse` for how the stream
+//! drives the call.
 //!
 //! Transport-level refusals mirror the TypeScript SDK server, the de facto
 //! reference clients are tested against: missing session 400 (`-32000`),
-//! unknown session 404 (`-32001`), bad JSON 400 (`-32700`).
+//! unknown session 404 (`-32001`), bad JSON 400 (`-32700`). Every error body
+//! carries the request's `id` when it could be read, `null` otherwise.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::web::{self, Bytes, BytesMut};
 use actix_web::{HttpRequest, HttpResponse};
 use futures_util::StreamExt as _;
-use rmcp::model::{ErrorCode, ErrorData};
+use rmcp::model::{ErrorCode, ErrorData, RequestId};
+use tokio_util::sync::CancellationToken;
 
-use crate::dispatch::{Dispatcher, Reply};
+use super::sse::{Call, SseBody};
+use crate::dispatch::{Dispatcher, Exchange, Outcome};
 use crate::jsonrpc::{self, Incoming, Message};
+use crate::method::RequestMethod;
 use crate::origin::OriginPolicy;
-use crate::protocol::Version;
+use crate::outbound::Outbound;
+use crate::protocol::{self, Version};
 use crate::session::{Session, SessionStore, SessionStoreError, new_session_id};
 
 const SESSION_HEADER: &str = "mcp-session-id";
@@ -33,20 +42,32 @@ const TRANSPORT_ERROR: ErrorCode = ErrorCode(-32000);
 /// TypeScript SDK's code for an unknown session (`-32001`).
 const SESSION_NOT_FOUND: ErrorCode = ErrorCode(-32001);
 
+/// How responses stream.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Streaming {
+    /// Answer every request with SSE (when accepted), not only those that
+    /// send something before their response.
+    pub always: bool,
+    /// Quiet time after which a call's answer turns into a stream, and the
+    /// interval of keep-alive comments on a quiet stream.
+    pub keep_alive: Duration,
+}
+
 /// The transport's shared state (one per server, shared by every worker).
 pub(crate) struct StreamableHttp {
-    pub dispatcher: Dispatcher,
-    /// `None` in stateless mode.
-    pub sessions: Option<Arc<dyn SessionStore>>,
+    pub dispatcher: Arc<Dispatcher>,
     pub origins: OriginPolicy,
     pub max_request_bytes: usize,
+    pub streaming: Streaming,
 }
 
 /// A request refused before (or instead of) dispatch: an HTTP status and a
-/// JSON-RPC error without id.
+/// JSON-RPC error.
 struct Refusal {
     status: StatusCode,
     error: ErrorData,
+    id: Option<RequestId>,
+    retry_after: Option<Duration>,
 }
 
 impl Refusal {
@@ -54,6 +75,8 @@ impl Refusal {
         Refusal {
             status,
             error: ErrorData::new(code, message.into(), None),
+            id: None,
+            retry_after: None,
         }
     }
 
@@ -70,7 +93,16 @@ impl Refusal {
     }
 
     fn store_failure(e: &SessionStoreError) -> Self {
-        log::error!("mcp-runtime: {e}");
+        if let SessionStoreError::Full { retry_after } = e {
+            let mut refusal = Refusal::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                TRANSPORT_ERROR,
+                "Service Unavailable: the server has no room for a new session; retry later",
+            );
+            refusal.retry_after = Some(*retry_after);
+            return refusal;
+        }
+        tracing::error!("mcp-runtime: {e}");
         Refusal::new(
             StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::INTERNAL_ERROR,
@@ -78,20 +110,44 @@ impl Refusal {
         )
     }
 
+    fn with_id(mut self, id: Option<&RequestId>) -> Self {
+        self.id = id.cloned();
+        self
+    }
+
     fn into_response(self) -> HttpResponse {
-        json(self.status, jsonrpc::failure(None, &self.error))
+        let mut response = json(self.status, jsonrpc::failure(self.id.as_ref(), &self.error));
+        if let Some(after) = self.retry_after {
+            let secs = after.as_secs().max(1);
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
     }
 }
 
-fn json(status: StatusCode, body: Vec<u8>) -> HttpResponse {
+fn json(status: StatusCode, body: impl actix_web::body::MessageBody + 'static) -> HttpResponse {
     HttpResponse::build(status)
         .content_type(HeaderValue::from_static("application/json"))
         .body(body)
 }
 
+/// The id of a single request, for error bodies.
+fn request_id(incoming: &Incoming) -> Option<&RequestId> {
+    match incoming {
+        Incoming::Single(Message::Request { id, .. }) => Some(id),
+        _ => None,
+    }
+}
+
 impl StreamableHttp {
+    fn sessions(&self) -> Option<&Arc<dyn SessionStore>> {
+        self.dispatcher.sessions.as_ref()
+    }
+
     pub(crate) async fn post(&self, req: HttpRequest, payload: web::Payload) -> HttpResponse {
-        self.try_post(&req, payload)
+        self.try_post(req, payload)
             .await
             .unwrap_or_else(Refusal::into_response)
     }
@@ -107,7 +163,7 @@ impl StreamableHttp {
         if let Err(refusal) = self.check_origin(&req) {
             return refusal.into_response();
         }
-        let allow = if self.sessions.is_some() {
+        let allow = if self.sessions().is_some() {
             "POST, DELETE"
         } else {
             "POST"
@@ -145,68 +201,143 @@ impl StreamableHttp {
 
     async fn try_post(
         &self,
-        req: &HttpRequest,
+        req: HttpRequest,
         payload: web::Payload,
     ) -> Result<HttpResponse, Refusal> {
-        self.check_origin(req)?;
-        check_content_type(req)?;
-        check_accept(req)?;
+        self.check_origin(&req)?;
+        check_content_type(&req)?;
+        let accept = accepted(&req)?;
         let body = read_body(payload, self.max_request_bytes).await?;
         let incoming = jsonrpc::parse(&body).map_err(|error| Refusal {
             status: StatusCode::BAD_REQUEST,
             error,
+            id: None,
+            retry_after: None,
         })?;
-        let version = self.version(req, &incoming).await?;
+        let id = request_id(&incoming).cloned();
+        let session = self
+            .session(&req, &incoming)
+            .await
+            .map_err(|r| r.with_id(id.as_ref()))?;
+        let header = req.headers().get(VERSION_HEADER).map(HeaderValue::as_bytes);
+        let negotiated = session
+            .as_ref()
+            .and_then(|(_, s)| Version::parse(&s.protocol_version));
+        let version = protocol::resolve(header, negotiated)
+            .map_err(|e| Refusal::bad_request(e.to_string()).with_id(id.as_ref()))?;
         match incoming {
-            Incoming::Single(message) => {
-                let reply = self.dispatcher.handle(message, req, version).await;
-                self.respond(reply).await
-            }
-            Incoming::Batch(messages) => self.batch(req, messages, version).await,
+            Incoming::Single(message) => self.single(req, message, version, session, accept).await,
+            Incoming::Batch(messages) => self.batch(req, messages, version, session).await,
         }
     }
 
-    /// The protocol version in force: the `MCP-Protocol-Version` header, else
-    /// the session's, else the spec's assumption. Resolving the session also
-    /// enforces it (400 without one, 404 for an unknown one).
-    async fn version(&self, req: &HttpRequest, incoming: &Incoming) -> Result<Version, Refusal> {
-        let header_version = match req.headers().get(VERSION_HEADER) {
-            None => None,
-            Some(v) => Some(v.to_str().ok().and_then(Version::parse).ok_or_else(|| {
-                Refusal::bad_request(format!(
-                    "Bad Request: unsupported MCP-Protocol-Version {:?} (supported: {})",
-                    String::from_utf8_lossy(v.as_bytes()),
-                    Version::ALL.map(Version::as_str).join(", ")
-                ))
-            })?),
+    /// The session a message belongs to. `initialize` starts one (and a
+    /// `server/discover` probe comes before any); every other message needs
+    /// one when the server keeps sessions: 400 without the header, 404 for
+    /// an unknown or ended one.
+    async fn session(
+        &self,
+        req: &HttpRequest,
+        incoming: &Incoming,
+    ) -> Result<Option<(Arc<str>, Arc<Session>)>, Refusal> {
+        let Some(store) = self.sessions() else {
+            return Ok(None);
         };
-        let method = match incoming {
-            Incoming::Single(Message::Request { method, .. }) => Some(method.as_str()),
+        if let Incoming::Single(Message::Request {
+            method: RequestMethod::Initialize | RequestMethod::Discover,
+            ..
+        }) = incoming
+        {
+            return Ok(None);
+        }
+        let id = session_id(req)?;
+        match store.get(id).await {
+            Ok(Some(session)) => Ok(Some((id.into(), session))),
+            Ok(None) => Err(Refusal::session_not_found()),
+            Err(e) => Err(Refusal::store_failure(&e)),
+        }
+    }
+
+    async fn single(
+        &self,
+        req: HttpRequest,
+        message: Message,
+        version: Version,
+        session: Option<(Arc<str>, Arc<Session>)>,
+        accept: Accept,
+    ) -> Result<HttpResponse, Refusal> {
+        let (id, streams) = match &message {
+            Message::Request { id, method, .. } => (
+                Some(id.clone()),
+                accept.event_stream && *method != RequestMethod::Initialize,
+            ),
+            _ => (None, false),
+        };
+        let (outbound, mut messages) = if streams {
+            let (outbound, rx) = Outbound::channel();
+            (outbound, Some(rx))
+        } else {
+            (Outbound::none(), None)
+        };
+        let cancel = CancellationToken::new();
+        let in_flight = match (&session, &id) {
+            (Some((session, _)), Some(id)) => Some(self.dispatcher.live.start_call(
+                session.clone(),
+                id.clone(),
+                cancel.clone(),
+            )),
             _ => None,
         };
-        Ok(match (&self.sessions, method) {
-            // A new session: nothing to look up.
-            (_, Some("initialize")) | (None, _) => {
-                header_version.unwrap_or(Version::ASSUMED_WITHOUT_HEADER)
+        let exchange = Exchange {
+            version,
+            session,
+            host: req,
+            outbound,
+            cancel: cancel.clone(),
+        };
+        let dispatcher = self.dispatcher.clone();
+        let mut call: Call = Box::pin(async move {
+            let _in_flight = in_flight;
+            dispatcher.handle(message, &exchange).await
+        });
+        let Some(rx) = &mut messages else {
+            let outcome = call.await;
+            return self.respond(outcome).await;
+        };
+        // JSON while the call says nothing; a stream from its first message.
+        let first = if self.streaming.always {
+            None
+        } else {
+            tokio::select! {
+                biased;
+                outcome = &mut call => return self.respond(outcome).await,
+                first = rx.recv() => first,
+                () = tokio::time::sleep(self.streaming.keep_alive) => None,
             }
-            // The 2026-07-28 probe is sent before any session exists.
-            (Some(_), Some("server/discover")) => Version::LATEST,
-            (Some(store), _) => {
-                let session = session(req, store.as_ref()).await?;
-                header_version
-                    .or_else(|| Version::parse(&session.protocol_version))
-                    .unwrap_or(Version::ASSUMED_WITHOUT_HEADER)
-            }
-        })
+        };
+        let rx = messages.take().expect("a streaming request has a receiver");
+        let body = SseBody::new(
+            call,
+            rx,
+            first,
+            self.streaming.keep_alive,
+            cancel.drop_guard(),
+        );
+        Ok(HttpResponse::Ok()
+            .content_type(HeaderValue::from_static("text/event-stream"))
+            .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
+            .insert_header(("x-accel-buffering", HeaderValue::from_static("no")))
+            .streaming(body))
     }
 
     /// A JSON-RPC batch (2025-03-26 only): each message in turn, one array of
-    /// replies, or 202 if none needs one.
+    /// replies, or 202 if none needs one. Calls in a batch cannot stream.
     async fn batch(
         &self,
-        req: &HttpRequest,
+        req: HttpRequest,
         messages: Vec<Message>,
         version: Version,
+        session: Option<(Arc<str>, Arc<Session>)>,
     ) -> Result<HttpResponse, Refusal> {
         let invalid = |message: String| {
             Refusal::new(StatusCode::BAD_REQUEST, ErrorCode::INVALID_REQUEST, message)
@@ -223,8 +354,11 @@ impl StreamableHttp {
         }
         let mut bodies = Vec::new();
         for message in messages {
-            if let Message::Request { id, method, .. } = &message
-                && method == "initialize"
+            if let Message::Request {
+                id,
+                method: RequestMethod::Initialize,
+                ..
+            } = &message
             {
                 let error = ErrorData::invalid_request(
                     "Invalid request: `initialize` cannot be part of a batch",
@@ -233,57 +367,72 @@ impl StreamableHttp {
                 bodies.push(jsonrpc::failure(Some(id), &error));
                 continue;
             }
-            match self.dispatcher.handle(message, req, version).await {
-                Reply::Accepted => {}
-                Reply::Message(body) | Reply::BadRequest(body) => bodies.push(body),
-                Reply::Initialized { body, .. } => bodies.push(body),
+            let exchange = Exchange {
+                version,
+                session: session.clone(),
+                host: req.clone(),
+                outbound: Outbound::none(),
+                cancel: CancellationToken::new(),
+            };
+            match self.dispatcher.handle(message, &exchange).await {
+                Outcome::Accepted | Outcome::Cancelled => {}
+                Outcome::Response(body) | Outcome::Invalid(body) => bodies.push(body),
+                Outcome::Initialized { response, .. } => bodies.push(response),
                 // Credentials apply to the whole HTTP request.
-                refusal @ Reply::Unauthorized(..) => return self.respond(refusal).await,
+                refusal @ Outcome::Unauthorized(..) => return self.respond(refusal).await,
             }
         }
         if bodies.is_empty() {
             return Ok(HttpResponse::Accepted().finish());
         }
-        let mut out = Vec::with_capacity(bodies.iter().map(|b| b.len() + 1).sum::<usize>() + 1);
-        out.push(b'[');
+        let mut out =
+            BytesMut::with_capacity(bodies.iter().map(|b| b.len() + 1).sum::<usize>() + 1);
+        out.extend_from_slice(b"[");
         for (i, body) in bodies.iter().enumerate() {
             if i > 0 {
-                out.push(b',');
+                out.extend_from_slice(b",");
             }
             out.extend_from_slice(body);
         }
-        out.push(b']');
-        Ok(json(StatusCode::OK, out))
+        out.extend_from_slice(b"]");
+        Ok(json(StatusCode::OK, out.freeze()))
     }
 
-    async fn respond(&self, reply: Reply) -> Result<HttpResponse, Refusal> {
-        let mut builder = HttpResponse::build(reply.status());
-        if let Some(challenge) = reply.challenge() {
-            builder.insert_header((header::WWW_AUTHENTICATE, challenge.clone()));
-        }
-        let body = match reply {
-            Reply::Accepted => return Ok(builder.finish()),
-            Reply::Message(body) | Reply::BadRequest(body) | Reply::Unauthorized(_, body) => body,
-            Reply::Initialized { body, session } => {
-                if let Some(store) = &self.sessions {
+    /// The HTTP form of an outcome answered with one JSON body (or none).
+    async fn respond(&self, outcome: Outcome) -> Result<HttpResponse, Refusal> {
+        Ok(match outcome {
+            Outcome::Response(body) => json(StatusCode::OK, body),
+            Outcome::Invalid(body) => json(StatusCode::BAD_REQUEST, body),
+            Outcome::Accepted | Outcome::Cancelled => HttpResponse::Accepted().finish(),
+            Outcome::Unauthorized(rejection, body) => {
+                let mut response = json(rejection.status, body);
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, rejection.challenge);
+                response
+            }
+            Outcome::Initialized { response, session } => {
+                let mut reply = json(StatusCode::OK, response);
+                if let Some(store) = self.sessions() {
                     let id = new_session_id().map_err(|e| Refusal::store_failure(&e))?;
                     store
-                        .insert(&id, session)
+                        .insert(&id, Arc::new(session))
                         .await
                         .map_err(|e| Refusal::store_failure(&e))?;
-                    builder.insert_header((SESSION_HEADER, id));
+                    let value = HeaderValue::from_str(&id)
+                        .map_err(|_| Refusal::bad_request("invalid session id"))?;
+                    reply
+                        .headers_mut()
+                        .insert(header::HeaderName::from_static(SESSION_HEADER), value);
                 }
-                body
+                reply
             }
-        };
-        Ok(builder
-            .content_type(HeaderValue::from_static("application/json"))
-            .body(body))
+        })
     }
 
     async fn try_delete(&self, req: &HttpRequest) -> Result<HttpResponse, Refusal> {
         self.check_origin(req)?;
-        let Some(store) = &self.sessions else {
+        let Some(store) = self.sessions() else {
             return Ok(self.other(req.clone()).await);
         };
         let id = session_id(req)?;
@@ -292,16 +441,6 @@ impl StreamableHttp {
             Ok(false) => Err(Refusal::session_not_found()),
             Err(e) => Err(Refusal::store_failure(&e)),
         }
-    }
-}
-
-/// Resolves the request's session, or the spec's 400/404.
-async fn session(req: &HttpRequest, store: &dyn SessionStore) -> Result<Session, Refusal> {
-    let id = session_id(req)?;
-    match store.get(id).await {
-        Ok(Some(session)) => Ok(session),
-        Ok(None) => Err(Refusal::session_not_found()),
-        Err(e) => Err(Refusal::store_failure(&e)),
     }
 }
 
@@ -339,25 +478,39 @@ fn check_content_type(req: &HttpRequest) -> Result<(), Refusal> {
     }
 }
 
+/// What the client takes in return.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Accept {
+    event_stream: bool,
+}
+
 /// Clients must accept JSON (the spec has them list `application/json` and
-/// `text/event-stream`); an absent `Accept` means anything.
-fn check_accept(req: &HttpRequest) -> Result<(), Refusal> {
+/// `text/event-stream`); an absent `Accept` means anything. Streams are used
+/// only for clients that list `text/event-stream`.
+fn accepted(req: &HttpRequest) -> Result<Accept, Refusal> {
     let mut values = req.headers().get_all(header::ACCEPT).peekable();
     if values.peek().is_none() {
-        return Ok(());
+        return Ok(Accept {
+            event_stream: false,
+        });
     }
-    let ok = values
+    let types: Vec<String> = values
         .flat_map(|v| v.to_str().unwrap_or("").split(','))
         .map(media_type)
+        .collect();
+    let json = types
+        .iter()
         .any(|t| matches!(t.as_str(), "application/json" | "application/*" | "*/*"));
-    if ok {
-        return Ok(());
+    if !json {
+        return Err(Refusal::new(
+            StatusCode::NOT_ACCEPTABLE,
+            TRANSPORT_ERROR,
+            "Not Acceptable: the client must accept application/json",
+        ));
     }
-    Err(Refusal::new(
-        StatusCode::NOT_ACCEPTABLE,
-        TRANSPORT_ERROR,
-        "Not Acceptable: the client must accept application/json",
-    ))
+    Ok(Accept {
+        event_stream: types.iter().any(|t| t == "text/event-stream"),
+    })
 }
 
 /// Reads the body, refusing more than `limit` bytes with 413.
@@ -390,22 +543,32 @@ mod tests {
 
     #[test]
     fn accept_and_content_type_rules() {
-        let ok = |headers: &[(&str, &str)]| {
+        let accept = |headers: &[(&str, &str)]| {
             let mut r = TestRequest::default();
             for h in headers {
                 r = r.append_header(*h);
             }
-            check_accept(&r.to_http_request()).is_ok()
+            accepted(&r.to_http_request()).ok()
         };
-        assert!(ok(&[]));
-        assert!(ok(&[("accept", "application/json, text/event-stream")]));
-        assert!(ok(&[
-            ("accept", "text/event-stream"),
-            ("accept", "application/json;q=0.9")
-        ]));
-        assert!(ok(&[("accept", "*/*")]));
-        assert!(!ok(&[("accept", "text/html")]));
-        assert!(!ok(&[("accept", "text/event-stream")]));
+        let sse = Some(Accept { event_stream: true });
+        let json_only = Some(Accept {
+            event_stream: false,
+        });
+        assert_eq!(accept(&[]), json_only);
+        assert_eq!(
+            accept(&[("accept", "application/json, text/event-stream")]),
+            sse
+        );
+        assert_eq!(
+            accept(&[
+                ("accept", "text/event-stream"),
+                ("accept", "application/json;q=0.9")
+            ]),
+            sse
+        );
+        assert_eq!(accept(&[("accept", "*/*")]), json_only);
+        assert_eq!(accept(&[("accept", "text/html")]), None);
+        assert_eq!(accept(&[("accept", "text/event-stream")]), None);
 
         let ct = |v: &str| {
             check_content_type(

@@ -1,0 +1,46 @@
+//! The way from a running request to the client: the messages a handler
+//! sends before its response (progress, log messages, questions to the
+//! client), already serialized, on a bounded channel the transport drains
+//! into its own wire form (an SSE stream for Streamable HTTP).
+
+use actix_web::web::Bytes;
+use tokio::sync::mpsc;
+
+/// How many messages may wait for the client before a sender waits too.
+/// Backpressure, not loss: a handler that reports faster than the client
+/// reads is slowed down, and nothing is dropped.
+pub(crate) const CAPACITY: usize = 64;
+
+/// The sending end of one request's stream.
+#[derive(Clone, Debug)]
+pub(crate) struct Outbound(Option<mpsc::Sender<Bytes>>);
+
+/// The stream is gone (the client left, or the request has no stream).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Closed;
+
+impl Outbound {
+    /// A stream and the receiver the transport drains.
+    pub(crate) fn channel() -> (Outbound, mpsc::Receiver<Bytes>) {
+        let (tx, rx) = mpsc::channel(CAPACITY);
+        (Outbound(Some(tx)), rx)
+    }
+
+    /// No stream: requests inside a JSON-RPC batch answer with one JSON
+    /// array and cannot send anything before it.
+    pub(crate) fn none() -> Outbound {
+        Outbound(None)
+    }
+
+    pub(crate) async fn send(&self, message: Vec<u8>) -> Result<(), Closed> {
+        match &self.0 {
+            Some(tx) => tx.send(Bytes::from(message)).await.map_err(|_| Closed),
+            None => Err(Closed),
+        }
+    }
+
+    /// Whether messages can reach the client at all.
+    pub(crate) fn is_open(&self) -> bool {
+        self.0.as_ref().is_some_and(|tx| !tx.is_closed())
+    }
+}

@@ -1,0 +1,270 @@
+//! One `tools/call`, from its parameters to its result: authentication,
+//! argument checks, running the handler (through its REST route, or
+//! directly for a hand-written tool), cancellation, panics, the result.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix_web::{HttpMessage as _, HttpResponse};
+use futures_util::FutureExt as _;
+use rmcp::model::{ErrorData, ProgressToken, RequestId};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value, json};
+use tracing::Instrument as _;
+
+use crate::app::AppHandle;
+use crate::arguments::{ArgumentError, coerce_integers};
+use crate::context::CallScope;
+use crate::dispatch::{Dispatcher, Exchange, Outcome};
+use crate::forward;
+use crate::invoke::{CallContext, CheckContext, ToolOutcome};
+use crate::jsonrpc;
+use crate::method::RequestMethod;
+use crate::registry::{Target, ToolEntry};
+use crate::result::{self, Mapping, ToolResult};
+
+#[derive(Deserialize)]
+struct CallParams {
+    name: String,
+    #[serde(default)]
+    arguments: Option<Map<String, Value>>,
+    #[serde(rename = "_meta", default)]
+    meta: Option<Meta>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Meta {
+    progress_token: Option<ProgressToken>,
+}
+
+/// How a call ended, before it becomes a JSON-RPC reply.
+enum Ended {
+    /// The handler (or the app around it) answered.
+    Response(HttpResponse),
+    /// The arguments cannot make a request (bad path segment, a list where
+    /// the URL needs a scalar, a type a hand-written tool's extractor refused).
+    InvalidArguments(ArgumentError),
+    /// The call could not be made at all: a tool error saying why.
+    Failed(String),
+}
+
+pub(crate) async fn call(
+    d: &Dispatcher,
+    id: &RequestId,
+    params: Option<&RawValue>,
+    x: &Exchange,
+) -> Outcome {
+    let params: CallParams = match jsonrpc::params(&RequestMethod::CallTool, params) {
+        Ok(p) => p,
+        Err(e) => return Outcome::error(id, &e),
+    };
+    let Some(tool) = d.registry.get(&params.name) else {
+        let e = ErrorData::invalid_params(format!("Unknown tool: {}", params.name), None);
+        return Outcome::error(id, &e);
+    };
+    if tool.def.requires_auth
+        && let Some(auth) = &d.auth
+        && let Err(rejection) = auth.check(&x.host).await
+    {
+        let error = ErrorData::invalid_request(rejection.message.clone(), None);
+        return Outcome::Unauthorized(rejection, jsonrpc::failure(Some(id), &error));
+    }
+
+    let mut args = params.arguments.unwrap_or_default();
+    coerce_integers(&mut args, &tool.input_schema);
+    let missing = tool.plan.missing(&args);
+    if !missing.is_empty() {
+        return invalid_arguments(id, tool, &ArgumentError::missing(missing), x, None);
+    }
+    if let Some(unknown) = tool.plan.unknown(&args) {
+        let e = ArgumentError::new(unknown, format!("unknown argument `{unknown}`"));
+        return invalid_arguments(id, tool, &e, x, None);
+    }
+
+    let scope = Arc::new(CallScope::new(
+        id.clone(),
+        tool.def.name,
+        params.meta.and_then(|m| m.progress_token),
+        x.session.clone(),
+        x.outbound.clone(),
+        x.cancel.clone(),
+        d.live.clone(),
+        d.limits.answer_timeout,
+    ));
+    let span = tracing::info_span!(
+        "mcp.tool_call",
+        tool = tool.def.name,
+        request_id = %DisplayId(id),
+        outcome = tracing::field::Empty,
+        http_status = tracing::field::Empty,
+        duration_ms = tracing::field::Empty,
+    );
+    let started = Instant::now();
+    let outcome = run(d, tool, &args, &scope, x)
+        .instrument(span.clone())
+        .await;
+    span.record("duration_ms", started.elapsed().as_secs_f64() * 1000.0);
+    let _entered = span.enter();
+    match outcome {
+        None => {
+            span.record("outcome", "cancelled");
+            Outcome::Cancelled
+        }
+        Some(Ended::Response(response)) => {
+            span.record("http_status", response.status().as_u16());
+            let failed = response.status().is_client_error();
+            let mapping = Mapping {
+                tool: tool.def.name,
+                structured: tool.structured,
+                max_bytes: d.limits.max_response_bytes,
+                scope: Some(&scope),
+            };
+            let result = result::from_response(response, &mapping).await;
+            span.record("outcome", if result.is_error { "error" } else { "ok" });
+            // A rejected request may be the arguments' fault: say which one.
+            if failed
+                && let Err(e) = (tool.def.check)(CheckContext {
+                    arguments: &args,
+                    plan: &tool.plan,
+                })
+            {
+                return invalid_arguments(id, tool, &e, x, Some(result));
+            }
+            Outcome::Response(jsonrpc::success(id, &result))
+        }
+        Some(Ended::InvalidArguments(e)) => {
+            span.record("outcome", "invalid_arguments");
+            invalid_arguments(id, tool, &e, x, None)
+        }
+        Some(Ended::Failed(message)) => {
+            span.record("outcome", "error");
+            let result = ToolResult::error(format!("Tool `{}` failed: {message}", tool.def.name));
+            Outcome::Response(jsonrpc::success(id, &result))
+        }
+    }
+}
+
+/// Runs the handler; `None` if the call was cancelled first. A panic fails
+/// this call only: it is logged with the tool and request id, and the
+/// client learns no more than the server is configured to tell.
+async fn run(
+    d: &Dispatcher,
+    tool: &ToolEntry,
+    args: &Map<String, Value>,
+    scope: &Arc<CallScope>,
+    x: &Exchange,
+) -> Option<Ended> {
+    let handler = async {
+        match &tool.target {
+            Target::Route {
+                method,
+                template,
+                locator,
+            } => {
+                let parts = match forward::parts(&tool.plan, template, args) {
+                    Ok(parts) => parts,
+                    Err(e) => return Ended::InvalidArguments(e),
+                };
+                let request = match forward::request(&x.host, *method, locator, parts) {
+                    Ok(request) => request,
+                    Err(e) => return Ended::Failed(e.to_string()),
+                };
+                for carry in &d.carry {
+                    carry(&x.host, &request);
+                }
+                request.extensions_mut().insert(scope.clone());
+                let Some(dispatch) = x
+                    .host
+                    .app_data::<AppHandle>()
+                    .and_then(|app| app.dispatch(request))
+                else {
+                    return Ended::Failed(
+                        "its REST route cannot be reached: return `mcp.app(App::new()…)` from \
+                         the `HttpServer::new` closure instead of the bare `App`"
+                            .into(),
+                    );
+                };
+                Ended::Response(match dispatch.await {
+                    Ok(response) => response.into_parts().1,
+                    Err(e) => e.error_response(),
+                })
+            }
+            Target::Direct(invoke) => {
+                x.host.extensions_mut().insert(scope.clone());
+                let cx = CallContext {
+                    request: &x.host,
+                    arguments: args,
+                    plan: &tool.plan,
+                };
+                let outcome = invoke(cx).await;
+                x.host.extensions_mut().remove::<Arc<CallScope>>();
+                match outcome {
+                    ToolOutcome::Response(response) => Ended::Response(response),
+                    ToolOutcome::InvalidArguments(e) => Ended::InvalidArguments(e),
+                }
+            }
+        }
+    };
+    tokio::select! {
+        biased;
+        () = scope.cancel.cancelled() => None,
+        ended = AssertUnwindSafe(handler).catch_unwind() => Some(ended.unwrap_or_else(|panic| {
+            let detail = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a non-string panic payload".into());
+            tracing::error!(tool = tool.def.name, request_id = %DisplayId(&scope.request_id), "handler panicked: {detail}");
+            Ended::Failed(if d.expose_panics {
+                format!("the handler panicked: {detail}")
+            } else {
+                "internal error (the handler panicked; details are in the server log)".into()
+            })
+        })),
+    }
+}
+
+/// Bad arguments: a tool error the model can act on (2025-11-25 and later),
+/// a `-32602` protocol error before that (see `Version::argument_errors_in_band`).
+/// `rejected` is the app's own answer to the request, when it got that far.
+fn invalid_arguments(
+    id: &RequestId,
+    tool: &ToolEntry,
+    e: &ArgumentError,
+    x: &Exchange,
+    rejected: Option<ToolResult>,
+) -> Outcome {
+    let message = format!("Invalid arguments for tool `{}`: {e}", tool.def.name);
+    if x.version.argument_errors_in_band() {
+        let mut result = ToolResult::error(message);
+        if let Some(rejected) = rejected {
+            result.content.extend(rejected.content);
+            result.meta = rejected.meta;
+        }
+        return Outcome::Response(jsonrpc::success(id, &result));
+    }
+    let mut data = Map::new();
+    if let Some(field) = &e.field {
+        data.insert("argument".into(), field.clone().into());
+    }
+    if let Some(rejected) = rejected {
+        data.insert("response".into(), json!(rejected.content));
+    }
+    let data = (!data.is_empty()).then_some(Value::Object(data));
+    Outcome::error(id, &ErrorData::invalid_params(message, data))
+}
+
+/// A request id as the logs show it.
+struct DisplayId<'a>(&'a RequestId);
+
+impl std::fmt::Display for DisplayId<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            RequestId::Number(n) => write!(f, "{n}"),
+            RequestId::String(s) => write!(f, "{s:?}"),
+        }
+    }
+}
