@@ -81,7 +81,10 @@ pub(crate) enum Outcome {
     /// Credentials missing or rejected: a challenge, and the error.
     Unauthorized(AuthRejection, Vec<u8>),
     /// `initialize` succeeded: the transport may start a session.
-    Initialized { response: Vec<u8>, session: Session },
+    Initialized {
+        response: Vec<u8>,
+        session: Box<Session>,
+    },
     /// The request was cancelled: by the spec, no response.
     Cancelled,
 }
@@ -184,7 +187,7 @@ impl Dispatcher {
         result.instructions = self.instructions.clone();
         Outcome::Initialized {
             response: jsonrpc::success(id, &result),
-            session: Session::new(version.as_str(), client),
+            session: Box::new(Session::new(version.as_str(), client)),
         }
     }
 

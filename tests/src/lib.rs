@@ -2,7 +2,7 @@
 //! port, and talk to it with the rmcp client or raw HTTP.
 
 use std::net::{SocketAddr, TcpListener};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
 
 use actix_web::{App, HttpServer, web};
@@ -321,4 +321,120 @@ impl Raw {
         }))
         .await
     }
+}
+
+/// A client that records what the server sends it while a request runs
+/// (progress, log messages, questions) and answers questions as told.
+#[derive(Clone, Default)]
+pub struct Recorder {
+    /// Capabilities declared at `initialize`, as JSON.
+    pub capabilities: Value,
+    /// Progress notifications, in arrival order.
+    pub progress: Arc<Mutex<Vec<rmcp::model::ProgressNotificationParam>>>,
+    /// Log messages, as JSON, in arrival order.
+    pub logs: Arc<Mutex<Vec<Value>>>,
+    /// Sampling requests received, as JSON.
+    pub sampled: Arc<Mutex<Vec<Value>>>,
+    /// Elicitation requests received, as JSON.
+    pub elicited: Arc<Mutex<Vec<Value>>>,
+    /// The answer to elicitations: `{"action": …, "content"?: …}`.
+    pub elicit_answer: Value,
+}
+
+impl Recorder {
+    /// A recorder declaring `capabilities` (e.g. `{"sampling": {}}`).
+    pub fn declaring(capabilities: Value) -> Recorder {
+        Recorder {
+            capabilities,
+            elicit_answer: json!({"action": "decline"}),
+            ..Recorder::default()
+        }
+    }
+
+    /// Initializes against `url`.
+    pub async fn connect(self, url: String) -> RunningService<RoleClient, Recorder> {
+        self.serve(StreamableHttpClientTransport::from_uri(url))
+            .await
+            .expect("recorder initializes")
+    }
+}
+
+fn push<T>(log: &Mutex<Vec<T>>, item: T) {
+    log.lock().unwrap_or_else(|p| p.into_inner()).push(item);
+}
+
+/// A snapshot of a recorded list.
+pub fn seen<T: Clone>(log: &Mutex<Vec<T>>) -> Vec<T> {
+    log.lock().unwrap_or_else(|p| p.into_inner()).clone()
+}
+
+#[allow(deprecated)]
+impl rmcp::ClientHandler for Recorder {
+    fn get_info(&self) -> rmcp::model::ClientInfo {
+        let capabilities = serde_json::from_value(self.capabilities.clone()).unwrap_or_default();
+        rmcp::model::ClientInfo::new(
+            capabilities,
+            rmcp::model::Implementation::new("recorder", "1.0"),
+        )
+    }
+
+    async fn on_progress(
+        &self,
+        params: rmcp::model::ProgressNotificationParam,
+        _: rmcp::service::NotificationContext<RoleClient>,
+    ) {
+        push(&self.progress, params);
+    }
+
+    async fn on_logging_message(
+        &self,
+        params: rmcp::model::LoggingMessageNotificationParam,
+        _: rmcp::service::NotificationContext<RoleClient>,
+    ) {
+        push(&self.logs, serde_json::to_value(params).unwrap_or_default());
+    }
+
+    async fn create_message(
+        &self,
+        params: rmcp::model::CreateMessageRequestParams,
+        _: rmcp::service::RequestContext<RoleClient>,
+    ) -> Result<rmcp::model::CreateMessageResult, ErrorData> {
+        push(
+            &self.sampled,
+            serde_json::to_value(&params).unwrap_or_default(),
+        );
+        Ok(rmcp::model::CreateMessageResult::new(
+            rmcp::model::SamplingMessage::assistant_text("sampled answer"),
+            "test-model".into(),
+        ))
+    }
+
+    async fn create_elicitation(
+        &self,
+        request: rmcp::model::ElicitRequestParams,
+        _: rmcp::service::RequestContext<RoleClient>,
+    ) -> Result<rmcp::model::ElicitResult, ErrorData> {
+        push(
+            &self.elicited,
+            serde_json::to_value(&request).unwrap_or_default(),
+        );
+        serde_json::from_value(self.elicit_answer.clone())
+            .map_err(|e| ErrorData::internal_error(e.to_string(), None))
+    }
+}
+
+/// The JSON messages of a server-sent-events body (`data:` lines), in
+/// order; priming events (empty data) and comments are skipped.
+pub fn sse_messages(body: &str) -> Vec<Value> {
+    body.split("\n\n")
+        .filter_map(|event| {
+            let data: Vec<&str> = event
+                .lines()
+                .filter_map(|l| l.strip_prefix("data:"))
+                .map(str::trim_start)
+                .collect();
+            let data = data.join("\n");
+            (!data.is_empty()).then(|| serde_json::from_str(&data).expect("JSON event"))
+        })
+        .collect()
 }

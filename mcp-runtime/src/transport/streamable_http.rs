@@ -310,7 +310,14 @@ impl StreamableHttp {
         } else {
             tokio::select! {
                 biased;
-                outcome = &mut call => return self.respond(outcome).await,
+                outcome = &mut call => {
+                    if rx.is_empty() {
+                        return self.respond(outcome).await;
+                    }
+                    // It sent messages on its way to the response: stream them.
+                    call = Box::pin(std::future::ready(outcome));
+                    None
+                }
                 first = rx.recv() => first,
                 () = tokio::time::sleep(self.streaming.keep_alive) => None,
             }
@@ -416,7 +423,7 @@ impl StreamableHttp {
                 if let Some(store) = self.sessions() {
                     let id = new_session_id().map_err(|e| Refusal::store_failure(&e))?;
                     store
-                        .insert(&id, Arc::new(session))
+                        .insert(&id, Arc::from(session))
                         .await
                         .map_err(|e| Refusal::store_failure(&e))?;
                     let value = HeaderValue::from_str(&id)
