@@ -53,6 +53,7 @@ mod invoke;
 mod jsonrpc;
 mod live;
 mod method;
+mod notifier;
 mod origin;
 mod outbound;
 mod protocol;
@@ -151,6 +152,7 @@ pub use error::{BuildError, Problem};
 /// `web::Payload`), `Option<web::Json<…>>`, a tuple `web::Path` whose arity
 /// does not match the route template.
 pub use mcp_macros::mcp_tool;
+pub use notifier::Notifier;
 pub use registry::Location;
 pub use result::ToolContent;
 pub use server::{McpServer, McpServerBuilder};

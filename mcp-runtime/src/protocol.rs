@@ -61,6 +61,13 @@ impl Version {
         self == Version::V2025_03_26
     }
 
+    /// SSE priming events (an event id with empty data, before anything
+    /// else) arrived with 2025-11-25 (SEP-1699); older clients may choke on
+    /// an event without JSON.
+    pub(crate) fn primes_streams(self) -> bool {
+        self >= Version::V2025_11_25
+    }
+
     pub(crate) fn to_rmcp(self) -> ProtocolVersion {
         match self {
             Version::V2024_11_05 => ProtocolVersion::V_2024_11_05,

@@ -16,10 +16,12 @@ use crate::dispatch::{Dispatcher, Limits};
 use crate::error::BuildError;
 use crate::forward::{self, Carry};
 use crate::live::Live;
+use crate::notifier::Notifier;
 use crate::origin::OriginPolicy;
 use crate::registry::{Registry, ToolDef};
 use crate::session::{InMemorySessionStore, SessionStore};
-use crate::transport::streamable_http::{StreamableHttp, Streaming};
+use crate::transport::stream::{StreamLimits, Streams};
+use crate::transport::streamable_http::StreamableHttp;
 
 /// An MCP server exposing every `#[mcp_tool]` of the binary.
 ///
@@ -63,7 +65,8 @@ pub struct McpServerBuilder {
     limits: Limits,
     carry: Vec<Carry>,
     expose_panics: bool,
-    streaming: Streaming,
+    always_stream: bool,
+    streams: StreamLimits,
 }
 
 impl McpServer {
@@ -94,8 +97,13 @@ impl McpServer {
             },
             carry: Vec::new(),
             expose_panics: false,
-            streaming: Streaming {
-                always: false,
+            always_stream: false,
+            streams: StreamLimits {
+                max_events: 256,
+                max_bytes: 1024 * 1024,
+                orphan_grace: Duration::from_secs(30),
+                retain: Duration::from_secs(60),
+                retry: Duration::from_secs(1),
                 keep_alive: Duration::from_secs(15),
             },
         }
@@ -162,9 +170,19 @@ impl McpServer {
             .service(
                 web::resource(["", "/"])
                     .route(web::post().to(post))
+                    .route(web::get().to(get))
                     .route(web::delete().to(delete))
                     .default_service(web::to(other)),
             )
+    }
+
+    /// A handle for messages the server sends on its own (log messages to
+    /// every connected client), outside any request.
+    pub fn notifier(&self) -> Notifier {
+        Notifier {
+            streams: self.transport.streams.clone(),
+            sessions: self.transport.dispatcher.sessions.clone(),
+        }
     }
 
     /// The names of the tools this server exposes, sorted.
@@ -190,6 +208,10 @@ async fn post(
     body: web::Payload,
 ) -> actix_web::HttpResponse {
     transport.post(req, body).await
+}
+
+async fn get(transport: web::Data<StreamableHttp>, req: HttpRequest) -> actix_web::HttpResponse {
+    transport.get(req).await
 }
 
 async fn delete(transport: web::Data<StreamableHttp>, req: HttpRequest) -> actix_web::HttpResponse {
@@ -312,7 +334,7 @@ impl McpServerBuilder {
     /// client accepts one), instead of JSON unless the call sends something
     /// before its result.
     pub fn always_stream(mut self) -> Self {
-        self.streaming.always = true;
+        self.always_stream = true;
         self
     }
 
@@ -320,7 +342,27 @@ impl McpServerBuilder {
     /// long a call may stay quiet before its answer turns into a stream
     /// (default 15 s): keeps proxies from timing out long calls.
     pub fn keep_alive(mut self, interval: Duration) -> Self {
-        self.streaming.keep_alive = interval.max(Duration::from_millis(10));
+        self.streams.keep_alive = interval.max(Duration::from_millis(10));
+        self
+    }
+
+    /// How long a call keeps running after its client's stream dropped,
+    /// waiting for the client to resume it with `Last-Event-ID` (default
+    /// 30 s); then it is cancelled. Streams stay resumable for a minute
+    /// after they end, so a result produced meanwhile is not lost. (In
+    /// stateless mode nothing can resume, and a dropped stream cancels its
+    /// call at once.)
+    pub fn orphan_grace(mut self, grace: Duration) -> Self {
+        self.streams.orphan_grace = grace;
+        self
+    }
+
+    /// How many events (default 256) and bytes (default 1 MiB) each stream
+    /// keeps for resumption; a handler that gets this far ahead of its
+    /// client waits for it.
+    pub fn stream_buffer(mut self, events: usize, bytes: usize) -> Self {
+        self.streams.max_events = events.max(1);
+        self.streams.max_bytes = bytes;
         self
     }
 
@@ -420,7 +462,8 @@ impl McpServerBuilder {
                 dispatcher: Arc::new(dispatcher),
                 origins: self.origins,
                 max_request_bytes: self.max_request_bytes,
-                streaming: self.streaming,
+                streams: Arc::new(Streams::new(self.streams)),
+                always_stream: self.always_stream,
             }),
         })
     }

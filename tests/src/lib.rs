@@ -438,3 +438,66 @@ pub fn sse_messages(body: &str) -> Vec<Value> {
         })
         .collect()
 }
+
+/// One server-sent event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub id: Option<String>,
+    pub retry: Option<u64>,
+    /// The `data:` lines, joined; empty for a priming event.
+    pub data: String,
+}
+
+impl Event {
+    /// The event's JSON-RPC message (`None` for a priming event).
+    pub fn message(&self) -> Option<Value> {
+        (!self.data.is_empty()).then(|| serde_json::from_str(&self.data).expect("JSON event"))
+    }
+}
+
+/// Reads a server-sent-event response one event at a time, so a test can
+/// stop (and drop the connection) wherever it wants.
+pub struct EventReader {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+impl EventReader {
+    pub fn new(response: reqwest::Response) -> Self {
+        EventReader {
+            response,
+            buffer: String::new(),
+        }
+    }
+
+    /// The next event (comments skipped), or `None` at the end of the stream.
+    pub async fn next(&mut self) -> Option<Event> {
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let raw: String = self.buffer.drain(..end + 2).collect();
+                let mut event = Event {
+                    id: None,
+                    retry: None,
+                    data: String::new(),
+                };
+                let mut data = Vec::new();
+                for line in raw.lines() {
+                    if let Some(v) = line.strip_prefix("id:") {
+                        event.id = Some(v.trim().to_owned());
+                    } else if let Some(v) = line.strip_prefix("retry:") {
+                        event.retry = v.trim().parse().ok();
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data.push(v.strip_prefix(' ').unwrap_or(v).to_owned());
+                    }
+                }
+                if raw.starts_with(':') && data.is_empty() && event.id.is_none() {
+                    continue; // a comment (keep-alive)
+                }
+                event.data = data.join("\n");
+                return Some(event);
+            }
+            let chunk = self.response.chunk().await.ok()??;
+            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+}

@@ -383,13 +383,20 @@ async fn http_level_refusals() {
     let reply = raw.post(big).await;
     assert_eq!((reply.status, reply.error_code()), (413, Some(-32600)));
 
-    let reply = raw
-        .request(reqwest::Method::GET, &[("accept", "text/event-stream")])
-        .await;
-    assert_eq!(reply.status, 405);
-    assert_eq!(reply.header("allow"), Some("POST, DELETE"));
+    // GET opens the session's standalone stream (see `resumability`).
+    let stream = reqwest::Client::new()
+        .get(server.mcp_url())
+        .header("accept", "text/event-stream")
+        .header("mcp-session-id", raw.session.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 200);
+    assert_eq!(stream.headers()["content-type"], "text/event-stream");
+    drop(stream);
     let reply = raw.request(reqwest::Method::PUT, &[]).await;
     assert_eq!(reply.status, 405);
+    assert_eq!(reply.header("allow"), Some("GET, POST, DELETE"));
 
     let reply = raw
         .request(reqwest::Method::POST, &[("content-type", "text/plain")])

@@ -3,5 +3,5 @@
 //! `dispatch::Dispatcher`, and turns what comes back — the outcome and the
 //! messages sent while a request runs — into its own wire form.
 
-mod sse;
+pub(crate) mod stream;
 pub(crate) mod streamable_http;

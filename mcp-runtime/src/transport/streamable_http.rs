@@ -1,13 +1,13 @@
 //! MCP Streamable HTTP (revisions 2024-11-05 to 2025-11-25) on one actix
-//! resource: POST carries JSON-RPC, DELETE ends a session, GET answers 405
-//! (no standalone stream is offered).
+//! resource: POST carries JSON-RPC, GET opens the session's standalone
+//! stream or resumes a stream (`Last-Event-ID`), DELETE ends a session.
 //!
 //! A POSTed request is answered with one JSON body when its call sends
 //! nothing before its response. As soon as the call sends something
 //! (progress, a log message, a question to the client) — or stays quiet for
 //! the keep-alive interval — the answer switches to an SSE stream, provided
-//! the client accepts `text/event-stream`; see `sse` for how the stream
-//! drives the call.
+//! the client accepts `text/event-stream`; see `stream` for how streams
+//! drive calls, number their events and resume.
 //!
 //! Transport-level refusals mirror the TypeScript SDK server, the de facto
 //! reference clients are tested against: missing session 400 (`-32000`),
@@ -25,7 +25,7 @@ use futures_util::StreamExt as _;
 use rmcp::model::{ErrorCode, ErrorData, RequestId};
 use tokio_util::sync::CancellationToken;
 
-use super::sse::{Call, SseBody};
+use super::stream::{Call, Hub, Pump, Streams};
 use crate::dispatch::{Dispatcher, Exchange, Outcome};
 use crate::jsonrpc::{self, Incoming, Message};
 use crate::method::RequestMethod;
@@ -36,29 +36,22 @@ use crate::session::{Session, SessionStore, SessionStoreError, new_session_id};
 
 const SESSION_HEADER: &str = "mcp-session-id";
 const VERSION_HEADER: &str = "mcp-protocol-version";
+const LAST_EVENT_ID: &str = "last-event-id";
 
 /// TypeScript SDK's transport error code for bad requests (`-32000`).
 const TRANSPORT_ERROR: ErrorCode = ErrorCode(-32000);
 /// TypeScript SDK's code for an unknown session (`-32001`).
 const SESSION_NOT_FOUND: ErrorCode = ErrorCode(-32001);
 
-/// How responses stream.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Streaming {
-    /// Answer every request with SSE (when accepted), not only those that
-    /// send something before their response.
-    pub always: bool,
-    /// Quiet time after which a call's answer turns into a stream, and the
-    /// interval of keep-alive comments on a quiet stream.
-    pub keep_alive: Duration,
-}
-
 /// The transport's shared state (one per server, shared by every worker).
 pub(crate) struct StreamableHttp {
     pub dispatcher: Arc<Dispatcher>,
     pub origins: OriginPolicy,
     pub max_request_bytes: usize,
-    pub streaming: Streaming,
+    pub streams: Arc<Streams>,
+    /// Answer every request with SSE (when accepted), not only those that
+    /// send something before their response.
+    pub always_stream: bool,
 }
 
 /// A request refused before (or instead of) dispatch: an HTTP status and a
@@ -158,13 +151,19 @@ impl StreamableHttp {
             .unwrap_or_else(Refusal::into_response)
     }
 
-    /// GET (no standalone SSE stream is offered) and any other method: 405.
+    pub(crate) async fn get(&self, req: HttpRequest) -> HttpResponse {
+        self.try_get(&req)
+            .await
+            .unwrap_or_else(Refusal::into_response)
+    }
+
+    /// Any other method: 405.
     pub(crate) async fn other(&self, req: HttpRequest) -> HttpResponse {
         if let Err(refusal) = self.check_origin(&req) {
             return refusal.into_response();
         }
         let allow = if self.sessions().is_some() {
-            "POST, DELETE"
+            "GET, POST, DELETE"
         } else {
             "POST"
         };
@@ -279,9 +278,10 @@ impl StreamableHttp {
         } else {
             (Outbound::none(), None)
         };
+        let session_id = session.as_ref().map(|(id, _)| id.clone());
         let cancel = CancellationToken::new();
-        let in_flight = match (&session, &id) {
-            (Some((session, _)), Some(id)) => Some(self.dispatcher.live.start_call(
+        let in_flight = match (&session_id, &id) {
+            (Some(session), Some(id)) => Some(self.dispatcher.live.start_call(
                 session.clone(),
                 id.clone(),
                 cancel.clone(),
@@ -305,7 +305,7 @@ impl StreamableHttp {
             return self.respond(outcome).await;
         };
         // JSON while the call says nothing; a stream from its first message.
-        let first = if self.streaming.always {
+        let first = if self.always_stream {
             None
         } else {
             tokio::select! {
@@ -319,22 +319,69 @@ impl StreamableHttp {
                     None
                 }
                 first = rx.recv() => first,
-                () = tokio::time::sleep(self.streaming.keep_alive) => None,
+                () = tokio::time::sleep(self.streams.limits.keep_alive) => None,
             }
         };
         let rx = messages.take().expect("a streaming request has a receiver");
-        let body = SseBody::new(
-            call,
-            rx,
-            first,
-            self.streaming.keep_alive,
-            cancel.drop_guard(),
-        );
-        Ok(HttpResponse::Ok()
-            .content_type(HeaderValue::from_static("text/event-stream"))
-            .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
-            .insert_header(("x-accel-buffering", HeaderValue::from_static("no")))
-            .streaming(body))
+        // With a session, the stream can be resumed after a disconnect
+        // (2025-03-26 and later): the call outlives the connection a while.
+        let resumable = session_id.is_some() && version >= Version::V2025_03_26;
+        let hub = self.streams.open(session_id, resumable);
+        if resumable && version.primes_streams() {
+            hub.prime();
+        }
+        let body = hub.reader(0);
+        let pump = Pump::new(hub, call, rx, cancel.drop_guard());
+        if let Some(first) = first {
+            pump.push(&first);
+        }
+        actix_web::rt::spawn(pump);
+        Ok(event_stream(body))
+    }
+
+    /// GET: the session's standalone stream (server-initiated messages), or
+    /// with `Last-Event-ID`, the rest of a stream the client lost.
+    async fn try_get(&self, req: &HttpRequest) -> Result<HttpResponse, Refusal> {
+        self.check_origin(req)?;
+        if self.sessions().is_none() {
+            return Ok(self.other(req.clone()).await);
+        }
+        if !accepts_event_stream(req) {
+            return Err(Refusal::new(
+                StatusCode::NOT_ACCEPTABLE,
+                TRANSPORT_ERROR,
+                "Not Acceptable: the client must accept text/event-stream",
+            ));
+        }
+        let Some((session, state)) = self.session(req, &Incoming::Batch(Vec::new())).await? else {
+            return Err(Refusal::bad_request(
+                "Bad Request: Mcp-Session-Id header is required",
+            ));
+        };
+        let header = req.headers().get(VERSION_HEADER).map(HeaderValue::as_bytes);
+        let version = protocol::resolve(header, Version::parse(&state.protocol_version))
+            .map_err(|e| Refusal::bad_request(e.to_string()))?;
+        if let Some(last) = req.headers().get(LAST_EVENT_ID) {
+            let last = last.to_str().unwrap_or_default();
+            let Some((hub, from)) = self.streams.find(&session, last) else {
+                return Err(Refusal::new(
+                    StatusCode::NOT_FOUND,
+                    TRANSPORT_ERROR,
+                    format!(
+                        "Not Found: no stream to resume after event {last:?} (it ended, or was never this session's)"
+                    ),
+                ));
+            };
+            return Ok(event_stream(hub.reader(from)));
+        }
+        let Some(hub) = self.streams.standalone(&session) else {
+            return Err(Refusal::new(
+                StatusCode::CONFLICT,
+                TRANSPORT_ERROR,
+                "Conflict: this session's standalone stream is already open",
+            ));
+        };
+        Ok(event_stream(standalone_reader(&hub, version)))
     }
 
     /// A JSON-RPC batch (2025-03-26 only): each message in turn, one array of
@@ -444,11 +491,36 @@ impl StreamableHttp {
         };
         let id = session_id(req)?;
         match store.remove(id).await {
-            Ok(true) => Ok(HttpResponse::Ok().finish()),
+            Ok(true) => {
+                self.streams.close_session(&id.into());
+                Ok(HttpResponse::Ok().finish())
+            }
             Ok(false) => Err(Refusal::session_not_found()),
             Err(e) => Err(Refusal::store_failure(&e)),
         }
     }
+}
+
+/// A session's standalone stream, read from its start when new (primed for
+/// clients that expect it), from its end when a client comes back without
+/// `Last-Event-ID`.
+fn standalone_reader(hub: &Arc<Hub>, version: Version) -> super::stream::ReaderBody {
+    if hub.is_new() {
+        if version.primes_streams() {
+            hub.prime();
+        }
+        hub.reader(0)
+    } else {
+        hub.reader_from_end()
+    }
+}
+
+fn event_stream(body: super::stream::ReaderBody) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(HeaderValue::from_static("text/event-stream"))
+        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
+        .insert_header(("x-accel-buffering", HeaderValue::from_static("no")))
+        .streaming(body)
 }
 
 fn session_id(req: &HttpRequest) -> Result<&str, Refusal> {
@@ -518,6 +590,15 @@ fn accepted(req: &HttpRequest) -> Result<Accept, Refusal> {
     Ok(Accept {
         event_stream: types.iter().any(|t| t == "text/event-stream"),
     })
+}
+
+/// Whether a GET's `Accept` takes server-sent events.
+fn accepts_event_stream(req: &HttpRequest) -> bool {
+    req.headers()
+        .get_all(header::ACCEPT)
+        .flat_map(|v| v.to_str().unwrap_or("").split(','))
+        .map(media_type)
+        .any(|t| matches!(t.as_str(), "text/event-stream" | "text/*" | "*/*"))
 }
 
 /// Reads the body, refusing more than `limit` bytes with 413.

@@ -1,0 +1,531 @@
+//! Server-sent-event streams: a request answered as a stream (the messages
+//! its handler sends while it runs, then its response), and each session's
+//! standalone stream (messages the server sends outside any request).
+//!
+//! # Shape
+//!
+//! A stream is a [`Hub`]: an append-only log of events (bounded by count and
+//! bytes) plus at most one consumer, the HTTP response currently reading it.
+//! A request's call is driven by a [`Pump`] task spawned on the worker that
+//! received the request (handlers are `!Send`, so it stays there); the pump
+//! appends the call's messages and its response to the hub. The consumer
+//! reads from the hub, so the call does not depend on the connection:
+//!
+//! * **Resumable streams** (a session, and a client on 2025-03-26 or later)
+//!   number their events `<stream>-<seq>`. When the connection drops, the
+//!   call keeps running for the orphan grace period (a disconnect is not a
+//!   cancellation in the handshake era); a `GET` with `Last-Event-ID`
+//!   replays what followed that event and goes on live. If nobody resumes
+//!   within the grace period, the call is cancelled. From 2025-11-25 a
+//!   priming event (an id, `retry`, empty data) opens the stream, so clients
+//!   can resume even before the first message.
+//! * **Other streams** (stateless mode) have no ids: closing the connection
+//!   cancels the call at once.
+//!
+//! Backpressure rather than loss: when the consumer falls a full log behind
+//! (or there is none), the pump stops taking messages and the handler's
+//! next send waits. The hubs are process-local: with several replicas, a
+//! resuming client must reach the replica running its call.
+
+use std::collections::{HashMap, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+use actix_web::web::{Bytes, BytesMut};
+use futures_util::Stream;
+use tokio::sync::mpsc;
+use tokio::time::{Interval, MissedTickBehavior, Sleep};
+use tokio_util::sync::DropGuard;
+
+use crate::dispatch::Outcome;
+
+/// A call whose response has not been decided yet.
+pub(crate) type Call = Pin<Box<dyn Future<Output = Outcome>>>;
+
+/// Bounds and timings of streams.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StreamLimits {
+    /// Events a stream keeps for resumption, and the most a consumer may
+    /// fall behind before the handler waits.
+    pub max_events: usize,
+    /// Bytes a stream keeps for resumption.
+    pub max_bytes: usize,
+    /// How long a call whose stream lost its reader keeps running, waiting
+    /// for the client to resume.
+    pub orphan_grace: Duration,
+    /// How long a finished (or abandoned) stream stays resumable.
+    pub retain: Duration,
+    /// The `retry` hint of priming events.
+    pub retry: Duration,
+    /// Interval of keep-alive comments on a quiet stream.
+    pub keep_alive: Duration,
+}
+
+/// Every stream of one server, shared by its workers.
+pub(crate) struct Streams {
+    hubs: Mutex<HashMap<u64, Arc<Hub>>>,
+    /// Each session's standalone (GET) stream.
+    standalone: Mutex<HashMap<Arc<str>, u64>>,
+    /// Streams that may be forgotten at the given time.
+    expiry: Mutex<VecDeque<(Instant, u64)>>,
+    next_id: AtomicU64,
+    pub limits: StreamLimits,
+}
+
+/// One stream.
+pub(crate) struct Hub {
+    id: u64,
+    session: Option<Arc<str>>,
+    resumable: bool,
+    limits: StreamLimits,
+    state: Mutex<State>,
+}
+
+struct State {
+    /// `(seq, event bytes)`, oldest first.
+    log: VecDeque<(u64, Bytes)>,
+    bytes: usize,
+    next_seq: u64,
+    finished: bool,
+    reader: Reader,
+    /// Wakes the pump when the reader makes room.
+    pump: Option<Waker>,
+}
+
+struct Reader {
+    /// Bumped by each new reader, so a replaced one stops.
+    generation: u64,
+    attached: bool,
+    /// The next seq the reader has not read.
+    next: u64,
+    waker: Option<Waker>,
+    detached_at: Option<Instant>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Streams {
+    pub(crate) fn new(limits: StreamLimits) -> Self {
+        Streams {
+            hubs: Mutex::default(),
+            standalone: Mutex::default(),
+            expiry: Mutex::default(),
+            next_id: AtomicU64::new(1),
+            limits,
+        }
+    }
+
+    /// Opens a stream; resumable ones are registered for `GET` resumption.
+    pub(crate) fn open(&self, session: Option<Arc<str>>, resumable: bool) -> Arc<Hub> {
+        self.sweep();
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let hub = Arc::new(Hub {
+            id,
+            session,
+            resumable,
+            limits: self.limits,
+            state: Mutex::new(State {
+                log: VecDeque::new(),
+                bytes: 0,
+                next_seq: 0,
+                finished: false,
+                reader: Reader {
+                    generation: 0,
+                    attached: false,
+                    next: 0,
+                    waker: None,
+                    detached_at: None,
+                },
+                pump: None,
+            }),
+        });
+        if resumable {
+            lock(&self.hubs).insert(id, hub.clone());
+            // Checked again then: kept while it is live.
+            self.expire_later(id);
+        }
+        hub
+    }
+
+    fn expire_later(&self, id: u64) {
+        lock(&self.expiry).push_back((Instant::now() + self.limits.retain, id));
+    }
+
+    /// Forgets streams that ended (or lost their reader) longer than the
+    /// retention ago. Each stream is queued once per retention period, so
+    /// this is O(1) amortized.
+    fn sweep(&self) {
+        let now = Instant::now();
+        loop {
+            let id = {
+                let mut expiry = lock(&self.expiry);
+                match expiry.front() {
+                    Some((at, _)) if *at <= now => expiry.pop_front().map(|(_, id)| id),
+                    _ => None,
+                }
+            };
+            let Some(id) = id else { return };
+            let hub = lock(&self.hubs).get(&id).cloned();
+            let Some(hub) = hub else { continue };
+            let standalone = hub.is_standalone_of(self);
+            let state = hub.state();
+            let idle_since = if state.reader.attached {
+                None
+            } else {
+                state.reader.detached_at
+            };
+            let ended = state.finished || standalone;
+            drop(state);
+            match idle_since {
+                Some(since) if ended && now.duration_since(since) >= self.limits.retain => {
+                    self.forget(&hub);
+                }
+                _ => self.expire_later(id),
+            }
+        }
+    }
+
+    fn forget(&self, hub: &Hub) {
+        lock(&self.hubs).remove(&hub.id);
+        if let Some(session) = &hub.session {
+            let mut standalone = lock(&self.standalone);
+            if standalone.get(session) == Some(&hub.id) {
+                standalone.remove(session);
+            }
+        }
+    }
+
+    /// The stream a `Last-Event-ID` points into, if `session` owns it.
+    pub(crate) fn find(&self, session: &Arc<str>, last_event_id: &str) -> Option<(Arc<Hub>, u64)> {
+        let (stream, seq) = last_event_id.split_once('-')?;
+        let (stream, seq) = (stream.parse().ok()?, seq.parse::<u64>().ok()?);
+        let hub = lock(&self.hubs).get(&stream).cloned()?;
+        (hub.session.as_ref() == Some(session)).then_some((hub, seq + 1))
+    }
+
+    /// The session's standalone stream: a new one, or `None` if one is
+    /// being read already (the spec allows one).
+    pub(crate) fn standalone(&self, session: &Arc<str>) -> Option<Arc<Hub>> {
+        let id = lock(&self.standalone).get(session).copied();
+        if let Some(hub) = id.and_then(|id| lock(&self.hubs).get(&id).cloned()) {
+            let attached = hub.state().reader.attached;
+            return (!attached).then_some(hub);
+        }
+        let hub = self.open(Some(session.clone()), true);
+        let mut standalone = lock(&self.standalone);
+        if standalone.contains_key(session) {
+            // Another request opened one meanwhile: that one is being read.
+            drop(standalone);
+            self.forget(&hub);
+            return None;
+        }
+        standalone.insert(session.clone(), hub.id);
+        Some(hub)
+    }
+
+    /// Appends a server-initiated message to `session`'s standalone stream,
+    /// if it has one; `false` otherwise (the message is not sent).
+    pub(crate) fn notify(&self, session: &Arc<str>, message: &[u8]) -> bool {
+        let id = lock(&self.standalone).get(session).copied();
+        let hub = id.and_then(|id| lock(&self.hubs).get(&id).cloned());
+        match hub {
+            Some(hub) => {
+                hub.push(message, true);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Every session with a standalone stream.
+    pub(crate) fn sessions(&self) -> Vec<Arc<str>> {
+        lock(&self.standalone).keys().cloned().collect()
+    }
+
+    /// Ends everything of `session` (it was deleted).
+    pub(crate) fn close_session(&self, session: &Arc<str>) {
+        let id = lock(&self.standalone).remove(session);
+        let hub = id.and_then(|id| lock(&self.hubs).remove(&id));
+        if let Some(hub) = hub {
+            hub.finish();
+        }
+    }
+}
+
+impl Hub {
+    fn state(&self) -> MutexGuard<'_, State> {
+        lock(&self.state)
+    }
+
+    fn is_standalone_of(&self, streams: &Streams) -> bool {
+        self.session
+            .as_ref()
+            .is_some_and(|s| lock(&streams.standalone).get(s) == Some(&self.id))
+    }
+
+    /// Formats and appends one event; `force` keeps appending when the log
+    /// is full of unread events (dropping the oldest), for messages that
+    /// must not wait.
+    fn push(&self, json: &[u8], force: bool) -> bool {
+        let mut state = self.state();
+        let unread = state.next_seq - state.reader.next.min(state.next_seq);
+        if !force && unread as usize >= self.limits.max_events {
+            return false;
+        }
+        let seq = state.next_seq;
+        state.next_seq += 1;
+        let mut event = BytesMut::with_capacity(json.len() + 32);
+        if self.resumable {
+            event.extend_from_slice(format!("id: {}-{seq}\n", self.id).as_bytes());
+        }
+        event.extend_from_slice(b"data: ");
+        event.extend_from_slice(json);
+        event.extend_from_slice(b"\n\n");
+        state.bytes += event.len();
+        state.log.push_back((seq, event.freeze()));
+        while state.log.len() > self.limits.max_events
+            || (state.bytes > self.limits.max_bytes && state.log.len() > 1)
+        {
+            if let Some((_, old)) = state.log.pop_front() {
+                state.bytes -= old.len();
+            }
+        }
+        if let Some(waker) = state.reader.waker.take() {
+            waker.wake();
+        }
+        true
+    }
+
+    /// Appends the priming event: an id and `retry`, no data.
+    pub(crate) fn prime(&self) {
+        let mut state = self.state();
+        let seq = state.next_seq;
+        state.next_seq += 1;
+        let event = format!(
+            "id: {}-{seq}\nretry: {}\ndata: \n\n",
+            self.id,
+            self.limits.retry.as_millis()
+        );
+        state.bytes += event.len();
+        state.log.push_back((seq, Bytes::from(event)));
+    }
+
+    fn finish(&self) {
+        let mut state = self.state();
+        state.finished = true;
+        if let Some(waker) = state.reader.waker.take() {
+            waker.wake();
+        }
+    }
+
+    /// Nothing was ever appended (a fresh standalone stream).
+    pub(crate) fn is_new(&self) -> bool {
+        self.state().next_seq == 0
+    }
+
+    /// Starts reading at what comes next.
+    pub(crate) fn reader_from_end(self: &Arc<Self>) -> ReaderBody {
+        let next = self.state().next_seq;
+        self.reader(next)
+    }
+
+    /// Starts reading at `from` (the next unread seq), replacing any reader.
+    pub(crate) fn reader(self: &Arc<Self>, from: u64) -> ReaderBody {
+        let mut state = self.state();
+        state.reader.generation += 1;
+        state.reader.attached = true;
+        state.reader.next = from;
+        state.reader.detached_at = None;
+        if let Some(waker) = state.reader.waker.take() {
+            waker.wake();
+        }
+        let mut keep_alive = tokio::time::interval_at(
+            tokio::time::Instant::now() + self.limits.keep_alive,
+            self.limits.keep_alive,
+        );
+        keep_alive.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        ReaderBody {
+            hub: self.clone(),
+            generation: state.reader.generation,
+            keep_alive,
+        }
+    }
+
+    /// The pump's view: is there room for another event, and has the
+    /// reader been gone for longer than the grace period?
+    fn room(&self, cx: &mut Context<'_>) -> (bool, Option<Instant>) {
+        let mut state = self.state();
+        let unread = state.next_seq - state.reader.next.min(state.next_seq);
+        let room = (unread as usize) < self.limits.max_events;
+        if !room {
+            state.pump = Some(cx.waker().clone());
+        }
+        let orphaned = if state.reader.attached {
+            None
+        } else {
+            state.pump = Some(cx.waker().clone());
+            Some(state.reader.detached_at.unwrap_or_else(Instant::now))
+        };
+        (room, orphaned)
+    }
+}
+
+/// The response body reading a hub.
+pub(crate) struct ReaderBody {
+    hub: Arc<Hub>,
+    generation: u64,
+    keep_alive: Interval,
+}
+
+impl Stream for ReaderBody {
+    type Item = Result<Bytes, actix_web::Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        let mut state = this.hub.state();
+        if state.reader.generation != this.generation {
+            return Poll::Ready(None); // another reader took over
+        }
+        let next = state.reader.next;
+        if state.log.front().is_some_and(|(first, _)| *first > next) {
+            // The events it missed are gone: end, so the client sees it.
+            return Poll::Ready(None);
+        }
+        let mut out = BytesMut::new();
+        let mut read_to = next;
+        for (seq, event) in state.log.iter().filter(|(seq, _)| *seq >= next) {
+            out.extend_from_slice(event);
+            read_to = seq + 1;
+        }
+        state.reader.next = read_to;
+        if let Some(pump) = state.pump.take() {
+            pump.wake();
+        }
+        if !out.is_empty() {
+            return Poll::Ready(Some(Ok(out.freeze())));
+        }
+        if state.finished {
+            return Poll::Ready(None);
+        }
+        state.reader.waker = Some(cx.waker().clone());
+        drop(state);
+        if this.keep_alive.poll_tick(cx).is_ready() {
+            return Poll::Ready(Some(Ok(Bytes::from_static(b": keep-alive\n\n"))));
+        }
+        Poll::Pending
+    }
+}
+
+impl Drop for ReaderBody {
+    fn drop(&mut self) {
+        let mut state = self.hub.state();
+        if state.reader.generation == self.generation {
+            state.reader.attached = false;
+            state.reader.detached_at = Some(Instant::now());
+            if let Some(pump) = state.pump.take() {
+                pump.wake();
+            }
+        }
+    }
+}
+
+/// Drives a call into its hub: messages as they come (while the reader
+/// keeps up), then the response, then the end of the stream. Dropping it
+/// drops the call and cancels its token.
+pub(crate) struct Pump {
+    hub: Arc<Hub>,
+    call: Option<Call>,
+    messages: mpsc::Receiver<Bytes>,
+    orphan_deadline: Option<Pin<Box<Sleep>>>,
+    _cancel_on_drop: DropGuard,
+}
+
+impl Pump {
+    pub(crate) fn new(
+        hub: Arc<Hub>,
+        call: Call,
+        messages: mpsc::Receiver<Bytes>,
+        cancel_on_drop: DropGuard,
+    ) -> Self {
+        Pump {
+            hub,
+            call: Some(call),
+            messages,
+            orphan_deadline: None,
+            _cancel_on_drop: cancel_on_drop,
+        }
+    }
+
+    /// Appends a message that arrived before the pump started.
+    pub(crate) fn push(&self, message: &[u8]) {
+        self.hub.push(message, true);
+    }
+}
+
+impl Future for Pump {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        let mut outcome = None;
+        if let Some(call) = &mut this.call
+            && let Poll::Ready(done) = call.as_mut().poll(cx)
+        {
+            this.call = None;
+            outcome = Some(done);
+        }
+        loop {
+            let (room, orphaned) = this.hub.room(cx);
+            if let Some(since) = orphaned {
+                // Without a reader: a stream that cannot be resumed ends its
+                // call now; a resumable one waits out the grace period.
+                if !this.hub.resumable {
+                    return Poll::Ready(());
+                }
+                let deadline = tokio::time::Instant::from_std(since + this.hub.limits.orphan_grace);
+                let sleep = this
+                    .orphan_deadline
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+                if sleep.deadline() != deadline {
+                    sleep.as_mut().reset(deadline);
+                }
+                if sleep.as_mut().poll(cx).is_ready() {
+                    tracing::debug!(stream = this.hub.id, "stream abandoned: call cancelled");
+                    return Poll::Ready(());
+                }
+            } else {
+                this.orphan_deadline = None;
+            }
+            if !room && outcome.is_none() {
+                return Poll::Pending;
+            }
+            match this.messages.poll_recv(cx) {
+                Poll::Ready(Some(message)) => {
+                    this.hub.push(&message, outcome.is_some());
+                }
+                _ => break,
+            }
+        }
+        let Some(outcome) = outcome else {
+            return Poll::Pending;
+        };
+        match outcome {
+            Outcome::Response(body) | Outcome::Invalid(body) | Outcome::Unauthorized(_, body) => {
+                this.hub.push(&body, true);
+            }
+            Outcome::Initialized { response, .. } => {
+                this.hub.push(&response, true);
+            }
+            // A cancelled request gets no response: the stream just ends.
+            Outcome::Cancelled | Outcome::Accepted => {}
+        }
+        this.hub.finish();
+        Poll::Ready(())
+    }
+}
