@@ -56,6 +56,7 @@ mod method;
 mod notifier;
 mod origin;
 mod outbound;
+mod portable;
 mod protocol;
 mod registry;
 mod result;
@@ -153,6 +154,7 @@ pub use error::{BuildError, Problem};
 /// does not match the route template.
 pub use mcp_macros::mcp_tool;
 pub use notifier::Notifier;
+pub use portable::SchemaProfile;
 pub use registry::Location;
 pub use result::ToolContent;
 pub use server::{McpServer, McpServerBuilder};

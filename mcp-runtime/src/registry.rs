@@ -16,6 +16,7 @@ use crate::arguments::{ArgumentError, Plan};
 use crate::error::{BuildError, Problem};
 use crate::forward::Template;
 use crate::invoke::{CheckContext, Invoker};
+use crate::portable::{self, SchemaProfile};
 use crate::result::Structured;
 use crate::schema::{self, Extras, Signature};
 
@@ -172,6 +173,7 @@ impl Registry {
     pub(crate) fn build(
         mut defs: Vec<&'static ToolDef>,
         auth_configured: bool,
+        profile: SchemaProfile,
     ) -> Result<Registry, BuildError> {
         defs.sort_by_key(|d| (d.name, d.location.file, d.location.line));
         let mut problems = Vec::new();
@@ -201,7 +203,7 @@ impl Registry {
                 });
                 continue;
             }
-            match compile(def) {
+            match compile(def, profile) {
                 Ok((entry, tool)) => {
                     tools.push(entry);
                     listed.push(tool);
@@ -258,7 +260,10 @@ fn swallowed_by_a_route_macro(type_name: &str) -> bool {
     type_name.contains("HttpServiceFactory") && type_name.contains("::register::")
 }
 
-fn compile(def: &'static ToolDef) -> Result<(ToolEntry, Tool), Vec<String>> {
+fn compile(
+    def: &'static ToolDef,
+    profile: SchemaProfile,
+) -> Result<(ToolEntry, Tool), Vec<String>> {
     let mut signature = Signature::new();
     (def.describe)(&mut signature);
     if !def.output_schema {
@@ -279,7 +284,13 @@ fn compile(def: &'static ToolDef) -> Result<(ToolEntry, Tool), Vec<String>> {
         },
         descriptions: def.descriptions,
     };
-    let compiled = schema::compile(signature, &extras)?;
+    let mut compiled = schema::compile(signature, &extras)?;
+    if profile == SchemaProfile::Portable {
+        portable::apply(&mut compiled.input_schema, true);
+        if let Some(output) = &mut compiled.output_schema {
+            portable::apply(output, false);
+        }
+    }
 
     let input_schema = compiled.input_schema;
     let mut tool = Tool::new(def.name, def.description, Arc::new(input_schema.clone()));

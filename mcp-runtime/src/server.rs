@@ -18,6 +18,7 @@ use crate::forward::{self, Carry};
 use crate::live::Live;
 use crate::notifier::Notifier;
 use crate::origin::OriginPolicy;
+use crate::portable::SchemaProfile;
 use crate::registry::{Registry, ToolDef};
 use crate::session::{InMemorySessionStore, SessionStore};
 use crate::transport::stream::{StreamLimits, Streams};
@@ -67,6 +68,7 @@ pub struct McpServerBuilder {
     expose_panics: bool,
     always_stream: bool,
     streams: StreamLimits,
+    profile: SchemaProfile,
 }
 
 impl McpServer {
@@ -98,6 +100,7 @@ impl McpServer {
             carry: Vec::new(),
             expose_panics: false,
             always_stream: false,
+            profile: SchemaProfile::Standard,
             streams: StreamLimits {
                 max_events: 256,
                 max_bytes: 1024 * 1024,
@@ -422,6 +425,15 @@ impl McpServerBuilder {
         self
     }
 
+    /// The shape of tool schemas: [`SchemaProfile::Standard`] (default), or
+    /// [`SchemaProfile::Portable`] for clients that cannot resolve `$ref`
+    /// or warn on `null` in types (definitions inlined, optional inputs
+    /// without `null`).
+    pub fn schema_profile(mut self, profile: SchemaProfile) -> Self {
+        self.profile = profile;
+        self
+    }
+
     /// Largest accepted request body (default 4 MiB); larger ones get 413.
     pub fn max_request_size(mut self, bytes: usize) -> Self {
         self.max_request_bytes = bytes;
@@ -441,7 +453,7 @@ impl McpServerBuilder {
     /// [`auth`](Self::auth), tools whose types cannot be exposed.
     pub fn build(self) -> Result<McpServer, BuildError> {
         let defs: Vec<&'static ToolDef> = inventory::iter::<ToolDef>.into_iter().collect();
-        let registry = Registry::build(defs, self.auth.is_some())?;
+        let registry = Registry::build(defs, self.auth.is_some(), self.profile)?;
         let auth = match (self.auth, self.auth_scheme) {
             (Some(auth), Some(scheme)) => Some(auth.with_scheme(scheme)),
             (auth, _) => auth,

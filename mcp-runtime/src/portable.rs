@@ -1,0 +1,296 @@
+//! The portable schema profile, for clients that handle only the plainest
+//! JSON Schema.
+//!
+//! Several clients choke on `$ref` (they do not resolve `$defs`), and
+//! Inspector's `--strict` mode warns on union types such as
+//! `["string", "null"]`. The portable profile rewrites each tool's schemas:
+//!
+//! * every `$ref` is replaced by the definition it points to, except where a
+//!   type refers to itself (a tree): those definitions stay in `$defs`,
+//!   since they cannot be written out;
+//! * in input schemas, an optional argument or field loses `null` from its
+//!   type (`["string", "null"]` becomes `"string"`, an `anyOf` with a
+//!   `null` branch loses it): a client may leave it out instead, which
+//!   serde reads as `None` just the same. Output schemas keep `null`, since
+//!   the handler's JSON does contain it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Map, Value};
+
+/// Which JSON Schema shape tools are described with.
+///
+/// ```
+/// use mcp_runtime::{McpServer, SchemaProfile};
+/// let server = McpServer::from_registry().schema_profile(SchemaProfile::Portable).build();
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SchemaProfile {
+    /// Draft 2020-12 as schemars writes it: `$defs` and `$ref` for named
+    /// types, `null` in the types of optional values.
+    #[default]
+    Standard,
+    /// Definitions inlined (except recursive ones) and no `null` in
+    /// optional inputs: for clients with limited JSON Schema support.
+    Portable,
+}
+
+/// Rewrites an input schema (`inputs == true`) or an output schema.
+pub(crate) fn apply(schema: &mut Map<String, Value>, inputs: bool) {
+    let defs = match schema.remove("$defs") {
+        Some(Value::Object(defs)) => defs,
+        _ => Map::new(),
+    };
+    let recursive = recursive_definitions(&defs);
+    let mut root = Value::Object(std::mem::take(schema));
+    inline(&mut root, &defs, &recursive, 0);
+    let mut kept: Map<String, Value> = defs
+        .iter()
+        .filter(|(name, _)| recursive.contains(*name))
+        .map(|(name, def)| (name.clone(), def.clone()))
+        .collect();
+    for def in kept.values_mut() {
+        inline(def, &defs, &recursive, 0);
+    }
+    if inputs {
+        drop_optional_nulls(&mut root);
+        kept.values_mut().for_each(drop_optional_nulls);
+    }
+    if let Value::Object(map) = root {
+        *schema = map;
+    }
+    if !kept.is_empty() {
+        schema.insert("$defs".into(), Value::Object(kept));
+    }
+}
+
+/// Deeper than this, a schema is left as it is.
+const DEPTH: usize = 64;
+
+fn def_name(value: &Value) -> Option<&str> {
+    value
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix("#/$defs/"))
+}
+
+/// Definitions that refer to themselves, directly or through others.
+fn recursive_definitions(defs: &Map<String, Value>) -> BTreeSet<String> {
+    let mut edges: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for (name, def) in defs {
+        let mut refs = Vec::new();
+        collect(def, &mut refs);
+        edges.insert(name, refs.into_iter().collect());
+    }
+    defs.keys()
+        .filter(|start| {
+            let mut seen = BTreeSet::new();
+            let mut pending: Vec<&str> = edges[start.as_str()].iter().map(String::as_str).collect();
+            while let Some(next) = pending.pop() {
+                if next == start.as_str() {
+                    return true;
+                }
+                if seen.insert(next)
+                    && let Some(more) = edges.get(next)
+                {
+                    pending.extend(more.iter().map(String::as_str));
+                }
+            }
+            false
+        })
+        .cloned()
+        .collect()
+}
+
+fn collect(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(name) = def_name(value) {
+                out.push(name.replace("~1", "/").replace("~0", "~"));
+            }
+            map.values().for_each(|v| collect(v, out));
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect(v, out)),
+        _ => {}
+    }
+}
+
+/// Replaces `$ref`s to non-recursive definitions with their content (the
+/// reference's own keywords, such as a description, win).
+fn inline(
+    value: &mut Value,
+    defs: &Map<String, Value>,
+    recursive: &BTreeSet<String>,
+    depth: usize,
+) {
+    if depth > DEPTH {
+        return;
+    }
+    if let Some(name) = def_name(value).map(|n| n.replace("~1", "/").replace("~0", "~"))
+        && !recursive.contains(&name)
+        && let Some(Value::Object(def)) = defs.get(&name)
+        && let Value::Object(map) = value
+    {
+        map.remove("$ref");
+        for (k, v) in def {
+            map.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
+    match value {
+        Value::Object(map) => map
+            .values_mut()
+            .for_each(|v| inline(v, defs, recursive, depth + 1)),
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|v| inline(v, defs, recursive, depth + 1)),
+        _ => {}
+    }
+}
+
+/// At every object, optional properties lose `null` from their types.
+fn drop_optional_nulls(value: &mut Value) {
+    walk_objects(value, 0, &mut |object| {
+        let required: BTreeSet<String> = object
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| {
+                r.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let Some(Value::Object(props)) = object.get_mut("properties") {
+            for (name, property) in props.iter_mut() {
+                if !required.contains(name) {
+                    without_null(property);
+                }
+            }
+        }
+    });
+}
+
+fn walk_objects(value: &mut Value, depth: usize, f: &mut dyn FnMut(&mut Map<String, Value>)) {
+    if depth > DEPTH {
+        return;
+    }
+    match value {
+        Value::Object(map) => {
+            f(map);
+            map.values_mut().for_each(|v| walk_objects(v, depth + 1, f));
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| walk_objects(v, depth + 1, f)),
+        _ => {}
+    }
+}
+
+fn is_null_type(value: &Value) -> bool {
+    value.get("type").and_then(Value::as_str) == Some("null")
+}
+
+/// `["T", "null"]` → `"T"`; an `anyOf`/`oneOf` with a `null` branch loses it
+/// (and collapses when one branch is left); `null` leaves an `enum`.
+fn without_null(schema: &mut Value) {
+    let Value::Object(map) = schema else { return };
+    if let Some(Value::Array(types)) = map.get_mut("type") {
+        types.retain(|t| t != "null");
+        if types.len() == 1 {
+            let single = types.remove(0);
+            map.insert("type".into(), single);
+        }
+    }
+    if let Some(Value::Array(values)) = map.get_mut("enum") {
+        values.retain(|v| !v.is_null());
+    }
+    for key in ["anyOf", "oneOf"] {
+        let Some(Value::Array(branches)) = map.get_mut(key) else {
+            continue;
+        };
+        branches.retain(|b| !is_null_type(b));
+        if branches.len() == 1
+            && let Some(Value::Object(only)) = branches.pop()
+        {
+            map.remove(key);
+            for (k, v) in only {
+                map.entry(k).or_insert(v);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn portable(schema: Value, inputs: bool) -> Value {
+        let Value::Object(mut map) = schema else {
+            panic!()
+        };
+        apply(&mut map, inputs);
+        Value::Object(map)
+    }
+
+    #[test]
+    fn definitions_are_inlined_except_recursive_ones() {
+        let schema = json!({
+            "type": "object",
+            "properties": {
+                "kind": {"$ref": "#/$defs/Kind", "description": "Which kind."},
+                "tree": {"$ref": "#/$defs/Node"}
+            },
+            "$defs": {
+                "Kind": {"type": "string", "enum": ["a", "b"]},
+                "Node": {"type": "object", "properties": {
+                    "kind": {"$ref": "#/$defs/Kind"},
+                    "children": {"type": "array", "items": {"$ref": "#/$defs/Node"}}
+                }}
+            }
+        });
+        assert_eq!(
+            portable(schema, true),
+            json!({
+                "type": "object",
+                "properties": {
+                    "kind": {"type": "string", "enum": ["a", "b"], "description": "Which kind."},
+                    "tree": {"$ref": "#/$defs/Node"}
+                },
+                "$defs": {
+                    "Node": {"type": "object", "properties": {
+                        "kind": {"type": "string", "enum": ["a", "b"]},
+                        "children": {"type": "array", "items": {"$ref": "#/$defs/Node"}}
+                    }}
+                }
+            })
+        );
+    }
+
+    #[test]
+    fn optional_inputs_lose_null_and_outputs_keep_it() {
+        let schema = json!({
+            "type": "object",
+            "properties": {
+                "tag": {"type": ["string", "null"]},
+                "must": {"type": ["integer", "null"]},
+                "kind": {"anyOf": [{"$ref": "#/$defs/Kind"}, {"type": "null"}], "description": "K"},
+                "choice": {"enum": ["x", null]}
+            },
+            "required": ["must"],
+            "$defs": {"Kind": {"type": "string", "enum": ["a"]}}
+        });
+        assert_eq!(
+            portable(schema.clone(), true)["properties"],
+            json!({
+                "tag": {"type": "string"},
+                "must": {"type": ["integer", "null"]},
+                "kind": {"type": "string", "enum": ["a"], "description": "K"},
+                "choice": {"enum": ["x"]}
+            })
+        );
+        assert_eq!(
+            portable(schema, false)["properties"]["tag"],
+            json!({"type": ["string", "null"]})
+        );
+    }
+}
