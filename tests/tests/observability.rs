@@ -28,14 +28,17 @@ async fn boom() -> String {
     panic!("kaboom")
 }
 
-/// Fields recorded on spans and events, as text.
+/// `(field, value as text)` pairs.
+type FieldList = Vec<(String, String)>;
+
+/// Fields recorded on spans (by span name) and events, as text.
 #[derive(Default, Clone)]
 struct Seen {
-    spans: Arc<Mutex<Vec<(String, Vec<(String, String)>)>>>,
-    events: Arc<Mutex<Vec<Vec<(String, String)>>>>,
+    spans: Arc<Mutex<Vec<(String, FieldList)>>>,
+    events: Arc<Mutex<Vec<FieldList>>>,
 }
 
-struct Fields<'a>(&'a mut Vec<(String, String)>);
+struct Fields<'a>(&'a mut FieldList);
 
 impl Visit for Fields<'_> {
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
@@ -104,7 +107,7 @@ async fn one_span_per_tool_call_and_panics_are_logged_with_their_call() {
     raw.call(42, "boom", json!({})).await;
 
     let spans = seen.spans.lock().unwrap().clone();
-    let calls: Vec<&Vec<(String, String)>> = spans
+    let calls: Vec<&FieldList> = spans
         .iter()
         .filter(|(name, _)| name == "mcp.tool_call")
         .map(|(_, fields)| fields)
