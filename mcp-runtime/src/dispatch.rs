@@ -7,7 +7,6 @@
 //! turns outcomes and the stream into its own wire form.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use actix_web::HttpRequest;
 use rmcp::model::{
@@ -23,6 +22,7 @@ use crate::auth::{AuthRejection, Authenticator};
 use crate::context::LogLevel;
 use crate::forward::Carry;
 use crate::jsonrpc::{self, Message};
+use crate::limits::Limits;
 use crate::live::Live;
 use crate::method::{NotificationMethod, RequestMethod};
 use crate::outbound::Outbound;
@@ -44,17 +44,6 @@ pub(crate) struct Dispatcher {
     /// Whether a panicking handler's message reaches the client.
     pub expose_panics: bool,
     pub limits: Limits,
-}
-
-/// Sizes and durations the server enforces.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Limits {
-    /// Largest handler response body turned into a tool result.
-    pub max_response_bytes: usize,
-    /// Largest serialized session state (the client's `initialize` params).
-    pub max_session_bytes: usize,
-    /// How long a question to the client may stay unanswered.
-    pub answer_timeout: Duration,
 }
 
 /// One request as dispatch sees it.

@@ -51,6 +51,7 @@ mod error;
 mod forward;
 mod invoke;
 mod jsonrpc;
+mod limits;
 mod live;
 mod method;
 mod notifier;

@@ -26,10 +26,20 @@ pub(crate) type Answer = Result<Box<RawValue>, ErrorData>;
 /// The live state of one server.
 #[derive(Default)]
 pub(crate) struct Live {
-    in_flight: Mutex<HashMap<(Arc<str>, RequestId), CancellationToken>>,
+    in_flight: Mutex<InFlightCalls>,
     pending: Mutex<HashMap<RequestId, Pending>>,
     next_request: AtomicU64,
 }
+
+#[derive(Default)]
+struct InFlightCalls {
+    tokens: HashMap<(Arc<str>, RequestId), CancellationToken>,
+    per_session: HashMap<Arc<str>, usize>,
+}
+
+/// A session already has as many calls in flight as allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TooManyCalls;
 
 struct Pending {
     session: Option<Arc<str>>,
@@ -43,25 +53,33 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Live {
     /// Registers a call of `session` so `notifications/cancelled` can reach
-    /// it; the registration ends when the guard is dropped. A client reusing
-    /// the id of a call still in flight takes the registration over.
+    /// it, unless the session has `max` calls in flight already; the
+    /// registration ends when the guard is dropped. A client reusing the id
+    /// of a call still in flight takes the registration over.
     pub(crate) fn start_call(
         self: &Arc<Self>,
         session: Arc<str>,
         id: RequestId,
         token: CancellationToken,
-    ) -> InFlight {
-        lock(&self.in_flight).insert((session.clone(), id.clone()), token);
-        InFlight {
+        max: usize,
+    ) -> Result<InFlight, TooManyCalls> {
+        let mut calls = lock(&self.in_flight);
+        let count = calls.per_session.entry(session.clone()).or_default();
+        if *count >= max {
+            return Err(TooManyCalls);
+        }
+        *count += 1;
+        calls.tokens.insert((session.clone(), id.clone()), token);
+        Ok(InFlight {
             live: self.clone(),
             key: Some((session, id)),
-        }
+        })
     }
 
     /// Cancels `session`'s call `id`, if it is in flight.
     pub(crate) fn cancel(&self, session: &Arc<str>, id: &RequestId) -> bool {
         let key = (session.clone(), id.clone());
-        match lock(&self.in_flight).get(&key) {
+        match lock(&self.in_flight).tokens.get(&key) {
             Some(token) => {
                 token.cancel();
                 true
@@ -117,7 +135,11 @@ impl Live {
 
     #[cfg(test)]
     fn sizes(&self) -> (usize, usize) {
-        (lock(&self.in_flight).len(), lock(&self.pending).len())
+        let calls = lock(&self.in_flight);
+        (
+            calls.tokens.len() + calls.per_session.len(),
+            lock(&self.pending).len(),
+        )
     }
 }
 
@@ -129,8 +151,15 @@ pub(crate) struct InFlight {
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        if let Some(key) = self.key.take() {
-            lock(&self.live.in_flight).remove(&key);
+        let Some(key) = self.key.take() else { return };
+        let mut calls = lock(&self.live.in_flight);
+        calls.tokens.remove(&key);
+        let (session, _) = key;
+        if let Some(count) = calls.per_session.get_mut(&session) {
+            *count -= 1;
+            if *count == 0 {
+                calls.per_session.remove(&session);
+            }
         }
     }
 }
@@ -156,7 +185,19 @@ mod tests {
         let live = Arc::new(Live::default());
         let (a, b): (Arc<str>, Arc<str>) = ("a".into(), "b".into());
         let token = CancellationToken::new();
-        let guard = live.start_call(a.clone(), RequestId::Number(1), token.clone());
+        let guard = live
+            .start_call(a.clone(), RequestId::Number(1), token.clone(), 2)
+            .unwrap();
+        let second = live
+            .start_call(a.clone(), RequestId::Number(2), token.clone(), 2)
+            .unwrap();
+        assert_eq!(
+            live.start_call(a.clone(), RequestId::Number(3), token.clone(), 2)
+                .err(),
+            Some(TooManyCalls),
+            "at most two in flight"
+        );
+        drop(second);
         assert!(!live.cancel(&b, &RequestId::Number(1)));
         assert!(!token.is_cancelled());
         assert!(live.cancel(&a, &RequestId::Number(1)));

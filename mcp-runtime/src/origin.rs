@@ -1,19 +1,49 @@
-//! `Origin` validation against DNS rebinding, as the Streamable HTTP
-//! transport requires: a browser page on another origin must not be able to
-//! drive a server listening on the user's machine.
+//! `Origin` and `Host` validation against DNS rebinding, as the Streamable
+//! HTTP transport requires: a browser page on another origin must not be
+//! able to drive a server listening on the user's machine, even through a
+//! host name that resolves to it.
 //!
-//! Requests without `Origin` (every non-browser client) pass. With one, it
-//! must be a loopback origin or on the configured allow-list; anything else,
-//! including the opaque origin `null`, gets 403.
+//! * `Origin`: requests without one (every non-browser client) pass. With
+//!   one, it must be a loopback origin or on the allow-list; anything else,
+//!   including the opaque origin `null` and a request with several `Origin`
+//!   headers, gets 403.
+//! * `Host`: must be a loopback name (`localhost`, `127.0.0.1`, `[::1]`,
+//!   any port) or on the allow-list, else 403. Deployments reached by a
+//!   real name (behind a reverse proxy, say) list it with
+//!   `McpServerBuilder::allow_host`, as the proxy forwards it.
 
-/// Which `Origin` header values are accepted.
+/// Which `Origin` and `Host` header values are accepted.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct OriginPolicy {
     any: bool,
     allowed: Vec<String>,
+    any_host: bool,
+    hosts: Vec<String>,
 }
 
 impl OriginPolicy {
+    pub(crate) fn allow_host(&mut self, host: &str) {
+        self.hosts.push(host.trim().to_ascii_lowercase());
+    }
+
+    pub(crate) fn allow_any_host(&mut self) {
+        self.any_host = true;
+    }
+
+    /// Whether a request for `host` (the `Host` header, `None` if absent:
+    /// not a browser) is served.
+    pub(crate) fn permits_host(&self, host: Option<&str>) -> bool {
+        let Some(host) = host else { return true };
+        let host = host.trim().to_ascii_lowercase();
+        if self.any_host || is_loopback_host(&host) {
+            return true;
+        }
+        let name = strip_port(&host);
+        self.hosts
+            .iter()
+            .any(|allowed| *allowed == host || allowed == name)
+    }
+
     pub(crate) fn allow(&mut self, origin: &str) {
         self.allowed.push(normalize(origin));
     }
@@ -34,6 +64,27 @@ impl OriginPolicy {
 
 fn normalize(origin: &str) -> String {
     origin.trim().trim_end_matches('/').to_ascii_lowercase()
+}
+
+/// `host` without its `:port`.
+fn strip_port(host: &str) -> &str {
+    if host.starts_with('[') {
+        return host.find(']').map_or(host, |end| &host[..=end]);
+    }
+    host.rsplit_once(':')
+        .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()))
+        .map_or(host, |(name, _)| name)
+}
+
+/// `localhost`, `*.localhost`, `127.x.x.x` or `[::1]`, any port.
+fn is_loopback_host(host: &str) -> bool {
+    let name = strip_port(host);
+    name == "localhost"
+        || name.ends_with(".localhost")
+        || name == "[::1]"
+        || name
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// `http(s)://localhost`, `*.localhost`, `127.x.x.x` or `[::1]`, any port.
@@ -96,6 +147,36 @@ mod tests {
         ] {
             assert!(!p.permits(Some(bad)), "{bad}");
         }
+    }
+
+    #[test]
+    fn hosts_must_be_loopback_or_allowed() {
+        let mut p = OriginPolicy::default();
+        for ok in [
+            None,
+            Some("localhost"),
+            Some("localhost:8080"),
+            Some("127.0.0.1:3000"),
+            Some("[::1]:80"),
+            Some("app.localhost"),
+        ] {
+            assert!(p.permits_host(ok), "{ok:?}");
+        }
+        for bad in [
+            "evil.example.com",
+            "127.0.0.1.evil.com:80",
+            "api.example.com",
+        ] {
+            assert!(!p.permits_host(Some(bad)), "{bad}");
+        }
+        p.allow_host("API.example.com");
+        assert!(p.permits_host(Some("api.example.com")));
+        assert!(p.permits_host(Some("api.example.com:443")));
+        p.allow_host("other.example.com:8443");
+        assert!(p.permits_host(Some("other.example.com:8443")));
+        assert!(!p.permits_host(Some("other.example.com:9000")));
+        p.allow_any_host();
+        assert!(p.permits_host(Some("evil.example.com")));
     }
 
     #[test]

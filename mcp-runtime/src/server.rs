@@ -12,9 +12,10 @@ use rmcp::model::Implementation;
 
 use crate::app::McpApp;
 use crate::auth::Authenticator;
-use crate::dispatch::{Dispatcher, Limits};
+use crate::dispatch::Dispatcher;
 use crate::error::BuildError;
 use crate::forward::{self, Carry};
+use crate::limits::Limits;
 use crate::live::Live;
 use crate::notifier::Notifier;
 use crate::origin::OriginPolicy;
@@ -62,7 +63,6 @@ pub struct McpServerBuilder {
     auth_scheme: Option<String>,
     sessions: Option<Arc<dyn SessionStore>>,
     origins: OriginPolicy,
-    max_request_bytes: usize,
     limits: Limits,
     carry: Vec<Carry>,
     expose_panics: bool,
@@ -91,12 +91,7 @@ impl McpServer {
             auth_scheme: None,
             sessions: Some(Arc::new(InMemorySessionStore::default())),
             origins: OriginPolicy::default(),
-            max_request_bytes: 4 * 1024 * 1024,
-            limits: Limits {
-                max_response_bytes: 16 * 1024 * 1024,
-                max_session_bytes: 16 * 1024,
-                answer_timeout: Duration::from_secs(120),
-            },
+            limits: Limits::default(),
             carry: Vec::new(),
             expose_panics: false,
             always_stream: false,
@@ -108,6 +103,7 @@ impl McpServer {
                 retain: Duration::from_secs(60),
                 retry: Duration::from_secs(1),
                 keep_alive: Duration::from_secs(15),
+                max_per_session: Limits::default().max_streams_per_session,
             },
         }
     }
@@ -153,7 +149,7 @@ impl McpServer {
     }
 
     /// An actix scope serving the MCP endpoint at `path` (and `path/`): POST
-    /// for messages, DELETE to end a session.
+    /// for messages, GET for the session's stream, DELETE to end a session.
     ///
     /// Mount it anywhere in the same `App` as the REST routes (at the root,
     /// or inside a wrapped scope) and return the app wrapped by
@@ -162,12 +158,36 @@ impl McpServer {
     /// tool call always goes through its own route's middleware and guards,
     /// wherever the endpoint is.
     ///
+    /// Every request is first checked for its `Host` and `Origin` (403
+    /// otherwise, see [`allow_origin`](McpServerBuilder::allow_origin) and
+    /// [`allow_host`](McpServerBuilder::allow_host)); browsers on allowed
+    /// origins get CORS (preflights answered, `Mcp-Session-Id`,
+    /// `MCP-Protocol-Version` and `WWW-Authenticate` exposed).
+    ///
     /// ```
     /// # let mcp = mcp_runtime::McpServer::from_registry().build().unwrap();
     /// let app = actix_web::App::new()
     ///     .service(mcp.scope("/mcp").wrap(actix_web::middleware::Logger::default()));
     /// ```
-    pub fn scope(&self, path: &str) -> Scope {
+    pub fn scope(
+        &self,
+        path: &str,
+    ) -> Scope<
+        impl ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<impl MessageBody + use<>>,
+            Error = Error,
+            InitError = (),
+        > + use<>,
+    > {
+        let policy = self.transport.origins.clone();
+        let cors = actix_cors::Cors::default()
+            .allowed_origin_fn(move |origin, _| policy.permits(origin.to_str().ok()))
+            .allowed_methods(["GET", "POST", "DELETE"])
+            .allow_any_header()
+            .expose_headers(["mcp-session-id", "mcp-protocol-version", "www-authenticate"])
+            .max_age(3600);
         web::scope(path)
             .app_data(web::Data::from(self.transport.clone()))
             .service(
@@ -177,6 +197,17 @@ impl McpServer {
                     .route(web::delete().to(delete))
                     .default_service(web::to(other)),
             )
+            .wrap(cors)
+            // Outermost: a forbidden host or origin is refused before CORS.
+            // (Scope data is not visible to the scope's own middleware, so
+            // the transport comes with the closure.)
+            .wrap(actix_web::middleware::from_fn({
+                let transport = self.transport.clone();
+                move |req: ServiceRequest, next| {
+                    let refusal = transport.check_origin(req.request());
+                    check_origin(req, next, refusal)
+                }
+            }))
     }
 
     /// A handle for messages the server sends on its own (log messages to
@@ -202,6 +233,20 @@ impl McpServer {
             .registry
             .iter()
             .map(|t| t.def.name)
+    }
+}
+
+async fn check_origin(
+    req: ServiceRequest,
+    next: actix_web::middleware::Next<impl MessageBody + 'static>,
+    refusal: Option<actix_web::HttpResponse>,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, Error> {
+    match refusal {
+        Some(response) => Ok(req.into_response(response)),
+        None => next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body),
     }
 }
 
@@ -425,6 +470,29 @@ impl McpServerBuilder {
         self
     }
 
+    /// Accepts requests whose `Host` is `host` (e.g. `mcp.example.com`, any
+    /// port; or `mcp.example.com:8443`, that port only), in addition to
+    /// loopback names. Requests for any other host get 403 (DNS-rebinding
+    /// protection): list every name the server is reached by, including
+    /// the one a reverse proxy forwards.
+    ///
+    /// ```
+    /// let server = mcp_runtime::McpServer::from_registry()
+    ///     .allow_host("mcp.example.com")
+    ///     .build();
+    /// ```
+    pub fn allow_host(mut self, host: &str) -> Self {
+        self.origins.allow_host(host);
+        self
+    }
+
+    /// Turns `Host` validation off: for servers that are never reachable
+    /// from a browser on the same machine, or whose proxy checks hosts.
+    pub fn allow_any_host(mut self) -> Self {
+        self.origins.allow_any_host();
+        self
+    }
+
     /// The shape of tool schemas: [`SchemaProfile::Standard`] (default), or
     /// [`SchemaProfile::Portable`] for clients that cannot resolve `$ref`
     /// or warn on `null` in types (definitions inlined, optional inputs
@@ -436,7 +504,47 @@ impl McpServerBuilder {
 
     /// Largest accepted request body (default 4 MiB); larger ones get 413.
     pub fn max_request_size(mut self, bytes: usize) -> Self {
-        self.max_request_bytes = bytes;
+        self.limits.max_request_bytes = bytes;
+        self
+    }
+
+    /// How long a request body may stall between chunks, and take in all,
+    /// before the request is answered 408 (defaults 10 s and 30 s): a client
+    /// that stops sending cannot hold a connection (or shutdown) forever.
+    pub fn body_timeouts(mut self, idle: Duration, total: Duration) -> Self {
+        self.limits.body_idle_timeout = idle;
+        self.limits.body_total_timeout = total;
+        self
+    }
+
+    /// Largest request headers, all together (default 16 KiB); larger ones
+    /// get 431.
+    pub fn max_header_size(mut self, bytes: usize) -> Self {
+        self.limits.max_header_bytes = bytes;
+        self
+    }
+
+    /// Most messages in a JSON-RPC batch (default 32; batches exist only in
+    /// protocol 2025-03-26), and most bytes of its combined response
+    /// (default 16 MiB): requests past that answer with an error instead.
+    pub fn batch_limits(mut self, messages: usize, response_bytes: usize) -> Self {
+        self.limits.max_batch_len = messages.max(1);
+        self.limits.max_batch_response_bytes = response_bytes;
+        self
+    }
+
+    /// Most calls a session may have in flight at once (default 32); more
+    /// get 429 with `Retry-After`.
+    pub fn max_in_flight(mut self, calls: usize) -> Self {
+        self.limits.max_in_flight_per_session = calls.max(1);
+        self.streams.max_per_session = calls.max(1) + 1;
+        self
+    }
+
+    /// Longest a handler may run (default 300 s): then it is stopped and the
+    /// call answers with a tool error saying so.
+    pub fn tool_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.tool_timeout = timeout;
         self
     }
 
@@ -473,7 +581,6 @@ impl McpServerBuilder {
             transport: Arc::new(StreamableHttp {
                 dispatcher: Arc::new(dispatcher),
                 origins: self.origins,
-                max_request_bytes: self.max_request_bytes,
                 streams: Arc::new(Streams::new(self.streams)),
                 always_stream: self.always_stream,
             }),

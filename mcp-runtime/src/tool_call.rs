@@ -208,9 +208,14 @@ async fn run(
             }
         }
     };
+    let timeout = d.limits.tool_timeout;
     tokio::select! {
         biased;
         () = scope.cancel.cancelled() => None,
+        () = tokio::time::sleep(timeout) => {
+            tracing::warn!(tool = tool.def.name, request_id = %DisplayId(&scope.request_id), "handler timed out");
+            Some(Ended::Failed(format!("it did not finish within {} s and was stopped", timeout.as_secs_f32())))
+        }
         ended = AssertUnwindSafe(handler).catch_unwind() => Some(ended.unwrap_or_else(|panic| {
             let detail = panic
                 .downcast_ref::<&str>()

@@ -324,12 +324,29 @@ async fn origin_is_validated_against_dns_rebinding() {
         )
         .await;
     assert_eq!(evil.status, 403);
-    assert!(
-        evil.body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("Origin")
+    assert_eq!(
+        evil.body["error"]["message"],
+        "Forbidden: Host evil.example.com is not allowed"
     );
+    let evil_origin = raw
+        .post_bytes(init.clone(), &[("origin", "http://evil.example.com")])
+        .await;
+    assert_eq!(evil_origin.status, 403);
+    assert_eq!(
+        evil_origin.body["error"]["message"],
+        "Forbidden: Origin http://evil.example.com is not allowed"
+    );
+    assert_eq!(evil_origin.body["id"], Value::Null);
+    let two = raw
+        .post_bytes(
+            init.clone(),
+            &[
+                ("origin", "http://localhost:1"),
+                ("origin", "http://evil.example.com"),
+            ],
+        )
+        .await;
+    assert_eq!(two.status, 403, "several Origin headers");
     let null = raw.post_bytes(init.clone(), &[("origin", "null")]).await;
     assert_eq!(null.status, 403);
     let local = raw
@@ -359,11 +376,76 @@ async fn origin_is_validated_against_dns_rebinding() {
         200
     );
     assert_eq!(
+        raw.post_bytes(init.clone(), &[("host", "mcp.example.com")])
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
         raw.post_bytes(init, &[("origin", "https://other.example.com")])
             .await
             .status,
         403
     );
+}
+
+#[tokio::test]
+async fn real_host_names_are_listed_and_browsers_get_cors() {
+    let server = TestServer::items_with(
+        mcp_runtime::McpServer::from_registry()
+            .auth::<items::AuthUser>()
+            .allow_host("mcp.example.com")
+            .allow_origin("https://app.example.com")
+            .build()
+            .unwrap(),
+    );
+    let raw = server.raw();
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "x", "version": "1"}}})
+    .to_string();
+    let behind_proxy = raw
+        .post_bytes(init.clone(), &[("host", "mcp.example.com")])
+        .await;
+    assert_eq!(behind_proxy.status, 200);
+
+    // A browser's preflight, then its request, from an allowed origin.
+    let preflight = reqwest::Client::new()
+        .request(reqwest::Method::OPTIONS, server.mcp_url())
+        .header("origin", "https://app.example.com")
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "content-type, mcp-session-id, authorization",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success(), "{}", preflight.status());
+    assert_eq!(
+        preflight.headers()["access-control-allow-origin"],
+        "https://app.example.com"
+    );
+    let reply = raw
+        .post_bytes(init, &[("origin", "https://app.example.com")])
+        .await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(
+        reply.header("access-control-allow-origin"),
+        Some("https://app.example.com")
+    );
+    let exposed = reply.header("access-control-expose-headers").unwrap();
+    for header in ["mcp-session-id", "mcp-protocol-version", "www-authenticate"] {
+        assert!(exposed.contains(header), "{exposed}");
+    }
+    // A preflight from another origin is refused outright.
+    let foreign = reqwest::Client::new()
+        .request(reqwest::Method::OPTIONS, server.mcp_url())
+        .header("origin", "https://evil.example.com")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status(), 403);
 }
 
 #[tokio::test]

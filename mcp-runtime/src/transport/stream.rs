@@ -30,8 +30,8 @@
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
@@ -63,11 +63,15 @@ pub(crate) struct StreamLimits {
     pub retry: Duration,
     /// Interval of keep-alive comments on a quiet stream.
     pub keep_alive: Duration,
+    /// Streams a session may have running at once.
+    pub max_per_session: usize,
 }
 
 /// Every stream of one server, shared by its workers.
 pub(crate) struct Streams {
     hubs: Mutex<HashMap<u64, Arc<Hub>>>,
+    /// Streams still running, per session.
+    open: Mutex<HashMap<Arc<str>, Arc<AtomicUsize>>>,
     /// Each session's standalone (GET) stream.
     standalone: Mutex<HashMap<Arc<str>, u64>>,
     /// Streams that may be forgotten at the given time.
@@ -76,10 +80,17 @@ pub(crate) struct Streams {
     pub limits: StreamLimits,
 }
 
+/// A session has as many streams open as allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TooManyStreams;
+
 /// One stream.
 pub(crate) struct Hub {
     id: u64,
     session: Option<Arc<str>>,
+    /// The session's count of running streams, released when this ends.
+    running: Option<Arc<AtomicUsize>>,
+    streams: Weak<Streams>,
     resumable: bool,
     limits: StreamLimits,
     state: Mutex<State>,
@@ -114,6 +125,7 @@ impl Streams {
     pub(crate) fn new(limits: StreamLimits) -> Self {
         Streams {
             hubs: Mutex::default(),
+            open: Mutex::default(),
             standalone: Mutex::default(),
             expiry: Mutex::default(),
             next_id: AtomicU64::new(1),
@@ -121,13 +133,32 @@ impl Streams {
         }
     }
 
-    /// Opens a stream; resumable ones are registered for `GET` resumption.
-    pub(crate) fn open(&self, session: Option<Arc<str>>, resumable: bool) -> Arc<Hub> {
+    /// Opens a stream, unless its session has `max_per_session` running;
+    /// resumable ones are registered for `GET` resumption.
+    pub(crate) fn open(
+        self: &Arc<Self>,
+        session: Option<Arc<str>>,
+        resumable: bool,
+    ) -> Result<Arc<Hub>, TooManyStreams> {
         self.sweep();
+        let running = match &session {
+            Some(session) => {
+                let mut open = lock(&self.open);
+                let count = open.entry(session.clone()).or_default().clone();
+                if count.load(Ordering::Relaxed) >= self.limits.max_per_session {
+                    return Err(TooManyStreams);
+                }
+                count.fetch_add(1, Ordering::Relaxed);
+                Some(count)
+            }
+            None => None,
+        };
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let hub = Arc::new(Hub {
             id,
             session,
+            running,
+            streams: Arc::downgrade(self),
             resumable,
             limits: self.limits,
             state: Mutex::new(State {
@@ -150,7 +181,7 @@ impl Streams {
             // Checked again then: kept while it is live.
             self.expire_later(id);
         }
-        hub
+        Ok(hub)
     }
 
     fn expire_later(&self, id: u64) {
@@ -211,22 +242,26 @@ impl Streams {
 
     /// The session's standalone stream: a new one, or `None` if one is
     /// being read already (the spec allows one).
-    pub(crate) fn standalone(&self, session: &Arc<str>) -> Option<Arc<Hub>> {
+    pub(crate) fn standalone(
+        self: &Arc<Self>,
+        session: &Arc<str>,
+    ) -> Result<Option<Arc<Hub>>, TooManyStreams> {
         let id = lock(&self.standalone).get(session).copied();
         if let Some(hub) = id.and_then(|id| lock(&self.hubs).get(&id).cloned()) {
             let attached = hub.state().reader.attached;
-            return (!attached).then_some(hub);
+            return Ok((!attached).then_some(hub));
         }
-        let hub = self.open(Some(session.clone()), true);
+        let hub = self.open(Some(session.clone()), true)?;
         let mut standalone = lock(&self.standalone);
         if standalone.contains_key(session) {
             // Another request opened one meanwhile: that one is being read.
             drop(standalone);
             self.forget(&hub);
-            return None;
+            hub.finish();
+            return Ok(None);
         }
         standalone.insert(session.clone(), hub.id);
-        Some(hub)
+        Ok(Some(hub))
     }
 
     /// Appends a server-initiated message to `session`'s standalone stream,
@@ -318,6 +353,20 @@ impl Hub {
 
     fn finish(&self) {
         let mut state = self.state();
+        if !state.finished
+            && let Some(running) = &self.running
+            && running.fetch_sub(1, Ordering::Relaxed) == 1
+            && let (Some(session), Some(streams)) = (&self.session, self.streams.upgrade())
+        {
+            // The session's last running stream: drop its counter.
+            let mut open = lock(&streams.open);
+            if open
+                .get(session)
+                .is_some_and(|c| Arc::ptr_eq(c, running) && c.load(Ordering::Relaxed) == 0)
+            {
+                open.remove(session);
+            }
+        }
         state.finished = true;
         if let Some(waker) = state.reader.waker.take() {
             waker.wake();
@@ -465,6 +514,14 @@ impl Pump {
     /// Appends a message that arrived before the pump started.
     pub(crate) fn push(&self, message: &[u8]) {
         self.hub.push(message, true);
+    }
+}
+
+impl Drop for Pump {
+    /// A call that ends without its response (cancelled, abandoned) ends
+    /// its stream too.
+    fn drop(&mut self) {
+        self.hub.finish();
     }
 }
 

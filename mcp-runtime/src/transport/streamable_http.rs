@@ -28,6 +28,7 @@ use tokio_util::sync::CancellationToken;
 use super::stream::{Call, Hub, Pump, Streams};
 use crate::dispatch::{Dispatcher, Exchange, Outcome};
 use crate::jsonrpc::{self, Incoming, Message};
+use crate::limits::Limits;
 use crate::method::RequestMethod;
 use crate::origin::OriginPolicy;
 use crate::outbound::Outbound;
@@ -47,7 +48,6 @@ const SESSION_NOT_FOUND: ErrorCode = ErrorCode(-32001);
 pub(crate) struct StreamableHttp {
     pub dispatcher: Arc<Dispatcher>,
     pub origins: OriginPolicy,
-    pub max_request_bytes: usize,
     pub streams: Arc<Streams>,
     /// Answer every request with SSE (when accepted), not only those that
     /// send something before their response.
@@ -83,6 +83,12 @@ impl Refusal {
             SESSION_NOT_FOUND,
             "Session not found: start a new one with `initialize`",
         )
+    }
+
+    fn too_many(message: impl Into<String>) -> Self {
+        let mut refusal = Refusal::new(StatusCode::TOO_MANY_REQUESTS, TRANSPORT_ERROR, message);
+        refusal.retry_after = Some(Duration::from_secs(1));
+        refusal
     }
 
     fn store_failure(e: &SessionStoreError) -> Self {
@@ -159,9 +165,6 @@ impl StreamableHttp {
 
     /// Any other method: 405.
     pub(crate) async fn other(&self, req: HttpRequest) -> HttpResponse {
-        if let Err(refusal) = self.check_origin(&req) {
-            return refusal.into_response();
-        }
         let allow = if self.sessions().is_some() {
             "GET, POST, DELETE"
         } else {
@@ -179,23 +182,45 @@ impl StreamableHttp {
         response
     }
 
-    /// Checks `Origin` before anything else (DNS-rebinding protection).
-    fn check_origin(&self, req: &HttpRequest) -> Result<(), Refusal> {
-        let origin = req
+    /// Checks `Host` and `Origin` before anything else (DNS-rebinding
+    /// protection): a browser page must not reach a loopback server through
+    /// a name or an origin of its own.
+    /// `None` when allowed; otherwise the 403 to answer.
+    pub(crate) fn check_origin(&self, req: &HttpRequest) -> Option<HttpResponse> {
+        self.origin_refusal(req).err().map(Refusal::into_response)
+    }
+
+    fn origin_refusal(&self, req: &HttpRequest) -> Result<(), Refusal> {
+        let forbidden = |what: String| {
+            Refusal::new(
+                StatusCode::FORBIDDEN,
+                TRANSPORT_ERROR,
+                format!("Forbidden: {what}"),
+            )
+        };
+        let host = req
             .headers()
-            .get(header::ORIGIN)
-            .map(|v| v.to_str().unwrap_or("null"));
+            .get(header::HOST)
+            .map(|v| v.to_str().unwrap_or("\u{fffd}"))
+            .or_else(|| req.uri().authority().map(|a| a.as_str()));
+        if !self.origins.permits_host(host) {
+            return Err(forbidden(format!(
+                "Host {} is not allowed",
+                host.unwrap_or_default()
+            )));
+        }
+        let mut origins = req.headers().get_all(header::ORIGIN);
+        let origin = origins.next().map(|v| v.to_str().unwrap_or("null"));
+        if origins.next().is_some() {
+            return Err(forbidden("several Origin headers".into()));
+        }
         if self.origins.permits(origin) {
             return Ok(());
         }
-        Err(Refusal::new(
-            StatusCode::FORBIDDEN,
-            TRANSPORT_ERROR,
-            format!(
-                "Forbidden: Origin {} is not allowed",
-                origin.unwrap_or_default()
-            ),
-        ))
+        Err(forbidden(format!(
+            "Origin {} is not allowed",
+            origin.unwrap_or_default()
+        )))
     }
 
     async fn try_post(
@@ -203,10 +228,11 @@ impl StreamableHttp {
         req: HttpRequest,
         payload: web::Payload,
     ) -> Result<HttpResponse, Refusal> {
-        self.check_origin(&req)?;
+        let limits = &self.dispatcher.limits;
+        check_header_size(&req, limits.max_header_bytes)?;
         check_content_type(&req)?;
         let accept = accepted(&req)?;
-        let body = read_body(payload, self.max_request_bytes).await?;
+        let body = read_body(payload, limits).await?;
         let incoming = jsonrpc::parse(&body).map_err(|error| Refusal {
             status: StatusCode::BAD_REQUEST,
             error,
@@ -281,11 +307,21 @@ impl StreamableHttp {
         let session_id = session.as_ref().map(|(id, _)| id.clone());
         let cancel = CancellationToken::new();
         let in_flight = match (&session_id, &id) {
-            (Some(session), Some(id)) => Some(self.dispatcher.live.start_call(
-                session.clone(),
-                id.clone(),
-                cancel.clone(),
-            )),
+            (Some(session), Some(id)) => {
+                let max = self.dispatcher.limits.max_in_flight_per_session;
+                let started = self.dispatcher.live.start_call(
+                    session.clone(),
+                    id.clone(),
+                    cancel.clone(),
+                    max,
+                );
+                Some(started.map_err(|_| {
+                    Refusal::too_many(format!(
+                        "Too Many Requests: this session already has {max} calls in flight"
+                    ))
+                    .with_id(Some(id))
+                })?)
+            }
             _ => None,
         };
         let exchange = Exchange {
@@ -326,7 +362,9 @@ impl StreamableHttp {
         // With a session, the stream can be resumed after a disconnect
         // (2025-03-26 and later): the call outlives the connection a while.
         let resumable = session_id.is_some() && version >= Version::V2025_03_26;
-        let hub = self.streams.open(session_id, resumable);
+        let hub = self.streams.open(session_id, resumable).map_err(|_| {
+            Refusal::too_many("Too Many Requests: this session has too many open streams")
+        })?;
         if resumable && version.primes_streams() {
             hub.prime();
         }
@@ -342,7 +380,6 @@ impl StreamableHttp {
     /// GET: the session's standalone stream (server-initiated messages), or
     /// with `Last-Event-ID`, the rest of a stream the client lost.
     async fn try_get(&self, req: &HttpRequest) -> Result<HttpResponse, Refusal> {
-        self.check_origin(req)?;
         if self.sessions().is_none() {
             return Ok(self.other(req.clone()).await);
         }
@@ -374,7 +411,10 @@ impl StreamableHttp {
             };
             return Ok(event_stream(hub.reader(from)));
         }
-        let Some(hub) = self.streams.standalone(&session) else {
+        let standalone = self.streams.standalone(&session).map_err(|_| {
+            Refusal::too_many("Too Many Requests: this session has too many open streams")
+        })?;
+        let Some(hub) = standalone else {
             return Err(Refusal::new(
                 StatusCode::CONFLICT,
                 TRANSPORT_ERROR,
@@ -406,8 +446,35 @@ impl StreamableHttp {
         if messages.is_empty() {
             return Err(invalid("Invalid request: empty batch".into()));
         }
+        let limits = self.dispatcher.limits;
+        if messages.len() > limits.max_batch_len {
+            return Err(invalid(format!(
+                "Invalid request: a batch of {} messages exceeds this server's limit of {}",
+                messages.len(),
+                limits.max_batch_len
+            )));
+        }
         let mut bodies = Vec::new();
+        let mut size = 0;
         for message in messages {
+            // Each message is served in turn; others' requests get a turn
+            // in between.
+            tokio::task::yield_now().await;
+            if size > limits.max_batch_response_bytes {
+                if let Message::Request { id, .. } = &message {
+                    let error = ErrorData::new(
+                        TRANSPORT_ERROR,
+                        format!(
+                            "Response too large: the batch's response exceeds {} bytes; \
+                             send this request on its own",
+                            limits.max_batch_response_bytes
+                        ),
+                        None,
+                    );
+                    bodies.push(jsonrpc::failure(Some(id), &error));
+                }
+                continue;
+            }
             if let Message::Request {
                 id,
                 method: RequestMethod::Initialize,
@@ -428,13 +495,15 @@ impl StreamableHttp {
                 outbound: Outbound::none(),
                 cancel: CancellationToken::new(),
             };
-            match self.dispatcher.handle(message, &exchange).await {
-                Outcome::Accepted | Outcome::Cancelled => {}
-                Outcome::Response(body) | Outcome::Invalid(body) => bodies.push(body),
-                Outcome::Initialized { response, .. } => bodies.push(response),
+            let body = match self.dispatcher.handle(message, &exchange).await {
+                Outcome::Accepted | Outcome::Cancelled => continue,
+                Outcome::Response(body) | Outcome::Invalid(body) => body,
+                Outcome::Initialized { response, .. } => response,
                 // Credentials apply to the whole HTTP request.
                 refusal @ Outcome::Unauthorized(..) => return self.respond(refusal).await,
-            }
+            };
+            size += body.len();
+            bodies.push(body);
         }
         if bodies.is_empty() {
             return Ok(HttpResponse::Accepted().finish());
@@ -485,7 +554,6 @@ impl StreamableHttp {
     }
 
     async fn try_delete(&self, req: &HttpRequest) -> Result<HttpResponse, Refusal> {
-        self.check_origin(req)?;
         let Some(store) = self.sessions() else {
             return Ok(self.other(req.clone()).await);
         };
@@ -601,10 +669,44 @@ fn accepts_event_stream(req: &HttpRequest) -> bool {
         .any(|t| matches!(t.as_str(), "text/event-stream" | "text/*" | "*/*"))
 }
 
-/// Reads the body, refusing more than `limit` bytes with 413.
-async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Bytes, Refusal> {
+/// Whether all the request's headers together stay within `limit` bytes.
+fn check_header_size(req: &HttpRequest, limit: usize) -> Result<(), Refusal> {
+    let size: usize = req
+        .headers()
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len() + 4)
+        .sum();
+    if size <= limit {
+        return Ok(());
+    }
+    Err(Refusal::new(
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        TRANSPORT_ERROR,
+        format!("Request Header Fields Too Large: {size} bytes of headers exceed {limit}"),
+    ))
+}
+
+/// Reads the body: at most the size limit (413), with no chunk arriving
+/// later than the idle timeout and the whole body within the total timeout
+/// (408), so a client that stops sending holds nothing for long.
+async fn read_body(mut payload: web::Payload, limits: &Limits) -> Result<Bytes, Refusal> {
+    let started = tokio::time::Instant::now();
+    let timeout = || {
+        Refusal::new(
+            StatusCode::REQUEST_TIMEOUT,
+            TRANSPORT_ERROR,
+            "Request Timeout: the request body did not arrive in time",
+        )
+    };
     let mut body = BytesMut::new();
-    while let Some(chunk) = payload.next().await {
+    loop {
+        let deadline = (started + limits.body_total_timeout)
+            .min(tokio::time::Instant::now() + limits.body_idle_timeout);
+        let chunk = match tokio::time::timeout_at(deadline, payload.next()).await {
+            Err(_) => return Err(timeout()),
+            Ok(None) => break,
+            Ok(Some(chunk)) => chunk,
+        };
         let chunk = chunk.map_err(|e| {
             Refusal::new(
                 StatusCode::BAD_REQUEST,
@@ -612,11 +714,14 @@ async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Bytes, Ref
                 format!("Bad Request: could not read the body: {e}"),
             )
         })?;
-        if body.len() + chunk.len() > limit {
+        if body.len() + chunk.len() > limits.max_request_bytes {
             return Err(Refusal::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 ErrorCode::INVALID_REQUEST,
-                format!("Payload Too Large: the request body exceeds {limit} bytes"),
+                format!(
+                    "Payload Too Large: the request body exceeds {} bytes",
+                    limits.max_request_bytes
+                ),
             ));
         }
         body.extend_from_slice(&chunk);
