@@ -27,6 +27,7 @@ use crate::live::Live;
 use crate::method::{NotificationMethod, RequestMethod};
 use crate::outbound::Outbound;
 use crate::protocol::Version;
+use crate::rate_limit::RateLimits;
 use crate::registry::Registry;
 use crate::session::{Session, SessionStore};
 use crate::tool_call;
@@ -44,6 +45,7 @@ pub(crate) struct Dispatcher {
     /// Whether a panicking handler's message reaches the client.
     pub expose_panics: bool,
     pub limits: Limits,
+    pub rate_limits: RateLimits,
 }
 
 /// One request as dispatch sees it.
@@ -76,6 +78,11 @@ pub(crate) enum Outcome {
     },
     /// The request was cancelled: by the spec, no response.
     Cancelled,
+    /// Over a rate limit: the error, and when to try again.
+    RateLimited {
+        response: Vec<u8>,
+        retry_after: std::time::Duration,
+    },
 }
 
 impl Outcome {

@@ -63,6 +63,14 @@ pub enum Problem {
         /// Where it is defined.
         location: Location,
     },
+    /// A setting names a tool the registry does not have.
+    #[non_exhaustive]
+    UnknownTool {
+        /// The name given.
+        tool: String,
+        /// The builder method it was given to.
+        setting: &'static str,
+    },
     /// The `tools/list` payload could not be serialized.
     Serialize(String),
 }
@@ -111,6 +119,11 @@ impl fmt::Display for Problem {
                  actix's macro ran first and the tool cannot see its route\n  help: put \
                  `#[mcp_tool]` first:\n      #[mcp_tool]\n      #[get(\"/path\")]\n      \
                  async fn handler(…)"
+            ),
+            Problem::UnknownTool { tool, setting } => write!(
+                f,
+                "`{setting}(\"{tool}\", …)` names a tool this server does not have\n  help: \
+                 check the name against `McpServer::tool_names()`"
             ),
             Problem::Serialize(e) => write!(f, "cannot serialize the tool list: {e}"),
         }

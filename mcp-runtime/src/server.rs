@@ -13,13 +13,14 @@ use rmcp::model::Implementation;
 use crate::app::McpApp;
 use crate::auth::Authenticator;
 use crate::dispatch::Dispatcher;
-use crate::error::BuildError;
+use crate::error::{BuildError, Problem};
 use crate::forward::{self, Carry};
 use crate::limits::Limits;
 use crate::live::Live;
 use crate::notifier::Notifier;
 use crate::origin::OriginPolicy;
 use crate::portable::SchemaProfile;
+use crate::rate_limit::{RateLimit, RateLimits};
 use crate::registry::{Registry, ToolDef};
 use crate::session::{InMemorySessionStore, SessionStore};
 use crate::transport::stream::{StreamLimits, Streams};
@@ -69,6 +70,7 @@ pub struct McpServerBuilder {
     always_stream: bool,
     streams: StreamLimits,
     profile: SchemaProfile,
+    rate_limits: RateLimits,
 }
 
 impl McpServer {
@@ -96,6 +98,7 @@ impl McpServer {
             expose_panics: false,
             always_stream: false,
             profile: SchemaProfile::Standard,
+            rate_limits: RateLimits::default(),
             streams: StreamLimits {
                 max_events: 256,
                 max_bytes: 1024 * 1024,
@@ -502,6 +505,28 @@ impl McpServerBuilder {
         self
     }
 
+    /// Limits each client (by IP address: the connection's peer) to `limit`;
+    /// over it, requests get 429 with `Retry-After` before anything is read.
+    pub fn rate_limit_per_client(mut self, limit: RateLimit) -> Self {
+        self.rate_limits.per_client(limit, false);
+        self
+    }
+
+    /// Like [`rate_limit_per_client`](Self::rate_limit_per_client), with the
+    /// client's address taken from `Forwarded`/`X-Forwarded-For`: only
+    /// behind a reverse proxy that sets those headers itself.
+    pub fn rate_limit_forwarded_clients(mut self, limit: RateLimit) -> Self {
+        self.rate_limits.per_client(limit, true);
+        self
+    }
+
+    /// Limits the calls of tool `name`, all clients together; over it, calls
+    /// get 429 with `Retry-After`. An unknown name is a start-up error.
+    pub fn rate_limit_tool(mut self, name: &str, limit: RateLimit) -> Self {
+        self.rate_limits.per_tool(name, limit);
+        self
+    }
+
     /// Largest accepted request body (default 4 MiB); larger ones get 413.
     pub fn max_request_size(mut self, bytes: usize) -> Self {
         self.limits.max_request_bytes = bytes;
@@ -562,6 +587,18 @@ impl McpServerBuilder {
     pub fn build(self) -> Result<McpServer, BuildError> {
         let defs: Vec<&'static ToolDef> = inventory::iter::<ToolDef>.into_iter().collect();
         let registry = Registry::build(defs, self.auth.is_some(), self.profile)?;
+        let unknown: Vec<Problem> = self
+            .rate_limits
+            .tools()
+            .filter(|name| registry.get(name).is_none())
+            .map(|name| Problem::UnknownTool {
+                tool: name.to_owned(),
+                setting: "rate_limit_tool",
+            })
+            .collect();
+        if !unknown.is_empty() {
+            return Err(BuildError::new(unknown));
+        }
         let auth = match (self.auth, self.auth_scheme) {
             (Some(auth), Some(scheme)) => Some(auth.with_scheme(scheme)),
             (auth, _) => auth,
@@ -576,6 +613,7 @@ impl McpServerBuilder {
             carry: self.carry,
             expose_panics: self.expose_panics,
             limits: self.limits,
+            rate_limits: self.rate_limits,
         };
         Ok(McpServer {
             transport: Arc::new(StreamableHttp {

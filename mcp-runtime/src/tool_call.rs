@@ -65,6 +65,21 @@ pub(crate) async fn call(
         let e = ErrorData::invalid_params(format!("Unknown tool: {}", params.name), None);
         return Outcome::error(id, &e);
     };
+    if let Err(limited) = d.rate_limits.check_tool(tool.def.name) {
+        let e = ErrorData::new(
+            rmcp::model::ErrorCode(-32000),
+            format!(
+                "Too Many Requests: tool `{}` is over its rate limit; retry in {} s",
+                tool.def.name,
+                limited.retry_after.as_secs().max(1)
+            ),
+            None,
+        );
+        return Outcome::RateLimited {
+            response: jsonrpc::failure(Some(id), &e),
+            retry_after: limited.retry_after,
+        };
+    }
     if tool.def.requires_auth
         && let Some(auth) = &d.auth
         && let Err(rejection) = auth.check(&x.host).await

@@ -573,7 +573,10 @@ impl Future for Pump {
             return Poll::Pending;
         };
         match outcome {
-            Outcome::Response(body) | Outcome::Invalid(body) | Outcome::Unauthorized(_, body) => {
+            Outcome::Response(body)
+            | Outcome::Invalid(body)
+            | Outcome::Unauthorized(_, body)
+            | Outcome::RateLimited { response: body, .. } => {
                 this.hub.push(&body, true);
             }
             Outcome::Initialized { response, .. } => {

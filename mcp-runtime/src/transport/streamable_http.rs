@@ -228,6 +228,14 @@ impl StreamableHttp {
         req: HttpRequest,
         payload: web::Payload,
     ) -> Result<HttpResponse, Refusal> {
+        if let Err(limited) = self.dispatcher.rate_limits.check_client(&req) {
+            let mut refusal = Refusal::too_many(format!(
+                "Too Many Requests: retry in {} s",
+                limited.retry_after.as_secs().max(1)
+            ));
+            refusal.retry_after = Some(limited.retry_after);
+            return Err(refusal);
+        }
         let limits = &self.dispatcher.limits;
         check_header_size(&req, limits.max_header_bytes)?;
         check_content_type(&req)?;
@@ -338,7 +346,7 @@ impl StreamableHttp {
         });
         let Some(rx) = &mut messages else {
             let outcome = call.await;
-            return self.respond(outcome).await;
+            return self.respond(outcome, id.as_ref()).await;
         };
         // JSON while the call says nothing; a stream from its first message.
         let first = if self.always_stream {
@@ -348,7 +356,7 @@ impl StreamableHttp {
                 biased;
                 outcome = &mut call => {
                     if rx.is_empty() {
-                        return self.respond(outcome).await;
+                        return self.respond(outcome, id.as_ref()).await;
                     }
                     // It sent messages on its way to the response: stream them.
                     call = Box::pin(std::future::ready(outcome));
@@ -497,10 +505,12 @@ impl StreamableHttp {
             };
             let body = match self.dispatcher.handle(message, &exchange).await {
                 Outcome::Accepted | Outcome::Cancelled => continue,
-                Outcome::Response(body) | Outcome::Invalid(body) => body,
+                Outcome::Response(body)
+                | Outcome::Invalid(body)
+                | Outcome::RateLimited { response: body, .. } => body,
                 Outcome::Initialized { response, .. } => response,
                 // Credentials apply to the whole HTTP request.
-                refusal @ Outcome::Unauthorized(..) => return self.respond(refusal).await,
+                refusal @ Outcome::Unauthorized(..) => return self.respond(refusal, None).await,
             };
             size += body.len();
             bodies.push(body);
@@ -521,12 +531,32 @@ impl StreamableHttp {
         Ok(json(StatusCode::OK, out.freeze()))
     }
 
-    /// The HTTP form of an outcome answered with one JSON body (or none).
-    async fn respond(&self, outcome: Outcome) -> Result<HttpResponse, Refusal> {
+    /// The HTTP form of an outcome answered with one JSON body (or none);
+    /// `id` is the request's, for refusals.
+    async fn respond(
+        &self,
+        outcome: Outcome,
+        id: Option<&RequestId>,
+    ) -> Result<HttpResponse, Refusal> {
+        self.respond_inner(outcome).await.map_err(|r| r.with_id(id))
+    }
+
+    async fn respond_inner(&self, outcome: Outcome) -> Result<HttpResponse, Refusal> {
         Ok(match outcome {
             Outcome::Response(body) => json(StatusCode::OK, body),
             Outcome::Invalid(body) => json(StatusCode::BAD_REQUEST, body),
             Outcome::Accepted | Outcome::Cancelled => HttpResponse::Accepted().finish(),
+            Outcome::RateLimited {
+                response,
+                retry_after,
+            } => {
+                let mut reply = json(StatusCode::TOO_MANY_REQUESTS, response);
+                reply.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(retry_after.as_secs().max(1)),
+                );
+                reply
+            }
             Outcome::Unauthorized(rejection, body) => {
                 let mut response = json(rejection.status, body);
                 response
