@@ -20,8 +20,6 @@ use rmcp::model::{
     ClientCapabilities, ErrorData, Implementation, ProgressNotificationParam, ProgressToken,
     RequestId,
 };
-#[allow(deprecated)]
-use rmcp::model::{CreateMessageRequestParams, CreateMessageResult};
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -33,6 +31,7 @@ use crate::jsonrpc;
 use crate::live::Live;
 use crate::method::ServerMethod;
 use crate::outbound::Outbound;
+use crate::sampling::{Sample, Sampled};
 use crate::session::Session;
 
 /// The MCP side of a request, for handlers: progress, logging,
@@ -344,19 +343,12 @@ impl McpContext {
     ///
     /// ```no_run
     /// # async fn f(ctx: mcp_runtime::McpContext) -> Result<(), mcp_runtime::ClientRequestError> {
-    /// use mcp_runtime::model::{CreateMessageRequestParams, SamplingMessage};
-    /// let params = CreateMessageRequestParams::new(vec![SamplingMessage::user_text("Summarize: …")], 200);
-    /// let answer = ctx.sample(params).await?;
-    /// println!("{:?}", answer.message.content);
+    /// use mcp_runtime::Sample;
+    /// let answer = ctx.sample(Sample::user("Summarize: …").max_tokens(200)).await?;
+    /// println!("{}", answer.text());
     /// # Ok(()) }
     /// ```
-    // Sampling is deprecated as of 2026-07-28 (SEP-2577), and rmcp marks its
-    // types so; handshake-era clients still offer it.
-    #[allow(deprecated)]
-    pub async fn sample(
-        &self,
-        params: CreateMessageRequestParams,
-    ) -> Result<CreateMessageResult, ClientRequestError> {
+    pub async fn sample(&self, request: Sample) -> Result<Sampled, ClientRequestError> {
         let scope = self.scope.as_ref().ok_or(ClientRequestError::NoClient)?;
         let declared = scope
             .session_state()
@@ -364,7 +356,7 @@ impl McpContext {
         if !declared {
             return Err(ClientRequestError::Unsupported("sampling"));
         }
-        let answer = ask(scope, ServerMethod::CreateMessage, &params).await?;
+        let answer = ask(scope, ServerMethod::CreateMessage, &request).await?;
         serde_json::from_str(answer.get())
             .map_err(|e| ClientRequestError::InvalidAnswer(e.to_string()))
     }

@@ -62,6 +62,7 @@ mod protocol;
 mod rate_limit;
 mod registry;
 mod result;
+mod sampling;
 mod schema;
 mod server;
 mod session;
@@ -160,6 +161,7 @@ pub use portable::SchemaProfile;
 pub use rate_limit::RateLimit;
 pub use registry::Location;
 pub use result::ToolContent;
+pub use sampling::{Sample, Sampled};
 pub use server::{McpServer, McpServerBuilder};
 pub use session::{InMemorySessionStore, Session, SessionStore, SessionStoreError, StoreFuture};
 

@@ -1,13 +1,12 @@
-#![allow(deprecated)] // sampling is deprecated by the 2026-07-28 revision; handshake-era clients use it
 //! A handler asks the client: `McpContext::sample` (sampling/createMessage)
 //! and `McpContext::elicit::<T>()` (elicitation/create, the form built from
 //! `T`), answered by the client on the same session, only when it declared
 //! the capability; a clear error otherwise, never a hang.
 
 use actix_web::{App, post};
-use mcp_runtime::{ClientRequestError, Elicitation, McpContext, McpServer, mcp_tool};
+use mcp_runtime::{ClientRequestError, Elicitation, McpContext, McpServer, Sample, mcp_tool};
 use mcp_tests::{Recorder, TestServer, seen, text};
-use rmcp::model::{CallToolRequestParams, CreateMessageRequestParams, SamplingMessage};
+use rmcp::model::CallToolRequestParams;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -16,14 +15,11 @@ use serde_json::json;
 #[mcp_tool]
 #[post("/summarize")]
 async fn summarize(ctx: McpContext) -> String {
-    #[allow(deprecated)]
-    let params =
-        CreateMessageRequestParams::new(vec![SamplingMessage::user_text("Summarize: …")], 50);
-    match ctx.sample(params).await {
-        Ok(answer) => format!(
-            "model said: {}",
-            serde_json::to_string(&answer.message.content).unwrap()
-        ),
+    match ctx
+        .sample(Sample::user("Summarize: …").max_tokens(50))
+        .await
+    {
+        Ok(answer) => format!("{} said: {}", answer.model, answer.text()),
         Err(e) => format!("no sample: {e}"),
     }
 }
@@ -111,7 +107,7 @@ async fn sampling_round_trips_through_the_client() {
     let client = recorder.connect(server.mcp_url()).await;
     assert_eq!(
         call_text(&client, "summarize").await,
-        r#"model said: {"type":"text","text":"sampled answer"}"#
+        "test-model said: sampled answer"
     );
     let sampled = seen(&sampled);
     assert_eq!(sampled.len(), 1);

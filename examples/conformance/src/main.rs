@@ -1,0 +1,323 @@
+//! The official MCP conformance suite's fixture server, written the way a
+//! user writes tools: actix handlers with `#[mcp_tool]`, talking back
+//! through `McpContext` — no hand-rolled JSON-RPC. Every tool is also a REST
+//! route under `/fixtures`.
+//!
+//! ```text
+//! BIND=127.0.0.1:3001 cargo run -p mcp-conformance-fixture
+//! npx @modelcontextprotocol/conformance server --url http://127.0.0.1:3001/mcp
+//! ```
+
+use std::io::Write as _;
+use std::time::Duration;
+
+use actix_web::{App, HttpResponse, HttpServer, post, web};
+use mcp_runtime::{Elicitation, LogLevel, McpContext, McpServer, Sample, ToolContent, mcp_tool};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// A 1×1 PNG.
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
+    0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0,
+    0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99, 0x3d, 0x1d, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+    0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+];
+
+/// A silent WAV: a RIFF header and no samples.
+const WAV: &[u8] = &[
+    b'R', b'I', b'F', b'F', 36, 0, 0, 0, b'W', b'A', b'V', b'E', b'f', b'm', b't', b' ', 16, 0, 0,
+    0, 1, 0, 1, 0, 0x44, 0xac, 0, 0, 0x88, 0x58, 0x01, 0, 2, 0, 16, 0, b'd', b'a', b't', b'a', 0,
+    0, 0, 0,
+];
+
+/// Returns a plain text answer.
+#[mcp_tool(name = "test_simple_text")]
+#[post("/fixtures/simple-text")]
+async fn simple_text() -> &'static str {
+    "This is a simple text response for testing."
+}
+
+/// Returns an image.
+#[mcp_tool(name = "test_image_content")]
+#[post("/fixtures/image")]
+async fn image() -> HttpResponse {
+    HttpResponse::Ok().content_type("image/png").body(PNG)
+}
+
+/// Returns audio.
+#[mcp_tool(name = "test_audio_content")]
+#[post("/fixtures/audio")]
+async fn audio() -> HttpResponse {
+    HttpResponse::Ok().content_type("audio/wav").body(WAV)
+}
+
+/// Returns an embedded resource.
+#[mcp_tool(name = "test_embedded_resource")]
+#[post("/fixtures/embedded-resource")]
+async fn embedded_resource() -> ToolContent {
+    ToolContent::new().resource_text(
+        "test://embedded-resource",
+        "text/plain",
+        "This is an embedded resource content.",
+    )
+}
+
+/// Returns text, an image and an embedded resource.
+#[mcp_tool(name = "test_multiple_content_types")]
+#[post("/fixtures/multiple-content-types")]
+async fn multiple_content_types() -> ToolContent {
+    ToolContent::new()
+        .text("Multiple content types test:")
+        .image(PNG, "image/png")
+        .resource_text(
+            "test://mixed-content-resource",
+            "application/json",
+            r#"{"test":"data","value":123}"#,
+        )
+}
+
+/// Logs three messages while it works.
+#[mcp_tool(name = "test_tool_with_logging")]
+#[post("/fixtures/logging")]
+async fn with_logging(ctx: McpContext) -> &'static str {
+    for step in [
+        "Tool execution started",
+        "Tool processing data",
+        "Tool execution completed",
+    ] {
+        ctx.log(LogLevel::Info, step).await;
+        tokio_sleep(Duration::from_millis(20)).await;
+    }
+    "Tool with logging executed successfully"
+}
+
+/// Always fails.
+#[mcp_tool(name = "test_error_handling")]
+#[post("/fixtures/error")]
+async fn error_handling() -> HttpResponse {
+    HttpResponse::InternalServerError().body("This tool intentionally returns an error for testing")
+}
+
+/// Reports progress three times.
+#[mcp_tool(name = "test_tool_with_progress")]
+#[post("/fixtures/progress")]
+async fn with_progress(ctx: McpContext) -> &'static str {
+    for done in [0.0, 50.0, 100.0] {
+        ctx.progress(done, Some(100.0), Some("working")).await;
+        tokio_sleep(Duration::from_millis(20)).await;
+    }
+    "Progress test completed"
+}
+
+#[derive(Deserialize, JsonSchema)]
+struct Prompt {
+    /// The prompt to send to the client's model.
+    prompt: String,
+}
+
+/// Asks the client's model.
+#[mcp_tool(name = "test_sampling")]
+#[post("/fixtures/sampling")]
+async fn sampling(prompt: web::Json<Prompt>, ctx: McpContext) -> HttpResponse {
+    match ctx
+        .sample(Sample::user(prompt.into_inner().prompt).max_tokens(100))
+        .await
+    {
+        Ok(answer) => HttpResponse::Ok().body(format!("LLM response: {}", answer.text())),
+        Err(e) => HttpResponse::BadGateway().body(e.to_string()),
+    }
+}
+
+#[derive(Deserialize, JsonSchema)]
+struct Message {
+    /// What to ask the user.
+    message: String,
+}
+
+/// Who the user is.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+struct UserInfo {
+    /// The user's name.
+    username: String,
+    /// The user's email address.
+    #[schemars(email)]
+    email: String,
+}
+
+/// Renders an elicitation's answer.
+fn answered<T: Serialize>(
+    answer: Result<Elicitation<T>, mcp_runtime::ClientRequestError>,
+) -> HttpResponse {
+    match answer {
+        Ok(Elicitation::Accept(content)) => HttpResponse::Ok().body(format!(
+            "User response: action=accept, content={}",
+            serde_json::to_string(&content).unwrap_or_default()
+        )),
+        Ok(Elicitation::Decline) => HttpResponse::Ok().body("User response: action=decline"),
+        Ok(Elicitation::Cancel) => HttpResponse::Ok().body("User response: action=cancel"),
+        Err(e) => HttpResponse::BadGateway().body(e.to_string()),
+    }
+}
+
+/// Asks the user who they are.
+#[mcp_tool(name = "test_elicitation")]
+#[post("/fixtures/elicitation")]
+async fn elicitation(message: web::Json<Message>, ctx: McpContext) -> HttpResponse {
+    answered(ctx.elicit::<UserInfo>(&message.message).await)
+}
+
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+enum Status {
+    #[default]
+    Active,
+    Inactive,
+    Pending,
+}
+
+fn john_doe() -> String {
+    "John Doe".into()
+}
+fn thirty() -> u32 {
+    30
+}
+fn high_score() -> f64 {
+    95.5
+}
+fn yes() -> bool {
+    true
+}
+
+/// A form whose every field has a default (SEP-1034).
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+struct WithDefaults {
+    /// Name.
+    #[serde(default = "john_doe")]
+    name: String,
+    /// Age.
+    #[serde(default = "thirty")]
+    age: u32,
+    /// Score.
+    #[serde(default = "high_score")]
+    score: f64,
+    /// Status.
+    #[serde(default)]
+    status: Status,
+    /// Verified.
+    #[serde(default = "yes")]
+    verified: bool,
+}
+
+/// Asks with a form whose fields have defaults.
+#[mcp_tool(name = "test_elicitation_sep1034_defaults")]
+#[post("/fixtures/elicitation-defaults")]
+async fn elicitation_defaults(ctx: McpContext) -> HttpResponse {
+    answered(
+        ctx.elicit::<WithDefaults>("Please review and update the form fields with defaults")
+            .await,
+    )
+}
+
+/// A single choice without titles.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+enum Plain {
+    Option1,
+    Option2,
+    Option3,
+}
+
+/// A single choice with titles (`oneOf` of `const`s).
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+enum Titled {
+    #[serde(rename = "value1")]
+    #[schemars(title = "First Option")]
+    First,
+    #[serde(rename = "value2")]
+    #[schemars(title = "Second Option")]
+    Second,
+    #[serde(rename = "value3")]
+    #[schemars(title = "Third Option")]
+    Third,
+}
+
+/// A single choice titled the legacy way (`enumNames`).
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[schemars(extend("enumNames" = ["Option One", "Option Two", "Option Three"]))]
+enum Legacy {
+    Opt1,
+    Opt2,
+    Opt3,
+}
+
+/// Every enum shape of SEP-1330.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+struct EnumShapes {
+    /// Untitled single-select.
+    untitled_single: Plain,
+    /// Titled single-select.
+    titled_single: Titled,
+    /// Legacy titled single-select.
+    legacy_enum: Legacy,
+    /// Untitled multi-select.
+    untitled_multi: Vec<Plain>,
+    /// Titled multi-select.
+    titled_multi: Vec<Titled>,
+}
+
+/// Asks with every enum shape.
+#[mcp_tool(name = "test_elicitation_sep1330_enums")]
+#[post("/fixtures/elicitation-enums")]
+async fn elicitation_enums(ctx: McpContext) -> HttpResponse {
+    answered(
+        ctx.elicit::<EnumShapes>("Please select options from the enum fields")
+            .await,
+    )
+}
+
+/// Sleeps on the worker's runtime (actix runs on tokio).
+async fn tokio_sleep(duration: Duration) {
+    actix_web::rt::time::sleep(duration).await;
+}
+
+fn fixtures(cfg: &mut web::ServiceConfig) {
+    cfg.service(simple_text)
+        .service(image)
+        .service(audio)
+        .service(embedded_resource)
+        .service(multiple_content_types)
+        .service(with_logging)
+        .service(error_handling)
+        .service(with_progress)
+        .service(sampling)
+        .service(elicitation)
+        .service(elicitation_defaults)
+        .service(elicitation_enums);
+}
+
+#[actix_web::main]
+async fn main() -> std::io::Result<()> {
+    let mcp = McpServer::from_registry()
+        .name("mcp-runtime-conformance")
+        .build()
+        .map_err(std::io::Error::other)?;
+    let bind = std::env::var("BIND").unwrap_or_else(|_| "127.0.0.1:8080".to_owned());
+    let server =
+        HttpServer::new(move || mcp.app(App::new().configure(fixtures).service(mcp.scope("/mcp"))))
+            .workers(2)
+            .tcp_nodelay(true)
+            .bind(bind)?;
+    let mut banner = String::new();
+    for addr in server.addrs() {
+        banner += &format!("MCP endpoint: http://{addr}/mcp\n");
+    }
+    let mut stdout = std::io::stdout();
+    let _ = stdout
+        .write_all(banner.as_bytes())
+        .and_then(|()| stdout.flush());
+    server.run().await
+}
