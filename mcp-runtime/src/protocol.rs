@@ -93,8 +93,6 @@ impl Version {
 pub(crate) enum VersionError {
     /// The `MCP-Protocol-Version` header names a revision we do not speak.
     Unsupported(String),
-    /// The header contradicts the revision the session negotiated.
-    Mismatch { header: Version, session: Version },
 }
 
 impl std::fmt::Display for VersionError {
@@ -105,20 +103,15 @@ impl std::fmt::Display for VersionError {
                 "Bad Request: unsupported MCP-Protocol-Version {v:?} (supported: {})",
                 Version::supported_list()
             ),
-            VersionError::Mismatch { header, session } => write!(
-                f,
-                "Bad Request: MCP-Protocol-Version {} does not match the session's \
-                 negotiated version {}",
-                header.as_str(),
-                session.as_str()
-            ),
         }
     }
 }
 
 /// Decides the revision a request is served under: the session's negotiated
-/// version when there is a session (a header may repeat it, never change it),
-/// else the `MCP-Protocol-Version` header, else the spec's assumption.
+/// version when there is a session (a header must name a supported revision,
+/// but never changes the session's: clients such as the conformance suite
+/// send an older one on some requests), else the `MCP-Protocol-Version`
+/// header, else the spec's assumption.
 pub(crate) fn resolve(
     header: Option<&[u8]>,
     session: Option<Version>,
@@ -132,9 +125,6 @@ pub(crate) fn resolve(
         })
         .transpose()?;
     match (header, session) {
-        (Some(header), Some(session)) if header != session => {
-            Err(VersionError::Mismatch { header, session })
-        }
         (_, Some(session)) => Ok(session),
         (Some(header), None) => Ok(header),
         (None, None) => Ok(Version::ASSUMED_WITHOUT_HEADER),
@@ -165,17 +155,11 @@ mod tests {
     }
 
     #[test]
-    fn the_session_decides_and_a_header_may_only_repeat_it() {
+    fn the_session_decides_and_a_header_cannot_change_it() {
         let s = Some(Version::V2025_06_18);
         assert_eq!(resolve(None, s), Ok(Version::V2025_06_18));
         assert_eq!(resolve(Some(b"2025-06-18"), s), Ok(Version::V2025_06_18));
-        assert_eq!(
-            resolve(Some(b"2025-11-25"), s),
-            Err(VersionError::Mismatch {
-                header: Version::V2025_11_25,
-                session: Version::V2025_06_18
-            })
-        );
+        assert_eq!(resolve(Some(b"2025-11-25"), s), Ok(Version::V2025_06_18));
         assert_eq!(resolve(Some(b"2025-11-25"), None), Ok(Version::V2025_11_25));
         assert_eq!(resolve(None, None), Ok(Version::ASSUMED_WITHOUT_HEADER));
         assert!(matches!(
