@@ -10,6 +10,7 @@
 //! the client fail with [`ClientRequestError::NoClient`]. A handler written
 //! against `McpContext` keeps working as a REST route.
 
+use std::collections::HashMap;
 use std::future::{Ready, ready};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -23,16 +24,16 @@ use rmcp::model::{
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
 use crate::elicitation;
 use crate::jsonrpc;
 use crate::live::Live;
 use crate::method::ServerMethod;
+use crate::modern::Client;
 use crate::outbound::Outbound;
 use crate::sampling::{Sample, Sampled};
-use crate::session::Session;
 
 /// The MCP side of a request, for handlers: progress, logging,
 /// cancellation, sampling and elicitation.
@@ -75,8 +76,15 @@ pub(crate) struct CallScope {
     pub request_id: RequestId,
     pub tool: &'static str,
     pub progress_token: Option<ProgressToken>,
-    /// The session's id and stored state, when there is a session.
-    pub session: Option<(Arc<str>, Arc<Session>)>,
+    /// The session's id, when there is a session (answers to questions are
+    /// routed by it).
+    pub session: Option<Arc<str>>,
+    /// What the client declared: its session's (handshake era) or its
+    /// request's (stateless era).
+    pub client: Option<Client>,
+    /// Stateless era: questions become an input-required result instead of
+    /// requests on the stream (see `Inputs`).
+    pub inputs: Option<Inputs>,
     pub outbound: Outbound,
     pub cancel: CancellationToken,
     pub live: Arc<Live>,
@@ -85,13 +93,89 @@ pub(crate) struct CallScope {
     last_progress: Mutex<Option<f64>>,
 }
 
+/// A stateless call's questions. Each question has a key; one the client
+/// already answered (in this retry's `inputResponses`, or an earlier
+/// round's, carried in the signed `requestState`) returns its answer at
+/// once. One not answered yet is recorded, and the call stops: the runtime
+/// drops the handler and returns an input-required result listing every
+/// question recorded, for the client to answer and retry with. The handler
+/// runs again from the start on the retry, so questions must be asked in a
+/// deterministic order (they are, in ordinary code).
+pub(crate) struct Inputs {
+    pub answers: Map<String, Value>,
+    state: Mutex<InputState>,
+    /// Woken when the call cannot go on without the client.
+    pub stop: tokio::sync::Notify,
+}
+
+#[derive(Default)]
+struct InputState {
+    asked: Vec<(String, Value)>,
+    missing: Option<&'static str>,
+    counters: HashMap<&'static str, usize>,
+}
+
+/// Why a stateless call stopped.
+pub(crate) enum Stopped {
+    /// It needs these answers (key, `{method, params}`).
+    InputRequired(Vec<(String, Value)>),
+    /// It needs a capability the client did not declare.
+    MissingCapability(&'static str),
+}
+
+impl Inputs {
+    pub(crate) fn new(answers: Map<String, Value>) -> Self {
+        Inputs {
+            answers,
+            state: Mutex::new(InputState::default()),
+            stop: tokio::sync::Notify::new(),
+        }
+    }
+
+    /// Why the call stopped, once `stop` was notified.
+    pub(crate) fn stopped(&self) -> Stopped {
+        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        match state.missing {
+            Some(capability) => Stopped::MissingCapability(capability),
+            None => Stopped::InputRequired(state.asked.clone()),
+        }
+    }
+
+    /// The next automatic key for `method`'s questions: `elicitation-1`, …
+    fn next_key(&self, prefix: &'static str) -> String {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let n = state.counters.entry(prefix).or_default();
+        *n += 1;
+        format!("{prefix}-{n}")
+    }
+
+    /// Records an unanswered question and stops the call.
+    fn ask(&self, key: String, request: Value) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if !state.asked.iter().any(|(k, _)| *k == key) {
+            state.asked.push((key, request));
+        }
+        drop(state);
+        self.stop.notify_one();
+    }
+
+    fn missing(&self, capability: &'static str) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.missing.get_or_insert(capability);
+        drop(state);
+        self.stop.notify_one();
+    }
+}
+
 impl CallScope {
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         request_id: RequestId,
         tool: &'static str,
         progress_token: Option<ProgressToken>,
-        session: Option<(Arc<str>, Arc<Session>)>,
+        session: Option<Arc<str>>,
+        client: Option<Client>,
+        inputs: Option<Inputs>,
         outbound: Outbound,
         cancel: CancellationToken,
         live: Arc<Live>,
@@ -102,6 +186,8 @@ impl CallScope {
             tool,
             progress_token,
             session,
+            client,
+            inputs,
             outbound,
             cancel,
             live,
@@ -110,8 +196,20 @@ impl CallScope {
         }
     }
 
-    fn session_state(&self) -> Option<&Session> {
-        self.session.as_ref().map(|(_, s)| &**s)
+    fn declared(&self, capability: Capability) -> bool {
+        let Some(client) = &self.client else {
+            return false;
+        };
+        let caps = &client.capabilities;
+        match capability {
+            Capability::Sampling => caps.sampling.is_some(),
+            // An empty `elicitation: {}` means form mode (2025-06-18 style).
+            Capability::Elicitation => caps
+                .elicitation
+                .as_ref()
+                .is_some_and(|e| e.form.is_some() || e.url.is_none()),
+            Capability::Roots => caps.roots.is_some(),
+        }
     }
 
     /// Sends a progress notification if the client asked for progress and
@@ -258,18 +356,19 @@ impl McpContext {
         self.scope.as_ref().map(|s| &s.request_id)
     }
 
-    /// The calling client's `clientInfo`, when it has a session.
+    /// The calling client's `clientInfo`, when it gave one.
     pub fn client_info(&self) -> Option<&Implementation> {
-        self.session().map(Session::client_info)
+        self.client().and_then(|c| c.info.as_ref())
     }
 
-    /// The capabilities the calling client declared, when it has a session.
+    /// The capabilities the calling client declared (at `initialize`, or in
+    /// this request's `_meta` under the stateless revision).
     pub fn client_capabilities(&self) -> Option<&ClientCapabilities> {
-        self.session().map(Session::capabilities)
+        self.client().map(|c| &c.capabilities)
     }
 
-    fn session(&self) -> Option<&Session> {
-        self.scope.as_ref().and_then(|s| s.session_state())
+    fn client(&self) -> Option<&Client> {
+        self.scope.as_ref().and_then(|s| s.client.as_ref())
     }
 
     /// Reports progress: `done` out of `total` (if known), with an optional
@@ -296,8 +395,8 @@ impl McpContext {
         let Some(scope) = &self.scope else {
             return log_locally(level, &data);
         };
-        let min = scope.session_state().and_then(|s| s.log_level);
-        if min.is_some_and(|min| level < min) {
+        let admitted = scope.client.as_ref().is_none_or(|c| c.logs.admits(level));
+        if !admitted {
             return;
         }
         #[derive(Serialize)]
@@ -349,15 +448,48 @@ impl McpContext {
     /// # Ok(()) }
     /// ```
     pub async fn sample(&self, request: Sample) -> Result<Sampled, ClientRequestError> {
+        self.sample_as(None, request).await
+    }
+
+    /// [`sample`](Self::sample), naming the question `key` in the
+    /// input-required result of a stateless (2026-07-28) request.
+    pub async fn sample_as(
+        &self,
+        key: impl Into<Option<&str>>,
+        request: Sample,
+    ) -> Result<Sampled, ClientRequestError> {
         let scope = self.scope.as_ref().ok_or(ClientRequestError::NoClient)?;
-        let declared = scope
-            .session_state()
-            .is_some_and(|s| s.capabilities().sampling.is_some());
-        if !declared {
-            return Err(ClientRequestError::Unsupported("sampling"));
-        }
-        let answer = ask(scope, ServerMethod::CreateMessage, &request).await?;
+        let question = Question::new(
+            Capability::Sampling,
+            ServerMethod::CreateMessage,
+            key.into(),
+        );
+        let answer = ask(scope, question, &request).await?;
         serde_json::from_str(answer.get())
+            .map_err(|e| ClientRequestError::InvalidAnswer(e.to_string()))
+    }
+
+    /// Asks the client for its roots (`roots/list`): the directories or
+    /// files it exposes, as `{"uri", "name"?}` objects.
+    pub async fn list_roots(&self) -> Result<Vec<Value>, ClientRequestError> {
+        self.list_roots_as(None).await
+    }
+
+    /// [`list_roots`](Self::list_roots), naming the question `key` in the
+    /// input-required result of a stateless (2026-07-28) request.
+    pub async fn list_roots_as(
+        &self,
+        key: impl Into<Option<&str>>,
+    ) -> Result<Vec<Value>, ClientRequestError> {
+        let scope = self.scope.as_ref().ok_or(ClientRequestError::NoClient)?;
+        let question = Question::new(Capability::Roots, ServerMethod::ListRoots, key.into());
+        let answer = ask(scope, question, &serde_json::json!({})).await?;
+        #[derive(Deserialize)]
+        struct Roots {
+            roots: Vec<Value>,
+        }
+        serde_json::from_str::<Roots>(answer.get())
+            .map(|r| r.roots)
             .map_err(|e| ClientRequestError::InvalidAnswer(e.to_string()))
     }
 
@@ -389,17 +521,19 @@ impl McpContext {
         &self,
         message: &str,
     ) -> Result<Elicitation<T>, ClientRequestError> {
+        self.elicit_as(None, message).await
+    }
+
+    /// [`elicit`](Self::elicit), naming the question `key` in the
+    /// input-required result of a stateless (2026-07-28) request.
+    pub async fn elicit_as<T: JsonSchema + DeserializeOwned>(
+        &self,
+        key: impl Into<Option<&str>>,
+        message: &str,
+    ) -> Result<Elicitation<T>, ClientRequestError> {
         let scope = self.scope.as_ref().ok_or(ClientRequestError::NoClient)?;
         let requested_schema =
             elicitation::schema_for::<T>().map_err(ClientRequestError::InvalidSchema)?;
-        let declared = scope
-            .session_state()
-            .and_then(|s| s.capabilities().elicitation.as_ref())
-            // An empty `elicitation: {}` means form mode (2025-06-18 style).
-            .is_some_and(|e| e.form.is_some() || e.url.is_none());
-        if !declared {
-            return Err(ClientRequestError::Unsupported("elicitation"));
-        }
         #[derive(Serialize)]
         #[serde(rename_all = "camelCase")]
         struct Params<'a> {
@@ -410,7 +544,8 @@ impl McpContext {
             message,
             requested_schema: &requested_schema,
         };
-        let answer = ask(scope, ServerMethod::Elicit, &params).await?;
+        let question = Question::new(Capability::Elicitation, ServerMethod::Elicit, key.into());
+        let answer = ask(scope, question, &params).await?;
         #[derive(Deserialize)]
         #[serde(rename_all = "lowercase")]
         enum Action {
@@ -437,19 +572,79 @@ impl McpContext {
     }
 }
 
-/// Sends a request to the client on the call's stream and waits for the
-/// answer, the timeout, or cancellation, whichever comes first.
+/// A client capability a question needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Capability {
+    Sampling,
+    Elicitation,
+    Roots,
+}
+
+impl Capability {
+    fn name(self) -> &'static str {
+        match self {
+            Capability::Sampling => "sampling",
+            Capability::Elicitation => "elicitation",
+            Capability::Roots => "roots",
+        }
+    }
+}
+
+/// One question to the client.
+struct Question<'a> {
+    capability: Capability,
+    method: ServerMethod,
+    key: Option<&'a str>,
+}
+
+impl<'a> Question<'a> {
+    fn new(capability: Capability, method: ServerMethod, key: Option<&'a str>) -> Self {
+        Question {
+            capability,
+            method,
+            key,
+        }
+    }
+}
+
+/// Asks the client. Handshake era: a request on the call's stream, awaited
+/// until the answer, the timeout, or cancellation. Stateless era: the answer
+/// the client brought, or the call stops with an input-required result.
 async fn ask<P: Serialize + ?Sized>(
     scope: &CallScope,
-    method: ServerMethod,
+    question: Question<'_>,
     params: &P,
 ) -> Result<Box<serde_json::value::RawValue>, ClientRequestError> {
+    if let Some(inputs) = &scope.inputs {
+        let key = match question.key {
+            Some(key) => key.to_owned(),
+            None => inputs.next_key(question.capability.name()),
+        };
+        if let Some(answer) = inputs.answers.get(&key) {
+            return serde_json::value::to_raw_value(answer)
+                .map_err(|e| ClientRequestError::InvalidAnswer(e.to_string()));
+        }
+        if !scope.declared(question.capability) {
+            inputs.missing(question.capability.name());
+        } else {
+            let request = serde_json::json!({
+                "method": question.method.as_str(),
+                "params": serde_json::to_value(params)
+                    .map_err(|e| ClientRequestError::InvalidSchema(e.to_string()))?,
+            });
+            inputs.ask(key, request);
+        }
+        // The runtime drops the handler now; this never resumes.
+        return std::future::pending().await;
+    }
+    if !scope.declared(question.capability) {
+        return Err(ClientRequestError::Unsupported(question.capability.name()));
+    }
     if !scope.outbound.is_open() {
         return Err(ClientRequestError::NoStream);
     }
-    let session = scope.session.as_ref().map(|(id, _)| id.clone());
-    let (id, answer, _withdraw_on_drop) = scope.live.ask(session);
-    let message = jsonrpc::outgoing(Some(&id), method, params)
+    let (id, answer, _withdraw_on_drop) = scope.live.ask(scope.session.clone());
+    let message = jsonrpc::outgoing(Some(&id), question.method, params)
         .map_err(|e| ClientRequestError::InvalidSchema(e.to_string()))?;
     scope
         .outbound

@@ -14,8 +14,8 @@ use rmcp::model::{
     ServerCapabilities, ToolsCapability,
 };
 use serde::Deserialize;
-use serde_json::json;
 use serde_json::value::RawValue;
+use serde_json::{Map, Value, json};
 use tokio_util::sync::CancellationToken;
 
 use crate::auth::{AuthRejection, Authenticator};
@@ -25,6 +25,7 @@ use crate::jsonrpc::{self, Message};
 use crate::limits::Limits;
 use crate::live::Live;
 use crate::method::{NotificationMethod, RequestMethod};
+use crate::modern::{self, Client, LogFilter, StateKey};
 use crate::outbound::Outbound;
 use crate::protocol::Version;
 use crate::rate_limit::RateLimits;
@@ -46,6 +47,8 @@ pub(crate) struct Dispatcher {
     pub expose_panics: bool,
     pub limits: Limits,
     pub rate_limits: RateLimits,
+    /// Signs the state multi-round stateless calls hand their clients.
+    pub state_key: StateKey,
 }
 
 /// One request as dispatch sees it.
@@ -53,6 +56,10 @@ pub(crate) struct Exchange {
     pub version: Version,
     /// The session's id and stored state, when there is a session.
     pub session: Option<(Arc<str>, Arc<Session>)>,
+    /// What the client declared (its session's, or the request's `_meta`).
+    pub client: Option<Client>,
+    /// A stateless request's answers to earlier questions.
+    pub inputs: Option<modern::Inputs>,
     /// The MCP request: tools run beside it (its app, its credentials).
     pub host: HttpRequest,
     /// The stream back to the client, for messages sent before the response.
@@ -83,11 +90,30 @@ pub(crate) enum Outcome {
         response: Vec<u8>,
         retry_after: std::time::Duration,
     },
+    /// Refused by the stateless revision's rules, which also set the HTTP
+    /// status: 404 for a method it does not have, 400 otherwise.
+    Refused { response: Vec<u8>, not_found: bool },
 }
 
 impl Outcome {
     pub(crate) fn error(id: &RequestId, error: &ErrorData) -> Outcome {
         Outcome::Response(jsonrpc::failure(Some(id), error))
+    }
+
+    pub(crate) fn refused(id: &RequestId, error: &ErrorData) -> Outcome {
+        Outcome::Refused {
+            response: jsonrpc::failure(Some(id), error),
+            not_found: error.code == ErrorCode::METHOD_NOT_FOUND,
+        }
+    }
+}
+
+/// The client a handshake-era session describes.
+pub(crate) fn session_client(session: &Session) -> Client {
+    Client {
+        capabilities: session.capabilities().clone(),
+        info: Some(session.client_info().clone()),
+        logs: session.log_level.map_or(LogFilter::All, LogFilter::AtLeast),
     }
 }
 
@@ -114,6 +140,67 @@ impl Dispatcher {
         }
     }
 
+    /// The stateless revision's method table. The transport has checked the
+    /// request (`modern::check`) and filled in its client and inputs.
+    pub(crate) async fn handle_modern(&self, message: Message, x: &Exchange) -> Outcome {
+        let (id, method, params) = match message {
+            Message::Request { id, method, params } => (id, method, params),
+            Message::Notification { .. } => return Outcome::Accepted,
+            Message::Response { id, .. } => {
+                let e = ErrorData::invalid_request(
+                    "Invalid request: a 2026-07-28 server sends no requests, so it takes no responses",
+                    None,
+                );
+                return Outcome::refused(&id, &e);
+            }
+            Message::Invalid { id, error } => {
+                return Outcome::Invalid(jsonrpc::failure(id.as_ref(), &error));
+            }
+        };
+        match method {
+            RequestMethod::Discover => Outcome::Response(jsonrpc::success(&id, &self.discover())),
+            RequestMethod::ListTools => {
+                match jsonrpc::params::<ListParams>(&method, params.as_deref()) {
+                    Ok(ListParams {
+                        cursor: Some(cursor),
+                    }) => Outcome::error(&id, &invalid_cursor(&cursor)),
+                    Ok(_) => Outcome::Response(jsonrpc::success(
+                        &id,
+                        self.registry.list_result_stateless(),
+                    )),
+                    Err(e) => Outcome::error(&id, &e),
+                }
+            }
+            RequestMethod::CallTool => tool_call::call(self, &id, params.as_deref(), x).await,
+            // Gone in this revision (`initialize`, `ping`, `logging/setLevel`,
+            // `resources/subscribe`…), or never known.
+            _ => Outcome::refused(&id, &jsonrpc::method_not_found(&method)),
+        }
+    }
+
+    /// `server/discover`: versions, capabilities, instructions; who we are
+    /// in `_meta`.
+    fn discover(&self) -> Map<String, Value> {
+        let mut result = Map::new();
+        result.insert("supportedVersions".into(), Version::all_json());
+        result.insert(
+            "capabilities".into(),
+            serde_json::to_value(self.capabilities()).unwrap_or_default(),
+        );
+        if let Some(instructions) = &self.instructions {
+            result.insert("instructions".into(), instructions.clone().into());
+        }
+        modern::complete(&mut result, &self.info);
+        result
+    }
+
+    fn capabilities(&self) -> ServerCapabilities {
+        let mut capabilities = ServerCapabilities::default();
+        capabilities.tools = Some(ToolsCapability::default());
+        capabilities.logging = Some(Default::default());
+        capabilities
+    }
+
     async fn request(
         &self,
         id: &RequestId,
@@ -127,7 +214,8 @@ impl Dispatcher {
             RequestMethod::SetLogLevel => return self.set_log_level(id, params, x).await,
             RequestMethod::Ping => Ok(jsonrpc::success(id, &json!({}))),
             RequestMethod::ListTools => self.list_tools(id, params),
-            RequestMethod::Discover => Err(discover_unsupported()),
+            // Served by `handle_modern`: the transport routes it there.
+            RequestMethod::Discover => Err(jsonrpc::method_not_found(method)),
             RequestMethod::Other(_) => Err(jsonrpc::method_not_found(method)),
         };
         Outcome::Response(result.unwrap_or_else(|e| jsonrpc::failure(Some(id), &e)))
@@ -174,10 +262,7 @@ impl Dispatcher {
             return Outcome::error(id, &e);
         }
         let version = Version::negotiate(client.protocol_version.as_str());
-        let mut capabilities = ServerCapabilities::default();
-        capabilities.tools = Some(ToolsCapability::default());
-        capabilities.logging = Some(Default::default());
-        let mut result = InitializeResult::new(capabilities)
+        let mut result = InitializeResult::new(self.capabilities())
             .with_protocol_version(version.to_rmcp())
             .with_server_info(self.info.clone());
         result.instructions = self.instructions.clone();
@@ -222,29 +307,20 @@ impl Dispatcher {
     }
 
     fn list_tools(&self, id: &RequestId, params: Option<&RawValue>) -> Result<Vec<u8>, ErrorData> {
-        #[derive(Deserialize)]
-        struct ListParams {
-            cursor: Option<String>,
-        }
         let params: ListParams = jsonrpc::params(&RequestMethod::ListTools, params)?;
         if let Some(cursor) = params.cursor {
-            // Every tool fits on the first page, so no cursor is ever issued.
-            return Err(ErrorData::invalid_params(
-                format!("Invalid cursor: {cursor:?}"),
-                None,
-            ));
+            return Err(invalid_cursor(&cursor));
         }
         Ok(jsonrpc::success(id, self.registry.list_result()))
     }
 }
 
-/// The 2026-07-28 probe, answered as a handshake-era server: a prompt error
-/// that dual-era clients (Python SDK 2.x, rmcp, Inspector) take as "fall back
-/// to `initialize`".
-fn discover_unsupported() -> ErrorData {
-    ErrorData::new(
-        ErrorCode::METHOD_NOT_FOUND,
-        "Method not found: server/discover (this server uses the initialize handshake)",
-        Some(json!({ "supportedVersions": Version::supported_json() })),
-    )
+#[derive(Deserialize)]
+struct ListParams {
+    cursor: Option<String>,
+}
+
+/// Every tool fits on the first page, so no cursor is ever issued.
+fn invalid_cursor(cursor: &str) -> ErrorData {
+    ErrorData::invalid_params(format!("Invalid cursor: {cursor:?}"), None)
 }

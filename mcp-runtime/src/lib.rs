@@ -54,6 +54,7 @@ mod jsonrpc;
 mod limits;
 mod live;
 mod method;
+mod modern;
 mod notifier;
 mod origin;
 mod outbound;

@@ -7,9 +7,9 @@
 use rmcp::model::{
     CallToolRequestMethod, CancelledNotificationMethod, ConstString, CreateMessageRequestMethod,
     DiscoverRequestMethod, ElicitationCreateRequestMethod, InitializeResultMethod,
-    InitializedNotificationMethod, ListToolsRequestMethod, LoggingMessageNotificationMethod,
-    PingRequestMethod, ProgressNotificationMethod, RootsListChangedNotificationMethod,
-    SetLevelRequestMethod,
+    InitializedNotificationMethod, ListRootsRequestMethod, ListToolsRequestMethod,
+    LoggingMessageNotificationMethod, PingRequestMethod, ProgressNotificationMethod,
+    RootsListChangedNotificationMethod, SetLevelRequestMethod,
 };
 
 /// Declares a method enum over rmcp's constants: incoming ones with an
@@ -87,6 +87,7 @@ methods! {
         Log = LoggingMessageNotificationMethod,
         CreateMessage = CreateMessageRequestMethod,
         Elicit = ElicitationCreateRequestMethod,
+        ListRoots = ListRootsRequestMethod,
     }
 }
 

@@ -12,9 +12,21 @@ pub(crate) enum Version {
     V2025_03_26,
     V2025_06_18,
     V2025_11_25,
+    /// The stateless revision: no `initialize`, no session; each request
+    /// carries the version, client info and capabilities in its `_meta`.
+    V2026_07_28,
 }
 
 impl Version {
+    /// Every revision, newest first (what `server/discover` lists).
+    pub(crate) const ALL: [Version; 5] = [
+        Version::V2026_07_28,
+        Version::V2025_11_25,
+        Version::V2025_06_18,
+        Version::V2025_03_26,
+        Version::V2024_11_05,
+    ];
+
     /// Every revision negotiable with `initialize`, newest first (the order
     /// `initialize` prefers).
     pub(crate) const HANDSHAKE: [Version; 4] = [
@@ -37,11 +49,23 @@ impl Version {
             Version::V2025_03_26 => "2025-03-26",
             Version::V2025_06_18 => "2025-06-18",
             Version::V2025_11_25 => "2025-11-25",
+            Version::V2026_07_28 => "2026-07-28",
         }
     }
 
+    /// A revision of the handshake era (negotiable with `initialize`).
     pub(crate) fn parse(s: &str) -> Option<Version> {
         Version::HANDSHAKE.into_iter().find(|v| v.as_str() == s)
+    }
+
+    /// Any revision, stateless ones included.
+    pub(crate) fn parse_any(s: &str) -> Option<Version> {
+        Version::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+
+    /// Whether requests carry their own state (2026-07-28 on).
+    pub(crate) fn is_stateless(self) -> bool {
+        self >= Version::V2026_07_28
     }
 
     /// Version negotiation: echo a supported request, otherwise offer our latest.
@@ -74,12 +98,13 @@ impl Version {
             Version::V2025_03_26 => ProtocolVersion::V_2025_03_26,
             Version::V2025_06_18 => ProtocolVersion::V_2025_06_18,
             Version::V2025_11_25 => ProtocolVersion::V_2025_11_25,
+            Version::V2026_07_28 => ProtocolVersion::V_2026_07_28,
         }
     }
 
-    /// The supported revisions as a JSON array, for error `data`.
-    pub(crate) fn supported_json() -> serde_json::Value {
-        Version::HANDSHAKE.iter().map(|v| v.as_str()).collect()
+    /// Every revision as a JSON array (for `server/discover` and `-32022`).
+    pub(crate) fn all_json() -> serde_json::Value {
+        Version::ALL.iter().map(|v| v.as_str()).collect()
     }
 
     /// The supported revisions, comma-separated, for error messages.

@@ -2,11 +2,11 @@
 //! registry: the name index, each tool's argument plan, and the `tools/list`
 //! result serialized once, so requests only look things up.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::Arc;
 
-use rmcp::model::{Tool, ToolAnnotations};
+use rmcp::model::{Implementation, Tool, ToolAnnotations};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
@@ -16,6 +16,7 @@ use crate::arguments::{ArgumentError, Plan};
 use crate::error::{BuildError, Problem};
 use crate::forward::Template;
 use crate::invoke::{CheckContext, Invoker};
+use crate::modern;
 use crate::portable::{self, SchemaProfile};
 use crate::result::Structured;
 use crate::schema::{self, Extras, Signature};
@@ -134,10 +135,20 @@ impl fmt::Display for Location {
     }
 }
 
+/// What the stateless revision's listing adds.
+pub(crate) struct Listing<'a> {
+    pub server: &'a Implementation,
+    /// How long clients may cache the list.
+    pub ttl_ms: u64,
+}
+
 /// A tool ready to be called.
 pub(crate) struct ToolEntry {
     pub def: &'static ToolDef,
     pub plan: Plan,
+    /// Arguments marked `x-mcp-header: Name`, by argument: the stateless
+    /// revision has clients repeat them in `Mcp-Param-Name` headers.
+    pub header_arguments: BTreeMap<String, String>,
     /// For argument coercion (`arguments::coerce_integers`).
     pub input_schema: Map<String, Value>,
     pub structured: Structured,
@@ -166,6 +177,9 @@ pub(crate) struct Registry {
     tools: Vec<ToolEntry>,
     index: HashMap<&'static str, usize>,
     list_result: Box<RawValue>,
+    /// The same, as the stateless revision lists it (caching hints, result
+    /// type, server identity).
+    list_result_stateless: Box<RawValue>,
 }
 
 impl Registry {
@@ -174,6 +188,7 @@ impl Registry {
         mut defs: Vec<&'static ToolDef>,
         auth_configured: bool,
         profile: SchemaProfile,
+        listing: &Listing<'_>,
     ) -> Result<Registry, BuildError> {
         defs.sort_by_key(|d| (d.name, d.location.file, d.location.line));
         let mut problems = Vec::new();
@@ -225,8 +240,19 @@ impl Registry {
         struct ListToolsResult<'a> {
             tools: &'a [Tool],
         }
+        let serialize =
+            |e: serde_json::Error| BuildError::new(vec![Problem::Serialize(e.to_string())]);
         let list_result = serde_json::value::to_raw_value(&ListToolsResult { tools: &listed })
-            .map_err(|e| BuildError::new(vec![Problem::Serialize(e.to_string())]))?;
+            .map_err(serialize)?;
+        let mut stateless = Map::new();
+        stateless.insert(
+            "tools".into(),
+            serde_json::to_value(&listed).map_err(serialize)?,
+        );
+        modern::cacheable(&mut stateless, listing.ttl_ms, false);
+        modern::complete(&mut stateless, listing.server);
+        let list_result_stateless =
+            serde_json::value::to_raw_value(&stateless).map_err(serialize)?;
         let index = tools
             .iter()
             .enumerate()
@@ -236,6 +262,7 @@ impl Registry {
             tools,
             index,
             list_result,
+            list_result_stateless,
         })
     }
 
@@ -246,6 +273,11 @@ impl Registry {
     /// The `tools/list` result (every tool, sorted by name).
     pub(crate) fn list_result(&self) -> &RawValue {
         &self.list_result
+    }
+
+    /// The `tools/list` result of the stateless revision.
+    pub(crate) fn list_result_stateless(&self) -> &RawValue {
+        &self.list_result_stateless
     }
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = &ToolEntry> {
@@ -317,9 +349,20 @@ fn compile(
         (true, false) => Structured::AsIs,
         (true, true) => Structured::Wrapped,
     };
+    let header_arguments = input_schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter_map(|(argument, schema)| {
+            let name = schema.get("x-mcp-header")?.as_str()?;
+            Some((argument.clone(), name.to_owned()))
+        })
+        .collect();
     let entry = ToolEntry {
         def,
         plan: compiled.plan,
+        header_arguments,
         input_schema,
         structured,
         target,

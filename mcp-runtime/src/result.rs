@@ -71,6 +71,9 @@ pub(crate) struct ToolResult {
     pub is_error: bool,
     #[serde(rename = "_meta", skip_serializing_if = "Option::is_none")]
     pub meta: Option<Map<String, Value>>,
+    /// `complete`, under the stateless revision.
+    #[serde(rename = "resultType", skip_serializing_if = "Option::is_none")]
+    pub result_type: Option<&'static str>,
 }
 
 impl ToolResult {
@@ -81,6 +84,7 @@ impl ToolResult {
             structured_content: None,
             is_error: true,
             meta: None,
+            result_type: None,
         }
     }
 }
@@ -110,6 +114,7 @@ pub(crate) async fn from_response(mut response: HttpResponse, cx: &Mapping<'_>) 
             structured_content: None,
             is_error: false,
             meta: None,
+            result_type: None,
         },
         _ => body_result(status, &mime, body, cx),
     };
@@ -148,6 +153,7 @@ fn body_result(status: StatusCode, mime: &str, body: Bytes, cx: &Mapping<'_>) ->
             structured_content: None,
             is_error: false,
             meta: None,
+            result_type: None,
         };
     }
     let text = (!is_binary_media(mime))
@@ -174,6 +180,7 @@ fn body_result(status: StatusCode, mime: &str, body: Bytes, cx: &Mapping<'_>) ->
         structured_content: structured,
         is_error: false,
         meta: None,
+        result_type: None,
     }
 }
 

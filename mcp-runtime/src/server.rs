@@ -17,11 +17,12 @@ use crate::error::{BuildError, Problem};
 use crate::forward::{self, Carry};
 use crate::limits::Limits;
 use crate::live::Live;
+use crate::modern::StateKey;
 use crate::notifier::Notifier;
 use crate::origin::OriginPolicy;
 use crate::portable::SchemaProfile;
 use crate::rate_limit::{RateLimit, RateLimits};
-use crate::registry::{Registry, ToolDef};
+use crate::registry::{Listing, Registry, ToolDef};
 use crate::session::{InMemorySessionStore, SessionStore};
 use crate::transport::stream::{StreamLimits, Streams};
 use crate::transport::streamable_http::StreamableHttp;
@@ -71,6 +72,8 @@ pub struct McpServerBuilder {
     streams: StreamLimits,
     profile: SchemaProfile,
     rate_limits: RateLimits,
+    list_ttl: Duration,
+    state_key: Option<StateKey>,
 }
 
 impl McpServer {
@@ -99,6 +102,8 @@ impl McpServer {
             always_stream: false,
             profile: SchemaProfile::Standard,
             rate_limits: RateLimits::default(),
+            list_ttl: Duration::from_secs(60),
+            state_key: None,
             streams: StreamLimits {
                 max_events: 256,
                 max_bytes: 1024 * 1024,
@@ -527,6 +532,23 @@ impl McpServerBuilder {
         self
     }
 
+    /// How long a stateless (2026-07-28) client may cache list results
+    /// (`ttlMs`; default 60 s). The lists are the same for every caller
+    /// (`cacheScope: public`).
+    pub fn list_ttl(mut self, ttl: Duration) -> Self {
+        self.list_ttl = ttl;
+        self
+    }
+
+    /// The secret that signs the state multi-round stateless calls hand
+    /// their clients (`requestState`). By default a random key per process;
+    /// replicas behind one load balancer share one, so any of them accepts
+    /// a retry.
+    pub fn request_state_key(mut self, secret: &[u8]) -> Self {
+        self.state_key = Some(StateKey::from_bytes(secret));
+        self
+    }
+
     /// Largest accepted request body (default 4 MiB); larger ones get 413.
     pub fn max_request_size(mut self, bytes: usize) -> Self {
         self.limits.max_request_bytes = bytes;
@@ -586,7 +608,11 @@ impl McpServerBuilder {
     /// [`auth`](Self::auth), tools whose types cannot be exposed.
     pub fn build(self) -> Result<McpServer, BuildError> {
         let defs: Vec<&'static ToolDef> = inventory::iter::<ToolDef>.into_iter().collect();
-        let registry = Registry::build(defs, self.auth.is_some(), self.profile)?;
+        let listing = Listing {
+            server: &self.info,
+            ttl_ms: u64::try_from(self.list_ttl.as_millis()).unwrap_or(u64::MAX),
+        };
+        let registry = Registry::build(defs, self.auth.is_some(), self.profile, &listing)?;
         let unknown: Vec<Problem> = self
             .rate_limits
             .tools()
@@ -614,6 +640,7 @@ impl McpServerBuilder {
             expose_panics: self.expose_panics,
             limits: self.limits,
             rate_limits: self.rate_limits,
+            state_key: self.state_key.unwrap_or_else(StateKey::random),
         };
         Ok(McpServer {
             transport: Arc::new(StreamableHttp {

@@ -16,12 +16,13 @@ use tracing::Instrument as _;
 
 use crate::app::AppHandle;
 use crate::arguments::{ArgumentError, coerce_integers};
-use crate::context::CallScope;
+use crate::context::{CallScope, Inputs, Stopped};
 use crate::dispatch::{Dispatcher, Exchange, Outcome};
 use crate::forward;
 use crate::invoke::{CallContext, CheckContext, ToolOutcome};
 use crate::jsonrpc;
 use crate::method::RequestMethod;
+use crate::modern;
 use crate::registry::{Target, ToolEntry};
 use crate::result::{self, Mapping, ToolResult};
 
@@ -49,6 +50,8 @@ enum Ended {
     InvalidArguments(ArgumentError),
     /// The call could not be made at all: a tool error saying why.
     Failed(String),
+    /// A stateless call stopped for the client (see `context::Inputs`).
+    Stopped,
 }
 
 pub(crate) async fn call(
@@ -90,20 +93,36 @@ pub(crate) async fn call(
 
     let mut args = params.arguments.unwrap_or_default();
     coerce_integers(&mut args, &tool.input_schema);
+    let inputs = match &x.inputs {
+        None => None,
+        Some(inputs) => {
+            if let Err(e) =
+                modern::check_param_headers(x.host.headers(), &tool.header_arguments, &args)
+            {
+                return Outcome::refused(id, &e);
+            }
+            match answers(d, tool.def.name, inputs) {
+                Ok(answers) => Some(Inputs::new(answers)),
+                Err(e) => return Outcome::error(id, &e),
+            }
+        }
+    };
     let missing = tool.plan.missing(&args);
     if !missing.is_empty() {
-        return invalid_arguments(id, tool, &ArgumentError::missing(missing), x, None);
+        return invalid_arguments(d, id, tool, &ArgumentError::missing(missing), x, None);
     }
     if let Some(unknown) = tool.plan.unknown(&args) {
         let e = ArgumentError::new(unknown, format!("unknown argument `{unknown}`"));
-        return invalid_arguments(id, tool, &e, x, None);
+        return invalid_arguments(d, id, tool, &e, x, None);
     }
 
     let scope = Arc::new(CallScope::new(
         id.clone(),
         tool.def.name,
         params.meta.and_then(|m| m.progress_token),
-        x.session.clone(),
+        x.session.as_ref().map(|(id, _)| id.clone()),
+        x.client.clone(),
+        inputs,
         x.outbound.clone(),
         x.cancel.clone(),
         d.live.clone(),
@@ -146,20 +165,102 @@ pub(crate) async fn call(
                     plan: &tool.plan,
                 })
             {
-                return invalid_arguments(id, tool, &e, x, Some(result));
+                return invalid_arguments(d, id, tool, &e, x, Some(result));
             }
-            Outcome::Response(jsonrpc::success(id, &result))
+            respond(d, x, id, result)
         }
         Some(Ended::InvalidArguments(e)) => {
             span.record("outcome", "invalid_arguments");
-            invalid_arguments(id, tool, &e, x, None)
+            invalid_arguments(d, id, tool, &e, x, None)
         }
         Some(Ended::Failed(message)) => {
             span.record("outcome", "error");
             let result = ToolResult::error(format!("Tool `{}` failed: {message}", tool.def.name));
+            respond(d, x, id, result)
+        }
+        Some(Ended::Stopped) => {
+            span.record("outcome", "input_required");
+            let Some(inputs) = &scope.inputs else {
+                return Outcome::Cancelled;
+            };
+            stopped(d, id, tool.def.name, inputs)
+        }
+    }
+}
+
+/// Answers to earlier questions of a stateless call: those carried in its
+/// signed `requestState`, then those of this retry's `inputResponses`.
+fn answers(
+    d: &Dispatcher,
+    owner: &str,
+    inputs: &modern::Inputs,
+) -> Result<Map<String, Value>, ErrorData> {
+    let mut answers = match &inputs.state {
+        None => Map::new(),
+        Some(token) => d.state_key.open(owner, token).ok_or_else(|| {
+            ErrorData::invalid_params(
+                "Invalid params: `requestState` failed its integrity check (it was altered, \
+                 or belongs to another call)",
+                None,
+            )
+        })?,
+    };
+    match &inputs.responses {
+        None => {}
+        Some(Value::Object(responses)) => {
+            answers.extend(responses.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        Some(_) => {
+            return Err(ErrorData::invalid_params(
+                "Invalid params: `inputResponses` must be an object of answers by key",
+                None,
+            ));
+        }
+    }
+    Ok(answers)
+}
+
+/// A stateless call that stopped for the client: the questions it asked
+/// (with the signed state of what it knows so far), or `-32021` when it
+/// needs a capability the client lacks.
+fn stopped(d: &Dispatcher, id: &RequestId, owner: &str, inputs: &Inputs) -> Outcome {
+    match inputs.stopped() {
+        Stopped::MissingCapability(capability) => {
+            let e = ErrorData::new(
+                modern::MISSING_CAPABILITY,
+                format!("Missing required client capability: `{capability}`"),
+                Some(json!({ "requiredCapabilities": { capability: {} } })),
+            );
+            Outcome::refused(id, &e)
+        }
+        Stopped::InputRequired(asked) => {
+            let mut result = Map::new();
+            result.insert("resultType".into(), "input_required".into());
+            result.insert(
+                "inputRequests".into(),
+                Value::Object(asked.into_iter().collect()),
+            );
+            result.insert(
+                "requestState".into(),
+                d.state_key.sign(owner, &inputs.answers).into(),
+            );
+            modern::complete(&mut result, &d.info);
             Outcome::Response(jsonrpc::success(id, &result))
         }
     }
+}
+
+/// The result as its revision wants it: the stateless one adds its result
+/// type and the server's identity.
+fn respond(d: &Dispatcher, x: &Exchange, id: &RequestId, mut result: ToolResult) -> Outcome {
+    if x.inputs.is_some() {
+        result.result_type = Some("complete");
+        result.meta.get_or_insert_with(Map::new).insert(
+            modern::SERVER_INFO.into(),
+            serde_json::to_value(&d.info).unwrap_or_default(),
+        );
+    }
+    Outcome::Response(jsonrpc::success(id, &result))
 }
 
 /// Runs the handler; `None` if the call was cancelled first. A panic fails
@@ -224,6 +325,12 @@ async fn run(
         }
     };
     let timeout = d.limits.tool_timeout;
+    let stop = async {
+        match &scope.inputs {
+            Some(inputs) => inputs.stop.notified().await,
+            None => std::future::pending().await,
+        }
+    };
     tokio::select! {
         biased;
         () = scope.cancel.cancelled() => None,
@@ -244,6 +351,8 @@ async fn run(
                 "internal error (the handler panicked; details are in the server log)".into()
             })
         })),
+        // After the handler's poll, so every question it asked at once is in.
+        () = stop => Some(Ended::Stopped),
     }
 }
 
@@ -251,6 +360,7 @@ async fn run(
 /// a `-32602` protocol error before that (see `Version::argument_errors_in_band`).
 /// `rejected` is the app's own answer to the request, when it got that far.
 fn invalid_arguments(
+    d: &Dispatcher,
     id: &RequestId,
     tool: &ToolEntry,
     e: &ArgumentError,
@@ -264,7 +374,7 @@ fn invalid_arguments(
             result.content.extend(rejected.content);
             result.meta = rejected.meta;
         }
-        return Outcome::Response(jsonrpc::success(id, &result));
+        return respond(d, x, id, result);
     }
     let mut data = Map::new();
     if let Some(field) = &e.field {

@@ -206,18 +206,14 @@ async fn malformed_messages_get_spec_shaped_errors() {
 }
 
 #[tokio::test]
-async fn server_discover_gets_a_prompt_method_not_found() {
+async fn a_discover_probe_without_meta_is_refused_so_dual_era_clients_fall_back() {
     let server = TestServer::items();
     let reply = server
         .raw()
         .post(json!({"jsonrpc": "2.0", "id": 1, "method": "server/discover", "params": {}}))
         .await;
-    assert_eq!(reply.status, 200);
-    assert_eq!(reply.error_code(), Some(-32601));
-    assert_eq!(
-        reply.body["error"]["data"]["supportedVersions"],
-        json!(["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"])
-    );
+    assert_eq!((reply.status, reply.error_code()), (400, Some(-32602)));
+    assert_eq!(reply.body["id"], 1);
 }
 
 #[tokio::test]

@@ -576,7 +576,8 @@ impl Future for Pump {
             Outcome::Response(body)
             | Outcome::Invalid(body)
             | Outcome::Unauthorized(_, body)
-            | Outcome::RateLimited { response: body, .. } => {
+            | Outcome::RateLimited { response: body, .. }
+            | Outcome::Refused { response: body, .. } => {
                 this.hub.push(&body, true);
             }
             Outcome::Initialized { response, .. } => {

@@ -26,10 +26,11 @@ use rmcp::model::{ErrorCode, ErrorData, RequestId};
 use tokio_util::sync::CancellationToken;
 
 use super::stream::{Call, Hub, Pump, Streams};
-use crate::dispatch::{Dispatcher, Exchange, Outcome};
+use crate::dispatch::{Dispatcher, Exchange, Outcome, session_client};
 use crate::jsonrpc::{self, Incoming, Message};
 use crate::limits::Limits;
 use crate::method::RequestMethod;
+use crate::modern::{self, Client};
 use crate::origin::OriginPolicy;
 use crate::outbound::Outbound;
 use crate::protocol::{self, Version};
@@ -248,20 +249,54 @@ impl StreamableHttp {
             retry_after: None,
         })?;
         let id = request_id(&incoming).cloned();
+        let header = req.headers().get(VERSION_HEADER).map(HeaderValue::as_bytes);
+        if let Incoming::Single(message) = &incoming
+            && modern::is_modern(header, message)
+        {
+            let Incoming::Single(message) = incoming else {
+                return Err(Refusal::bad_request("Bad Request"));
+            };
+            return self.stateless(req, message, accept).await;
+        }
         let session = self
             .session(&req, &incoming)
             .await
             .map_err(|r| r.with_id(id.as_ref()))?;
-        let header = req.headers().get(VERSION_HEADER).map(HeaderValue::as_bytes);
         let negotiated = session
             .as_ref()
             .and_then(|(_, s)| Version::parse(&s.protocol_version));
         let version = protocol::resolve(header, negotiated)
             .map_err(|e| Refusal::bad_request(e.to_string()).with_id(id.as_ref()))?;
         match incoming {
-            Incoming::Single(message) => self.single(req, message, version, session, accept).await,
+            Incoming::Single(message) => {
+                let client = session.as_ref().map(|(_, s)| session_client(s));
+                let era = Era::Handshake { session, client };
+                self.single(req, message, version, era, accept).await
+            }
             Incoming::Batch(messages) => self.batch(req, messages, version, session).await,
         }
+    }
+
+    /// A request of the stateless revision: checked (its `_meta`, its
+    /// headers), then served without a session.
+    async fn stateless(
+        &self,
+        req: HttpRequest,
+        message: Message,
+        accept: Accept,
+    ) -> Result<HttpResponse, Refusal> {
+        let (client, inputs) = match &message {
+            Message::Request { id, method, params } => {
+                match modern::check(req.headers(), method, params.as_deref()) {
+                    Ok(checked) => (Some(checked.client), Some(checked.inputs)),
+                    Err(e) => return self.respond(Outcome::refused(id, &e), Some(id)).await,
+                }
+            }
+            _ => (None, None),
+        };
+        let era = Era::Stateless { client, inputs };
+        self.single(req, message, Version::V2026_07_28, era, accept)
+            .await
     }
 
     /// The session a message belongs to. `initialize` starts one (and a
@@ -296,9 +331,13 @@ impl StreamableHttp {
         req: HttpRequest,
         message: Message,
         version: Version,
-        session: Option<(Arc<str>, Arc<Session>)>,
+        era: Era,
         accept: Accept,
     ) -> Result<HttpResponse, Refusal> {
+        let (session, client, inputs, stateless) = match era {
+            Era::Handshake { session, client } => (session, client, None, false),
+            Era::Stateless { client, inputs } => (None, client, inputs, true),
+        };
         let (id, streams) = match &message {
             Message::Request { id, method, .. } => (
                 Some(id.clone()),
@@ -335,6 +374,8 @@ impl StreamableHttp {
         let exchange = Exchange {
             version,
             session,
+            client,
+            inputs,
             host: req,
             outbound,
             cancel: cancel.clone(),
@@ -342,7 +383,11 @@ impl StreamableHttp {
         let dispatcher = self.dispatcher.clone();
         let mut call: Call = Box::pin(async move {
             let _in_flight = in_flight;
-            dispatcher.handle(message, &exchange).await
+            if stateless {
+                dispatcher.handle_modern(message, &exchange).await
+            } else {
+                dispatcher.handle(message, &exchange).await
+            }
         });
         let Some(rx) = &mut messages else {
             let outcome = call.await;
@@ -388,7 +433,9 @@ impl StreamableHttp {
     /// GET: the session's standalone stream (server-initiated messages), or
     /// with `Last-Event-ID`, the rest of a stream the client lost.
     async fn try_get(&self, req: &HttpRequest) -> Result<HttpResponse, Refusal> {
-        if self.sessions().is_none() {
+        if self.sessions().is_none() || stateless_header(req) {
+            // Nothing to stream outside a request (the stateless revision has
+            // no standalone stream).
             return Ok(self.other(req.clone()).await);
         }
         if !accepts_event_stream(req) {
@@ -499,6 +546,8 @@ impl StreamableHttp {
             let exchange = Exchange {
                 version,
                 session: session.clone(),
+                client: session.as_ref().map(|(_, s)| session_client(s)),
+                inputs: None,
                 host: req.clone(),
                 outbound: Outbound::none(),
                 cancel: CancellationToken::new(),
@@ -507,7 +556,8 @@ impl StreamableHttp {
                 Outcome::Accepted | Outcome::Cancelled => continue,
                 Outcome::Response(body)
                 | Outcome::Invalid(body)
-                | Outcome::RateLimited { response: body, .. } => body,
+                | Outcome::RateLimited { response: body, .. }
+                | Outcome::Refused { response: body, .. } => body,
                 Outcome::Initialized { response, .. } => response,
                 // Credentials apply to the whole HTTP request.
                 refusal @ Outcome::Unauthorized(..) => return self.respond(refusal, None).await,
@@ -546,6 +596,17 @@ impl StreamableHttp {
             Outcome::Response(body) => json(StatusCode::OK, body),
             Outcome::Invalid(body) => json(StatusCode::BAD_REQUEST, body),
             Outcome::Accepted | Outcome::Cancelled => HttpResponse::Accepted().finish(),
+            Outcome::Refused {
+                response,
+                not_found,
+            } => json(
+                if not_found {
+                    StatusCode::NOT_FOUND
+                } else {
+                    StatusCode::BAD_REQUEST
+                },
+                response,
+            ),
             Outcome::RateLimited {
                 response,
                 retry_after,
@@ -584,7 +645,7 @@ impl StreamableHttp {
     }
 
     async fn try_delete(&self, req: &HttpRequest) -> Result<HttpResponse, Refusal> {
-        let Some(store) = self.sessions() else {
+        let Some(store) = self.sessions().filter(|_| !stateless_header(req)) else {
             return Ok(self.other(req.clone()).await);
         };
         let id = session_id(req)?;
@@ -619,6 +680,27 @@ fn event_stream(body: super::stream::ReaderBody) -> HttpResponse {
         .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
         .insert_header(("x-accel-buffering", HeaderValue::from_static("no")))
         .streaming(body)
+}
+
+/// A request that says it speaks the stateless revision.
+fn stateless_header(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(VERSION_HEADER)
+        .is_some_and(|v| v.as_bytes().trim_ascii() == Version::V2026_07_28.as_str().as_bytes())
+}
+
+/// How a single request is served.
+enum Era {
+    /// With a session (if the server keeps them) and its client.
+    Handshake {
+        session: Option<(Arc<str>, Arc<Session>)>,
+        client: Option<Client>,
+    },
+    /// Statelessly, with the client the request describes.
+    Stateless {
+        client: Option<Client>,
+        inputs: Option<modern::Inputs>,
+    },
 }
 
 fn session_id(req: &HttpRequest) -> Result<&str, Refusal> {

@@ -1,0 +1,349 @@
+//! The 2026-07-28 revision on the same endpoint as the handshake era:
+//! `server/discover`, per-request `_meta` instead of a session, the headers
+//! that must repeat the body, `resultType` and caching hints on results,
+//! input-required results for questions to the client (with tamper-proof
+//! state), and the errors of the revision with their HTTP statuses.
+
+use actix_web::{App, post, web};
+use mcp_runtime::{Elicitation, McpContext, McpServer, Sample, mcp_tool};
+use mcp_tests::TestServer;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+const V: &str = "2026-07-28";
+
+#[derive(Deserialize, JsonSchema)]
+struct Shout {
+    text: String,
+    /// Mirrored in the `Mcp-Param-Region` header.
+    #[schemars(extend("x-mcp-header" = "Region"))]
+    region: Option<String>,
+}
+
+/// Shouts a text.
+#[mcp_tool]
+#[post("/shout")]
+async fn shout(body: web::Json<Shout>) -> String {
+    body.text.to_uppercase()
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+struct Name {
+    name: String,
+}
+
+/// Greets the user, asking their name, then their mood.
+#[mcp_tool]
+#[post("/greet")]
+async fn greet(ctx: McpContext) -> String {
+    let name = match ctx
+        .elicit_as::<Name>("user_name", "What is your name?")
+        .await
+    {
+        Ok(Elicitation::Accept(n)) => n.name,
+        other => return format!("no name: {other:?}"),
+    };
+    let mood = match ctx
+        .sample_as("mood", Sample::user(format!("How is {name}?")))
+        .await
+    {
+        Ok(answer) => answer.text(),
+        Err(e) => return format!("no mood: {e}"),
+    };
+    format!("Hello, {name} ({mood})")
+}
+
+fn server() -> TestServer {
+    let mcp = McpServer::from_registry()
+        .auth::<mcp_examples::items::AuthUser>()
+        .build()
+        .unwrap();
+    TestServer::start_app(move || {
+        mcp.app(
+            App::new()
+                .service(shout)
+                .service(greet)
+                .service(mcp.scope("/mcp")),
+        )
+    })
+}
+
+fn meta(capabilities: Value) -> Value {
+    json!({
+        "io.modelcontextprotocol/protocolVersion": V,
+        "io.modelcontextprotocol/clientInfo": {"name": "stateless-test", "version": "1"},
+        "io.modelcontextprotocol/clientCapabilities": capabilities
+    })
+}
+
+/// POSTs a stateless request with the headers the revision requires.
+async fn send(
+    server: &TestServer,
+    method: &str,
+    mut params: Value,
+    extra: &[(&str, &str)],
+) -> mcp_tests::Reply {
+    if params.get("_meta").is_none() {
+        params["_meta"] = meta(json!({}));
+    }
+    let name = params
+        .get("name")
+        .or_else(|| params.get("uri"))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let mut headers = vec![
+        ("mcp-protocol-version", V.to_owned()),
+        ("mcp-method", method.to_owned()),
+    ];
+    if let Some(name) = name {
+        headers.push(("mcp-name", name));
+    }
+    let mut headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    headers.retain(|(k, _)| !extra.iter().any(|(e, _)| e.eq_ignore_ascii_case(k)));
+    headers.extend_from_slice(extra);
+    server
+        .raw()
+        .post_bytes(
+            json!({"jsonrpc": "2.0", "id": 7, "method": method, "params": params}).to_string(),
+            &headers,
+        )
+        .await
+}
+
+#[tokio::test]
+async fn discover_describes_the_server_without_a_session() {
+    let server = server();
+    let reply = send(&server, "server/discover", json!({}), &[]).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("mcp-session-id"), None, "no session, ever");
+    let result = &reply.body["result"];
+    assert_eq!(result["resultType"], "complete");
+    assert_eq!(
+        result["supportedVersions"],
+        json!([
+            "2026-07-28",
+            "2025-11-25",
+            "2025-06-18",
+            "2025-03-26",
+            "2024-11-05"
+        ])
+    );
+    assert!(result["capabilities"]["tools"].is_object());
+    assert_eq!(
+        result["_meta"]["io.modelcontextprotocol/serverInfo"]["name"],
+        "mcp-runtime"
+    );
+}
+
+#[tokio::test]
+async fn lists_carry_caching_hints_and_calls_their_result_type() {
+    let server = server();
+    let list = send(&server, "tools/list", json!({}), &[]).await;
+    let result = &list.body["result"];
+    assert_eq!(result["ttlMs"], 60_000);
+    assert_eq!(result["cacheScope"], "public");
+    assert_eq!(result["resultType"], "complete");
+    let names: Vec<&str> = result["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted, "a deterministic order");
+
+    let call = send(
+        &server,
+        "tools/call",
+        json!({"name": "shout", "arguments": {"text": "hi"}}),
+        &[],
+    )
+    .await;
+    assert_eq!(call.body["result"]["content"][0]["text"], "HI");
+    assert_eq!(call.body["result"]["resultType"], "complete");
+    assert!(call.body["result"]["_meta"]["io.modelcontextprotocol/serverInfo"].is_object());
+}
+
+#[tokio::test]
+async fn requests_must_describe_themselves_and_their_headers_repeat_the_body() {
+    let server = server();
+    // No `_meta`, or an incomplete one: -32602.
+    let reply = send(&server, "tools/list", json!({"_meta": {}}), &[]).await;
+    assert_eq!((reply.status, reply.error_code()), (400, Some(-32602)));
+    assert_eq!(reply.body["id"], 7);
+    // A version we do not speak: -32022 naming what we do.
+    let reply = send(
+        &server,
+        "tools/list",
+        json!({"_meta": {"io.modelcontextprotocol/protocolVersion": "2099-01-01",
+                         "io.modelcontextprotocol/clientCapabilities": {}}}),
+        &[("mcp-protocol-version", "2099-01-01")],
+    )
+    .await;
+    assert_eq!((reply.status, reply.error_code()), (400, Some(-32022)));
+    assert_eq!(reply.body["error"]["data"]["requested"], "2099-01-01");
+    // Headers that do not repeat the body: -32020.
+    for extra in [
+        [("mcp-method", "tools/list")],
+        [("mcp-name", "other")],
+        [("mcp-protocol-version", "2025-11-25")],
+    ] {
+        let reply = send(
+            &server,
+            "tools/call",
+            json!({"name": "shout", "arguments": {"text": "a"}}),
+            &extra,
+        )
+        .await;
+        assert_eq!(
+            (reply.status, reply.error_code()),
+            (400, Some(-32020)),
+            "{extra:?}"
+        );
+    }
+    // Arguments marked `x-mcp-header` must be mirrored, base64 or literal.
+    let args = json!({"name": "shout", "arguments": {"text": "a", "region": "eu"}});
+    let reply = send(&server, "tools/call", args.clone(), &[]).await;
+    assert_eq!(reply.error_code(), Some(-32020), "header missing");
+    let reply = send(
+        &server,
+        "tools/call",
+        args.clone(),
+        &[("mcp-param-region", "=?base64?ZXU=?=")],
+    )
+    .await;
+    assert_eq!(reply.body["result"]["content"][0]["text"], "A");
+    let reply = send(&server, "tools/call", args, &[("mcp-param-region", "us")]).await;
+    assert_eq!(reply.error_code(), Some(-32020));
+}
+
+#[tokio::test]
+async fn methods_of_the_handshake_era_are_not_found_here() {
+    let server = server();
+    for method in [
+        "initialize",
+        "ping",
+        "logging/setLevel",
+        "resources/subscribe",
+        "nope/nope",
+    ] {
+        let reply = send(&server, method, json!({}), &[]).await;
+        assert_eq!(
+            (reply.status, reply.error_code()),
+            (404, Some(-32601)),
+            "{method}"
+        );
+        assert_eq!(reply.body["id"], 7);
+    }
+    // Nor is there a stream outside a request.
+    let get = reqwest::Client::new()
+        .get(server.mcp_url())
+        .header("mcp-protocol-version", V)
+        .header("accept", "text/event-stream")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(get.status(), 405);
+}
+
+#[tokio::test]
+async fn questions_become_input_required_results_answered_on_retry() {
+    let server = server();
+    let caps = json!({"elicitation": {}, "sampling": {}});
+    let call = |extra: Value| {
+        let mut params = json!({"name": "greet", "arguments": {}, "_meta": meta(caps.clone())});
+        for (k, v) in extra.as_object().unwrap() {
+            params[k] = v.clone();
+        }
+        params
+    };
+    // Round 1: the handler asks for the name; the call stops.
+    let round1 = send(&server, "tools/call", call(json!({})), &[]).await;
+    let result = &round1.body["result"];
+    assert_eq!(result["resultType"], "input_required");
+    assert_eq!(
+        result["inputRequests"]["user_name"]["method"],
+        "elicitation/create"
+    );
+    assert_eq!(
+        result["inputRequests"]["user_name"]["params"]["message"],
+        "What is your name?"
+    );
+    let state = result["requestState"].as_str().unwrap().to_owned();
+    // Round 2: with the name, it asks the model (the name is remembered in
+    // the signed state from now on).
+    let round2 = send(
+        &server,
+        "tools/call",
+        call(json!({"inputResponses": {"user_name": {"action": "accept", "content": {"name": "Ann"}}},
+                    "requestState": state})),
+        &[],
+    )
+    .await;
+    let result = &round2.body["result"];
+    assert_eq!(result["resultType"], "input_required");
+    assert_eq!(
+        result["inputRequests"]["mood"]["method"],
+        "sampling/createMessage"
+    );
+    let state = result["requestState"].as_str().unwrap().to_owned();
+    // Round 3: only the new answer is sent; the state brings the name.
+    let round3 = send(
+        &server,
+        "tools/call",
+        call(
+            json!({"inputResponses": {"mood": {"model": "m", "role": "assistant",
+                                                 "content": {"type": "text", "text": "fine"}}},
+                    "requestState": state.clone()}),
+        ),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        round3.body["result"]["content"][0]["text"],
+        "Hello, Ann (fine)"
+    );
+    assert_eq!(round3.body["result"]["resultType"], "complete");
+
+    // A tampered state is refused.
+    let mut tampered = state;
+    tampered.insert(3, 'x');
+    let reply = send(
+        &server,
+        "tools/call",
+        call(json!({"inputResponses": {}, "requestState": tampered})),
+        &[],
+    )
+    .await;
+    assert_eq!(reply.error_code(), Some(-32602));
+}
+
+#[tokio::test]
+async fn asking_for_a_capability_the_client_lacks_is_minus_32021() {
+    let server = server();
+    let reply = send(
+        &server,
+        "tools/call",
+        json!({"name": "greet", "arguments": {}}),
+        &[],
+    )
+    .await;
+    assert_eq!((reply.status, reply.error_code()), (400, Some(-32021)));
+    assert_eq!(
+        reply.body["error"]["data"]["requiredCapabilities"],
+        json!({"elicitation": {}})
+    );
+}
+
+#[tokio::test]
+async fn the_handshake_era_keeps_working_on_the_same_url() {
+    let server = server();
+    let mut raw = server.raw();
+    let init = raw.initialize("2025-11-25").await;
+    assert!(init.header("mcp-session-id").is_some());
+    let reply = raw.call(1, "shout", json!({"text": "x"})).await;
+    assert_eq!(reply.body["result"]["content"][0]["text"], "X");
+    assert_eq!(reply.body["result"].get("resultType"), None);
+}
