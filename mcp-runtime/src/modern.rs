@@ -260,8 +260,9 @@ pub(crate) fn check_param_headers(
                         .ok()
                         .zip(n.as_f64())
                         .is_some_and(|(a, b)| a == b),
-                    Value::Bool(b) => text == b.to_string(),
-                    other => text == other.to_string(),
+                    Value::Bool(b) => text == if *b { "true" } else { "false" },
+                    // Objects and lists have no header form.
+                    _ => false,
                 },
             },
         };
