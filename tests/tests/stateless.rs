@@ -25,7 +25,10 @@ struct Shout {
 #[mcp_tool]
 #[post("/shout")]
 async fn shout(body: web::Json<Shout>) -> String {
-    body.text.to_uppercase()
+    match &body.region {
+        Some(region) => format!("{} ({region})", body.text.to_uppercase()),
+        None => body.text.to_uppercase(),
+    }
 }
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
