@@ -217,7 +217,7 @@ async fn requests_must_describe_themselves_and_their_headers_repeat_the_body() {
         &[("mcp-param-region", "=?base64?ZXU=?=")],
     )
     .await;
-    assert_eq!(reply.body["result"]["content"][0]["text"], "A");
+    assert_eq!(reply.body["result"]["content"][0]["text"], "A (eu)");
     let reply = send(&server, "tools/call", args, &[("mcp-param-region", "us")]).await;
     assert_eq!(reply.error_code(), Some(-32020));
 }
