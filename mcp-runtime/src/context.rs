@@ -581,6 +581,16 @@ enum Capability {
 }
 
 impl Capability {
+    /// Whether `answer` has the shape of an answer to this kind of question.
+    fn fits(self, answer: &Value) -> bool {
+        let field = match self {
+            Capability::Sampling => "content",
+            Capability::Elicitation => "action",
+            Capability::Roots => "roots",
+        };
+        answer.get(field).is_some()
+    }
+
     fn name(self) -> &'static str {
         match self {
             Capability::Sampling => "sampling",
@@ -620,7 +630,13 @@ async fn ask<P: Serialize + ?Sized>(
             Some(key) => key.to_owned(),
             None => inputs.next_key(question.capability.name()),
         };
-        if let Some(answer) = inputs.answers.get(&key) {
+        // An answer of the wrong shape counts as none: the question is asked
+        // again, as the revision suggests for invalid input responses.
+        if let Some(answer) = inputs
+            .answers
+            .get(&key)
+            .filter(|a| question.capability.fits(a))
+        {
             return serde_json::value::to_raw_value(answer)
                 .map_err(|e| ClientRequestError::InvalidAnswer(e.to_string()));
         }

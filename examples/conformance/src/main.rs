@@ -279,6 +279,189 @@ async fn elicitation_enums(ctx: McpContext) -> HttpResponse {
     )
 }
 
+// The stateless revision's fixtures (2026-07-28): questions become
+// input-required results, answered when the client retries.
+
+/// Asks the client's model, which a client without `sampling` cannot answer.
+#[mcp_tool(name = "test_missing_capability")]
+#[post("/fixtures/missing-capability")]
+async fn missing_capability(ctx: McpContext) -> HttpResponse {
+    match ctx.sample(Sample::user("Anyone there?")).await {
+        Ok(answer) => HttpResponse::Ok().body(answer.text()),
+        Err(e) => HttpResponse::BadGateway().body(e.to_string()),
+    }
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+struct NameOnly {
+    name: String,
+}
+
+/// Asks the user for their name while streaming.
+#[mcp_tool(name = "test_streaming_elicitation")]
+#[post("/fixtures/streaming-elicitation")]
+async fn streaming_elicitation(ctx: McpContext) -> HttpResponse {
+    ctx.progress(0.0, Some(1.0), Some("asking")).await;
+    answered(ctx.elicit::<NameOnly>("What is your name?").await)
+}
+
+/// Logs, which only a client that asked for a log level hears.
+#[mcp_tool(name = "test_logging_tool")]
+#[post("/fixtures/logging-tool")]
+async fn logging_tool(ctx: McpContext) -> &'static str {
+    for step in ["started", "working", "done"] {
+        ctx.log(LogLevel::Info, step).await;
+    }
+    "Logging tool finished"
+}
+
+/// Greets the user by the name they give.
+#[mcp_tool(name = "test_input_required_result_elicitation")]
+#[post("/fixtures/irr-elicitation")]
+async fn irr_elicitation(ctx: McpContext) -> HttpResponse {
+    match ctx
+        .elicit_as::<NameOnly>("user_name", "What is your name?")
+        .await
+    {
+        Ok(Elicitation::Accept(user)) => HttpResponse::Ok().body(format!("Hello, {}!", user.name)),
+        other => HttpResponse::Ok().body(format!("No name: {other:?}")),
+    }
+}
+
+/// Asks the client's model a question.
+#[mcp_tool(name = "test_input_required_result_sampling")]
+#[post("/fixtures/irr-sampling")]
+async fn irr_sampling(ctx: McpContext) -> HttpResponse {
+    let question = Sample::user("What is the capital of France?").max_tokens(100);
+    match ctx.sample_as("capital_question", question).await {
+        Ok(answer) => HttpResponse::Ok().body(format!("The model said: {}", answer.text())),
+        Err(e) => HttpResponse::BadGateway().body(e.to_string()),
+    }
+}
+
+/// Lists the client's roots.
+#[mcp_tool(name = "test_input_required_result_list_roots")]
+#[post("/fixtures/irr-list-roots")]
+async fn irr_list_roots(ctx: McpContext) -> HttpResponse {
+    match ctx.list_roots_as("client_roots").await {
+        Ok(roots) => HttpResponse::Ok().body(format!(
+            "Roots: {}",
+            serde_json::to_string(&roots).unwrap_or_default()
+        )),
+        Err(e) => HttpResponse::BadGateway().body(e.to_string()),
+    }
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+struct Confirm {
+    ok: bool,
+}
+
+/// Asks for a confirmation; the server's state carries the call across rounds.
+#[mcp_tool(name = "test_input_required_result_request_state")]
+#[post("/fixtures/irr-request-state")]
+async fn irr_request_state(ctx: McpContext) -> HttpResponse {
+    match ctx.elicit_as::<Confirm>("confirm", "Please confirm").await {
+        Ok(Elicitation::Accept(Confirm { ok: true })) => {
+            HttpResponse::Ok().body("state-ok: confirmed")
+        }
+        other => HttpResponse::Ok().body(format!("state-ok: not confirmed ({other:?})")),
+    }
+}
+
+/// Asks for a confirmation whose state must not be tampered with.
+#[mcp_tool(name = "test_input_required_result_tampered_state")]
+#[post("/fixtures/irr-tampered-state")]
+async fn irr_tampered_state(ctx: McpContext) -> HttpResponse {
+    answered(ctx.elicit_as::<Confirm>("confirm", "Please confirm").await)
+}
+
+/// Asks three questions at once.
+#[mcp_tool(name = "test_input_required_result_multiple_inputs")]
+#[post("/fixtures/irr-multiple-inputs")]
+async fn irr_multiple_inputs(ctx: McpContext) -> HttpResponse {
+    let (name, greeting, roots) = futures_util::join!(
+        ctx.elicit_as::<NameOnly>("user_name", "What is your name?"),
+        ctx.sample_as(
+            "greeting",
+            Sample::user("Generate a greeting").max_tokens(50)
+        ),
+        ctx.list_roots_as("client_roots"),
+    );
+    let name = match name {
+        Ok(Elicitation::Accept(n)) => n.name,
+        _ => "stranger".into(),
+    };
+    let greeting = greeting.map(|g| g.text()).unwrap_or_default();
+    let roots = roots.map(|r| r.len()).unwrap_or_default();
+    HttpResponse::Ok().body(format!("{greeting} {name} ({roots} roots)"))
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+struct Color {
+    color: String,
+}
+
+/// Asks two questions, one round each.
+#[mcp_tool(name = "test_input_required_result_multi_round")]
+#[post("/fixtures/irr-multi-round")]
+async fn irr_multi_round(ctx: McpContext) -> HttpResponse {
+    let Ok(Elicitation::Accept(name)) = ctx
+        .elicit_as::<NameOnly>("step1", "Step 1: What is your name?")
+        .await
+    else {
+        return HttpResponse::Ok().body("no name");
+    };
+    let Ok(Elicitation::Accept(color)) = ctx
+        .elicit_as::<Color>("step2", "Step 2: What is your favorite color?")
+        .await
+    else {
+        return HttpResponse::Ok().body("no color");
+    };
+    HttpResponse::Ok().body(format!("{} likes {}", name.name, color.color))
+}
+
+/// Asks only what the client can answer.
+#[mcp_tool(name = "test_input_required_result_capabilities")]
+#[post("/fixtures/irr-capabilities")]
+async fn irr_capabilities(ctx: McpContext) -> HttpResponse {
+    let capabilities = ctx.client_capabilities().cloned().unwrap_or_default();
+    let mut asked = Vec::new();
+    if capabilities.sampling.is_some() {
+        let answer = ctx
+            .sample_as(
+                "greeting",
+                Sample::user("Generate a greeting").max_tokens(50),
+            )
+            .await;
+        asked.push(answer.map(|a| a.text()).unwrap_or_default());
+    }
+    if capabilities.elicitation.is_some()
+        && let Ok(Elicitation::Accept(n)) = ctx
+            .elicit_as::<NameOnly>("user_name", "What is your name?")
+            .await
+    {
+        asked.push(n.name);
+    }
+    HttpResponse::Ok().body(format!("answers: {asked:?}"))
+}
+
+#[derive(Deserialize, JsonSchema)]
+struct Regional {
+    /// The text to echo.
+    text: String,
+    /// The region, mirrored in the `Mcp-Param-Region` header.
+    #[schemars(extend("x-mcp-header" = "Region"))]
+    region: String,
+}
+
+/// Echoes a text for a region (the region travels in a header too).
+#[mcp_tool(name = "test_custom_headers")]
+#[post("/fixtures/custom-headers")]
+async fn custom_headers(body: web::Json<Regional>) -> String {
+    format!("{} ({})", body.text, body.region)
+}
+
 /// Sleeps on the worker's runtime (actix runs on tokio).
 async fn tokio_sleep(duration: Duration) {
     actix_web::rt::time::sleep(duration).await;
@@ -296,7 +479,19 @@ fn fixtures(cfg: &mut web::ServiceConfig) {
         .service(sampling)
         .service(elicitation)
         .service(elicitation_defaults)
-        .service(elicitation_enums);
+        .service(elicitation_enums)
+        .service(missing_capability)
+        .service(streaming_elicitation)
+        .service(logging_tool)
+        .service(irr_elicitation)
+        .service(irr_sampling)
+        .service(irr_list_roots)
+        .service(irr_request_state)
+        .service(irr_tampered_state)
+        .service(irr_multiple_inputs)
+        .service(irr_multi_round)
+        .service(irr_capabilities)
+        .service(custom_headers);
 }
 
 #[actix_web::main]
