@@ -10,7 +10,7 @@ use actix_web::http::StatusCode;
 use actix_web::{
     FromRequest, HttpRequest, HttpResponse, ResponseError, delete, get, patch, post, web,
 };
-use mcp_runtime::{BuildError, McpServer, mcp_tool};
+use mcp_runtime::{BuildError, McpServer, SchemaProfile, mcp_tool};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -387,6 +387,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 pub fn mcp_server() -> Result<McpServer, BuildError> {
     McpServer::from_registry()
         .name("items-api")
+        // Plain schemas every client reads (`$defs` inlined, no type unions).
+        .schema_profile(SchemaProfile::Portable)
         .version(env!("CARGO_PKG_VERSION"))
         .instructions(
             "A product catalog. Read with list_items/get_item; writes need a bearer token.",

@@ -11,8 +11,11 @@
 //! * in input schemas, an optional argument or field loses `null` from its
 //!   type (`["string", "null"]` becomes `"string"`, an `anyOf` with a
 //!   `null` branch loses it): a client may leave it out instead, which
-//!   serde reads as `None` just the same. Output schemas keep `null`, since
-//!   the handler's JSON does contain it.
+//!   serde reads as `None` just the same;
+//! * any other type union (in outputs, whose JSON does contain `null`, and
+//!   required nullable inputs) becomes `anyOf` branches of one type each:
+//!   `{"anyOf": [{"type": "string"}, {"type": "null"}]}`, which
+//!   single-type dialects (Gemini's OpenAPI subset) can read.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -56,6 +59,10 @@ pub(crate) fn apply(schema: &mut Map<String, Value>, inputs: bool) {
     if inputs {
         drop_optional_nulls(&mut root);
         kept.values_mut().for_each(drop_optional_nulls);
+    }
+    walk_objects(&mut root, 0, &mut split_type_union);
+    for def in kept.values_mut() {
+        walk_objects(def, 0, &mut split_type_union);
     }
     if let Value::Object(map) = root {
         *schema = map;
@@ -185,6 +192,21 @@ fn walk_objects(value: &mut Value, depth: usize, f: &mut dyn FnMut(&mut Map<Stri
     }
 }
 
+/// `"type": ["T", "U"]` → `"anyOf": [{"type": "T"}, {"type": "U"}]`.
+fn split_type_union(object: &mut Map<String, Value>) {
+    let union = matches!(object.get("type"), Some(Value::Array(types)) if types.len() > 1);
+    if !union || object.contains_key("anyOf") {
+        return;
+    }
+    if let Some(Value::Array(types)) = object.remove("type") {
+        let branches = types
+            .into_iter()
+            .map(|t| serde_json::json!({ "type": t }))
+            .collect();
+        object.insert("anyOf".into(), Value::Array(branches));
+    }
+}
+
 fn is_null_type(value: &Value) -> bool {
     value.get("type").and_then(Value::as_str) == Some("null")
 }
@@ -283,14 +305,14 @@ mod tests {
             portable(schema.clone(), true)["properties"],
             json!({
                 "tag": {"type": "string"},
-                "must": {"type": ["integer", "null"]},
+                "must": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
                 "kind": {"type": "string", "enum": ["a"], "description": "K"},
                 "choice": {"enum": ["x"]}
             })
         );
         assert_eq!(
             portable(schema, false)["properties"]["tag"],
-            json!({"type": ["string", "null"]})
+            json!({"anyOf": [{"type": "string"}, {"type": "null"}]})
         );
     }
 }
