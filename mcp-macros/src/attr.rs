@@ -3,9 +3,10 @@
 use std::collections::HashSet;
 
 use proc_macro2::TokenStream;
+use syn::ext::IdentExt;
 use syn::meta::ParseNestedMeta;
 use syn::parse::Parser;
-use syn::{Expr, ExprLit, Lit, LitBool, LitStr};
+use syn::{Expr, ExprLit, Ident, Lit, LitBool, LitStr, Token};
 
 use crate::ctxt::Ctxt;
 
@@ -15,23 +16,37 @@ pub(crate) struct ToolArgs {
     pub name: Option<LitStr>,
     pub description: Option<LitStr>,
     pub title: Option<LitStr>,
+    /// `args(name = "…")`, in the order written.
+    pub args: Vec<ArgDescription>,
     pub requires_auth: bool,
     pub read_only: Option<LitBool>,
     pub destructive: Option<LitBool>,
     pub idempotent: Option<LitBool>,
     pub open_world: Option<LitBool>,
+    /// `output_schema = false`.
+    pub without_output_schema: bool,
     pub krate: Option<syn::Path>,
+}
+
+/// One entry of `args(...)`: an argument's name, as the input schema names
+/// it, and its description. Names are checked at start-up, where the schema
+/// is known (a struct's fields are not visible here).
+pub(crate) struct ArgDescription {
+    pub name: String,
+    pub description: LitStr,
 }
 
 const KNOWN: &[&str] = &[
     "name",
     "description",
     "title",
+    "args",
     "requires_auth",
     "read_only",
     "destructive",
     "idempotent",
     "open_world",
+    "output_schema",
     "crate",
 ];
 
@@ -52,11 +67,13 @@ pub(crate) fn parse(args: TokenStream, cx: &mut Ctxt) -> ToolArgs {
             "name" => out.name = string(&meta, cx)?,
             "description" => out.description = string(&meta, cx)?,
             "title" => out.title = string(&meta, cx)?,
+            "args" => out.args = arg_descriptions(&meta, cx)?,
             "requires_auth" => out.requires_auth = flag(&meta, cx)?.is_some_and(|b| b.value),
             "read_only" => out.read_only = flag(&meta, cx)?,
             "destructive" => out.destructive = flag(&meta, cx)?,
             "idempotent" => out.idempotent = flag(&meta, cx)?,
             "open_world" => out.open_world = flag(&meta, cx)?,
+            "output_schema" => out.without_output_schema = opt_out(&meta, cx)?,
             "crate" => out.krate = crate_path(&meta, cx)?,
             _ => {
                 cx.error(
@@ -97,6 +114,10 @@ fn suggestion(key: &str) -> String {
         "destructive_hint" | "destructiveHint" => Some("destructive"),
         "idempotent_hint" | "idempotentHint" => Some("idempotent"),
         "open_world_hint" | "openWorldHint" => Some("open_world"),
+        "arguments" | "params" | "parameters" | "arg" => Some("args"),
+        "outputSchema" | "output" | "structured_output" | "no_output_schema" | "text_only" => {
+            Some("output_schema")
+        }
         _ => KNOWN.iter().copied().find(|k| edit_distance(k, key) <= 2),
     };
     match alias {
@@ -123,7 +144,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 /// Consumes `= value` or `(…)` after an argument that is being rejected, so
 /// parsing continues with the next one.
 fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
-    if meta.input.peek(syn::Token![=]) {
+    if meta.input.peek(Token![=]) {
         meta.value()?.parse::<Expr>()?;
     } else if meta.input.peek(syn::token::Paren) {
         meta.input.parse::<proc_macro2::Group>()?;
@@ -132,7 +153,7 @@ fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
 }
 
 fn value(meta: &ParseNestedMeta, cx: &mut Ctxt, expected: &str) -> syn::Result<Option<Expr>> {
-    if meta.input.peek(syn::Token![=]) {
+    if meta.input.peek(Token![=]) {
         Ok(Some(meta.value()?.parse()?))
     } else {
         let key = key(meta);
@@ -166,20 +187,52 @@ fn string(meta: &ParseNestedMeta, cx: &mut Ctxt) -> syn::Result<Option<LitStr>> 
 
 /// A flag: `read_only` alone means `true`; `read_only = false` is explicit.
 fn flag(meta: &ParseNestedMeta, cx: &mut Ctxt) -> syn::Result<Option<LitBool>> {
-    if !meta.input.peek(syn::Token![=]) {
+    let key = key(meta);
+    boolean(
+        meta,
+        cx,
+        &format!("write `{key}` (same as `{key} = true`) or `{key} = false`"),
+    )
+}
+
+/// `output_schema = false`, the one value that changes anything: the output
+/// schema is on by default (from the `web::Json<T>` the handler returns),
+/// and `output_schema = true` would read as a promise for return types that
+/// have none.
+fn opt_out(meta: &ParseNestedMeta, cx: &mut Ctxt) -> syn::Result<bool> {
+    let help = "write `output_schema = false` for a tool with text results only";
+    Ok(match boolean(meta, cx, help)? {
+        Some(b) if b.value => {
+            cx.error(
+                &b,
+                "`output_schema` can only be turned off",
+                format_args!(
+                    "the output schema is on by default and comes from the `web::Json<T>` the \
+                     handler returns; {help}"
+                ),
+            );
+            false
+        }
+        Some(_) => true,
+        None => false,
+    })
+}
+
+/// `key`, `key = true` or `key = false`, with `help` on a wrong value.
+fn boolean(meta: &ParseNestedMeta, cx: &mut Ctxt, help: &str) -> syn::Result<Option<LitBool>> {
+    let key = key(meta);
+    if !meta.input.peek(Token![=]) {
         if meta.input.peek(syn::token::Paren) {
-            let key = key(meta);
             cx.error(
                 &meta.path,
                 format_args!("`{key}` is a flag and takes no list"),
-                format_args!("write `{key}` or `{key} = false`"),
+                help,
             );
             skip_value(meta)?;
             return Ok(None);
         }
         return Ok(Some(LitBool::new(true, meta.path.segments[0].ident.span())));
     }
-    let key = key(meta);
     match meta.value()?.parse::<Expr>()? {
         Expr::Lit(ExprLit {
             lit: Lit::Bool(b), ..
@@ -188,11 +241,75 @@ fn flag(meta: &ParseNestedMeta, cx: &mut Ctxt) -> syn::Result<Option<LitBool>> {
             cx.error(
                 &other,
                 format_args!("`{key}` expects `true` or `false`"),
-                format_args!("write `{key}` (same as `{key} = true`) or `{key} = false`"),
+                help,
             );
             Ok(None)
         }
     }
+}
+
+/// `args(name = "…", r#type = "…", "page-size" = "…")`: a name is an
+/// identifier or, for names that are not (serde renames), a string.
+fn arg_descriptions(meta: &ParseNestedMeta, cx: &mut Ctxt) -> syn::Result<Vec<ArgDescription>> {
+    if !meta.input.peek(syn::token::Paren) {
+        cx.error(
+            &meta.path,
+            "`args` takes a list of argument descriptions",
+            "write `args(name = \"...\", other = \"...\")`",
+        );
+        skip_value(meta)?;
+        return Ok(Vec::new());
+    }
+    let content;
+    syn::parenthesized!(content in meta.input);
+    let mut out: Vec<ArgDescription> = Vec::new();
+    while !content.is_empty() {
+        let (name, written, span) = if content.peek(LitStr) {
+            let s: LitStr = content.parse()?;
+            (s.value(), s.token().to_string(), s.span())
+        } else {
+            let ident = Ident::parse_any(&content)?;
+            (ident.unraw().to_string(), ident.to_string(), ident.span())
+        };
+        let help = format!("write `args({written} = \"...\")`");
+        let value = if content.parse::<Option<Token![=]>>()?.is_some() {
+            Some(content.parse::<Expr>()?)
+        } else {
+            let message = format!("`args({written})` needs a description");
+            cx.error_at(span, message, &help);
+            None
+        };
+        if !content.is_empty() {
+            content.parse::<Token![,]>()?;
+        }
+        let description = match value {
+            Some(Expr::Lit(ExprLit {
+                lit: Lit::Str(s), ..
+            })) => s,
+            Some(other) => {
+                let message = format!("the description of `{name}` must be a string literal");
+                cx.error(&other, message, &help);
+                continue;
+            }
+            None => continue,
+        };
+        if description.value().trim().is_empty() {
+            cx.error(
+                &description,
+                format_args!("the description of `{name}` is empty"),
+                "say what the argument means, or leave it out of `args(...)`",
+            );
+        } else if out.iter().any(|a| a.name == name) {
+            cx.error_at(
+                span,
+                format_args!("argument `{name}` is described twice"),
+                format_args!("keep one description of `{name}`"),
+            );
+        } else {
+            out.push(ArgDescription { name, description });
+        }
+    }
+    Ok(out)
 }
 
 /// `crate = path` or `crate = "path"`, for crates that re-export mcp-runtime.
@@ -232,15 +349,7 @@ mod tests {
     fn errors(tokens: TokenStream) -> Vec<String> {
         let mut cx = Ctxt::default();
         parse(tokens, &mut cx);
-        cx.into_compile_errors()
-            .map(|t| {
-                let s = t.to_string();
-                s.split("compile_error !")
-                    .skip(1)
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default()
+        cx.messages()
     }
 
     #[test]
@@ -251,11 +360,13 @@ mod tests {
                 name = "get_item",
                 description = "d",
                 title = "T",
+                args(id = "The id.", r#type = "Kind.", "page-size" = "Per page."),
                 requires_auth,
                 read_only,
                 destructive = false,
                 idempotent = true,
                 open_world = false,
+                output_schema = false,
                 crate = ::facade::mcp
             ),
             &mut cx,
@@ -269,6 +380,21 @@ mod tests {
         assert!(!a.destructive.unwrap().value);
         assert!(a.idempotent.unwrap().value);
         assert!(!a.open_world.unwrap().value);
+        assert!(a.without_output_schema);
+        let args: Vec<(String, String)> = a
+            .args
+            .iter()
+            .map(|d| (d.name.clone(), d.description.value()))
+            .collect();
+        assert_eq!(
+            args,
+            [
+                ("id", "The id."),
+                ("type", "Kind."),
+                ("page-size", "Per page.")
+            ]
+            .map(|(n, d)| (n.to_owned(), d.to_owned()))
+        );
         let krate = a.krate.unwrap();
         assert_eq!(
             quote!(#krate).to_string(),
@@ -294,9 +420,41 @@ mod tests {
     }
 
     #[test]
+    fn argument_descriptions_are_checked() {
+        let e = errors(quote!(
+            args(id = "a", id = "b", q = 5, page, x = "  "),
+            args = "y"
+        ));
+        assert_eq!(e.len(), 5, "{e:?}");
+        assert!(
+            e[0].starts_with("argument `id` is described twice"),
+            "{e:?}"
+        );
+        assert!(e[1].starts_with("the description of `q` must be a string literal"));
+        assert!(e[2].starts_with("`args(page)` needs a description"));
+        assert!(e[2].ends_with("write `args(page = \"...\")`"));
+        assert!(e[3].starts_with("the description of `x` is empty"));
+        assert!(e[4].starts_with("duplicate argument `args`"));
+    }
+
+    #[test]
+    fn output_schema_can_only_be_turned_off() {
+        for tokens in [quote!(output_schema), quote!(output_schema = true)] {
+            let e = errors(tokens);
+            assert_eq!(e.len(), 1, "{e:?}");
+            assert!(e[0].starts_with("`output_schema` can only be turned off"));
+        }
+        let e = errors(quote!(output_schema = "no"));
+        assert!(e[0].starts_with("`output_schema` expects `true` or `false`"));
+        assert!(e[0].ends_with("write `output_schema = false` for a tool with text results only"));
+    }
+
+    #[test]
     fn suggests_aliases_and_lists_known_arguments() {
         assert_eq!(suggestion("readOnlyHint"), "did you mean `read_only`?");
         assert_eq!(suggestion("auth"), "did you mean `requires_auth`?");
+        assert_eq!(suggestion("params"), "did you mean `args`?");
+        assert_eq!(suggestion("outputSchema"), "did you mean `output_schema`?");
         assert!(suggestion("zzzzzzzz").starts_with("expected one of: name"));
     }
 }

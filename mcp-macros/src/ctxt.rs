@@ -1,6 +1,28 @@
 //! Error accumulation (after serde_derive's `Ctxt`): every check records its
 //! errors and carries on, so one expansion reports all of them at once, each
 //! spanned on the offending tokens.
+//!
+//! # Where the `help:` goes
+//!
+//! rustc prints a help after the code snippet (`= help: …`), but a stable
+//! proc macro has no way to attach one: `proc_macro::Diagnostic` (with
+//! `span_help`) is nightly-only, and `compile_error!` takes a single message.
+//! The alternatives were tried and are worse:
+//!
+//! * a second `compile_error!` for the help is a second `error:`;
+//! * proc-macro2-diagnostics and proc-macro-error fall back, on stable, to
+//!   what is done here (the help joined to the message);
+//! * routing the error through a trait bound whose
+//!   `#[diagnostic::on_unimplemented]` carries the text (as proc-diag does)
+//!   does print after the snippet, but only as `= note:`, behind an
+//!   `error[E0277]` code, a `help:` naming the internal trait and a "required
+//!   by a bound" note; and only once type checking runs, which earlier
+//!   errors can prevent.
+//!
+//! So the help is the message's second line, which rustc prints under the
+//! `error:` line, above the snippet. Errors that only the type checker can
+//! find (a return type's `web::Json<T>` without `JsonSchema`) do use
+//! `on_unimplemented` in the runtime, where rustc's own `help:` lines follow.
 
 use std::fmt::Display;
 
@@ -48,10 +70,14 @@ impl Ctxt {
             )
         }
     }
+
+    /// The recorded messages, help lines included.
+    #[cfg(test)]
+    pub(crate) fn messages(self) -> Vec<String> {
+        self.errors.iter().map(ToString::to_string).collect()
+    }
 }
 
-/// `compile_error!` has no structured notes on stable Rust, so the help goes
-/// on the message's second line, where rustc prints it under the error.
 fn with_help(message: impl Display, help: impl Display) -> String {
     format!("{message}\n= help: {help}")
 }

@@ -18,8 +18,8 @@
 //!         register_locator(config, "/items/{id}", "get_item");
 //!     }
 //! }
-//! const _: () = { fn handles() .. fn describe(..) .. fn check(..) ..
-//!                 inventory::submit!(ToolDef {..}); };
+//! const _: () = { fn __mcp_handles() ..
+//!                 inventory::submit!(ToolDef { .., describe, check, handler, .. }); };
 //! ```
 //!
 //! The app registers `get_item` exactly as before (`.service(get_item)`),
@@ -28,22 +28,32 @@
 //! so the call can find its full path under whatever scope it is mounted.
 //! A hand-written tool (no route attribute) is emitted as is, plus an
 //! invoker that calls it directly.
+//!
+//! [`mcp_tool`] runs every check, then builds a [`Tool`]; each part of the
+//! output is a type that prints itself (as actix-web-codegen's `Route`), so
+//! the parts can be tested, and reused by other item kinds, one by one.
 
-use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
-use syn::{Attribute, ItemFn};
+use syn::{Attribute, Ident, ItemFn, LitStr, Type, Visibility};
 
-use crate::attr;
+use crate::attr::{self, ArgDescription, ToolArgs};
 use crate::ctxt::Ctxt;
-use crate::route::{self, Route};
+use crate::order;
+use crate::route::{self, HttpMethod, Route};
 use crate::signature::{self, Output, Param};
-use crate::tool;
+use crate::tool::{self, Hints};
 
 /// The whole expansion; on error, the item (so the REST route and IDEs keep
-/// working) followed by every error.
-pub(crate) fn mcp_tool(args: TokenStream, item: TokenStream) -> TokenStream {
+/// working) followed by every error. `source_before` reads the source text
+/// before the attribute (see `order`).
+pub(crate) fn mcp_tool(
+    args: TokenStream,
+    item: TokenStream,
+    source_before: impl FnOnce() -> Option<String>,
+) -> TokenStream {
     let mut func: ItemFn = match syn::parse2(item.clone()) {
         Ok(func) => func,
         Err(_) => {
@@ -61,28 +71,41 @@ pub(crate) fn mcp_tool(args: TokenStream, item: TokenStream) -> TokenStream {
     let args = attr::parse(args, &mut cx);
     let route::Lookup { route, unreadable } = route::find(&func.attrs, &mut cx);
     let params = signature::params(&mut func.sig, route.as_ref(), &mut cx);
+    if route.is_none()
+        && !unreadable
+        && let Some(before) = source_before()
+        && let Some(attr) = order::route_above(&before)
+    {
+        // Whatever else is wrong follows from the hidden route: report the cause alone.
+        let mut cx = Ctxt::default();
+        order::report(attr, &func.sig.ident, &mut cx);
+        let errors = cx.into_compile_errors();
+        return quote!(#func #errors);
+    }
     let output = signature::output(&func.sig, &mut cx);
     let name = tool::name(&args, &func.sig.ident, &mut cx);
     let description = tool::description(&args, &func.attrs, &func.sig.ident, &mut cx);
-    let hints = tool::hints(&args, route.as_ref(), &mut cx);
+    let methods = route.as_ref().map_or(&[][..], |r| &r.methods);
+    let hints = tool::hints(&args, methods, &mut cx);
     let errors = cx.into_compile_errors();
     if errors.is_some() || unreadable {
         return quote!(#func #errors);
     }
-    let tool = Tool {
-        args: &args,
+    Tool::new(Checked {
+        func,
+        args,
+        route,
+        params,
+        output,
         name,
         description,
         hints,
-        route: route.as_ref(),
-        params: &params,
-        output: &output,
-    };
-    generate(func, &tool)
+    })
+    .into_token_stream()
 }
 
 /// The name of a non-fn item (`struct Item`), for the error that says so.
-fn item_span(item: &TokenStream) -> proc_macro2::Span {
+fn item_span(item: &TokenStream) -> Span {
     let ident = match syn::parse2::<syn::Item>(item.clone()) {
         Ok(syn::Item::Struct(i)) => Some(i.ident),
         Ok(syn::Item::Enum(i)) => Some(i.ident),
@@ -93,82 +116,243 @@ fn item_span(item: &TokenStream) -> proc_macro2::Span {
         Ok(syn::Item::Type(i)) => Some(i.ident),
         _ => None,
     };
-    ident.map_or_else(proc_macro2::Span::call_site, |i| i.span())
+    ident.map_or_else(Span::call_site, |i| i.span())
 }
 
-struct Tool<'a> {
-    args: &'a attr::ToolArgs,
+/// What the checks produced, for [`Tool::new`].
+struct Checked {
+    func: ItemFn,
+    args: ToolArgs,
+    route: Option<Route>,
+    params: Vec<Param>,
+    output: Output,
     name: String,
     description: TokenStream,
-    hints: [Option<bool>; 4],
-    route: Option<&'a Route>,
-    params: &'a [Param],
-    output: &'a Output,
+    hints: Hints,
 }
 
-fn generate(mut func: ItemFn, tool: &Tool) -> TokenStream {
-    let ident = func.sig.ident.clone();
-    let krate = match &tool.args.krate {
-        Some(path) => quote!(#path),
-        None => quote!(::mcp_runtime),
-    };
-    let private = quote!(#krate::__private);
-    let cfgs: Vec<Attribute> = func
-        .attrs
-        .iter()
-        .filter(|a| a.path().is_ident("cfg"))
-        .cloned()
-        .collect();
+/// `<crate>::__private`, where generated code finds the runtime.
+#[derive(Clone)]
+struct Runtime(TokenStream);
 
-    let items = match tool.route {
-        None => quote!(#func),
-        Some(route) => {
-            let route_attr = named_route(func.attrs.remove(route.index), &ident);
-            let (docs, rest): (Vec<Attribute>, Vec<Attribute>) =
-                func.attrs.drain(..).partition(|a| a.path().is_ident("doc"));
-            let inner = format_ident!("__mcp_route_{}", ident.unraw());
-            let vis = std::mem::replace(&mut func.vis, syn::Visibility::Inherited);
-            func.sig.ident = inner.clone();
-            func.attrs = rest;
-            let path = &route.path;
-            let name = &tool.name;
-            quote! {
-                #(#cfgs)*
-                #[doc(hidden)]
-                #route_attr
-                #func
+impl ToTokens for Runtime {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        self.0.to_tokens(tokens);
+    }
+}
 
-                #(#docs)*
-                #(#cfgs)*
-                #[allow(non_camel_case_types, missing_docs)]
-                #vis struct #ident;
+/// One `#[mcp_tool]`, ready to print: the handler's items, then its handles
+/// and registration in a `const _` block.
+struct Tool {
+    rt: Runtime,
+    items: Items,
+    /// The fn's `#[cfg]`s, which every generated item repeats.
+    cfgs: Vec<Attribute>,
+    handles: Handles,
+    definition: Definition,
+}
 
-                #(#cfgs)*
-                impl #private::HttpServiceFactory for #ident {
-                    fn register(self, __mcp_config: &mut #private::AppService) {
-                        #private::HttpServiceFactory::register(#inner, __mcp_config);
-                        #private::register_locator(__mcp_config, #path, #name);
-                    }
+impl Tool {
+    fn new(checked: Checked) -> Tool {
+        let Checked {
+            func,
+            args,
+            route,
+            params,
+            output,
+            name,
+            description,
+            hints,
+        } = checked;
+        let rt = Runtime(match &args.krate {
+            Some(path) => quote!(#path::__private),
+            None => quote!(::mcp_runtime::__private),
+        });
+        let cfgs: Vec<Attribute> = func
+            .attrs
+            .iter()
+            .filter(|a| a.path().is_ident("cfg"))
+            .cloned()
+            .collect();
+        let ident = func.sig.ident.clone();
+        let respond_span = output.ty.as_ref().map_or(ident.span(), Spanned::span);
+        let output = if args.without_output_schema {
+            OutputSchema::Off
+        } else {
+            match output {
+                Output { json: Some(ty), .. } => OutputSchema::Json(rt.clone(), ty),
+                Output { ty: Some(ty), .. } => OutputSchema::Probe(rt.clone(), ty),
+                Output { ty: None, .. } => OutputSchema::Absent,
+            }
+        };
+        let handler = match &route {
+            Some(route) => Handler::Route {
+                rt: rt.clone(),
+                methods: route.methods.clone(),
+                path: route.path.clone(),
+            },
+            None => Handler::Direct(Invoker {
+                rt: rt.clone(),
+                respond_span,
+                ident: ident.clone(),
+                arity: params.len(),
+            }),
+        };
+        let items = match &route {
+            Some(route) => Items::Route(RouteService::new(func, route, &name, &rt, &cfgs)),
+            None => Items::Direct(func),
+        };
+        let definition = Definition {
+            rt: rt.clone(),
+            name,
+            title: args.title,
+            description,
+            hints,
+            requires_auth: args.requires_auth,
+            descriptions: args.args,
+            output,
+            arity: params.len(),
+            handler,
+            location: Location {
+                rt: rt.clone(),
+                ident,
+            },
+        };
+        Tool {
+            handles: Handles {
+                rt: rt.clone(),
+                params,
+            },
+            rt,
+            items,
+            cfgs,
+            definition,
+        }
+    }
+}
+
+impl ToTokens for Tool {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let Tool {
+            rt,
+            items,
+            cfgs,
+            handles,
+            definition,
+        } = self;
+        tokens.extend(quote! {
+            #items
+
+            #(#cfgs)*
+            const _: () = {
+                #[allow(unused_imports)]
+                use #rt::{NoOutputSchema as _, ViaArguments as _, ViaOutputSchema as _, ViaRequest as _};
+
+                #handles
+
+                #rt::inventory::submit! { #definition }
+            };
+        });
+    }
+}
+
+/// The items the handler becomes.
+enum Items {
+    Route(RouteService),
+    /// A hand-written tool: the fn as written.
+    Direct(ItemFn),
+}
+
+impl ToTokens for Items {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        match self {
+            Items::Route(service) => service.to_tokens(tokens),
+            Items::Direct(func) => func.to_tokens(tokens),
+        }
+    }
+}
+
+/// A route handler: the fn under a hidden name with its route attribute,
+/// and, under the fn's own name, the service the app registers.
+struct RouteService {
+    rt: Runtime,
+    cfgs: Vec<Attribute>,
+    /// The renamed fn, `#[doc(hidden)]`, its route attribute named.
+    handler: ItemFn,
+    /// The doc comment, moved to the service.
+    docs: Vec<Attribute>,
+    vis: Visibility,
+    ident: Ident,
+    path: String,
+    tool: String,
+}
+
+impl RouteService {
+    fn new(
+        mut handler: ItemFn,
+        route: &Route,
+        tool: &str,
+        rt: &Runtime,
+        cfgs: &[Attribute],
+    ) -> RouteService {
+        let ident = handler.sig.ident.clone();
+        handler.attrs[route.index] = named_route(handler.attrs[route.index].clone(), &ident);
+        let (docs, attrs): (Vec<Attribute>, Vec<Attribute>) = std::mem::take(&mut handler.attrs)
+            .into_iter()
+            .partition(|a| a.path().is_ident("doc"));
+        handler.attrs = std::iter::once(syn::parse_quote!(#[doc(hidden)]))
+            .chain(attrs)
+            .collect();
+        handler.sig.ident = format_ident!("__mcp_route_{}", ident.unraw());
+        RouteService {
+            rt: rt.clone(),
+            cfgs: cfgs.to_vec(),
+            vis: std::mem::replace(&mut handler.vis, Visibility::Inherited),
+            handler,
+            docs,
+            ident,
+            path: route.path.clone(),
+            tool: tool.to_owned(),
+        }
+    }
+}
+
+impl ToTokens for RouteService {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let RouteService {
+            rt,
+            cfgs,
+            handler,
+            docs,
+            vis,
+            ident,
+            path,
+            tool,
+        } = self;
+        let inner = &handler.sig.ident;
+        tokens.extend(quote! {
+            #handler
+
+            #(#docs)*
+            #(#cfgs)*
+            #[allow(non_camel_case_types, missing_docs)]
+            #vis struct #ident;
+
+            #(#cfgs)*
+            impl #rt::HttpServiceFactory for #ident {
+                fn register(self, __mcp_config: &mut #rt::AppService) {
+                    #rt::HttpServiceFactory::register(#inner, __mcp_config);
+                    #rt::register_locator(__mcp_config, #path, #tool);
                 }
             }
-        }
-    };
-
-    let registration = registration(tool, &ident, &private);
-    quote! {
-        #items
-
-        #(#cfgs)*
-        const _: () = {
-            #registration
-        };
+        });
     }
 }
 
 /// The route attribute with `name = "<fn name>"` added when it has none:
 /// actix names a resource after its fn, and the fn is renamed, so the
 /// resource keeps the name the app may refer to (`url_for`).
-fn named_route(mut attr: Attribute, ident: &syn::Ident) -> Attribute {
+fn named_route(mut attr: Attribute, ident: &Ident) -> Attribute {
     if let syn::Meta::List(list) = &mut attr.meta {
         let has_name = list
             .tokens
@@ -184,132 +368,97 @@ fn named_route(mut attr: Attribute, ident: &syn::Ident) -> Attribute {
     attr
 }
 
-fn registration(tool: &Tool, ident: &syn::Ident, private: &TokenStream) -> TokenStream {
-    let types: Vec<&syn::Type> = tool.params.iter().map(|p| &p.ty).collect();
-    let handles = tool.params.iter().map(|p| {
-        let ty = &p.ty;
-        if p.from_request {
-            quote_spanned!(ty.span()=> #private::RequestKind.handle::<#ty>())
-        } else {
-            quote_spanned!(ty.span()=> (&&#private::Probe::<#ty>::new()).kind().handle::<#ty>())
-        }
-    });
-    let positions: Vec<syn::Index> = (0..tool.params.len()).map(syn::Index::from).collect();
-    let arg_names: Vec<_> = (0..tool.params.len())
-        .map(|i| format_ident!("__mcp_a{}", i))
-        .collect();
-    let output = match tool.output {
-        Output::Type(ty) => quote_spanned!(ty.span()=>
-            __mcp_sig.output((&&#private::OutputProbe::<#ty>::new()).output());
-        ),
-        Output::Opaque => quote!(__mcp_sig.output(::core::option::Option::None);),
-    };
+/// `fn __mcp_handles() -> (impl Handle<Value = T0>, …)`: every parameter's
+/// handle, made in one place so a type that cannot be a parameter is
+/// reported once, at its span.
+struct Handles {
+    rt: Runtime,
+    params: Vec<Param>,
+}
 
-    let handler = match tool.route {
-        None => {
-            let respond_span = match tool.output {
-                Output::Type(ty) => ty.span(),
-                Output::Opaque => ident.span(),
-            };
-            let call =
-                quote_spanned!(respond_span=> __mcp_cx.respond(#ident(#(#arg_names),*).await));
-            quote! {
-                #private::Handler::Direct {
-                    invoke: {
-                        fn __mcp_invoke(
-                            __mcp_cx: #private::CallContext<'_>,
-                        ) -> #private::ToolFuture<'_> {
-                            ::std::boxed::Box::pin(async move {
-                                let __mcp_h = __mcp_handles();
-                                #(
-                                    let #arg_names = match #private::Handle::extract(&__mcp_h.#positions, &__mcp_cx, #positions).await {
-                                        ::core::result::Result::Ok(value) => value,
-                                        ::core::result::Result::Err(outcome) => return outcome,
-                                    };
-                                )*
-                                #call
-                            })
-                        }
-                        __mcp_invoke
-                    },
-                    type_name: {
-                        fn __mcp_type_name() -> &'static str {
-                            ::core::any::type_name_of_val(&#ident)
-                        }
-                        __mcp_type_name
-                    },
-                }
+impl ToTokens for Handles {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let rt = &self.rt;
+        let types = self.params.iter().map(|p| &p.ty);
+        let handles = self.params.iter().map(|Param { ty, from_request }| {
+            if *from_request {
+                quote_spanned!(ty.span()=> #rt::RequestKind.handle::<#ty>())
+            } else {
+                quote_spanned!(ty.span()=> (&&#rt::Probe::<#ty>::new()).kind().handle::<#ty>())
             }
-        }
-        Some(r) => {
-            let methods = r.methods.iter().map(|m| {
-                let variant = format_ident!("{}", method_variant(m));
-                quote!(#private::HttpMethod::#variant)
-            });
-            let path = &r.path;
-            quote!(#private::Handler::Route(#private::Route {
-                methods: &[#(#methods),*],
-                path: #path,
-            }))
-        }
-    };
+        });
+        tokens.extend(quote! {
+            #[allow(clippy::unused_unit)]
+            fn __mcp_handles() -> (#(impl #rt::Handle<Value = #types>,)*) {
+                (#(#handles,)*)
+            }
+        });
+    }
+}
 
-    let name = &tool.name;
-    let description = &tool.description;
-    let title = match &tool.args.title {
-        Some(t) => quote!(::core::option::Option::Some(#t)),
-        None => quote!(::core::option::Option::None),
-    };
-    let [read_only, destructive, idempotent, open_world] = tool.hints.map(tool::option_bool);
-    let requires_auth = tool.args.requires_auth;
-    let fn_name = ident.unraw().to_string();
-    let location = quote_spanned!(ident.span()=>
-        #private::Location::new(
-            ::core::concat!(::core::module_path!(), "::", #fn_name),
-            ::core::file!(),
-            ::core::line!(),
-            ::core::column!(),
-        )
-    );
+/// The `ToolDef` registered for the tool.
+struct Definition {
+    rt: Runtime,
+    name: String,
+    title: Option<LitStr>,
+    description: TokenStream,
+    hints: Hints,
+    requires_auth: bool,
+    descriptions: Vec<ArgDescription>,
+    output: OutputSchema,
+    /// The number of parameters (of handles).
+    arity: usize,
+    handler: Handler,
+    location: Location,
+}
 
-    quote! {
-        #[allow(unused_imports)]
-        use #private::{NoOutputSchema as _, ViaArguments as _, ViaOutputSchema as _, ViaRequest as _};
-
-        /// Every parameter's handle, made once so a bad type is reported once.
-        #[allow(clippy::unused_unit)]
-        fn __mcp_handles() -> (#(impl #private::Handle<Value = #types>,)*) {
-            (#(#handles,)*)
-        }
-
-        #private::inventory::submit! {
-            #private::ToolDef {
+impl ToTokens for Definition {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let Definition {
+            rt,
+            name,
+            title,
+            description,
+            hints,
+            requires_auth,
+            descriptions,
+            output,
+            arity,
+            handler,
+            location,
+        } = self;
+        let title = match title {
+            Some(t) => quote!(::core::option::Option::Some(#t)),
+            None => quote!(::core::option::Option::None),
+        };
+        let descriptions = descriptions
+            .iter()
+            .map(|ArgDescription { name, description }| quote!((#name, #description)));
+        let output_schema = !matches!(output, OutputSchema::Off);
+        let positions = positions(*arity);
+        tokens.extend(quote! {
+            #rt::ToolDef {
                 name: #name,
                 title: #title,
                 description: #description,
-                hints: #private::Hints {
-                    read_only: #read_only,
-                    destructive: #destructive,
-                    idempotent: #idempotent,
-                    open_world: #open_world,
-                },
+                hints: #rt::Hints { #hints },
                 requires_auth: #requires_auth,
-                descriptions: &[],
-                output_schema: true,
+                descriptions: &[#(#descriptions),*],
+                output_schema: #output_schema,
                 describe: {
-                    fn __mcp_describe(__mcp_sig: &mut #private::Signature) {
+                    fn __mcp_describe(__mcp_sig: &mut #rt::Signature) {
                         let __mcp_h = __mcp_handles();
-                        #(#private::Handle::describe(&__mcp_h.#positions, __mcp_sig);)*
+                        #(#rt::Handle::describe(&__mcp_h.#positions, __mcp_sig);)*
                         #output
                     }
                     __mcp_describe
                 },
                 check: {
                     fn __mcp_check(
-                        __mcp_cx: #private::CheckContext<'_>,
-                    ) -> ::core::result::Result<(), #private::ArgumentError> {
+                        __mcp_cx: #rt::CheckContext<'_>,
+                    ) -> ::core::result::Result<(), #rt::ArgumentError> {
                         let __mcp_h = __mcp_handles();
-                        #(#private::Handle::check(&__mcp_h.#positions, &__mcp_cx, #positions)?;)*
+                        #(#rt::Handle::check(&__mcp_h.#positions, &__mcp_cx, #positions)?;)*
                         ::core::result::Result::Ok(())
                     }
                     __mcp_check
@@ -317,25 +466,270 @@ fn registration(tool: &Tool, ident: &syn::Ident, private: &TokenStream) -> Token
                 handler: #handler,
                 location: #location,
             }
+        });
+    }
+}
+
+/// Tuple indices of the parameters' handles.
+fn positions(arity: usize) -> Vec<syn::Index> {
+    (0..arity).map(syn::Index::from).collect()
+}
+
+/// Where `describe` gets the tool's output schema from.
+enum OutputSchema {
+    /// The `T` of a `web::Json<T>` written in the return type: its schema,
+    /// named at `T`'s span, so a `T` without `JsonSchema` is a compile error
+    /// there (`StructuredOutput`), not a tool that silently has none.
+    Json(Runtime, Type),
+    /// Any other nameable return type, probed: a type alias may hide a
+    /// `web::Json`.
+    Probe(Runtime, Type),
+    /// `impl Responder`: no type to take a schema from.
+    Absent,
+    /// `output_schema = false`: text results only.
+    Off,
+}
+
+impl ToTokens for OutputSchema {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        tokens.extend(match self {
+            OutputSchema::Json(rt, ty) => quote_spanned!(ty.span()=>
+                __mcp_sig.output(::core::option::Option::Some(<#ty as #rt::StructuredOutput>::schema));
+            ),
+            OutputSchema::Probe(rt, ty) => quote_spanned!(ty.span()=>
+                __mcp_sig.output((&&#rt::OutputProbe::<#ty>::new()).output());
+            ),
+            OutputSchema::Absent | OutputSchema::Off => {
+                quote!(__mcp_sig.output(::core::option::Option::None);)
+            }
+        });
+    }
+}
+
+/// How a call reaches the handler.
+enum Handler {
+    /// Through its REST route, in the app.
+    Route {
+        rt: Runtime,
+        methods: Vec<HttpMethod>,
+        path: String,
+    },
+    /// A hand-written tool: called directly.
+    Direct(Invoker),
+}
+
+impl ToTokens for Handler {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        match self {
+            Handler::Route { rt, methods, path } => tokens.extend(quote! {
+                #rt::Handler::Route(#rt::Route {
+                    methods: &[#(#rt::HttpMethod::#methods),*],
+                    path: #path,
+                })
+            }),
+            Handler::Direct(invoker) => invoker.to_tokens(tokens),
         }
     }
 }
 
-/// `GET` → `Get`, the runtime's `HttpMethod` variant.
-fn method_variant(method: &str) -> String {
-    let lower = method.to_ascii_lowercase();
-    let mut chars = lower.chars();
-    chars.next().map_or_else(String::new, |c| {
-        c.to_ascii_uppercase().to_string() + chars.as_str()
-    })
+/// A hand-written tool's entry point: extracts every parameter from the
+/// call, runs the handler and renders its response; plus the fn's type
+/// name, which tells the runtime whether actix's macro swallowed it.
+struct Invoker {
+    rt: Runtime,
+    ident: Ident,
+    arity: usize,
+    /// Where a return type that is not a `Responder` is reported.
+    respond_span: Span,
+}
+
+impl ToTokens for Invoker {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let Invoker {
+            rt,
+            ident,
+            arity,
+            respond_span,
+        } = self;
+        let positions = positions(*arity);
+        let args: Vec<Ident> = (0..*arity).map(|i| format_ident!("__mcp_a{}", i)).collect();
+        let call = quote_spanned!(*respond_span=> __mcp_cx.respond(#ident(#(#args),*).await));
+        tokens.extend(quote! {
+            #rt::Handler::Direct {
+                invoke: {
+                    fn __mcp_invoke(
+                        __mcp_cx: #rt::CallContext<'_>,
+                    ) -> #rt::ToolFuture<'_> {
+                        ::std::boxed::Box::pin(async move {
+                            let __mcp_h = __mcp_handles();
+                            #(
+                                let #args = match #rt::Handle::extract(&__mcp_h.#positions, &__mcp_cx, #positions).await {
+                                    ::core::result::Result::Ok(value) => value,
+                                    ::core::result::Result::Err(outcome) => return outcome,
+                                };
+                            )*
+                            #call
+                        })
+                    }
+                    __mcp_invoke
+                },
+                type_name: {
+                    fn __mcp_type_name() -> &'static str {
+                        ::core::any::type_name_of_val(&#ident)
+                    }
+                    __mcp_type_name
+                },
+            }
+        });
+    }
+}
+
+/// The handler's path and source position, for start-up errors.
+struct Location {
+    rt: Runtime,
+    ident: Ident,
+}
+
+impl ToTokens for Location {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let Location { rt, ident } = self;
+        let fn_name = ident.unraw().to_string();
+        tokens.extend(quote_spanned!(ident.span()=>
+            #rt::Location::new(
+                ::core::concat!(::core::module_path!(), "::", #fn_name),
+                ::core::file!(),
+                ::core::line!(),
+                ::core::column!(),
+            )
+        ));
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use syn::{Block, Expr, ExprStruct, File, Item, ItemImpl, ItemStruct, Stmt, parse_quote};
 
-    fn expand(args: TokenStream, item: TokenStream) -> String {
-        mcp_tool(args, item).to_string()
+    /// An expansion, parsed, so tests compare syntax trees, not spacing.
+    struct Expansion(File);
+
+    fn expand(args: TokenStream, item: TokenStream) -> Expansion {
+        expand_after(None, args, item)
+    }
+
+    /// Expands with `source` as the text written before the attribute.
+    fn expand_after(source: Option<&str>, args: TokenStream, item: TokenStream) -> Expansion {
+        let out = mcp_tool(args, item, || source.map(str::to_owned));
+        Expansion(syn::parse2(out).expect("the expansion parses"))
+    }
+
+    impl Expansion {
+        fn item_fn(&self, name: &str) -> &ItemFn {
+            self.0
+                .items
+                .iter()
+                .find_map(|i| match i {
+                    Item::Fn(f) if f.sig.ident == name => Some(f),
+                    _ => None,
+                })
+                .unwrap_or_else(|| panic!("no fn `{name}`"))
+        }
+
+        fn item_struct(&self, name: &str) -> &ItemStruct {
+            self.0
+                .items
+                .iter()
+                .find_map(|i| match i {
+                    Item::Struct(s) if s.ident == name => Some(s),
+                    _ => None,
+                })
+                .unwrap_or_else(|| panic!("no struct `{name}`"))
+        }
+
+        fn factory(&self) -> &ItemImpl {
+            self.0
+                .items
+                .iter()
+                .find_map(|i| match i {
+                    Item::Impl(i) => Some(i),
+                    _ => None,
+                })
+                .expect("an impl")
+        }
+
+        /// The `const _` block with the handles and the registration.
+        fn registration(&self) -> &Block {
+            self.0
+                .items
+                .iter()
+                .find_map(|i| match i {
+                    Item::Const(c) => match &*c.expr {
+                        Expr::Block(b) => Some(&b.block),
+                        _ => None,
+                    },
+                    _ => None,
+                })
+                .expect("a `const _` block")
+        }
+
+        fn handles(&self) -> Vec<Expr> {
+            let handles = self.registration().stmts.iter().find_map(|s| match s {
+                Stmt::Item(Item::Fn(f)) if f.sig.ident == "__mcp_handles" => Some(f),
+                _ => None,
+            });
+            match handles.expect("`__mcp_handles`").block.stmts.as_slice() {
+                [Stmt::Expr(Expr::Tuple(t), None)] => t.elems.iter().cloned().collect(),
+                other => panic!("{other:?}"),
+            }
+        }
+
+        /// The `ToolDef` given to `inventory::submit!`.
+        fn tool_def(&self) -> ExprStruct {
+            let submit = self.registration().stmts.iter().find_map(|s| match s {
+                Stmt::Macro(m) if m.mac.path.segments.last().unwrap().ident == "submit" => {
+                    Some(&m.mac)
+                }
+                _ => None,
+            });
+            submit.expect("`inventory::submit!`").parse_body().unwrap()
+        }
+
+        fn field(&self, name: &str) -> Expr {
+            let def = self.tool_def();
+            let member = syn::Member::Named(format_ident!("{name}"));
+            let field = def.fields.iter().find(|f| f.member == member);
+            field
+                .unwrap_or_else(|| panic!("no field `{name}`"))
+                .expr
+                .clone()
+        }
+
+        /// The body of the `describe` or `check` fn in the `ToolDef`.
+        fn inner_fn(&self, field: &str) -> ItemFn {
+            match self.field(field) {
+                Expr::Block(b) => match &b.block.stmts[0] {
+                    Stmt::Item(Item::Fn(f)) => f.clone(),
+                    other => panic!("{other:?}"),
+                },
+                other => panic!("{other:?}"),
+            }
+        }
+
+        fn errors(&self) -> Vec<String> {
+            self.0
+                .items
+                .iter()
+                .filter_map(|i| match i {
+                    Item::Macro(m)
+                        if m.mac.path.is_ident("compile_error")
+                            || m.mac.path.segments.last().unwrap().ident == "compile_error" =>
+                    {
+                        Some(m.mac.parse_body::<LitStr>().unwrap().value())
+                    }
+                    _ => None,
+                })
+                .collect()
+        }
     }
 
     #[test]
@@ -350,66 +744,171 @@ mod tests {
                 }
             },
         );
-        assert!(out.contains("# [get (\"/items/{id}\" , name = \"get_item\")] async fn __mcp_route_get_item (id : web :: Path < u64 > , q : web :: Query < Q >)"), "{out}");
-        assert!(out.contains("# [doc = r\" Fetch one item.\"] # [allow (non_camel_case_types , missing_docs)] pub struct get_item ;"), "{out}");
-        assert!(
-            out.contains("register_locator (__mcp_config , \"/items/{id}\" , \"get_item\")"),
-            "{out}"
+        let rt = quote!(::mcp_runtime::__private);
+        let handler = out.item_fn("__mcp_route_get_item");
+        let attrs: Vec<Attribute> = vec![
+            parse_quote!(#[doc(hidden)]),
+            parse_quote!(#[get("/items/{id}", name = "get_item")]),
+        ];
+        assert_eq!(handler.attrs, attrs);
+        assert_eq!(handler.vis, Visibility::Inherited);
+        let inputs: syn::punctuated::Punctuated<syn::FnArg, syn::Token![,]> =
+            parse_quote!(id: web::Path<u64>, q: web::Query<Q>);
+        assert_eq!(handler.sig.inputs, inputs, "`#[mcp(..)]` is stripped");
+
+        let service = out.item_struct("get_item");
+        let attrs: Vec<Attribute> = vec![
+            parse_quote!(#[doc = r" Fetch one item."]),
+            parse_quote!(#[allow(non_camel_case_types, missing_docs)]),
+        ];
+        assert_eq!(service.attrs, attrs);
+        assert!(matches!(service.vis, Visibility::Public(_)));
+
+        let factory = out.factory();
+        assert_eq!(
+            factory.trait_.as_ref().unwrap().0,
+            parse_quote!(#rt::HttpServiceFactory)
         );
-        assert!(
-            out.contains("RequestKind . handle :: < web :: Query < Q > > ()"),
-            "{out}"
+        let syn::ImplItem::Fn(register) = &factory.items[0] else {
+            panic!("register")
+        };
+        let body: Block = parse_quote!({
+            #rt::HttpServiceFactory::register(__mcp_route_get_item, __mcp_config);
+            #rt::register_locator(__mcp_config, "/items/{id}", "get_item");
+        });
+        assert_eq!(register.block, body);
+
+        let handles: Vec<Expr> = vec![
+            parse_quote!((&&#rt::Probe::<web::Path<u64>>::new()).kind().handle::<web::Path<u64>>()),
+            parse_quote!(#rt::RequestKind.handle::<web::Query<Q>>()),
+        ];
+        assert_eq!(out.handles(), handles);
+
+        assert_eq!(out.field("name"), parse_quote!("get_item"));
+        assert_eq!(out.field("description"), parse_quote!("Fetch one item."));
+        assert_eq!(
+            out.field("handler"),
+            parse_quote!(#rt::Handler::Route(#rt::Route {
+                methods: &[#rt::HttpMethod::Get],
+                path: "/items/{id}",
+            }))
         );
-        assert!(out.contains("description : \"Fetch one item.\""), "{out}");
-        assert!(
-            out.contains("methods : & [:: mcp_runtime :: __private :: HttpMethod :: Get]"),
-            "{out}"
+        let Expr::Struct(hints) = out.field("hints") else {
+            panic!("hints")
+        };
+        assert_eq!(
+            hints.fields[0].expr,
+            parse_quote!(::core::option::Option::Some(true))
         );
-        assert!(
-            out.contains("read_only : :: core :: option :: Option :: Some (true)"),
-            "{out}"
+        assert_eq!(out.field("descriptions"), parse_quote!(&[]));
+        assert_eq!(out.field("output_schema"), parse_quote!(true));
+        let describe = out.inner_fn("describe");
+        assert_eq!(
+            describe.block.stmts.last().unwrap(),
+            &parse_quote!(__mcp_sig.output((&&#rt::OutputProbe::<String>::new()).output());)
         );
-        assert!(!out.contains("# [mcp"), "{out}");
     }
 
     #[test]
-    fn a_route_that_names_itself_keeps_its_name() {
+    fn the_route_fn_keeps_its_other_attributes_in_order() {
         let out = expand(
             quote!(),
             quote! {
                 /// Fetch one item.
+                #[tracing::instrument]
                 #[get("/items/{id}", name = "item")]
+                #[cfg(feature = "mcp")]
                 async fn get_item(id: web::Path<u64>) -> String { todo!() }
             },
         );
+        let attrs: Vec<Attribute> = vec![
+            parse_quote!(#[doc(hidden)]),
+            parse_quote!(#[tracing::instrument]),
+            parse_quote!(#[get("/items/{id}", name = "item")]),
+            parse_quote!(#[cfg(feature = "mcp")]),
+        ];
+        assert_eq!(out.item_fn("__mcp_route_get_item").attrs, attrs);
+        let cfg: Attribute = parse_quote!(#[cfg(feature = "mcp")]);
+        assert!(out.item_struct("get_item").attrs.contains(&cfg));
+        assert_eq!(out.factory().attrs, std::slice::from_ref(&cfg));
         assert!(
-            out.contains("# [get (\"/items/{id}\" , name = \"item\")]"),
-            "{out}"
+            out.0
+                .items
+                .iter()
+                .any(|i| matches!(i, Item::Const(c) if c.attrs == [cfg.clone()]))
         );
     }
 
     #[test]
     fn hand_written_tools_are_emitted_as_is() {
+        let func: ItemFn = parse_quote! {
+            /// Add two numbers.
+            async fn add(args: web::Json<Add>) -> web::Json<u64> { todo!() }
+        };
+        let out = expand(quote!(crate = ::facade::rt), func.to_token_stream());
+        assert_eq!(out.item_fn("add"), &func);
+        assert_eq!(
+            out.tool_def().path,
+            parse_quote!(::facade::rt::__private::ToolDef)
+        );
+        let Expr::Struct(handler) = out.field("handler") else {
+            panic!("a struct expression")
+        };
+        assert_eq!(
+            handler.path,
+            parse_quote!(::facade::rt::__private::Handler::Direct)
+        );
+        let type_name: Expr = parse_quote!({
+            fn __mcp_type_name() -> &'static str {
+                ::core::any::type_name_of_val(&add)
+            }
+            __mcp_type_name
+        });
+        assert_eq!(handler.fields[1].expr, type_name);
+        let rt = quote!(::facade::rt::__private);
+        assert_eq!(
+            out.inner_fn("describe").block.stmts.last().unwrap(),
+            &parse_quote!(__mcp_sig.output(::core::option::Option::Some(<u64 as #rt::StructuredOutput>::schema));)
+        );
+    }
+
+    #[test]
+    fn arguments_descriptions_and_the_output_opt_out() {
         let out = expand(
-            quote!(crate = ::facade::rt),
+            quote!(
+                args(id = "The id.", "page-size" = "Per page."),
+                output_schema = false
+            ),
             quote! {
-                /// Add two numbers.
-                async fn add(args: web::Json<Add>) -> web::Json<u64> { todo!() }
+                /// Fetch one item.
+                #[get("/items/{id}")]
+                async fn get_item(id: web::Path<u64>) -> web::Json<Item> { todo!() }
             },
         );
-        assert!(
-            out.starts_with("# [doc = r\" Add two numbers.\"] async fn add"),
-            "{out}"
+        assert_eq!(
+            out.field("descriptions"),
+            parse_quote!(&[("id", "The id."), ("page-size", "Per page.")])
         );
-        assert!(
-            out.contains(":: facade :: rt :: __private :: ToolDef"),
-            "{out}"
+        assert_eq!(out.field("output_schema"), parse_quote!(false));
+        assert_eq!(
+            out.inner_fn("describe").block.stmts.last().unwrap(),
+            &parse_quote!(__mcp_sig.output(::core::option::Option::None);)
         );
-        assert!(out.contains("Handler :: Direct"), "{out}");
-        assert!(out.contains("type_name_of_val (& add)"), "{out}");
-        assert!(
-            out.contains("OutputProbe :: < web :: Json < u64 > >"),
-            "{out}"
+    }
+
+    #[test]
+    fn opaque_return_types_have_no_output_schema() {
+        let out = expand(
+            quote!(),
+            quote! {
+                /// Opaque.
+                async fn opaque() -> impl Responder { "x" }
+            },
+        );
+        assert_eq!(out.field("output_schema"), parse_quote!(true));
+        assert_eq!(
+            out.inner_fn("describe").block.stmts.last().unwrap(),
+            &parse_quote!(__mcp_sig.output(::core::option::Option::None);)
         );
     }
 
@@ -422,13 +921,44 @@ mod tests {
                 fn index(#[mcp(from_request)] r: HttpRequest) -> String { todo!() }
             },
         );
-        assert!(
-            out.starts_with("# [get (\"/\")] fn index (r : HttpRequest)"),
-            "{out}"
+        let func: ItemFn = parse_quote! {
+            #[get("/")]
+            fn index(r: HttpRequest) -> String { todo!() }
+        };
+        assert_eq!(out.item_fn("index"), &func);
+        let errors = out.errors();
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert!(errors[0].starts_with("unknown argument `nmae`"));
+        assert!(errors[1].starts_with("`#[mcp_tool]` requires an `async fn`"));
+        assert!(errors[2].starts_with("tool `index` has no description"));
+        assert!(!out.0.items.iter().any(|i| matches!(i, Item::Const(_))));
+    }
+
+    #[test]
+    fn a_route_attribute_above_is_the_only_error() {
+        let item = quote! {
+            async fn list(id: web::Path<u64>) -> String { todo!() }
+        };
+        let out = expand_after(
+            Some("/// Lists.\n#[get(\"/items\")]\n"),
+            quote!(),
+            item.clone(),
         );
-        assert!(out.contains("unknown argument `nmae`"));
-        assert!(out.contains("requires an `async fn`"));
-        assert!(out.contains("has no description"));
-        assert!(!out.contains("ToolDef"));
+        let errors = out.errors();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].starts_with("`#[mcp_tool]` is below `#[get(\"/items\")]`"),
+            "{errors:?}"
+        );
+        out.item_fn("list");
+
+        // A fn with its route is not looked up.
+        let routed = quote! {
+            /// Lists.
+            #[get("/items/{id}")]
+            async fn list(id: web::Path<u64>) -> String { todo!() }
+        };
+        let out = mcp_tool(quote!(), routed, || panic!("the source is not read"));
+        assert!(syn::parse2::<File>(out).is_ok());
     }
 }

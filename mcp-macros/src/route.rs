@@ -2,22 +2,63 @@
 //! `#[route("/p", method = "PUT")]`, …): the HTTP methods, the path template
 //! and its parameter names.
 
+use proc_macro2::{Ident, Span};
+use quote::{ToTokens, TokenStreamExt};
 use syn::punctuated::Punctuated;
 use syn::{Attribute, Expr, ExprLit, Lit, LitStr, MetaNameValue, Token};
 
 use crate::ctxt::Ctxt;
 
-/// actix-web's single-method route attributes.
-const METHOD_ATTRS: &[&str] = &[
-    "get", "post", "put", "patch", "delete", "head", "options", "trace", "connect",
+/// actix-web's route attributes: one per method, and `#[route]`.
+pub(crate) const ROUTE_ATTRS: &[&str] = &[
+    "get", "post", "put", "patch", "delete", "head", "options", "trace", "connect", "query",
+    "route",
 ];
+
+/// A method a tool's route can have: the runtime's `HttpMethod`, variant for
+/// variant. Prints as its variant name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HttpMethod {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+    Head,
+    Options,
+    Trace,
+    Connect,
+}
+
+impl HttpMethod {
+    /// From an upper-case method name, as actix spells it.
+    pub(crate) fn parse(method: &str) -> Option<HttpMethod> {
+        Some(match method {
+            "GET" => HttpMethod::Get,
+            "POST" => HttpMethod::Post,
+            "PUT" => HttpMethod::Put,
+            "PATCH" => HttpMethod::Patch,
+            "DELETE" => HttpMethod::Delete,
+            "HEAD" => HttpMethod::Head,
+            "OPTIONS" => HttpMethod::Options,
+            "TRACE" => HttpMethod::Trace,
+            "CONNECT" => HttpMethod::Connect,
+            _ => return None,
+        })
+    }
+}
+
+impl ToTokens for HttpMethod {
+    fn to_tokens(&self, tokens: &mut proc_macro2::TokenStream) {
+        tokens.append(Ident::new(&format!("{self:?}"), Span::call_site()));
+    }
+}
 
 /// The route a handler serves.
 pub(crate) struct Route {
     /// Position of the attribute in the fn's attributes.
     pub index: usize,
-    /// Upper-case HTTP methods.
-    pub methods: Vec<String>,
+    pub methods: Vec<HttpMethod>,
     pub path: String,
     /// Path parameter names, in template order.
     pub params: Vec<String>,
@@ -36,8 +77,9 @@ pub(crate) struct Lookup {
     /// The route, if any (a hand-written tool has none).
     pub route: Option<Route>,
     /// A route attribute actix itself will reject (its path is not a string
-    /// literal). actix reports that; this macro stays quiet and registers
-    /// nothing rather than add a third error.
+    /// literal, a method is not upper case, `#[route]` has no method). actix
+    /// reports that; this macro stays quiet and registers nothing rather
+    /// than add a third error.
     pub unreadable: bool,
 }
 
@@ -57,14 +99,10 @@ pub(crate) fn find(attrs: &[Attribute], cx: &mut Ctxt) -> Lookup {
             );
             continue;
         }
-        let route = if METHOD_ATTRS.contains(&name.as_str()) {
-            parse_args(attr).map(|(_, path)| (vec![name.to_uppercase()], path))
-        } else if name == "route" {
-            parse_args(attr)
-        } else {
+        if !ROUTE_ATTRS.contains(&name.as_str()) {
             continue;
-        };
-        let Some((methods, path)) = route else {
+        }
+        let Some((methods, path)) = parse_args(attr, &name) else {
             unreadable = true;
             continue;
         };
@@ -79,6 +117,13 @@ pub(crate) fn find(attrs: &[Attribute], cx: &mut Ctxt) -> Lookup {
             );
             continue;
         }
+        let Some(methods) = methods
+            .iter()
+            .map(|(method, span)| supported(method, *span, cx))
+            .collect()
+        else {
+            continue;
+        };
         found = Some(Route {
             index,
             methods,
@@ -92,8 +137,24 @@ pub(crate) fn find(attrs: &[Attribute], cx: &mut Ctxt) -> Lookup {
     }
 }
 
-/// Parses `("/path", key = value, …)`, collecting `method = "…"` values.
-fn parse_args(attr: &Attribute) -> Option<(Vec<String>, LitStr)> {
+/// A method the runtime can call a route with. actix also accepts custom
+/// upper-case methods (and `#[query]`), which a tool call cannot use.
+fn supported(method: &str, span: Span, cx: &mut Ctxt) -> Option<HttpMethod> {
+    let parsed = HttpMethod::parse(method);
+    if parsed.is_none() {
+        cx.error_at(
+            span,
+            format_args!("`#[mcp_tool]` does not support the HTTP method `{method}`"),
+            "a tool call uses one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS, TRACE, \
+             CONNECT: give the tool a route with one of them",
+        );
+    }
+    parsed
+}
+
+/// Parses `("/path", key = value, …)` of the attribute `name`: the methods
+/// (each with its span) and the path. `None` when actix will reject it.
+fn parse_args(attr: &Attribute, name: &str) -> Option<(Vec<(String, Span)>, LitStr)> {
     let parsed = attr.parse_args_with(|input: syn::parse::ParseStream| {
         let path: LitStr = input.parse()?;
         let mut methods = Vec::new();
@@ -105,13 +166,32 @@ fn parse_args(attr: &Attribute) -> Option<(Vec<String>, LitStr)> {
                         lit: Lit::Str(m), ..
                     }) = &nv.value
                 {
-                    methods.push(m.value().to_uppercase());
+                    methods.push((m.value(), m.span()));
                 }
             }
         }
         Ok((methods, path))
     });
-    parsed.ok()
+    let (methods, path) = parsed.ok()?;
+    let methods = match (name, methods.is_empty()) {
+        ("route", _) => methods,
+        (_, true) => {
+            let span = attr
+                .path()
+                .segments
+                .last()
+                .map_or_else(Span::call_site, |s| s.ident.span());
+            vec![(name.to_ascii_uppercase(), span)]
+        }
+        // actix: "HTTP method forbidden here".
+        (_, false) => return None,
+    };
+    // actix: "HTTP method must be uppercase", "requires at least one `method`".
+    let actix_rejects = methods.is_empty()
+        || methods
+            .iter()
+            .any(|(m, _)| m.chars().any(|c| !c.is_ascii_uppercase()));
+    (!actix_rejects).then_some((methods, path))
 }
 
 /// The dynamic segment names of an actix path template: `{id}`, `{id:\d+}`
@@ -172,24 +252,44 @@ mod tests {
         let r = find(&attrs, &mut cx).route.unwrap();
         assert_eq!(
             (r.index, r.methods, r.path.as_str()),
-            (1, vec!["PUT".into()], "/items/{id}")
+            (1, vec![HttpMethod::Put], "/items/{id}")
         );
 
         let attrs: Vec<Attribute> =
-            vec![parse_quote!(#[route("/x/{a}/{b}", method = "get", method = "HEAD")])];
+            vec![parse_quote!(#[route("/x/{a}/{b}", method = "GET", method = "HEAD")])];
         let r = find(&attrs, &mut cx).route.unwrap();
-        assert_eq!(r.methods, ["GET", "HEAD"]);
+        assert_eq!(r.methods, [HttpMethod::Get, HttpMethod::Head]);
         assert_eq!(r.params, ["a", "b"]);
         assert!(cx.into_compile_errors().is_none());
     }
 
     #[test]
-    fn an_unreadable_route_is_left_to_actix() {
+    fn what_actix_rejects_is_left_to_actix() {
+        for attr in [
+            parse_quote!(#[get(PATH)]),
+            parse_quote!(#[route("/x", method = "get")]),
+            parse_quote!(#[route("/x")]),
+            parse_quote!(#[get("/x", method = "POST")]),
+        ] {
+            let mut cx = Ctxt::default();
+            let lookup = find(&[attr], &mut cx);
+            assert!(lookup.unreadable && lookup.route.is_none());
+            assert!(cx.into_compile_errors().is_none(), "actix reports it");
+        }
+    }
+
+    #[test]
+    fn custom_methods_are_refused() {
         let mut cx = Ctxt::default();
-        let attrs: Vec<Attribute> = vec![parse_quote!(#[get(PATH)])];
-        let lookup = find(&attrs, &mut cx);
-        assert!(lookup.unreadable && lookup.route.is_none());
-        assert!(cx.into_compile_errors().is_none(), "actix reports it");
+        let attrs: Vec<Attribute> =
+            vec![parse_quote!(#[route("/x", method = "GET", method = "PURGE")])];
+        assert!(find(&attrs, &mut cx).route.is_none());
+        let attrs: Vec<Attribute> = vec![parse_quote!(#[query("/x")])];
+        assert!(find(&attrs, &mut cx).route.is_none());
+        let errors = cx.messages();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(errors[0].starts_with("`#[mcp_tool]` does not support the HTTP method `PURGE`"));
+        assert!(errors[1].starts_with("`#[mcp_tool]` does not support the HTTP method `QUERY`"));
     }
 
     #[test]
@@ -197,8 +297,8 @@ mod tests {
         let mut cx = Ctxt::default();
         let attrs: Vec<Attribute> = vec![parse_quote!(#[get("/a")]), parse_quote!(#[post("/b")])];
         find(&attrs, &mut cx);
-        let errors = cx.into_compile_errors().unwrap().to_string();
-        assert!(errors.contains("only one route attribute"), "{errors}");
+        let errors = cx.messages();
+        assert!(errors[0].contains("only one route attribute"), "{errors:?}");
 
         let mut cx = Ctxt::default();
         let attrs: Vec<Attribute> = vec![
@@ -207,11 +307,8 @@ mod tests {
             parse_quote!(#[post("/b")]),
         ];
         find(&attrs, &mut cx);
-        let errors = cx.into_compile_errors().unwrap().to_string();
-        assert!(errors.contains("does not support `#[routes]`"), "{errors}");
-        assert!(
-            !errors.contains("only one route attribute"),
-            "one error is enough: {errors}"
-        );
+        let errors = cx.messages();
+        assert_eq!(errors.len(), 1, "one error is enough: {errors:?}");
+        assert!(errors[0].contains("does not support `#[routes]`"));
     }
 }

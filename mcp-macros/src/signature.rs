@@ -17,11 +17,11 @@ pub(crate) struct Param {
 }
 
 /// What the handler returns.
-pub(crate) enum Output {
-    /// A nameable type: probed for an output schema.
-    Type(Box<Type>),
-    /// `impl Responder`: no output schema can be named.
-    Opaque,
+pub(crate) struct Output {
+    /// The return type, unless it cannot be named (`impl Responder`).
+    pub ty: Option<Type>,
+    /// The `T` of the `web::Json<T>` written in it: the tool's output schema.
+    pub json: Option<Type>,
 }
 
 /// Checks the signature and collects its parameters. Strips the
@@ -42,6 +42,8 @@ pub(crate) fn params(sig: &mut Signature, route: Option<&Route>, cx: &mut Ctxt) 
         );
     }
     let mut params = Vec::new();
+    // The first parameter that reads the request body.
+    let mut body = None;
     for input in sig.inputs.iter_mut() {
         let pat = match input {
             FnArg::Receiver(receiver) => {
@@ -80,6 +82,12 @@ pub(crate) fn params(sig: &mut Signature, route: Option<&Route>, cx: &mut Ctxt) 
         pat.attrs = keep;
         if !from_request {
             check_type(&pat.ty, route, cx);
+        }
+        if let Some(kind) = body_kind(&pat.ty) {
+            match body {
+                None => body = Some(kind),
+                Some(first) => second_body(first, kind, &pat.ty, cx),
+            }
         }
         params.push(Param {
             ty: (*pat.ty).clone(),
@@ -165,6 +173,33 @@ fn check_type(ty: &Type, route: Option<&Route>, cx: &mut Ctxt) {
     }
 }
 
+/// Which body extractor `ty` is, if any.
+fn body_kind(ty: &Type) -> Option<&'static str> {
+    let (name, args) = last_segment(ty)?;
+    let is_body = |t: &&Type| last_segment(t).is_some_and(|(n, _)| n == "Json" || n == "Form");
+    match name.as_str() {
+        "Json" => Some("web::Json"),
+        "Form" => Some("web::Form"),
+        "Either" if args.iter().any(is_body) => Some("web::Either"),
+        _ => None,
+    }
+}
+
+/// A request has one body, which the first body extractor consumes.
+fn second_body(first: &str, kind: &str, ty: &Type, cx: &mut Ctxt) {
+    // `web::Json` and `web::Form`, in either order.
+    let help = if first != kind && ![first, kind].contains(&"web::Either") {
+        "a request has one body: take `web::Either<web::Json<T>, web::Form<T>>` to accept JSON or a form"
+    } else {
+        "a request has one body: take one extractor whose type holds every field"
+    };
+    cx.error(
+        ty,
+        format_args!("`{kind}` reads the request body, which `{first}` already reads"),
+        help,
+    );
+}
+
 /// `web::Path<(A, B)>` and `web::Path<u64>` take their names from the route
 /// template, so their arity must match it.
 fn check_path(inner: &Type, route: Option<&Route>, cx: &mut Ctxt) {
@@ -204,17 +239,46 @@ fn check_path(inner: &Type, route: Option<&Route>, cx: &mut Ctxt) {
 
 /// The return type, or an error when there is none.
 pub(crate) fn output(sig: &Signature, cx: &mut Ctxt) -> Output {
-    match &sig.output {
+    let ty = match &sig.output {
         ReturnType::Default => {
             cx.error_at(
                 sig.paren_token.span.close(),
                 "a tool handler must return a response",
                 "return a `Responder`, e.g. `web::Json<T>`, `String` or `HttpResponse`",
             );
-            Output::Opaque
+            None
         }
-        ReturnType::Type(_, ty) if contains_impl(ty) => Output::Opaque,
-        ReturnType::Type(_, ty) => Output::Type(ty.clone()),
+        ReturnType::Type(_, ty) if contains_impl(ty) => None,
+        ReturnType::Type(_, ty) => Some(&**ty),
+    };
+    Output {
+        json: ty.and_then(json_content).cloned(),
+        ty: ty.cloned(),
+    }
+}
+
+/// The `T` of `web::Json<T>`, also inside the responders whose output
+/// schema the runtime forwards (`HasOutputSchema`): `Result<_, E>`,
+/// `(_, StatusCode)`, `CustomizeResponder<_>`. A `web::Json` hidden behind a
+/// type alias is not seen here; the runtime still finds its schema, if any.
+fn json_content(ty: &Type) -> Option<&Type> {
+    match ty {
+        Type::Paren(t) => json_content(&t.elem),
+        Type::Group(t) => json_content(&t.elem),
+        Type::Tuple(t)
+            if t.elems.len() == 2
+                && last_segment(&t.elems[1]).is_some_and(|(n, _)| n == "StatusCode") =>
+        {
+            json_content(&t.elems[0])
+        }
+        _ => {
+            let (name, args) = last_segment(ty)?;
+            match name.as_str() {
+                "Json" => args.first().copied(),
+                "Result" | "CustomizeResponder" => json_content(args.first()?),
+                _ => None,
+            }
+        }
     }
 }
 
@@ -228,4 +292,73 @@ fn contains_impl(ty: &Type) -> bool {
     let mut f = Finder(false);
     syn::visit::visit_type(&mut f, ty);
     f.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use syn::parse_quote;
+
+    fn json(ty: Type) -> Option<Type> {
+        json_content(&ty).cloned()
+    }
+
+    #[test]
+    fn finds_the_json_content_of_a_return_type() {
+        let item: Type = parse_quote!(Item);
+        assert_eq!(json(parse_quote!(web::Json<Item>)), Some(item.clone()));
+        assert_eq!(
+            json(parse_quote!(Result<Json<Item>, ApiError>)),
+            Some(item.clone())
+        );
+        assert_eq!(
+            json(parse_quote!(actix_web::Result<web::Json<Item>>)),
+            Some(item.clone())
+        );
+        assert_eq!(
+            json(parse_quote!((web::Json<Item>, StatusCode))),
+            Some(item.clone())
+        );
+        assert_eq!(
+            json(parse_quote!(Result<CustomizeResponder<web::Json<Item>>, E>)),
+            Some(item)
+        );
+        assert_eq!(
+            json(parse_quote!(web::Json<Vec<Item>>)),
+            Some(parse_quote!(Vec<Item>))
+        );
+        assert_eq!(json(parse_quote!(String)), None);
+        assert_eq!(
+            json(parse_quote!(Option<web::Json<Item>>)),
+            None,
+            "not forwarded"
+        );
+        assert_eq!(json(parse_quote!((web::Json<Item>, HeaderMap))), None);
+    }
+
+    fn params_errors(sig: Signature) -> Vec<String> {
+        let mut sig = sig;
+        let mut cx = Ctxt::default();
+        params(&mut sig, None, &mut cx);
+        cx.messages()
+    }
+
+    #[test]
+    fn a_handler_reads_one_body() {
+        let e = params_errors(parse_quote!(async fn f(a: web::Json<A>, b: web::Form<A>)));
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(
+            e[0].starts_with("`web::Form` reads the request body, which `web::Json` already reads")
+        );
+        assert!(e[0].contains("`web::Either<web::Json<T>, web::Form<T>>`"));
+
+        let e = params_errors(parse_quote!(async fn f(a: Json<A>, b: Json<B>, c: web::Form<C>)));
+        assert_eq!(e.len(), 2, "{e:?}");
+        assert!(e[0].contains("take one extractor whose type holds every field"));
+
+        let ok = params_errors(parse_quote!(
+            async fn f(a: web::Either<web::Json<A>, web::Form<A>>, q: web::Query<Q>)
+        ));
+        assert!(ok.is_empty(), "{ok:?}");
+    }
 }

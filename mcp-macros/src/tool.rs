@@ -1,13 +1,13 @@
 //! A tool's metadata: name, description and annotation hints.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{ToTokens, quote};
 use syn::ext::IdentExt;
 use syn::{Attribute, Expr, ExprLit, Ident, Lit, LitBool, Meta};
 
 use crate::attr::ToolArgs;
 use crate::ctxt::Ctxt;
-use crate::route::Route;
+use crate::route::HttpMethod;
 
 /// The tool name: `name = "…"` or the fn's name, checked against the MCP rule
 /// (1–128 characters of `A-Z a-z 0-9 _ - .`).
@@ -111,6 +111,35 @@ fn doc_text(lines: &[String]) -> String {
     text.trim_matches('\n').trim().to_owned()
 }
 
+/// The tool's annotation hints, field for field the runtime's `Hints`;
+/// prints as that struct's fields.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Hints {
+    pub read_only: Option<bool>,
+    pub destructive: Option<bool>,
+    pub idempotent: Option<bool>,
+    pub open_world: Option<bool>,
+}
+
+impl ToTokens for Hints {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let field = |v: Option<bool>| match v {
+            Some(b) => quote!(::core::option::Option::Some(#b)),
+            None => quote!(::core::option::Option::None),
+        };
+        let read_only = field(self.read_only);
+        let destructive = field(self.destructive);
+        let idempotent = field(self.idempotent);
+        let open_world = field(self.open_world);
+        tokens.extend(quote! {
+            read_only: #read_only,
+            destructive: #destructive,
+            idempotent: #idempotent,
+            open_world: #open_world,
+        });
+    }
+}
+
 /// Annotation hints: explicit arguments win; otherwise derived from the HTTP
 /// method(s) of the route.
 ///
@@ -125,31 +154,7 @@ fn doc_text(lines: &[String]) -> String {
 /// PUT and PATCH overwrite existing state, which MCP counts as destructive
 /// ("false: the tool performs only additive updates"). With several methods,
 /// a hint holds only if it holds for all of them.
-pub(crate) fn hints(args: &ToolArgs, route: Option<&Route>, cx: &mut Ctxt) -> [Option<bool>; 4] {
-    let derived = |f: &dyn Fn(&str) -> Option<bool>| -> Option<bool> {
-        let methods = &route?.methods;
-        let values: Vec<Option<bool>> = methods.iter().map(|m| f(m)).collect();
-        let first = *values.first()?;
-        values
-            .iter()
-            .all(|v| *v == first)
-            .then_some(first)
-            .flatten()
-    };
-    let safe = |m: &str| matches!(m, "GET" | "HEAD" | "OPTIONS");
-    let known = |m: &str| safe(m) || matches!(m, "POST" | "PUT" | "PATCH" | "DELETE");
-    let read_only = derived(&|m| known(m).then(|| safe(m)));
-    let destructive = derived(&|m| match m {
-        "POST" => Some(false),
-        "PUT" | "PATCH" | "DELETE" => Some(true),
-        _ => None,
-    });
-    let idempotent = derived(&|m| match m {
-        "PUT" | "DELETE" => Some(true),
-        "POST" | "PATCH" => Some(false),
-        _ => None,
-    });
-    let explicit = |b: &Option<LitBool>| b.as_ref().map(|b| b.value);
+pub(crate) fn hints(args: &ToolArgs, methods: &[HttpMethod], cx: &mut Ctxt) -> Hints {
     if let (Some(ro), Some(d)) = (&args.read_only, &args.destructive)
         && ro.value
         && d.value
@@ -160,80 +165,86 @@ pub(crate) fn hints(args: &ToolArgs, route: Option<&Route>, cx: &mut Ctxt) -> [O
             "remove `destructive`, or set `read_only = false`",
         );
     }
-    let read_only = explicit(&args.read_only).or(read_only);
+    let derived = derived_hints(methods);
+    let explicit = |b: &Option<LitBool>| b.as_ref().map(|b| b.value);
+    let read_only = explicit(&args.read_only).or(derived.read_only);
     // destructive/idempotent only mean something for tools that write.
     let (destructive, idempotent) = if read_only == Some(true) {
         (explicit(&args.destructive), explicit(&args.idempotent))
     } else {
         (
-            explicit(&args.destructive).or(destructive),
-            explicit(&args.idempotent).or(idempotent),
+            explicit(&args.destructive).or(derived.destructive),
+            explicit(&args.idempotent).or(derived.idempotent),
         )
     };
-    [
+    Hints {
         read_only,
         destructive,
         idempotent,
-        explicit(&args.open_world),
-    ]
+        open_world: explicit(&args.open_world),
+    }
 }
 
-/// `Some(true)`/`None` tokens for an optional bool.
-pub(crate) fn option_bool(v: Option<bool>) -> TokenStream {
-    match v {
-        Some(b) => quote!(::core::option::Option::Some(#b)),
-        None => quote!(::core::option::Option::None),
-    }
+/// What the methods agree on (the table above); nothing without a route.
+fn derived_hints(methods: &[HttpMethod]) -> Hints {
+    let one = |method: &HttpMethod| {
+        let (read_only, destructive, idempotent) = match method {
+            HttpMethod::Get | HttpMethod::Head | HttpMethod::Options => (Some(true), None, None),
+            HttpMethod::Post => (Some(false), Some(false), Some(false)),
+            HttpMethod::Put | HttpMethod::Delete => (Some(false), Some(true), Some(true)),
+            HttpMethod::Patch => (Some(false), Some(true), Some(false)),
+            HttpMethod::Trace | HttpMethod::Connect => (None, None, None),
+        };
+        Hints {
+            read_only,
+            destructive,
+            idempotent,
+            open_world: None,
+        }
+    };
+    let agree = |a: Option<bool>, b: Option<bool>| if a == b { a } else { None };
+    let mut all = methods.iter().map(one);
+    let first = all.next().unwrap_or_default();
+    all.fold(first, |acc, h| Hints {
+        read_only: agree(acc.read_only, h.read_only),
+        destructive: agree(acc.destructive, h.destructive),
+        idempotent: agree(acc.idempotent, h.idempotent),
+        open_world: None,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::route::template_params;
     use proc_macro2::Span;
 
-    fn route(methods: &[&str]) -> Route {
-        Route {
-            index: 0,
-            methods: methods.iter().map(|m| m.to_string()).collect(),
-            path: "/x/{id}".into(),
-            params: template_params("/x/{id}"),
+    fn hint(read_only: Option<bool>, destructive: Option<bool>, idempotent: Option<bool>) -> Hints {
+        Hints {
+            read_only,
+            destructive,
+            idempotent,
+            open_world: None,
         }
     }
 
-    fn derived(methods: &[&str]) -> [Option<bool>; 4] {
-        hints(
-            &ToolArgs::default(),
-            Some(&route(methods)),
-            &mut Ctxt::default(),
-        )
+    fn derived(methods: &[HttpMethod]) -> Hints {
+        hints(&ToolArgs::default(), methods, &mut Ctxt::default())
     }
 
     #[test]
     fn hints_follow_the_method() {
-        assert_eq!(derived(&["GET"]), [Some(true), None, None, None]);
-        assert_eq!(
-            derived(&["POST"]),
-            [Some(false), Some(false), Some(false), None]
-        );
-        assert_eq!(
-            derived(&["PUT"]),
-            [Some(false), Some(true), Some(true), None]
-        );
-        assert_eq!(
-            derived(&["PATCH"]),
-            [Some(false), Some(true), Some(false), None]
-        );
-        assert_eq!(
-            derived(&["DELETE"]),
-            [Some(false), Some(true), Some(true), None]
-        );
-        assert_eq!(derived(&["GET", "HEAD"]), [Some(true), None, None, None]);
-        assert_eq!(derived(&["GET", "POST"]), [None; 4]);
-        assert_eq!(
-            hints(&ToolArgs::default(), None, &mut Ctxt::default()),
-            [None; 4]
-        );
+        use HttpMethod::*;
+        let (t, f) = (Some(true), Some(false));
+        assert_eq!(derived(&[Get]), hint(t, None, None));
+        assert_eq!(derived(&[Post]), hint(f, f, f));
+        assert_eq!(derived(&[Put]), hint(f, t, t));
+        assert_eq!(derived(&[Patch]), hint(f, t, f));
+        assert_eq!(derived(&[Delete]), hint(f, t, t));
+        assert_eq!(derived(&[Get, Head]), hint(t, None, None));
+        assert_eq!(derived(&[Put, Delete]), hint(f, t, t));
+        assert_eq!(derived(&[Get, Post]), Hints::default());
+        assert_eq!(derived(&[Trace]), Hints::default());
+        assert_eq!(derived(&[]), Hints::default());
     }
 
     #[test]
@@ -244,8 +255,36 @@ mod tests {
             ..ToolArgs::default()
         };
         assert_eq!(
-            hints(&args, Some(&route(&["POST"])), &mut Ctxt::default()),
-            [Some(true), None, None, Some(false)]
+            hints(&args, &[HttpMethod::Post], &mut Ctxt::default()),
+            Hints {
+                open_world: Some(false),
+                ..hint(Some(true), None, None)
+            }
+        );
+    }
+
+    #[test]
+    fn hints_print_as_the_runtime_struct_fields() {
+        let tokens = hint(Some(true), None, None).into_token_stream();
+        let hints: syn::ExprStruct = syn::parse_quote!(Hints { #tokens });
+        let fields: Vec<(String, syn::Expr)> = hints
+            .fields
+            .iter()
+            .map(|f| (f.member.to_token_stream().to_string(), f.expr.clone()))
+            .collect();
+        let none: syn::Expr = syn::parse_quote!(::core::option::Option::None);
+        assert_eq!(
+            fields,
+            [
+                (
+                    "read_only",
+                    syn::parse_quote!(::core::option::Option::Some(true))
+                ),
+                ("destructive", none.clone()),
+                ("idempotent", none.clone()),
+                ("open_world", none),
+            ]
+            .map(|(name, expr)| (name.to_owned(), expr))
         );
     }
 
@@ -275,8 +314,11 @@ mod tests {
             ..ToolArgs::default()
         };
         name(&args, &ident, &mut cx);
-        let errors = cx.into_compile_errors().unwrap().to_string();
-        assert!(errors.contains("character ' ' is not allowed"), "{errors}");
-        assert!(errors.contains("129 characters long"), "{errors}");
+        let errors = cx.messages();
+        assert!(
+            errors[0].contains("character ' ' is not allowed"),
+            "{errors:?}"
+        );
+        assert!(errors[1].contains("129 characters long"), "{errors:?}");
     }
 }

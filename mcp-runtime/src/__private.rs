@@ -23,3 +23,25 @@ pub fn register_locator(config: &mut AppService, path: &'static str, tool: &'sta
         .guard(actix_web::guard::fn_guard(|_| false));
     HttpServiceFactory::register(locator, config);
 }
+
+/// The `T` of a `web::Json<T>` written in a tool's return type, whose schema
+/// is the tool's `outputSchema`. Generated code names `<T as
+/// StructuredOutput>` at `T`'s span, so a `T` without `JsonSchema` is a
+/// compile error there rather than a tool that silently has no output
+/// schema. rustc shows this message when `T` itself lacks the derive, and
+/// its own when a type inside `T` does (`Vec<Item>`).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not implement `JsonSchema`, so the tool's JSON result has no schema",
+    label = "the tool's structured result",
+    note = "derive `schemars::JsonSchema` for `{Self}`, or return text only with `#[mcp_tool(output_schema = false)]`"
+)]
+pub trait StructuredOutput {
+    /// The output schema.
+    fn schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema;
+}
+
+impl<T: schemars::JsonSchema> StructuredOutput for T {
+    fn schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        generator.subschema_for::<T>()
+    }
+}

@@ -1,12 +1,15 @@
 //! Every `#[mcp_tool]` argument, `crate = ..` through a re-export, `cfg`,
-//! computed docs and raw identifiers.
+//! computed docs and raw identifiers; argument descriptions by identifier,
+//! raw identifier and string.
 
 mod facade {
     pub use mcp_runtime as rt;
 }
 
-use actix_web::{FromRequest, HttpRequest, dev::Payload, get};
+use actix_web::{FromRequest, HttpRequest, dev::Payload, get, web};
 use mcp_runtime::{McpServer, mcp_tool};
+use schemars::JsonSchema;
+use serde::Deserialize;
 
 struct Auth;
 
@@ -31,6 +34,26 @@ impl FromRequest for Auth {
 #[get("/items")]
 async fn list_items() -> &'static str {
     "[]"
+}
+
+#[derive(Deserialize, JsonSchema)]
+struct Filter {
+    r#type: Option<String>,
+    #[serde(rename = "page-size")]
+    page_size: Option<u32>,
+}
+
+/// Arguments described in the attribute; the runtime checks the names.
+#[mcp_tool(args(id = "The item's id.", r#type = "Only this kind.", "page-size" = "Per page."))]
+#[get("/items/{id}/parts")]
+async fn parts(id: web::Path<u64>, filter: web::Query<Filter>) -> String {
+    format!("{id} {:?} {:?}", filter.r#type, filter.page_size)
+}
+
+/// Text results only.
+#[mcp_tool(output_schema = false)]
+async fn plain() -> &'static str {
+    "plain"
 }
 
 #[doc = concat!("Computed ", "docs.")]
@@ -58,6 +81,6 @@ fn main() {
     let server = McpServer::from_registry().auth::<Auth>().build().unwrap();
     assert_eq!(
         server.tool_names().collect::<Vec<_>>(),
-        ["items.list-v2", "kept", "type"]
+        ["items.list-v2", "kept", "parts", "plain", "type"]
     );
 }

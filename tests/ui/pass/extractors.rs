@@ -1,11 +1,12 @@
 //! Every parameter shape: argument extractors rebuilt from MCP arguments,
-//! and any `FromRequest` type run against the MCP request.
+//! and any `FromRequest` type run against the MCP request (`McpContext`
+//! included).
 
 use std::future::{Ready, ready};
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, get, post, web};
-use mcp_runtime::{McpServer, mcp_tool};
+use mcp_runtime::{McpContext, McpServer, mcp_tool};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -65,6 +66,17 @@ async fn destructured(ab: web::Path<(String, u8)>, web::Form(body): web::Form<Bo
     format!("{a}{b}{}", body.text)
 }
 
+/// JSON or a form: one body, either way.
+#[mcp_tool]
+#[post("/either")]
+async fn either(body: web::Either<web::Json<Body>, web::Form<Body>>, cx: McpContext) -> String {
+    cx.log(mcp_runtime::LogLevel::Info, "either").await;
+    match body {
+        web::Either::Left(json) => json.into_inner().text,
+        web::Either::Right(form) => form.into_inner().text,
+    }
+}
+
 /// A query forced to come from the MCP request's own query string.
 #[mcp_tool]
 #[get("/raw")]
@@ -83,6 +95,6 @@ fn main() {
     let server = McpServer::from_registry().build().unwrap();
     assert_eq!(
         server.tool_names().collect::<Vec<_>>(),
-        ["destructured", "everything", "nothing", "raw_query"]
+        ["destructured", "either", "everything", "nothing", "raw_query"]
     );
 }

@@ -1,0 +1,312 @@
+//! The route attribute written *above* `#[mcp_tool]`.
+//!
+//! actix's macro then runs first and nests the fn inside its service's
+//! `register` method, so `#[mcp_tool]` receives exactly what a hand-written
+//! tool looks like: the fn without its route. Nothing in those tokens, and
+//! nothing else a stable proc macro can ask the compiler, tells the two
+//! apart; what it can ask (since Rust 1.88) is where its own attribute is
+//! written: `Span::local_file`, `line` and `column`. So for a fn without a
+//! route, the attributes written before `#[mcp_tool]` on the same item are
+//! read from the source file and searched for a route attribute.
+//!
+//! The check fires only on a route attribute it reads there, so it cannot
+//! reject code that is in the right order. It misses attributes it cannot
+//! read: those a macro generates (`#[$route] #[mcp_tool]`), or a call site
+//! with no file on disk. The runtime catches those at start-up
+//! (`Problem::AttributeOrder`, from the fn's type name).
+
+use std::ops::Range;
+
+use proc_macro2::Span;
+use syn::Ident;
+
+use crate::ctxt::Ctxt;
+use crate::route::ROUTE_ATTRS;
+
+/// The source text before `#[mcp_tool]`, read from its file; `None` when
+/// the call site has no file on disk (generated code, some IDEs).
+pub(crate) fn source_before_call_site() -> Option<String> {
+    let span = proc_macro::Span::call_site();
+    let mut text = std::fs::read_to_string(span.local_file()?).ok()?;
+    // `line` and `column` count from 1, the column in characters.
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(span.line().checked_sub(1)?)
+        .map(str::len)
+        .sum();
+    let column = text[line_start..]
+        .char_indices()
+        .nth(span.column().checked_sub(1)?)?
+        .0;
+    text.truncate(line_start + column);
+    Some(text)
+}
+
+/// The route attribute among the attributes that precede `#[mcp_tool]` on
+/// its item, as written; `before` is the source text up to `#[mcp_tool]`.
+pub(crate) fn route_above(before: &str) -> Option<&str> {
+    let tokens = lex(before);
+    // The item's attributes follow whatever precedes the item: the end of
+    // another item (`;`, `}`) or the start of the block it is in (`{`).
+    let start = tokens
+        .iter()
+        .rposition(|t| matches!(t.kind, Kind::Punct(';' | '{' | '}')))
+        .map_or(0, |i| i + 1);
+    let attrs = &tokens[start..];
+    (0..attrs.len()).find_map(|i| {
+        let [hash, open, rest @ ..] = &attrs[i..] else {
+            return None;
+        };
+        if (hash.kind, open.kind) != (Kind::Punct('#'), Kind::Punct('[')) {
+            return None;
+        }
+        // `#[get(` or `#[actix_web::get(`: the path, then a parenthesis.
+        let path = rest
+            .iter()
+            .take_while(|t| matches!(t.kind, Kind::Ident | Kind::Punct(':')))
+            .count();
+        let name = rest[..path].iter().rev().find(|t| t.kind == Kind::Ident)?;
+        if !ROUTE_ATTRS.contains(&&before[name.range.clone()])
+            || rest.get(path)?.kind != Kind::Punct('(')
+        {
+            return None;
+        }
+        let mut depth = 0usize;
+        let close = attrs[i + 1..].iter().find(|t| {
+            match t.kind {
+                Kind::Punct('[') => depth += 1,
+                Kind::Punct(']') => depth -= 1,
+                _ => {}
+            }
+            depth == 0
+        })?;
+        Some(&before[hash.range.start..close.range.end])
+    })
+}
+
+/// Records the error for a route attribute found above `#[mcp_tool]`, on
+/// `#[mcp_tool]` itself (the call site's position, with the fn name's
+/// context, so rustc does not add that the error comes from a macro).
+pub(crate) fn report(route: &str, ident: &Ident, cx: &mut Ctxt) {
+    let route = route
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace("( ", "(")
+        .replace(" )", ")");
+    cx.error_at(
+        ident.span().located_at(Span::call_site()),
+        format_args!(
+            "`#[mcp_tool]` is below `{route}`: actix's macro runs first and hides the route \
+             from the tool"
+        ),
+        format_args!(
+            "put `#[mcp_tool]` first:\n    #[mcp_tool]\n    {route}\n    async fn {ident}(…)"
+        ),
+    );
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Ident,
+    Punct(char),
+    /// A string, character or byte literal, or a lifetime.
+    Literal,
+}
+
+struct Token {
+    kind: Kind,
+    range: Range<usize>,
+}
+
+/// Just enough of Rust's lexer to tell tokens from comments and literals:
+/// line and (nested) block comments, string, raw string, byte and character
+/// literals, lifetimes, identifiers (numbers lex as identifiers) and single
+/// punctuation characters.
+fn lex(src: &str) -> Vec<Token> {
+    let b = src.as_bytes();
+    let ident_byte = |c: u8| c == b'_' || c.is_ascii_alphanumeric() || c >= 0x80;
+    let mut tokens = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let start = i;
+        let kind = match b[i] {
+            c if c.is_ascii_whitespace() => {
+                i += 1;
+                continue;
+            }
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                i = b[i..]
+                    .iter()
+                    .position(|&c| c == b'\n')
+                    .map_or(b.len(), |n| i + n);
+                continue;
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i = block_comment_end(b, i);
+                continue;
+            }
+            b'"' => {
+                i = quoted_end(b, i + 1, b'"');
+                Kind::Literal
+            }
+            b'\'' => {
+                let next = src[i + 1..].chars().next().map_or(0, char::len_utf8);
+                if b.get(i + 1) == Some(&b'\\') {
+                    i = quoted_end(b, i + 1, b'\'');
+                } else if b.get(i + 1 + next) == Some(&b'\'') {
+                    i += next + 2;
+                } else {
+                    i += 1;
+                    while i < b.len() && ident_byte(b[i]) {
+                        i += 1;
+                    }
+                }
+                Kind::Literal
+            }
+            c if ident_byte(c) => {
+                while i < b.len() && ident_byte(b[i]) {
+                    i += 1;
+                }
+                match (&src[start..i], b.get(i)) {
+                    ("r" | "br" | "cr", Some(b'"' | b'#')) => match raw_string_end(b, i) {
+                        Some(end) => {
+                            i = end;
+                            Kind::Literal
+                        }
+                        None => Kind::Ident,
+                    },
+                    ("b" | "c", Some(b'"')) => {
+                        i = quoted_end(b, i + 1, b'"');
+                        Kind::Literal
+                    }
+                    ("b", Some(b'\'')) => {
+                        i = quoted_end(b, i + 1, b'\'');
+                        Kind::Literal
+                    }
+                    _ => Kind::Ident,
+                }
+            }
+            c => {
+                i += 1;
+                Kind::Punct(char::from(c))
+            }
+        };
+        tokens.push(Token {
+            kind,
+            range: start..i,
+        });
+    }
+    tokens
+}
+
+/// The end of a literal whose body starts at `i`, closed by `quote`.
+fn quoted_end(b: &[u8], mut i: usize, quote: u8) -> usize {
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            c if c == quote => return i + 1,
+            _ => i += 1,
+        }
+    }
+    b.len()
+}
+
+/// The end of `#…#"…"#…#` starting at `i`, or `None` if it is not a raw
+/// string (`r#ident`).
+fn raw_string_end(b: &[u8], i: usize) -> Option<usize> {
+    let hashes = b[i..].iter().take_while(|&&c| c == b'#').count();
+    if b.get(i + hashes) != Some(&b'"') {
+        return None;
+    }
+    let close: Vec<u8> = std::iter::once(b'"')
+        .chain(std::iter::repeat_n(b'#', hashes))
+        .collect();
+    let body = i + hashes + 1;
+    Some(
+        b[body..]
+            .windows(close.len())
+            .position(|w| w == close.as_slice())
+            .map_or(b.len(), |n| body + n + close.len()),
+    )
+}
+
+fn block_comment_end(b: &[u8], mut i: usize) -> usize {
+    let mut depth = 0usize;
+    while i < b.len() {
+        match (b[i], b.get(i + 1)) {
+            (b'/', Some(b'*')) => {
+                depth += 1;
+                i += 2;
+            }
+            (b'*', Some(b'/')) => {
+                depth -= 1;
+                i += 2;
+                if depth == 0 {
+                    return i;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    b.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_route_attribute_above() {
+        let src = "use actix_web::get;\n\n/// Lists items.\n#[get(\"/items\")]\n";
+        assert_eq!(route_above(src), Some("#[get(\"/items\")]"));
+
+        let src = "mod api {\n    #[actix_web::route(\n        \"/x/{id}\",\n        method = \"GET\"\n    )]\n    #[allow(dead_code)]\n    ";
+        assert_eq!(
+            route_above(src),
+            Some("#[actix_web::route(\n        \"/x/{id}\",\n        method = \"GET\"\n    )]")
+        );
+
+        // On one line, after another item; braces inside literals.
+        let src =
+            "const C: char = '}';\nconst S: &str = r#\"{\"#;\n#[get(\"/{a}\")] #[doc = \"}\"] ";
+        assert_eq!(route_above(src), Some("#[get(\"/{a}\")]"));
+    }
+
+    #[test]
+    fn reads_only_the_item_s_own_attributes() {
+        for src in [
+            // A previous item, with a trailing comment.
+            "#[get(\"/a\")]\nasync fn a() -> &'static str { \"a\" } // done\n\n/// Doc.\n",
+            // Lifetimes are not character literals.
+            "#[get(\"/a\")]\nfn a<'a>(x: &'a str) -> &'a str { x }\n",
+            // Comments and strings that mention a route attribute.
+            "// #[get(\"/x\")]\n/* #[get(\"/x\")] /* nested */ */\n#[doc = \"#[get(\\\"/x\\\")]\"]\n",
+            // Not a route attribute.
+            "#[getter(\"/x\")]\n#[cfg_attr(test, allow(dead_code))]\n",
+            // Generated by a macro: not readable here.
+            "macro_rules! tool {\n    ($route:meta) => {\n        #[$route]\n        ",
+            "",
+        ] {
+            assert_eq!(route_above(src), None, "{src}");
+        }
+    }
+
+    #[test]
+    fn the_help_shows_the_right_order() {
+        let mut cx = Ctxt::default();
+        let ident: Ident = syn::parse_quote!(list);
+        report(
+            "#[route(\n  \"/x\",\n  method = \"GET\"\n)]",
+            &ident,
+            &mut cx,
+        );
+        let message = &cx.messages()[0];
+        assert!(
+            message.ends_with(
+                "put `#[mcp_tool]` first:\n    #[mcp_tool]\n    #[route(\"/x\", method = \"GET\")]\n    async fn list(…)"
+            ),
+            "{message}"
+        );
+    }
+}
