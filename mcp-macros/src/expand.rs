@@ -76,7 +76,8 @@ pub(crate) fn mcp_tool(
         && let Some(before) = source_before()
         && let Some(attr) = order::route_above(&before)
     {
-        // Whatever else is wrong follows from the hidden route: report the cause alone.
+        // Other errors would mostly follow from the hidden route and mislead:
+        // report the order alone; any others return once it is fixed.
         let mut cx = Ctxt::default();
         order::report(attr, &func.sig.ident, &mut cx);
         let errors = cx.into_compile_errors();

@@ -24,10 +24,14 @@ use crate::ctxt::Ctxt;
 use crate::route::ROUTE_ATTRS;
 
 /// The source text before `#[mcp_tool]`, read from its file; `None` when
-/// the call site has no file on disk (generated code, some IDEs).
+/// the call site is not in a Rust file on disk (generated code, doctests,
+/// some IDEs).
 pub(crate) fn source_before_call_site() -> Option<String> {
     let span = proc_macro::Span::call_site();
-    let mut text = std::fs::read_to_string(span.local_file()?).ok()?;
+    let file = span
+        .local_file()
+        .filter(|f| f.extension().is_some_and(|e| e == "rs"))?;
+    let mut text = std::fs::read_to_string(file).ok()?;
     // `line` and `column` count from 1, the column in characters.
     let line_start: usize = text
         .split_inclusive('\n')

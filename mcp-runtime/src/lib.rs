@@ -91,8 +91,10 @@ pub use error::{BuildError, Problem};
 /// | `name = "…"` | the fn name | 1–128 characters of `A-Za-z0-9_.-` |
 /// | `description = "…"` | the doc comment | required one way or the other |
 /// | `title = "…"` | none | display title |
+/// | `args(id = "…", "page-size" = "…")` | field docs | argument descriptions in the `inputSchema`, by argument name (an identifier or a string); a name the tool does not have is a start-up error |
 /// | `requires_auth` | off | authenticate with [`McpServerBuilder::auth`] first |
 /// | `read_only`, `destructive`, `idempotent`, `open_world` | from the HTTP method | annotation hints (`= false` to clear) |
+/// | `output_schema = false` | on, from `web::Json<T>` | no `outputSchema`: text results only (the only value: the schema cannot be turned on for a type that has none) |
 /// | `crate = path` | `::mcp_runtime` | path to this crate, for re-exporting crates |
 ///
 /// # Parameters
@@ -109,8 +111,11 @@ pub use error::{BuildError, Problem};
 /// # Results
 ///
 /// The handler's response becomes the tool result: `web::Json<T>` gives an
-/// `outputSchema` and `structuredContent`; image and audio bodies become
-/// image and audio content; a status of 400 or more is `isError: true`.
+/// `outputSchema` and `structuredContent` (also inside `Result`,
+/// `(…, StatusCode)` and `CustomizeResponder`, where `T` must implement
+/// `JsonSchema` unless `output_schema = false`); image and audio bodies
+/// become image and audio content; a status of 400 or more is
+/// `isError: true`.
 ///
 /// # Example
 ///
@@ -152,10 +157,20 @@ pub use error::{BuildError, Problem};
 ///
 /// Misuse is a compile error on the offending tokens, with a `help:` line,
 /// and every error is reported at once: unknown, duplicate or mistyped
-/// arguments, invalid tool names, a missing description, a non-`async` or
-/// generic fn, `self`, raw-body extractors (`String`, `web::Bytes`,
-/// `web::Payload`), `Option<web::Json<…>>`, a tuple `web::Path` whose arity
-/// does not match the route template.
+/// arguments (`args(...)` included), invalid tool names, a missing
+/// description, a non-`async` or generic fn, `self`, raw-body extractors
+/// (`String`, `web::Bytes`, `web::Payload`), `Option<web::Json<…>>`, two
+/// body extractors (`web::Json` and `web::Form`), a tuple `web::Path` whose
+/// arity does not match the route template, a route method other than the
+/// standard ones, a returned `web::Json<T>` whose `T` lacks `JsonSchema`,
+/// and the route attribute written above `#[mcp_tool]`.
+///
+/// What only the types or the expanded code reveal is checked by
+/// [`McpServerBuilder::build`] instead, with the tool's location: `web::Path`
+/// fields that are not route segments, a route segment no argument fills,
+/// list-valued `web::Query`/`web::Form` fields, `args(...)` names the tool
+/// does not have, two bodies behind type aliases, and the attribute order
+/// when a macro generated the attributes.
 pub use mcp_macros::mcp_tool;
 pub use notifier::Notifier;
 pub use portable::SchemaProfile;
