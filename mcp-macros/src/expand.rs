@@ -15,7 +15,7 @@
 //! impl HttpServiceFactory for get_item {
 //!     fn register(self, config) {
 //!         register(__mcp_route_get_item, config);    // the route, unchanged
-//!         register_locator(config, "/items/{id}", "get_item");
+//!         register_locator(config, "/items/{id}", Exposed::Tool("get_item"));
 //!     }
 //! }
 //! const _: () = { fn __mcp_handles() ..
@@ -343,7 +343,7 @@ impl ToTokens for RouteService {
             impl #rt::HttpServiceFactory for #ident {
                 fn register(self, __mcp_config: &mut #rt::AppService) {
                     #rt::HttpServiceFactory::register(#inner, __mcp_config);
-                    #rt::register_locator(__mcp_config, #path, #tool);
+                    #rt::register_locator(__mcp_config, #path, #rt::Exposed::Tool(#tool));
                 }
             }
         });
@@ -775,7 +775,7 @@ mod tests {
         };
         let body: Block = parse_quote!({
             #rt::HttpServiceFactory::register(__mcp_route_get_item, __mcp_config);
-            #rt::register_locator(__mcp_config, "/items/{id}", "get_item");
+            #rt::register_locator(__mcp_config, "/items/{id}", #rt::Exposed::Tool("get_item"));
         });
         assert_eq!(register.block, body);
 

@@ -10,16 +10,19 @@ pub use crate::invoke::{
     NoOutputSchema, OutputProbe, Probe, RequestHandle, RequestKind, ToolFuture, ToolOutcome,
     ViaArguments, ViaOutputSchema, ViaRequest,
 };
-pub use crate::registry::{Handler, Hints, HttpMethod, Location, Route, ToolDef};
+pub use crate::completion::{Completer, CompletionFuture, IntoCompletions};
+pub use crate::prompt::{IntoPrompt, PromptDef};
+pub use crate::registry::{Exposed, Handler, Hints, HttpMethod, Location, Route, ToolDef};
+pub use crate::resource::ResourceDef;
 pub use crate::schema::Signature;
 
-/// Registers, next to a tool's route, a resource that never matches a
-/// request but names the route's pattern in the app's resource map, so a
-/// tool call can find the route's full path (scope prefixes included)
+/// Registers, next to a tool's or resource's route, a resource that never
+/// matches a request but names the route's pattern in the app's resource
+/// map, so a call can find the route's full path (scope prefixes included)
 /// without renaming the route the app may itself refer to.
-pub fn register_locator(config: &mut AppService, path: &'static str, tool: &'static str) {
+pub fn register_locator(config: &mut AppService, path: &'static str, exposed: Exposed) {
     let locator = actix_web::Resource::new(path)
-        .name(&crate::registry::locator_name(tool))
+        .name(&exposed.locator_name())
         .guard(actix_web::guard::fn_guard(|_| false));
     HttpServiceFactory::register(locator, config);
 }

@@ -72,6 +72,64 @@ impl<T: DeserializeOwned + JsonSchema> FromArguments for web::Either<web::Json<T
     }
 }
 
+/// The arguments of a prompt (or of a tool without a route), as one typed
+/// value: each field of `T` is an argument, described by its doc comment.
+///
+/// ```
+/// use mcp_runtime::{Arguments, mcp_prompt};
+/// use schemars::JsonSchema;
+/// use serde::Deserialize;
+///
+/// #[derive(Deserialize, JsonSchema)]
+/// struct Review {
+///     /// The code to review.
+///     code: String,
+///     /// The language it is written in.
+///     language: Option<String>,
+/// }
+///
+/// /// Review a piece of code.
+/// #[mcp_prompt]
+/// async fn code_review(args: Arguments<Review>) -> String {
+///     let Review { code, language } = args.into_inner();
+///     format!("Review this {} code:\n{code}", language.as_deref().unwrap_or("unknown"))
+/// }
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Arguments<T>(pub T);
+
+impl<T> Arguments<T> {
+    /// The value.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Arguments<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> std::ops::DerefMut for Arguments<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
+}
+
+impl<T> IsArgument for Arguments<T> {}
+
+impl<T: DeserializeOwned + JsonSchema> FromArguments for Arguments<T> {
+    const SOURCE: Source = Source::Json;
+    fn schema(generator: &mut SchemaGenerator) -> Schema {
+        generator.subschema_for::<T>()
+    }
+    fn from_arguments(view: ArgumentsView<'_>) -> Result<Self, ArgumentError> {
+        view.deserialize::<T>().map(Arguments)
+    }
+}
+
 /// Marks the extractors whose value comes from the tool's arguments.
 ///
 /// Implemented without bounds so that choosing the class of a parameter

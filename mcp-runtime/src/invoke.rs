@@ -28,6 +28,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde_json::{Map, Value};
 
 use crate::arguments::{ArgumentError, ArgumentsView, FromArguments, IsArgument, Plan, Source};
+use crate::prompt::{IntoPrompt, PromptMessages};
 use crate::schema::Signature;
 
 #[doc(hidden)]
@@ -42,6 +43,8 @@ pub type Invoker = for<'a> fn(CallContext<'a>) -> ToolFuture<'a>;
 pub enum ToolOutcome {
     /// The handler ran and responded, or an extractor's rejection did.
     Response(HttpResponse),
+    /// A prompt function returned its messages, or an error to show.
+    Prompt(Result<PromptMessages, String>),
     /// The arguments do not fit an argument extractor.
     InvalidArguments(ArgumentError),
 }
@@ -58,6 +61,11 @@ impl CallContext<'_> {
     /// Renders the handler's return value the way actix would.
     pub fn respond<R: Responder>(&self, out: R) -> ToolOutcome {
         ToolOutcome::Response(out.respond_to(self.request).map_into_boxed_body())
+    }
+
+    /// Renders a prompt function's return value.
+    pub fn prompt<R: IntoPrompt>(&self, out: R) -> ToolOutcome {
+        ToolOutcome::Prompt(out.into_prompt())
     }
 
     fn view(&self, position: usize) -> Result<ArgumentsView<'_>, ArgumentError> {

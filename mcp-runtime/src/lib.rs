@@ -44,6 +44,7 @@
 mod app;
 mod arguments;
 mod auth;
+mod completion;
 mod context;
 mod dispatch;
 mod elicitation;
@@ -59,9 +60,11 @@ mod notifier;
 mod origin;
 mod outbound;
 mod portable;
+mod prompt;
 mod protocol;
 mod rate_limit;
 mod registry;
+mod resource;
 mod result;
 mod sampling;
 mod schema;
@@ -74,7 +77,8 @@ mod transport;
 pub mod __private;
 
 pub use app::{McpApp, McpAppService};
-pub use arguments::ArgumentError;
+pub use arguments::{ArgumentError, Arguments};
+pub use completion::{Completion, Completions};
 pub use context::{ClientRequestError, Elicitation, LogLevel, McpContext};
 pub use error::{BuildError, Problem};
 /// Exposes an actix-web handler as an MCP tool.
@@ -174,6 +178,7 @@ pub use error::{BuildError, Problem};
 pub use mcp_macros::mcp_tool;
 pub use notifier::Notifier;
 pub use portable::SchemaProfile;
+pub use prompt::{MessageContent, PromptMessages};
 pub use rate_limit::RateLimit;
 pub use registry::Location;
 pub use result::ToolContent;

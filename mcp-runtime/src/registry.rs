@@ -166,10 +166,24 @@ pub(crate) enum Target {
     Direct(Invoker),
 }
 
-/// The resource name under which a tool's route pattern is registered in
-/// the app, so its full path (scope prefixes included) can be looked up.
-pub(crate) fn locator_name(tool: &str) -> String {
-    format!("mcp-runtime:tool:{tool}")
+/// What a route is exposed as, by name: its locator (see
+/// `__private::register_locator`) is named after it.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub enum Exposed {
+    Tool(&'static str),
+    Resource(&'static str),
+}
+
+impl Exposed {
+    /// The resource name under which the route's pattern is registered in
+    /// the app, so its full path (scope prefixes included) can be looked up.
+    pub(crate) fn locator_name(self) -> String {
+        match self {
+            Exposed::Tool(name) => format!("mcp-runtime:tool:{name}"),
+            Exposed::Resource(name) => format!("mcp-runtime:resource:{name}"),
+        }
+    }
 }
 
 /// The immutable set of tools a server exposes.
@@ -305,7 +319,7 @@ fn compile(
         Handler::Route(route) => Target::Route {
             method: route.methods.first().copied().unwrap_or(HttpMethod::Get),
             template: Template::parse(route.path).map_err(|e| vec![e])?,
-            locator: locator_name(def.name),
+            locator: Exposed::Tool(def.name).locator_name(),
         },
         Handler::Direct { invoke, .. } => Target::Direct(invoke),
     };

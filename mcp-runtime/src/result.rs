@@ -434,6 +434,10 @@ impl ToolContent {
         self.blocks.push(block);
         self
     }
+
+    pub(crate) fn into_blocks(self) -> Vec<ContentBlock> {
+        self.blocks
+    }
 }
 
 impl Responder for ToolContent {

@@ -320,6 +320,7 @@ async fn run(
                 match outcome {
                     ToolOutcome::Response(response) => Ended::Response(response),
                     ToolOutcome::InvalidArguments(e) => Ended::InvalidArguments(e),
+                    ToolOutcome::Prompt(_) => Ended::Failed("it is a prompt".into()),
                 }
             }
         }
