@@ -66,6 +66,7 @@ mod rate_limit;
 mod registry;
 mod resource;
 mod result;
+mod run;
 mod sampling;
 mod schema;
 mod server;

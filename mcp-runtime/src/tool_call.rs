@@ -2,21 +2,18 @@
 //! argument checks, running the handler (through its REST route, or
 //! directly for a hand-written tool), cancellation, panics, the result.
 
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Instant;
 
-use actix_web::{HttpMessage as _, HttpResponse};
-use futures_util::FutureExt as _;
+use actix_web::HttpResponse;
 use rmcp::model::{ErrorData, ProgressToken, RequestId};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 use tracing::Instrument as _;
 
-use crate::app::AppHandle;
 use crate::arguments::{ArgumentError, coerce_integers};
-use crate::context::{CallScope, Inputs, Stopped};
+use crate::context::CallScope;
 use crate::dispatch::{Dispatcher, Exchange, Outcome};
 use crate::forward;
 use crate::invoke::{CallContext, CheckContext, ToolOutcome};
@@ -25,6 +22,7 @@ use crate::method::RequestMethod;
 use crate::modern;
 use crate::registry::{Target, ToolEntry};
 use crate::result::{self, Mapping, ToolResult};
+use crate::run::{self, DisplayId, Ended};
 
 #[derive(Deserialize)]
 struct CallParams {
@@ -41,8 +39,8 @@ struct Meta {
     progress_token: Option<ProgressToken>,
 }
 
-/// How a call ended, before it becomes a JSON-RPC reply.
-enum Ended {
+/// What running the handler gave, before it becomes a JSON-RPC reply.
+enum Handled {
     /// The handler (or the app around it) answered.
     Response(HttpResponse),
     /// The arguments cannot make a request (bad path segment, a list where
@@ -50,8 +48,6 @@ enum Ended {
     InvalidArguments(ArgumentError),
     /// The call could not be made at all: a tool error saying why.
     Failed(String),
-    /// A stateless call stopped for the client (see `context::Inputs`).
-    Stopped,
 }
 
 pub(crate) async fn call(
@@ -93,19 +89,14 @@ pub(crate) async fn call(
 
     let mut args = params.arguments.unwrap_or_default();
     coerce_integers(&mut args, &tool.input_schema);
-    let inputs = match &x.inputs {
-        None => None,
-        Some(inputs) => {
-            if let Err(e) =
-                modern::check_param_headers(x.host.headers(), &tool.header_arguments, &args)
-            {
-                return Outcome::refused(id, &e);
-            }
-            match answers(d, tool.def.name, inputs) {
-                Ok(answers) => Some(Inputs::new(answers)),
-                Err(e) => return Outcome::error(id, &e),
-            }
-        }
+    if x.inputs.is_some()
+        && let Err(e) = modern::check_param_headers(x.host.headers(), &tool.header_arguments, &args)
+    {
+        return Outcome::refused(id, &e);
+    }
+    let inputs = match run::answers(d, x, tool.def.name) {
+        Ok(inputs) => inputs,
+        Err(e) => return Outcome::error(id, &e),
     };
     let missing = tool.plan.missing(&args);
     if !missing.is_empty() {
@@ -116,18 +107,8 @@ pub(crate) async fn call(
         return invalid_arguments(d, id, tool, &e, x, None);
     }
 
-    let scope = Arc::new(CallScope::new(
-        id.clone(),
-        tool.def.name,
-        params.meta.and_then(|m| m.progress_token),
-        x.session.as_ref().map(|(id, _)| id.clone()),
-        x.client.clone(),
-        inputs,
-        x.outbound.clone(),
-        x.cancel.clone(),
-        d.live.clone(),
-        d.limits.answer_timeout,
-    ));
+    let progress = params.meta.and_then(|m| m.progress_token);
+    let scope = run::scope(d, x, id, tool.def.name, progress, inputs);
     let span = tracing::info_span!(
         "mcp.tool_call",
         tool = tool.def.name,
@@ -137,7 +118,7 @@ pub(crate) async fn call(
         duration_ms = tracing::field::Empty,
     );
     let started = Instant::now();
-    let outcome = run(d, tool, &args, &scope, x)
+    let outcome = run::guarded(d, &scope, handle(d, tool, &args, &scope, x))
         .instrument(span.clone())
         .await;
     span.record("duration_ms", started.elapsed().as_secs_f64() * 1000.0);
@@ -147,7 +128,7 @@ pub(crate) async fn call(
             span.record("outcome", "cancelled");
             Outcome::Cancelled
         }
-        Some(Ended::Response(response)) => {
+        Some(Ended::Done(Handled::Response(response))) => {
             span.record("http_status", response.status().as_u16());
             let failed = response.status().is_client_error();
             let mapping = Mapping {
@@ -169,83 +150,18 @@ pub(crate) async fn call(
             }
             respond(d, x, id, result)
         }
-        Some(Ended::InvalidArguments(e)) => {
+        Some(Ended::Done(Handled::InvalidArguments(e))) => {
             span.record("outcome", "invalid_arguments");
             invalid_arguments(d, id, tool, &e, x, None)
         }
-        Some(Ended::Failed(message)) => {
+        Some(Ended::Done(Handled::Failed(message)) | Ended::Failed(message)) => {
             span.record("outcome", "error");
             let result = ToolResult::error(format!("Tool `{}` failed: {message}", tool.def.name));
             respond(d, x, id, result)
         }
         Some(Ended::Stopped) => {
             span.record("outcome", "input_required");
-            let Some(inputs) = &scope.inputs else {
-                return Outcome::Cancelled;
-            };
-            stopped(d, id, tool.def.name, inputs)
-        }
-    }
-}
-
-/// Answers to earlier questions of a stateless call: those carried in its
-/// signed `requestState`, then those of this retry's `inputResponses`.
-fn answers(
-    d: &Dispatcher,
-    owner: &str,
-    inputs: &modern::Inputs,
-) -> Result<Map<String, Value>, ErrorData> {
-    let mut answers = match &inputs.state {
-        None => Map::new(),
-        Some(token) => d.state_key.open(owner, token).ok_or_else(|| {
-            ErrorData::invalid_params(
-                "Invalid params: `requestState` failed its integrity check (it was altered, \
-                 or belongs to another call)",
-                None,
-            )
-        })?,
-    };
-    match &inputs.responses {
-        None => {}
-        Some(Value::Object(responses)) => {
-            answers.extend(responses.iter().map(|(k, v)| (k.clone(), v.clone())));
-        }
-        Some(_) => {
-            return Err(ErrorData::invalid_params(
-                "Invalid params: `inputResponses` must be an object of answers by key",
-                None,
-            ));
-        }
-    }
-    Ok(answers)
-}
-
-/// A stateless call that stopped for the client: the questions it asked
-/// (with the signed state of what it knows so far), or `-32021` when it
-/// needs a capability the client lacks.
-fn stopped(d: &Dispatcher, id: &RequestId, owner: &str, inputs: &Inputs) -> Outcome {
-    match inputs.stopped() {
-        Stopped::MissingCapability(capability) => {
-            let e = ErrorData::new(
-                modern::MISSING_CAPABILITY,
-                format!("Missing required client capability: `{capability}`"),
-                Some(json!({ "requiredCapabilities": { capability: {} } })),
-            );
-            Outcome::refused(id, &e)
-        }
-        Stopped::InputRequired(asked) => {
-            let mut result = Map::new();
-            result.insert("resultType".into(), "input_required".into());
-            result.insert(
-                "inputRequests".into(),
-                Value::Object(asked.into_iter().collect()),
-            );
-            result.insert(
-                "requestState".into(),
-                d.state_key.sign(owner, &inputs.answers).into(),
-            );
-            modern::complete(&mut result, &d.info);
-            Outcome::Response(jsonrpc::success(id, &result))
+            run::stopped(d, id, tool.def.name, &scope)
         }
     }
 }
@@ -263,97 +179,41 @@ fn respond(d: &Dispatcher, x: &Exchange, id: &RequestId, mut result: ToolResult)
     Outcome::Response(jsonrpc::success(id, &result))
 }
 
-/// Runs the handler; `None` if the call was cancelled first. A panic fails
-/// this call only: it is logged with the tool and request id, and the
-/// client learns no more than the server is configured to tell.
-async fn run(
+/// Runs the handler: a request on its route, or a direct call.
+async fn handle(
     d: &Dispatcher,
     tool: &ToolEntry,
     args: &Map<String, Value>,
     scope: &Arc<CallScope>,
     x: &Exchange,
-) -> Option<Ended> {
-    let handler = async {
-        match &tool.target {
-            Target::Route {
-                method,
-                template,
-                locator,
-            } => {
-                let parts = match forward::parts(&tool.plan, template, args) {
-                    Ok(parts) => parts,
-                    Err(e) => return Ended::InvalidArguments(e),
-                };
-                let request = match forward::request(&x.host, *method, locator, parts) {
-                    Ok(request) => request,
-                    Err(e) => return Ended::Failed(e.to_string()),
-                };
-                for carry in &d.carry {
-                    carry(&x.host, &request);
-                }
-                request.extensions_mut().insert(scope.clone());
-                let Some(dispatch) = x
-                    .host
-                    .app_data::<AppHandle>()
-                    .and_then(|app| app.dispatch(request))
-                else {
-                    return Ended::Failed(
-                        "its REST route cannot be reached: return `mcp.app(App::new()…)` from \
-                         the `HttpServer::new` closure instead of the bare `App`"
-                            .into(),
-                    );
-                };
-                Ended::Response(match dispatch.await {
-                    Ok(response) => response.into_parts().1,
-                    Err(e) => e.error_response(),
-                })
-            }
-            Target::Direct(invoke) => {
-                x.host.extensions_mut().insert(scope.clone());
-                let cx = CallContext {
-                    request: &x.host,
-                    arguments: args,
-                    plan: &tool.plan,
-                };
-                let outcome = invoke(cx).await;
-                x.host.extensions_mut().remove::<Arc<CallScope>>();
-                match outcome {
-                    ToolOutcome::Response(response) => Ended::Response(response),
-                    ToolOutcome::InvalidArguments(e) => Ended::InvalidArguments(e),
-                    ToolOutcome::Prompt(_) => Ended::Failed("it is a prompt".into()),
-                }
+) -> Handled {
+    match &tool.target {
+        Target::Route {
+            method,
+            template,
+            locator,
+        } => {
+            let parts = match forward::parts(&tool.plan, template, args) {
+                Ok(parts) => parts,
+                Err(e) => return Handled::InvalidArguments(e),
+            };
+            match run::through_app(d, x, scope, *method, locator, parts).await {
+                Ok(response) => Handled::Response(response),
+                Err(why) => Handled::Failed(why),
             }
         }
-    };
-    let timeout = d.limits.tool_timeout;
-    let stop = async {
-        match &scope.inputs {
-            Some(inputs) => inputs.stop.notified().await,
-            None => std::future::pending().await,
+        Target::Direct(invoke) => {
+            let cx = CallContext {
+                request: &x.host,
+                arguments: args,
+                plan: &tool.plan,
+            };
+            match run::beside(x, scope, invoke(cx)).await {
+                ToolOutcome::Response(response) => Handled::Response(response),
+                ToolOutcome::InvalidArguments(e) => Handled::InvalidArguments(e),
+                ToolOutcome::Prompt(_) => Handled::Failed("it is a prompt".into()),
+            }
         }
-    };
-    tokio::select! {
-        biased;
-        () = scope.cancel.cancelled() => None,
-        () = tokio::time::sleep(timeout) => {
-            tracing::warn!(tool = tool.def.name, request_id = %DisplayId(&scope.request_id), "handler timed out");
-            Some(Ended::Failed(format!("it did not finish within {} s and was stopped", timeout.as_secs_f32())))
-        }
-        ended = AssertUnwindSafe(handler).catch_unwind() => Some(ended.unwrap_or_else(|panic| {
-            let detail = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "a non-string panic payload".into());
-            tracing::error!(tool = tool.def.name, request_id = %DisplayId(&scope.request_id), "handler panicked: {detail}");
-            Ended::Failed(if d.expose_panics {
-                format!("the handler panicked: {detail}")
-            } else {
-                "internal error (the handler panicked; details are in the server log)".into()
-            })
-        })),
-        // After the handler's poll, so every question it asked at once is in.
-        () = stop => Some(Ended::Stopped),
     }
 }
 
@@ -386,16 +246,4 @@ fn invalid_arguments(
     }
     let data = (!data.is_empty()).then_some(Value::Object(data));
     Outcome::error(id, &ErrorData::invalid_params(message, data))
-}
-
-/// A request id as the logs show it.
-struct DisplayId<'a>(&'a RequestId);
-
-impl std::fmt::Display for DisplayId<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0 {
-            RequestId::Number(n) => write!(f, "{n}"),
-            RequestId::String(s) => write!(f, "{s:?}"),
-        }
-    }
 }
