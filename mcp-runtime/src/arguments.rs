@@ -512,70 +512,97 @@ where
     }
 }
 
-/// Python clients send `1.0` for an integer. Wherever the input schema
-/// says `integer`, an integral float becomes that integer (when it fits an
-/// `i64`/`u64`); everything else is left for the extractor to judge.
-pub(crate) fn coerce_integers(args: &mut Map<String, Value>, schema: &Map<String, Value>) {
+/// How far arguments are brought to their schema's types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Coercion {
+    /// Python clients send `1.0` for an integer: wherever the input schema
+    /// says `integer`, an integral float becomes that integer (when it fits
+    /// an `i64`/`u64`).
+    IntegralFloats,
+    /// Also strings, which is all prompt arguments can be on the wire:
+    /// `"5"` for an integer or number, `"true"` for a boolean.
+    FromStrings,
+}
+
+/// Brings arguments to their schema's types as `how` allows; everything
+/// else is left for the extractor to judge.
+pub(crate) fn coerce(args: &mut Map<String, Value>, schema: &Map<String, Value>, how: Coercion) {
     let empty = Map::new();
     let defs = schema
         .get("$defs")
         .and_then(Value::as_object)
         .unwrap_or(&empty);
     let root = Value::Object(schema.clone());
-    coerce_fields(args, &root, defs, 0);
+    let cx = Coerce { defs, how };
+    cx.fields(args, &root, 0);
 }
 
 /// Deeper than this, values are left alone (and the extractor's own limits
 /// apply): the walk must not be a way to exhaust the stack.
 const COERCE_DEPTH: usize = 32;
 
-fn coerce_fields(
-    map: &mut Map<String, Value>,
-    schema: &Value,
-    defs: &Map<String, Value>,
-    depth: usize,
-) {
-    let schema = resolve(schema, defs);
-    let props = schema.get("properties").and_then(Value::as_object);
-    let rest = schema.get("additionalProperties").filter(|a| a.is_object());
-    for (name, value) in map.iter_mut() {
-        if let Some(field) = props.and_then(|p| p.get(name)).or(rest) {
-            coerce(value, field, defs, depth + 1);
-        }
-    }
+struct Coerce<'a> {
+    defs: &'a Map<String, Value>,
+    how: Coercion,
 }
 
-fn coerce(value: &mut Value, schema: &Value, defs: &Map<String, Value>, depth: usize) {
-    if depth > COERCE_DEPTH {
-        return;
-    }
-    let schema = resolve(schema, defs);
-    for key in ["anyOf", "oneOf", "allOf"] {
-        if let Some(alternatives) = schema.get(key).and_then(Value::as_array) {
-            for alternative in alternatives {
-                coerce(value, alternative, defs, depth + 1);
+impl Coerce<'_> {
+    fn fields(&self, map: &mut Map<String, Value>, schema: &Value, depth: usize) {
+        let schema = resolve(schema, self.defs);
+        let props = schema.get("properties").and_then(Value::as_object);
+        let rest = schema.get("additionalProperties").filter(|a| a.is_object());
+        for (name, value) in map.iter_mut() {
+            if let Some(field) = props.and_then(|p| p.get(name)).or(rest) {
+                self.value(value, field, depth + 1);
             }
         }
     }
-    match value {
-        Value::Number(n) if n.is_f64() && allows(schema, "integer") => {
-            if let Some(f) = n.as_f64().filter(|f| f.fract() == 0.0) {
-                if f >= 0.0 && f <= u64::MAX as f64 {
-                    *value = Value::from(f as u64);
-                } else if f < 0.0 && f >= i64::MIN as f64 {
-                    *value = Value::from(f as i64);
+
+    fn value(&self, value: &mut Value, schema: &Value, depth: usize) {
+        if depth > COERCE_DEPTH {
+            return;
+        }
+        let schema = resolve(schema, self.defs);
+        for key in ["anyOf", "oneOf", "allOf"] {
+            if let Some(alternatives) = schema.get(key).and_then(Value::as_array) {
+                for alternative in alternatives {
+                    self.value(value, alternative, depth + 1);
                 }
             }
         }
-        Value::Array(items) => {
-            if let Some(item) = schema.get("items") {
-                items
-                    .iter_mut()
-                    .for_each(|v| coerce(v, item, defs, depth + 1));
+        match value {
+            Value::Number(n) if n.is_f64() && allows(schema, "integer") => {
+                if let Some(f) = n.as_f64().filter(|f| f.fract() == 0.0) {
+                    if f >= 0.0 && f <= u64::MAX as f64 {
+                        *value = Value::from(f as u64);
+                    } else if f < 0.0 && f >= i64::MIN as f64 {
+                        *value = Value::from(f as i64);
+                    }
+                }
             }
+            Value::String(s) if self.how == Coercion::FromStrings && !allows(schema, "string") => {
+                let parsed = if allows(schema, "integer") || allows(schema, "number") {
+                    serde_json::from_str::<serde_json::Number>(s.trim()).ok().map(Value::Number)
+                } else if allows(schema, "boolean") {
+                    s.trim().parse::<bool>().ok().map(Value::Bool)
+                } else {
+                    None
+                };
+                if let Some(parsed) = parsed {
+                    *value = parsed;
+                    self.value(value, schema, depth + 1);
+                }
+            }
+            Value::Array(items) => {
+                if let Some(item) = schema.get("items") {
+                    items
+                        .iter_mut()
+                        .for_each(|v| self.value(v, item, depth + 1));
+                }
+            }
+            Value::Object(map) => self.fields(map, schema, depth),
+            _ => {}
         }
-        Value::Object(map) => coerce_fields(map, schema, defs, depth),
-        _ => {}
     }
 }
 
@@ -697,7 +724,7 @@ mod tests {
             "id": 1.0, "ratio": 2.0, "maybe": 3.0, "ids": [4.0, 5.5], "node": {"n": 6.0},
             "big": 1e300, "neg": -7.0
         }));
-        coerce_integers(&mut a, schema.as_object().unwrap());
+        coerce(&mut a, schema.as_object().unwrap(), Coercion::IntegralFloats);
         assert_eq!(
             Value::Object(a),
             json!({
@@ -707,12 +734,39 @@ mod tests {
         );
         let mut a = args(json!({"x": 1e30}));
         let schema = json!({"properties": {"x": {"type": "integer"}}});
-        coerce_integers(&mut a, schema.as_object().unwrap());
+        coerce(&mut a, schema.as_object().unwrap(), Coercion::IntegralFloats);
         assert_eq!(
             a["x"],
             json!(1e30),
             "does not fit: left for serde to refuse"
         );
+    }
+
+    #[test]
+    fn prompt_strings_become_their_schema_types() {
+        let schema = json!({
+            "properties": {
+                "n": {"type": "integer"},
+                "x": {"type": ["number", "null"]},
+                "on": {"type": "boolean"},
+                "s": {"type": "string"},
+                "either": {"type": ["string", "integer"]}
+            }
+        });
+        let mut a = args(json!({
+            "n": "5", "x": " 2.5 ", "on": "true", "s": "7", "either": "8", "bad": "z"
+        }));
+        coerce(&mut a, schema.as_object().unwrap(), Coercion::FromStrings);
+        assert_eq!(
+            Value::Object(a),
+            json!({"n": 5, "x": 2.5, "on": true, "s": "7", "either": "8", "bad": "z"})
+        );
+        let mut a = args(json!({"n": "five"}));
+        coerce(&mut a, schema.as_object().unwrap(), Coercion::FromStrings);
+        assert_eq!(a["n"], json!("five"), "left for serde to refuse");
+        let mut a = args(json!({"n": "5"}));
+        coerce(&mut a, schema.as_object().unwrap(), Coercion::IntegralFloats);
+        assert_eq!(a["n"], json!("5"), "tool arguments keep their types");
     }
 
     #[test]

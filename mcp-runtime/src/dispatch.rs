@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use actix_web::HttpRequest;
 use rmcp::model::{
-    ErrorCode, ErrorData, Implementation, InitializeRequestParams, InitializeResult, RequestId,
-    ServerCapabilities, ToolsCapability,
+    ErrorCode, ErrorData, Implementation, InitializeRequestParams, InitializeResult,
+    PromptsCapability, RequestId, ResourcesCapability, ServerCapabilities, ToolsCapability,
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -19,6 +19,8 @@ use serde_json::{Map, Value, json};
 use tokio_util::sync::CancellationToken;
 
 use crate::auth::{AuthRejection, Authenticator};
+use crate::catalog::{Item, List, Lists};
+use crate::completion;
 use crate::context::LogLevel;
 use crate::forward::Carry;
 use crate::jsonrpc::{self, Message};
@@ -29,13 +31,20 @@ use crate::modern::{self, Client, LogFilter, StateKey};
 use crate::outbound::Outbound;
 use crate::protocol::Version;
 use crate::rate_limit::RateLimits;
-use crate::registry::Registry;
+use crate::prompt::{self, PromptEntry};
+use crate::registry::{Has, Registry, ToolEntry};
+use crate::resource::{self, ResourceEntry};
 use crate::session::{Session, SessionStore};
+use crate::subscriptions::{self, Subscribers};
 use crate::tool_call;
 
 /// Server identity and behaviour shared by every request.
 pub(crate) struct Dispatcher {
     pub registry: Registry,
+    /// The lists as published (items turned off at runtime are left out).
+    pub lists: Lists,
+    /// Who hears about changes.
+    pub subscribers: Arc<Subscribers>,
     pub info: Implementation,
     pub instructions: Option<String>,
     pub auth: Option<Authenticator>,
@@ -157,25 +166,127 @@ impl Dispatcher {
                 return Outcome::Invalid(jsonrpc::failure(id.as_ref(), &error));
             }
         };
+        let params = params.as_deref();
         match method {
             RequestMethod::Discover => Outcome::Response(jsonrpc::success(&id, &self.discover())),
-            RequestMethod::ListTools => {
-                match jsonrpc::params::<ListParams>(&method, params.as_deref()) {
-                    Ok(ListParams {
-                        cursor: Some(cursor),
-                    }) => Outcome::error(&id, &invalid_cursor(&cursor)),
-                    Ok(_) => Outcome::Response(jsonrpc::success(
-                        &id,
-                        self.registry.list_result_stateless(),
-                    )),
-                    Err(e) => Outcome::error(&id, &e),
-                }
-            }
-            RequestMethod::CallTool => tool_call::call(self, &id, params.as_deref(), x).await,
+            RequestMethod::Listen => subscriptions::listen(self, &id, params, x).await,
             // Gone in this revision (`initialize`, `ping`, `logging/setLevel`,
             // `resources/subscribe`…), or never known.
-            _ => Outcome::refused(&id, &jsonrpc::method_not_found(&method)),
+            RequestMethod::Initialize
+            | RequestMethod::Ping
+            | RequestMethod::SetLogLevel
+            | RequestMethod::Subscribe
+            | RequestMethod::Unsubscribe
+            | RequestMethod::Other(_) => {
+                Outcome::refused(&id, &jsonrpc::method_not_found(&method))
+            }
+            _ => self.shared(&id, &method, params, x).await,
         }
+    }
+
+    /// The methods both revisions have.
+    async fn shared(
+        &self,
+        id: &RequestId,
+        method: &RequestMethod,
+        params: Option<&RawValue>,
+        x: &Exchange,
+    ) -> Outcome {
+        let has = self.registry.has_items();
+        match method {
+            RequestMethod::ListTools => self.list(id, method, List::Tools, params, x),
+            RequestMethod::CallTool => tool_call::call(self, id, params, x).await,
+            RequestMethod::ListPrompts if has.prompts => {
+                self.list(id, method, List::Prompts, params, x)
+            }
+            RequestMethod::GetPrompt if has.prompts => prompt::get(self, id, params, x).await,
+            RequestMethod::ListResources if has.resources => {
+                self.list(id, method, List::Resources, params, x)
+            }
+            RequestMethod::ListResourceTemplates if has.resources => {
+                self.list(id, method, List::ResourceTemplates, params, x)
+            }
+            RequestMethod::ReadResource if has.resources => {
+                resource::read(self, id, params, x).await
+            }
+            RequestMethod::Complete if has.prompts || has.resources => {
+                completion::complete(self, id, params, x).await
+            }
+            // Not declared in this server's capabilities: not here.
+            _ if x.inputs.is_some() => Outcome::refused(id, &jsonrpc::method_not_found(method)),
+            _ => Outcome::error(id, &jsonrpc::method_not_found(method)),
+        }
+    }
+
+    /// A page of one of the lists.
+    fn list(
+        &self,
+        id: &RequestId,
+        method: &RequestMethod,
+        list: List,
+        params: Option<&RawValue>,
+        x: &Exchange,
+    ) -> Outcome {
+        let params: ListParams = match jsonrpc::params(method, params) {
+            Ok(p) => p,
+            Err(e) => return Outcome::error(id, &e),
+        };
+        match self.lists.page(list, x.inputs.is_some(), params.cursor.as_deref()) {
+            Ok(page) => Outcome::Response(jsonrpc::success(id, page.get())),
+            Err(e) => Outcome::error(id, &e),
+        }
+    }
+
+    /// A result, completed as the stateless revision wants it (result
+    /// type, server identity) when that is the revision in force.
+    pub(crate) fn reply(&self, x: &Exchange, id: &RequestId, mut result: Map<String, Value>) -> Outcome {
+        if x.inputs.is_some() {
+            modern::complete(&mut result, &self.info);
+        }
+        Outcome::Response(jsonrpc::success(id, &result))
+    }
+
+    /// Runs the authenticator for a protected item; `Err` is the challenge.
+    pub(crate) async fn authenticate(&self, id: &RequestId, x: &Exchange) -> Result<(), Outcome> {
+        let Some(auth) = &self.auth else {
+            return Ok(());
+        };
+        auth.check(&x.host).await.map_err(|rejection| {
+            let error = ErrorData::invalid_request(rejection.message.clone(), None);
+            Outcome::Unauthorized(rejection, jsonrpc::failure(Some(id), &error))
+        })
+    }
+
+    /// The tool of that name, unless it is turned off.
+    pub(crate) fn tool(&self, name: &str) -> Option<&ToolEntry> {
+        self.registry
+            .get(name)
+            .filter(|_| !self.lists.is_hidden(Item::Tool, name))
+    }
+
+    /// The prompt of that name, unless it is turned off.
+    pub(crate) fn prompt(&self, name: &str) -> Option<&PromptEntry> {
+        self.registry
+            .prompt(name)
+            .filter(|_| !self.lists.is_hidden(Item::Prompt, name))
+    }
+
+    /// The resource `uri` names, with its variables' values.
+    pub(crate) fn resource_for(&self, uri: &str) -> Option<(&ResourceEntry, Vec<(String, String)>)> {
+        self.registry
+            .resource_for(uri, |name| self.lists.is_hidden(Item::Resource, name))
+    }
+
+    /// The resource whose URI template is `template`, unless it is off.
+    pub(crate) fn resource_template(&self, template: &str) -> Option<&ResourceEntry> {
+        self.registry
+            .resource_template(template)
+            .filter(|r| !self.lists.is_hidden(Item::Resource, r.def.name))
+    }
+
+    /// Which kinds of items this server has.
+    pub(crate) fn has_items(&self) -> Has {
+        self.registry.has_items()
     }
 
     /// `server/discover`: versions, capabilities, instructions; who we are
@@ -194,10 +305,29 @@ impl Dispatcher {
         result
     }
 
+    /// Tools and logging always; prompts, resources and completion when
+    /// there are any. Every list may change at runtime (`Catalog`).
     fn capabilities(&self) -> ServerCapabilities {
+        let has = self.registry.has_items();
         let mut capabilities = ServerCapabilities::default();
-        capabilities.tools = Some(ToolsCapability::default());
+        let mut tools = ToolsCapability::default();
+        tools.list_changed = Some(true);
+        capabilities.tools = Some(tools);
         capabilities.logging = Some(Default::default());
+        if has.prompts {
+            let mut prompts = PromptsCapability::default();
+            prompts.list_changed = Some(true);
+            capabilities.prompts = Some(prompts);
+        }
+        if has.resources {
+            let mut resources = ResourcesCapability::default();
+            resources.subscribe = Some(true);
+            resources.list_changed = Some(true);
+            capabilities.resources = Some(resources);
+        }
+        if has.prompts || has.resources {
+            capabilities.completions = Some(Default::default());
+        }
         capabilities
     }
 
@@ -208,17 +338,24 @@ impl Dispatcher {
         params: Option<&RawValue>,
         x: &Exchange,
     ) -> Outcome {
-        let result = match method {
-            RequestMethod::Initialize => return self.initialize(id, params),
-            RequestMethod::CallTool => return tool_call::call(self, id, params, x).await,
-            RequestMethod::SetLogLevel => return self.set_log_level(id, params, x).await,
-            RequestMethod::Ping => Ok(jsonrpc::success(id, &json!({}))),
-            RequestMethod::ListTools => self.list_tools(id, params),
-            // Served by `handle_modern`: the transport routes it there.
-            RequestMethod::Discover => Err(jsonrpc::method_not_found(method)),
-            RequestMethod::Other(_) => Err(jsonrpc::method_not_found(method)),
-        };
-        Outcome::Response(result.unwrap_or_else(|e| jsonrpc::failure(Some(id), &e)))
+        let has = self.registry.has_items();
+        match method {
+            RequestMethod::Initialize => self.initialize(id, params),
+            RequestMethod::SetLogLevel => self.set_log_level(id, params, x).await,
+            RequestMethod::Ping => Outcome::Response(jsonrpc::success(id, &json!({}))),
+            RequestMethod::Subscribe if has.resources => {
+                resource::subscribe(self, id, params, x, true)
+            }
+            RequestMethod::Unsubscribe if has.resources => {
+                resource::subscribe(self, id, params, x, false)
+            }
+            // `server/discover` and `subscriptions/listen` are the stateless
+            // revision's: the transport routes them there.
+            RequestMethod::Discover | RequestMethod::Listen | RequestMethod::Other(_) => {
+                Outcome::error(id, &jsonrpc::method_not_found(method))
+            }
+            _ => self.shared(id, method, params, x).await,
+        }
     }
 
     fn notification(&self, method: &NotificationMethod, params: Option<&RawValue>, x: &Exchange) {
@@ -305,22 +442,9 @@ impl Dispatcher {
             }
         }
     }
-
-    fn list_tools(&self, id: &RequestId, params: Option<&RawValue>) -> Result<Vec<u8>, ErrorData> {
-        let params: ListParams = jsonrpc::params(&RequestMethod::ListTools, params)?;
-        if let Some(cursor) = params.cursor {
-            return Err(invalid_cursor(&cursor));
-        }
-        Ok(jsonrpc::success(id, self.registry.list_result()))
-    }
 }
 
 #[derive(Deserialize)]
 struct ListParams {
     cursor: Option<String>,
-}
-
-/// Every tool fits on the first page, so no cursor is ever issued.
-fn invalid_cursor(cursor: &str) -> ErrorData {
-    ErrorData::invalid_params(format!("Invalid cursor: {cursor:?}"), None)
 }

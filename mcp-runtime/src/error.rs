@@ -21,13 +21,48 @@ pub struct BuildError {
     problems: Vec<Problem>,
 }
 
+/// What kind of item a problem is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ItemKind {
+    /// An `#[mcp_tool]`.
+    Tool,
+    /// An `#[mcp_prompt]`.
+    Prompt,
+    /// An `#[mcp_resource]`.
+    Resource,
+}
+
+impl fmt::Display for ItemKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ItemKind::Tool => "tool",
+            ItemKind::Prompt => "prompt",
+            ItemKind::Resource => "resource",
+        })
+    }
+}
+
+impl ItemKind {
+    fn attribute(self) -> &'static str {
+        match self {
+            ItemKind::Tool => "mcp_tool",
+            ItemKind::Prompt => "mcp_prompt",
+            ItemKind::Resource => "mcp_resource",
+        }
+    }
+}
+
 /// One thing wrong with the registered tools or the server's configuration.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Problem {
-    /// Two or more tools share a name; every definition site is listed.
+    /// Two or more tools (or prompts, or resources) share a name; every
+    /// definition site is listed.
     #[non_exhaustive]
     DuplicateName {
+        /// What shares it.
+        kind: ItemKind,
         /// The shared name.
         name: &'static str,
         /// Every place it is defined.
@@ -38,7 +73,9 @@ pub enum Problem {
     /// fails closed rather than serve it unprotected.
     #[non_exhaustive]
     AuthNotConfigured {
-        /// The tool's name.
+        /// A tool, prompt or resource.
+        kind: ItemKind,
+        /// Its name.
         tool: &'static str,
         /// Where it is defined.
         location: Location,
@@ -53,6 +90,36 @@ pub enum Problem {
         location: Location,
         /// What is wrong.
         reason: String,
+    },
+    /// The prompt's types cannot make a prompt (an argument that is not a
+    /// scalar, a `complete(...)` naming no argument).
+    #[non_exhaustive]
+    InvalidPrompt {
+        /// The prompt's name.
+        prompt: &'static str,
+        /// Where it is defined.
+        location: Location,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The resource's URI does not fit its route (a segment no variable
+    /// fills, a malformed template, a route that does not take GET).
+    #[non_exhaustive]
+    InvalidResource {
+        /// The resource's name.
+        resource: &'static str,
+        /// Where it is defined.
+        location: Location,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Two resources have the same URI (or URI template).
+    #[non_exhaustive]
+    DuplicateUri {
+        /// The shared URI.
+        uri: &'static str,
+        /// Every place it is defined.
+        locations: Vec<Location>,
     },
     /// The route attribute sits above `#[mcp_tool]`: actix's macro ran first
     /// and hid the route, so the tool would bypass it.
@@ -71,7 +138,7 @@ pub enum Problem {
         /// The builder method it was given to.
         setting: &'static str,
     },
-    /// The `tools/list` payload could not be serialized.
+    /// A list's payload could not be serialized.
     Serialize(String),
 }
 
@@ -89,10 +156,14 @@ impl BuildError {
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Problem::DuplicateName { name, locations } => {
+            Problem::DuplicateName {
+                kind,
+                name,
+                locations,
+            } => {
                 write!(
                     f,
-                    "tool name `{name}` is defined {} times:",
+                    "{kind} name `{name}` is defined {} times:",
                     locations.len()
                 )?;
                 for l in locations {
@@ -100,14 +171,36 @@ impl fmt::Display for Problem {
                 }
                 write!(
                     f,
-                    "\n  help: give each tool a distinct `#[mcp_tool(name = \"...\")]`"
+                    "\n  help: give each {kind} a distinct `#[{}(name = \"...\")]`",
+                    kind.attribute()
                 )
             }
-            Problem::AuthNotConfigured { tool, location } => write!(
+            Problem::DuplicateUri { uri, locations } => {
+                write!(f, "resource URI `{uri}` is defined {} times:", locations.len())?;
+                for l in locations {
+                    write!(f, "\n    - {l}")?;
+                }
+                write!(f, "\n  help: give each resource its own `uri = \"...\"`")
+            }
+            Problem::AuthNotConfigured {
+                kind,
+                tool,
+                location,
+            } => write!(
                 f,
-                "tool `{tool}` ({location}) has `requires_auth` but the server has no \
+                "{kind} `{tool}` ({location}) has `requires_auth` but the server has no \
                  authenticator\n  help: call `.auth::<YourAuthExtractor>()` on the builder"
             ),
+            Problem::InvalidPrompt {
+                prompt,
+                location,
+                reason,
+            } => write!(f, "prompt `{prompt}` ({location}): {reason}"),
+            Problem::InvalidResource {
+                resource,
+                location,
+                reason,
+            } => write!(f, "resource `{resource}` ({location}): {reason}"),
             Problem::InvalidTool {
                 tool,
                 location,
@@ -125,7 +218,7 @@ impl fmt::Display for Problem {
                 "`{setting}(\"{tool}\", …)` names a tool this server does not have\n  help: \
                  check the name against `McpServer::tool_names()`"
             ),
-            Problem::Serialize(e) => write!(f, "cannot serialize the tool list: {e}"),
+            Problem::Serialize(e) => write!(f, "cannot serialize the lists: {e}"),
         }
     }
 }

@@ -298,6 +298,32 @@ pub(crate) fn parts(
 }
 
 impl Parts {
+    /// A resource read's request: the URI's variables fill the route's
+    /// segments (checked against their patterns) and, for the rest, the
+    /// query string.
+    pub(crate) fn from_values(
+        template: &Template,
+        values: &[(String, String)],
+    ) -> Result<Parts, ArgumentError> {
+        let mut out = Parts {
+            segments: HashMap::new(),
+            query: String::new(),
+            body: None,
+        };
+        let mut query = Vec::new();
+        for (name, value) in values {
+            match template.param(name) {
+                Some(param) => {
+                    let encoded = segment(param, name, &Value::String(value.clone()))?;
+                    out.segments.insert(name.clone(), encoded);
+                }
+                None => query.push((name.as_str(), value.clone())),
+            }
+        }
+        out.query = urlencoded(&query);
+        Ok(out)
+    }
+
     fn add_segment(
         &mut self,
         template: &Template,

@@ -44,6 +44,7 @@
 mod app;
 mod arguments;
 mod auth;
+mod catalog;
 mod completion;
 mod context;
 mod dispatch;
@@ -71,17 +72,20 @@ mod sampling;
 mod schema;
 mod server;
 mod session;
+mod subscriptions;
 mod tool_call;
 mod transport;
+mod uri_template;
 
 #[doc(hidden)]
 pub mod __private;
 
 pub use app::{McpApp, McpAppService};
+pub use catalog::Catalog;
 pub use arguments::{ArgumentError, Arguments};
 pub use completion::{Completion, Completions};
 pub use context::{ClientRequestError, Elicitation, LogLevel, McpContext};
-pub use error::{BuildError, Problem};
+pub use error::{BuildError, ItemKind, Problem};
 /// Exposes an actix-web handler as an MCP tool.
 ///
 /// Put it **above** the actix route attribute (`#[get]`, `#[post]`, `#[put]`,

@@ -18,6 +18,8 @@
 //! | open streams per session | 33 (calls in flight + 1) | 429, `-32000` |
 //! | events kept per stream / bytes | 256 / 1 MiB | the handler waits (backpressure) |
 //! | waiting for a client's answer (sampling, elicitation) | 120 s | an error value in the handler |
+//! | resource subscriptions per session | 64 | `-32600` on `resources/subscribe` |
+//! | `subscriptions/listen` streams, in all | 1 000 | 429 with `Retry-After`, `-32000` |
 
 use std::time::Duration;
 
@@ -36,6 +38,8 @@ pub(crate) struct Limits {
     pub max_session_bytes: usize,
     pub max_streams_per_session: usize,
     pub answer_timeout: Duration,
+    pub max_subscriptions_per_session: usize,
+    pub max_listeners: usize,
 }
 
 impl Default for Limits {
@@ -54,6 +58,8 @@ impl Default for Limits {
             // One per call in flight, plus the standalone stream.
             max_streams_per_session: 33,
             answer_timeout: Duration::from_secs(120),
+            max_subscriptions_per_session: 64,
+            max_listeners: 1000,
         }
     }
 }

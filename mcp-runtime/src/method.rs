@@ -5,12 +5,26 @@
 //! graph and none scattered over this crate.
 
 use rmcp::model::{
-    CallToolRequestMethod, CancelledNotificationMethod, ConstString, CreateMessageRequestMethod,
-    DiscoverRequestMethod, ElicitationCreateRequestMethod, InitializeResultMethod,
-    InitializedNotificationMethod, ListRootsRequestMethod, ListToolsRequestMethod,
-    LoggingMessageNotificationMethod, PingRequestMethod, ProgressNotificationMethod,
-    RootsListChangedNotificationMethod, SetLevelRequestMethod,
+    CallToolRequestMethod, CancelledNotificationMethod, CompleteRequestMethod, ConstString,
+    CreateMessageRequestMethod, DiscoverRequestMethod, ElicitationCreateRequestMethod,
+    GetPromptRequestMethod, InitializeResultMethod, InitializedNotificationMethod,
+    ListPromptsRequestMethod, ListResourceTemplatesRequestMethod, ListResourcesRequestMethod,
+    ListRootsRequestMethod, ListToolsRequestMethod, LoggingMessageNotificationMethod,
+    PingRequestMethod, ProgressNotificationMethod, PromptListChangedNotificationMethod,
+    ReadResourceRequestMethod, ResourceListChangedNotificationMethod,
+    ResourceUpdatedNotificationMethod, RootsListChangedNotificationMethod, SetLevelRequestMethod,
+    SubscribeRequestMethod, SubscriptionsListenRequestMethod, ToolListChangedNotificationMethod,
+    UnsubscribeRequestMethod,
 };
+
+/// `notifications/subscriptions/acknowledged` (2026-07-28), which rmcp does
+/// not name.
+#[derive(Default)]
+pub(crate) struct SubscriptionsAcknowledgedMethod;
+
+impl ConstString for SubscriptionsAcknowledgedMethod {
+    const VALUE: &str = "notifications/subscriptions/acknowledged";
+}
 
 /// Declares a method enum over rmcp's constants: incoming ones with an
 /// `Other` catch-all that keeps the name for error messages, outgoing ones
@@ -65,6 +79,15 @@ methods! {
         CallTool = CallToolRequestMethod,
         SetLogLevel = SetLevelRequestMethod,
         Discover = DiscoverRequestMethod,
+        ListPrompts = ListPromptsRequestMethod,
+        GetPrompt = GetPromptRequestMethod,
+        ListResources = ListResourcesRequestMethod,
+        ListResourceTemplates = ListResourceTemplatesRequestMethod,
+        ReadResource = ReadResourceRequestMethod,
+        Subscribe = SubscribeRequestMethod,
+        Unsubscribe = UnsubscribeRequestMethod,
+        Complete = CompleteRequestMethod,
+        Listen = SubscriptionsListenRequestMethod,
     }
 }
 
@@ -88,6 +111,11 @@ methods! {
         CreateMessage = CreateMessageRequestMethod,
         Elicit = ElicitationCreateRequestMethod,
         ListRoots = ListRootsRequestMethod,
+        ToolsChanged = ToolListChangedNotificationMethod,
+        PromptsChanged = PromptListChangedNotificationMethod,
+        ResourcesChanged = ResourceListChangedNotificationMethod,
+        ResourceUpdated = ResourceUpdatedNotificationMethod,
+        Acknowledged = SubscriptionsAcknowledgedMethod,
     }
 }
 

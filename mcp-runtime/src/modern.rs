@@ -183,9 +183,8 @@ pub(crate) fn check(
         )));
     }
     let named = match method {
-        RequestMethod::CallTool => Some("name"),
-        RequestMethod::Other(m) if &**m == "prompts/get" => Some("name"),
-        RequestMethod::Other(m) if &**m == "resources/read" => Some("uri"),
+        RequestMethod::CallTool | RequestMethod::GetPrompt => Some("name"),
+        RequestMethod::ReadResource => Some("uri"),
         _ => None,
     };
     if let Some(field) = named {

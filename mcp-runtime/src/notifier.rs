@@ -1,5 +1,6 @@
 //! [`Notifier`]: messages the server sends on its own, outside any request,
-//! on each session's standalone stream (the `GET` stream).
+//! on each session's standalone stream (the `GET` stream) and the stateless
+//! revision's `subscriptions/listen` streams.
 
 use std::sync::Arc;
 
@@ -9,8 +10,7 @@ use serde_json::Value;
 use crate::context::LogLevel;
 use crate::jsonrpc;
 use crate::method::ServerMethod;
-use crate::session::SessionStore;
-use crate::transport::stream::Streams;
+use crate::subscriptions::Subscribers;
 
 /// Sends server-initiated messages to connected clients. Get one from
 /// [`McpServer::notifier`](crate::McpServer::notifier); it is cheap to clone
@@ -30,8 +30,7 @@ use crate::transport::stream::Streams;
 /// ```
 #[derive(Clone)]
 pub struct Notifier {
-    pub(crate) streams: Arc<Streams>,
-    pub(crate) sessions: Option<Arc<dyn SessionStore>>,
+    pub(crate) subscribers: Arc<Subscribers>,
 }
 
 impl Notifier {
@@ -39,7 +38,8 @@ impl Notifier {
     /// level (set with `logging/setLevel`) lets it through. Returns how many
     /// clients it was sent to.
     pub async fn log(&self, level: LogLevel, logger: &str, data: impl Serialize) -> usize {
-        let Some(store) = &self.sessions else {
+        let subscribers = &self.subscribers;
+        let Some(store) = &subscribers.sessions else {
             return 0;
         };
         #[derive(Serialize)]
@@ -59,15 +59,31 @@ impl Notifier {
             return 0;
         };
         let mut reached = 0;
-        for session in self.streams.sessions() {
+        for session in subscribers.streams.sessions() {
             let wanted = match store.get(&session).await {
                 Ok(Some(state)) => state.log_level.is_none_or(|min| level >= min),
                 _ => false,
             };
-            if wanted && self.streams.notify(&session, &message) {
+            if wanted && subscribers.streams.notify(&session, &message) {
                 reached += 1;
             }
         }
         reached
+    }
+
+    /// Tells the clients subscribed to `uri` that it changed
+    /// (`notifications/resources/updated`): sessions that called
+    /// `resources/subscribe` (on their standalone stream), and
+    /// `subscriptions/listen` streams that named it. Returns how many were
+    /// told.
+    ///
+    /// ```
+    /// # async fn f(mcp: mcp_runtime::McpServer) {
+    /// // After the item changed in the database:
+    /// mcp.notifier().resource_updated("items://42").await;
+    /// # }
+    /// ```
+    pub async fn resource_updated(&self, uri: &str) -> usize {
+        self.subscribers.resource_updated(uri).await
     }
 }

@@ -1,23 +1,23 @@
-//! The tools of one binary, collected once from `inventory` into an immutable
-//! registry: the name index, each tool's argument plan, and the `tools/list`
-//! result serialized once, so requests only look things up.
+//! The tools, prompts and resources of one binary, collected once from
+//! `inventory` into an immutable registry: name (and URI) indexes, each
+//! tool's argument plan, each item's listing, so requests only look things
+//! up.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::Arc;
 
-use rmcp::model::{Implementation, Tool, ToolAnnotations};
-use serde::Serialize;
-use serde_json::value::RawValue;
-
+use rmcp::model::{Tool, ToolAnnotations};
 use serde_json::{Map, Value};
 
 use crate::arguments::{ArgumentError, Plan};
-use crate::error::{BuildError, Problem};
+use crate::catalog::{Item, List, Listed};
+use crate::error::{BuildError, ItemKind, Problem};
 use crate::forward::Template;
 use crate::invoke::{CheckContext, Invoker};
-use crate::modern;
 use crate::portable::{self, SchemaProfile};
+use crate::prompt::{self, PromptDef, PromptEntry};
+use crate::resource::{self, ResourceDef, ResourceEntry};
 use crate::result::Structured;
 use crate::schema::{self, Extras, Signature};
 
@@ -135,13 +135,6 @@ impl fmt::Display for Location {
     }
 }
 
-/// What the stateless revision's listing adds.
-pub(crate) struct Listing<'a> {
-    pub server: &'a Implementation,
-    /// How long clients may cache the list.
-    pub ttl_ms: u64,
-}
-
 /// A tool ready to be called.
 pub(crate) struct ToolEntry {
     pub def: &'static ToolDef,
@@ -149,7 +142,7 @@ pub(crate) struct ToolEntry {
     /// Arguments marked `x-mcp-header: Name`, by argument: the stateless
     /// revision has clients repeat them in `Mcp-Param-Name` headers.
     pub header_arguments: BTreeMap<String, String>,
-    /// For argument coercion (`arguments::coerce_integers`).
+    /// For argument coercion (`arguments::coerce`).
     pub input_schema: Map<String, Value>,
     pub structured: Structured,
     pub target: Target,
@@ -186,42 +179,98 @@ impl Exposed {
     }
 }
 
-/// The immutable set of tools a server exposes.
+/// Everything the binary registered.
+pub(crate) struct Defs {
+    pub tools: Vec<&'static ToolDef>,
+    pub prompts: Vec<&'static PromptDef>,
+    pub resources: Vec<&'static ResourceDef>,
+}
+
+impl Defs {
+    /// What `#[mcp_tool]`, `#[mcp_prompt]` and `#[mcp_resource]` submitted.
+    pub(crate) fn collected() -> Defs {
+        Defs {
+            tools: inventory::iter::<ToolDef>.into_iter().collect(),
+            prompts: inventory::iter::<PromptDef>.into_iter().collect(),
+            resources: inventory::iter::<ResourceDef>.into_iter().collect(),
+        }
+    }
+}
+
+/// The immutable set of tools, prompts and resources a server exposes,
+/// compiled once: lookups by name (and URI), and each item's listing.
 pub(crate) struct Registry {
     tools: Vec<ToolEntry>,
-    index: HashMap<&'static str, usize>,
-    list_result: Box<RawValue>,
-    /// The same, as the stateless revision lists it (caching hints, result
-    /// type, server identity).
-    list_result_stateless: Box<RawValue>,
+    tool_index: HashMap<&'static str, usize>,
+    prompts: Vec<PromptEntry>,
+    prompt_index: HashMap<&'static str, usize>,
+    resources: Vec<ResourceEntry>,
+    resource_index: HashMap<&'static str, usize>,
+    /// Static URIs, for exact lookups.
+    uri_index: HashMap<&'static str, usize>,
+    /// Templates, the most specific (most literal characters) first.
+    templates: Vec<usize>,
+    /// By `List`: tools, prompts, resources, resource templates.
+    listed: [Vec<Listed>; 4],
+}
+
+/// Items sorted by `key`, with the groups that share a key reported.
+fn unique<T>(
+    mut items: Vec<&'static T>,
+    key: impl Fn(&T) -> &'static str,
+    location: impl Fn(&T) -> Location,
+    duplicate: impl Fn(&'static str, Vec<Location>) -> Problem,
+    problems: &mut Vec<Problem>,
+) -> Vec<&'static T> {
+    items.sort_by_key(|t| (key(t), location(t).file, location(t).line));
+    let mut out = Vec::with_capacity(items.len());
+    for group in items.chunk_by(|a, b| key(a) == key(b)) {
+        if group.len() > 1 {
+            problems.push(duplicate(
+                key(group[0]),
+                group.iter().map(|t| location(t)).collect(),
+            ));
+        } else {
+            out.push(group[0]);
+        }
+    }
+    out
 }
 
 impl Registry {
-    /// Compiles every tool, reporting every problem at once.
+    /// Compiles every tool, prompt and resource, reporting every problem at
+    /// once.
     pub(crate) fn build(
-        mut defs: Vec<&'static ToolDef>,
+        defs: Defs,
         auth_configured: bool,
         profile: SchemaProfile,
-        listing: &Listing<'_>,
     ) -> Result<Registry, BuildError> {
-        defs.sort_by_key(|d| (d.name, d.location.file, d.location.line));
         let mut problems = Vec::new();
-        let mut tools = Vec::with_capacity(defs.len());
-        let mut listed = Vec::with_capacity(defs.len());
-        for group in defs.chunk_by(|a, b| a.name == b.name) {
-            let def = group[0];
-            if group.len() > 1 {
-                problems.push(Problem::DuplicateName {
-                    name: def.name,
-                    locations: group.iter().map(|d| d.location).collect(),
-                });
-                continue;
+        let duplicate = |kind| {
+            move |name, locations| Problem::DuplicateName {
+                kind,
+                name,
+                locations,
             }
+        };
+        let unauthenticated = |kind, tool, location| Problem::AuthNotConfigured {
+            kind,
+            tool,
+            location,
+        };
+
+        let tool_defs = unique(
+            defs.tools,
+            |d| d.name,
+            |d| d.location,
+            duplicate(ItemKind::Tool),
+            &mut problems,
+        );
+        let mut tools = Vec::with_capacity(tool_defs.len());
+        let mut listed_tools = Vec::with_capacity(tool_defs.len());
+        for def in tool_defs {
             if def.requires_auth && !auth_configured {
-                problems.push(Problem::AuthNotConfigured {
-                    tool: def.name,
-                    location: def.location,
-                });
+                problems.push(unauthenticated(ItemKind::Tool, def.name, def.location));
             }
             if let Handler::Direct { type_name, .. } = def.handler
                 && swallowed_by_a_route_macro(type_name())
@@ -234,8 +283,13 @@ impl Registry {
             }
             match compile(def, profile) {
                 Ok((entry, tool)) => {
+                    let json = serde_json::value::to_raw_value(&tool)
+                        .map_err(|e| BuildError::new(vec![Problem::Serialize(e.to_string())]))?;
                     tools.push(entry);
-                    listed.push(tool);
+                    listed_tools.push(Listed {
+                        name: def.name,
+                        json,
+                    });
                 }
                 Err(reasons) => {
                     problems.extend(reasons.into_iter().map(|reason| Problem::InvalidTool {
@@ -246,57 +300,169 @@ impl Registry {
                 }
             }
         }
+
+        let prompt_defs = unique(
+            defs.prompts,
+            |d| d.name,
+            |d| d.location,
+            duplicate(ItemKind::Prompt),
+            &mut problems,
+        );
+        let mut prompts = Vec::with_capacity(prompt_defs.len());
+        let mut listed_prompts = Vec::with_capacity(prompt_defs.len());
+        for def in prompt_defs {
+            if def.requires_auth && !auth_configured {
+                problems.push(unauthenticated(ItemKind::Prompt, def.name, def.location));
+            }
+            match prompt::compile(def) {
+                Ok((entry, listed)) => {
+                    prompts.push(entry);
+                    listed_prompts.push(listed);
+                }
+                Err(reasons) => {
+                    problems.extend(reasons.into_iter().map(|reason| Problem::InvalidPrompt {
+                        prompt: def.name,
+                        location: def.location,
+                        reason,
+                    }))
+                }
+            }
+        }
+
+        let resource_defs = unique(
+            defs.resources,
+            |d| d.uri,
+            |d| d.location,
+            |uri, locations| Problem::DuplicateUri { uri, locations },
+            &mut problems,
+        );
+        let resource_defs = unique(
+            resource_defs,
+            |d| d.name,
+            |d| d.location,
+            duplicate(ItemKind::Resource),
+            &mut problems,
+        );
+        let mut resources = Vec::with_capacity(resource_defs.len());
+        let (mut listed_resources, mut listed_templates) = (Vec::new(), Vec::new());
+        for def in resource_defs {
+            if def.requires_auth && !auth_configured {
+                problems.push(unauthenticated(ItemKind::Resource, def.name, def.location));
+            }
+            match resource::compile(def) {
+                Ok((entry, listed)) => {
+                    if entry.uri.is_static() {
+                        listed_resources.push(listed);
+                    } else {
+                        listed_templates.push(listed);
+                    }
+                    resources.push(entry);
+                }
+                Err(reasons) => {
+                    problems.extend(reasons.into_iter().map(|reason| Problem::InvalidResource {
+                        resource: def.name,
+                        location: def.location,
+                        reason,
+                    }))
+                }
+            }
+        }
         if !problems.is_empty() {
             return Err(BuildError::new(problems));
         }
 
-        #[derive(Serialize)]
-        struct ListToolsResult<'a> {
-            tools: &'a [Tool],
-        }
-        let serialize =
-            |e: serde_json::Error| BuildError::new(vec![Problem::Serialize(e.to_string())]);
-        let list_result = serde_json::value::to_raw_value(&ListToolsResult { tools: &listed })
-            .map_err(serialize)?;
-        let mut stateless = Map::new();
-        stateless.insert(
-            "tools".into(),
-            serde_json::to_value(&listed).map_err(serialize)?,
-        );
-        modern::cacheable(&mut stateless, listing.ttl_ms, false);
-        modern::complete(&mut stateless, listing.server);
-        let list_result_stateless =
-            serde_json::value::to_raw_value(&stateless).map_err(serialize)?;
-        let index = tools
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.def.name, i))
+        let index = |names: &mut dyn Iterator<Item = &'static str>| {
+            names.enumerate().map(|(i, n)| (n, i)).collect::<HashMap<_, _>>()
+        };
+        let mut templates: Vec<usize> = (0..resources.len())
+            .filter(|&i| !resources[i].uri.is_static())
             .collect();
+        templates.sort_by_key(|&i| std::cmp::Reverse(resources[i].uri.literal_len));
         Ok(Registry {
+            tool_index: index(&mut tools.iter().map(|t| t.def.name)),
+            prompt_index: index(&mut prompts.iter().map(|p| p.def.name)),
+            resource_index: index(&mut resources.iter().map(|r| r.def.name)),
+            uri_index: resources
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.uri.is_static())
+                .map(|(i, r)| (r.def.uri, i))
+                .collect(),
+            templates,
+            listed: [listed_tools, listed_prompts, listed_resources, listed_templates],
             tools,
-            index,
-            list_result,
-            list_result_stateless,
+            prompts,
+            resources,
         })
     }
 
     pub(crate) fn get(&self, name: &str) -> Option<&ToolEntry> {
-        self.index.get(name).map(|&i| &self.tools[i])
+        self.tool_index.get(name).map(|&i| &self.tools[i])
     }
 
-    /// The `tools/list` result (every tool, sorted by name).
-    pub(crate) fn list_result(&self) -> &RawValue {
-        &self.list_result
+    pub(crate) fn prompt(&self, name: &str) -> Option<&PromptEntry> {
+        self.prompt_index.get(name).map(|&i| &self.prompts[i])
     }
 
-    /// The `tools/list` result of the stateless revision.
-    pub(crate) fn list_result_stateless(&self) -> &RawValue {
-        &self.list_result_stateless
+    /// The resource `uri` names (a static URI, else the most specific
+    /// template it fits) and the values of its variables; `skip` passes
+    /// over resources that are turned off.
+    pub(crate) fn resource_for(
+        &self,
+        uri: &str,
+        skip: impl Fn(&str) -> bool,
+    ) -> Option<(&ResourceEntry, Vec<(String, String)>)> {
+        if let Some(&i) = self.uri_index.get(uri)
+            && !skip(self.resources[i].def.name)
+        {
+            return Some((&self.resources[i], Vec::new()));
+        }
+        self.templates.iter().find_map(|&i| {
+            let resource = &self.resources[i];
+            if skip(resource.def.name) {
+                return None;
+            }
+            resource.uri.matches(uri).map(|values| (resource, values))
+        })
+    }
+
+    /// The resource whose URI template is `template`, as written.
+    pub(crate) fn resource_template(&self, template: &str) -> Option<&ResourceEntry> {
+        self.resources.iter().find(|r| r.def.uri == template)
+    }
+
+    /// Whether a tool, prompt or resource has this name.
+    pub(crate) fn has(&self, item: Item, name: &str) -> bool {
+        match item {
+            Item::Tool => self.tool_index.contains_key(name),
+            Item::Prompt => self.prompt_index.contains_key(name),
+            Item::Resource => self.resource_index.contains_key(name),
+        }
+    }
+
+    /// Whether any prompts, and any resources, are registered.
+    pub(crate) fn has_items(&self) -> Has {
+        Has {
+            prompts: !self.prompts.is_empty(),
+            resources: !self.resources.is_empty(),
+        }
+    }
+
+    /// Every item of `list`, sorted by name.
+    pub(crate) fn listed(&self, list: List) -> &[Listed] {
+        &self.listed[list as usize]
     }
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = &ToolEntry> {
         self.tools.iter()
     }
+}
+
+/// Which kinds of items a server has (what its capabilities declare).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Has {
+    pub prompts: bool,
+    pub resources: bool,
 }
 
 /// With `#[get(…)]` *above* `#[mcp_tool]`, actix's macro runs first and

@@ -276,7 +276,7 @@ fn canonical(name: &HeaderName) -> String {
         .replace("Etag", "ETag")
 }
 
-fn media_type(headers: &HeaderMap) -> String {
+pub(crate) fn media_type(headers: &HeaderMap) -> String {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -291,13 +291,13 @@ fn media_type(headers: &HeaderMap) -> String {
 }
 
 /// Media types that are binary even when the bytes happen to be valid UTF-8.
-fn is_binary_media(mime: &str) -> bool {
+pub(crate) fn is_binary_media(mime: &str) -> bool {
     mime.starts_with("image/") || mime.starts_with("audio/") || mime == "application/octet-stream"
 }
 
 /// Reads the whole body (at most `max_bytes`), relaying each chunk of a
 /// streamed body as a progress notification.
-async fn read_body(response: HttpResponse, cx: &Mapping<'_>) -> Result<Bytes, String> {
+pub(crate) async fn read_body(response: HttpResponse, cx: &Mapping<'_>) -> Result<Bytes, String> {
     let is_sse = media_type(response.headers()) == "text/event-stream";
     let body = response.into_body();
     let streamed = matches!(body.size(), BodySize::Stream);

@@ -22,7 +22,9 @@ use crate::notifier::Notifier;
 use crate::origin::OriginPolicy;
 use crate::portable::SchemaProfile;
 use crate::rate_limit::{RateLimit, RateLimits};
-use crate::registry::{Listing, Registry, ToolDef};
+use crate::catalog::{Catalog, Lists};
+use crate::registry::{Defs, Registry};
+use crate::subscriptions::Subscribers;
 use crate::session::{InMemorySessionStore, SessionStore};
 use crate::transport::stream::{StreamLimits, Streams};
 use crate::transport::streamable_http::StreamableHttp;
@@ -73,6 +75,7 @@ pub struct McpServerBuilder {
     profile: SchemaProfile,
     rate_limits: RateLimits,
     list_ttl: Duration,
+    page_size: Option<usize>,
     state_key: Option<StateKey>,
 }
 
@@ -103,6 +106,7 @@ impl McpServer {
             profile: SchemaProfile::Standard,
             rate_limits: RateLimits::default(),
             list_ttl: Duration::from_secs(60),
+            page_size: None,
             state_key: None,
             streams: StreamLimits {
                 max_events: 256,
@@ -218,12 +222,19 @@ impl McpServer {
             }))
     }
 
-    /// A handle for messages the server sends on its own (log messages to
-    /// every connected client), outside any request.
+    /// A handle for messages the server sends on its own, outside any
+    /// request: log messages, resource updates.
     pub fn notifier(&self) -> Notifier {
         Notifier {
-            streams: self.transport.streams.clone(),
-            sessions: self.transport.dispatcher.sessions.clone(),
+            subscribers: self.transport.dispatcher.subscribers.clone(),
+        }
+    }
+
+    /// A handle that turns tools, prompts and resources off and on at
+    /// runtime, telling clients their lists changed. See [`Catalog`].
+    pub fn catalog(&self) -> Catalog {
+        Catalog {
+            dispatcher: self.transport.dispatcher.clone(),
         }
     }
 
@@ -540,6 +551,19 @@ impl McpServerBuilder {
         self
     }
 
+    /// Splits `tools/list`, `prompts/list`, `resources/list` and
+    /// `resources/templates/list` into pages of `items`, each pointing to
+    /// the next with an opaque cursor. Default: one page with everything
+    /// (clients that do not paginate see every item).
+    ///
+    /// ```
+    /// let server = mcp_runtime::McpServer::from_registry().page_size(50).build().unwrap();
+    /// ```
+    pub fn page_size(mut self, items: usize) -> Self {
+        self.page_size = Some(items);
+        self
+    }
+
     /// The secret that signs the state multi-round stateless calls hand
     /// their clients (`requestState`). By default a random key per process;
     /// replicas behind one load balancer share one, so any of them accepts
@@ -607,12 +631,10 @@ impl McpServerBuilder {
     /// names (with both locations), `requires_auth` tools without
     /// [`auth`](Self::auth), tools whose types cannot be exposed.
     pub fn build(self) -> Result<McpServer, BuildError> {
-        let defs: Vec<&'static ToolDef> = inventory::iter::<ToolDef>.into_iter().collect();
-        let listing = Listing {
-            server: &self.info,
-            ttl_ms: u64::try_from(self.list_ttl.as_millis()).unwrap_or(u64::MAX),
-        };
-        let registry = Registry::build(defs, self.auth.is_some(), self.profile, &listing)?;
+        let registry = Registry::build(Defs::collected(), self.auth.is_some(), self.profile)?;
+        let ttl_ms = u64::try_from(self.list_ttl.as_millis()).unwrap_or(u64::MAX);
+        let lists = Lists::new(&registry, self.page_size, ttl_ms, self.info.clone())
+            .map_err(|e| BuildError::new(vec![Problem::Serialize(e.to_string())]))?;
         let unknown: Vec<Problem> = self
             .rate_limits
             .tools()
@@ -629,8 +651,17 @@ impl McpServerBuilder {
             (Some(auth), Some(scheme)) => Some(auth.with_scheme(scheme)),
             (auth, _) => auth,
         };
+        let streams = Arc::new(Streams::new(self.streams));
+        let subscribers = Subscribers::new(
+            streams.clone(),
+            self.sessions.clone(),
+            self.limits.max_subscriptions_per_session,
+            self.limits.max_listeners,
+        );
         let dispatcher = Dispatcher {
             registry,
+            lists,
+            subscribers: Arc::new(subscribers),
             info: self.info,
             instructions: self.instructions,
             auth,
@@ -646,7 +677,7 @@ impl McpServerBuilder {
             transport: Arc::new(StreamableHttp {
                 dispatcher: Arc::new(dispatcher),
                 origins: self.origins,
-                streams: Arc::new(Streams::new(self.streams)),
+                streams,
                 always_stream: self.always_stream,
             }),
         })

@@ -12,7 +12,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 use tracing::Instrument as _;
 
-use crate::arguments::{ArgumentError, coerce_integers};
+use crate::arguments::{ArgumentError, Coercion, coerce};
 use crate::context::CallScope;
 use crate::dispatch::{Dispatcher, Exchange, Outcome};
 use crate::forward;
@@ -60,7 +60,7 @@ pub(crate) async fn call(
         Ok(p) => p,
         Err(e) => return Outcome::error(id, &e),
     };
-    let Some(tool) = d.registry.get(&params.name) else {
+    let Some(tool) = d.tool(&params.name) else {
         let e = ErrorData::invalid_params(format!("Unknown tool: {}", params.name), None);
         return Outcome::error(id, &e);
     };
@@ -80,15 +80,13 @@ pub(crate) async fn call(
         };
     }
     if tool.def.requires_auth
-        && let Some(auth) = &d.auth
-        && let Err(rejection) = auth.check(&x.host).await
+        && let Err(challenge) = d.authenticate(id, x).await
     {
-        let error = ErrorData::invalid_request(rejection.message.clone(), None);
-        return Outcome::Unauthorized(rejection, jsonrpc::failure(Some(id), &error));
+        return challenge;
     }
 
     let mut args = params.arguments.unwrap_or_default();
-    coerce_integers(&mut args, &tool.input_schema);
+    coerce(&mut args, &tool.input_schema, Coercion::IntegralFloats);
     if x.inputs.is_some()
         && let Err(e) = modern::check_param_headers(x.host.headers(), &tool.header_arguments, &args)
     {

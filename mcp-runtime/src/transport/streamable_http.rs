@@ -651,7 +651,9 @@ impl StreamableHttp {
         let id = session_id(req)?;
         match store.remove(id).await {
             Ok(true) => {
-                self.streams.close_session(&id.into());
+                let id: Arc<str> = id.into();
+                self.streams.close_session(&id);
+                self.dispatcher.subscribers.forget(&id);
                 Ok(HttpResponse::Ok().finish())
             }
             Ok(false) => Err(Refusal::session_not_found()),
