@@ -582,7 +582,9 @@ impl Coerce<'_> {
             }
             Value::String(s) if self.how == Coercion::FromStrings && !allows(schema, "string") => {
                 let parsed = if allows(schema, "integer") || allows(schema, "number") {
-                    serde_json::from_str::<serde_json::Number>(s.trim()).ok().map(Value::Number)
+                    serde_json::from_str::<serde_json::Number>(s.trim())
+                        .ok()
+                        .map(Value::Number)
                 } else if allows(schema, "boolean") {
                     s.trim().parse::<bool>().ok().map(Value::Bool)
                 } else {
@@ -724,7 +726,11 @@ mod tests {
             "id": 1.0, "ratio": 2.0, "maybe": 3.0, "ids": [4.0, 5.5], "node": {"n": 6.0},
             "big": 1e300, "neg": -7.0
         }));
-        coerce(&mut a, schema.as_object().unwrap(), Coercion::IntegralFloats);
+        coerce(
+            &mut a,
+            schema.as_object().unwrap(),
+            Coercion::IntegralFloats,
+        );
         assert_eq!(
             Value::Object(a),
             json!({
@@ -734,7 +740,11 @@ mod tests {
         );
         let mut a = args(json!({"x": 1e30}));
         let schema = json!({"properties": {"x": {"type": "integer"}}});
-        coerce(&mut a, schema.as_object().unwrap(), Coercion::IntegralFloats);
+        coerce(
+            &mut a,
+            schema.as_object().unwrap(),
+            Coercion::IntegralFloats,
+        );
         assert_eq!(
             a["x"],
             json!(1e30),
@@ -765,7 +775,11 @@ mod tests {
         coerce(&mut a, schema.as_object().unwrap(), Coercion::FromStrings);
         assert_eq!(a["n"], json!("five"), "left for serde to refuse");
         let mut a = args(json!({"n": "5"}));
-        coerce(&mut a, schema.as_object().unwrap(), Coercion::IntegralFloats);
+        coerce(
+            &mut a,
+            schema.as_object().unwrap(),
+            Coercion::IntegralFloats,
+        );
         assert_eq!(a["n"], json!("5"), "tool arguments keep their types");
     }
 

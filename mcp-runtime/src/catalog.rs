@@ -165,8 +165,9 @@ impl Lists {
         let index = match cursor {
             None => 0,
             Some(cursor) => {
-                let (generation, index) = decode_cursor(cursor)
-                    .ok_or_else(|| ErrorData::invalid_params(format!("Invalid cursor: {cursor:?}"), None))?;
+                let (generation, index) = decode_cursor(cursor).ok_or_else(|| {
+                    ErrorData::invalid_params(format!("Invalid cursor: {cursor:?}"), None)
+                })?;
                 let count = snapshot.pages[list.index()].legacy.len();
                 if generation != snapshot.generation || index >= count {
                     return Err(ErrorData::invalid_params(

@@ -121,7 +121,10 @@ impl Completions {
         if self.values.len() > MAX_VALUES {
             let total = self.values.len();
             self.values.truncate(MAX_VALUES);
-            self.total = Some(self.total.unwrap_or(u32::try_from(total).unwrap_or(u32::MAX)));
+            self.total = Some(
+                self.total
+                    .unwrap_or(u32::try_from(total).unwrap_or(u32::MAX)),
+            );
             self.has_more = true;
         }
         self
@@ -203,14 +206,20 @@ pub(crate) async fn complete(
             let Some((_, choices)) = prompt.arguments.iter().find(|(a, _)| *a == argument) else {
                 return invalid(format!("Prompt `{name}` has no argument `{argument}`"));
             };
-            (prompt.def.name, prompt.completer(&argument), choices.as_deref())
+            (
+                prompt.def.name,
+                prompt.completer(&argument),
+                choices.as_deref(),
+            )
         }
         Reference::Resource { uri } => {
             let Some(resource) = d.resource_template(uri) else {
                 return invalid(format!("Unknown resource template: {uri}"));
             };
             if !resource.has_variable(&argument) {
-                return invalid(format!("The URI template `{uri}` has no variable `{argument}`"));
+                return invalid(format!(
+                    "The URI template `{uri}` has no variable `{argument}`"
+                ));
             }
             (resource.def.name, resource.completer(&argument), None)
         }
@@ -229,7 +238,8 @@ pub(crate) async fn complete(
                 None => return Outcome::Cancelled,
                 Some(Ended::Done(completions)) => completions,
                 Some(Ended::Failed(message)) => {
-                    let e = ErrorData::internal_error(format!("Completion failed: {message}"), None);
+                    let e =
+                        ErrorData::internal_error(format!("Completion failed: {message}"), None);
                     return Outcome::error(id, &e);
                 }
                 Some(Ended::Stopped) => Completions::default(),

@@ -29,9 +29,9 @@ use crate::live::Live;
 use crate::method::{NotificationMethod, RequestMethod};
 use crate::modern::{self, Client, LogFilter, StateKey};
 use crate::outbound::Outbound;
+use crate::prompt::{self, PromptEntry};
 use crate::protocol::Version;
 use crate::rate_limit::RateLimits;
-use crate::prompt::{self, PromptEntry};
 use crate::registry::{Has, Registry, ToolEntry};
 use crate::resource::{self, ResourceEntry};
 use crate::session::{Session, SessionStore};
@@ -177,9 +177,7 @@ impl Dispatcher {
             | RequestMethod::SetLogLevel
             | RequestMethod::Subscribe
             | RequestMethod::Unsubscribe
-            | RequestMethod::Other(_) => {
-                Outcome::refused(&id, &jsonrpc::method_not_found(&method))
-            }
+            | RequestMethod::Other(_) => Outcome::refused(&id, &jsonrpc::method_not_found(&method)),
             _ => self.shared(&id, &method, params, x).await,
         }
     }
@@ -231,7 +229,10 @@ impl Dispatcher {
             Ok(p) => p,
             Err(e) => return Outcome::error(id, &e),
         };
-        match self.lists.page(list, x.inputs.is_some(), params.cursor.as_deref()) {
+        match self
+            .lists
+            .page(list, x.inputs.is_some(), params.cursor.as_deref())
+        {
             Ok(page) => Outcome::Response(jsonrpc::success(id, page.get())),
             Err(e) => Outcome::error(id, &e),
         }
@@ -239,7 +240,12 @@ impl Dispatcher {
 
     /// A result, completed as the stateless revision wants it (result
     /// type, server identity) when that is the revision in force.
-    pub(crate) fn reply(&self, x: &Exchange, id: &RequestId, mut result: Map<String, Value>) -> Outcome {
+    pub(crate) fn reply(
+        &self,
+        x: &Exchange,
+        id: &RequestId,
+        mut result: Map<String, Value>,
+    ) -> Outcome {
         if x.inputs.is_some() {
             modern::complete(&mut result, &self.info);
         }
@@ -272,7 +278,10 @@ impl Dispatcher {
     }
 
     /// The resource `uri` names, with its variables' values.
-    pub(crate) fn resource_for(&self, uri: &str) -> Option<(&ResourceEntry, Vec<(String, String)>)> {
+    pub(crate) fn resource_for(
+        &self,
+        uri: &str,
+    ) -> Option<(&ResourceEntry, Vec<(String, String)>)> {
         self.registry
             .resource_for(uri, |name| self.lists.is_hidden(Item::Resource, name))
     }

@@ -176,7 +176,11 @@ impl fmt::Display for Problem {
                 )
             }
             Problem::DuplicateUri { uri, locations } => {
-                write!(f, "resource URI `{uri}` is defined {} times:", locations.len())?;
+                write!(
+                    f,
+                    "resource URI `{uri}` is defined {} times:",
+                    locations.len()
+                )?;
                 for l in locations {
                     write!(f, "\n    - {l}")?;
                 }

@@ -81,8 +81,8 @@ mod uri_template;
 pub mod __private;
 
 pub use app::{McpApp, McpAppService};
-pub use catalog::Catalog;
 pub use arguments::{ArgumentError, Arguments};
+pub use catalog::Catalog;
 pub use completion::{Completion, Completions};
 pub use context::{ClientRequestError, Elicitation, LogLevel, McpContext};
 pub use error::{BuildError, ItemKind, Problem};

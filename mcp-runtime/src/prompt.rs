@@ -3,7 +3,9 @@
 
 use std::fmt;
 
-use rmcp::model::{ContentBlock, ErrorData, Prompt, PromptArgument, PromptMessage, RequestId, Role};
+use rmcp::model::{
+    ContentBlock, ErrorData, Prompt, PromptArgument, PromptMessage, RequestId, Role,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -251,8 +253,8 @@ pub(crate) fn compile(def: &'static PromptDef) -> Result<(PromptEntry, Listed), 
             ));
             continue;
         }
-        let mut argument = PromptArgument::new(name.clone())
-            .with_required(required.contains(&name.as_str()));
+        let mut argument =
+            PromptArgument::new(name.clone()).with_required(required.contains(&name.as_str()));
         let description = property
             .get("description")
             .or_else(|| resolved.get("description"))
@@ -268,7 +270,11 @@ pub(crate) fn compile(def: &'static PromptDef) -> Result<(PromptEntry, Listed), 
             let known: Vec<&str> = arguments.iter().map(|(a, _)| a.as_str()).collect();
             problems.push(format!(
                 "`complete({name} = …)` names no argument of this prompt (it has: {})",
-                if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+                if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                }
             ));
         }
     }
@@ -290,7 +296,13 @@ pub(crate) fn compile(def: &'static PromptDef) -> Result<(PromptEntry, Listed), 
         input_schema,
         arguments,
     };
-    Ok((entry, Listed { name: def.name, json }))
+    Ok((
+        entry,
+        Listed {
+            name: def.name,
+            json,
+        },
+    ))
 }
 
 /// Whether a (resolved) schema is a string, number, boolean, or a union of
@@ -320,7 +332,13 @@ fn is_scalar(schema: &Value, defs: &Map<String, Value>) -> bool {
 /// The string values of an enum schema (`enum`, or `oneOf` of `const`s).
 fn enum_values(schema: &Value) -> Option<Vec<String>> {
     if let Some(values) = schema.get("enum").and_then(Value::as_array) {
-        return Some(values.iter().filter_map(Value::as_str).map(str::to_owned).collect());
+        return Some(
+            values
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect(),
+        );
     }
     let alternatives = schema.get("oneOf").and_then(Value::as_array)?;
     alternatives
@@ -362,7 +380,8 @@ pub(crate) async fn get(
     let mut args = params.arguments.unwrap_or_default();
     coerce(&mut args, &prompt.input_schema, Coercion::FromStrings);
     let invalid = |e: &ArgumentError| {
-        let e = ErrorData::invalid_params(format!("Invalid arguments for prompt `{name}`: {e}"), None);
+        let e =
+            ErrorData::invalid_params(format!("Invalid arguments for prompt `{name}`: {e}"), None);
         Outcome::error(id, &e)
     };
     let missing = prompt.plan.missing(&args);
@@ -370,7 +389,10 @@ pub(crate) async fn get(
         return invalid(&ArgumentError::missing(missing));
     }
     if let Some(unknown) = prompt.plan.unknown(&args) {
-        return invalid(&ArgumentError::new(unknown, format!("unknown argument `{unknown}`")));
+        return invalid(&ArgumentError::new(
+            unknown,
+            format!("unknown argument `{unknown}`"),
+        ));
     }
     let owner = format!("prompts/get:{name}");
     let inputs = match run::answers(d, x, &owner) {
@@ -393,7 +415,10 @@ pub(crate) async fn get(
         Some(Ended::Failed(message)) => failed(message),
         Some(Ended::Done(ToolOutcome::Prompt(Ok(messages)))) => {
             let mut result = Map::new();
-            let description = messages.description.as_deref().unwrap_or(prompt.def.description);
+            let description = messages
+                .description
+                .as_deref()
+                .unwrap_or(prompt.def.description);
             result.insert("description".into(), description.into());
             result.insert(
                 "messages".into(),
@@ -404,8 +429,9 @@ pub(crate) async fn get(
         Some(Ended::Done(ToolOutcome::Prompt(Err(message)))) => failed(message),
         Some(Ended::Done(ToolOutcome::InvalidArguments(e))) => invalid(&e),
         // An extractor refused the request (its own HTTP error).
-        Some(Ended::Done(ToolOutcome::Response(response))) => {
-            failed(format!("a parameter was refused with HTTP {}", response.status()))
-        }
+        Some(Ended::Done(ToolOutcome::Response(response))) => failed(format!(
+            "a parameter was refused with HTTP {}",
+            response.status()
+        )),
     }
 }

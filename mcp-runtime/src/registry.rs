@@ -372,7 +372,10 @@ impl Registry {
         }
 
         let index = |names: &mut dyn Iterator<Item = &'static str>| {
-            names.enumerate().map(|(i, n)| (n, i)).collect::<HashMap<_, _>>()
+            names
+                .enumerate()
+                .map(|(i, n)| (n, i))
+                .collect::<HashMap<_, _>>()
         };
         let mut templates: Vec<usize> = (0..resources.len())
             .filter(|&i| !resources[i].uri.is_static())
@@ -389,7 +392,12 @@ impl Registry {
                 .map(|(i, r)| (r.def.uri, i))
                 .collect(),
             templates,
-            listed: [listed_tools, listed_prompts, listed_resources, listed_templates],
+            listed: [
+                listed_tools,
+                listed_prompts,
+                listed_resources,
+                listed_templates,
+            ],
             tools,
             prompts,
             resources,

@@ -75,7 +75,11 @@ impl ResourceEntry {
     }
 
     pub(crate) fn has_variable(&self, name: &str) -> bool {
-        self.uri.path_vars.iter().chain(&self.uri.query_vars).any(|v| v == name)
+        self.uri
+            .path_vars
+            .iter()
+            .chain(&self.uri.query_vars)
+            .any(|v| v == name)
     }
 }
 
@@ -161,7 +165,13 @@ pub(crate) fn compile(def: &'static ResourceDef) -> Result<(ResourceEntry, Liste
         mime_type: def.mime_type,
     };
     let json = serde_json::value::to_raw_value(&listed).map_err(|e| vec![e.to_string()])?;
-    Ok((entry, Listed { name: def.name, json }))
+    Ok((
+        entry,
+        Listed {
+            name: def.name,
+            json,
+        },
+    ))
 }
 
 #[derive(Deserialize)]
@@ -176,7 +186,11 @@ pub(crate) fn not_found(x: &Exchange, id: &RequestId, uri: &str) -> Outcome {
     } else {
         RESOURCE_NOT_FOUND
     };
-    let e = ErrorData::new(code, format!("Resource not found: {uri}"), Some(json!({ "uri": uri })));
+    let e = ErrorData::new(
+        code,
+        format!("Resource not found: {uri}"),
+        Some(json!({ "uri": uri })),
+    );
     Outcome::error(id, &e)
 }
 
@@ -225,7 +239,10 @@ pub(crate) async fn read(
     if status == StatusCode::NOT_FOUND {
         return not_found(x, id, &uri);
     }
-    let cache = Caching::of(response.headers(), resource.def.requires_auth || x.host.headers().contains_key(header::AUTHORIZATION));
+    let cache = Caching::of(
+        response.headers(),
+        resource.def.requires_auth || x.host.headers().contains_key(header::AUTHORIZATION),
+    );
     let mime = result::media_type(response.headers());
     let mapping = Mapping {
         tool: name,
@@ -260,7 +277,10 @@ pub(crate) async fn read(
         .flatten();
     match text {
         Some(text) => {
-            contents.insert("mimeType".into(), mime.as_deref().unwrap_or("text/plain").into());
+            contents.insert(
+                "mimeType".into(),
+                mime.as_deref().unwrap_or("text/plain").into(),
+            );
             contents.insert("text".into(), text.into());
         }
         None => {
@@ -271,7 +291,10 @@ pub(crate) async fn read(
         }
     }
     let mut result = Map::new();
-    result.insert("contents".into(), Value::Array(vec![Value::Object(contents)]));
+    result.insert(
+        "contents".into(),
+        Value::Array(vec![Value::Object(contents)]),
+    );
     if x.version >= Version::V2026_07_28 {
         modern::cacheable(&mut result, cache.ttl_ms, cache.private);
     }
@@ -299,7 +322,11 @@ impl Caching {
             .find_map(|s| s.trim_matches('"').parse::<u64>().ok());
         let uncached = has("no-store") || has("no-cache");
         Caching {
-            ttl_ms: if uncached { 0 } else { max_age.unwrap_or(0).saturating_mul(1000) },
+            ttl_ms: if uncached {
+                0
+            } else {
+                max_age.unwrap_or(0).saturating_mul(1000)
+            },
             private: protected || has("private") || has("no-store"),
         }
     }
@@ -314,14 +341,21 @@ pub(crate) fn subscribe(
     x: &Exchange,
     on: bool,
 ) -> Outcome {
-    let method = if on { RequestMethod::Subscribe } else { RequestMethod::Unsubscribe };
+    let method = if on {
+        RequestMethod::Subscribe
+    } else {
+        RequestMethod::Unsubscribe
+    };
     let UriParams { uri } = match jsonrpc::params(&method, params) {
         Ok(p) => p,
         Err(e) => return Outcome::error(id, &e),
     };
     let Some((session, _)) = &x.session else {
         let e = ErrorData::invalid_request(
-            format!("`{}` needs a session, and this server is stateless", method.as_str()),
+            format!(
+                "`{}` needs a session, and this server is stateless",
+                method.as_str()
+            ),
             None,
         );
         return Outcome::error(id, &e);

@@ -12,6 +12,7 @@ use rmcp::model::Implementation;
 
 use crate::app::McpApp;
 use crate::auth::Authenticator;
+use crate::catalog::{Catalog, Lists};
 use crate::dispatch::Dispatcher;
 use crate::error::{BuildError, Problem};
 use crate::forward::{self, Carry};
@@ -22,10 +23,9 @@ use crate::notifier::Notifier;
 use crate::origin::OriginPolicy;
 use crate::portable::SchemaProfile;
 use crate::rate_limit::{RateLimit, RateLimits};
-use crate::catalog::{Catalog, Lists};
 use crate::registry::{Defs, Registry};
-use crate::subscriptions::Subscribers;
 use crate::session::{InMemorySessionStore, SessionStore};
+use crate::subscriptions::Subscribers;
 use crate::transport::stream::{StreamLimits, Streams};
 use crate::transport::streamable_http::StreamableHttp;
 

@@ -26,7 +26,9 @@ impl UriTemplate {
         let mut rest = template;
         while let Some(start) = rest.find(['{', '}']) {
             if rest[start..].starts_with('}') {
-                return Err(format!("the URI template `{template}` has an unmatched `}}`"));
+                return Err(format!(
+                    "the URI template `{template}` has an unmatched `}}`"
+                ));
             }
             if !query_vars.is_empty() {
                 return Err(format!(
@@ -62,7 +64,9 @@ impl UriTemplate {
             }
             check_name(template, inner)?;
             if path_vars.iter().any(|v| v == inner) {
-                return Err(format!("the URI template `{template}` names `{inner}` twice"));
+                return Err(format!(
+                    "the URI template `{template}` names `{inner}` twice"
+                ));
             }
             path_vars.push(inner.to_owned());
             pattern.push_str("([^/?#]+)");
@@ -95,7 +99,10 @@ impl UriTemplate {
         let mut values = Vec::with_capacity(self.path_vars.len() + self.query_vars.len());
         for (i, name) in self.path_vars.iter().enumerate() {
             let raw = captures.get(i + 1)?.as_str();
-            values.push((name.clone(), percent_decode_str(raw).decode_utf8().ok()?.into_owned()));
+            values.push((
+                name.clone(),
+                percent_decode_str(raw).decode_utf8().ok()?.into_owned(),
+            ));
         }
         if let Some(query) = captures.get(self.path_vars.len() + 1) {
             for (name, value) in form_urlencoded(query.as_str())? {
@@ -132,7 +139,9 @@ fn check_name(template: &str, name: &str) -> Result<(), String> {
     let valid = !name.is_empty()
         && !name.starts_with('.')
         && !name.ends_with('.')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
     if valid {
         Ok(())
     } else {

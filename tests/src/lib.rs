@@ -313,6 +313,42 @@ impl Raw {
         reply
     }
 
+    /// POSTs `body` with the session's headers plus `extra`, expecting an
+    /// event stream, read one event at a time.
+    pub async fn post_stream(&self, body: Value, extra: &[(&str, &str)]) -> EventReader {
+        let mut request = self
+            .http
+            .post(&self.url)
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream");
+        if let Some(s) = &self.session {
+            request = request.header("mcp-session-id", s);
+        }
+        if let Some(v) = &self.version {
+            request = request.header("mcp-protocol-version", v);
+        }
+        for (k, v) in extra {
+            request = request.header(*k, *v);
+        }
+        let response = request.body(body.to_string()).send().await.unwrap();
+        assert_eq!(response.headers()["content-type"], "text/event-stream");
+        EventReader::new(response)
+    }
+
+    /// GETs the session's stream (the standalone one, or with
+    /// `last_event_id` the rest of a lost one).
+    pub async fn get_stream(&self, last_event_id: Option<&str>) -> reqwest::Response {
+        let mut request = self
+            .http
+            .get(&self.url)
+            .header("accept", "text/event-stream")
+            .header("mcp-session-id", self.session.clone().unwrap());
+        if let Some(id) = last_event_id {
+            request = request.header("last-event-id", id);
+        }
+        request.send().await.unwrap()
+    }
+
     /// Calls a tool and returns the whole reply.
     pub async fn call(&self, id: i64, tool: &str, arguments: Value) -> Reply {
         self.post(json!({
@@ -499,5 +535,62 @@ impl EventReader {
             let chunk = self.response.chunk().await.ok()??;
             self.buffer.push_str(&String::from_utf8_lossy(&chunk));
         }
+    }
+}
+
+/// Requests of the 2026-07-28 revision: no session, `_meta` in every
+/// request, headers repeating the body.
+pub mod stateless {
+    use serde_json::{Value, json};
+
+    use crate::{Reply, TestServer};
+
+    /// The revision.
+    pub const V: &str = "2026-07-28";
+
+    /// A request's `_meta`, declaring `capabilities`.
+    pub fn meta(capabilities: Value) -> Value {
+        json!({
+            "io.modelcontextprotocol/protocolVersion": V,
+            "io.modelcontextprotocol/clientInfo": {"name": "stateless-test", "version": "1"},
+            "io.modelcontextprotocol/clientCapabilities": capabilities
+        })
+    }
+
+    /// POSTs a stateless request with the headers the revision requires
+    /// (`Mcp-Name` from `params.name` or `params.uri`); `extra` replaces or
+    /// adds headers. `params` without `_meta` get one declaring nothing.
+    pub async fn send(
+        server: &TestServer,
+        method: &str,
+        mut params: Value,
+        extra: &[(&str, &str)],
+    ) -> Reply {
+        if params.get("_meta").is_none() {
+            params["_meta"] = meta(json!({}));
+        }
+        let name = params
+            .get("name")
+            .or_else(|| params.get("uri"))
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let mut headers = vec![
+            ("mcp-protocol-version", V.to_owned()),
+            ("mcp-method", method.to_owned()),
+        ];
+        if let Some(name) = name {
+            headers.push(("mcp-name", name));
+        }
+        let mut headers: Vec<(&str, &str)> =
+            headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        headers.retain(|(k, _)| !extra.iter().any(|(e, _)| e.eq_ignore_ascii_case(k)));
+        headers.extend_from_slice(extra);
+        server
+            .raw()
+            .post_bytes(
+                json!({"jsonrpc": "2.0", "id": 7, "method": method, "params": params}).to_string(),
+                &headers,
+            )
+            .await
     }
 }

@@ -63,32 +63,6 @@ fn server(grace: Duration) -> (TestServer, McpServer) {
     (server, served)
 }
 
-async fn post_stream(raw: &Raw, url: &str, body: Value) -> EventReader {
-    let response = reqwest::Client::new()
-        .post(url)
-        .header("content-type", "application/json")
-        .header("accept", "application/json, text/event-stream")
-        .header("mcp-session-id", raw.session.clone().unwrap())
-        .header("mcp-protocol-version", raw.version.clone().unwrap())
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.headers()["content-type"], "text/event-stream");
-    EventReader::new(response)
-}
-
-async fn get_stream(raw: &Raw, url: &str, last_event_id: Option<&str>) -> reqwest::Response {
-    let mut request = reqwest::Client::new()
-        .get(url)
-        .header("accept", "text/event-stream")
-        .header("mcp-session-id", raw.session.clone().unwrap());
-    if let Some(id) = last_event_id {
-        request = request.header("last-event-id", id);
-    }
-    request.send().await.unwrap()
-}
-
 fn call(id: i64, tool: &str, arguments: Value) -> Value {
     json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
            "params": {"name": tool, "arguments": arguments, "_meta": {"progressToken": id}}})
@@ -99,12 +73,12 @@ async fn streams_are_primed_and_number_their_events() {
     let (server, _) = server(Duration::from_secs(30));
     let mut raw = server.raw();
     raw.initialize("2025-11-25").await;
-    let mut events = post_stream(
-        &raw,
-        &server.mcp_url(),
-        call(1, "count_steps", json!({"count": 2, "pause_ms": 1})),
-    )
-    .await;
+    let mut events = raw
+        .post_stream(
+            call(1, "count_steps", json!({"count": 2, "pause_ms": 1})),
+            &[],
+        )
+        .await;
     let priming = events.next().await.unwrap();
     assert_eq!(priming.data, "");
     assert_eq!(priming.retry, Some(1000));
@@ -126,12 +100,12 @@ async fn streams_are_primed_and_number_their_events() {
     // Before 2025-11-25: ids, but no priming event.
     let mut old = server.raw();
     old.initialize("2025-06-18").await;
-    let mut events = post_stream(
-        &old,
-        &server.mcp_url(),
-        call(1, "count_steps", json!({"count": 1, "pause_ms": 1})),
-    )
-    .await;
+    let mut events = old
+        .post_stream(
+            call(1, "count_steps", json!({"count": 1, "pause_ms": 1})),
+            &[],
+        )
+        .await;
     let first = events.next().await.unwrap();
     assert!(first.id.is_some());
     assert_eq!(first.message().unwrap()["method"], "notifications/progress");
@@ -142,12 +116,12 @@ async fn a_dropped_stream_resumes_with_last_event_id_and_loses_nothing() {
     let (server, _) = server(Duration::from_secs(30));
     let mut raw = server.raw();
     raw.initialize("2025-11-25").await;
-    let mut events = post_stream(
-        &raw,
-        &server.mcp_url(),
-        call(7, "count_steps", json!({"count": 6, "pause_ms": 20})),
-    )
-    .await;
+    let mut events = raw
+        .post_stream(
+            call(7, "count_steps", json!({"count": 6, "pause_ms": 20})),
+            &[],
+        )
+        .await;
     events.next().await.unwrap(); // priming
     let mut progress = Vec::new();
     let mut last = None;
@@ -163,7 +137,7 @@ async fn a_dropped_stream_resumes_with_last_event_id_and_loses_nothing() {
     drop(events); // the connection drops; the call goes on
 
     tokio::time::sleep(Duration::from_millis(50)).await;
-    let response = get_stream(&raw, &server.mcp_url(), last.as_deref()).await;
+    let response = raw.get_stream(last.as_deref()).await;
     assert_eq!(response.status(), 200);
     let mut events = EventReader::new(response);
     let mut result = None;
@@ -189,7 +163,7 @@ async fn an_abandoned_call_is_cancelled_after_the_grace_period() {
     let (server, _) = server(Duration::from_millis(100));
     let mut raw = server.raw();
     raw.initialize("2025-11-25").await;
-    let mut events = post_stream(&raw, &server.mcp_url(), call(1, "spin", json!({}))).await;
+    let mut events = raw.post_stream(call(1, "spin", json!({})), &[]).await;
     events.next().await.unwrap();
     events.next().await.unwrap();
     drop(events);
@@ -212,33 +186,18 @@ async fn resuming_needs_the_owning_session_and_a_known_event() {
     let (server, _) = server(Duration::from_secs(30));
     let mut raw = server.raw();
     raw.initialize("2025-11-25").await;
-    let mut events = post_stream(
-        &raw,
-        &server.mcp_url(),
-        call(1, "count_steps", json!({"count": 1, "pause_ms": 1})),
-    )
-    .await;
+    let mut events = raw
+        .post_stream(
+            call(1, "count_steps", json!({"count": 1, "pause_ms": 1})),
+            &[],
+        )
+        .await;
     let id = events.next().await.unwrap().id.unwrap();
     let mut other = server.raw();
     other.initialize("2025-11-25").await;
-    assert_eq!(
-        get_stream(&other, &server.mcp_url(), Some(&id))
-            .await
-            .status(),
-        404
-    );
-    assert_eq!(
-        get_stream(&raw, &server.mcp_url(), Some("99999-0"))
-            .await
-            .status(),
-        404
-    );
-    assert_eq!(
-        get_stream(&raw, &server.mcp_url(), Some("garbage"))
-            .await
-            .status(),
-        404
-    );
+    assert_eq!(other.get_stream(Some(&id)).await.status(), 404);
+    assert_eq!(raw.get_stream(Some("99999-0")).await.status(), 404);
+    assert_eq!(raw.get_stream(Some("garbage")).await.status(), 404);
 }
 
 #[tokio::test]
@@ -246,16 +205,13 @@ async fn the_standalone_stream_carries_server_initiated_messages() {
     let (server, mcp) = server(Duration::from_secs(30));
     let mut raw = server.raw();
     raw.initialize("2025-11-25").await;
-    let response = get_stream(&raw, &server.mcp_url(), None).await;
+    let response = raw.get_stream(None).await;
     assert_eq!(response.status(), 200);
     let mut events = EventReader::new(response);
     let priming = events.next().await.unwrap();
     assert_eq!(priming.data, "");
     // One standalone stream per session.
-    assert_eq!(
-        get_stream(&raw, &server.mcp_url(), None).await.status(),
-        409
-    );
+    assert_eq!(raw.get_stream(None).await.status(), 409);
 
     let reached = mcp
         .notifier()

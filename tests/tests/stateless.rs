@@ -7,11 +7,10 @@
 use actix_web::{App, post, web};
 use mcp_runtime::{Elicitation, McpContext, McpServer, Sample, mcp_tool};
 use mcp_tests::TestServer;
+use mcp_tests::stateless::{V, meta, send};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-
-const V: &str = "2026-07-28";
 
 #[derive(Deserialize, JsonSchema)]
 struct Shout {
@@ -70,48 +69,6 @@ fn server() -> TestServer {
                 .service(mcp.scope("/mcp")),
         )
     })
-}
-
-fn meta(capabilities: Value) -> Value {
-    json!({
-        "io.modelcontextprotocol/protocolVersion": V,
-        "io.modelcontextprotocol/clientInfo": {"name": "stateless-test", "version": "1"},
-        "io.modelcontextprotocol/clientCapabilities": capabilities
-    })
-}
-
-/// POSTs a stateless request with the headers the revision requires.
-async fn send(
-    server: &TestServer,
-    method: &str,
-    mut params: Value,
-    extra: &[(&str, &str)],
-) -> mcp_tests::Reply {
-    if params.get("_meta").is_none() {
-        params["_meta"] = meta(json!({}));
-    }
-    let name = params
-        .get("name")
-        .or_else(|| params.get("uri"))
-        .and_then(Value::as_str)
-        .map(str::to_owned);
-    let mut headers = vec![
-        ("mcp-protocol-version", V.to_owned()),
-        ("mcp-method", method.to_owned()),
-    ];
-    if let Some(name) = name {
-        headers.push(("mcp-name", name));
-    }
-    let mut headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    headers.retain(|(k, _)| !extra.iter().any(|(e, _)| e.eq_ignore_ascii_case(k)));
-    headers.extend_from_slice(extra);
-    server
-        .raw()
-        .post_bytes(
-            json!({"jsonrpc": "2.0", "id": 7, "method": method, "params": params}).to_string(),
-            &headers,
-        )
-        .await
 }
 
 #[tokio::test]

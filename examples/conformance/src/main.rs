@@ -11,8 +11,11 @@
 use std::io::Write as _;
 use std::time::Duration;
 
-use actix_web::{App, HttpResponse, HttpServer, post, web};
-use mcp_runtime::{Elicitation, LogLevel, McpContext, McpServer, Sample, ToolContent, mcp_tool};
+use actix_web::{App, HttpResponse, HttpServer, get, post, web};
+use mcp_runtime::{
+    Arguments, Catalog, Completion, Elicitation, LogLevel, McpContext, McpServer, PromptMessages,
+    Sample, ToolContent, mcp_prompt, mcp_resource, mcp_tool,
+};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -462,6 +465,183 @@ async fn custom_headers(body: web::Json<Regional>) -> String {
     format!("{} ({})", body.text, body.region)
 }
 
+/// Announces a change of the tool list (the fixture's `test_toggled` tool
+/// is turned off or back on).
+#[mcp_tool(name = "test_trigger_tool_change")]
+#[post("/fixtures/trigger-tool-change")]
+async fn trigger_tool_change(catalog: web::Data<Catalog>) -> &'static str {
+    let name = "test_toggled";
+    if catalog.is_tool_enabled(name) {
+        catalog.disable_tool(name);
+    } else {
+        catalog.enable_tool(name);
+    }
+    "tool list changed"
+}
+
+/// Announces a change of the prompt list.
+#[mcp_tool(name = "test_trigger_prompt_change")]
+#[post("/fixtures/trigger-prompt-change")]
+async fn trigger_prompt_change(catalog: web::Data<Catalog>) -> &'static str {
+    let name = "test_toggled_prompt";
+    if catalog.is_prompt_enabled(name) {
+        catalog.disable_prompt(name);
+    } else {
+        catalog.enable_prompt(name);
+    }
+    "prompt list changed"
+}
+
+/// A tool the triggers turn off and on.
+#[mcp_tool(name = "test_toggled")]
+#[post("/fixtures/toggled")]
+async fn toggled() -> &'static str {
+    "still here"
+}
+
+/// A prompt the triggers turn off and on.
+#[mcp_prompt(name = "test_toggled_prompt")]
+async fn toggled_prompt() -> &'static str {
+    "still here"
+}
+
+/// A static text resource.
+#[mcp_resource(
+    uri = "test://static-text",
+    name = "static_text",
+    mime_type = "text/plain"
+)]
+#[get("/fixtures/static-text")]
+async fn static_text() -> &'static str {
+    "This is the content of the static text resource."
+}
+
+/// A static binary resource (a PNG).
+#[mcp_resource(
+    uri = "test://static-binary",
+    name = "static_binary",
+    mime_type = "image/png"
+)]
+#[get("/fixtures/static-binary")]
+async fn static_binary() -> HttpResponse {
+    HttpResponse::Ok().content_type("image/png").body(PNG)
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TemplateData {
+    id: String,
+    template_test: bool,
+    data: String,
+}
+
+/// Data for one id.
+#[mcp_resource(uri = "test://template/{id}/data", name = "template_data", mime_type = "application/json", complete(id = template_ids))]
+#[get("/fixtures/template/{id}/data")]
+async fn template_data(id: web::Path<String>) -> web::Json<TemplateData> {
+    let id = id.into_inner();
+    web::Json(TemplateData {
+        data: format!("Data for ID: {id}"),
+        id,
+        template_test: true,
+    })
+}
+
+async fn template_ids(c: Completion) -> Vec<String> {
+    ["123", "124", "200"]
+        .into_iter()
+        .filter(|id| id.starts_with(c.value()))
+        .map(String::from)
+        .collect()
+}
+
+/// A resource clients subscribe to.
+#[mcp_resource(
+    uri = "test://watched-resource",
+    name = "watched_resource",
+    mime_type = "text/plain"
+)]
+#[get("/fixtures/watched-resource")]
+async fn watched_resource() -> &'static str {
+    "Watched resource content."
+}
+
+/// A simple prompt.
+#[mcp_prompt(name = "test_simple_prompt")]
+async fn simple_prompt() -> &'static str {
+    "This is a simple prompt for testing."
+}
+
+#[derive(Deserialize, JsonSchema)]
+struct TwoArguments {
+    /// The first argument.
+    arg1: String,
+    /// The second argument.
+    arg2: String,
+}
+
+/// A prompt with two required arguments.
+#[mcp_prompt(name = "test_prompt_with_arguments", complete(arg1 = arg1_values))]
+async fn prompt_with_arguments(args: Arguments<TwoArguments>) -> String {
+    format!(
+        "Prompt with arguments: arg1='{}', arg2='{}'",
+        args.arg1, args.arg2
+    )
+}
+
+async fn arg1_values(c: Completion) -> Vec<String> {
+    ["testValue1", "testValue2", "other"]
+        .into_iter()
+        .filter(|v| v.starts_with(c.value()))
+        .map(String::from)
+        .collect()
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+struct ResourceUri {
+    /// The resource to embed.
+    resource_uri: String,
+}
+
+/// A prompt embedding a resource.
+#[mcp_prompt(name = "test_prompt_with_embedded_resource")]
+async fn prompt_with_embedded_resource(args: Arguments<ResourceUri>) -> PromptMessages {
+    PromptMessages::new()
+        .user(ToolContent::new().resource_text(
+            &args.resource_uri,
+            "text/plain",
+            "Embedded resource content for testing.",
+        ))
+        .user("Please process the embedded resource above.")
+}
+
+/// A prompt with an image.
+#[mcp_prompt(name = "test_prompt_with_image")]
+async fn prompt_with_image() -> PromptMessages {
+    PromptMessages::new()
+        .user(ToolContent::new().image(PNG, "image/png"))
+        .user("Please analyze the image above.")
+}
+
+#[derive(Deserialize, JsonSchema)]
+struct PromptContext {
+    context: String,
+}
+
+/// A prompt that asks the user for context first.
+#[mcp_prompt(name = "test_input_required_result_prompt")]
+async fn irr_prompt(ctx: McpContext) -> Result<String, String> {
+    match ctx
+        .elicit_as::<PromptContext>("user_context", "What context should the prompt use?")
+        .await
+    {
+        Ok(Elicitation::Accept(answer)) => Ok(format!("Use this context: {}", answer.context)),
+        Ok(_) => Err("no context given".into()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 /// Sleeps on the worker's runtime (actix runs on tokio).
 async fn tokio_sleep(duration: Duration) {
     actix_web::rt::time::sleep(duration).await;
@@ -491,7 +671,14 @@ fn fixtures(cfg: &mut web::ServiceConfig) {
         .service(irr_multiple_inputs)
         .service(irr_multi_round)
         .service(irr_capabilities)
-        .service(custom_headers);
+        .service(custom_headers)
+        .service(trigger_tool_change)
+        .service(trigger_prompt_change)
+        .service(toggled)
+        .service(static_text)
+        .service(static_binary)
+        .service(template_data)
+        .service(watched_resource);
 }
 
 #[actix_web::main]
@@ -501,11 +688,17 @@ async fn main() -> std::io::Result<()> {
         .build()
         .map_err(std::io::Error::other)?;
     let bind = std::env::var("BIND").unwrap_or_else(|_| "127.0.0.1:8080".to_owned());
-    let server =
-        HttpServer::new(move || mcp.app(App::new().configure(fixtures).service(mcp.scope("/mcp"))))
-            .workers(2)
-            .tcp_nodelay(true)
-            .bind(bind)?;
+    let server = HttpServer::new(move || {
+        mcp.app(
+            App::new()
+                .app_data(web::Data::new(mcp.catalog()))
+                .configure(fixtures)
+                .service(mcp.scope("/mcp")),
+        )
+    })
+    .workers(2)
+    .tcp_nodelay(true)
+    .bind(bind)?;
     let mut banner = String::new();
     for addr in server.addrs() {
         banner += &format!("MCP endpoint: http://{addr}/mcp\n");
