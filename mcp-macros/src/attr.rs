@@ -1,31 +1,57 @@
-//! The arguments of `#[mcp_tool(...)]`.
+//! The arguments of `#[mcp_tool(...)]`, `#[mcp_resource(...)]` and
+//! `#[mcp_prompt(...)]`: each attribute has its own struct and list of
+//! known arguments; the value parsers (strings, flags, lists, `crate`) and
+//! the errors for unknown or repeated arguments are shared.
 
 use std::collections::HashSet;
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use syn::ext::IdentExt;
 use syn::meta::ParseNestedMeta;
 use syn::parse::Parser;
-use syn::{Expr, ExprLit, Ident, Lit, LitBool, LitStr, Token};
+use syn::{Expr, ExprLit, ExprPath, Ident, Lit, LitBool, LitStr, Token};
 
 use crate::ctxt::Ctxt;
+
+/// The arguments every attribute takes.
+#[derive(Default)]
+pub(crate) struct Common {
+    pub name: Option<LitStr>,
+    pub title: Option<LitStr>,
+    pub description: Option<LitStr>,
+    pub requires_auth: bool,
+    pub krate: Option<syn::Path>,
+}
 
 /// `#[mcp_tool(...)]` as written.
 #[derive(Default)]
 pub(crate) struct ToolArgs {
-    pub name: Option<LitStr>,
-    pub description: Option<LitStr>,
-    pub title: Option<LitStr>,
+    pub common: Common,
     /// `args(name = "…")`, in the order written.
     pub args: Vec<ArgDescription>,
-    pub requires_auth: bool,
     pub read_only: Option<LitBool>,
     pub destructive: Option<LitBool>,
     pub idempotent: Option<LitBool>,
     pub open_world: Option<LitBool>,
     /// `output_schema = false`.
     pub without_output_schema: bool,
-    pub krate: Option<syn::Path>,
+}
+
+/// `#[mcp_resource(...)]` as written.
+#[derive(Default)]
+pub(crate) struct ResourceArgs {
+    pub common: Common,
+    pub uri: Option<LitStr>,
+    pub mime_type: Option<LitStr>,
+    pub complete: Vec<CompleteWith>,
+}
+
+/// `#[mcp_prompt(...)]` as written.
+#[derive(Default)]
+pub(crate) struct PromptArgs {
+    pub common: Common,
+    pub args: Vec<ArgDescription>,
+    pub complete: Vec<CompleteWith>,
 }
 
 /// One entry of `args(...)`: an argument's name, as the input schema names
@@ -36,7 +62,16 @@ pub(crate) struct ArgDescription {
     pub description: LitStr,
 }
 
-const KNOWN: &[&str] = &[
+/// One entry of `complete(...)`: a prompt argument or URI template
+/// variable, and the function that suggests its values.
+pub(crate) struct CompleteWith {
+    pub name: String,
+    /// Where the name is written.
+    pub span: Span,
+    pub function: syn::Path,
+}
+
+const TOOL: &[&str] = &[
     "name",
     "description",
     "title",
@@ -50,12 +85,104 @@ const KNOWN: &[&str] = &[
     "crate",
 ];
 
-pub(crate) fn parse(args: TokenStream, cx: &mut Ctxt) -> ToolArgs {
-    let mut out = ToolArgs::default();
+const RESOURCE: &[&str] = &[
+    "uri",
+    "name",
+    "title",
+    "description",
+    "mime_type",
+    "requires_auth",
+    "complete",
+    "crate",
+];
+
+const PROMPT: &[&str] = &[
+    "name",
+    "title",
+    "description",
+    "args",
+    "requires_auth",
+    "complete",
+    "crate",
+];
+
+/// An attribute's arguments: the keys it knows and how it parses each.
+pub(crate) trait Args: Default {
+    const KNOWN: &'static [&'static str];
+
+    /// Parses the value of `key` into `self`; `false` for a key the
+    /// attribute does not take.
+    fn field(&mut self, key: &str, meta: &ParseNestedMeta, cx: &mut Ctxt) -> syn::Result<bool>;
+}
+
+impl Common {
+    /// Parses one of the common arguments; `false` for any other key.
+    fn field(&mut self, key: &str, meta: &ParseNestedMeta, cx: &mut Ctxt) -> syn::Result<bool> {
+        match key {
+            "name" => self.name = string(meta, cx)?,
+            "title" => self.title = string(meta, cx)?,
+            "description" => self.description = string(meta, cx)?,
+            "requires_auth" => self.requires_auth = flag(meta, cx)?.is_some_and(|b| b.value),
+            "crate" => self.krate = crate_path(meta, cx)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+impl Args for ToolArgs {
+    const KNOWN: &'static [&'static str] = TOOL;
+
+    fn field(&mut self, key: &str, meta: &ParseNestedMeta, cx: &mut Ctxt) -> syn::Result<bool> {
+        match key {
+            "args" => self.args = arg_descriptions(meta, cx)?,
+            "read_only" => self.read_only = flag(meta, cx)?,
+            "destructive" => self.destructive = flag(meta, cx)?,
+            "idempotent" => self.idempotent = flag(meta, cx)?,
+            "open_world" => self.open_world = flag(meta, cx)?,
+            "output_schema" => self.without_output_schema = opt_out(meta, cx)?,
+            _ => return self.common.field(key, meta, cx),
+        }
+        Ok(true)
+    }
+}
+
+impl Args for ResourceArgs {
+    const KNOWN: &'static [&'static str] = RESOURCE;
+
+    fn field(&mut self, key: &str, meta: &ParseNestedMeta, cx: &mut Ctxt) -> syn::Result<bool> {
+        match key {
+            "uri" => self.uri = string(meta, cx)?,
+            "mime_type" => self.mime_type = string(meta, cx)?,
+            "complete" => self.complete = completions(meta, cx)?,
+            _ => return self.common.field(key, meta, cx),
+        }
+        Ok(true)
+    }
+}
+
+impl Args for PromptArgs {
+    const KNOWN: &'static [&'static str] = PROMPT;
+
+    fn field(&mut self, key: &str, meta: &ParseNestedMeta, cx: &mut Ctxt) -> syn::Result<bool> {
+        match key {
+            "args" => self.args = arg_descriptions(meta, cx)?,
+            "complete" => self.complete = completions(meta, cx)?,
+            _ => return self.common.field(key, meta, cx),
+        }
+        Ok(true)
+    }
+}
+
+/// Parses an attribute's arguments, `key = value, key(…), flag, …`,
+/// recording every error: a key the attribute does not take is reported
+/// with a suggestion, a repeated one is reported and skipped.
+pub(crate) fn parse<A: Args>(args: TokenStream, cx: &mut Ctxt) -> A {
+    let mut out = A::default();
     let mut seen = HashSet::new();
     let parser = syn::meta::parser(|meta| {
         let key = key(&meta);
-        if KNOWN.contains(&key.as_str()) && !seen.insert(key.clone()) {
+        if A::KNOWN.contains(&key.as_str()) && !seen.insert(key.clone()) {
             cx.error(
                 &meta.path,
                 format_args!("duplicate argument `{key}`"),
@@ -63,26 +190,13 @@ pub(crate) fn parse(args: TokenStream, cx: &mut Ctxt) -> ToolArgs {
             );
             return skip_value(&meta);
         }
-        match key.as_str() {
-            "name" => out.name = string(&meta, cx)?,
-            "description" => out.description = string(&meta, cx)?,
-            "title" => out.title = string(&meta, cx)?,
-            "args" => out.args = arg_descriptions(&meta, cx)?,
-            "requires_auth" => out.requires_auth = flag(&meta, cx)?.is_some_and(|b| b.value),
-            "read_only" => out.read_only = flag(&meta, cx)?,
-            "destructive" => out.destructive = flag(&meta, cx)?,
-            "idempotent" => out.idempotent = flag(&meta, cx)?,
-            "open_world" => out.open_world = flag(&meta, cx)?,
-            "output_schema" => out.without_output_schema = opt_out(&meta, cx)?,
-            "crate" => out.krate = crate_path(&meta, cx)?,
-            _ => {
-                cx.error(
-                    &meta.path,
-                    format_args!("unknown argument `{key}`"),
-                    suggestion(&key),
-                );
-                skip_value(&meta)?;
-            }
+        if !out.field(&key, &meta, cx)? {
+            cx.error(
+                &meta.path,
+                format_args!("unknown argument `{key}`"),
+                suggestion(&key, A::KNOWN),
+            );
+            skip_value(&meta)?;
         }
         Ok(())
     });
@@ -103,8 +217,9 @@ fn key(meta: &ParseNestedMeta) -> String {
     segments.join("::")
 }
 
-/// What to suggest for an unknown argument.
-fn suggestion(key: &str) -> String {
+/// What to suggest for an unknown argument: a known argument it is an
+/// alias or a misspelling of, else the list.
+fn suggestion(key: &str, known: &[&str]) -> String {
     let alias = match key {
         "desc" | "about" | "summary" => Some("description"),
         "auth" | "authenticated" | "require_auth" | "requires_authentication" => {
@@ -118,11 +233,16 @@ fn suggestion(key: &str) -> String {
         "outputSchema" | "output" | "structured_output" | "no_output_schema" | "text_only" => {
             Some("output_schema")
         }
-        _ => KNOWN.iter().copied().find(|k| edit_distance(k, key) <= 2),
-    };
+        "template" | "uri_template" | "uriTemplate" | "url" => Some("uri"),
+        "mime" | "mimeType" | "content_type" | "media_type" => Some("mime_type"),
+        "completion" | "completions" | "completer" | "autocomplete" => Some("complete"),
+        _ => None,
+    }
+    .filter(|k| known.contains(k))
+    .or_else(|| known.iter().copied().find(|k| edit_distance(k, key) <= 2));
     match alias {
         Some(k) => format!("did you mean `{k}`?"),
-        None => format!("expected one of: {}", KNOWN.join(", ")),
+        None => format!("expected one of: {}", known.join(", ")),
     }
 }
 
@@ -248,21 +368,47 @@ fn boolean(meta: &ParseNestedMeta, cx: &mut Ctxt, help: &str) -> syn::Result<Opt
     }
 }
 
-/// `args(name = "…", r#type = "…", "page-size" = "…")`: a name is an
-/// identifier or, for names that are not (serde renames), a string.
-fn arg_descriptions(meta: &ParseNestedMeta, cx: &mut Ctxt) -> syn::Result<Vec<ArgDescription>> {
+/// A list argument: `args(…)` or `complete(…)`, for its messages.
+struct List {
+    /// What the argument takes.
+    takes: &'static str,
+    /// What each entry's value is, and how one is written.
+    value: &'static str,
+    example: &'static str,
+}
+
+/// One `name = value` of a list argument, with the help that shows how it
+/// is written.
+struct Entry {
+    name: String,
+    span: Span,
+    value: Expr,
+    help: String,
+}
+
+/// Parses `key(name = value, r#type = value, "page-size" = value)`, handing
+/// each entry to `each` in the order written: a name is an identifier or,
+/// for names that are not (serde renames), a string.
+fn list(
+    meta: &ParseNestedMeta,
+    cx: &mut Ctxt,
+    list: &List,
+    mut each: impl FnMut(Entry, &mut Ctxt),
+) -> syn::Result<()> {
+    let key = key(meta);
     if !meta.input.peek(syn::token::Paren) {
         cx.error(
             &meta.path,
-            "`args` takes a list of argument descriptions",
-            "write `args(name = \"...\", other = \"...\")`",
+            format_args!("`{key}` takes {}", list.takes),
+            format_args!(
+                "write `{key}(name = {ex}, other = {ex})`",
+                ex = list.example
+            ),
         );
-        skip_value(meta)?;
-        return Ok(Vec::new());
+        return skip_value(meta);
     }
     let content;
     syn::parenthesized!(content in meta.input);
-    let mut out: Vec<ArgDescription> = Vec::new();
     while !content.is_empty() {
         let (name, written, span) = if content.peek(LitStr) {
             let s: LitStr = content.parse()?;
@@ -271,44 +417,127 @@ fn arg_descriptions(meta: &ParseNestedMeta, cx: &mut Ctxt) -> syn::Result<Vec<Ar
             let ident = Ident::parse_any(&content)?;
             (ident.unraw().to_string(), ident.to_string(), ident.span())
         };
-        let help = format!("write `args({written} = \"...\")`");
+        let help = format!("write `{key}({written} = {})`", list.example);
         let value = if content.parse::<Option<Token![=]>>()?.is_some() {
             Some(content.parse::<Expr>()?)
         } else {
-            let message = format!("`args({written})` needs a description");
+            let message = format!("`{key}({written})` needs {}", list.value);
             cx.error_at(span, message, &help);
             None
         };
         if !content.is_empty() {
             content.parse::<Token![,]>()?;
         }
-        let description = match value {
-            Some(Expr::Lit(ExprLit {
-                lit: Lit::Str(s), ..
-            })) => s,
-            Some(other) => {
-                let message = format!("the description of `{name}` must be a string literal");
-                cx.error(&other, message, &help);
-                continue;
-            }
-            None => continue,
-        };
-        if description.value().trim().is_empty() {
-            cx.error(
-                &description,
-                format_args!("the description of `{name}` is empty"),
-                "say what the argument means, or leave it out of `args(...)`",
+        if let Some(value) = value {
+            each(
+                Entry {
+                    name,
+                    span,
+                    value,
+                    help,
+                },
+                cx,
             );
-        } else if out.iter().any(|a| a.name == name) {
-            cx.error_at(
-                span,
-                format_args!("argument `{name}` is described twice"),
-                format_args!("keep one description of `{name}`"),
-            );
-        } else {
-            out.push(ArgDescription { name, description });
         }
     }
+    Ok(())
+}
+
+/// `args(name = "…", …)`: argument descriptions.
+fn arg_descriptions(meta: &ParseNestedMeta, cx: &mut Ctxt) -> syn::Result<Vec<ArgDescription>> {
+    const ARGS: List = List {
+        takes: "a list of argument descriptions",
+        value: "a description",
+        example: "\"...\"",
+    };
+    let mut out: Vec<ArgDescription> = Vec::new();
+    list(
+        meta,
+        cx,
+        &ARGS,
+        |Entry {
+             name,
+             span,
+             value,
+             help,
+         },
+         cx| {
+            let description = match value {
+                Expr::Lit(ExprLit {
+                    lit: Lit::Str(s), ..
+                }) => s,
+                other => {
+                    let message = format!("the description of `{name}` must be a string literal");
+                    cx.error(&other, message, &help);
+                    return;
+                }
+            };
+            if description.value().trim().is_empty() {
+                cx.error(
+                    &description,
+                    format_args!("the description of `{name}` is empty"),
+                    "say what the argument means, or leave it out of `args(...)`",
+                );
+            } else if out.iter().any(|a| a.name == name) {
+                cx.error_at(
+                    span,
+                    format_args!("argument `{name}` is described twice"),
+                    format_args!("keep one description of `{name}`"),
+                );
+            } else {
+                out.push(ArgDescription { name, description });
+            }
+        },
+    )?;
+    Ok(out)
+}
+
+/// `complete(name = path::to::fn, …)`: completion functions. Whether each
+/// name is an argument or variable is for the caller (or the runtime) to
+/// check.
+fn completions(meta: &ParseNestedMeta, cx: &mut Ctxt) -> syn::Result<Vec<CompleteWith>> {
+    const COMPLETE: List = List {
+        takes: "a list of completion functions",
+        value: "a completion function",
+        example: "path::to::fn",
+    };
+    let mut out: Vec<CompleteWith> = Vec::new();
+    list(
+        meta,
+        cx,
+        &COMPLETE,
+        |Entry {
+             name,
+             span,
+             value,
+             help,
+         },
+         cx| {
+            let Expr::Path(ExprPath {
+                qself: None,
+                path: function,
+                ..
+            }) = value
+            else {
+                let message = format!("the completion function of `{name}` must be a path");
+                cx.error(&value, message, &help);
+                return;
+            };
+            if out.iter().any(|c| c.name == name) {
+                cx.error_at(
+                    span,
+                    format_args!("`{name}` has two completion functions"),
+                    format_args!("keep one `complete({name} = ...)`"),
+                );
+            } else {
+                out.push(CompleteWith {
+                    name,
+                    span,
+                    function,
+                });
+            }
+        },
+    )?;
     Ok(out)
 }
 
@@ -348,14 +577,14 @@ mod tests {
 
     fn errors(tokens: TokenStream) -> Vec<String> {
         let mut cx = Ctxt::default();
-        parse(tokens, &mut cx);
+        parse::<ToolArgs>(tokens, &mut cx);
         cx.messages()
     }
 
     #[test]
     fn parses_every_argument() {
         let mut cx = Ctxt::default();
-        let a = parse(
+        let a = parse::<ToolArgs>(
             quote!(
                 name = "get_item",
                 description = "d",
@@ -372,10 +601,10 @@ mod tests {
             &mut cx,
         );
         assert!(cx.into_compile_errors().is_none());
-        assert_eq!(a.name.unwrap().value(), "get_item");
-        assert_eq!(a.description.unwrap().value(), "d");
-        assert_eq!(a.title.unwrap().value(), "T");
-        assert!(a.requires_auth);
+        assert_eq!(a.common.name.unwrap().value(), "get_item");
+        assert_eq!(a.common.description.unwrap().value(), "d");
+        assert_eq!(a.common.title.unwrap().value(), "T");
+        assert!(a.common.requires_auth);
         assert!(a.read_only.unwrap().value);
         assert!(!a.destructive.unwrap().value);
         assert!(a.idempotent.unwrap().value);
@@ -395,7 +624,7 @@ mod tests {
             ]
             .map(|(n, d)| (n.to_owned(), d.to_owned()))
         );
-        let krate = a.krate.unwrap();
+        let krate = a.common.krate.unwrap();
         assert_eq!(
             quote!(#krate).to_string(),
             quote!(::facade::mcp).to_string()
@@ -451,10 +680,100 @@ mod tests {
 
     #[test]
     fn suggests_aliases_and_lists_known_arguments() {
-        assert_eq!(suggestion("readOnlyHint"), "did you mean `read_only`?");
-        assert_eq!(suggestion("auth"), "did you mean `requires_auth`?");
-        assert_eq!(suggestion("params"), "did you mean `args`?");
-        assert_eq!(suggestion("outputSchema"), "did you mean `output_schema`?");
-        assert!(suggestion("zzzzzzzz").starts_with("expected one of: name"));
+        assert_eq!(
+            suggestion("readOnlyHint", TOOL),
+            "did you mean `read_only`?"
+        );
+        assert_eq!(suggestion("auth", TOOL), "did you mean `requires_auth`?");
+        assert_eq!(suggestion("params", TOOL), "did you mean `args`?");
+        assert_eq!(
+            suggestion("outputSchema", TOOL),
+            "did you mean `output_schema`?"
+        );
+        assert!(suggestion("zzzzzzzz", TOOL).starts_with("expected one of: name"));
+        assert_eq!(
+            suggestion("mimeType", RESOURCE),
+            "did you mean `mime_type`?"
+        );
+        assert_eq!(suggestion("template", RESOURCE), "did you mean `uri`?");
+        assert_eq!(
+            suggestion("completions", PROMPT),
+            "did you mean `complete`?"
+        );
+        // An alias of an argument the attribute does not take.
+        assert_eq!(
+            suggestion("readOnlyHint", RESOURCE),
+            "expected one of: uri, name, title, description, mime_type, requires_auth, complete, crate"
+        );
+    }
+
+    #[test]
+    fn parses_resource_and_prompt_arguments() {
+        let mut cx = Ctxt::default();
+        let r = parse::<ResourceArgs>(
+            quote!(
+                uri = "items://{id}",
+                name = "item",
+                title = "Item",
+                description = "One item.",
+                mime_type = "application/json",
+                requires_auth,
+                complete(id = crate::ids, "other-id" = ids),
+                crate = ::facade::mcp
+            ),
+            &mut cx,
+        );
+        let p = parse::<PromptArgs>(
+            quote!(
+                name = "review",
+                args(code = "The code."),
+                complete(language = languages)
+            ),
+            &mut cx,
+        );
+        assert!(cx.into_compile_errors().is_none());
+        assert_eq!(r.uri.unwrap().value(), "items://{id}");
+        assert_eq!(r.mime_type.unwrap().value(), "application/json");
+        assert!(r.common.requires_auth && r.common.krate.is_some());
+        let complete: Vec<(String, syn::Path)> = r
+            .complete
+            .into_iter()
+            .map(|c| (c.name, c.function))
+            .collect();
+        assert_eq!(
+            complete,
+            [
+                ("id".to_owned(), syn::parse_quote!(crate::ids)),
+                ("other-id".to_owned(), syn::parse_quote!(ids)),
+            ]
+        );
+        assert_eq!(p.common.name.unwrap().value(), "review");
+        assert_eq!(p.args[0].name, "code");
+        assert_eq!(p.complete[0].name, "language");
+    }
+
+    #[test]
+    fn completion_functions_are_checked() {
+        let mut cx = Ctxt::default();
+        parse::<PromptArgs>(
+            quote!(complete(a = f, a = g, b = "f", c), complete = f, read_only),
+            &mut cx,
+        );
+        let e = cx.messages();
+        assert_eq!(e.len(), 5, "{e:?}");
+        assert_eq!(
+            e[0],
+            "`a` has two completion functions\n= help: keep one `complete(a = ...)`"
+        );
+        assert_eq!(
+            e[1],
+            "the completion function of `b` must be a path\n= help: write `complete(b = path::to::fn)`"
+        );
+        assert_eq!(
+            e[2],
+            "`complete(c)` needs a completion function\n= help: write `complete(c = path::to::fn)`"
+        );
+        assert!(e[3].starts_with("duplicate argument `complete`"));
+        assert!(e[4].starts_with("unknown argument `read_only`"));
     }
 }

@@ -1,4 +1,5 @@
-//! Generating the code for one `#[mcp_tool]`.
+//! Generating the code for one `#[mcp_tool]`, and the parts of it that
+//! `#[mcp_resource]` and `#[mcp_prompt]` share (see `resource` and `prompt`).
 //!
 //! For a route handler
 //!
@@ -31,7 +32,9 @@
 //!
 //! [`mcp_tool`] runs every check, then builds a [`Tool`]; each part of the
 //! output is a type that prints itself (as actix-web-codegen's `Route`), so
-//! the parts can be tested, and reused by other item kinds, one by one.
+//! the parts can be tested one by one, and resources and prompts reuse
+//! them: a resource is a route service too, a prompt is invoked as a
+//! hand-written tool is.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
@@ -39,8 +42,10 @@ use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Attribute, Ident, ItemFn, LitStr, Type, Visibility};
 
-use crate::attr::{self, ArgDescription, ToolArgs};
+use crate::attr::{self, ArgDescription, CompleteWith, ToolArgs};
 use crate::ctxt::Ctxt;
+use crate::kind::{self, Kind};
+use crate::metadata;
 use crate::order;
 use crate::route::{self, HttpMethod, Route};
 use crate::signature::{self, Output, Param};
@@ -54,38 +59,34 @@ pub(crate) fn mcp_tool(
     item: TokenStream,
     source_before: impl FnOnce() -> Option<String>,
 ) -> TokenStream {
-    let mut func: ItemFn = match syn::parse2(item.clone()) {
+    let mut func = match item_fn(Kind::Tool, &item) {
         Ok(func) => func,
-        Err(_) => {
-            let mut cx = Ctxt::default();
-            cx.error_at(
-                item_span(&item),
-                "`#[mcp_tool]` goes on an `async fn` handler",
-                "put it above an actix route attribute, e.g. `#[mcp_tool] #[get(\"/items/{id}\")] async fn get_item(…)`",
-            );
-            let errors = cx.into_compile_errors();
-            return quote!(#item #errors);
-        }
+        Err(errors) => return errors,
     };
     let mut cx = Ctxt::default();
-    let args = attr::parse(args, &mut cx);
-    let route::Lookup { route, unreadable } = route::find(&func.attrs, &mut cx);
-    let params = signature::params(&mut func.sig, route.as_ref(), &mut cx);
+    if kind::exposed_twice(Kind::Tool, &func.attrs, &mut cx) {
+        return with_errors(item, cx);
+    }
+    let args = attr::parse::<ToolArgs>(args, &mut cx);
+    let route::Lookup { route, unreadable } = route::find(Kind::Tool, &func.attrs, &mut cx);
+    let params = signature::params(Kind::Tool, &mut func.sig, route.as_ref(), &mut cx);
     if route.is_none()
         && !unreadable
         && let Some(before) = source_before()
         && let Some(attr) = order::route_above(&before)
     {
-        // Other errors would mostly follow from the hidden route and mislead:
-        // report the order alone; any others return once it is fixed.
-        let mut cx = Ctxt::default();
-        order::report(attr, &func.sig.ident, &mut cx);
-        let errors = cx.into_compile_errors();
-        return quote!(#func #errors);
+        return route_above(Kind::Tool, attr, func);
     }
-    let output = signature::output(&func.sig, &mut cx);
-    let name = tool::name(&args, &func.sig.ident, &mut cx);
-    let description = tool::description(&args, &func.attrs, &func.sig.ident, &mut cx);
+    let output = signature::output(Kind::Tool, &func.sig, &mut cx);
+    let common = &args.common;
+    let name = metadata::name(Kind::Tool, common.name.as_ref(), &func.sig.ident, &mut cx);
+    let description = metadata::description(
+        Kind::Tool,
+        common.description.as_ref(),
+        &func.attrs,
+        &func.sig.ident,
+        &mut cx,
+    );
     let methods = route.as_ref().map_or(&[][..], |r| &r.methods);
     let hints = tool::hints(&args, methods, &mut cx);
     let errors = cx.into_compile_errors();
@@ -99,10 +100,53 @@ pub(crate) fn mcp_tool(
         params,
         output,
         name,
-        description,
+        // Present: its absence is an error.
+        description: description.unwrap_or_default(),
         hints,
     })
     .into_token_stream()
+}
+
+/// The item as a fn, or the item and the error that says it is not one.
+pub(crate) fn item_fn(kind: Kind, item: &TokenStream) -> Result<ItemFn, TokenStream> {
+    syn::parse2(item.clone()).map_err(|_| {
+        let mut cx = Ctxt::default();
+        let example = match kind {
+            Kind::Tool => {
+                "put it above an actix route attribute, e.g. `#[mcp_tool] #[get(\"/items/{id}\")] \
+                 async fn get_item(…)`"
+            }
+            Kind::Resource => {
+                "put it above an actix GET route attribute, e.g. \
+                 `#[mcp_resource(uri = \"items://{id}\")] #[get(\"/items/{id}\")] async fn get_item(…)`"
+            }
+            Kind::Prompt => {
+                "put it on an `async fn`, e.g. `#[mcp_prompt] async fn review(args: \
+                 Arguments<Review>) -> String`"
+            }
+        };
+        cx.error_at(
+            item_span(item),
+            format_args!("`{}` goes on an `async fn` {}", kind.attr(), kind.function()),
+            example,
+        );
+        with_errors(item.clone(), cx)
+    })
+}
+
+/// `item` as written, then the errors.
+pub(crate) fn with_errors(item: impl ToTokens, cx: Ctxt) -> TokenStream {
+    let errors = cx.into_compile_errors();
+    quote!(#item #errors)
+}
+
+/// The fn and the one error for a route attribute written above the
+/// attribute `kind`: other errors would mostly follow from the hidden route
+/// and mislead, so any others return once it is fixed.
+pub(crate) fn route_above(kind: Kind, attr: &str, func: ItemFn) -> TokenStream {
+    let mut cx = Ctxt::default();
+    order::report(kind, attr, &func.sig.ident, &mut cx);
+    with_errors(func, cx)
 }
 
 /// The name of a non-fn item (`struct Item`), for the error that says so.
@@ -120,6 +164,15 @@ fn item_span(item: &TokenStream) -> Span {
     ident.map_or_else(Span::call_site, |i| i.span())
 }
 
+/// The fn's `#[cfg]`s, which every generated item repeats.
+pub(crate) fn cfgs(attrs: &[Attribute]) -> Vec<Attribute> {
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("cfg"))
+        .cloned()
+        .collect()
+}
+
 /// What the checks produced, for [`Tool::new`].
 struct Checked {
     func: ItemFn,
@@ -134,7 +187,17 @@ struct Checked {
 
 /// `<crate>::__private`, where generated code finds the runtime.
 #[derive(Clone)]
-struct Runtime(TokenStream);
+pub(crate) struct Runtime(TokenStream);
+
+impl Runtime {
+    /// From `crate = path`, else `::mcp_runtime`.
+    pub(crate) fn new(krate: Option<&syn::Path>) -> Runtime {
+        Runtime(match krate {
+            Some(path) => quote!(#path::__private),
+            None => quote!(::mcp_runtime::__private),
+        })
+    }
+}
 
 impl ToTokens for Runtime {
     fn to_tokens(&self, tokens: &mut TokenStream) {
@@ -142,15 +205,11 @@ impl ToTokens for Runtime {
     }
 }
 
-/// One `#[mcp_tool]`, ready to print: the handler's items, then its handles
-/// and registration in a `const _` block.
+/// One `#[mcp_tool]`, ready to print: the handler's items, then its
+/// registration.
 struct Tool {
-    rt: Runtime,
     items: Items,
-    /// The fn's `#[cfg]`s, which every generated item repeats.
-    cfgs: Vec<Attribute>,
-    handles: Handles,
-    definition: Definition,
+    registration: Registration<Definition>,
 }
 
 impl Tool {
@@ -165,16 +224,8 @@ impl Tool {
             description,
             hints,
         } = checked;
-        let rt = Runtime(match &args.krate {
-            Some(path) => quote!(#path::__private),
-            None => quote!(::mcp_runtime::__private),
-        });
-        let cfgs: Vec<Attribute> = func
-            .attrs
-            .iter()
-            .filter(|a| a.path().is_ident("cfg"))
-            .cloned()
-            .collect();
+        let rt = Runtime::new(args.common.krate.as_ref());
+        let cfgs = cfgs(&func.attrs);
         let ident = func.sig.ident.clone();
         let respond_span = output.ty.as_ref().map_or(ident.span(), Spanned::span);
         let output = if args.without_output_schema {
@@ -187,32 +238,39 @@ impl Tool {
             }
         };
         let handler = match &route {
-            Some(route) => Handler::Route {
-                rt: rt.clone(),
-                methods: route.methods.clone(),
-                path: route.path.clone(),
-            },
+            Some(route) => Handler::Route(RouteDef::new(&rt, route)),
             None => Handler::Direct(Invoker {
                 rt: rt.clone(),
-                respond_span,
                 ident: ident.clone(),
                 arity: params.len(),
+                finish: Finish::Respond(respond_span),
             }),
         };
         let items = match &route {
-            Some(route) => Items::Route(RouteService::new(func, route, &name, &rt, &cfgs)),
+            Some(route) => Items::Route(RouteService::new(
+                func,
+                route,
+                Exposed::Tool(name.clone()),
+                &rt,
+                &cfgs,
+            )),
             None => Items::Direct(func),
         };
         let definition = Definition {
             rt: rt.clone(),
-            name,
-            title: args.title,
-            description,
+            heading: Heading {
+                name,
+                title: args.common.title,
+                description,
+                requires_auth: args.common.requires_auth,
+            },
             hints,
-            requires_auth: args.requires_auth,
             descriptions: args.args,
-            output,
-            arity: params.len(),
+            describe: Describe {
+                rt: rt.clone(),
+                arity: params.len(),
+                output: Some(output),
+            },
             handler,
             location: Location {
                 rt: rt.clone(),
@@ -220,34 +278,66 @@ impl Tool {
             },
         };
         Tool {
-            handles: Handles {
-                rt: rt.clone(),
-                params,
-            },
-            rt,
             items,
-            cfgs,
-            definition,
+            registration: Registration::new(&rt, cfgs, Some(params), definition),
         }
     }
 }
 
 impl ToTokens for Tool {
     fn to_tokens(&self, tokens: &mut TokenStream) {
-        let Tool {
+        self.items.to_tokens(tokens);
+        self.registration.to_tokens(tokens);
+    }
+}
+
+/// `const _: () = { …; inventory::submit! { definition } };`, with the
+/// parameters' handles when the definition uses them.
+pub(crate) struct Registration<D> {
+    rt: Runtime,
+    cfgs: Vec<Attribute>,
+    handles: Option<Handles>,
+    definition: D,
+}
+
+impl<D> Registration<D> {
+    /// `params`: the fn's parameters, for a definition that extracts them.
+    pub(crate) fn new(
+        rt: &Runtime,
+        cfgs: Vec<Attribute>,
+        params: Option<Vec<Param>>,
+        definition: D,
+    ) -> Registration<D> {
+        Registration {
+            rt: rt.clone(),
+            cfgs,
+            handles: params.map(|params| Handles {
+                rt: rt.clone(),
+                params,
+            }),
+            definition,
+        }
+    }
+}
+
+impl<D: ToTokens> ToTokens for Registration<D> {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let Registration {
             rt,
-            items,
             cfgs,
             handles,
             definition,
         } = self;
-        tokens.extend(quote! {
-            #items
-
-            #(#cfgs)*
-            const _: () = {
+        let imports = handles.as_ref().map(|_| {
+            quote! {
                 #[allow(unused_imports)]
                 use #rt::{NoOutputSchema as _, ViaArguments as _, ViaOutputSchema as _, ViaRequest as _};
+            }
+        });
+        tokens.extend(quote! {
+            #(#cfgs)*
+            const _: () = {
+                #imports
 
                 #handles
 
@@ -273,9 +363,25 @@ impl ToTokens for Items {
     }
 }
 
+/// What a route is exposed as, by name: the runtime's `Exposed`, which
+/// names the route's locator. Prints as the variant.
+pub(crate) enum Exposed {
+    Tool(String),
+    Resource(String),
+}
+
+impl ToTokens for Exposed {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        tokens.extend(match self {
+            Exposed::Tool(name) => quote!(Tool(#name)),
+            Exposed::Resource(name) => quote!(Resource(#name)),
+        });
+    }
+}
+
 /// A route handler: the fn under a hidden name with its route attribute,
 /// and, under the fn's own name, the service the app registers.
-struct RouteService {
+pub(crate) struct RouteService {
     rt: Runtime,
     cfgs: Vec<Attribute>,
     /// The renamed fn, `#[doc(hidden)]`, its route attribute named.
@@ -285,14 +391,14 @@ struct RouteService {
     vis: Visibility,
     ident: Ident,
     path: String,
-    tool: String,
+    exposed: Exposed,
 }
 
 impl RouteService {
-    fn new(
+    pub(crate) fn new(
         mut handler: ItemFn,
         route: &Route,
-        tool: &str,
+        exposed: Exposed,
         rt: &Runtime,
         cfgs: &[Attribute],
     ) -> RouteService {
@@ -313,7 +419,7 @@ impl RouteService {
             docs,
             ident,
             path: route.path.clone(),
-            tool: tool.to_owned(),
+            exposed,
         }
     }
 }
@@ -328,7 +434,7 @@ impl ToTokens for RouteService {
             vis,
             ident,
             path,
-            tool,
+            exposed,
         } = self;
         let inner = &handler.sig.ident;
         tokens.extend(quote! {
@@ -343,7 +449,7 @@ impl ToTokens for RouteService {
             impl #rt::HttpServiceFactory for #ident {
                 fn register(self, __mcp_config: &mut #rt::AppService) {
                     #rt::HttpServiceFactory::register(#inner, __mcp_config);
-                    #rt::register_locator(__mcp_config, #path, #rt::Exposed::Tool(#tool));
+                    #rt::register_locator(__mcp_config, #path, #rt::Exposed::#exposed);
                 }
             }
         });
@@ -367,6 +473,35 @@ fn named_route(mut attr: Attribute, ident: &Ident) -> Attribute {
         }
     }
     attr
+}
+
+/// `#rt::Route { methods, path }`: the route as its attribute writes it.
+pub(crate) struct RouteDef {
+    rt: Runtime,
+    methods: Vec<HttpMethod>,
+    path: String,
+}
+
+impl RouteDef {
+    pub(crate) fn new(rt: &Runtime, route: &Route) -> RouteDef {
+        RouteDef {
+            rt: rt.clone(),
+            methods: route.methods.clone(),
+            path: route.path.clone(),
+        }
+    }
+}
+
+impl ToTokens for RouteDef {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let RouteDef { rt, methods, path } = self;
+        tokens.extend(quote! {
+            #rt::Route {
+                methods: &[#(#rt::HttpMethod::#methods),*],
+                path: #path,
+            }
+        });
+    }
 }
 
 /// `fn __mcp_handles() -> (impl Handle<Value = T0>, …)`: every parameter's
@@ -397,18 +532,57 @@ impl ToTokens for Handles {
     }
 }
 
+/// `Some("…")` or `None`, for an optional string of a definition.
+pub(crate) fn option(value: Option<&impl ToTokens>) -> TokenStream {
+    match value {
+        Some(v) => quote!(::core::option::Option::Some(#v)),
+        None => quote!(::core::option::Option::None),
+    }
+}
+
+/// `&[("name", "description"), …]`: `args(...)`.
+pub(crate) fn descriptions(descriptions: &[ArgDescription]) -> TokenStream {
+    let entries = descriptions
+        .iter()
+        .map(|ArgDescription { name, description }| quote!((#name, #description)));
+    quote!(&[#(#entries),*])
+}
+
+/// The fields every definition starts with (the runtime's `ToolDef`,
+/// `ResourceDef` and `PromptDef` all have them); prints as those fields.
+pub(crate) struct Heading {
+    pub name: String,
+    pub title: Option<LitStr>,
+    /// A string expression; for a resource, an `Option` of one.
+    pub description: TokenStream,
+    pub requires_auth: bool,
+}
+
+impl ToTokens for Heading {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let Heading {
+            name,
+            title,
+            description,
+            requires_auth,
+        } = self;
+        let title = option(title.as_ref());
+        tokens.extend(quote! {
+            name: #name,
+            title: #title,
+            description: #description,
+            requires_auth: #requires_auth,
+        });
+    }
+}
+
 /// The `ToolDef` registered for the tool.
 struct Definition {
     rt: Runtime,
-    name: String,
-    title: Option<LitStr>,
-    description: TokenStream,
+    heading: Heading,
     hints: Hints,
-    requires_auth: bool,
     descriptions: Vec<ArgDescription>,
-    output: OutputSchema,
-    /// The number of parameters (of handles).
-    arity: usize,
+    describe: Describe,
     handler: Handler,
     location: Location,
 }
@@ -417,43 +591,23 @@ impl ToTokens for Definition {
     fn to_tokens(&self, tokens: &mut TokenStream) {
         let Definition {
             rt,
-            name,
-            title,
-            description,
+            heading,
             hints,
-            requires_auth,
             descriptions,
-            output,
-            arity,
+            describe,
             handler,
             location,
         } = self;
-        let title = match title {
-            Some(t) => quote!(::core::option::Option::Some(#t)),
-            None => quote!(::core::option::Option::None),
-        };
-        let descriptions = descriptions
-            .iter()
-            .map(|ArgDescription { name, description }| quote!((#name, #description)));
-        let output_schema = !matches!(output, OutputSchema::Off);
-        let positions = positions(*arity);
+        let descriptions = self::descriptions(descriptions);
+        let output_schema = !matches!(describe.output, Some(OutputSchema::Off));
+        let positions = positions(describe.arity);
         tokens.extend(quote! {
             #rt::ToolDef {
-                name: #name,
-                title: #title,
-                description: #description,
+                #heading
                 hints: #rt::Hints { #hints },
-                requires_auth: #requires_auth,
-                descriptions: &[#(#descriptions),*],
+                descriptions: #descriptions,
                 output_schema: #output_schema,
-                describe: {
-                    fn __mcp_describe(__mcp_sig: &mut #rt::Signature) {
-                        let __mcp_h = __mcp_handles();
-                        #(#rt::Handle::describe(&__mcp_h.#positions, __mcp_sig);)*
-                        #output
-                    }
-                    __mcp_describe
-                },
+                describe: #describe,
                 check: {
                     fn __mcp_check(
                         __mcp_cx: #rt::CheckContext<'_>,
@@ -476,8 +630,34 @@ fn positions(arity: usize) -> Vec<syn::Index> {
     (0..arity).map(syn::Index::from).collect()
 }
 
+/// The `describe` fn: records every parameter and, for a tool, the output
+/// schema.
+pub(crate) struct Describe {
+    pub rt: Runtime,
+    pub arity: usize,
+    /// `None` for a prompt, which has no output schema.
+    pub output: Option<OutputSchema>,
+}
+
+impl ToTokens for Describe {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let Describe { rt, arity, output } = self;
+        let positions = positions(*arity);
+        tokens.extend(quote! {
+            {
+                fn __mcp_describe(__mcp_sig: &mut #rt::Signature) {
+                    let __mcp_h = __mcp_handles();
+                    #(#rt::Handle::describe(&__mcp_h.#positions, __mcp_sig);)*
+                    #output
+                }
+                __mcp_describe
+            }
+        });
+    }
+}
+
 /// Where `describe` gets the tool's output schema from.
-enum OutputSchema {
+pub(crate) enum OutputSchema {
     /// The `T` of a `web::Json<T>` written in the return type: its schema,
     /// named at `T`'s span, so a `T` without `JsonSchema` is a compile error
     /// there (`StructuredOutput`), not a tool that silently has none.
@@ -510,11 +690,7 @@ impl ToTokens for OutputSchema {
 /// How a call reaches the handler.
 enum Handler {
     /// Through its REST route, in the app.
-    Route {
-        rt: Runtime,
-        methods: Vec<HttpMethod>,
-        path: String,
-    },
+    Route(RouteDef),
     /// A hand-written tool: called directly.
     Direct(Invoker),
 }
@@ -522,26 +698,46 @@ enum Handler {
 impl ToTokens for Handler {
     fn to_tokens(&self, tokens: &mut TokenStream) {
         match self {
-            Handler::Route { rt, methods, path } => tokens.extend(quote! {
-                #rt::Handler::Route(#rt::Route {
-                    methods: &[#(#rt::HttpMethod::#methods),*],
-                    path: #path,
-                })
-            }),
-            Handler::Direct(invoker) => invoker.to_tokens(tokens),
+            Handler::Route(route) => {
+                let rt = &route.rt;
+                tokens.extend(quote!(#rt::Handler::Route(#route)));
+            }
+            Handler::Direct(invoker) => {
+                let Invoker { rt, ident, .. } = invoker;
+                // The fn's type name tells the runtime whether actix's
+                // macro swallowed it.
+                tokens.extend(quote! {
+                    #rt::Handler::Direct {
+                        invoke: #invoker,
+                        type_name: {
+                            fn __mcp_type_name() -> &'static str {
+                                ::core::any::type_name_of_val(&#ident)
+                            }
+                            __mcp_type_name
+                        },
+                    }
+                });
+            }
         }
     }
 }
 
-/// A hand-written tool's entry point: extracts every parameter from the
-/// call, runs the handler and renders its response; plus the fn's type
-/// name, which tells the runtime whether actix's macro swallowed it.
-struct Invoker {
-    rt: Runtime,
-    ident: Ident,
-    arity: usize,
-    /// Where a return type that is not a `Responder` is reported.
-    respond_span: Span,
+/// The entry point of a hand-written tool or a prompt: extracts every
+/// parameter from the call, runs the fn and renders what it returns.
+pub(crate) struct Invoker {
+    pub rt: Runtime,
+    pub ident: Ident,
+    pub arity: usize,
+    pub finish: Finish,
+}
+
+/// How the invoker renders the fn's value, spanned where a value that
+/// cannot be rendered is reported (the return type).
+pub(crate) enum Finish {
+    /// As a response, the way actix would (`Responder`).
+    Respond(Span),
+    /// As a prompt's messages (`IntoPrompt`).
+    Prompt(Span),
 }
 
 impl ToTokens for Invoker {
@@ -550,45 +746,73 @@ impl ToTokens for Invoker {
             rt,
             ident,
             arity,
-            respond_span,
+            finish,
         } = self;
         let positions = positions(*arity);
         let args: Vec<Ident> = (0..*arity).map(|i| format_ident!("__mcp_a{}", i)).collect();
-        let call = quote_spanned!(*respond_span=> __mcp_cx.respond(#ident(#(#args),*).await));
+        let call = quote!(#ident(#(#args),*).await);
+        let finish = match finish {
+            Finish::Respond(span) => quote_spanned!(*span=> __mcp_cx.respond(#call)),
+            Finish::Prompt(span) => quote_spanned!(*span=> __mcp_cx.prompt(#call)),
+        };
         tokens.extend(quote! {
-            #rt::Handler::Direct {
-                invoke: {
-                    fn __mcp_invoke(
-                        __mcp_cx: #rt::CallContext<'_>,
-                    ) -> #rt::ToolFuture<'_> {
-                        ::std::boxed::Box::pin(async move {
-                            let __mcp_h = __mcp_handles();
-                            #(
-                                let #args = match #rt::Handle::extract(&__mcp_h.#positions, &__mcp_cx, #positions).await {
-                                    ::core::result::Result::Ok(value) => value,
-                                    ::core::result::Result::Err(outcome) => return outcome,
-                                };
-                            )*
-                            #call
-                        })
-                    }
-                    __mcp_invoke
-                },
-                type_name: {
-                    fn __mcp_type_name() -> &'static str {
-                        ::core::any::type_name_of_val(&#ident)
-                    }
-                    __mcp_type_name
-                },
+            {
+                fn __mcp_invoke(
+                    __mcp_cx: #rt::CallContext<'_>,
+                ) -> #rt::ToolFuture<'_> {
+                    ::std::boxed::Box::pin(async move {
+                        let __mcp_h = __mcp_handles();
+                        #(
+                            let #args = match #rt::Handle::extract(&__mcp_h.#positions, &__mcp_cx, #positions).await {
+                                ::core::result::Result::Ok(value) => value,
+                                ::core::result::Result::Err(outcome) => return outcome,
+                            };
+                        )*
+                        #finish
+                    })
+                }
+                __mcp_invoke
             }
         });
     }
 }
 
-/// The handler's path and source position, for start-up errors.
-struct Location {
-    rt: Runtime,
-    ident: Ident,
+/// `&[("var", completer), …]`: each `complete(var = path)` function
+/// wrapped as a `Completer`. The call and its result are spanned at the
+/// path, so a function of the wrong signature or return type
+/// (`IntoCompletions`) is reported where it is named.
+pub(crate) struct Completions {
+    pub rt: Runtime,
+    pub entries: Vec<CompleteWith>,
+}
+
+impl ToTokens for Completions {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let rt = &self.rt;
+        let entries = self
+            .entries
+            .iter()
+            .map(|CompleteWith { name, function, .. }| {
+                let complete = quote_spanned!(function.span()=>
+                    #rt::IntoCompletions::into_completions(#function(__mcp_c).await)
+                );
+                quote! {
+                    (#name, {
+                        fn __mcp_complete(__mcp_c: #rt::Completion) -> #rt::CompletionFuture {
+                            ::std::boxed::Box::pin(async move { #complete })
+                        }
+                        __mcp_complete
+                    })
+                }
+            });
+        tokens.extend(quote!(&[#(#entries),*]));
+    }
+}
+
+/// The fn's path and source position, for start-up errors.
+pub(crate) struct Location {
+    pub rt: Runtime,
+    pub ident: Ident,
 }
 
 impl ToTokens for Location {
@@ -607,12 +831,12 @@ impl ToTokens for Location {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use syn::{Block, Expr, ExprStruct, File, Item, ItemImpl, ItemStruct, Stmt, parse_quote};
 
     /// An expansion, parsed, so tests compare syntax trees, not spacing.
-    struct Expansion(File);
+    pub(crate) struct Expansion(pub(crate) File);
 
     fn expand(args: TokenStream, item: TokenStream) -> Expansion {
         expand_after(None, args, item)
@@ -620,12 +844,15 @@ mod tests {
 
     /// Expands with `source` as the text written before the attribute.
     fn expand_after(source: Option<&str>, args: TokenStream, item: TokenStream) -> Expansion {
-        let out = mcp_tool(args, item, || source.map(str::to_owned));
-        Expansion(syn::parse2(out).expect("the expansion parses"))
+        Expansion::new(mcp_tool(args, item, || source.map(str::to_owned)))
     }
 
     impl Expansion {
-        fn item_fn(&self, name: &str) -> &ItemFn {
+        pub(crate) fn new(out: TokenStream) -> Expansion {
+            Expansion(syn::parse2(out).expect("the expansion parses"))
+        }
+
+        pub(crate) fn item_fn(&self, name: &str) -> &ItemFn {
             self.0
                 .items
                 .iter()
@@ -636,7 +863,7 @@ mod tests {
                 .unwrap_or_else(|| panic!("no fn `{name}`"))
         }
 
-        fn item_struct(&self, name: &str) -> &ItemStruct {
+        pub(crate) fn item_struct(&self, name: &str) -> &ItemStruct {
             self.0
                 .items
                 .iter()
@@ -647,7 +874,7 @@ mod tests {
                 .unwrap_or_else(|| panic!("no struct `{name}`"))
         }
 
-        fn factory(&self) -> &ItemImpl {
+        pub(crate) fn factory(&self) -> &ItemImpl {
             self.0
                 .items
                 .iter()
@@ -659,7 +886,7 @@ mod tests {
         }
 
         /// The `const _` block with the handles and the registration.
-        fn registration(&self) -> &Block {
+        pub(crate) fn registration(&self) -> &Block {
             self.0
                 .items
                 .iter()
@@ -673,7 +900,7 @@ mod tests {
                 .expect("a `const _` block")
         }
 
-        fn handles(&self) -> Vec<Expr> {
+        pub(crate) fn handles(&self) -> Vec<Expr> {
             let handles = self.registration().stmts.iter().find_map(|s| match s {
                 Stmt::Item(Item::Fn(f)) if f.sig.ident == "__mcp_handles" => Some(f),
                 _ => None,
@@ -684,8 +911,8 @@ mod tests {
             }
         }
 
-        /// The `ToolDef` given to `inventory::submit!`.
-        fn tool_def(&self) -> ExprStruct {
+        /// The definition given to `inventory::submit!`.
+        pub(crate) fn definition(&self) -> ExprStruct {
             let submit = self.registration().stmts.iter().find_map(|s| match s {
                 Stmt::Macro(m) if m.mac.path.segments.last().unwrap().ident == "submit" => {
                     Some(&m.mac)
@@ -695,8 +922,8 @@ mod tests {
             submit.expect("`inventory::submit!`").parse_body().unwrap()
         }
 
-        fn field(&self, name: &str) -> Expr {
-            let def = self.tool_def();
+        pub(crate) fn field(&self, name: &str) -> Expr {
+            let def = self.definition();
             let member = syn::Member::Named(format_ident!("{name}"));
             let field = def.fields.iter().find(|f| f.member == member);
             field
@@ -705,8 +932,8 @@ mod tests {
                 .clone()
         }
 
-        /// The body of the `describe` or `check` fn in the `ToolDef`.
-        fn inner_fn(&self, field: &str) -> ItemFn {
+        /// The fn in a block field of the definition (`describe`, `check`).
+        pub(crate) fn inner_fn(&self, field: &str) -> ItemFn {
             match self.field(field) {
                 Expr::Block(b) => match &b.block.stmts[0] {
                     Stmt::Item(Item::Fn(f)) => f.clone(),
@@ -716,7 +943,7 @@ mod tests {
             }
         }
 
-        fn errors(&self) -> Vec<String> {
+        pub(crate) fn errors(&self) -> Vec<String> {
             self.0
                 .items
                 .iter()
@@ -849,7 +1076,7 @@ mod tests {
         let out = expand(quote!(crate = ::facade::rt), func.to_token_stream());
         assert_eq!(out.item_fn("add"), &func);
         assert_eq!(
-            out.tool_def().path,
+            out.definition().path,
             parse_quote!(::facade::rt::__private::ToolDef)
         );
         let Expr::Struct(handler) = out.field("handler") else {
@@ -866,6 +1093,22 @@ mod tests {
             __mcp_type_name
         });
         assert_eq!(handler.fields[1].expr, type_name);
+        let Expr::Block(invoke) = &handler.fields[0].expr else {
+            panic!("{{ fn __mcp_invoke .. }}")
+        };
+        let Stmt::Item(Item::Fn(invoke)) = &invoke.block.stmts[0] else {
+            panic!("fn __mcp_invoke")
+        };
+        let Some(Stmt::Expr(Expr::Call(boxed), None)) = invoke.block.stmts.last() else {
+            panic!("Box::pin(async move {{ .. }})")
+        };
+        let Expr::Async(body) = &boxed.args[0] else {
+            panic!("async move {{ .. }}")
+        };
+        assert_eq!(
+            body.block.stmts.last().unwrap(),
+            &Stmt::Expr(parse_quote!(__mcp_cx.respond(add(__mcp_a0).await)), None)
+        );
         let rt = quote!(::facade::rt::__private);
         assert_eq!(
             out.inner_fn("describe").block.stmts.last().unwrap(),
@@ -933,6 +1176,24 @@ mod tests {
         assert!(errors[1].starts_with("`#[mcp_tool]` requires an `async fn`"));
         assert!(errors[2].starts_with("tool `index` has no description"));
         assert!(!out.0.items.iter().any(|i| matches!(i, Item::Const(_))));
+    }
+
+    #[test]
+    fn a_resource_too_is_the_only_error() {
+        let item = quote! {
+            #[mcp_runtime::mcp_resource(uri = "items://all")]
+            #[get("/items")]
+            async fn items() -> String { todo!() }
+        };
+        let out = expand(quote!(), item.clone());
+        assert_eq!(
+            out.errors(),
+            [
+                "`#[mcp_tool]` and `#[mcp_resource]` on one fn: it is a tool or a resource, not \
+              both\n= help: expose it once: keep one of the two attributes"
+            ]
+        );
+        assert_eq!(out.item_fn("items"), &syn::parse2::<ItemFn>(item).unwrap());
     }
 
     #[test]

@@ -1,8 +1,10 @@
-//! The route attribute written *above* `#[mcp_tool]`.
+//! The route attribute written *above* `#[mcp_tool]` (or `#[mcp_resource]`,
+//! `#[mcp_prompt]`).
 //!
 //! actix's macro then runs first and nests the fn inside its service's
 //! `register` method, so `#[mcp_tool]` receives exactly what a hand-written
-//! tool looks like: the fn without its route. Nothing in those tokens, and
+//! tool looks like: the fn without its route (and `#[mcp_prompt]` a plain
+//! function, which the route has in fact swallowed). Nothing in those tokens, and
 //! nothing else a stable proc macro can ask the compiler, tells the two
 //! apart; what it can ask (since Rust 1.88) is where its own attribute is
 //! written: `Span::local_file`, `line` and `column`. So for a fn without a
@@ -21,6 +23,7 @@ use proc_macro2::Span;
 use syn::Ident;
 
 use crate::ctxt::Ctxt;
+use crate::kind::Kind;
 use crate::route::ROUTE_ATTRS;
 
 /// The source text before `#[mcp_tool]`, read from its file; `None` when
@@ -54,32 +57,35 @@ pub(crate) fn route_above(before: &str) -> Option<&str> {
     // another item (`;`, `}`) or the start of the block it is in (`{`).
     let start = tokens
         .iter()
-        .rposition(|t| matches!(t.kind, Kind::Punct(';' | '{' | '}')))
+        .rposition(|t| matches!(t.kind, Lexeme::Punct(';' | '{' | '}')))
         .map_or(0, |i| i + 1);
     let attrs = &tokens[start..];
     (0..attrs.len()).find_map(|i| {
         let [hash, open, rest @ ..] = &attrs[i..] else {
             return None;
         };
-        if (hash.kind, open.kind) != (Kind::Punct('#'), Kind::Punct('[')) {
+        if (hash.kind, open.kind) != (Lexeme::Punct('#'), Lexeme::Punct('[')) {
             return None;
         }
         // `#[get(` or `#[actix_web::get(`: the path, then a parenthesis.
         let path = rest
             .iter()
-            .take_while(|t| matches!(t.kind, Kind::Ident | Kind::Punct(':')))
+            .take_while(|t| matches!(t.kind, Lexeme::Ident | Lexeme::Punct(':')))
             .count();
-        let name = rest[..path].iter().rev().find(|t| t.kind == Kind::Ident)?;
+        let name = rest[..path]
+            .iter()
+            .rev()
+            .find(|t| t.kind == Lexeme::Ident)?;
         if !ROUTE_ATTRS.contains(&&before[name.range.clone()])
-            || rest.get(path)?.kind != Kind::Punct('(')
+            || rest.get(path)?.kind != Lexeme::Punct('(')
         {
             return None;
         }
         let mut depth = 0usize;
         let close = attrs[i + 1..].iter().find(|t| {
             match t.kind {
-                Kind::Punct('[') => depth += 1,
-                Kind::Punct(']') => depth -= 1,
+                Lexeme::Punct('[') => depth += 1,
+                Lexeme::Punct(']') => depth -= 1,
                 _ => {}
             }
             depth == 0
@@ -88,30 +94,49 @@ pub(crate) fn route_above(before: &str) -> Option<&str> {
     })
 }
 
-/// Records the error for a route attribute found above `#[mcp_tool]`, on
-/// `#[mcp_tool]` itself (the call site's position, with the fn name's
-/// context, so rustc does not add that the error comes from a macro).
-pub(crate) fn report(route: &str, ident: &Ident, cx: &mut Ctxt) {
+/// Records the error for a route attribute found above the attribute
+/// `kind`, on that attribute itself (the call site's position, with the fn
+/// name's context, so rustc does not add that the error comes from a
+/// macro). A prompt has no route at all.
+pub(crate) fn report(kind: Kind, route: &str, ident: &Ident, cx: &mut Ctxt) {
     let route = route
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
         .replace("( ", "(")
         .replace(" )", ")");
+    let attr = kind.attr();
+    let span = ident.span().located_at(Span::call_site());
+    if kind == Kind::Prompt {
+        prompt_route(&route, span, cx);
+        return;
+    }
     cx.error_at(
-        ident.span().located_at(Span::call_site()),
+        span,
         format_args!(
-            "`#[mcp_tool]` is below `{route}`: actix's macro runs first and hides the route \
-             from the tool"
+            "`{attr}` is below `{route}`: actix's macro runs first and hides the route \
+             from the {}",
+            kind.noun()
         ),
+        format_args!("put `{attr}` first:\n    {attr}\n    {route}\n    async fn {ident}(…)"),
+    );
+}
+
+/// Records that a prompt function has the route attribute `route` (as
+/// written, or abridged), reported at `span`.
+pub(crate) fn prompt_route(route: &str, span: Span, cx: &mut Ctxt) {
+    cx.error_at(
+        span,
+        "a prompt is a plain `async fn`, not a route handler",
         format_args!(
-            "put `#[mcp_tool]` first:\n    #[mcp_tool]\n    {route}\n    async fn {ident}(…)"
+            "remove `{route}`; to serve the same content over REST, call shared code from the \
+             prompt and from a separate route handler"
         ),
     );
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+enum Lexeme {
     Ident,
     Punct(char),
     /// A string, character or byte literal, or a lifetime.
@@ -119,7 +144,7 @@ enum Kind {
 }
 
 struct Token {
-    kind: Kind,
+    kind: Lexeme,
     range: Range<usize>,
 }
 
@@ -152,7 +177,7 @@ fn lex(src: &str) -> Vec<Token> {
             }
             b'"' => {
                 i = quoted_end(b, i + 1, b'"');
-                Kind::Literal
+                Lexeme::Literal
             }
             b'\'' => {
                 let next = src[i + 1..].chars().next().map_or(0, char::len_utf8);
@@ -166,7 +191,7 @@ fn lex(src: &str) -> Vec<Token> {
                         i += 1;
                     }
                 }
-                Kind::Literal
+                Lexeme::Literal
             }
             c if ident_byte(c) => {
                 while i < b.len() && ident_byte(b[i]) {
@@ -176,24 +201,24 @@ fn lex(src: &str) -> Vec<Token> {
                     ("r" | "br" | "cr", Some(b'"' | b'#')) => match raw_string_end(b, i) {
                         Some(end) => {
                             i = end;
-                            Kind::Literal
+                            Lexeme::Literal
                         }
-                        None => Kind::Ident,
+                        None => Lexeme::Ident,
                     },
                     ("b" | "c", Some(b'"')) => {
                         i = quoted_end(b, i + 1, b'"');
-                        Kind::Literal
+                        Lexeme::Literal
                     }
                     ("b", Some(b'\'')) => {
                         i = quoted_end(b, i + 1, b'\'');
-                        Kind::Literal
+                        Lexeme::Literal
                     }
-                    _ => Kind::Ident,
+                    _ => Lexeme::Ident,
                 }
             }
             c => {
                 i += 1;
-                Kind::Punct(char::from(c))
+                Lexeme::Punct(char::from(c))
             }
         };
         tokens.push(Token {
@@ -301,6 +326,7 @@ mod tests {
         let mut cx = Ctxt::default();
         let ident: Ident = syn::parse_quote!(list);
         report(
+            Kind::Tool,
             "#[route(\n  \"/x\",\n  method = \"GET\"\n)]",
             &ident,
             &mut cx,

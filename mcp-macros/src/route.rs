@@ -1,6 +1,6 @@
-//! Reading the actix route attribute below `#[mcp_tool]` (`#[get("/p")]`,
-//! `#[route("/p", method = "PUT")]`, …): the HTTP methods, the path template
-//! and its parameter names.
+//! Reading the actix route attribute below `#[mcp_tool]` or
+//! `#[mcp_resource]` (`#[get("/p")]`, `#[route("/p", method = "PUT")]`, …):
+//! the HTTP methods, the path template and its parameter names.
 
 use proc_macro2::{Ident, Span};
 use quote::{ToTokens, TokenStreamExt};
@@ -8,6 +8,7 @@ use syn::punctuated::Punctuated;
 use syn::{Attribute, Expr, ExprLit, Lit, LitStr, MetaNameValue, Token};
 
 use crate::ctxt::Ctxt;
+use crate::kind::Kind;
 
 /// actix-web's route attributes: one per method, and `#[route]`.
 pub(crate) const ROUTE_ATTRS: &[&str] = &[
@@ -83,8 +84,17 @@ pub(crate) struct Lookup {
     pub unreadable: bool,
 }
 
-/// Finds the route attribute.
-pub(crate) fn find(attrs: &[Attribute], cx: &mut Ctxt) -> Lookup {
+/// The first route attribute (`#[routes]` included), if any.
+pub(crate) fn attribute(attrs: &[Attribute]) -> Option<&Attribute> {
+    attrs.iter().find(|a| {
+        let name = last_segment(a);
+        name == "routes" || ROUTE_ATTRS.contains(&name.as_str())
+    })
+}
+
+/// Finds the route attribute of a tool or resource handler.
+pub(crate) fn find(kind: Kind, attrs: &[Attribute], cx: &mut Ctxt) -> Lookup {
+    let (attr_name, noun) = (kind.attr(), kind.noun());
     let mut found: Option<Route> = None;
     let mut unreadable = false;
     // Under `#[routes]`, several method attributes are expected: one error is enough.
@@ -94,8 +104,11 @@ pub(crate) fn find(attrs: &[Attribute], cx: &mut Ctxt) -> Lookup {
         if name == "routes" {
             cx.error(
                 attr,
-                "`#[mcp_tool]` does not support `#[routes]`",
-                "a tool has one route: give each route its own handler, or keep `#[mcp_tool]` on one of them",
+                format_args!("`{attr_name}` does not support `#[routes]`"),
+                format_args!(
+                    "a {noun} has one route: give each route its own handler, or keep \
+                     `{attr_name}` on one of them"
+                ),
             );
             continue;
         }
@@ -112,14 +125,14 @@ pub(crate) fn find(attrs: &[Attribute], cx: &mut Ctxt) -> Lookup {
         if found.is_some() {
             cx.error(
                 attr,
-                "a handler with `#[mcp_tool]` can have only one route attribute",
+                format_args!("a handler with `{attr_name}` can have only one route attribute"),
                 "remove the extra route attribute, or use `#[route(\"/path\", method = \"GET\", method = \"HEAD\")]`",
             );
             continue;
         }
         let Some(methods) = methods
             .iter()
-            .map(|(method, span)| supported(method, *span, cx))
+            .map(|(method, span)| supported(kind, method, *span, cx))
             .collect()
         else {
             continue;
@@ -139,14 +152,24 @@ pub(crate) fn find(attrs: &[Attribute], cx: &mut Ctxt) -> Lookup {
 
 /// A method the runtime can call a route with. actix also accepts custom
 /// upper-case methods (and `#[query]`), which a tool call cannot use.
-fn supported(method: &str, span: Span, cx: &mut Ctxt) -> Option<HttpMethod> {
+fn supported(kind: Kind, method: &str, span: Span, cx: &mut Ctxt) -> Option<HttpMethod> {
     let parsed = HttpMethod::parse(method);
     if parsed.is_none() {
         cx.error_at(
             span,
-            format_args!("`#[mcp_tool]` does not support the HTTP method `{method}`"),
-            "a tool call uses one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS, TRACE, \
-             CONNECT: give the tool a route with one of them",
+            format_args!(
+                "`{}` does not support the HTTP method `{method}`",
+                kind.attr()
+            ),
+            match kind {
+                Kind::Resource => {
+                    "a resource is read with GET: serve it from a `#[get(\"…\")]` route"
+                }
+                _ => {
+                    "a tool call uses one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS, TRACE, \
+                     CONNECT: give the tool a route with one of them"
+                }
+            },
         );
     }
     parsed
@@ -197,10 +220,44 @@ fn parse_args(attr: &Attribute, name: &str) -> Option<(Vec<(String, Span)>, LitS
 /// The dynamic segment names of an actix path template: `{id}`, `{id:\d+}`
 /// (a regex may itself contain braces) and the tail `{tail}*` / `{tail:.*}`.
 pub(crate) fn template_params(path: &str) -> Vec<String> {
-    let mut params = Vec::new();
+    pieces(path)
+        .into_iter()
+        .filter_map(|p| match p {
+            Piece::Segment(name) => Some(name),
+            Piece::Text(_) => None,
+        })
+        .collect()
+}
+
+/// The path with each dynamic segment written `{name}` (no regex, no tail
+/// marker): the shape of a URI template for it.
+pub(crate) fn plain_template(path: &str) -> String {
+    let mut out = String::new();
+    for (i, piece) in pieces(path).into_iter().enumerate() {
+        match piece {
+            Piece::Segment(name) => out.push_str(&format!("{{{name}}}")),
+            // Text after a segment: its tail marker dropped.
+            Piece::Text(text) if i > 0 => out.push_str(text.strip_prefix('*').unwrap_or(&text)),
+            Piece::Text(text) => out.push_str(&text),
+        }
+    }
+    out
+}
+
+enum Piece {
+    Text(String),
+    /// A dynamic segment's name.
+    Segment(String),
+}
+
+/// The path as text and segments, alternating, text first and last.
+fn pieces(path: &str) -> Vec<Piece> {
+    let mut pieces = Vec::new();
+    let mut text = String::new();
     let mut chars = path.chars();
     while let Some(c) = chars.next() {
         if c != '{' {
+            text.push(c);
             continue;
         }
         let (mut depth, mut inner) = (1usize, String::new());
@@ -219,10 +276,12 @@ pub(crate) fn template_params(path: &str) -> Vec<String> {
         }
         let name = inner.split(':').next().unwrap_or("").trim();
         if !name.is_empty() {
-            params.push(name.to_owned());
+            pieces.push(Piece::Text(std::mem::take(&mut text)));
+            pieces.push(Piece::Segment(name.to_owned()));
         }
     }
-    params
+    pieces.push(Piece::Text(text));
+    pieces
 }
 
 #[cfg(test)]
@@ -243,13 +302,24 @@ mod tests {
     }
 
     #[test]
+    fn plain_templates() {
+        assert_eq!(
+            plain_template("/orgs/{org}/items/{id:\\d+}.json"),
+            "/orgs/{org}/items/{id}.json"
+        );
+        assert_eq!(plain_template("/re/{code:[a-z]{3}}/x"), "/re/{code}/x");
+        assert_eq!(plain_template("/files/{tail}*"), "/files/{tail}");
+        assert_eq!(plain_template("/plain"), "/plain");
+    }
+
+    #[test]
     fn reads_method_and_route_attributes() {
         let mut cx = Ctxt::default();
         let attrs: Vec<Attribute> = vec![
             parse_quote!(#[doc = "x"]),
             parse_quote!(#[actix_web::put("/items/{id}", name = "put_item")]),
         ];
-        let r = find(&attrs, &mut cx).route.unwrap();
+        let r = find(Kind::Tool, &attrs, &mut cx).route.unwrap();
         assert_eq!(
             (r.index, r.methods, r.path.as_str()),
             (1, vec![HttpMethod::Put], "/items/{id}")
@@ -257,7 +327,7 @@ mod tests {
 
         let attrs: Vec<Attribute> =
             vec![parse_quote!(#[route("/x/{a}/{b}", method = "GET", method = "HEAD")])];
-        let r = find(&attrs, &mut cx).route.unwrap();
+        let r = find(Kind::Tool, &attrs, &mut cx).route.unwrap();
         assert_eq!(r.methods, [HttpMethod::Get, HttpMethod::Head]);
         assert_eq!(r.params, ["a", "b"]);
         assert!(cx.into_compile_errors().is_none());
@@ -272,7 +342,7 @@ mod tests {
             parse_quote!(#[get("/x", method = "POST")]),
         ] {
             let mut cx = Ctxt::default();
-            let lookup = find(&[attr], &mut cx);
+            let lookup = find(Kind::Tool, &[attr], &mut cx);
             assert!(lookup.unreadable && lookup.route.is_none());
             assert!(cx.into_compile_errors().is_none(), "actix reports it");
         }
@@ -283,9 +353,9 @@ mod tests {
         let mut cx = Ctxt::default();
         let attrs: Vec<Attribute> =
             vec![parse_quote!(#[route("/x", method = "GET", method = "PURGE")])];
-        assert!(find(&attrs, &mut cx).route.is_none());
+        assert!(find(Kind::Tool, &attrs, &mut cx).route.is_none());
         let attrs: Vec<Attribute> = vec![parse_quote!(#[query("/x")])];
-        assert!(find(&attrs, &mut cx).route.is_none());
+        assert!(find(Kind::Tool, &attrs, &mut cx).route.is_none());
         let errors = cx.messages();
         assert_eq!(errors.len(), 2, "{errors:?}");
         assert!(errors[0].starts_with("`#[mcp_tool]` does not support the HTTP method `PURGE`"));
@@ -296,7 +366,7 @@ mod tests {
     fn rejects_routes_and_two_route_attributes() {
         let mut cx = Ctxt::default();
         let attrs: Vec<Attribute> = vec![parse_quote!(#[get("/a")]), parse_quote!(#[post("/b")])];
-        find(&attrs, &mut cx);
+        find(Kind::Tool, &attrs, &mut cx);
         let errors = cx.messages();
         assert!(errors[0].contains("only one route attribute"), "{errors:?}");
 
@@ -306,7 +376,7 @@ mod tests {
             parse_quote!(#[get("/a")]),
             parse_quote!(#[post("/b")]),
         ];
-        find(&attrs, &mut cx);
+        find(Kind::Tool, &attrs, &mut cx);
         let errors = cx.messages();
         assert_eq!(errors.len(), 1, "one error is enough: {errors:?}");
         assert!(errors[0].contains("does not support `#[routes]`"));

@@ -7,6 +7,7 @@
 use syn::{FnArg, GenericArgument, PathArguments, ReturnType, Signature, Type, TypePath};
 
 use crate::ctxt::Ctxt;
+use crate::kind::Kind;
 use crate::route::Route;
 
 /// One handler parameter.
@@ -24,21 +25,31 @@ pub(crate) struct Output {
     pub json: Option<Type>,
 }
 
-/// Checks the signature and collects its parameters. Strips the
-/// `#[mcp(...)]` parameter attributes, which only this macro understands.
-pub(crate) fn params(sig: &mut Signature, route: Option<&Route>, cx: &mut Ctxt) -> Vec<Param> {
+/// Checks the signature of a tool handler or prompt function and collects
+/// its parameters. Strips the `#[mcp(...)]` parameter attributes, which
+/// only this crate understands.
+pub(crate) fn params(
+    kind: Kind,
+    sig: &mut Signature,
+    route: Option<&Route>,
+    cx: &mut Ctxt,
+) -> Vec<Param> {
+    let (noun, handler) = (kind.noun(), kind.handler());
     if sig.asyncness.is_none() {
         cx.error(
             sig.fn_token,
-            "`#[mcp_tool]` requires an `async fn`",
+            format_args!("`{}` requires an `async fn`", kind.attr()),
             format_args!("write `async fn {}(…)`", sig.ident),
         );
     }
     if !sig.generics.params.is_empty() {
         cx.error(
             &sig.generics,
-            "a tool handler cannot be generic",
-            "tool schemas are built from concrete types: write one non-generic handler per type",
+            format_args!("a {handler} cannot be generic"),
+            format_args!(
+                "{noun} schemas are built from concrete types: write one non-generic {} per type",
+                kind.function()
+            ),
         );
     }
     let mut params = Vec::new();
@@ -49,7 +60,7 @@ pub(crate) fn params(sig: &mut Signature, route: Option<&Route>, cx: &mut Ctxt) 
             FnArg::Receiver(receiver) => {
                 cx.error(
                     &*receiver,
-                    "a tool handler cannot take `self`",
+                    format_args!("a {handler} cannot take `self`"),
                     "make it a free `async fn`; share state with `web::Data<T>`",
                 );
                 continue;
@@ -81,7 +92,7 @@ pub(crate) fn params(sig: &mut Signature, route: Option<&Route>, cx: &mut Ctxt) 
         }
         pat.attrs = keep;
         if !from_request {
-            check_type(&pat.ty, route, cx);
+            check_type(kind, &pat.ty, route, cx);
         }
         if let Some(kind) = body_kind(&pat.ty) {
             match body {
@@ -127,7 +138,8 @@ const SCALARS: &[&str] = &[
     "f64", "bool", "char", "String", "Uuid",
 ];
 
-fn check_type(ty: &Type, route: Option<&Route>, cx: &mut Ctxt) {
+fn check_type(kind: Kind, ty: &Type, route: Option<&Route>, cx: &mut Ctxt) {
+    let noun = kind.noun();
     match ty {
         Type::ImplTrait(_) => cx.error(
             ty,
@@ -136,7 +148,7 @@ fn check_type(ty: &Type, route: Option<&Route>, cx: &mut Ctxt) {
         ),
         Type::Reference(_) => cx.error(
             ty,
-            "a tool parameter must be an owned extractor, not a reference",
+            format_args!("a {noun} parameter must be an owned extractor, not a reference"),
             "take the extractor by value, e.g. `req: HttpRequest`",
         ),
         _ => {}
@@ -145,11 +157,20 @@ fn check_type(ty: &Type, route: Option<&Route>, cx: &mut Ctxt) {
         return;
     };
     if BODY_EXTRACTORS.contains(&name.as_str()) {
+        let (call, take) = match kind {
+            Kind::Prompt => (
+                "`prompts/get`",
+                "take `Arguments<T>` for the prompt's arguments",
+            ),
+            _ => (
+                "a tool call",
+                "take `web::Json<T>` (or `web::Form<T>`) so the body becomes tool arguments",
+            ),
+        };
         cx.error(
             ty,
-            format_args!("`{name}` reads the raw request body, which a tool call does not have"),
-            "the MCP request body is the JSON-RPC message; take `web::Json<T>` (or `web::Form<T>`) \
-             so the body becomes tool arguments",
+            format_args!("`{name}` reads the raw request body, which {call} does not have"),
+            format_args!("the MCP request body is the JSON-RPC message; {take}"),
         );
     }
     if matches!(name.as_str(), "Option" | "Result")
@@ -159,7 +180,7 @@ fn check_type(ty: &Type, route: Option<&Route>, cx: &mut Ctxt) {
     {
         cx.error(
             ty,
-            format_args!("`{name}<{inner_name}<…>>` is not supported for tool arguments"),
+            format_args!("`{name}<{inner_name}<…>>` is not supported for {noun} arguments"),
             format_args!(
                 "make the fields of the value optional instead, e.g. `{inner_name}<Params>` \
                  with `Option<…>` fields"
@@ -169,7 +190,7 @@ fn check_type(ty: &Type, route: Option<&Route>, cx: &mut Ctxt) {
     if name == "Path"
         && let Some(inner) = args.first()
     {
-        check_path(inner, route, cx);
+        check_path(kind, inner, route, cx);
     }
 }
 
@@ -202,7 +223,7 @@ fn second_body(first: &str, kind: &str, ty: &Type, cx: &mut Ctxt) {
 
 /// `web::Path<(A, B)>` and `web::Path<u64>` take their names from the route
 /// template, so their arity must match it.
-fn check_path(inner: &Type, route: Option<&Route>, cx: &mut Ctxt) {
+fn check_path(kind: Kind, inner: &Type, route: Option<&Route>, cx: &mut Ctxt) {
     let count = match inner {
         Type::Tuple(t) => t.elems.len(),
         _ if last_segment(inner).is_some_and(|(n, _)| SCALARS.contains(&n.as_str())) => 1,
@@ -212,8 +233,15 @@ fn check_path(inner: &Type, route: Option<&Route>, cx: &mut Ctxt) {
         None => cx.error(
             inner,
             "`web::Path` with unnamed values needs a route template to name them",
-            "add the route attribute below `#[mcp_tool]` (e.g. `#[get(\"/items/{id}\")]`), \
-             or use a struct with named fields",
+            match kind {
+                Kind::Prompt => {
+                    "a prompt has no route: take `Arguments<T>`, with a struct of named fields"
+                }
+                _ => {
+                    "add the route attribute below `#[mcp_tool]` (e.g. `#[get(\"/items/{id}\")]`), \
+                     or use a struct with named fields"
+                }
+            },
         ),
         Some(route) if route.params.len() != count => cx.error(
             inner,
@@ -238,14 +266,21 @@ fn check_path(inner: &Type, route: Option<&Route>, cx: &mut Ctxt) {
 }
 
 /// The return type, or an error when there is none.
-pub(crate) fn output(sig: &Signature, cx: &mut Ctxt) -> Output {
+pub(crate) fn output(kind: Kind, sig: &Signature, cx: &mut Ctxt) -> Output {
     let ty = match &sig.output {
         ReturnType::Default => {
-            cx.error_at(
-                sig.paren_token.span.close(),
-                "a tool handler must return a response",
-                "return a `Responder`, e.g. `web::Json<T>`, `String` or `HttpResponse`",
-            );
+            let (message, help) = match kind {
+                Kind::Prompt => (
+                    "a prompt function must return its messages",
+                    "return `PromptMessages`, a `String` (one user message), \
+                     `Vec<PromptMessage>`, or a `Result` of one of them",
+                ),
+                _ => (
+                    "a tool handler must return a response",
+                    "return a `Responder`, e.g. `web::Json<T>`, `String` or `HttpResponse`",
+                ),
+            };
+            cx.error_at(sig.paren_token.span.close(), message, help);
             None
         }
         ReturnType::Type(_, ty) if contains_impl(ty) => None,
@@ -339,7 +374,7 @@ mod tests {
     fn params_errors(sig: Signature) -> Vec<String> {
         let mut sig = sig;
         let mut cx = Ctxt::default();
-        params(&mut sig, None, &mut cx);
+        params(Kind::Tool, &mut sig, None, &mut cx);
         cx.messages()
     }
 

@@ -1,115 +1,12 @@
-//! A tool's metadata: name, description and annotation hints.
+//! A tool's annotation hints.
 
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
-use syn::ext::IdentExt;
-use syn::{Attribute, Expr, ExprLit, Ident, Lit, LitBool, Meta};
+use syn::LitBool;
 
 use crate::attr::ToolArgs;
 use crate::ctxt::Ctxt;
 use crate::route::HttpMethod;
-
-/// The tool name: `name = "…"` or the fn's name, checked against the MCP rule
-/// (1–128 characters of `A-Z a-z 0-9 _ - .`).
-pub(crate) fn name(args: &ToolArgs, ident: &Ident, cx: &mut Ctxt) -> String {
-    let (name, span) = match &args.name {
-        Some(lit) => (lit.value(), lit.span()),
-        None => (ident.unraw().to_string(), ident.span()),
-    };
-    let help = "tool names are 1 to 128 characters of A-Z, a-z, 0-9, `_`, `-` and `.`";
-    if name.is_empty() {
-        cx.error_at(span, "tool name is empty", help);
-    } else if name.chars().count() > 128 {
-        cx.error_at(
-            span,
-            format_args!("tool name is {} characters long", name.chars().count()),
-            help,
-        );
-    } else if let Some(c) = name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
-    {
-        cx.error_at(
-            span,
-            format_args!("invalid tool name `{name}`: character {c:?} is not allowed"),
-            help,
-        );
-    }
-    name
-}
-
-/// The description: `description = "…"`, else the doc comment. A tool the
-/// model cannot read about is a compile error.
-pub(crate) fn description(
-    args: &ToolArgs,
-    attrs: &[Attribute],
-    ident: &Ident,
-    cx: &mut Ctxt,
-) -> TokenStream {
-    if let Some(lit) = &args.description {
-        if lit.value().trim().is_empty() {
-            cx.error(
-                lit,
-                "the tool description is empty",
-                "describe what the tool does: models choose tools by their description",
-            );
-        }
-        return quote!(#lit);
-    }
-    let docs: Vec<&Expr> = attrs
-        .iter()
-        .filter(|a| a.path().is_ident("doc"))
-        .filter_map(|a| match &a.meta {
-            Meta::NameValue(nv) => Some(&nv.value),
-            _ => None,
-        })
-        .collect();
-    let literal: Option<Vec<String>> = docs
-        .iter()
-        .map(|e| match e {
-            Expr::Lit(ExprLit {
-                lit: Lit::Str(s), ..
-            }) => Some(s.value()),
-            _ => None,
-        })
-        .collect();
-    match literal {
-        Some(lines) => {
-            let text = doc_text(&lines);
-            if text.is_empty() {
-                cx.error(
-                    ident,
-                    format_args!("tool `{}` has no description", ident.unraw()),
-                    "add a `///` doc comment to the handler, or `description = \"...\"` to `#[mcp_tool]`",
-                );
-            }
-            quote!(#text)
-        }
-        // `#[doc = include_str!(…)]` and the like: joined at compile time.
-        None => {
-            let mut parts = Vec::new();
-            for (i, doc) in docs.iter().enumerate() {
-                if i > 0 {
-                    parts.push(quote!("\n"));
-                }
-                parts.push(quote!(#doc));
-            }
-            quote!(::core::concat!(#(#parts),*))
-        }
-    }
-}
-
-/// Doc comment lines as text: one leading space dropped per line (the one
-/// after `///`), blank lines at either end removed.
-fn doc_text(lines: &[String]) -> String {
-    let text = lines
-        .iter()
-        .flat_map(|l| l.split('\n'))
-        .map(|l| l.strip_prefix(' ').unwrap_or(l).trim_end())
-        .collect::<Vec<_>>()
-        .join("\n");
-    text.trim_matches('\n').trim().to_owned()
-}
 
 /// The tool's annotation hints, field for field the runtime's `Hints`;
 /// prints as that struct's fields.
@@ -286,39 +183,5 @@ mod tests {
             ]
             .map(|(name, expr)| (name.to_owned(), expr))
         );
-    }
-
-    #[test]
-    fn doc_comments_become_descriptions() {
-        let lines = [
-            " Fetch one item.".to_owned(),
-            "".into(),
-            "   Indented.".into(),
-        ];
-        assert_eq!(doc_text(&lines), "Fetch one item.\n\n  Indented.");
-        assert_eq!(doc_text(&["".to_owned()]), "");
-    }
-
-    #[test]
-    fn names_are_checked() {
-        let mut cx = Ctxt::default();
-        let ident: Ident = syn::parse_quote!(r#type);
-        assert_eq!(name(&ToolArgs::default(), &ident, &mut cx), "type");
-        let args = ToolArgs {
-            name: Some(syn::parse_quote!("get item")),
-            ..ToolArgs::default()
-        };
-        name(&args, &ident, &mut cx);
-        let args = ToolArgs {
-            name: Some(syn::LitStr::new(&"x".repeat(129), Span::call_site())),
-            ..ToolArgs::default()
-        };
-        name(&args, &ident, &mut cx);
-        let errors = cx.messages();
-        assert!(
-            errors[0].contains("character ' ' is not allowed"),
-            "{errors:?}"
-        );
-        assert!(errors[1].contains("129 characters long"), "{errors:?}");
     }
 }

@@ -5,7 +5,7 @@ pub use actix_web::dev::{AppService, HttpServiceFactory};
 pub use inventory;
 
 pub use crate::arguments::{ArgumentError, FromArguments, IsArgument, Source};
-pub use crate::completion::{Completer, CompletionFuture, IntoCompletions};
+pub use crate::completion::{Completer, Completion, CompletionFuture, IntoCompletions};
 pub use crate::invoke::{
     ArgumentHandle, ArgumentKind, CallContext, CheckContext, Handle, HasOutputSchema, Invoker,
     NoOutputSchema, OutputProbe, Probe, RequestHandle, RequestKind, ToolFuture, ToolOutcome,

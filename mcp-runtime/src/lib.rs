@@ -181,6 +181,7 @@ pub use error::{BuildError, ItemKind, Problem};
 /// does not have, two bodies behind type aliases, and the attribute order
 /// when a macro generated the attributes.
 pub use mcp_macros::mcp_tool;
+pub use mcp_macros::{mcp_prompt, mcp_resource};
 pub use notifier::Notifier;
 pub use portable::SchemaProfile;
 pub use prompt::{MessageContent, PromptMessages};
