@@ -18,8 +18,8 @@
 
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
-use syn::spanned::Spanned;
 use syn::ItemFn;
+use syn::spanned::Spanned;
 
 use crate::attr::{self, ArgDescription, PromptArgs};
 use crate::ctxt::Ctxt;

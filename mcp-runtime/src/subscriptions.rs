@@ -293,7 +293,7 @@ pub(crate) async fn listen(
             "`subscriptions/listen` answers with a stream: accept `text/event-stream`",
             None,
         );
-        return Outcome::error(id, &e);
+        return Outcome::refused(id, &e);
     }
     let has = d.has_items();
     let honored = Filter {

@@ -33,7 +33,21 @@ struct Atlas(Vec<(&'static str, &'static str)>);
 /// Plan a trip.
 #[mcp_prompt(complete(country = countries, city = cities))]
 async fn plan_trip(args: Arguments<Trip>) -> String {
-    format!("Plan a trip to {}, {}.", args.city, args.country)
+    let Trip {
+        country,
+        city,
+        class,
+        notes,
+    } = args.into_inner();
+    let class = match class {
+        Class::Economy => "economy",
+        Class::Business => "business",
+        Class::First => "first",
+    };
+    format!(
+        "Plan a trip to {city}, {country}, in {class}. {}",
+        notes.unwrap_or_default()
+    )
 }
 
 async fn countries(c: Completion) -> Vec<String> {
@@ -84,7 +98,10 @@ async fn zero() -> &'static str {
 }
 
 fn server() -> TestServer {
-    let mcp = McpServer::from_registry().build().unwrap();
+    let mcp = McpServer::from_registry()
+        .auth::<mcp_examples::items::AuthUser>()
+        .build()
+        .unwrap();
     TestServer::start_app(move || {
         let atlas = Atlas(vec![
             ("France", "Paris"),
@@ -123,9 +140,14 @@ async fn named_functions_complete_with_context_and_app_data() {
     let server = server();
     let mut raw = server.raw();
     let init = raw.initialize("2025-11-25").await;
-    assert_eq!(init.body["result"]["capabilities"]["completions"], json!({}));
+    assert_eq!(
+        init.body["result"]["capabilities"]["completions"],
+        json!({})
+    );
 
-    let reply = raw.post(complete(prompt("plan_trip"), "country", "F", None)).await;
+    let reply = raw
+        .post(complete(prompt("plan_trip"), "country", "F", None))
+        .await;
     assert_eq!(
         reply.body["result"],
         json!({"completion": {"values": ["France", "Finland"]}})
@@ -143,15 +165,21 @@ async fn named_functions_complete_with_context_and_app_data() {
         json!({"completion": {"values": ["Lyon"], "total": 2}})
     );
     // Resource template variables too, cut to 100 values.
-    let reply = raw.post(complete(template("numbers://{n}"), "n", "", None)).await;
+    let reply = raw
+        .post(complete(template("numbers://{n}"), "n", "", None))
+        .await;
     let completion = &reply.body["result"]["completion"];
     assert_eq!(completion["values"].as_array().unwrap().len(), 100);
     assert_eq!(completion["total"], 150);
     assert_eq!(completion["hasMore"], true);
-    let reply = raw.post(complete(template("numbers://{n}"), "n", "14", None)).await;
+    let reply = raw
+        .post(complete(template("numbers://{n}"), "n", "14", None))
+        .await;
     assert_eq!(
         reply.body["result"]["completion"]["values"],
-        json!(["14", "140", "141", "142", "143", "144", "145", "146", "147", "148", "149"])
+        json!([
+            "14", "140", "141", "142", "143", "144", "145", "146", "147", "148", "149"
+        ])
     );
 }
 
@@ -160,17 +188,23 @@ async fn enums_complete_by_prefix_and_free_text_does_not() {
     let server = server();
     let mut raw = server.raw();
     raw.initialize("2025-11-25").await;
-    let reply = raw.post(complete(prompt("plan_trip"), "class", "", None)).await;
+    let reply = raw
+        .post(complete(prompt("plan_trip"), "class", "", None))
+        .await;
     assert_eq!(
         reply.body["result"]["completion"]["values"],
         json!(["economy", "business", "first"])
     );
-    let reply = raw.post(complete(prompt("plan_trip"), "class", "B", None)).await;
+    let reply = raw
+        .post(complete(prompt("plan_trip"), "class", "B", None))
+        .await;
     assert_eq!(
         reply.body["result"]["completion"]["values"],
         json!(["business"])
     );
-    let reply = raw.post(complete(prompt("plan_trip"), "notes", "x", None)).await;
+    let reply = raw
+        .post(complete(prompt("plan_trip"), "notes", "x", None))
+        .await;
     assert_eq!(reply.body["result"], json!({"completion": {"values": []}}));
 }
 
@@ -180,7 +214,10 @@ async fn references_to_nothing_are_invalid_params() {
     let mut raw = server.raw();
     raw.initialize("2025-11-25").await;
     for (request, needle) in [
-        (complete(prompt("nope"), "x", "", None), "Unknown prompt: nope"),
+        (
+            complete(prompt("nope"), "x", "", None),
+            "Unknown prompt: nope",
+        ),
         (
             complete(prompt("plan_trip"), "nope", "", None),
             "has no argument `nope`",

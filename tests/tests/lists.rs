@@ -40,6 +40,7 @@ async fn prompt_a() -> &'static str {
 
 fn server(page_size: usize) -> (TestServer, McpServer) {
     let mcp = McpServer::from_registry()
+        .auth::<mcp_examples::items::AuthUser>()
         .page_size(page_size)
         .build()
         .unwrap();
@@ -82,23 +83,38 @@ async fn all_tools(raw: &Raw) -> (Vec<String>, Vec<String>) {
 
 #[tokio::test]
 async fn lists_come_in_pages_linked_by_cursors() {
-    let (server, _) = server(2);
+    let (server, mcp) = server(2);
+    // This binary also links the example's tools.
+    let every: Vec<String> = mcp.tool_names().map(str::to_owned).collect();
+    assert!(every.len() > 3);
     let mut raw = server.raw();
     raw.initialize("2025-11-25").await;
     let (names, cursors) = all_tools(&raw).await;
-    assert_eq!(names, ["tool_a", "tool_b", "tool_c"]);
-    assert_eq!(cursors.len(), 1);
+    assert_eq!(names, every, "every tool once, in name order");
+    assert_eq!(cursors.len(), every.len().div_ceil(2) - 1);
+    assert_eq!(
+        cursors
+            .iter()
+            .collect::<std::collections::HashSet<_>>()
+            .len(),
+        cursors.len()
+    );
 
     // What a paginating client does gets everything too.
     let client = server.client().await;
     let tools = client.list_all_tools().await.unwrap();
-    assert_eq!(tools.len(), 3);
+    assert_eq!(tools.len(), every.len());
 
     for cursor in ["garbage", "", "MTAwLjA"] {
         let reply = raw
             .post(request(2, "tools/list", json!({ "cursor": cursor })))
             .await;
-        assert_eq!(reply.error_code(), Some(-32602), "{cursor:?}: {:?}", reply.body);
+        assert_eq!(
+            reply.error_code(),
+            Some(-32602),
+            "{cursor:?}: {:?}",
+            reply.body
+        );
     }
     // Pages of the stateless revision carry their hints and cursors too.
     let page = send(&server, "tools/list", json!({}), &[]).await;
@@ -120,7 +136,12 @@ async fn turned_off_items_are_gone_until_turned_on() {
     assert!(!catalog.is_tool_enabled("tool_a"));
     assert!(catalog.is_tool_enabled("tool_b"));
     let (names, _) = all_tools(&raw).await;
-    assert_eq!(names, ["tool_b", "tool_c"]);
+    let expected: Vec<String> = mcp
+        .tool_names()
+        .filter(|n| *n != "tool_a")
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(names, expected);
     let call = raw.call(3, "tool_a", json!({})).await;
     assert_eq!(call.error_code(), Some(-32602));
     // A cursor from before the change is stale.
@@ -140,7 +161,7 @@ async fn turned_off_items_are_gone_until_turned_on() {
 
     assert!(catalog.enable_tool("tool_a"));
     assert!(catalog.enable_prompt("prompt_a"));
-    assert_eq!(all_tools(&raw).await.0.len(), 3);
+    assert_eq!(all_tools(&raw).await.0.len(), mcp.tool_names().count());
     let call = raw.call(7, "tool_a", json!({})).await;
     assert_eq!(call.body["result"]["content"][0]["text"], "a");
     // Names that do not exist.
@@ -199,14 +220,20 @@ async fn listeners_hear_only_what_they_asked_for() {
     .await;
     let ack = tools.next().await.unwrap().message().unwrap();
     assert_eq!(ack["method"], "notifications/subscriptions/acknowledged");
-    assert_eq!(ack["params"]["notifications"], json!({"toolsListChanged": true}));
+    assert_eq!(
+        ack["params"]["notifications"],
+        json!({"toolsListChanged": true})
+    );
     assert_eq!(
         ack["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"],
         "t"
     );
     // There are no resources here: not honored, so not acknowledged.
     let ack = prompts.next().await.unwrap().message().unwrap();
-    assert_eq!(ack["params"]["notifications"], json!({"promptsListChanged": true}));
+    assert_eq!(
+        ack["params"]["notifications"],
+        json!({"promptsListChanged": true})
+    );
 
     mcp.catalog().disable_tool("tool_c");
     mcp.catalog().disable_prompt("prompt_a");
@@ -229,7 +256,11 @@ async fn listeners_hear_only_what_they_asked_for() {
     let mut old = server.raw();
     old.initialize("2025-11-25").await;
     let reply = old
-        .post(request(9, "subscriptions/listen", json!({"notifications": {}})))
+        .post(request(
+            9,
+            "subscriptions/listen",
+            json!({"notifications": {}}),
+        ))
         .await;
     assert_eq!(reply.error_code(), Some(-32601));
     // A listener needs a stream to listen on.
@@ -240,7 +271,8 @@ async fn listeners_hear_only_what_they_asked_for() {
         &[("accept", "application/json")],
     )
     .await;
-    assert_eq!(reply.status, 406, "{:?}", reply.body);
+    assert_eq!(reply.status, 400, "{:?}", reply.body);
+    assert_eq!(reply.error_code(), Some(-32600));
     drop((tools, prompts));
     tokio::time::sleep(Duration::from_millis(50)).await;
 }

@@ -65,7 +65,10 @@ struct Name {
 /// Greets the user by name, asking for it first.
 #[mcp_prompt]
 async fn greeting(ctx: McpContext) -> Result<String, String> {
-    match ctx.elicit_as::<Name>("user_name", "What is your name?").await {
+    match ctx
+        .elicit_as::<Name>("user_name", "What is your name?")
+        .await
+    {
         Ok(Elicitation::Accept(n)) => Ok(format!("Write a warm greeting for {}.", n.name)),
         Ok(other) => Err(format!("no name: {other:?}")),
         Err(e) => Err(e.to_string()),
@@ -85,7 +88,10 @@ async fn plain_prompt() -> &'static str {
 }
 
 fn server() -> TestServer {
-    let mcp = McpServer::from_registry().build().unwrap();
+    let mcp = McpServer::from_registry()
+        .auth::<mcp_examples::items::AuthUser>()
+        .build()
+        .unwrap();
     TestServer::start_app(move || {
         mcp.app(
             App::new()
@@ -205,7 +211,12 @@ async fn bad_requests_get_the_right_errors() {
             -32602,
             "max_findings",
         ),
-        (6, json!({"name": "broken"}), -32603, "the template store is down"),
+        (
+            6,
+            json!({"name": "broken"}),
+            -32603,
+            "the template store is down",
+        ),
         (7, json!({"arguments": {}}), -32602, "name"),
     ] {
         let reply = raw.post(get(id, params)).await;

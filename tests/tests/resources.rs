@@ -13,8 +13,8 @@ use actix_web::middleware::{Next, from_fn};
 use actix_web::{App, HttpMessage as _, HttpResponse, get, web};
 use mcp_examples::items::{AuthUser, DEMO_TOKEN};
 use mcp_runtime::{Completion, McpServer, mcp_resource};
-use mcp_tests::stateless::{meta, send};
 use mcp_tests::TestServer;
+use mcp_tests::stateless::{meta, send};
 use rmcp::model::{ReadResourceRequestParams, ResourceContents};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -29,7 +29,11 @@ struct Notes(HashMap<u64, &'static str>);
 struct Tag(&'static str);
 
 /// Every note, as JSON.
-#[mcp_resource(uri = "notes://all", title = "All notes", mime_type = "application/json")]
+#[mcp_resource(
+    uri = "notes://all",
+    title = "All notes",
+    mime_type = "application/json"
+)]
 #[get("/notes")]
 async fn all_notes(notes: web::Data<Notes>) -> web::Json<Vec<&'static str>> {
     let mut all: Vec<_> = notes.0.values().copied().collect();
@@ -80,7 +84,12 @@ struct Search {
 #[get("/search")]
 async fn search(query: web::Query<Search>, notes: web::Data<Notes>) -> String {
     let q = query.q.clone().unwrap_or_default();
-    let mut hits: Vec<_> = notes.0.values().filter(|n| n.contains(&*q)).copied().collect();
+    let mut hits: Vec<_> = notes
+        .0
+        .values()
+        .filter(|n| n.contains(&*q))
+        .copied()
+        .collect();
     hits.sort_unstable();
     hits.join("\n")
 }
@@ -201,7 +210,11 @@ async fn reads_go_through_the_app_and_keep_the_response_type() {
     let all = read(&client, "notes://all").await;
     assert_eq!(
         text(&all),
-        ("notes://all", Some("application/json"), r#"["buy milk","call mom"]"#)
+        (
+            "notes://all",
+            Some("application/json"),
+            r#"["buy milk","call mom"]"#
+        )
     );
     let found = read(&client, "notes://search?q=mom").await;
     assert_eq!(text(&found).2, "call mom");
@@ -236,10 +249,10 @@ async fn unknown_resources_are_not_found_in_each_revision() {
     let mut raw = server.raw();
     raw.initialize("2025-11-25").await;
     for (id, uri) in [
-        (1, "notes://99"),           // the handler's 404
-        (2, "notes://abc"),          // the path extractor's 404
-        (3, "elsewhere://1"),        // no resource
-        (4, "notes://search?x=1"),   // a query parameter the template lacks
+        (1, "notes://99"),         // the handler's 404
+        (2, "notes://abc"),        // the path extractor's 404
+        (3, "elsewhere://1"),      // no resource
+        (4, "notes://search?x=1"), // a query parameter the template lacks
     ] {
         let reply = raw
             .post(request(id, "resources/read", json!({"uri": uri})))
@@ -282,7 +295,10 @@ async fn stateless_reads_carry_caching_hints_from_cache_control() {
     .await;
     let result = &reply.body["result"];
     assert_eq!(result["contents"][0]["text"], "2 notes, read by demo");
-    assert_eq!((result["ttlMs"].clone(), result["cacheScope"].clone()), (json!(0), json!("private")));
+    assert_eq!(
+        (result["ttlMs"].clone(), result["cacheScope"].clone()),
+        (json!(0), json!("private"))
+    );
 
     // Lists too.
     let list = send(&server, "resources/templates/list", json!({}), &[]).await;
@@ -296,13 +312,22 @@ async fn protected_resources_challenge_before_the_route_runs() {
     let mut raw = server.raw();
     raw.initialize("2025-11-25").await;
     let reply = raw
-        .post(request(1, "resources/read", json!({"uri": "notes://stats"})))
+        .post(request(
+            1,
+            "resources/read",
+            json!({"uri": "notes://stats"}),
+        ))
         .await;
     assert_eq!(reply.status, 401);
-    assert!(reply.header("www-authenticate").unwrap().starts_with("Bearer"));
+    assert!(
+        reply
+            .header("www-authenticate")
+            .unwrap()
+            .starts_with("Bearer")
+    );
     let client = server.client_with_token(DEMO_TOKEN).await;
-    let stats = read(&client, "notes://stats").await;
-    assert_eq!(text(&stats).2, "2 notes, read by demo");
+    let contents = read(&client, "notes://stats").await;
+    assert_eq!(text(&contents).2, "2 notes, read by demo");
 }
 
 #[tokio::test]
@@ -314,11 +339,19 @@ async fn subscribed_sessions_hear_about_updates() {
     assert_eq!(events.next().await.unwrap().data, "", "priming");
 
     let subscribed = raw
-        .post(request(1, "resources/subscribe", json!({"uri": "notes://1"})))
+        .post(request(
+            1,
+            "resources/subscribe",
+            json!({"uri": "notes://1"}),
+        ))
         .await;
     assert_eq!(subscribed.body["result"], json!({}));
     let unknown = raw
-        .post(request(2, "resources/subscribe", json!({"uri": "nope://1"})))
+        .post(request(
+            2,
+            "resources/subscribe",
+            json!({"uri": "nope://1"}),
+        ))
         .await;
     assert_eq!(unknown.error_code(), Some(-32002));
 
@@ -331,13 +364,21 @@ async fn subscribed_sessions_hear_about_updates() {
                "params": {"uri": "notes://1"}})
     );
 
-    raw.post(request(3, "resources/unsubscribe", json!({"uri": "notes://1"})))
-        .await;
+    raw.post(request(
+        3,
+        "resources/unsubscribe",
+        json!({"uri": "notes://1"}),
+    ))
+    .await;
     assert_eq!(mcp.notifier().resource_updated("notes://1").await, 0);
 
     // Ending the session forgets its subscriptions.
-    raw.post(request(4, "resources/subscribe", json!({"uri": "notes://1"})))
-        .await;
+    raw.post(request(
+        4,
+        "resources/subscribe",
+        json!({"uri": "notes://1"}),
+    ))
+    .await;
     raw.request(reqwest::Method::DELETE, &[]).await;
     assert_eq!(mcp.notifier().resource_updated("notes://1").await, 0);
 }

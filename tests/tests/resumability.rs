@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use actix_web::{App, post, web};
 use mcp_runtime::{LogLevel, McpContext, McpServer, mcp_tool};
-use mcp_tests::{EventReader, Raw, TestServer};
+use mcp_tests::{EventReader, TestServer};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
