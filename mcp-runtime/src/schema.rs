@@ -165,8 +165,9 @@ pub(crate) fn compile(mut sig: Signature, extras: &Extras<'_>) -> Result<Compile
     let mut problems = check_sources(&extractors, &defs, extras.template);
     let mut fields = Vec::new();
     let mut shapes: Vec<Option<Shape>> = (0..sig.params.len()).map(|_| None).collect();
+    let lone = extractors.len() == 1;
     for e in &extractors {
-        match fields_of(e, extras.template, &mut fields) {
+        match fields_of(e, lone, extras.template, &mut fields) {
             Ok(shape) => shapes[e.param] = Some(shape),
             Err(problem) => problems.push(problem),
         }
@@ -208,6 +209,17 @@ pub(crate) fn compile(mut sig: Signature, extras: &Extras<'_>) -> Result<Compile
     input_schema.insert("properties".into(), Value::Object(properties));
     if !required.is_empty() {
         input_schema.insert("required".into(), json!(required));
+    }
+    if let [lone] = extractors.as_slice()
+        && matches!(shapes[lone.param], Some(Shape::Fields))
+    {
+        // Its fields are the whole input, under their own names: its other
+        // keywords (conditions, combinations) still hold.
+        for key in KEPT_KEYWORDS {
+            if let Some(value) = lone.resolved.get(*key) {
+                input_schema.insert((*key).into(), value.clone());
+            }
+        }
     }
     match overflow {
         None => {
@@ -252,6 +264,24 @@ pub(crate) fn compile(mut sig: Signature, extras: &Extras<'_>) -> Result<Compile
         wrap_output,
     })
 }
+
+/// Keywords of a lone argument type's schema that describe the whole input
+/// and so carry over to it (JSON Schema 2020-12: `allOf`, `if`/`then`/`else`…).
+const KEPT_KEYWORDS: &[&str] = &[
+    "$schema",
+    "allOf",
+    "anyOf",
+    "oneOf",
+    "not",
+    "if",
+    "then",
+    "else",
+    "dependentRequired",
+    "dependentSchemas",
+    "minProperties",
+    "maxProperties",
+    "propertyNames",
+];
 
 fn list<'a>(names: impl Iterator<Item = &'a String>) -> String {
     let names: Vec<String> = names.map(|n| format!("`{n}`")).collect();
@@ -375,8 +405,12 @@ fn is_scalar(schema: &Value, defs: &Map<String, Value>) -> bool {
 }
 
 /// Adds an extractor's arguments to `fields` and says how it reads them.
+/// `lone`: the extractor is the tool's only one, so an object schema with
+/// conditions or combinations (`allOf`, `if`…) is still split into fields:
+/// those keywords carry over to the input schema, which it is alone to make.
 fn fields_of(
     e: &Extractor<'_>,
+    lone: bool,
     template: Option<&Template>,
     fields: &mut Vec<Field>,
 ) -> Result<Shape, String> {
@@ -390,7 +424,11 @@ fn fields_of(
             required,
         })
     };
-    if is_object(e.resolved) {
+    let combined_object = lone
+        && e.resolved.get("type").and_then(Value::as_str) == Some("object")
+        && e.resolved.get("properties").is_some()
+        && e.resolved.get("$ref").is_none();
+    if is_object(e.resolved) || combined_object {
         let required: Vec<&str> = e
             .resolved
             .get("required")

@@ -642,6 +642,74 @@ async fn irr_prompt(ctx: McpContext) -> Result<String, String> {
     }
 }
 
+#[derive(Deserialize)]
+#[allow(dead_code)] // Read by serde; the tool only reports the contact method.
+struct Address {
+    street: Option<String>,
+    city: Option<String>,
+}
+
+/// A schema written by hand (`$anchor`), named `address` in `$defs`.
+impl JsonSchema for Address {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "address".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "$anchor": "addressDef",
+            "type": "object",
+            "properties": {"street": {"type": "string"}, "city": {"type": "string"}}
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)] // Read by serde; the tool only reports the contact method.
+struct Contact {
+    name: Option<String>,
+    address: Option<Address>,
+    contact_method: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+}
+
+/// JSON Schema 2020-12 conditions and combinations, which the tool's input
+/// schema keeps.
+impl JsonSchema for Contact {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Contact".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let address = generator.subschema_for::<Address>();
+        schemars::json_schema!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "type": "object",
+            "properties": {
+                "name": {"type": "string"},
+                "address": address,
+                "contactMethod": {"type": "string", "enum": ["phone", "email"]},
+                "phone": {"type": "string"},
+                "email": {"type": "string"}
+            },
+            "allOf": [{"anyOf": [{"required": ["phone"]}, {"required": ["email"]}]}],
+            "if": {"properties": {"contactMethod": {"const": "phone"}}, "required": ["contactMethod"]},
+            "then": {"required": ["phone"]},
+            "else": {"required": ["email"]},
+            "additionalProperties": false
+        })
+    }
+}
+
+/// Tool with JSON Schema 2020-12 features
+#[mcp_tool(name = "json_schema_2020_12_tool")]
+#[post("/fixtures/json-schema")]
+async fn json_schema_tool(contact: web::Json<Contact>) -> String {
+    format!("contact by {}", contact.contact_method.as_deref().unwrap_or("email"))
+}
+
 /// Sleeps on the worker's runtime (actix runs on tokio).
 async fn tokio_sleep(duration: Duration) {
     actix_web::rt::time::sleep(duration).await;
@@ -678,7 +746,8 @@ fn fixtures(cfg: &mut web::ServiceConfig) {
         .service(static_text)
         .service(static_binary)
         .service(template_data)
-        .service(watched_resource);
+        .service(watched_resource)
+        .service(json_schema_tool);
 }
 
 #[actix_web::main]
