@@ -111,6 +111,32 @@ async fn label(labels: web::Json<BTreeMap<String, String>>) -> String {
         .join(",")
 }
 
+/// How to reach someone: a phone number is needed when the method is
+/// `phone` (JSON Schema `if`/`then`, written on the type).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(extend(
+    "if" = {"properties": {"method": {"const": "phone"}}, "required": ["method"]},
+    "then" = {"required": ["phone"]},
+))]
+struct Reach {
+    method: String,
+    phone: Option<String>,
+}
+
+/// Record how to reach someone.
+#[mcp_tool]
+async fn reach(reach: web::Json<Reach>) -> String {
+    format!("{} {}", reach.method, reach.phone.as_deref().unwrap_or("-"))
+}
+
+/// The same type next to a path: the conditions cannot hold for the merged
+/// input, so the type stays one `body` argument.
+#[mcp_tool]
+#[put("/people/{id}/reach")]
+async fn reach_person(id: web::Path<u64>, reach: web::Json<Reach>) -> String {
+    format!("{id}: {}", reach.method)
+}
+
 fn server() -> TestServer {
     // The registry is the binary's: it holds the example app's tools too.
     let mcp = mcp_runtime::McpServer::from_registry()
@@ -118,7 +144,10 @@ fn server() -> TestServer {
         .build()
         .expect("builds");
     TestServer::with_mcp(mcp, |cfg| {
-        cfg.service(put_doc).service(tag_docs).service(signup);
+        cfg.service(put_doc)
+            .service(tag_docs)
+            .service(signup)
+            .service(reach_person);
     })
 }
 
@@ -330,4 +359,38 @@ async fn forms_renamed_fields_and_maps() {
     assert_eq!(rest, "Ann <a@b.c>");
     let reply = raw.call(2, "label", json!({"b": "2", "a": "1"})).await;
     assert_eq!(reply.body["result"]["content"][0]["text"], "a=1,b=2");
+}
+
+#[tokio::test]
+async fn a_lone_argument_type_keeps_its_conditions() {
+    let server = server();
+    let tools = tools(&server).await;
+    assert_eq!(
+        tools["reach"]["inputSchema"],
+        json!({
+            "type": "object",
+            "properties": {
+                "method": {"type": "string"},
+                "phone": {"type": ["string", "null"]}
+            },
+            "required": ["method"],
+            "if": {"properties": {"method": {"const": "phone"}}, "required": ["method"]},
+            "then": {"required": ["phone"]}
+        })
+    );
+    let merged = &tools["reach_person"]["inputSchema"];
+    assert_eq!(merged["required"], json!(["id", "body"]));
+    assert_eq!(merged["properties"]["body"], json!({"$ref": "#/$defs/Reach"}));
+    assert!(merged.get("if").is_none());
+
+    let mut raw = server.raw();
+    raw.initialize("2025-11-25").await;
+    let reply = raw
+        .call(1, "reach", json!({"method": "phone", "phone": "555"}))
+        .await;
+    assert_eq!(reply.body["result"]["content"][0]["text"], "phone 555");
+    let reply = raw
+        .call(2, "reach_person", json!({"id": 3, "body": {"method": "mail"}}))
+        .await;
+    assert_eq!(reply.body["result"]["content"][0]["text"], "3: mail");
 }
