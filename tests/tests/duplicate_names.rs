@@ -1,4 +1,5 @@
-//! Two tools with one name in the same binary fail at start-up, naming both
+//! Two tools (or prompts, or resources) with one name in the same binary,
+//! or two resources with one URI, fail at start-up, naming both
 //! definitions, instead of one shadowing the other at the first call.
 
 mod catalog {
@@ -17,8 +18,54 @@ mod orders {
     }
 }
 
+mod prompts {
+    /// Summarize, briefly.
+    #[mcp_runtime::mcp_prompt(name = "summary")]
+    pub async fn short_summary() -> &'static str {
+        "briefly"
+    }
+
+    /// Summarize, at length.
+    #[mcp_runtime::mcp_prompt(name = "summary")]
+    pub async fn long_summary() -> &'static str {
+        "at length"
+    }
+}
+
+mod resources {
+    use actix_web::get;
+
+    /// One URI, two routes.
+    #[mcp_runtime::mcp_resource(uri = "docs://readme", name = "readme")]
+    #[get("/readme")]
+    pub async fn readme() -> &'static str {
+        "readme"
+    }
+
+    /// The same URI again.
+    #[mcp_runtime::mcp_resource(uri = "docs://readme", name = "readme_copy")]
+    #[get("/readme-copy")]
+    pub async fn readme_copy() -> &'static str {
+        "copy"
+    }
+
+    /// One name, two URIs.
+    #[mcp_runtime::mcp_resource(uri = "docs://changelog", name = "changes")]
+    #[get("/changelog")]
+    pub async fn changelog() -> &'static str {
+        "changelog"
+    }
+
+    /// The same name again.
+    #[mcp_runtime::mcp_resource(uri = "docs://history", name = "changes")]
+    #[get("/history")]
+    pub async fn history() -> &'static str {
+        "history"
+    }
+}
+
 #[test]
-fn duplicate_tool_names_fail_at_startup_with_both_locations() {
+fn duplicates_fail_at_startup_with_every_location() {
     let err = mcp_runtime::McpServer::from_registry()
         .build()
         .err()
@@ -31,13 +78,13 @@ fn duplicate_tool_names_fail_at_startup_with_both_locations() {
     let file = "tests/tests/duplicate_names.rs";
     assert!(
         message.contains(&format!(
-            "duplicate_names::catalog::list_catalog at {file}:7:"
+            "duplicate_names::catalog::list_catalog at {file}:8:"
         )),
         "{message}"
     );
     assert!(
         message.contains(&format!(
-            "duplicate_names::orders::list_orders at {file}:15:"
+            "duplicate_names::orders::list_orders at {file}:16:"
         )),
         "{message}"
     );
@@ -45,8 +92,50 @@ fn duplicate_tool_names_fail_at_startup_with_both_locations() {
         message.contains("help: give each tool a distinct"),
         "{message}"
     );
+    assert!(
+        message.contains("prompt name `summary` is defined 2 times"),
+        "{message}"
+    );
+    assert!(
+        message.contains("help: give each prompt a distinct `#[mcp_prompt(name = \"...\")]`"),
+        "{message}"
+    );
+    assert!(
+        message.contains("resource URI `docs://readme` is defined 2 times"),
+        "{message}"
+    );
+    assert!(
+        message.contains("resource name `changes` is defined 2 times"),
+        "{message}"
+    );
+    use mcp_runtime::{ItemKind, Problem};
+    let problems = err.problems();
+    assert_eq!(problems.len(), 4, "{message}");
     assert!(matches!(
-        err.problems(),
-        [mcp_runtime::Problem::DuplicateName { name: "list", locations, .. }] if locations.len() == 2
+        &problems[0],
+        Problem::DuplicateName { kind: ItemKind::Tool, name: "list", locations, .. } if locations.len() == 2
+    ));
+    assert!(matches!(
+        &problems[1],
+        Problem::DuplicateName {
+            kind: ItemKind::Prompt,
+            name: "summary",
+            ..
+        }
+    ));
+    assert!(matches!(
+        &problems[2],
+        Problem::DuplicateUri {
+            uri: "docs://readme",
+            ..
+        }
+    ));
+    assert!(matches!(
+        &problems[3],
+        Problem::DuplicateName {
+            kind: ItemKind::Resource,
+            name: "changes",
+            ..
+        }
     ));
 }

@@ -380,7 +380,10 @@ async fn a_lone_argument_type_keeps_its_conditions() {
     );
     let merged = &tools["reach_person"]["inputSchema"];
     assert_eq!(merged["required"], json!(["id", "body"]));
-    assert_eq!(merged["properties"]["body"], json!({"$ref": "#/$defs/Reach"}));
+    assert_eq!(
+        merged["properties"]["body"],
+        json!({"$ref": "#/$defs/Reach"})
+    );
     assert!(merged.get("if").is_none());
 
     let mut raw = server.raw();
@@ -390,7 +393,11 @@ async fn a_lone_argument_type_keeps_its_conditions() {
         .await;
     assert_eq!(reply.body["result"]["content"][0]["text"], "phone 555");
     let reply = raw
-        .call(2, "reach_person", json!({"id": 3, "body": {"method": "mail"}}))
+        .call(
+            2,
+            "reach_person",
+            json!({"id": 3, "body": {"method": "mail"}}),
+        )
         .await;
     assert_eq!(reply.body["result"]["content"][0]["text"], "3: mail");
 }

@@ -1,11 +1,11 @@
-//! Tools that compile but cannot work fail `McpServer::build()`: the
+//! Tools and prompts that compile but cannot work fail `McpServer::build()`: the
 //! start-up checks see what the macro cannot (field names inside types,
 //! type aliases, code a macro generates), and report every problem at once,
 //! each with its tool and source location. This file is its own binary with
 //! its own registry, so its broken tools reach no other test.
 
 use actix_web::{HttpRequest, get, post, web};
-use mcp_runtime::{BuildError, McpServer, Problem, mcp_tool};
+use mcp_runtime::{Arguments, BuildError, Completion, McpServer, Problem, mcp_prompt, mcp_tool};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -79,6 +79,24 @@ macro_rules! reversed_tool {
 }
 
 reversed_tool!(get("/reversed"));
+
+#[derive(Deserialize, JsonSchema)]
+#[allow(dead_code)]
+struct Brief {
+    topic: String,
+    /// Prompt arguments are strings on the wire: a list cannot be one.
+    sections: Vec<String>,
+}
+
+/// Writes a brief.
+#[mcp_prompt(complete(topics = topics))]
+async fn brief(args: Arguments<Brief>) -> String {
+    args.topic.clone()
+}
+
+async fn topics(_: Completion) -> Vec<String> {
+    Vec::new()
+}
 
 fn build_error() -> BuildError {
     McpServer::from_registry()
@@ -195,12 +213,42 @@ fn a_route_attribute_above_mcp_tool_is_refused_with_the_right_order() {
 }
 
 #[test]
-fn every_problem_is_reported_at_once() {
+fn prompt_arguments_must_be_scalars_and_completions_must_name_one() {
     let err = build_error();
-    assert_eq!(err.problems().len(), 7, "{err}");
+    let reasons: Vec<&str> = err
+        .problems()
+        .iter()
+        .filter_map(|p| match p {
+            Problem::InvalidPrompt {
+                prompt: "brief",
+                reason,
+                ..
+            } => Some(reason.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            "prompt arguments are strings, and `sections` is not a string, number, boolean \
+             or enum of strings; give it a scalar type",
+            "`complete(topics = …)` names no argument of this prompt (it has: topic)",
+        ]
+    );
     assert!(
         err.to_string()
-            .starts_with("cannot build the MCP server: 7 problems\n- tool `"),
+            .contains("- prompt `brief` (startup_checks::brief at "),
+        "{err}"
+    );
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let err = build_error();
+    assert_eq!(err.problems().len(), 9, "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("cannot build the MCP server: 9 problems\n- tool `"),
         "{err}"
     );
 }

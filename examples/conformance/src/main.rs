@@ -707,7 +707,10 @@ impl JsonSchema for Contact {
 #[mcp_tool(name = "json_schema_2020_12_tool")]
 #[post("/fixtures/json-schema")]
 async fn json_schema_tool(contact: web::Json<Contact>) -> String {
-    format!("contact by {}", contact.contact_method.as_deref().unwrap_or("email"))
+    format!(
+        "contact by {}",
+        contact.contact_method.as_deref().unwrap_or("email")
+    )
 }
 
 /// Sleeps on the worker's runtime (actix runs on tokio).
