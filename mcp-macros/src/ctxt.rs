@@ -78,6 +78,13 @@ impl Ctxt {
     }
 }
 
+/// The position of the attribute being expanded (the call site), with the
+/// context of `ident`, the fn's name: for errors about the attribute as a
+/// whole, without rustc's note that the error comes from a macro.
+pub(crate) fn attribute_span(ident: &syn::Ident) -> Span {
+    ident.span().located_at(Span::call_site())
+}
+
 fn with_help(message: impl Display, help: impl Display) -> String {
     format!("{message}\n= help: {help}")
 }

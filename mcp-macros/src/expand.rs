@@ -125,9 +125,13 @@ pub(crate) fn item_fn(kind: Kind, item: &TokenStream) -> Result<ItemFn, TokenStr
                  Arguments<Review>) -> String`"
             }
         };
+        let target = match kind {
+            Kind::Tool | Kind::Resource => "an `async fn` handler",
+            Kind::Prompt => "an `async fn`",
+        };
         cx.error_at(
             item_span(item),
-            format_args!("`{}` goes on an `async fn` {}", kind.attr(), kind.function()),
+            format_args!("`{}` goes on {target}", kind.attr()),
             example,
         );
         with_errors(item.clone(), cx)
@@ -227,7 +231,7 @@ impl Tool {
         let rt = Runtime::new(args.common.krate.as_ref());
         let cfgs = cfgs(&func.attrs);
         let ident = func.sig.ident.clone();
-        let respond_span = output.ty.as_ref().map_or(ident.span(), Spanned::span);
+        let return_span = output.ty.as_ref().map_or(ident.span(), Spanned::span);
         let output = if args.without_output_schema {
             OutputSchema::Off
         } else {
@@ -243,7 +247,8 @@ impl Tool {
                 rt: rt.clone(),
                 ident: ident.clone(),
                 arity: params.len(),
-                finish: Finish::Respond(respond_span),
+                finish: Finish::Respond,
+                return_span,
             }),
         };
         let items = match &route {
@@ -729,15 +734,16 @@ pub(crate) struct Invoker {
     pub ident: Ident,
     pub arity: usize,
     pub finish: Finish,
+    /// Where a value that cannot be rendered is reported: the return type.
+    pub return_span: Span,
 }
 
-/// How the invoker renders the fn's value, spanned where a value that
-/// cannot be rendered is reported (the return type).
+/// How the invoker renders the fn's value.
 pub(crate) enum Finish {
     /// As a response, the way actix would (`Responder`).
-    Respond(Span),
+    Respond,
     /// As a prompt's messages (`IntoPrompt`).
-    Prompt(Span),
+    Prompt,
 }
 
 impl ToTokens for Invoker {
@@ -747,13 +753,17 @@ impl ToTokens for Invoker {
             ident,
             arity,
             finish,
+            return_span: span,
         } = self;
         let positions = positions(*arity);
         let args: Vec<Ident> = (0..*arity).map(|i| format_ident!("__mcp_a{}", i)).collect();
-        let call = quote!(#ident(#(#args),*).await);
+        // The whole call at the return type, so that is all rustc points at.
+        let mut callee = ident.clone();
+        callee.set_span(*span);
+        let call = quote_spanned!(*span=> #callee(#(#args),*).await);
         let finish = match finish {
-            Finish::Respond(span) => quote_spanned!(*span=> __mcp_cx.respond(#call)),
-            Finish::Prompt(span) => quote_spanned!(*span=> __mcp_cx.prompt(#call)),
+            Finish::Respond => quote_spanned!(*span=> __mcp_cx.respond(#call)),
+            Finish::Prompt => quote_spanned!(*span=> __mcp_cx.prompt(#call)),
         };
         tokens.extend(quote! {
             {

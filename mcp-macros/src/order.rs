@@ -19,10 +19,9 @@
 
 use std::ops::Range;
 
-use proc_macro2::Span;
 use syn::Ident;
 
-use crate::ctxt::Ctxt;
+use crate::ctxt::{self, Ctxt};
 use crate::kind::Kind;
 use crate::route::ROUTE_ATTRS;
 
@@ -106,33 +105,39 @@ pub(crate) fn report(kind: Kind, route: &str, ident: &Ident, cx: &mut Ctxt) {
         .replace("( ", "(")
         .replace(" )", ")");
     let attr = kind.attr();
-    let span = ident.span().located_at(Span::call_site());
-    if kind == Kind::Prompt {
-        prompt_route(&route, span, cx);
-        return;
-    }
-    cx.error_at(
-        span,
-        format_args!(
-            "`{attr}` is below `{route}`: actix's macro runs first and hides the route \
-             from the {}",
-            kind.noun()
+    let span = ctxt::attribute_span(ident);
+    let (message, help) = match kind {
+        Kind::Prompt => prompt_route(&route),
+        Kind::Tool | Kind::Resource => (
+            format!(
+                "`{attr}` is below `{route}`: actix's macro runs first and hides the route \
+                 from the {}",
+                kind.noun()
+            ),
+            format!(
+                "put `{attr}` first:\n    {}\n    {route}\n    async fn {ident}(…)",
+                // A resource's `uri` is required.
+                if kind == Kind::Resource {
+                    "#[mcp_resource(uri = \"…\")]"
+                } else {
+                    "#[mcp_tool]"
+                }
+            ),
         ),
-        format_args!("put `{attr}` first:\n    {attr}\n    {route}\n    async fn {ident}(…)"),
-    );
+    };
+    cx.error_at(span, message, help);
 }
 
-/// Records that a prompt function has the route attribute `route` (as
-/// written, or abridged), reported at `span`.
-pub(crate) fn prompt_route(route: &str, span: Span, cx: &mut Ctxt) {
-    cx.error_at(
-        span,
-        "a prompt is a plain `async fn`, not a route handler",
-        format_args!(
+/// The error and help for a prompt function with the route attribute
+/// `route` (as written, or abridged).
+pub(crate) fn prompt_route(route: &str) -> (String, String) {
+    (
+        "a prompt is a plain `async fn`, not a route handler".to_owned(),
+        format!(
             "remove `{route}`; to serve the same content over REST, call shared code from the \
              prompt and from a separate route handler"
         ),
-    );
+    )
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

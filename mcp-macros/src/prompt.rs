@@ -16,7 +16,7 @@
 //!                                    completions: &[("language", /* languages, wrapped */)], .. }); };
 //! ```
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote};
 use syn::ItemFn;
 use syn::spanned::Spanned;
@@ -51,7 +51,8 @@ pub(crate) fn mcp_prompt(
     match route::attribute(&func.attrs) {
         Some(attr) => {
             let path = attr.path().to_token_stream().to_string().replace(' ', "");
-            order::prompt_route(&format!("#[{path}(…)]"), attr.span(), &mut cx);
+            let (message, help) = order::prompt_route(&format!("#[{path}(…)]"));
+            cx.error(attr, message, help);
         }
         None => {
             if let Some(before) = source_before()
@@ -77,12 +78,12 @@ pub(crate) fn mcp_prompt(
     if errors.is_some() {
         return quote!(#func #errors);
     }
-    let finish_span = output.ty.as_ref().map_or(ident.span(), Spanned::span);
+    let return_span = output.ty.as_ref().map_or(ident.span(), Spanned::span);
     Prompt::new(Checked {
         func,
         args,
         params,
-        finish: Finish::Prompt(finish_span),
+        return_span,
         name,
         // Present: its absence is an error.
         description: description.unwrap_or_default(),
@@ -95,7 +96,7 @@ struct Checked {
     func: ItemFn,
     args: PromptArgs,
     params: Vec<Param>,
-    finish: Finish,
+    return_span: Span,
     name: String,
     description: TokenStream,
 }
@@ -112,7 +113,7 @@ impl Prompt {
             func,
             args,
             params,
-            finish,
+            return_span,
             name,
             description,
         } = checked;
@@ -137,7 +138,8 @@ impl Prompt {
                 rt: rt.clone(),
                 ident: ident.clone(),
                 arity,
-                finish,
+                finish: Finish::Prompt,
+                return_span,
             },
             completions: Completions {
                 rt: rt.clone(),

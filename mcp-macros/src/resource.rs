@@ -20,12 +20,12 @@
 //! A read is a `GET` on the route built from the URI (see `uri`), so the
 //! handler's parameters are not analysed: actix extracts them as on REST.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 use syn::{ItemFn, LitStr};
 
 use crate::attr::{self, CompleteWith, ResourceArgs};
-use crate::ctxt::Ctxt;
+use crate::ctxt::{self, Ctxt};
 use crate::expand::{
     self, Completions, Exposed, Heading, Location, Registration, RouteDef, RouteService, Runtime,
 };
@@ -71,7 +71,7 @@ pub(crate) fn mcp_resource(
     let template = args.uri.as_ref().and_then(|uri| uri::parse(uri, &mut cx));
     if args.uri.is_none() {
         cx.error_at(
-            Span::call_site(),
+            ctxt::attribute_span(ident),
             "`#[mcp_resource]` needs a `uri`",
             "write `uri = \"items://{id}\"`: a URI, or a template whose variables are the \
              route's segments (and `{?a,b}` its query parameters)",

@@ -86,6 +86,165 @@ pub use catalog::Catalog;
 pub use completion::{Completion, Completions};
 pub use context::{ClientRequestError, Elicitation, LogLevel, McpContext};
 pub use error::{BuildError, ItemKind, Problem};
+/// Exposes an `async fn` as an MCP prompt.
+///
+/// Put it on a plain `async fn`, not a route: `prompts/get` calls it with
+/// the prompt's arguments, and what it returns becomes the prompt's
+/// messages. The prompt is registered for [`McpServer::from_registry`].
+///
+/// # Arguments
+///
+/// | argument | default | meaning |
+/// |---|---|---|
+/// | `name = "…"` | the fn name | 1–128 characters of `A-Za-z0-9_.-` |
+/// | `description = "…"` | the doc comment | required one way or the other |
+/// | `title = "…"` | none | display title |
+/// | `args(code = "…", "page-size" = "…")` | field docs | argument descriptions, by argument name (an identifier or a string); a name the prompt does not have is a start-up error |
+/// | `requires_auth` | off | authenticate with [`McpServerBuilder::auth`] first |
+/// | `complete(language = path::to::fn, …)` | none | completion of argument values, as for [`mcp_resource`]; a name the prompt does not have is a start-up error |
+/// | `crate = path` | `::mcp_runtime` | path to this crate, for re-exporting crates |
+///
+/// # Parameters
+///
+/// * [`Arguments<T>`] carries the prompt's arguments: each field of `T`
+///   (`Deserialize` and `JsonSchema`) is an argument, described by its doc
+///   comment, required unless it is an `Option`.
+/// * Any other [`FromRequest`](actix_web::FromRequest) type runs against the
+///   MCP HTTP request: `web::Data<T>`, `HttpRequest`, [`McpContext`], the
+///   app's own extractors. `#[mcp(from_request)]` on a parameter forces this.
+///
+/// # Results
+///
+/// [`PromptMessages`]; a `String` or `&'static str` (one user message); a
+/// `Vec<PromptMessage>` ([`model::PromptMessage`]); or a `Result` of one of
+/// them whose error is `Display`, which the client is shown as the error.
+///
+/// # Example
+///
+/// ```
+/// use actix_web::web;
+/// use mcp_runtime::{Arguments, Completion, PromptMessages, mcp_prompt};
+/// use schemars::JsonSchema;
+/// use serde::Deserialize;
+///
+/// struct StyleGuide(String);
+///
+/// #[derive(Deserialize, JsonSchema)]
+/// struct Review {
+///     /// The code to review.
+///     code: String,
+///     /// The language it is written in.
+///     language: Option<String>,
+/// }
+///
+/// async fn languages(c: Completion) -> Vec<&'static str> {
+///     let known = ["python", "rust", "typescript"];
+///     known.into_iter().filter(|l| l.starts_with(c.value())).collect()
+/// }
+///
+/// /// Review a piece of code.
+/// #[mcp_prompt(title = "Code review", complete(language = languages))]
+/// async fn code_review(args: Arguments<Review>, guide: web::Data<StyleGuide>) -> PromptMessages {
+///     let Review { code, language } = args.into_inner();
+///     PromptMessages::new()
+///         .user(format!("Our style guide:\n{}", guide.0))
+///         .user(format!("Review this {} code:\n{code}", language.as_deref().unwrap_or("")))
+/// }
+/// ```
+///
+/// # Compile-time checks
+///
+/// Misuse is a compile error on the offending tokens, with a `help:` line,
+/// and every error is reported at once: unknown, duplicate or mistyped
+/// arguments, invalid prompt names, a missing description, a non-`async` or
+/// generic fn, `self`, references and raw-body extractors among the
+/// parameters, a missing return type, a route attribute on the fn (above or
+/// below `#[mcp_prompt]`), and `#[mcp_tool]` on the same fn. A return type
+/// that cannot be messages is a type error at the return type.
+pub use mcp_macros::mcp_prompt;
+/// Exposes an actix-web GET handler as an MCP resource.
+///
+/// Put it **above** the actix route attribute (`#[get]`, or `#[route]` with
+/// `method = "GET"`). The REST service keeps its name and works as before;
+/// the resource is registered for [`McpServer::from_registry`]. A read is a
+/// `GET` on that route, sent through the app in process (as a tool call
+/// is): the URI's variables fill the route's segments and query
+/// parameters, and the response becomes the resource's contents.
+///
+/// # Arguments
+///
+/// | argument | default | meaning |
+/// |---|---|---|
+/// | `uri = "…"` | required | a URI (`items://all`) for a route without segments, or an RFC 6570 level-1 template: each `{var}` is the route segment of that name (`items://{id}` for `/items/{id}`), and a trailing `{?a,b}` lists query parameters (`items://search{?q,limit}`) |
+/// | `name = "…"` | the fn name | the resource's name |
+/// | `title = "…"` | none | display title |
+/// | `description = "…"` | the doc comment | optional |
+/// | `mime_type = "…"` | none | the contents' MIME type (`type/subtype`) |
+/// | `requires_auth` | off | authenticate with [`McpServerBuilder::auth`] first |
+/// | `complete(id = path::to::fn, …)` | none | completion of template variables (see below) |
+/// | `crate = path` | `::mcp_runtime` | path to this crate, for re-exporting crates |
+///
+/// # Parameters
+///
+/// Any actix extractors: the handler runs as on REST, for the `GET` request
+/// built from the URI, so `web::Path`, `web::Query`, `web::Data`,
+/// `HttpRequest` and the app's own extractors work unchanged. Nothing is
+/// derived from them: the URI template says what a read provides.
+///
+/// # Completion functions
+///
+/// `complete(var = f)` names an `async fn f(c: Completion)` returning
+/// `Vec<String>`, `Vec<&str>` or [`Completions`]: the values suggested for
+/// the variable `var`, given what the user typed ([`Completion::value`]).
+///
+/// # Example
+///
+/// ```
+/// use actix_web::{App, get, web};
+/// use mcp_runtime::{Completion, McpServer, mcp_resource};
+/// use serde::Serialize;
+///
+/// #[derive(Serialize)]
+/// struct Item {
+///     id: u64,
+/// }
+///
+/// /// The ids that start with what was typed.
+/// async fn item_ids(c: Completion) -> Vec<String> {
+///     (1..=20).map(|id: u64| id.to_string()).filter(|id| id.starts_with(c.value())).collect()
+/// }
+///
+/// /// One item, as JSON.
+/// #[mcp_resource(
+///     uri = "items://{id}",
+///     title = "Item",
+///     mime_type = "application/json",
+///     complete(id = item_ids)
+/// )]
+/// #[get("/items/{id}")]
+/// async fn get_item(id: web::Path<u64>) -> web::Json<Item> {
+///     web::Json(Item { id: *id })
+/// }
+///
+/// let mcp = McpServer::from_registry().build().unwrap();
+/// let app = mcp.app(App::new().service(get_item).service(mcp.scope("/mcp")));
+/// ```
+///
+/// # Compile-time checks
+///
+/// Misuse is a compile error on the offending tokens, with a `help:` line,
+/// and every error is reported at once: unknown, duplicate or mistyped
+/// arguments (`complete(...)` included), a missing `uri`, a malformed
+/// template (an unclosed or unmatched brace, an empty, invalid or repeated
+/// variable name, operators and modifiers other than the trailing
+/// `{?a,b}`), a route segment that is not a `{var}` of the template, a
+/// `{var}` that is not a route segment, a URI without variables for a
+/// route with segments, `complete(...)` naming no variable, an invalid
+/// `mime_type`, a handler without a route or whose route is not `GET`, the
+/// route attribute written above `#[mcp_resource]`, and `#[mcp_tool]` on
+/// the same fn. A completion function of the wrong signature or return type
+/// is a type error at its path.
+pub use mcp_macros::mcp_resource;
 /// Exposes an actix-web handler as an MCP tool.
 ///
 /// Put it **above** the actix route attribute (`#[get]`, `#[post]`, `#[put]`,
@@ -181,7 +340,6 @@ pub use error::{BuildError, ItemKind, Problem};
 /// does not have, two bodies behind type aliases, and the attribute order
 /// when a macro generated the attributes.
 pub use mcp_macros::mcp_tool;
-pub use mcp_macros::{mcp_prompt, mcp_resource};
 pub use notifier::Notifier;
 pub use portable::SchemaProfile;
 pub use prompt::{MessageContent, PromptMessages};
