@@ -5,12 +5,12 @@ pub use actix_web::dev::{AppService, HttpServiceFactory};
 pub use inventory;
 
 pub use crate::arguments::{ArgumentError, FromArguments, IsArgument, Source};
+pub use crate::completion::{Completer, CompletionFuture, IntoCompletions};
 pub use crate::invoke::{
     ArgumentHandle, ArgumentKind, CallContext, CheckContext, Handle, HasOutputSchema, Invoker,
     NoOutputSchema, OutputProbe, Probe, RequestHandle, RequestKind, ToolFuture, ToolOutcome,
     ViaArguments, ViaOutputSchema, ViaRequest,
 };
-pub use crate::completion::{Completer, CompletionFuture, IntoCompletions};
 pub use crate::prompt::{IntoPrompt, PromptDef};
 pub use crate::registry::{Exposed, Handler, Hints, HttpMethod, Location, Route, ToolDef};
 pub use crate::resource::ResourceDef;

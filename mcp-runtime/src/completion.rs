@@ -113,7 +113,10 @@ impl Completions {
         if self.values.len() > MAX_VALUES {
             let total = self.values.len();
             self.values.truncate(MAX_VALUES);
-            self.total = Some(self.total.unwrap_or(u32::try_from(total).unwrap_or(u32::MAX)));
+            self.total = Some(
+                self.total
+                    .unwrap_or(u32::try_from(total).unwrap_or(u32::MAX)),
+            );
             self.has_more = true;
         }
         self

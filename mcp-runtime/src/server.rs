@@ -53,7 +53,7 @@ use crate::transport::streamable_http::StreamableHttp;
 /// ```
 #[derive(Clone)]
 pub struct McpServer {
-    transport: Arc<StreamableHttp>,
+    pub(crate) transport: Arc<StreamableHttp>,
 }
 
 /// Configures an [`McpServer`]; see [`McpServer::from_registry`].
