@@ -91,6 +91,16 @@ impl Connection {
         &self.id
     }
 
+    /// Whether `initialize` succeeded.
+    pub(crate) fn is_established(&self) -> bool {
+        lock(&self.session).is_some()
+    }
+
+    /// Cancels every call in flight (the synchronous part of `close`).
+    pub(crate) fn cancel_calls(&self) {
+        self.closed.cancel();
+    }
+
     /// Resolves when the connection has ended.
     pub(crate) fn closed(&self) -> tokio_util::sync::WaitForCancellationFuture<'_> {
         self.closed.cancelled()
@@ -116,7 +126,7 @@ impl Connection {
     /// Ends the connection: cancels every call in flight and forgets the
     /// session.
     pub(crate) async fn close(&self) {
-        self.closed.cancel();
+        self.cancel_calls();
         let established = lock(&self.session).take().is_some();
         if let (true, Some(store)) = (established, &self.dispatcher.sessions)
             && let Err(e) = store.remove(&self.id).await
