@@ -394,5 +394,7 @@ pub fn mcp_server() -> Result<McpServer, BuildError> {
             "A product catalog. Read with list_items/get_item; writes need a bearer token.",
         )
         .auth::<AuthUser>()
+        // Also the 2024-11-05 HTTP+SSE transport, for older clients (`/mcp/sse`).
+        .legacy_sse(true)
         .build()
 }

@@ -166,6 +166,45 @@ where
     }
 }
 
+impl<S, B> McpApp<S>
+where
+    S: ServiceFactory<
+            Request,
+            Config = AppConfig,
+            Response = ServiceResponse<B>,
+            Error = Error,
+            InitError = (),
+        > + 'static,
+    S::Future: 'static,
+    S::Service: 'static,
+    <S::Service as Service<Request>>::Future: 'static,
+    B: MessageBody + 'static,
+{
+    /// Builds the app's service in process, without a server or a socket
+    /// (as `actix_web::test::init_service` does), for transports that are
+    /// not HTTP: requests reach it through [`Running::dispatch`].
+    pub(crate) fn start(self) -> LocalBoxFuture<'static, Result<Running, ()>> {
+        Box::pin(async move {
+            let service = self.new_service(AppConfig::default()).await?;
+            Ok(Running(Rc::new(service)))
+        })
+    }
+}
+
+/// An app service built in process (see [`McpApp::start`]); the app lives
+/// as long as this does.
+pub(crate) struct Running(Rc<dyn Dispatch>);
+
+impl Running {
+    /// Sends `req` through the app: middleware, router, handler.
+    pub(crate) fn dispatch(
+        &self,
+        req: Request,
+    ) -> LocalBoxFuture<'static, Result<ServiceResponse<BoxBody>, Error>> {
+        self.0.dispatch(req)
+    }
+}
+
 /// The service of an [`McpApp`]: the app's own service, unchanged for every
 /// request that reaches the server.
 pub struct McpAppService<S> {

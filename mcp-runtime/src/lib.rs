@@ -349,6 +349,7 @@ pub use result::ToolContent;
 pub use sampling::{Sample, Sampled};
 pub use server::{McpServer, McpServerBuilder};
 pub use session::{InMemorySessionStore, Session, SessionStore, SessionStoreError, StoreFuture};
+pub use transport::stdio::Stdio;
 
 /// The JSON Schema generator used for tool schemas, re-exported so generated
 /// code and users agree on one version.

@@ -114,6 +114,10 @@ pub(crate) struct Checked {
 pub(crate) struct Inputs {
     pub responses: Option<Value>,
     pub state: Option<String>,
+    /// Whether the request came with HTTP headers mirroring its
+    /// `x-mcp-header` arguments (`Mcp-Param-*`), to check against them: the
+    /// mirror belongs to Streamable HTTP, stdio has none.
+    pub mirrored: bool,
 }
 
 /// Why a stateless request is refused (always HTTP 400).
@@ -143,6 +147,25 @@ pub(crate) fn check(
     method: &RequestMethod,
     params: Option<&RawValue>,
 ) -> Result<Checked, Refused> {
+    read(Some(headers), method, params)
+}
+
+/// Checks a stateless request that came without HTTP headers (stdio):
+/// `_meta` complete, version supported.
+pub(crate) fn check_unframed(
+    method: &RequestMethod,
+    params: Option<&RawValue>,
+) -> Result<Checked, Refused> {
+    read(None, method, params)
+}
+
+/// Reads a stateless request's `_meta`, checking `headers` against the body
+/// when the request came with them.
+fn read(
+    headers: Option<&HeaderMap>,
+    method: &RequestMethod,
+    params: Option<&RawValue>,
+) -> Result<Checked, Refused> {
     let params: Map<String, Value> = match params {
         None => Map::new(),
         Some(raw) => serde_json::from_str(raw.get())
@@ -164,7 +187,9 @@ pub(crate) fn check(
             "Invalid params: `_meta` lacks `{CLIENT_CAPABILITIES}`"
         )));
     };
-    if header(headers, VERSION_HEADER) != Some(requested) {
+    if let Some(headers) = headers
+        && header(headers, VERSION_HEADER) != Some(requested)
+    {
         return Err(mismatch(format!(
             "Header mismatch: MCP-Protocol-Version must repeat `_meta`'s protocol version {requested:?}"
         )));
@@ -176,24 +201,8 @@ pub(crate) fn check(
             Some(json!({ "supported": Version::all_json(), "requested": requested })),
         ));
     }
-    if header(headers, METHOD_HEADER) != Some(method.as_str()) {
-        return Err(mismatch(format!(
-            "Header mismatch: Mcp-Method must repeat the request's method {:?}",
-            method.as_str()
-        )));
-    }
-    let named = match method {
-        RequestMethod::CallTool | RequestMethod::GetPrompt => Some("name"),
-        RequestMethod::ReadResource => Some("uri"),
-        _ => None,
-    };
-    if let Some(field) = named {
-        let body = params.get(field).and_then(Value::as_str);
-        if body.is_none() || header(headers, NAME_HEADER) != body {
-            return Err(mismatch(format!(
-                "Header mismatch: Mcp-Name must repeat the request's `{field}`"
-            )));
-        }
+    if let Some(headers) = headers {
+        check_names(headers, method, &params)?;
     }
     let logs = match meta.get(LOG_LEVEL) {
         None => LogFilter::Off,
@@ -216,8 +225,38 @@ pub(crate) fn check(
             .get("requestState")
             .and_then(Value::as_str)
             .map(str::to_owned),
+        mirrored: headers.is_some(),
     };
     Ok(Checked { client, inputs })
+}
+
+/// Checks that `Mcp-Method` (and `Mcp-Name`, for requests naming something)
+/// repeat the body.
+fn check_names(
+    headers: &HeaderMap,
+    method: &RequestMethod,
+    params: &Map<String, Value>,
+) -> Result<(), Refused> {
+    if header(headers, METHOD_HEADER) != Some(method.as_str()) {
+        return Err(mismatch(format!(
+            "Header mismatch: Mcp-Method must repeat the request's method {:?}",
+            method.as_str()
+        )));
+    }
+    let named = match method {
+        RequestMethod::CallTool | RequestMethod::GetPrompt => Some("name"),
+        RequestMethod::ReadResource => Some("uri"),
+        _ => None,
+    };
+    if let Some(field) = named {
+        let body = params.get(field).and_then(Value::as_str);
+        if body.is_none() || header(headers, NAME_HEADER) != body {
+            return Err(mismatch(format!(
+                "Header mismatch: Mcp-Name must repeat the request's `{field}`"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The value a tool argument marked `x-mcp-header` must have in its

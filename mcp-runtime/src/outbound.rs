@@ -3,6 +3,8 @@
 //! client), already serialized, on a bounded channel the transport drains
 //! into its own wire form (an SSE stream for Streamable HTTP).
 
+use std::borrow::Cow;
+
 use actix_web::web::Bytes;
 use tokio::sync::mpsc;
 
@@ -42,5 +44,38 @@ impl Outbound {
     /// Whether messages can reach the client at all.
     pub(crate) fn is_open(&self) -> bool {
         self.0.as_ref().is_some_and(|tx| !tx.is_closed())
+    }
+}
+
+/// A serialized message on one line, for wire forms that frame messages by
+/// lines (stdio; an SSE `data:` field). Serialized JSON never has a raw line
+/// break inside a string (they are escaped), so any it has is whitespace
+/// between tokens (a handler's pretty-printed body, embedded as is) and
+/// becomes a space.
+pub(crate) fn one_line(message: &[u8]) -> Cow<'_, [u8]> {
+    if !message.iter().any(|b| matches!(b, b'\n' | b'\r')) {
+        return Cow::Borrowed(message);
+    }
+    Cow::Owned(
+        message
+            .iter()
+            .map(|b| if matches!(b, b'\n' | b'\r') { b' ' } else { *b })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn line_breaks_between_tokens_become_spaces() {
+        let pretty = b"{\r\n  \"a\": \"x\\ny\"\n}";
+        let line = super::one_line(pretty);
+        assert_eq!(&*line, &b"{    \"a\": \"x\\ny\" }"[..]);
+        let value: serde_json::Value = serde_json::from_slice(&line).unwrap();
+        assert_eq!(value["a"], "x\ny");
+        assert!(matches!(
+            super::one_line(b"{}"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 }

@@ -26,6 +26,7 @@ use crate::rate_limit::{RateLimit, RateLimits};
 use crate::registry::{Defs, Registry};
 use crate::session::{InMemorySessionStore, SessionStore};
 use crate::subscriptions::Subscribers;
+use crate::transport::legacy_sse::{self, LegacySse};
 use crate::transport::stream::{StreamLimits, Streams};
 use crate::transport::streamable_http::StreamableHttp;
 
@@ -55,7 +56,8 @@ use crate::transport::streamable_http::StreamableHttp;
 /// ```
 #[derive(Clone)]
 pub struct McpServer {
-    transport: Arc<StreamableHttp>,
+    pub(crate) transport: Arc<StreamableHttp>,
+    legacy_sse: Option<Arc<LegacySse>>,
 }
 
 /// Configures an [`McpServer`]; see [`McpServer::from_registry`].
@@ -71,6 +73,7 @@ pub struct McpServerBuilder {
     carry: Vec<Carry>,
     expose_panics: bool,
     always_stream: bool,
+    legacy_sse: bool,
     streams: StreamLimits,
     profile: SchemaProfile,
     rate_limits: RateLimits,
@@ -103,6 +106,7 @@ impl McpServer {
             carry: Vec::new(),
             expose_panics: false,
             always_stream: false,
+            legacy_sse: false,
             profile: SchemaProfile::Standard,
             rate_limits: RateLimits::default(),
             list_ttl: Duration::from_secs(60),
@@ -209,6 +213,11 @@ impl McpServer {
                     .route(web::delete().to(delete))
                     .default_service(web::to(other)),
             )
+            .configure(|cfg| {
+                if let Some(legacy) = &self.legacy_sse {
+                    legacy_sse::mount(cfg, legacy.clone());
+                }
+            })
             .wrap(cors)
             // Outermost: a forbidden host or origin is refused before CORS.
             // (Scope data is not visible to the scope's own middleware, so
@@ -394,6 +403,25 @@ impl McpServerBuilder {
     /// elicitation request (default 120 s).
     pub fn answer_timeout(mut self, timeout: Duration) -> Self {
         self.limits.answer_timeout = timeout;
+        self
+    }
+
+    /// Also serves the HTTP+SSE transport of protocol 2024-11-05 (off by
+    /// default), for clients that predate Streamable HTTP, beside it in
+    /// every [`scope`](McpServer::scope): `GET <endpoint>/sse` opens a
+    /// session's event stream, whose first `endpoint` event names where the
+    /// client POSTs its messages (`<endpoint>/messages?session_id=…`, each
+    /// answered 202, the answers on the stream). Closing the stream ends
+    /// the session. The same `Host`/`Origin` checks, limits and
+    /// authentication apply.
+    ///
+    /// ```
+    /// let mcp = mcp_runtime::McpServer::from_registry().legacy_sse(true).build().unwrap();
+    /// // Streamable HTTP at /mcp; the legacy transport at /mcp/sse and /mcp/messages.
+    /// let app = actix_web::App::new().service(mcp.scope("/mcp"));
+    /// ```
+    pub fn legacy_sse(mut self, enabled: bool) -> Self {
+        self.legacy_sse = enabled;
         self
     }
 
@@ -673,13 +701,18 @@ impl McpServerBuilder {
             rate_limits: self.rate_limits,
             state_key: self.state_key.unwrap_or_else(StateKey::random),
         };
+        let dispatcher = Arc::new(dispatcher);
+        let legacy_sse = self
+            .legacy_sse
+            .then(|| Arc::new(LegacySse::new(dispatcher.clone(), self.streams.keep_alive)));
         Ok(McpServer {
             transport: Arc::new(StreamableHttp {
-                dispatcher: Arc::new(dispatcher),
+                dispatcher,
                 origins: self.origins,
                 streams,
                 always_stream: self.always_stream,
             }),
+            legacy_sse,
         })
     }
 }

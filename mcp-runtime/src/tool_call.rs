@@ -87,7 +87,7 @@ pub(crate) async fn call(
 
     let mut args = params.arguments.unwrap_or_default();
     coerce(&mut args, &tool.input_schema, Coercion::IntegralFloats);
-    if x.inputs.is_some()
+    if x.inputs.as_ref().is_some_and(|inputs| inputs.mirrored)
         && let Err(e) = modern::check_param_headers(x.host.headers(), &tool.header_arguments, &args)
     {
         return Outcome::refused(id, &e);

@@ -478,6 +478,8 @@ pub fn sse_messages(body: &str) -> Vec<Value> {
 /// One server-sent event.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
+    /// The `event:` field (the event's type), if any.
+    pub event: Option<String>,
     pub id: Option<String>,
     pub retry: Option<u64>,
     /// The `data:` lines, joined; empty for a priming event.
@@ -512,13 +514,16 @@ impl EventReader {
             if let Some(end) = self.buffer.find("\n\n") {
                 let raw: String = self.buffer.drain(..end + 2).collect();
                 let mut event = Event {
+                    event: None,
                     id: None,
                     retry: None,
                     data: String::new(),
                 };
                 let mut data = Vec::new();
                 for line in raw.lines() {
-                    if let Some(v) = line.strip_prefix("id:") {
+                    if let Some(v) = line.strip_prefix("event:") {
+                        event.event = Some(v.trim().to_owned());
+                    } else if let Some(v) = line.strip_prefix("id:") {
                         event.id = Some(v.trim().to_owned());
                     } else if let Some(v) = line.strip_prefix("retry:") {
                         event.retry = v.trim().parse().ok();

@@ -30,6 +30,7 @@ async fn main() -> std::io::Result<()> {
     let mut banner = String::new();
     for addr in server.addrs() {
         banner += &format!("REST API:     http://{addr}/items\nMCP endpoint: http://{addr}/mcp\n");
+        banner += &format!("Legacy SSE:   http://{addr}/mcp/sse (2024-11-05 clients)\n");
     }
     banner += &format!("Demo bearer token: {}\n", items::DEMO_TOKEN);
     // A closed stdout (a supervisor, a test that read what it needed) must

@@ -3,5 +3,8 @@
 //! `dispatch::Dispatcher`, and turns what comes back — the outcome and the
 //! messages sent while a request runs — into its own wire form.
 
+pub(crate) mod connection;
+pub(crate) mod legacy_sse;
+pub(crate) mod stdio;
 pub(crate) mod stream;
 pub(crate) mod streamable_http;

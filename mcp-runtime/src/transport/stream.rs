@@ -320,7 +320,7 @@ impl Hub {
             event.extend_from_slice(format!("id: {}-{seq}\n", self.id).as_bytes());
         }
         event.extend_from_slice(b"data: ");
-        event.extend_from_slice(json);
+        event.extend_from_slice(&crate::outbound::one_line(json));
         event.extend_from_slice(b"\n\n");
         state.bytes += event.len();
         state.log.push_back((seq, event.freeze()));

@@ -41,7 +41,7 @@ const VERSION_HEADER: &str = "mcp-protocol-version";
 const LAST_EVENT_ID: &str = "last-event-id";
 
 /// TypeScript SDK's transport error code for bad requests (`-32000`).
-const TRANSPORT_ERROR: ErrorCode = ErrorCode(-32000);
+pub(super) const TRANSPORT_ERROR: ErrorCode = ErrorCode(-32000);
 /// TypeScript SDK's code for an unknown session (`-32001`).
 const SESSION_NOT_FOUND: ErrorCode = ErrorCode(-32001);
 
@@ -57,7 +57,7 @@ pub(crate) struct StreamableHttp {
 
 /// A request refused before (or instead of) dispatch: an HTTP status and a
 /// JSON-RPC error.
-struct Refusal {
+pub(super) struct Refusal {
     status: StatusCode,
     error: ErrorData,
     id: Option<RequestId>,
@@ -65,7 +65,7 @@ struct Refusal {
 }
 
 impl Refusal {
-    fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
+    pub(super) fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
         Refusal {
             status,
             error: ErrorData::new(code, message.into(), None),
@@ -74,11 +74,11 @@ impl Refusal {
         }
     }
 
-    fn bad_request(message: impl Into<String>) -> Self {
+    pub(super) fn bad_request(message: impl Into<String>) -> Self {
         Refusal::new(StatusCode::BAD_REQUEST, TRANSPORT_ERROR, message)
     }
 
-    fn session_not_found() -> Self {
+    pub(super) fn session_not_found() -> Self {
         Refusal::new(
             StatusCode::NOT_FOUND,
             SESSION_NOT_FOUND,
@@ -86,13 +86,13 @@ impl Refusal {
         )
     }
 
-    fn too_many(message: impl Into<String>) -> Self {
+    pub(super) fn too_many(message: impl Into<String>) -> Self {
         let mut refusal = Refusal::new(StatusCode::TOO_MANY_REQUESTS, TRANSPORT_ERROR, message);
         refusal.retry_after = Some(Duration::from_secs(1));
         refusal
     }
 
-    fn store_failure(e: &SessionStoreError) -> Self {
+    pub(super) fn store_failure(e: &SessionStoreError) -> Self {
         if let SessionStoreError::Full { retry_after } = e {
             let mut refusal = Refusal::new(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -115,7 +115,7 @@ impl Refusal {
         self
     }
 
-    fn into_response(self) -> HttpResponse {
+    pub(super) fn into_response(self) -> HttpResponse {
         let mut response = json(self.status, jsonrpc::failure(self.id.as_ref(), &self.error));
         if let Some(after) = self.retry_after {
             let secs = after.as_secs().max(1);
@@ -229,16 +229,8 @@ impl StreamableHttp {
         req: HttpRequest,
         payload: web::Payload,
     ) -> Result<HttpResponse, Refusal> {
-        if let Err(limited) = self.dispatcher.rate_limits.check_client(&req) {
-            let mut refusal = Refusal::too_many(format!(
-                "Too Many Requests: retry in {} s",
-                limited.retry_after.as_secs().max(1)
-            ));
-            refusal.retry_after = Some(limited.retry_after);
-            return Err(refusal);
-        }
+        admit(&self.dispatcher, &req)?;
         let limits = &self.dispatcher.limits;
-        check_header_size(&req, limits.max_header_bytes)?;
         check_content_type(&req)?;
         let accept = accepted(&req)?;
         let body = read_body(payload, limits).await?;
@@ -676,7 +668,10 @@ fn standalone_reader(hub: &Arc<Hub>, version: Version) -> super::stream::ReaderB
     }
 }
 
-fn event_stream(body: super::stream::ReaderBody) -> HttpResponse {
+pub(super) fn event_stream<S>(body: S) -> HttpResponse
+where
+    S: futures_util::Stream<Item = Result<Bytes, actix_web::Error>> + 'static,
+{
     HttpResponse::Ok()
         .content_type(HeaderValue::from_static("text/event-stream"))
         .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
@@ -724,7 +719,7 @@ fn media_type(value: &str) -> String {
         .to_ascii_lowercase()
 }
 
-fn check_content_type(req: &HttpRequest) -> Result<(), Refusal> {
+pub(super) fn check_content_type(req: &HttpRequest) -> Result<(), Refusal> {
     let ct = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -775,12 +770,26 @@ fn accepted(req: &HttpRequest) -> Result<Accept, Refusal> {
 }
 
 /// Whether a GET's `Accept` takes server-sent events.
-fn accepts_event_stream(req: &HttpRequest) -> bool {
+pub(super) fn accepts_event_stream(req: &HttpRequest) -> bool {
     req.headers()
         .get_all(header::ACCEPT)
         .flat_map(|v| v.to_str().unwrap_or("").split(','))
         .map(media_type)
         .any(|t| matches!(t.as_str(), "text/event-stream" | "text/*" | "*/*"))
+}
+
+/// What every request meets before anything is read: the per-client rate
+/// limit (429) and the header size limit (431).
+pub(super) fn admit(dispatcher: &Dispatcher, req: &HttpRequest) -> Result<(), Refusal> {
+    if let Err(limited) = dispatcher.rate_limits.check_client(req) {
+        let mut refusal = Refusal::too_many(format!(
+            "Too Many Requests: retry in {} s",
+            limited.retry_after.as_secs().max(1)
+        ));
+        refusal.retry_after = Some(limited.retry_after);
+        return Err(refusal);
+    }
+    check_header_size(req, dispatcher.limits.max_header_bytes)
 }
 
 /// Whether all the request's headers together stay within `limit` bytes.
@@ -803,7 +812,10 @@ fn check_header_size(req: &HttpRequest, limit: usize) -> Result<(), Refusal> {
 /// Reads the body: at most the size limit (413), with no chunk arriving
 /// later than the idle timeout and the whole body within the total timeout
 /// (408), so a client that stops sending holds nothing for long.
-async fn read_body(mut payload: web::Payload, limits: &Limits) -> Result<Bytes, Refusal> {
+pub(super) async fn read_body(
+    mut payload: web::Payload,
+    limits: &Limits,
+) -> Result<Bytes, Refusal> {
     let started = tokio::time::Instant::now();
     let timeout = || {
         Refusal::new(

@@ -1,0 +1,241 @@
+//! The HTTP+SSE transport of protocol 2024-11-05, for clients that predate
+//! Streamable HTTP; served beside it when the server is built with
+//! `McpServerBuilder::legacy_sse`.
+//!
+//! `GET <endpoint>/sse` opens a connection: an SSE stream whose first event
+//! (`endpoint`) names where to POST, `<endpoint>/messages?session_id=<id>`.
+//! Each POST carries one JSON-RPC message (or a 2025-03-26 batch) and is
+//! answered `202 Accepted` at once; whatever the message causes — its
+//! response, the notifications and requests a call sends while it runs —
+//! goes out on the stream as `event: message`. The stream is the session
+//! (see `connection`): closing it ends the session and cancels its calls.
+//!
+//! Both routes sit in the endpoint's scope, so they meet the same `Host` and
+//! `Origin` checks, CORS, rate limits and size limits as Streamable HTTP.
+//! A connection that does not `initialize` within a minute is closed, and
+//! at most [`MAX_CONNECTIONS`] are open at once (503 past that), so idle
+//! streams cannot pile up.
+
+use std::collections::HashMap;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use actix_web::http::StatusCode;
+use actix_web::web::{self, Bytes, BytesMut};
+use actix_web::{HttpRequest, HttpResponse};
+use futures_util::Stream;
+use serde::Deserialize;
+use tokio::sync::mpsc;
+use tokio::time::{Interval, MissedTickBehavior, Sleep};
+
+use super::connection::{Connection, Eras};
+use super::streamable_http::{
+    Refusal, TRANSPORT_ERROR, accepts_event_stream, admit, check_content_type, event_stream,
+    read_body,
+};
+use crate::dispatch::Dispatcher;
+use crate::jsonrpc;
+use crate::outbound::{self, Outbound};
+use crate::session::SessionStoreError;
+
+/// Most legacy connections open at once.
+pub(crate) const MAX_CONNECTIONS: usize = 1024;
+
+/// How long a connection may stay open without `initialize`.
+const INITIALIZE_WITHIN: Duration = Duration::from_secs(60);
+
+/// The transport's shared state (one per server, shared by every worker).
+pub(crate) struct LegacySse {
+    dispatcher: Arc<Dispatcher>,
+    connections: Mutex<HashMap<Arc<str>, Arc<Connection>>>,
+    keep_alive: Duration,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The query of a POST: which connection it is for.
+#[derive(Deserialize)]
+struct Target {
+    session_id: Option<String>,
+}
+
+impl LegacySse {
+    pub(crate) fn new(dispatcher: Arc<Dispatcher>, keep_alive: Duration) -> Self {
+        LegacySse {
+            dispatcher,
+            connections: Mutex::default(),
+            keep_alive,
+        }
+    }
+
+    /// `GET …/sse`: a new connection, its endpoint first.
+    pub(crate) fn open(self: &Arc<Self>, req: &HttpRequest) -> HttpResponse {
+        self.try_open(req).unwrap_or_else(Refusal::into_response)
+    }
+
+    /// `POST …/messages?session_id=…`: a message for a connection; 202,
+    /// with the answers on its stream.
+    pub(crate) async fn post(&self, req: HttpRequest, payload: web::Payload) -> HttpResponse {
+        match self.try_post(req, payload).await {
+            Ok(()) => HttpResponse::Accepted().finish(),
+            Err(refusal) => refusal.into_response(),
+        }
+    }
+
+    fn try_open(self: &Arc<Self>, req: &HttpRequest) -> Result<HttpResponse, Refusal> {
+        admit(&self.dispatcher, req)?;
+        if !accepts_event_stream(req) {
+            return Err(Refusal::new(
+                StatusCode::NOT_ACCEPTABLE,
+                TRANSPORT_ERROR,
+                "Not Acceptable: the client must accept text/event-stream",
+            ));
+        }
+        let (outbound, messages) = Outbound::channel();
+        let connection = Connection::open(self.dispatcher.clone(), outbound, Eras::Handshake)
+            .map_err(|e| Refusal::store_failure(&e))?;
+        let connection = Arc::new(connection);
+        {
+            let mut connections = lock(&self.connections);
+            if connections.len() >= MAX_CONNECTIONS {
+                let full = SessionStoreError::Full {
+                    retry_after: Duration::from_secs(1),
+                };
+                return Err(Refusal::store_failure(&full));
+            }
+            connections.insert(connection.id().clone(), connection.clone());
+        }
+        // The messages URL beside this one: `…/sse` → `…/messages`.
+        let base = req.path().strip_suffix("sse").unwrap_or("/");
+        let endpoint = format!("{base}messages?session_id={}", connection.id());
+        let mut keep_alive = tokio::time::interval_at(
+            tokio::time::Instant::now() + self.keep_alive,
+            self.keep_alive,
+        );
+        keep_alive.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        Ok(event_stream(Events {
+            endpoint: Some(endpoint),
+            messages,
+            keep_alive,
+            initialize_by: Some(Box::pin(tokio::time::sleep(INITIALIZE_WITHIN))),
+            open: Open {
+                transport: self.clone(),
+                connection,
+            },
+        }))
+    }
+
+    async fn try_post(&self, req: HttpRequest, payload: web::Payload) -> Result<(), Refusal> {
+        admit(&self.dispatcher, &req)?;
+        let target = web::Query::<Target>::from_query(req.query_string())
+            .ok()
+            .and_then(|q| q.into_inner().session_id)
+            .ok_or_else(|| {
+                Refusal::bad_request("Bad Request: the `session_id` query parameter is required")
+            })?;
+        let connection = lock(&self.connections)
+            .get(target.as_str())
+            .cloned()
+            .ok_or_else(Refusal::session_not_found)?;
+        check_content_type(&req)?;
+        let body = read_body(payload, &self.dispatcher.limits).await?;
+        let incoming = jsonrpc::parse(&body)
+            .map_err(|e| Refusal::new(StatusCode::BAD_REQUEST, e.code, e.message))?;
+        // Served on this worker, beside this request; answered on the stream.
+        actix_web::rt::spawn(async move { connection.receive(req, incoming).await });
+        Ok(())
+    }
+
+    /// Forgets a connection whose stream ended, and ends its session.
+    fn close(&self, connection: Arc<Connection>) {
+        lock(&self.connections).remove(connection.id());
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => drop(runtime.spawn(async move { connection.close().await })),
+            // Shutting down: nothing is left to tell the store.
+            Err(_) => connection.cancel_calls(),
+        }
+    }
+}
+
+/// An open connection; closed when its stream's body is dropped (the client
+/// left, or the stream ended).
+struct Open {
+    transport: Arc<LegacySse>,
+    connection: Arc<Connection>,
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.transport.close(self.connection.clone());
+    }
+}
+
+/// The stream of a connection: the `endpoint` event, then every message
+/// to the client, with keep-alive comments while it is quiet.
+struct Events {
+    endpoint: Option<String>,
+    messages: mpsc::Receiver<Bytes>,
+    keep_alive: Interval,
+    /// Until the connection is initialized: when it must be by.
+    initialize_by: Option<Pin<Box<Sleep>>>,
+    open: Open,
+}
+
+impl Stream for Events {
+    type Item = Result<Bytes, actix_web::Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        if let Some(endpoint) = this.endpoint.take() {
+            let event = format!("event: endpoint\ndata: {endpoint}\n\n");
+            return Poll::Ready(Some(Ok(Bytes::from(event))));
+        }
+        if let Some(deadline) = &mut this.initialize_by {
+            if this.open.connection.is_established() {
+                this.initialize_by = None;
+            } else if deadline.as_mut().poll(cx).is_ready() {
+                tracing::debug!("legacy SSE connection closed: no `initialize` in time");
+                return Poll::Ready(None);
+            }
+        }
+        let mut out = BytesMut::new();
+        while let Poll::Ready(message) = this.messages.poll_recv(cx) {
+            let Some(message) = message else {
+                return Poll::Ready((!out.is_empty()).then(|| Ok(out.freeze())));
+            };
+            out.extend_from_slice(b"event: message\ndata: ");
+            out.extend_from_slice(&outbound::one_line(&message));
+            out.extend_from_slice(b"\n\n");
+        }
+        if !out.is_empty() {
+            return Poll::Ready(Some(Ok(out.freeze())));
+        }
+        if this.keep_alive.poll_tick(cx).is_ready() {
+            return Poll::Ready(Some(Ok(Bytes::from_static(b": keep-alive\n\n"))));
+        }
+        Poll::Pending
+    }
+}
+
+/// Serves the legacy transport's two routes in the endpoint's scope.
+pub(crate) fn mount(cfg: &mut web::ServiceConfig, transport: Arc<LegacySse>) {
+    cfg.app_data(web::Data::from(transport))
+        .service(web::resource("/sse").route(web::get().to(open)))
+        .service(web::resource("/messages").route(web::post().to(post)));
+}
+
+async fn open(transport: web::Data<LegacySse>, req: HttpRequest) -> HttpResponse {
+    transport.into_inner().open(&req)
+}
+
+async fn post(
+    transport: web::Data<LegacySse>,
+    req: HttpRequest,
+    body: web::Payload,
+) -> HttpResponse {
+    transport.post(req, body).await
+}
