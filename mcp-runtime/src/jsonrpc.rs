@@ -51,16 +51,27 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
     Value::deserialize(d).map(Some)
 }
 
+/// Like [`present`], keeping the value raw.
+fn present_raw<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Box<RawValue>>, D::Error> {
+    Box::<RawValue>::deserialize(d).map(Some)
+}
+
+/// The members of a message, each kept raw (but `id`) so that one of the
+/// wrong type does not hide the others: the error still carries the id.
 #[derive(Deserialize)]
 struct Envelope {
-    jsonrpc: Option<String>,
+    #[serde(default)]
+    jsonrpc: Option<Box<RawValue>>,
     #[serde(default, deserialize_with = "present")]
     id: Option<Value>,
-    method: Option<String>,
+    #[serde(default)]
+    method: Option<Box<RawValue>>,
+    #[serde(default)]
     params: Option<Box<RawValue>>,
+    #[serde(default, deserialize_with = "present_raw")]
     result: Option<Box<RawValue>>,
-    #[serde(default, deserialize_with = "present")]
-    error: Option<Value>,
+    #[serde(default, deserialize_with = "present_raw")]
+    error: Option<Box<RawValue>>,
 }
 
 /// Parses a POST body. `Err` is a parse error (`-32700`) for the whole body.
@@ -92,6 +103,11 @@ fn invalid(id: Option<RequestId>, message: impl Into<String>) -> Message {
 
 /// Decodes one syntactically valid JSON value into a message.
 fn decode(json: &str) -> Message {
+    // Only an object is a message (serde would also read a struct from an
+    // array of its fields in order).
+    if !json.trim_start().starts_with('{') {
+        return invalid(None, "Invalid request: a message must be a JSON object");
+    }
     let env: Envelope = match serde_json::from_str(json) {
         Ok(env) => env,
         Err(e) => return invalid(None, format!("Invalid request: {e}")),
@@ -103,10 +119,27 @@ fn decode(json: &str) -> Message {
             None => return invalid(None, "Invalid request: `id` must be a string or an integer"),
         },
     };
-    if env.jsonrpc.as_deref() != Some("2.0") {
+    let version = env
+        .jsonrpc
+        .and_then(|raw| serde_json::from_str::<String>(raw.get()).ok());
+    if version.as_deref() != Some("2.0") {
         return invalid(id, "Invalid request: `jsonrpc` must be \"2.0\"");
     }
-    match (env.method, id) {
+    let method = match env.method {
+        None => None,
+        Some(raw) => match serde_json::from_str::<String>(raw.get()) {
+            Ok(method) => Some(method),
+            Err(_) => return invalid(id, "Invalid request: `method` must be a string"),
+        },
+    };
+    // MCP's messages take their parameters by name (`null` is as absent).
+    if method.is_some()
+        && let Some(params) = &env.params
+        && !params.get().trim_start().starts_with('{')
+    {
+        return invalid(id, "Invalid request: `params` must be an object");
+    }
+    match (method, id) {
         (Some(method), Some(id)) => Message::Request {
             id,
             method: RequestMethod::parse(&method),
@@ -121,7 +154,7 @@ fn decode(json: &str) -> Message {
                 id,
                 outcome: Ok(result),
             },
-            (None, Some(error)) => match serde_json::from_value::<ErrorData>(error) {
+            (None, Some(error)) => match serde_json::from_str::<ErrorData>(error.get()) {
                 Ok(error) => Message::Response {
                     id,
                     outcome: Err(error),
@@ -327,6 +360,47 @@ mod tests {
             invalid_code(single(r#"{"jsonrpc":"2.0","id":3,"result":1,"error":{}}"#)),
             (Some(RequestId::Number(3)), -32600)
         );
+    }
+
+    #[test]
+    fn the_id_survives_other_members_of_the_wrong_type() {
+        for body in [
+            r#"{"jsonrpc":2.0,"id":5,"method":"ping"}"#,
+            r#"{"jsonrpc":{},"id":5,"method":"ping"}"#,
+            r#"{"jsonrpc":"2.0","id":5,"method":5}"#,
+            r#"{"jsonrpc":"2.0","id":5,"method":["ping"]}"#,
+            r#"{"jsonrpc":"2.0","id":5,"method":"\ud800"}"#,
+            r#"{"jsonrpc":"2.0","id":5,"method":"ping","params":[]}"#,
+            r#"{"jsonrpc":"2.0","id":5,"method":"ping","params":"x"}"#,
+            r#"{"jsonrpc":"2.0","id":5,"method":"tools/call","params":true}"#,
+        ] {
+            assert_eq!(
+                invalid_code(single(body)),
+                (Some(RequestId::Number(5)), -32600),
+                "{body}"
+            );
+        }
+        assert_eq!(
+            invalid_code(single(r#"{"jsonrpc":"2.0","method":"x","params":1}"#)),
+            (None, -32600)
+        );
+        // `null` params are absent params; a `null` result is a result.
+        assert!(matches!(
+            single(r#"{"jsonrpc":"2.0","id":5,"method":"ping","params":null}"#),
+            Message::Request { params: None, .. }
+        ));
+        match single(r#"{"jsonrpc":"2.0","id":5,"result":null}"#) {
+            Message::Response { outcome, .. } => assert_eq!(outcome.unwrap().get(), "null"),
+            other => panic!("{other:?}"),
+        }
+        // A struct is not read from an array of its members.
+        match parse(br#"[["2.0", 1, "ping"]]"#).unwrap() {
+            Incoming::Batch(items) => assert_eq!(
+                invalid_code(items.into_iter().next().unwrap()),
+                (None, -32600)
+            ),
+            Incoming::Single(_) => panic!("expected a batch"),
+        }
     }
 
     #[test]

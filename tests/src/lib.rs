@@ -14,6 +14,8 @@ use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig
 use rmcp::{RoleClient, ServiceExt};
 use serde_json::{Value, json};
 
+pub mod wire;
+
 /// A running server; stopped when dropped.
 pub struct TestServer {
     pub addr: SocketAddr,

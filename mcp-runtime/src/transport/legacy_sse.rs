@@ -32,8 +32,8 @@ use tokio::time::{Interval, MissedTickBehavior, Sleep};
 
 use super::connection::{Connection, Eras};
 use super::streamable_http::{
-    Refusal, TRANSPORT_ERROR, accepts_event_stream, admit, check_content_type, event_stream,
-    read_body,
+    Refusal, TRANSPORT_ERROR, accepts_event_stream, admit, check_content_length,
+    check_content_type, event_stream, holding_unread_body, read_body,
 };
 use crate::dispatch::Dispatcher;
 use crate::jsonrpc;
@@ -79,10 +79,10 @@ impl LegacySse {
 
     /// `POST …/messages?session_id=…`: a message for a connection; 202,
     /// with the answers on its stream.
-    pub(crate) async fn post(&self, req: HttpRequest, payload: web::Payload) -> HttpResponse {
-        match self.try_post(req, payload).await {
+    pub(crate) async fn post(&self, req: HttpRequest, mut payload: web::Payload) -> HttpResponse {
+        match self.try_post(req, &mut payload).await {
             Ok(()) => HttpResponse::Accepted().finish(),
-            Err(refusal) => refusal.into_response(),
+            Err(refusal) => holding_unread_body(refusal.into_response(), payload),
         }
     }
 
@@ -129,7 +129,7 @@ impl LegacySse {
         }))
     }
 
-    async fn try_post(&self, req: HttpRequest, payload: web::Payload) -> Result<(), Refusal> {
+    async fn try_post(&self, req: HttpRequest, payload: &mut web::Payload) -> Result<(), Refusal> {
         admit(&self.dispatcher, &req)?;
         let target = web::Query::<Target>::from_query(req.query_string())
             .ok()
@@ -142,6 +142,7 @@ impl LegacySse {
             .cloned()
             .ok_or_else(Refusal::session_not_found)?;
         check_content_type(&req)?;
+        check_content_length(&req, self.dispatcher.limits.max_request_bytes)?;
         let body = read_body(payload, &self.dispatcher.limits).await?;
         let incoming = jsonrpc::parse(&body)
             .map_err(|e| Refusal::new(StatusCode::BAD_REQUEST, e.code, e.message))?;

@@ -146,10 +146,11 @@ impl StreamableHttp {
         self.dispatcher.sessions.as_ref()
     }
 
-    pub(crate) async fn post(&self, req: HttpRequest, payload: web::Payload) -> HttpResponse {
-        self.try_post(req, payload)
-            .await
-            .unwrap_or_else(Refusal::into_response)
+    pub(crate) async fn post(&self, req: HttpRequest, mut payload: web::Payload) -> HttpResponse {
+        match self.try_post(req, &mut payload).await {
+            Ok(response) => response,
+            Err(refusal) => holding_unread_body(refusal.into_response(), payload),
+        }
     }
 
     pub(crate) async fn delete(&self, req: HttpRequest) -> HttpResponse {
@@ -199,11 +200,13 @@ impl StreamableHttp {
                 format!("Forbidden: {what}"),
             )
         };
-        let host = req
-            .headers()
-            .get(header::HOST)
-            .map(|v| v.to_str().unwrap_or("\u{fffd}"))
-            .or_else(|| req.uri().authority().map(|a| a.as_str()));
+        // An absolute-form request target names the host itself, and then
+        // `Host` does not count (RFC 9112 §3.2.2).
+        let host = req.uri().authority().map(|a| a.as_str()).or_else(|| {
+            req.headers()
+                .get(header::HOST)
+                .map(|v| v.to_str().unwrap_or("\u{fffd}"))
+        });
         if !self.origins.permits_host(host) {
             return Err(forbidden(format!(
                 "Host {} is not allowed",
@@ -227,12 +230,14 @@ impl StreamableHttp {
     async fn try_post(
         &self,
         req: HttpRequest,
-        payload: web::Payload,
+        payload: &mut web::Payload,
     ) -> Result<HttpResponse, Refusal> {
         admit(&self.dispatcher, &req)?;
         let limits = &self.dispatcher.limits;
         check_content_type(&req)?;
         let accept = accepted(&req)?;
+        check_content_length(&req, limits.max_request_bytes)?;
+        let header = version_header(&req)?;
         let body = read_body(payload, limits).await?;
         let incoming = jsonrpc::parse(&body).map_err(|error| Refusal {
             status: StatusCode::BAD_REQUEST,
@@ -241,7 +246,15 @@ impl StreamableHttp {
             retry_after: None,
         })?;
         let id = request_id(&incoming).cloned();
-        let header = req.headers().get(VERSION_HEADER).map(HeaderValue::as_bytes);
+        if let Incoming::Batch(_) = &incoming
+            && header.is_some_and(is_stateless_version)
+        {
+            return Err(Refusal::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::INVALID_REQUEST,
+                "Invalid request: JSON-RPC batches are not allowed in protocol version 2026-07-28",
+            ));
+        }
         if let Incoming::Single(message) = &incoming
             && modern::is_modern(header, message)
         {
@@ -442,7 +455,7 @@ impl StreamableHttp {
                 "Bad Request: Mcp-Session-Id header is required",
             ));
         };
-        let header = req.headers().get(VERSION_HEADER).map(HeaderValue::as_bytes);
+        let header = version_header(req)?;
         let version = protocol::resolve(header, Version::parse(&state.protocol_version))
             .map_err(|e| Refusal::bad_request(e.to_string()))?;
         if let Some(last) = req.headers().get(LAST_EVENT_ID) {
@@ -683,7 +696,33 @@ where
 fn stateless_header(req: &HttpRequest) -> bool {
     req.headers()
         .get(VERSION_HEADER)
-        .is_some_and(|v| v.as_bytes().trim_ascii() == Version::V2026_07_28.as_str().as_bytes())
+        .is_some_and(|v| is_stateless_version(v.as_bytes()))
+}
+
+fn is_stateless_version(header: &[u8]) -> bool {
+    header.trim_ascii() == Version::V2026_07_28.as_str().as_bytes()
+}
+
+/// The value of a header that must appear at most once: several (which
+/// proxies and servers may join or pick from differently) are refused.
+fn single_header<'a>(
+    req: &'a HttpRequest,
+    name: &str,
+    shown: &str,
+) -> Result<Option<&'a HeaderValue>, Refusal> {
+    let mut values = req.headers().get_all(name);
+    let first = values.next();
+    if values.next().is_some() {
+        return Err(Refusal::bad_request(format!(
+            "Bad Request: several {shown} headers"
+        )));
+    }
+    Ok(first)
+}
+
+/// The `MCP-Protocol-Version` header, as sent.
+fn version_header(req: &HttpRequest) -> Result<Option<&[u8]>, Refusal> {
+    Ok(single_header(req, VERSION_HEADER, "MCP-Protocol-Version")?.map(HeaderValue::as_bytes))
 }
 
 /// How a single request is served.
@@ -701,7 +740,7 @@ enum Era {
 }
 
 fn session_id(req: &HttpRequest) -> Result<&str, Refusal> {
-    match req.headers().get(SESSION_HEADER).map(HeaderValue::to_str) {
+    match single_header(req, SESSION_HEADER, "Mcp-Session-Id")?.map(HeaderValue::to_str) {
         Some(Ok(id)) => Ok(id),
         Some(Err(_)) => Err(Refusal::session_not_found()),
         None => Err(Refusal::bad_request(
@@ -740,24 +779,45 @@ struct Accept {
     event_stream: bool,
 }
 
+/// The media ranges of the request's `Accept` headers, each with whether
+/// it is acceptable (a weight of 0 means "not acceptable", RFC 9110 §12.4.2).
+fn media_ranges(req: &HttpRequest) -> Vec<(String, bool)> {
+    req.headers()
+        .get_all(header::ACCEPT)
+        .flat_map(|v| v.to_str().unwrap_or("").split(','))
+        .map(|range| {
+            let refused = range.split(';').skip(1).any(|param| {
+                param.split_once('=').is_some_and(|(k, v)| {
+                    k.trim().eq_ignore_ascii_case("q")
+                        && v.trim().parse::<f32>().is_ok_and(|q| q <= 0.0)
+                })
+            });
+            (media_type(range), !refused)
+        })
+        .collect()
+}
+
+/// Whether `ranges` accept `wanted` (`type/subtype`): some range covering it
+/// has a weight, and it is not itself refused by name.
+fn accepts(ranges: &[(String, bool)], wanted: &str, covering: &[&str]) -> bool {
+    let refused = ranges.iter().any(|(t, ok)| !ok && t == wanted);
+    !refused
+        && ranges
+            .iter()
+            .any(|(t, ok)| *ok && (t == wanted || covering.contains(&t.as_str())))
+}
+
 /// Clients must accept JSON (the spec has them list `application/json` and
 /// `text/event-stream`); an absent `Accept` means anything. Streams are used
 /// only for clients that list `text/event-stream`.
 fn accepted(req: &HttpRequest) -> Result<Accept, Refusal> {
-    let mut values = req.headers().get_all(header::ACCEPT).peekable();
-    if values.peek().is_none() {
+    if req.headers().get(header::ACCEPT).is_none() {
         return Ok(Accept {
             event_stream: false,
         });
     }
-    let types: Vec<String> = values
-        .flat_map(|v| v.to_str().unwrap_or("").split(','))
-        .map(media_type)
-        .collect();
-    let json = types
-        .iter()
-        .any(|t| matches!(t.as_str(), "application/json" | "application/*" | "*/*"));
-    if !json {
+    let ranges = media_ranges(req);
+    if !accepts(&ranges, "application/json", &["application/*", "*/*"]) {
         return Err(Refusal::new(
             StatusCode::NOT_ACCEPTABLE,
             TRANSPORT_ERROR,
@@ -765,17 +825,35 @@ fn accepted(req: &HttpRequest) -> Result<Accept, Refusal> {
         ));
     }
     Ok(Accept {
-        event_stream: types.iter().any(|t| t == "text/event-stream"),
+        event_stream: accepts(&ranges, "text/event-stream", &[]),
     })
 }
 
 /// Whether a GET's `Accept` takes server-sent events.
 pub(super) fn accepts_event_stream(req: &HttpRequest) -> bool {
-    req.headers()
-        .get_all(header::ACCEPT)
-        .flat_map(|v| v.to_str().unwrap_or("").split(','))
-        .map(media_type)
-        .any(|t| matches!(t.as_str(), "text/event-stream" | "text/*" | "*/*"))
+    accepts(&media_ranges(req), "text/event-stream", &["text/*", "*/*"])
+}
+
+/// Refuses up front a body announced larger than the limit (413), rather
+/// than waiting for it.
+pub(super) fn check_content_length(req: &HttpRequest, limit: usize) -> Result<(), Refusal> {
+    let announced = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    match announced {
+        Some(len) if len > limit as u64 => Err(too_large(limit)),
+        _ => Ok(()),
+    }
+}
+
+fn too_large(limit: usize) -> Refusal {
+    Refusal::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorCode::INVALID_REQUEST,
+        format!("Payload Too Large: the request body exceeds {limit} bytes"),
+    )
 }
 
 /// What every request meets before anything is read: the per-client rate
@@ -813,7 +891,7 @@ fn check_header_size(req: &HttpRequest, limit: usize) -> Result<(), Refusal> {
 /// later than the idle timeout and the whole body within the total timeout
 /// (408), so a client that stops sending holds nothing for long.
 pub(super) async fn read_body(
-    mut payload: web::Payload,
+    payload: &mut web::Payload,
     limits: &Limits,
 ) -> Result<Bytes, Refusal> {
     let started = tokio::time::Instant::now();
@@ -841,18 +919,55 @@ pub(super) async fn read_body(
             )
         })?;
         if body.len() + chunk.len() > limits.max_request_bytes {
-            return Err(Refusal::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                ErrorCode::INVALID_REQUEST,
-                format!(
-                    "Payload Too Large: the request body exceeds {} bytes",
-                    limits.max_request_bytes
-                ),
-            ));
+            return Err(too_large(limits.max_request_bytes));
         }
         body.extend_from_slice(&chunk);
     }
     Ok(body.freeze())
+}
+
+/// A refusal that keeps the request's unread body alive until it is sent.
+///
+/// Once a handler drops a chunked request body it has not read to its end,
+/// actix keeps the connection open to drain the rest, with no deadline: a
+/// client that stalled its body (answered 408) or sends one without end
+/// (413) would hold the connection forever. While the body is alive when the
+/// answer is written, actix closes the connection after it instead.
+pub(super) fn holding_unread_body(response: HttpResponse, payload: web::Payload) -> HttpResponse {
+    use actix_web::body::MessageBody as _;
+    let (response, body) = response.into_parts();
+    let body = match body.try_into_bytes() {
+        Ok(bytes) => bytes,
+        Err(_) => return response.set_body(actix_web::body::BoxBody::new(Bytes::new())),
+    };
+    response.set_body(actix_web::body::BoxBody::new(HoldingBody {
+        body,
+        _payload: payload,
+    }))
+}
+
+struct HoldingBody {
+    body: Bytes,
+    _payload: web::Payload,
+}
+
+impl actix_web::body::MessageBody for HoldingBody {
+    type Error = std::convert::Infallible;
+
+    fn size(&self) -> actix_web::body::BodySize {
+        actix_web::body::BodySize::Sized(self.body.len() as u64)
+    }
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<Bytes, Self::Error>>> {
+        let this = self.get_mut();
+        if this.body.is_empty() {
+            return std::task::Poll::Ready(None);
+        }
+        std::task::Poll::Ready(Some(Ok(std::mem::take(&mut this.body))))
+    }
 }
 
 #[cfg(test)]
@@ -888,6 +1003,21 @@ mod tests {
         assert_eq!(accept(&[("accept", "*/*")]), json_only);
         assert_eq!(accept(&[("accept", "text/html")]), None);
         assert_eq!(accept(&[("accept", "text/event-stream")]), None);
+        // A weight of 0 refuses a type, even under a wildcard.
+        assert_eq!(
+            accept(&[("accept", "application/json;q=0, text/event-stream")]),
+            None
+        );
+        assert_eq!(accept(&[("accept", "*/*; q=0")]), None);
+        assert_eq!(
+            accept(&[("accept", "application/json, text/event-stream;q=0.0")]),
+            json_only
+        );
+        assert_eq!(
+            accept(&[("accept", "*/*, application/json;q=0")]),
+            None,
+            "the named type's weight wins"
+        );
 
         let ct = |v: &str| {
             check_content_type(
