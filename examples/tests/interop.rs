@@ -9,6 +9,7 @@ fn every_official_peer_against_the_example_and_the_conformance_fixture() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
     let status = std::process::Command::new(format!("{root}/scripts/interop"))
         .env("ITEMS_API_BIN", env!("CARGO_BIN_EXE_items-api"))
+        .env("ITEMS_STDIO_BIN", env!("CARGO_BIN_EXE_items-stdio"))
         .status()
         .expect("scripts/interop runs");
     assert!(status.success(), "scripts/interop failed: {status}");

@@ -24,7 +24,7 @@ use crate::completion;
 use crate::context::LogLevel;
 use crate::forward::Carry;
 use crate::jsonrpc::{self, Message};
-use crate::limits::Limits;
+use crate::limits::{self, Limits};
 use crate::live::Live;
 use crate::method::{NotificationMethod, RequestMethod};
 use crate::modern::{self, Client, LogFilter, StateKey};
@@ -395,13 +395,20 @@ impl Dispatcher {
                 Ok(p) => p,
                 Err(e) => return Outcome::error(id, &e),
             };
-        let size = params.map_or(0, |p| p.get().len());
-        if size > self.limits.max_session_bytes {
+        // What the session would hold: the JSON's bytes, or more once parsed.
+        let limit = self.limits.max_session_bytes;
+        let size = params.map_or(0, |p| {
+            let json = p.get().len();
+            if json > limit {
+                return json;
+            }
+            serde_json::from_str(p.get()).map_or(json, |v| json.max(limits::parsed_footprint(&v)))
+        });
+        if size > limit {
             let e = ErrorData::invalid_params(
                 format!(
-                    "Invalid params for `initialize`: {size} bytes of client information \
-                     exceed this server's limit of {} bytes",
-                    self.limits.max_session_bytes
+                    "Invalid params for `initialize`: the client information takes {size} \
+                     bytes stored, over this server's limit of {limit} bytes"
                 ),
                 None,
             );

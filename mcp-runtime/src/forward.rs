@@ -172,6 +172,35 @@ fn segment(param: &Param, argument: &str, value: &Value) -> Result<String, Argum
     Ok(utf8_percent_encode(&text, SEGMENT).to_string())
 }
 
+/// Stands in for the segment `.` or `..` while the app's resource map
+/// renders the path: URL rendering resolves dot segments (escaped or not),
+/// which would take the call to another route. `!` never occurs in an
+/// encoded segment, so the stand-in cannot be confused with a value.
+const DOT_SEGMENT: [(&str, &str); 2] = [("!mcp-dot!", "%2E"), ("!mcp-dot-dot!", "%2E%2E")];
+
+/// The stand-in for an encoded segment that is a dot segment.
+fn dot_stand_in(encoded: &str) -> Option<&'static str> {
+    match encoded {
+        "." => Some(DOT_SEGMENT[0].0),
+        ".." => Some(DOT_SEGMENT[1].0),
+        _ => None,
+    }
+}
+
+/// `path` with the stand-ins of dot segments replaced by their escaped
+/// form, which the router decodes back to the value.
+fn restore_dot_segments(path: &str) -> String {
+    path.split('/')
+        .map(|segment| {
+            DOT_SEGMENT
+                .iter()
+                .find(|(stand_in, _)| *stand_in == segment)
+                .map_or(segment, |(_, escaped)| escaped)
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// The arguments an extractor reads, under the names it knows them by
 /// (serialized straight from the call's arguments, nothing copied).
 struct View<'a> {
@@ -427,15 +456,27 @@ pub(crate) fn request(
     parts: Parts,
 ) -> Result<Request, Unroutable> {
     use actix_web::error::UrlGenerationError;
+    let mut segments = parts.segments;
+    let mut dots = false;
+    for value in segments.values_mut() {
+        if let Some(stand_in) = dot_stand_in(value) {
+            *value = stand_in.to_owned();
+            dots = true;
+        }
+    }
     let url = host
         .resource_map()
-        .url_for_map(host, locator, &parts.segments)
+        .url_for_map(host, locator, &segments)
         .map_err(|e| match e {
             UrlGenerationError::ResourceNotFound => Unroutable::NotMounted,
             UrlGenerationError::NotEnoughElements => Unroutable::ScopeSegments,
             other => Unroutable::BadUri(other.to_string()),
         })?;
-    let mut target = url.path().to_owned();
+    let mut target = if dots {
+        restore_dot_segments(url.path())
+    } else {
+        url.path().to_owned()
+    };
     if !parts.query.is_empty() {
         target.push('?');
         target.push_str(&parts.query);
@@ -531,6 +572,16 @@ mod tests {
         assert!(seg(3, "a/b".into()).is_ok());
         assert!(seg(0, Value::Null).is_err());
         assert!(seg(0, serde_json::json!([1])).is_err());
+    }
+
+    #[test]
+    fn dot_segments_survive_rendering_escaped() {
+        assert_eq!(dot_stand_in(".."), Some("!mcp-dot-dot!"));
+        assert_eq!(dot_stand_in("a..b"), None);
+        assert_eq!(
+            restore_dot_segments("/p/!mcp-dot-dot!/!mcp-dot!/x!mcp-dot!"),
+            "/p/%2E%2E/%2E/x!mcp-dot!"
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@
 //! | calls in flight per session | 32 | 429 with `Retry-After`, `-32000` |
 //! | a handler's running time | 300 s | a tool error (`isError`) |
 //! | a handler's response body | 16 MiB | a tool error |
-//! | client information stored per session | 16 KiB | `-32602` on `initialize` |
+//! | client information stored per session (as parsed) | 16 KiB | `-32602` on `initialize` |
 //! | sessions (in-memory store) | 10 000 | 503 with `Retry-After` |
 //! | open streams per session | 33 (calls in flight + 1) | 429, `-32000` |
 //! | events kept per stream / bytes | 256 / 1 MiB | the handler waits (backpressure) |
@@ -61,5 +61,54 @@ impl Default for Limits {
             max_subscriptions_per_session: 64,
             max_listeners: 1000,
         }
+    }
+}
+
+/// An upper estimate of the heap a JSON value takes once parsed, which is
+/// what a session keeps of the client's `initialize` parameters: a value
+/// made of many tiny members (`{"k1":{},"k2":{},…}`) takes ten times its
+/// JSON bytes in maps, strings and allocator overhead, so the JSON length
+/// alone would not bound a session's memory.
+pub(crate) fn parsed_footprint(value: &serde_json::Value) -> usize {
+    use serde_json::Value;
+    /// One value slot (`serde_json::Value` or a typed field in its place).
+    const SLOT: usize = 32;
+    /// A map entry's share of its node, beside its key and value.
+    const ENTRY: usize = 32;
+    /// What an allocation of `n` bytes takes: malloc's header and rounding.
+    fn heap(n: usize) -> usize {
+        if n == 0 { 0 } else { n.div_ceil(16) * 16 + 16 }
+    }
+    SLOT + match value {
+        Value::Null | Value::Bool(_) | Value::Number(_) => 0,
+        Value::String(s) => heap(s.len()),
+        Value::Array(items) => {
+            heap(items.len() * SLOT) + items.iter().map(parsed_footprint).sum::<usize>()
+        }
+        Value::Object(members) => members
+            .iter()
+            .map(|(k, v)| ENTRY + SLOT + heap(k.len()) + parsed_footprint(v))
+            .sum(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::parsed_footprint;
+
+    #[test]
+    fn many_tiny_members_cost_more_than_their_json() {
+        let small = json!({"name": "client", "version": "1.0"});
+        assert!(
+            parsed_footprint(&small) < 400,
+            "{}",
+            parsed_footprint(&small)
+        );
+        let tiny: serde_json::Map<_, _> = (0..1000).map(|i| (format!("k{i}"), json!({}))).collect();
+        let tiny = serde_json::Value::Object(tiny);
+        let json_len = tiny.to_string().len();
+        assert!(parsed_footprint(&tiny) > 10 * json_len, "{json_len}");
     }
 }

@@ -462,7 +462,9 @@ impl McpServerBuilder {
     }
 
     /// Largest client information (`initialize` parameters) a session may
-    /// store (default 16 KiB); larger `initialize`s are refused with `-32602`.
+    /// store (default 16 KiB), counted as the memory it takes once parsed
+    /// (at least its JSON bytes: many tiny members take far more than their
+    /// text); larger `initialize`s are refused with `-32602`.
     pub fn max_session_bytes(mut self, bytes: usize) -> Self {
         self.limits.max_session_bytes = bytes;
         self

@@ -543,6 +543,16 @@ async fn segments_are_checked_against_the_routes_patterns() {
         .await;
     assert_same("encoded key", rest, &mcp);
     assert_eq!(mcp.structured_content.unwrap()["value"], "a/b c");
+    // A dot segment is a value, not a step up the path: it never takes the
+    // call to another route (`/api/v1/keys/..` would be `/api/v1`).
+    for dots in [".", ".."] {
+        let mcp = try_call(&client, "echo_key", json!({"key": dots}))
+            .await
+            .unwrap();
+        let seen = mcp.structured_content.expect("the handler ran");
+        assert_eq!(seen["value"], dots);
+        assert_eq!(seen["match_info"], dots);
+    }
 }
 
 #[tokio::test]

@@ -135,6 +135,21 @@ async fn until_started(tag: &str) {
     }
 }
 
+/// A `ping` on a new connection, kept open after its answer.
+async fn ping(addr: SocketAddr, session: &str) -> TcpStream {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let ping = WireRequest::post(
+        addr,
+        json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}).to_string(),
+    )
+    .set("Mcp-Session-Id", session)
+    .remove("Connection");
+    stream.write_all(&ping.bytes()).await.unwrap();
+    let head = wire::read_head(&mut stream).await;
+    assert_eq!(head.status, 200);
+    stream
+}
+
 /// A connection that sent its headers and part of a body, then stalls.
 async fn stalled(addr: SocketAddr, session: &str, chunked: bool) -> TcpStream {
     let mut request = WireRequest::post(addr, Vec::new()).set("Mcp-Session-Id", session);
@@ -171,6 +186,9 @@ async fn in_flight_calls_finish_and_stalled_bodies_do_not_hold_shutdown() {
     until_started("in-flight").await;
     let plain = stalled(addr, &session, false).await;
     let chunked = stalled(addr, &session, true).await;
+    // A stopping worker drops the connections it has not taken up yet: an
+    // answer on a later connection shows it took these.
+    ping(addr, &session).await;
 
     let took = server.stop().await;
 
@@ -199,16 +217,7 @@ async fn stalled_bodies_alone_are_done_with_at_their_deadline() {
         streams.push(stalled(addr, &session, i % 2 == 0).await);
     }
     // An idle keep-alive connection does not hold shutdown either.
-    let mut idle = TcpStream::connect(addr).await.unwrap();
-    let ping = WireRequest::post(
-        addr,
-        json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}).to_string(),
-    )
-    .set("Mcp-Session-Id", &session)
-    .remove("Connection");
-    idle.write_all(&ping.bytes()).await.unwrap();
-    let head = wire::read_head(&mut idle).await;
-    assert_eq!(head.status, 200);
+    let _idle = ping(addr, &session).await;
 
     let took = server.stop().await;
 

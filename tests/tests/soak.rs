@@ -264,7 +264,8 @@ async fn floods_stay_within_the_memory_bound_and_active_clients_keep_working() {
         WireRequest::post(addr, initialize(&big_name, json!({})))
     });
     // Past capacity: refused with 503 and Retry-After, nobody evicted.
-    let near_limit = "c".repeat(SESSION_BYTES - 512);
+    // (Near the limit as stored: the name plus the rest of the parameters.)
+    let near_limit = "c".repeat(SESSION_BYTES - 1024);
     let extra = 60;
     let capacity = flood(addr, CAPACITY - ours + extra, |_| {
         WireRequest::post(addr, initialize(&near_limit, json!({})))
@@ -405,24 +406,43 @@ async fn session_memory_is_bounded_by_max_session_bytes_whatever_the_json_shape(
     let _one_at_a_time = MEASURING.lock().unwrap_or_else(|p| p.into_inner());
     let server = serve();
     let addr = server.addr;
-    // As many tiny members as fit in the limit: `"k123":{},` each.
-    let mut experimental = serde_json::Map::new();
-    let mut size = 0;
-    let mut i = 0;
-    while size < SESSION_BYTES - 1024 {
-        let key = format!("k{i}");
-        size += key.len() + 6;
-        experimental.insert(key, json!({}));
-        i += 1;
+    // Tiny members, `"k123":{},` each: as many as the server admits (the
+    // limit counts what the parsed members take, not their JSON bytes).
+    let with_members = |count: usize| {
+        let members: serde_json::Map<String, Value> =
+            (0..count).map(|i| (format!("k{i}"), json!({}))).collect();
+        initialize(
+            "tiny",
+            json!({"experimental": {"x": {}}, "extensions": members}),
+        )
+    };
+    let admitted = |body: &str| {
+        let body = body.to_owned();
+        async move {
+            let reply = WireRequest::post(addr, body).send(addr).await;
+            reply.header("mcp-session-id").is_some()
+        }
+    };
+    // The JSON limit alone would admit this many.
+    let mut count = SESSION_BYTES / 10;
+    assert!(
+        !admitted(&with_members(count)).await,
+        "{count} tiny members are refused"
+    );
+    while !admitted(&with_members(count)).await {
+        count = count * 9 / 10;
     }
-    let capabilities = json!({"experimental": {"x": {}}, "extensions": experimental});
-    let body = initialize("tiny", capabilities);
-    assert!(body.len() < SESSION_BYTES, "{}", body.len());
+    let body = with_members(count);
+    println!(
+        "{count} tiny members ({} JSON bytes) are admitted",
+        body.len()
+    );
     open(addr, "warm").await;
     tokio::time::sleep(Duration::from_millis(100)).await;
     trim();
     let baseline = rss_bytes();
-    let replies = flood(addr, CAPACITY - 1, |_| {
+    // The capacity less the warm-up's and the admitted probe's sessions.
+    let replies = flood(addr, CAPACITY - 2, |_| {
         WireRequest::post(addr, body.clone())
     })
     .await;
@@ -433,7 +453,7 @@ async fn session_memory_is_bounded_by_max_session_bytes_whatever_the_json_shape(
     let allowed = bound(0, 0) + 16 * 1024 * 1024;
     println!(
         "{} sessions of {} JSON bytes hold {:.1} MiB; the bound is {:.1} MiB",
-        CAPACITY - 1,
+        CAPACITY - 2,
         body.len(),
         mib(held),
         mib(allowed)

@@ -23,6 +23,6 @@ async fn main() -> std::io::Result<()> {
         // Every tool call carries it, as an HTTP client's header would be.
         stdio = stdio.insert_header(("authorization", format!("Bearer {token}")));
     }
-    eprintln!("items-api: serving MCP on stdin/stdout");
+    eprintln!("items-stdio: serving MCP on stdin/stdout");
     stdio.await
 }
