@@ -50,6 +50,7 @@ mod context;
 mod dispatch;
 mod elicitation;
 mod error;
+mod event_store;
 mod forward;
 mod invoke;
 mod jsonrpc;
@@ -86,6 +87,7 @@ pub use catalog::Catalog;
 pub use completion::{Completion, Completions};
 pub use context::{ClientRequestError, Elicitation, LogLevel, McpContext};
 pub use error::{BuildError, ItemKind, Problem};
+pub use event_store::{EventLog, EventStore, EventsGone, InMemoryEventStore};
 /// Exposes an `async fn` as an MCP prompt.
 ///
 /// Put it on a plain `async fn`, not a route: `prompts/get` calls it with

@@ -15,6 +15,9 @@ use crate::auth::Authenticator;
 use crate::catalog::{Catalog, Lists};
 use crate::dispatch::Dispatcher;
 use crate::error::{BuildError, Problem};
+use crate::event_store::EventStore;
+#[cfg(doc)]
+use crate::event_store::InMemoryEventStore;
 use crate::forward::{self, Carry};
 use crate::limits::Limits;
 use crate::live::Live;
@@ -75,6 +78,7 @@ pub struct McpServerBuilder {
     always_stream: bool,
     legacy_sse: bool,
     streams: StreamLimits,
+    event_store: Option<Arc<dyn EventStore>>,
     profile: SchemaProfile,
     rate_limits: RateLimits,
     list_ttl: Duration,
@@ -107,6 +111,7 @@ impl McpServer {
             expose_panics: false,
             always_stream: false,
             legacy_sse: false,
+            event_store: None,
             profile: SchemaProfile::Standard,
             rate_limits: RateLimits::default(),
             list_ttl: Duration::from_secs(60),
@@ -454,10 +459,31 @@ impl McpServerBuilder {
 
     /// How many events (default 256) and bytes (default 1 MiB) each stream
     /// keeps for resumption; a handler that gets this far ahead of its
-    /// client waits for it.
+    /// client waits for it. (An [`event_store`](Self::event_store) of your
+    /// own decides what it keeps; the handler still waits at `events`.)
     pub fn stream_buffer(mut self, events: usize, bytes: usize) -> Self {
         self.streams.max_events = events.max(1);
         self.streams.max_bytes = bytes;
+        self
+    }
+
+    /// Keeps the events of resumable streams in `store` instead of the
+    /// default [`InMemoryEventStore`] bounded by
+    /// [`stream_buffer`](Self::stream_buffer). A client resuming with
+    /// `Last-Event-ID` is replayed what the store kept from there on.
+    ///
+    /// ```
+    /// use mcp_runtime::{InMemoryEventStore, McpServer};
+    ///
+    /// // Keep more for resumption than a handler may run ahead.
+    /// let mcp = McpServer::from_registry()
+    ///     .stream_buffer(64, 256 * 1024)
+    ///     .event_store(InMemoryEventStore::new(4096, 8 << 20))
+    ///     .build()
+    ///     .unwrap();
+    /// ```
+    pub fn event_store(mut self, store: impl EventStore) -> Self {
+        self.event_store = Some(Arc::new(store));
         self
     }
 
@@ -681,7 +707,7 @@ impl McpServerBuilder {
             (Some(auth), Some(scheme)) => Some(auth.with_scheme(scheme)),
             (auth, _) => auth,
         };
-        let streams = Arc::new(Streams::new(self.streams));
+        let streams = Arc::new(Streams::new(self.streams, self.event_store));
         let subscribers = Subscribers::new(
             streams.clone(),
             self.sessions.clone(),

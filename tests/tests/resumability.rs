@@ -3,11 +3,15 @@
 //! a dropped connection for a grace period (and no longer), and the
 //! session's standalone stream for server-initiated messages.
 
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use actix_web::{App, post, web};
-use mcp_runtime::{LogLevel, McpContext, McpServer, mcp_tool};
+use mcp_runtime::{
+    EventLog, EventStore, InMemoryEventStore, LogLevel, McpContext, McpServer, McpServerBuilder,
+    mcp_tool,
+};
 use mcp_tests::{EventReader, TestServer};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -46,9 +50,12 @@ async fn spin(ctx: McpContext) -> String {
 }
 
 fn server(grace: Duration) -> (TestServer, McpServer) {
-    let mcp = McpServer::from_registry()
+    serve(McpServer::from_registry().orphan_grace(grace))
+}
+
+fn serve(builder: McpServerBuilder) -> (TestServer, McpServer) {
+    let mcp = builder
         .auth::<mcp_examples::items::AuthUser>()
-        .orphan_grace(grace)
         .build()
         .unwrap();
     let served = mcp.clone();
@@ -240,4 +247,80 @@ async fn the_standalone_stream_carries_server_initiated_messages() {
         .await
         .unwrap();
     assert_eq!(json_only.status(), 406);
+}
+
+/// The streams a [`Recording`] store was asked to keep.
+static RECORDED: Mutex<Vec<u64>> = Mutex::new(Vec::new());
+
+/// An event store of the application's own: in memory, keeping far more
+/// than the stream buffer, and noting each stream it keeps.
+struct Recording(InMemoryEventStore);
+
+impl EventStore for Recording {
+    fn open(&self, stream: u64) -> Box<dyn EventLog> {
+        RECORDED.lock().unwrap().push(stream);
+        self.0.open(stream)
+    }
+}
+
+/// Reads a whole stream; returns its stream id and the event ids and
+/// messages after the priming event.
+async fn read_all(raw: &mut mcp_tests::Raw, request: Value) -> (String, Vec<(String, Value)>) {
+    let mut events = raw.post_stream(request, &[]).await;
+    let priming = events.next().await.unwrap();
+    let stream = priming.id.unwrap().split('-').next().unwrap().to_owned();
+    let mut rest = Vec::new();
+    while let Some(event) = events.next().await {
+        rest.push((event.id.clone().unwrap(), event.message().unwrap()));
+    }
+    (stream, rest)
+}
+
+#[tokio::test]
+async fn resumption_replays_what_the_apps_event_store_kept() {
+    // A handler may run 4 events ahead of its reader; the store keeps 1000.
+    let (server, _) = serve(
+        McpServer::from_registry()
+            .stream_buffer(4, 1 << 20)
+            .event_store(Recording(InMemoryEventStore::new(1000, 1 << 20))),
+    );
+    let mut raw = server.raw();
+    raw.initialize("2025-11-25").await;
+    let (stream, events) = read_all(
+        &mut raw,
+        call(3, "count_steps", json!({"count": 10, "pause_ms": 1})),
+    )
+    .await;
+    assert_eq!(
+        events.len(),
+        11,
+        "10 progress notifications, then the result"
+    );
+    assert!(RECORDED.lock().unwrap().contains(&stream.parse().unwrap()));
+
+    // The client kept an early event id only: everything after it comes
+    // back, from the store.
+    let response = raw.get_stream(Some(&format!("{stream}-1"))).await;
+    assert_eq!(response.status(), 200);
+    let mut replay = EventReader::new(response);
+    let mut replayed = Vec::new();
+    while let Some(event) = replay.next().await {
+        replayed.push((event.id.clone().unwrap(), event.message().unwrap()));
+    }
+    assert_eq!(replayed, events[1..], "every later event, once, in order");
+
+    // The default store keeps only the stream buffer: the same resumption
+    // finds the events gone, and the stream ends at once.
+    let (server, _) = serve(McpServer::from_registry().stream_buffer(4, 1 << 20));
+    let mut raw = server.raw();
+    raw.initialize("2025-11-25").await;
+    let (stream, events) = read_all(
+        &mut raw,
+        call(3, "count_steps", json!({"count": 10, "pause_ms": 1})),
+    )
+    .await;
+    assert_eq!(events.len(), 11);
+    let response = raw.get_stream(Some(&format!("{stream}-1"))).await;
+    let mut replay = EventReader::new(response);
+    assert!(replay.next().await.is_none());
 }

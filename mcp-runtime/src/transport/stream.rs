@@ -4,8 +4,9 @@
 //!
 //! # Shape
 //!
-//! A stream is a [`Hub`]: an append-only log of events (bounded by count and
-//! bytes) plus at most one consumer, the HTTP response currently reading it.
+//! A stream is a [`Hub`]: an append-only log of events (an [`EventLog`] from
+//! the server's [`EventStore`], in memory and bounded by count and bytes by
+//! default) plus at most one consumer, the HTTP response currently reading it.
 //! A request's call is driven by a [`Pump`] task spawned on the worker that
 //! received the request (handlers are `!Send`, so it stays there); the pump
 //! appends the call's messages and its response to the hub. The consumer
@@ -42,6 +43,7 @@ use tokio::time::{Interval, MissedTickBehavior, Sleep};
 use tokio_util::sync::DropGuard;
 
 use crate::dispatch::Outcome;
+use crate::event_store::{EventLog, EventStore, InMemoryEventStore};
 
 /// A call whose response has not been decided yet.
 pub(crate) type Call = Pin<Box<dyn Future<Output = Outcome>>>;
@@ -77,6 +79,10 @@ pub(crate) struct Streams {
     /// Streams that may be forgotten at the given time.
     expiry: Mutex<VecDeque<(Instant, u64)>>,
     next_id: AtomicU64,
+    /// Keeps the events of resumable streams.
+    store: Arc<dyn EventStore>,
+    /// Buffers the events of the others, until they are read.
+    buffer: InMemoryEventStore,
     pub limits: StreamLimits,
 }
 
@@ -97,9 +103,7 @@ pub(crate) struct Hub {
 }
 
 struct State {
-    /// `(seq, event bytes)`, oldest first.
-    log: VecDeque<(u64, Bytes)>,
-    bytes: usize,
+    log: Box<dyn EventLog>,
     next_seq: u64,
     finished: bool,
     reader: Reader,
@@ -122,8 +126,13 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Streams {
-    pub(crate) fn new(limits: StreamLimits) -> Self {
+    /// Streams keeping their events in `store`, or in memory within
+    /// `limits` by default.
+    pub(crate) fn new(limits: StreamLimits, store: Option<Arc<dyn EventStore>>) -> Self {
+        let buffer = InMemoryEventStore::new(limits.max_events, limits.max_bytes);
         Streams {
+            store: store.unwrap_or_else(|| Arc::new(buffer)),
+            buffer,
             hubs: Mutex::default(),
             open: Mutex::default(),
             standalone: Mutex::default(),
@@ -154,6 +163,11 @@ impl Streams {
             None => None,
         };
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let log = if resumable {
+            self.store.open(id)
+        } else {
+            self.buffer.open(id)
+        };
         let hub = Arc::new(Hub {
             id,
             session,
@@ -162,8 +176,7 @@ impl Streams {
             resumable,
             limits: self.limits,
             state: Mutex::new(State {
-                log: VecDeque::new(),
-                bytes: 0,
+                log,
                 next_seq: 0,
                 finished: false,
                 reader: Reader {
@@ -322,15 +335,7 @@ impl Hub {
         event.extend_from_slice(b"data: ");
         event.extend_from_slice(&crate::outbound::one_line(json));
         event.extend_from_slice(b"\n\n");
-        state.bytes += event.len();
-        state.log.push_back((seq, event.freeze()));
-        while state.log.len() > self.limits.max_events
-            || (state.bytes > self.limits.max_bytes && state.log.len() > 1)
-        {
-            if let Some((_, old)) = state.log.pop_front() {
-                state.bytes -= old.len();
-            }
-        }
+        state.log.append(seq, event.freeze());
         if let Some(waker) = state.reader.waker.take() {
             waker.wake();
         }
@@ -347,8 +352,7 @@ impl Hub {
             self.id,
             self.limits.retry.as_millis()
         );
-        state.bytes += event.len();
-        state.log.push_back((seq, Bytes::from(event)));
+        state.log.append(seq, Bytes::from(event));
     }
 
     fn finish(&self) {
@@ -441,17 +445,11 @@ impl Stream for ReaderBody {
         if state.reader.generation != this.generation {
             return Poll::Ready(None); // another reader took over
         }
-        let next = state.reader.next;
-        if state.log.front().is_some_and(|(first, _)| *first > next) {
+        let mut out = BytesMut::new();
+        let Ok(read_to) = state.log.read(state.reader.next, &mut out) else {
             // The events it missed are gone: end, so the client sees it.
             return Poll::Ready(None);
-        }
-        let mut out = BytesMut::new();
-        let mut read_to = next;
-        for (seq, event) in state.log.iter().filter(|(seq, _)| *seq >= next) {
-            out.extend_from_slice(event);
-            read_to = seq + 1;
-        }
+        };
         state.reader.next = read_to;
         if let Some(pump) = state.pump.take() {
             pump.wake();
