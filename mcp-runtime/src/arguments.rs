@@ -90,7 +90,7 @@ impl<T: DeserializeOwned + JsonSchema> FromArguments for web::Either<web::Json<T
 ///
 /// /// Review a piece of code.
 /// #[mcp_prompt]
-/// async fn code_review(args: Arguments<Review>) -> String {
+/// async fn quick_review(args: Arguments<Review>) -> String {
 ///     let Review { code, language } = args.into_inner();
 ///     format!("Review this {} code:\n{code}", language.as_deref().unwrap_or("unknown"))
 /// }
