@@ -33,8 +33,12 @@
 //! BENCH_N=20000 cargo bench -p mcp-tests --bench latency
 //! ```
 //!
-//! `BENCH_SERVER_NODELAY=1` sets `TCP_NODELAY` on the server's sockets too
-//! (actix leaves Nagle's algorithm on unless told).
+//! The server is configured as the README and the examples say, with
+//! `HttpServer::tcp_nodelay(true)`. `BENCH_SERVER_NODELAY=0` leaves actix's
+//! default (Nagle's algorithm on) to show why: an SSE answer is written in
+//! two parts (the head, and the priming event if any; then the result and the
+//! end of the stream), and the second waits for the client's delayed ACK of
+//! the first, about 40 ms on Linux. (Use a smaller `BENCH_N` then.)
 //!
 //! It is a measurement, not a test: it exits 0 whatever the numbers, and is
 //! skipped (it prints why) when run without `--bench`, e.g. by
@@ -546,7 +550,7 @@ fn main() {
     }
     let n = env_usize("BENCH_N", 5000).max(1);
     let warmup = env_usize("BENCH_WARMUP", 500);
-    let nodelay = std::env::var_os("BENCH_SERVER_NODELAY").is_some_and(|v| v != "0");
+    let nodelay = std::env::var_os("BENCH_SERVER_NODELAY").is_none_or(|v| v != "0");
     let addr = start_server(nodelay);
     let rows = [
         ("REST GET /bench/echo/hi", Kind::Rest),
@@ -573,7 +577,11 @@ fn main() {
     println!(
         "{n} sequential requests per row after {warmup} warm-up, one keep-alive connection, \
          loopback, release build; server TCP_NODELAY: {}",
-        if nodelay { "on" } else { "off (actix default)" }
+        if nodelay {
+            "on (`HttpServer::tcp_nodelay(true)`)"
+        } else {
+            "off (actix's default)"
+        }
     );
     println!("CPU µs/req: the server's (process CPU minus the client thread's).");
     println!();
