@@ -18,8 +18,11 @@
 //!    `_meta` and the `Mcp-Method`/`Mcp-Name` headers), JSON and SSE.
 //!
 //! Each row is warmed up (`BENCH_WARMUP` requests, default 500), then
-//! `BENCH_N` requests (default 5000) are timed. Every response is checked
-//! (status 200, the tool result is `hi`); a wrong one panics.
+//! `BENCH_N` requests (default 5000) of each are timed, the rows taking
+//! turns in batches of 100 so that a change in the machine's load over the
+//! run weighs on every row alike. Every response is checked (status 200,
+//! the tool result is `hi`, SSE answers primed where the revision says so);
+//! a wrong one panics.
 //!
 //! **CPU per request** is the server's: client and server share this
 //! process, so it is the process's CPU time (`getrusage(RUSAGE_SELF)`, user +
@@ -30,8 +33,13 @@
 //!
 //! ```sh
 //! cargo bench -p mcp-tests --bench latency
-//! BENCH_N=20000 cargo bench -p mcp-tests --bench latency
+//! BENCH_N=20000 BENCH_PIN=split cargo bench -p mcp-tests --bench latency
 //! ```
+//!
+//! `BENCH_PIN=split` pins the client thread to CPU 0 and the server's
+//! threads to CPU 1, `BENCH_PIN=same` all of them to CPU 0; by default the
+//! scheduler places them, and on a small machine results then differ from
+//! run to run with where it puts them (a wake-up across CPUs costs more).
 //!
 //! The server is configured as the README and the examples say, with
 //! `HttpServer::tcp_nodelay(true)`. `BENCH_SERVER_NODELAY=0` leaves actix's
@@ -72,11 +80,63 @@ fn env_usize(name: &str, default: usize) -> usize {
     }
 }
 
+/// Where the client and the server threads run (`BENCH_PIN`).
+#[derive(Clone, Copy, PartialEq)]
+enum Pin {
+    /// Wherever the scheduler puts them.
+    No,
+    /// All on CPU 0.
+    Same,
+    /// The client on CPU 0, the server on CPU 1.
+    Split,
+}
+
+impl Pin {
+    fn from_env() -> Pin {
+        match std::env::var("BENCH_PIN").as_deref() {
+            Err(_) | Ok("" | "no") => Pin::No,
+            Ok("same") => Pin::Same,
+            Ok("split") => Pin::Split,
+            Ok(other) => panic!("BENCH_PIN is `same`, `split` or `no`, not {other:?}"),
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Pin::No => "threads unpinned",
+            Pin::Same => "client and server pinned to one CPU",
+            Pin::Split => "client pinned to CPU 0, server to CPU 1",
+        }
+    }
+}
+
+/// Pins the calling thread (and the threads it starts later) to `cpu`.
+fn pin_to(cpu: usize) {
+    // SAFETY: a zeroed `cpu_set_t` is an empty set; `sched_setaffinity` on
+    // pid 0 applies to the calling thread and only reads the set.
+    unsafe {
+        let mut set = std::mem::zeroed::<libc::cpu_set_t>();
+        libc::CPU_SET(cpu, &mut set);
+        let size = std::mem::size_of::<libc::cpu_set_t>();
+        assert_eq!(
+            libc::sched_setaffinity(0, size, &set),
+            0,
+            "cannot pin to CPU {cpu}: {}",
+            std::io::Error::last_os_error()
+        );
+    }
+}
+
 /// Starts the server on its own thread and actix system; it runs until the
 /// process exits.
-fn start_server(nodelay: bool) -> SocketAddr {
+fn start_server(nodelay: bool, pin: Pin) -> SocketAddr {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
+        match pin {
+            Pin::No => {}
+            Pin::Same => pin_to(0),
+            Pin::Split => pin_to(1),
+        }
         actix_web::rt::System::new().block_on(async move {
             let mcp = McpServer::from_registry()
                 .auth::<mcp_examples::items::AuthUser>()
@@ -97,7 +157,10 @@ fn start_server(nodelay: bool) -> SocketAddr {
                         .service(mcp_sse.scope("/mcp-sse")),
                 )
             })
-            .workers(1);
+            .workers(1)
+            // Rows take turns: an idle connection waits for the others
+            // (long with `BENCH_SERVER_NODELAY=0`) and must stay open.
+            .keep_alive(Duration::from_secs(600));
             if nodelay {
                 server = server.tcp_nodelay(true);
             }
@@ -504,39 +567,77 @@ struct Measured {
     client_cpu: Duration,
 }
 
-fn measure(mut row: Row, warmup: usize, n: usize) -> Measured {
-    for _ in 0..warmup {
-        let (_, reply, id) = row.send();
-        row.check(&reply, id);
-    }
-    let mut latencies = Vec::with_capacity(n);
-    let mut replies = Vec::with_capacity(n);
+/// What a row has measured so far.
+#[derive(Default)]
+struct Totals {
+    latencies: Vec<Duration>,
+    wall: Duration,
+    server_cpu: Duration,
+    client_cpu: Duration,
+}
+
+/// Times `count` requests of `row` into `totals`.
+fn batch(row: &mut Row, count: usize, totals: &mut Totals) {
+    let mut replies = Vec::with_capacity(count);
     let (process0, client0) = (process_cpu(), thread_cpu());
     let start = Instant::now();
-    for _ in 0..n {
+    for _ in 0..count {
         let (latency, reply, id) = row.send();
-        latencies.push(latency);
+        totals.latencies.push(latency);
         replies.push((reply, id));
     }
     let wall = start.elapsed();
     let (process1, client1) = (process_cpu(), thread_cpu());
-    // Checked after the clock stopped, so parsing costs nothing measured.
+    // Checked after the clocks stopped, so parsing costs nothing measured.
     for (reply, id) in &replies {
         row.check(reply, *id);
     }
     let client = client1.saturating_sub(client0);
-    let server = process1.saturating_sub(process0).saturating_sub(client);
-    latencies.sort();
-    let at = |q: usize| latencies[(n * q / 100).min(n - 1)];
-    Measured {
-        name: row.name,
-        p50: at(50),
-        p90: at(90),
-        p99: at(99),
-        per_second: n as f64 / wall.as_secs_f64(),
-        server_cpu: server / n as u32,
-        client_cpu: client / n as u32,
+    totals.wall += wall;
+    totals.client_cpu += client;
+    totals.server_cpu += process1.saturating_sub(process0).saturating_sub(client);
+}
+
+/// Warms every row up, then times `n` requests of each, in rounds of
+/// `BATCH` per row in turn, so that a change in the machine's load (or
+/// clock) over the run weighs on every row alike.
+fn measure(mut rows: Vec<Row>, warmup: usize, n: usize) -> Vec<Measured> {
+    const BATCH: usize = 100;
+    for row in &mut rows {
+        for _ in 0..warmup {
+            let (_, reply, id) = row.send();
+            row.check(&reply, id);
+        }
     }
+    let mut totals: Vec<Totals> = rows.iter().map(|_| Totals::default()).collect();
+    let mut done = 0;
+    let mut round = 0;
+    while done < n {
+        let count = BATCH.min(n - done);
+        for k in 0..rows.len() {
+            // Each round starts with another row.
+            let i = (round + k) % rows.len();
+            batch(&mut rows[i], count, &mut totals[i]);
+        }
+        done += count;
+        round += 1;
+    }
+    rows.iter()
+        .zip(totals)
+        .map(|(row, mut t)| {
+            t.latencies.sort();
+            let at = |q: usize| t.latencies[(n * q / 100).min(n - 1)];
+            Measured {
+                name: row.name,
+                p50: at(50),
+                p90: at(90),
+                p99: at(99),
+                per_second: n as f64 / t.wall.as_secs_f64(),
+                server_cpu: t.server_cpu / n as u32,
+                client_cpu: t.client_cpu / n as u32,
+            }
+        })
+        .collect()
 }
 
 fn micros(d: Duration) -> f64 {
@@ -551,7 +652,11 @@ fn main() {
     let n = env_usize("BENCH_N", 5000).max(1);
     let warmup = env_usize("BENCH_WARMUP", 500);
     let nodelay = std::env::var_os("BENCH_SERVER_NODELAY").is_none_or(|v| v != "0");
-    let addr = start_server(nodelay);
+    let pin = Pin::from_env();
+    let addr = start_server(nodelay, pin);
+    if pin != Pin::No {
+        pin_to(0);
+    }
     let rows = [
         ("REST GET /bench/echo/hi", Kind::Rest),
         (
@@ -568,15 +673,17 @@ fn main() {
             Kind::Stateless { sse: true },
         ),
     ];
-    let results: Vec<Measured> = rows
+    let rows = rows
         .into_iter()
-        .map(|(name, kind)| measure(Row::new(name, kind, addr), warmup, n))
+        .map(|(name, kind)| Row::new(name, kind, addr))
         .collect();
+    let results = measure(rows, warmup, n);
 
     println!();
     println!(
-        "{n} sequential requests per row after {warmup} warm-up, one keep-alive connection, \
-         loopback, release build; server TCP_NODELAY: {}",
+        "{n} sequential requests per row after {warmup} warm-up, rows interleaved in batches \
+         of 100, one keep-alive connection per row, loopback, {}; server TCP_NODELAY: {}",
+        pin.describe(),
         if nodelay {
             "on (`HttpServer::tcp_nodelay(true)`)"
         } else {
