@@ -58,6 +58,8 @@ impl TestServer {
                 let addr = listener.local_addr().expect("local addr");
                 let server = HttpServer::new(app)
                     .workers(2)
+                    // As the README advises: streamed answers without Nagle's delay.
+                    .tcp_nodelay(true)
                     .listen(listener)
                     .expect("listen")
                     .run();

@@ -6,8 +6,8 @@
 //! meanwhile, no session in use is evicted, and RSS comes back near its
 //! baseline afterwards.
 //!
-//! The README's bound for session state is `capacity × (max_session_bytes
-//! + ~200 bytes)`, plus `stream_buffer` bytes per running stream. What
+//! The README's bound for session state is
+//! `capacity × (max_session_bytes + ~200 bytes)`, plus `stream_buffer` bytes per running stream. What
 //! requests hold while they are served is bounded by the other limits (a
 //! body by `max_request_size`, a batch's answer by `batch_limits`); the
 //! test adds those for the requests it keeps in flight, and a fixed slack
@@ -19,7 +19,6 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -33,6 +32,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt as _;
 use tokio::net::TcpStream;
+use tokio::sync::Mutex;
 
 const CAPACITY: usize = 300;
 const SESSION_BYTES: usize = 32 * 1024;
@@ -50,7 +50,7 @@ const STALLED: usize = 200;
 const SLACK: u64 = 64 * 1024 * 1024;
 
 /// One memory measurement at a time in this process.
-static MEASURING: Mutex<()> = Mutex::new(());
+static MEASURING: Mutex<()> = Mutex::const_new(());
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 struct Words {
@@ -194,7 +194,7 @@ async fn flood(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn floods_stay_within_the_memory_bound_and_active_clients_keep_working() {
-    let _one_at_a_time = MEASURING.lock().unwrap_or_else(|p| p.into_inner());
+    let _one_at_a_time = MEASURING.lock().await;
     let started = Instant::now();
     let server = serve();
     let addr = server.addr;
@@ -403,7 +403,7 @@ async fn floods_stay_within_the_memory_bound_and_active_clients_keep_working() {
 /// byte limit) must not take many times more memory than its bytes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn session_memory_is_bounded_by_max_session_bytes_whatever_the_json_shape() {
-    let _one_at_a_time = MEASURING.lock().unwrap_or_else(|p| p.into_inner());
+    let _one_at_a_time = MEASURING.lock().await;
     let server = serve();
     let addr = server.addr;
     // Tiny members, `"k123":{},` each: as many as the server admits (the

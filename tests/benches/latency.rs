@@ -1,0 +1,728 @@
+//! Latency and CPU cost of an MCP tool call next to the same handler called
+//! as plain REST, in one run on one server.
+//!
+//! One actix `HttpServer` (one worker, on its own thread and actix system)
+//! serves a tiny handler, `GET /bench/echo/{word}`, both as a REST route and
+//! as the MCP tool `bench_echo`; MCP is mounted twice, at `/mcp` (answers in
+//! JSON when it can) and at `/mcp-sse` (built with `always_stream`, so every
+//! call is answered as an SSE stream). The client, on the main thread, sends
+//! raw HTTP/1.1 over one keep-alive TCP connection per row (`TCP_NODELAY`),
+//! one request in flight, and times each request from its first byte
+//! written to the last byte of its response read (for SSE, the terminating
+//! chunk of the stream). Rows:
+//!
+//! 1. `REST GET /bench/echo/hi`: plain actix, the baseline;
+//! 2. `tools/call` in a 2025-11-25 session, answered in JSON;
+//! 3. the same answered as an SSE stream (a priming event, then the result);
+//! 4. and 5. `tools/call` in the stateless 2026-07-28 revision (no session,
+//!    `_meta` and the `Mcp-Method`/`Mcp-Name` headers), JSON and SSE.
+//!
+//! Each row is warmed up (`BENCH_WARMUP` requests, default 500), then
+//! `BENCH_N` requests (default 5000) of each are timed, the rows taking
+//! turns in batches of 100 so that a change in the machine's load over the
+//! run weighs on every row alike. Every response is checked (status 200,
+//! the tool result is `hi`, SSE answers primed where the revision says so);
+//! a wrong one panics.
+//!
+//! **CPU per request** is the server's: client and server share this
+//! process, so it is the process's CPU time (`getrusage(RUSAGE_SELF)`, user +
+//! system) minus the client thread's own (`CLOCK_THREAD_CPUTIME_ID`), over
+//! the timed requests. It covers every server thread (the worker, and the
+//! acceptor and system threads, idle here) and the kernel's work charged to
+//! them, not the client's.
+//!
+//! ```sh
+//! cargo bench -p mcp-tests --bench latency
+//! BENCH_N=20000 BENCH_PIN=split cargo bench -p mcp-tests --bench latency
+//! ```
+//!
+//! `BENCH_PIN=split` pins the client thread to CPU 0 and the server's
+//! threads to CPU 1, `BENCH_PIN=same` all of them to CPU 0; by default the
+//! scheduler places them, and on a small machine results then differ from
+//! run to run with where it puts them (a wake-up across CPUs costs more).
+//!
+//! The server is configured as the README and the examples say, with
+//! `HttpServer::tcp_nodelay(true)`. `BENCH_SERVER_NODELAY=0` leaves actix's
+//! default (Nagle's algorithm on) to show why: an SSE answer is written in
+//! two parts (the head, and the priming event if any; then the result and the
+//! end of the stream), and the second waits for the client's delayed ACK of
+//! the first, about 40 ms on Linux. (Use a smaller `BENCH_N` then.)
+//!
+//! It is a measurement, not a test: it exits 0 whatever the numbers, and is
+//! skipped (it prints why) when run without `--bench`, e.g. by
+//! `cargo test --all-targets`.
+
+use std::io::{Read as _, Write as _};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use actix_web::{App, HttpServer, get, web};
+use mcp_runtime::{McpServer, mcp_tool};
+use serde_json::{Value, json};
+
+/// Echo a word.
+#[mcp_tool]
+#[get("/bench/echo/{word}")]
+async fn bench_echo(word: web::Path<String>) -> String {
+    word.into_inner()
+}
+
+const HANDSHAKE: &str = "2025-11-25";
+const STATELESS: &str = "2026-07-28";
+
+fn env_usize(name: &str, default: usize) -> usize {
+    match std::env::var(name) {
+        Ok(v) => v
+            .parse()
+            .unwrap_or_else(|_| panic!("{name} must be a number, got {v:?}")),
+        Err(_) => default,
+    }
+}
+
+/// Where the client and the server threads run (`BENCH_PIN`).
+#[derive(Clone, Copy, PartialEq)]
+enum Pin {
+    /// Wherever the scheduler puts them.
+    No,
+    /// All on CPU 0.
+    Same,
+    /// The client on CPU 0, the server on CPU 1.
+    Split,
+}
+
+impl Pin {
+    fn from_env() -> Pin {
+        match std::env::var("BENCH_PIN").as_deref() {
+            Err(_) | Ok("" | "no") => Pin::No,
+            Ok("same") => Pin::Same,
+            Ok("split") => Pin::Split,
+            Ok(other) => panic!("BENCH_PIN is `same`, `split` or `no`, not {other:?}"),
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Pin::No => "threads unpinned",
+            Pin::Same => "client and server pinned to one CPU",
+            Pin::Split => "client pinned to CPU 0, server to CPU 1",
+        }
+    }
+}
+
+/// Pins the calling thread (and the threads it starts later) to `cpu`.
+fn pin_to(cpu: usize) {
+    // SAFETY: a zeroed `cpu_set_t` is an empty set; `sched_setaffinity` on
+    // pid 0 applies to the calling thread and only reads the set.
+    unsafe {
+        let mut set = std::mem::zeroed::<libc::cpu_set_t>();
+        libc::CPU_SET(cpu, &mut set);
+        let size = std::mem::size_of::<libc::cpu_set_t>();
+        assert_eq!(
+            libc::sched_setaffinity(0, size, &set),
+            0,
+            "cannot pin to CPU {cpu}: {}",
+            std::io::Error::last_os_error()
+        );
+    }
+}
+
+/// Starts the server on its own thread and actix system; it runs until the
+/// process exits.
+fn start_server(nodelay: bool, pin: Pin) -> SocketAddr {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        match pin {
+            Pin::No => {}
+            Pin::Same => pin_to(0),
+            Pin::Split => pin_to(1),
+        }
+        actix_web::rt::System::new().block_on(async move {
+            let mcp = McpServer::from_registry()
+                .auth::<mcp_examples::items::AuthUser>()
+                .build()
+                .expect("registry builds");
+            let mcp_sse = McpServer::from_registry()
+                .auth::<mcp_examples::items::AuthUser>()
+                .always_stream()
+                .build()
+                .expect("registry builds");
+            let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+            let addr = listener.local_addr().expect("local addr");
+            let mut server = HttpServer::new(move || {
+                mcp.app(
+                    App::new()
+                        .service(bench_echo)
+                        .service(mcp.scope("/mcp"))
+                        .service(mcp_sse.scope("/mcp-sse")),
+                )
+            })
+            .workers(1)
+            // Rows take turns: an idle connection waits for the others
+            // (long with `BENCH_SERVER_NODELAY=0`) and must stay open.
+            .keep_alive(Duration::from_secs(600));
+            if nodelay {
+                server = server.tcp_nodelay(true);
+            }
+            let server = server.listen(listener).expect("listen").run();
+            tx.send(addr).expect("report address");
+            server.await.expect("server runs");
+        });
+    });
+    rx.recv().expect("server started")
+}
+
+/// A response as read off the wire.
+struct Response {
+    status: u16,
+    /// Header names lowercased.
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Response {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// One keep-alive HTTP/1.1 connection, one request at a time.
+struct Conn {
+    stream: TcpStream,
+    host: String,
+    buf: Vec<u8>,
+    /// Start of the unread part of `buf`.
+    pos: usize,
+}
+
+impl Conn {
+    fn open(addr: SocketAddr) -> Conn {
+        let stream = TcpStream::connect(addr).expect("connect");
+        stream.set_nodelay(true).expect("TCP_NODELAY");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("read timeout");
+        Conn {
+            stream,
+            host: addr.to_string(),
+            buf: Vec::with_capacity(64 * 1024),
+            pos: 0,
+        }
+    }
+
+    /// Reads more bytes into the buffer; panics at end of stream.
+    fn fill(&mut self) {
+        if self.pos == self.buf.len() {
+            self.buf.clear();
+            self.pos = 0;
+        }
+        let len = self.buf.len();
+        self.buf.resize(len + 16 * 1024, 0);
+        let n = self.stream.read(&mut self.buf[len..]).expect("read");
+        self.buf.truncate(len + n);
+        assert!(n > 0, "the server closed the connection");
+    }
+
+    /// The unread bytes up to and including the first `needle`, consumed.
+    fn take_through(&mut self, needle: &[u8]) -> Vec<u8> {
+        // Unread bytes already searched (relative to `pos`, which `fill`
+        // may move, but only when nothing is unread).
+        let mut searched: usize = 0;
+        loop {
+            let from = self.pos + searched.saturating_sub(needle.len() - 1);
+            if let Some(at) = self.buf[from..]
+                .windows(needle.len())
+                .position(|w| w == needle)
+            {
+                let end = from + at + needle.len();
+                let out = self.buf[self.pos..end].to_vec();
+                self.pos = end;
+                return out;
+            }
+            searched = self.buf.len() - self.pos;
+            self.fill();
+        }
+    }
+
+    fn take(&mut self, n: usize) -> Vec<u8> {
+        while self.buf.len() - self.pos < n {
+            self.fill();
+        }
+        let out = self.buf[self.pos..self.pos + n].to_vec();
+        self.pos += n;
+        out
+    }
+
+    /// Sends a request and reads its whole response (a chunked one through
+    /// its terminating chunk).
+    fn exchange(
+        &mut self,
+        method: &str,
+        target: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Response {
+        let mut request = format!("{method} {target} HTTP/1.1\r\nHost: {}\r\n", self.host);
+        for (k, v) in headers {
+            request.push_str(&format!("{k}: {v}\r\n"));
+        }
+        if method != "GET" {
+            request.push_str(&format!("Content-Length: {}\r\n", body.len()));
+        }
+        request.push_str("\r\n");
+        let mut request = request.into_bytes();
+        request.extend_from_slice(body);
+        self.stream.write_all(&request).expect("write request");
+        self.read_response()
+    }
+
+    fn read_response(&mut self) -> Response {
+        let head = self.take_through(b"\r\n\r\n");
+        let head = String::from_utf8(head).expect("UTF-8 head");
+        let mut lines = head.split("\r\n");
+        let status_line = lines.next().expect("status line");
+        let status = status_line
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("bad status line {status_line:?}"));
+        let headers: Vec<(String, String)> = lines
+            .filter(|l| !l.is_empty())
+            .map(|l| {
+                let (k, v) = l.split_once(':').expect("header line");
+                (k.trim().to_ascii_lowercase(), v.trim().to_owned())
+            })
+            .collect();
+        let get = |name: &str| {
+            headers
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        };
+        let body = if get("transfer-encoding").is_some_and(|v| v.contains("chunked")) {
+            let mut body = Vec::new();
+            loop {
+                let line = self.take_through(b"\r\n");
+                let size = std::str::from_utf8(&line[..line.len() - 2]).expect("chunk size");
+                let size = size.split(';').next().unwrap_or_default().trim();
+                let size = usize::from_str_radix(size, 16).expect("hex chunk size");
+                if size == 0 {
+                    // No trailers: the blank line that ends the body.
+                    let end = self.take_through(b"\r\n");
+                    assert_eq!(end, b"\r\n", "no trailers expected");
+                    break;
+                }
+                body.extend_from_slice(&self.take(size));
+                assert_eq!(self.take(2), b"\r\n", "chunk ends with CRLF");
+            }
+            body
+        } else {
+            let length = get("content-length").map_or(0, |v| v.parse().expect("Content-Length"));
+            self.take(length)
+        };
+        Response {
+            status,
+            headers,
+            body,
+        }
+    }
+}
+
+/// What a row sends, and how its answer is checked.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Rest,
+    Handshake { sse: bool },
+    Stateless { sse: bool },
+}
+
+/// One row's client: a connection (and session) of its own.
+struct Row {
+    name: &'static str,
+    kind: Kind,
+    conn: Conn,
+    path: &'static str,
+    session: Option<String>,
+    next_id: u64,
+}
+
+impl Row {
+    fn new(name: &'static str, kind: Kind, addr: SocketAddr) -> Row {
+        let path = match kind {
+            Kind::Rest => "/bench/echo/hi",
+            Kind::Handshake { sse: false } | Kind::Stateless { sse: false } => "/mcp",
+            Kind::Handshake { sse: true } | Kind::Stateless { sse: true } => "/mcp-sse",
+        };
+        let mut row = Row {
+            name,
+            kind,
+            conn: Conn::open(addr),
+            path,
+            session: None,
+            next_id: 1,
+        };
+        if let Kind::Handshake { .. } = kind {
+            row.initialize();
+        }
+        row
+    }
+
+    /// `initialize` and `notifications/initialized`: the session the calls
+    /// run in.
+    fn initialize(&mut self) {
+        let body = json!({
+            "jsonrpc": "2.0", "id": 0, "method": "initialize",
+            "params": {
+                "protocolVersion": HANDSHAKE,
+                "capabilities": {},
+                "clientInfo": {"name": "latency-bench", "version": "1"}
+            }
+        })
+        .to_string();
+        let reply = self.conn.exchange(
+            "POST",
+            self.path,
+            &[
+                ("Content-Type", "application/json"),
+                ("Accept", "application/json, text/event-stream"),
+            ],
+            body.as_bytes(),
+        );
+        assert_eq!(reply.status, 200, "initialize: {}", text(&reply.body));
+        let result: Value = serde_json::from_slice(&reply.body).expect("JSON initialize result");
+        assert_eq!(result["result"]["protocolVersion"], HANDSHAKE);
+        let session = reply
+            .header("mcp-session-id")
+            .expect("a session id")
+            .to_owned();
+        let body = json!({"jsonrpc": "2.0", "method": "notifications/initialized"}).to_string();
+        let reply = self.conn.exchange(
+            "POST",
+            self.path,
+            &[
+                ("Content-Type", "application/json"),
+                ("Accept", "application/json, text/event-stream"),
+                ("Mcp-Session-Id", &session),
+                ("MCP-Protocol-Version", HANDSHAKE),
+            ],
+            body.as_bytes(),
+        );
+        assert_eq!(reply.status, 202, "initialized: {}", text(&reply.body));
+        self.session = Some(session);
+    }
+
+    /// Sends one request; returns its latency, and the response with the
+    /// request id it should answer.
+    fn send(&mut self) -> (Duration, Response, u64) {
+        let id = self.next_id;
+        self.next_id += 1;
+        match self.kind {
+            Kind::Rest => {
+                let start = Instant::now();
+                let reply = self.conn.exchange("GET", self.path, &[], b"");
+                (start.elapsed(), reply, id)
+            }
+            Kind::Handshake { .. } => {
+                let body = format!(
+                    r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/call","params":{{"name":"bench_echo","arguments":{{"word":"hi"}}}}}}"#
+                );
+                let session = self.session.as_deref().expect("a session");
+                let start = Instant::now();
+                let reply = self.conn.exchange(
+                    "POST",
+                    self.path,
+                    &[
+                        ("Content-Type", "application/json"),
+                        ("Accept", "application/json, text/event-stream"),
+                        ("Mcp-Session-Id", session),
+                        ("MCP-Protocol-Version", HANDSHAKE),
+                    ],
+                    body.as_bytes(),
+                );
+                (start.elapsed(), reply, id)
+            }
+            Kind::Stateless { .. } => {
+                let body = format!(
+                    r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/call","params":{{"name":"bench_echo","arguments":{{"word":"hi"}},"_meta":{{"io.modelcontextprotocol/protocolVersion":"{STATELESS}","io.modelcontextprotocol/clientInfo":{{"name":"latency-bench","version":"1"}},"io.modelcontextprotocol/clientCapabilities":{{}}}}}}}}"#
+                );
+                let start = Instant::now();
+                let reply = self.conn.exchange(
+                    "POST",
+                    self.path,
+                    &[
+                        ("Content-Type", "application/json"),
+                        ("Accept", "application/json, text/event-stream"),
+                        ("MCP-Protocol-Version", STATELESS),
+                        ("Mcp-Method", "tools/call"),
+                        ("Mcp-Name", "bench_echo"),
+                    ],
+                    body.as_bytes(),
+                );
+                (start.elapsed(), reply, id)
+            }
+        }
+    }
+
+    /// Panics unless `reply` is the right answer to request `id`.
+    fn check(&self, reply: &Response, id: u64) {
+        let body = text(&reply.body);
+        assert_eq!(
+            reply.status, 200,
+            "{}: status {}: {body}",
+            self.name, reply.status
+        );
+        let (sse, primed) = match self.kind {
+            Kind::Rest => {
+                assert_eq!(body, "hi", "{}: REST body", self.name);
+                return;
+            }
+            Kind::Handshake { sse } => (sse, sse),
+            Kind::Stateless { sse } => (sse, false),
+        };
+        let content_type = reply.header("content-type").unwrap_or_default();
+        let message = if sse {
+            assert_eq!(content_type, "text/event-stream", "{}", self.name);
+            if primed {
+                // The priming event (an id, `retry`, no data) comes first.
+                let first = body.split("\n\n").next().unwrap_or_default();
+                assert!(
+                    first.starts_with("id:") && first.contains("retry:"),
+                    "{}: no priming event first: {body}",
+                    self.name
+                );
+            }
+            let messages = mcp_tests::sse_messages(&body);
+            assert_eq!(messages.len(), 1, "{}: one message: {body}", self.name);
+            messages.into_iter().next().expect("one message")
+        } else {
+            assert!(
+                content_type.starts_with("application/json"),
+                "{}: {content_type}",
+                self.name
+            );
+            serde_json::from_str(&body).expect("a JSON answer")
+        };
+        assert_eq!(
+            message["id"], id,
+            "{}: answers its request: {body}",
+            self.name
+        );
+        assert_eq!(
+            message.pointer("/result/content/0/text"),
+            Some(&json!("hi")),
+            "{}: tool result: {body}",
+            self.name
+        );
+        assert_ne!(
+            message.pointer("/result/isError"),
+            Some(&json!(true)),
+            "{}: {body}",
+            self.name
+        );
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// CPU time (user + system) of the whole process.
+fn process_cpu() -> Duration {
+    // SAFETY: `getrusage` fills the struct it is given.
+    let usage = unsafe {
+        let mut usage = std::mem::zeroed::<libc::rusage>();
+        assert_eq!(libc::getrusage(libc::RUSAGE_SELF, &mut usage), 0);
+        usage
+    };
+    let tv = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+    };
+    tv(usage.ru_utime) + tv(usage.ru_stime)
+}
+
+/// CPU time of the calling thread.
+fn thread_cpu() -> Duration {
+    // SAFETY: `clock_gettime` fills the struct it is given.
+    let ts = unsafe {
+        let mut ts = std::mem::zeroed::<libc::timespec>();
+        assert_eq!(
+            libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts),
+            0
+        );
+        ts
+    };
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+struct Measured {
+    name: &'static str,
+    p50: Duration,
+    p90: Duration,
+    p99: Duration,
+    per_second: f64,
+    server_cpu: Duration,
+    client_cpu: Duration,
+}
+
+/// What a row has measured so far.
+#[derive(Default)]
+struct Totals {
+    latencies: Vec<Duration>,
+    wall: Duration,
+    server_cpu: Duration,
+    client_cpu: Duration,
+}
+
+/// Times `count` requests of `row` into `totals`.
+fn batch(row: &mut Row, count: usize, totals: &mut Totals) {
+    let mut replies = Vec::with_capacity(count);
+    let (process0, client0) = (process_cpu(), thread_cpu());
+    let start = Instant::now();
+    for _ in 0..count {
+        let (latency, reply, id) = row.send();
+        totals.latencies.push(latency);
+        replies.push((reply, id));
+    }
+    let wall = start.elapsed();
+    let (process1, client1) = (process_cpu(), thread_cpu());
+    // Checked after the clocks stopped, so parsing costs nothing measured.
+    for (reply, id) in &replies {
+        row.check(reply, *id);
+    }
+    let client = client1.saturating_sub(client0);
+    totals.wall += wall;
+    totals.client_cpu += client;
+    totals.server_cpu += process1.saturating_sub(process0).saturating_sub(client);
+}
+
+/// Warms every row up, then times `n` requests of each, in rounds of
+/// `BATCH` per row in turn, so that a change in the machine's load (or
+/// clock) over the run weighs on every row alike.
+fn measure(mut rows: Vec<Row>, warmup: usize, n: usize) -> Vec<Measured> {
+    const BATCH: usize = 100;
+    for row in &mut rows {
+        for _ in 0..warmup {
+            let (_, reply, id) = row.send();
+            row.check(&reply, id);
+        }
+    }
+    let mut totals: Vec<Totals> = rows.iter().map(|_| Totals::default()).collect();
+    let mut done = 0;
+    let mut round = 0;
+    while done < n {
+        let count = BATCH.min(n - done);
+        for k in 0..rows.len() {
+            // Each round starts with another row.
+            let i = (round + k) % rows.len();
+            batch(&mut rows[i], count, &mut totals[i]);
+        }
+        done += count;
+        round += 1;
+    }
+    rows.iter()
+        .zip(totals)
+        .map(|(row, mut t)| {
+            t.latencies.sort();
+            let at = |q: usize| t.latencies[(n * q / 100).min(n - 1)];
+            Measured {
+                name: row.name,
+                p50: at(50),
+                p90: at(90),
+                p99: at(99),
+                per_second: n as f64 / t.wall.as_secs_f64(),
+                server_cpu: t.server_cpu / n as u32,
+                client_cpu: t.client_cpu / n as u32,
+            }
+        })
+        .collect()
+}
+
+fn micros(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
+
+fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        eprintln!("latency: a benchmark; run it with `cargo bench -p mcp-tests --bench latency`");
+        return;
+    }
+    let n = env_usize("BENCH_N", 5000).max(1);
+    let warmup = env_usize("BENCH_WARMUP", 500);
+    let nodelay = std::env::var_os("BENCH_SERVER_NODELAY").is_none_or(|v| v != "0");
+    let pin = Pin::from_env();
+    let addr = start_server(nodelay, pin);
+    if pin != Pin::No {
+        pin_to(0);
+    }
+    let rows = [
+        ("REST GET /bench/echo/hi", Kind::Rest),
+        (
+            "MCP tools/call, JSON answer",
+            Kind::Handshake { sse: false },
+        ),
+        ("MCP tools/call, SSE answer", Kind::Handshake { sse: true }),
+        (
+            "MCP tools/call 2026-07-28 (stateless), JSON answer",
+            Kind::Stateless { sse: false },
+        ),
+        (
+            "MCP tools/call 2026-07-28 (stateless), SSE answer",
+            Kind::Stateless { sse: true },
+        ),
+    ];
+    let rows = rows
+        .into_iter()
+        .map(|(name, kind)| Row::new(name, kind, addr))
+        .collect();
+    let results = measure(rows, warmup, n);
+
+    println!();
+    println!(
+        "{n} sequential requests per row after {warmup} warm-up, rows interleaved in batches \
+         of 100, one keep-alive connection per row, loopback, {}; server TCP_NODELAY: {}",
+        pin.describe(),
+        if nodelay {
+            "on (`HttpServer::tcp_nodelay(true)`)"
+        } else {
+            "off (actix's default)"
+        }
+    );
+    println!("CPU µs/req: the server's (process CPU minus the client thread's).");
+    println!();
+    println!(
+        "| request | p50 µs | p90 µs | p99 µs | req/s | CPU µs/req | p50 × REST | CPU × REST |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    let rest = &results[0];
+    for m in &results {
+        println!(
+            "| {} | {:.1} | {:.1} | {:.1} | {:.0} | {:.1} | {:.2} | {:.2} |",
+            m.name,
+            micros(m.p50),
+            micros(m.p90),
+            micros(m.p99),
+            m.per_second,
+            micros(m.server_cpu),
+            micros(m.p50) / micros(rest.p50),
+            micros(m.server_cpu) / micros(rest.server_cpu),
+        );
+    }
+    println!();
+    for m in &results {
+        println!("client CPU µs/req, {}: {:.1}", m.name, micros(m.client_cpu));
+    }
+    let sse = &results[2];
+    println!();
+    println!(
+        "SSE tools/call p50: {:.1} µs (sub-millisecond: {})",
+        micros(sse.p50),
+        if sse.p50 < Duration::from_millis(1) {
+            "yes"
+        } else {
+            "no"
+        }
+    );
+}
