@@ -263,64 +263,53 @@ impl EventStore for Recording {
     }
 }
 
-/// Reads a whole stream; returns its stream id and the event ids and
-/// messages after the priming event.
-async fn read_all(raw: &mut mcp_tests::Raw, request: Value) -> (String, Vec<(String, Value)>) {
-    let mut events = raw.post_stream(request, &[]).await;
-    let priming = events.next().await.unwrap();
-    let stream = priming.id.unwrap().split('-').next().unwrap().to_owned();
-    let mut rest = Vec::new();
+/// Takes the messages of a stream after its priming event, with their ids.
+async fn messages(mut events: EventReader) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
     while let Some(event) = events.next().await {
-        rest.push((event.id.clone().unwrap(), event.message().unwrap()));
+        out.push((event.id.clone().unwrap(), event.message().unwrap()));
     }
-    (stream, rest)
+    out
+}
+
+/// Serves `builder`'s server, reads a ten-step call's stream to its end,
+/// then resumes it after its first progress notification: returns the
+/// stream's id, its messages and what the resumption replayed.
+async fn resume_after_first_step(
+    builder: McpServerBuilder,
+) -> (u64, Vec<(String, Value)>, Vec<(String, Value)>) {
+    let (server, _) = serve(builder);
+    let mut raw = server.raw();
+    raw.initialize("2025-11-25").await;
+    let request = call(3, "count_steps", json!({"count": 10, "pause_ms": 1}));
+    let mut events = raw.post_stream(request, &[]).await;
+    let priming = events.next().await.unwrap().id.unwrap();
+    let stream = priming.split('-').next().unwrap().to_owned();
+    let sent = messages(events).await;
+    assert_eq!(sent.len(), 11, "10 progress notifications, then the result");
+    let response = raw.get_stream(Some(&format!("{stream}-1"))).await;
+    assert_eq!(response.status(), 200);
+    let replayed = messages(EventReader::new(response)).await;
+    (stream.parse().unwrap(), sent, replayed)
 }
 
 #[tokio::test]
 async fn resumption_replays_what_the_apps_event_store_kept() {
-    // A handler may run 4 events ahead of its reader; the store keeps 1000.
-    let (server, _) = serve(
+    // A handler may run 4 events ahead of its reader; the app's store
+    // keeps 1000: the client kept an early event id only, and everything
+    // after it comes back, from the store.
+    let (stream, sent, replayed) = resume_after_first_step(
         McpServer::from_registry()
             .stream_buffer(4, 1 << 20)
             .event_store(Recording(InMemoryEventStore::new(1000, 1 << 20))),
-    );
-    let mut raw = server.raw();
-    raw.initialize("2025-11-25").await;
-    let (stream, events) = read_all(
-        &mut raw,
-        call(3, "count_steps", json!({"count": 10, "pause_ms": 1})),
     )
     .await;
-    assert_eq!(
-        events.len(),
-        11,
-        "10 progress notifications, then the result"
-    );
-    assert!(RECORDED.lock().unwrap().contains(&stream.parse().unwrap()));
-
-    // The client kept an early event id only: everything after it comes
-    // back, from the store.
-    let response = raw.get_stream(Some(&format!("{stream}-1"))).await;
-    assert_eq!(response.status(), 200);
-    let mut replay = EventReader::new(response);
-    let mut replayed = Vec::new();
-    while let Some(event) = replay.next().await {
-        replayed.push((event.id.clone().unwrap(), event.message().unwrap()));
-    }
-    assert_eq!(replayed, events[1..], "every later event, once, in order");
+    assert!(RECORDED.lock().unwrap().contains(&stream));
+    assert_eq!(replayed, sent[1..], "every later event, once, in order");
 
     // The default store keeps only the stream buffer: the same resumption
     // finds the events gone, and the stream ends at once.
-    let (server, _) = serve(McpServer::from_registry().stream_buffer(4, 1 << 20));
-    let mut raw = server.raw();
-    raw.initialize("2025-11-25").await;
-    let (stream, events) = read_all(
-        &mut raw,
-        call(3, "count_steps", json!({"count": 10, "pause_ms": 1})),
-    )
-    .await;
-    assert_eq!(events.len(), 11);
-    let response = raw.get_stream(Some(&format!("{stream}-1"))).await;
-    let mut replay = EventReader::new(response);
-    assert!(replay.next().await.is_none());
+    let (_, _, replayed) =
+        resume_after_first_step(McpServer::from_registry().stream_buffer(4, 1 << 20)).await;
+    assert!(replayed.is_empty());
 }
