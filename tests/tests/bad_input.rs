@@ -1413,10 +1413,22 @@ async fn encodings_and_content_types() {
             ok(),
         ),
         case(
-            "Content-Encoding gzip is not decoded",
+            "Content-Encoding gzip is not supported",
             s.post(vec![0x1F, 0x8B, 0x08, 0x00])
                 .set("Content-Encoding", "gzip"),
-            err(400, -32700),
+            err(415, -32000),
+        ),
+        case(
+            "plain JSON labelled gzip is not parsed as if it were not",
+            s.post(json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}).to_string())
+                .set("Content-Encoding", "gzip"),
+            err(415, -32000),
+        ),
+        case(
+            "Content-Encoding identity",
+            s.post(json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}).to_string())
+                .set("Content-Encoding", "identity"),
+            ok(),
         ),
     ];
     run("encodings", addr, cases).await;

@@ -763,14 +763,28 @@ pub(super) fn check_content_type(req: &HttpRequest) -> Result<(), Refusal> {
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
-    match ct.map(media_type) {
-        Some(t) if t == "application/json" => Ok(()),
-        _ => Err(Refusal::new(
+    if ct.map(media_type).as_deref() != Some("application/json") {
+        return Err(Refusal::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             TRANSPORT_ERROR,
             "Unsupported Media Type: Content-Type must be application/json",
-        )),
+        ));
     }
+    // Bodies are read as sent: a coded one would be parsed as if it were
+    // not (RFC 9110 §8.4.1: 415 for a coding the server does not support).
+    let coded = req
+        .headers()
+        .get_all(header::CONTENT_ENCODING)
+        .flat_map(|v| v.to_str().unwrap_or("?").split(','))
+        .any(|coding| !coding.trim().eq_ignore_ascii_case("identity"));
+    if coded {
+        return Err(Refusal::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            TRANSPORT_ERROR,
+            "Unsupported Media Type: send the body without a Content-Encoding",
+        ));
+    }
+    Ok(())
 }
 
 /// What the client takes in return.
