@@ -16,6 +16,7 @@ use crate::dispatch::Dispatcher;
 use crate::modern;
 use crate::registry::Registry;
 use crate::subscriptions::Changed;
+use crate::sync::{lock, read, write};
 
 /// One of the lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -137,15 +138,12 @@ impl Lists {
             writer: Mutex::new(()),
         };
         let first = lists.build(registry, 0, HashSet::new())?;
-        *lists.snapshot.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(first);
+        *write(&lists.snapshot) = Arc::new(first);
         Ok(lists)
     }
 
     fn current(&self) -> Arc<Snapshot> {
-        self.snapshot
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        read(&self.snapshot).clone()
     }
 
     /// Whether `name` was turned off.
@@ -198,7 +196,7 @@ impl Lists {
         name: &str,
         enabled: bool,
     ) -> Result<bool, serde_json::Error> {
-        let _writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let _writer = lock(&self.writer);
         let current = self.current();
         let mut hidden = current.hidden.clone();
         let key = (item, name.to_owned());
@@ -209,7 +207,7 @@ impl Lists {
         };
         if changed {
             let next = self.build(registry, current.generation + 1, hidden)?;
-            *self.snapshot.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(next);
+            *write(&self.snapshot) = Arc::new(next);
         }
         Ok(changed)
     }

@@ -34,6 +34,7 @@ use crate::method::ServerMethod;
 use crate::modern::Client;
 use crate::outbound::Outbound;
 use crate::sampling::{Sample, Sampled};
+use crate::sync::lock;
 
 /// The MCP side of a request, for handlers: progress, logging,
 /// cancellation, sampling and elicitation.
@@ -134,7 +135,7 @@ impl Inputs {
 
     /// Why the call stopped, once `stop` was notified.
     pub(crate) fn stopped(&self) -> Stopped {
-        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let state = lock(&self.state);
         match state.missing {
             Some(capability) => Stopped::MissingCapability(capability),
             None => Stopped::InputRequired(state.asked.clone()),
@@ -143,7 +144,7 @@ impl Inputs {
 
     /// The next automatic key for `method`'s questions: `elicitation-1`, …
     fn next_key(&self, prefix: &'static str) -> String {
-        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut state = lock(&self.state);
         let n = state.counters.entry(prefix).or_default();
         *n += 1;
         format!("{prefix}-{n}")
@@ -151,7 +152,7 @@ impl Inputs {
 
     /// Records an unanswered question and stops the call.
     fn ask(&self, key: String, request: Value) {
-        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut state = lock(&self.state);
         if !state.asked.iter().any(|(k, _)| *k == key) {
             state.asked.push((key, request));
         }
@@ -160,7 +161,7 @@ impl Inputs {
     }
 
     fn missing(&self, capability: &'static str) {
-        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut state = lock(&self.state);
         state.missing.get_or_insert(capability);
         drop(state);
         self.stop.notify_one();
@@ -219,7 +220,7 @@ impl CallScope {
             return;
         };
         {
-            let mut last = self.last_progress.lock().unwrap_or_else(|p| p.into_inner());
+            let mut last = lock(&self.last_progress);
             if !done.is_finite() || last.is_some_and(|l| done <= l) {
                 tracing::debug!(tool = self.tool, done, "progress not increasing: not sent");
                 return;

@@ -74,6 +74,7 @@ mod schema;
 mod server;
 mod session;
 mod subscriptions;
+mod sync;
 mod tool_call;
 mod transport;
 mod uri_template;

@@ -13,12 +13,14 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use rmcp::model::{ErrorData, RequestId};
 use serde_json::value::RawValue;
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
+
+use crate::sync::lock;
 
 /// A client's answer to a server request: its `result`, or its `error`.
 pub(crate) type Answer = Result<Box<RawValue>, ErrorData>;
@@ -44,11 +46,6 @@ pub(crate) struct TooManyCalls;
 struct Pending {
     session: Option<Arc<str>>,
     answer: oneshot::Sender<Answer>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // The maps stay consistent even if a holder panicked.
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Live {

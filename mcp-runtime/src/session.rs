@@ -17,6 +17,7 @@ use rmcp::model::{ClientCapabilities, Implementation, InitializeRequestParams};
 use serde::{Deserialize, Serialize};
 
 use crate::context::LogLevel;
+use crate::sync::lock;
 
 /// What the server remembers about a session between requests.
 ///
@@ -199,7 +200,7 @@ impl InMemorySessionStore {
     fn with<T>(&self, f: impl FnOnce(&mut Inner) -> T) -> T {
         // A poisoned lock only means another thread panicked mid-update of a
         // plain map; the map itself is still consistent.
-        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let mut inner = lock(&self.inner);
         f(&mut inner)
     }
 }

@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use rmcp::model::{ErrorData, RequestId};
 use serde::{Deserialize, Serialize};
@@ -17,6 +17,7 @@ use crate::dispatch::{Dispatcher, Exchange, Outcome};
 use crate::jsonrpc;
 use crate::method::{RequestMethod, ServerMethod};
 use crate::session::SessionStore;
+use crate::sync::lock;
 use crate::transport::stream::Streams;
 
 /// The `_meta` key tagging a listener's notifications with its request id.
@@ -93,10 +94,6 @@ pub(crate) struct Subscribers {
     next_listener: AtomicU64,
     max_per_session: usize,
     max_listeners: usize,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Subscribers {

@@ -23,7 +23,7 @@
 //! is checked and served without a session, side by side with the
 //! handshake era.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use actix_web::HttpRequest;
 use actix_web::web::BytesMut;
@@ -40,6 +40,7 @@ use crate::modern;
 use crate::outbound::Outbound;
 use crate::protocol::{self, Version};
 use crate::session::{Session, SessionStoreError, new_session_id};
+use crate::sync::lock;
 
 /// The TypeScript SDK's code for transport-level refusals (`-32000`).
 const TRANSPORT_ERROR: ErrorCode = ErrorCode(-32000);
@@ -63,10 +64,6 @@ pub(crate) struct Connection {
     session: Mutex<Option<Arc<Session>>>,
     /// Cancelled when the connection ends: every call in flight stops.
     closed: CancellationToken,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Connection {

@@ -18,7 +18,7 @@
 
 use std::collections::HashMap;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -28,9 +28,10 @@ use actix_web::{HttpRequest, HttpResponse};
 use futures_util::Stream;
 use serde::Deserialize;
 use tokio::sync::mpsc;
-use tokio::time::{Interval, MissedTickBehavior, Sleep};
+use tokio::time::{Interval, Sleep};
 
 use super::connection::{Connection, Eras};
+use super::stream;
 use super::streamable_http::{
     Refusal, TRANSPORT_ERROR, accepts_event_stream, admit, check_content_length,
     check_content_type, event_stream, holding_unread_body, read_body,
@@ -39,6 +40,7 @@ use crate::dispatch::Dispatcher;
 use crate::jsonrpc;
 use crate::outbound::{self, Outbound};
 use crate::session::SessionStoreError;
+use crate::sync::lock;
 
 /// Most legacy connections open at once.
 pub(crate) const MAX_CONNECTIONS: usize = 1024;
@@ -51,10 +53,6 @@ pub(crate) struct LegacySse {
     dispatcher: Arc<Dispatcher>,
     connections: Mutex<HashMap<Arc<str>, Arc<Connection>>>,
     keep_alive: Duration,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// The query of a POST: which connection it is for.
@@ -112,15 +110,10 @@ impl LegacySse {
         // The messages URL beside this one: `…/sse` → `…/messages`.
         let base = req.path().strip_suffix("sse").unwrap_or("/");
         let endpoint = format!("{base}messages?session_id={}", connection.id());
-        let mut keep_alive = tokio::time::interval_at(
-            tokio::time::Instant::now() + self.keep_alive,
-            self.keep_alive,
-        );
-        keep_alive.set_missed_tick_behavior(MissedTickBehavior::Delay);
         Ok(event_stream(Events {
             endpoint: Some(endpoint),
             messages,
-            keep_alive,
+            keep_alive: stream::keep_alive(self.keep_alive),
             initialize_by: Some(Box::pin(tokio::time::sleep(INITIALIZE_WITHIN))),
             open: Open {
                 transport: self.clone(),

@@ -44,6 +44,7 @@ use tokio_util::sync::DropGuard;
 
 use crate::dispatch::Outcome;
 use crate::event_store::{EventLog, EventStore, InMemoryEventStore};
+use crate::sync::lock;
 
 /// A call whose response has not been decided yet.
 pub(crate) type Call = Pin<Box<dyn Future<Output = Outcome>>>;
@@ -119,10 +120,6 @@ struct Reader {
     next: u64,
     waker: Option<Waker>,
     detached_at: Option<Instant>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Streams {
@@ -398,11 +395,7 @@ impl Hub {
         if let Some(waker) = state.reader.waker.take() {
             waker.wake();
         }
-        let mut keep_alive = tokio::time::interval_at(
-            tokio::time::Instant::now() + self.limits.keep_alive,
-            self.limits.keep_alive,
-        );
-        keep_alive.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let keep_alive = keep_alive(self.limits.keep_alive);
         ReaderBody {
             hub: self.clone(),
             generation: state.reader.generation,
@@ -427,6 +420,14 @@ impl Hub {
         };
         (room, orphaned)
     }
+}
+
+/// Ticks every `period` (first after one period) while a stream is quiet:
+/// when to send a keep-alive comment.
+pub(crate) fn keep_alive(period: Duration) -> Interval {
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    ticks
 }
 
 /// The response body reading a hub.
