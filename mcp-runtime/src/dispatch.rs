@@ -390,20 +390,16 @@ impl Dispatcher {
     }
 
     fn initialize(&self, id: &RequestId, params: Option<&RawValue>) -> Outcome {
-        let client: InitializeRequestParams =
-            match jsonrpc::params(&RequestMethod::Initialize, params) {
-                Ok(p) => p,
-                Err(e) => return Outcome::error(id, &e),
-            };
-        // What the session would hold: the JSON's bytes, or more once parsed.
+        // What the session would hold — the JSON's bytes, or more once
+        // parsed — checked before the parameters are read.
         let limit = self.limits.max_session_bytes;
-        let size = params.map_or(0, |p| {
-            let json = p.get().len();
-            if json > limit {
-                return json;
-            }
-            serde_json::from_str(p.get()).map_or(json, |v| json.max(limits::parsed_footprint(&v)))
-        });
+        let json = params.map_or("", RawValue::get);
+        let size = if json.len() > limit {
+            json.len()
+        } else {
+            serde_json::from_str(json)
+                .map_or(json.len(), |v| json.len().max(limits::parsed_footprint(&v)))
+        };
         if size > limit {
             let e = ErrorData::invalid_params(
                 format!(
@@ -414,6 +410,11 @@ impl Dispatcher {
             );
             return Outcome::error(id, &e);
         }
+        let client: InitializeRequestParams =
+            match jsonrpc::params(&RequestMethod::Initialize, params) {
+                Ok(p) => p,
+                Err(e) => return Outcome::error(id, &e),
+            };
         let version = Version::negotiate(client.protocol_version.as_str());
         let mut result = InitializeResult::new(self.capabilities())
             .with_protocol_version(version.to_rmcp())
