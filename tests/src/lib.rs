@@ -16,6 +16,12 @@ use serde_json::{Value, json};
 
 pub mod wire;
 
+/// `McpServer::from_registry()` as a test binary needs it: every test
+/// binary links the items example, whose tools need its authenticator.
+pub fn registry() -> mcp_runtime::McpServerBuilder {
+    mcp_runtime::McpServer::from_registry().auth::<items::AuthUser>()
+}
+
 /// A running server; stopped when dropped.
 pub struct TestServer {
     pub addr: SocketAddr,

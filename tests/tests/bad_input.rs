@@ -57,8 +57,7 @@ const ALLOWED_ORIGIN: &str = "https://app.example.com";
 const ALLOWED_HOST: &str = "mcp.example.com";
 
 fn builder() -> McpServerBuilder {
-    McpServer::from_registry()
-        .auth::<mcp_examples::items::AuthUser>()
+    mcp_tests::registry()
         .max_request_size(MAX_REQUEST)
         .max_header_size(MAX_HEADERS)
         .body_timeouts(BODY_IDLE, BODY_TOTAL)

@@ -61,12 +61,7 @@ fn serve(mcp: McpServer) -> TestServer {
 }
 
 fn server() -> TestServer {
-    serve(
-        McpServer::from_registry()
-            .auth::<mcp_examples::items::AuthUser>()
-            .build()
-            .unwrap(),
-    )
+    serve(mcp_tests::registry().build().unwrap())
 }
 
 /// Waits until `run` has made some steps.
@@ -124,13 +119,7 @@ async fn notifications_cancelled_stops_the_handler() {
 /// grace period first: see `resumability`.)
 #[tokio::test]
 async fn closing_the_stream_stops_the_handler() {
-    let server = serve(
-        McpServer::from_registry()
-            .auth::<mcp_examples::items::AuthUser>()
-            .stateless()
-            .build()
-            .unwrap(),
-    );
+    let server = serve(mcp_tests::registry().stateless().build().unwrap());
     let response = reqwest::Client::new()
         .post(server.mcp_url())
         .header("content-type", "application/json")

@@ -4,7 +4,7 @@
 //! the capability; a clear error otherwise, never a hang.
 
 use actix_web::{App, post};
-use mcp_runtime::{ClientRequestError, Elicitation, McpContext, McpServer, Sample, mcp_tool};
+use mcp_runtime::{ClientRequestError, Elicitation, McpContext, Sample, mcp_tool};
 use mcp_tests::{Recorder, TestServer, seen, text};
 use rmcp::model::CallToolRequestParams;
 use schemars::JsonSchema;
@@ -72,10 +72,7 @@ async fn bad_form(ctx: McpContext) -> String {
 }
 
 fn server() -> TestServer {
-    let mcp = McpServer::from_registry()
-        .auth::<mcp_examples::items::AuthUser>()
-        .build()
-        .unwrap();
+    let mcp = mcp_tests::registry().build().unwrap();
     TestServer::start_app(move || {
         mcp.app(
             App::new()

@@ -4,7 +4,7 @@
 //! and errors for references that name nothing.
 
 use actix_web::{App, get, web};
-use mcp_runtime::{Arguments, Completion, Completions, McpServer, mcp_prompt, mcp_resource};
+use mcp_runtime::{Arguments, Completion, Completions, mcp_prompt, mcp_resource};
 use mcp_tests::TestServer;
 use mcp_tests::stateless::send;
 use schemars::JsonSchema;
@@ -98,10 +98,7 @@ async fn zero() -> &'static str {
 }
 
 fn server() -> TestServer {
-    let mcp = McpServer::from_registry()
-        .auth::<mcp_examples::items::AuthUser>()
-        .build()
-        .unwrap();
+    let mcp = mcp_tests::registry().build().unwrap();
     TestServer::start_app(move || {
         let atlas = Atlas(vec![
             ("France", "Paris"),

@@ -3,7 +3,7 @@
 //! REST.
 
 use actix_web::{App, get};
-use mcp_runtime::{McpServer, ToolContent, mcp_tool};
+use mcp_runtime::{ToolContent, mcp_tool};
 use mcp_tests::TestServer;
 use serde_json::{Value, json};
 
@@ -18,10 +18,7 @@ async fn item_card() -> ToolContent {
 }
 
 fn server() -> TestServer {
-    let mcp = McpServer::from_registry()
-        .auth::<mcp_examples::items::AuthUser>()
-        .build()
-        .unwrap();
+    let mcp = mcp_tests::registry().build().unwrap();
     TestServer::start_app(move || mcp.app(App::new().service(item_card).service(mcp.scope("/mcp"))))
 }
 

@@ -311,10 +311,7 @@ struct Fixture {
 
 impl Fixture {
     fn start(mount: Mount) -> Fixture {
-        let mcp = McpServer::from_registry()
-            .auth::<mcp_examples::items::AuthUser>()
-            .build()
-            .expect("builds");
+        let mcp = mcp_tests::registry().build().expect("builds");
         let server = TestServer::start_app(move || {
             let app = match mount {
                 Mount::Root => App::new()

@@ -12,7 +12,7 @@ use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
 use actix_web::{post, web};
-use mcp_runtime::{McpContext, McpServer, Sample, mcp_tool};
+use mcp_runtime::{McpContext, Sample, mcp_tool};
 use mcp_tests::{EventReader, Recorder, TestServer, seen, text};
 use rmcp::model::{CallToolRequestParams, ClientJsonRpcMessage, ServerJsonRpcMessage};
 use rmcp::transport::Transport;
@@ -102,8 +102,7 @@ fn spin_call(id: i64, name: &str) -> String {
 }
 
 fn server() -> TestServer {
-    let mcp = McpServer::from_registry()
-        .auth::<mcp_examples::items::AuthUser>()
+    let mcp = mcp_tests::registry()
         .legacy_sse(true)
         // A client that leaves is noticed at the next write: keep-alive
         // comments make one soon.
@@ -402,12 +401,7 @@ async fn the_endpoint_checks_origin_and_host_and_is_off_by_default() {
         .unwrap();
     assert_eq!(response.status(), 406);
 
-    let plain = TestServer::items_with(
-        McpServer::from_registry()
-            .auth::<mcp_examples::items::AuthUser>()
-            .build()
-            .unwrap(),
-    );
+    let plain = TestServer::items_with(mcp_tests::registry().build().unwrap());
     let response = http
         .get(plain.url("/mcp/sse"))
         .header("accept", "text/event-stream")

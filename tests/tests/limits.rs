@@ -23,7 +23,7 @@ fn serve(mcp: McpServer) -> TestServer {
 }
 
 fn builder() -> mcp_runtime::McpServerBuilder {
-    McpServer::from_registry().auth::<mcp_examples::items::AuthUser>()
+    mcp_tests::registry()
 }
 
 fn initialize() -> Value {

@@ -39,11 +39,7 @@ async fn prompt_a() -> &'static str {
 }
 
 fn server(page_size: usize) -> (TestServer, McpServer) {
-    let mcp = McpServer::from_registry()
-        .auth::<mcp_examples::items::AuthUser>()
-        .page_size(page_size)
-        .build()
-        .unwrap();
+    let mcp = mcp_tests::registry().page_size(page_size).build().unwrap();
     let served = mcp.clone();
     let server = TestServer::start_app(move || {
         mcp.app(

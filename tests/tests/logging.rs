@@ -3,7 +3,7 @@
 //! `logging/setLevel`; on plain REST they go to `tracing`.
 
 use actix_web::{App, get};
-use mcp_runtime::{LogLevel, McpContext, McpServer, mcp_tool};
+use mcp_runtime::{LogLevel, McpContext, mcp_tool};
 use mcp_tests::{Recorder, TestServer, seen, text};
 use rmcp::model::CallToolRequestParams;
 use serde_json::{Value, json};
@@ -20,10 +20,7 @@ async fn sync_catalog(ctx: McpContext) -> &'static str {
 }
 
 fn server() -> TestServer {
-    let mcp = McpServer::from_registry()
-        .auth::<mcp_examples::items::AuthUser>()
-        .build()
-        .unwrap();
+    let mcp = mcp_tests::registry().build().unwrap();
     TestServer::start_app(move || {
         mcp.app(App::new().service(sync_catalog).service(mcp.scope("/mcp")))
     })

@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 
 use actix_web::{App, get};
-use mcp_runtime::{McpServer, mcp_tool};
+use mcp_runtime::mcp_tool;
 use mcp_tests::TestServer;
 use serde_json::json;
 use tracing::field::{Field, Visit};
@@ -89,10 +89,7 @@ async fn one_span_per_tool_call_and_panics_are_logged_with_their_call() {
     let seen = Seen::default();
     tracing::subscriber::set_global_default(tracing_subscriber::registry().with(seen.clone()))
         .expect("the only subscriber of this test binary");
-    let mcp = McpServer::from_registry()
-        .auth::<mcp_examples::items::AuthUser>()
-        .build()
-        .unwrap();
+    let mcp = mcp_tests::registry().build().unwrap();
     let server = TestServer::start_app(move || {
         mcp.app(
             App::new()

@@ -3,7 +3,7 @@
 //! while the same handler keeps working as a plain REST route.
 
 use actix_web::{App, post};
-use mcp_runtime::{McpContext, McpServer, mcp_tool};
+use mcp_runtime::{McpContext, mcp_tool};
 use mcp_tests::{Recorder, TestServer, seen, text};
 use rmcp::model::CallToolRequestParams;
 use serde_json::json;
@@ -21,10 +21,7 @@ async fn index_all(ctx: McpContext) -> String {
 }
 
 fn server() -> TestServer {
-    let mcp = McpServer::from_registry()
-        .auth::<mcp_examples::items::AuthUser>()
-        .build()
-        .unwrap();
+    let mcp = mcp_tests::registry().build().unwrap();
     TestServer::start_app(move || mcp.app(App::new().service(index_all).service(mcp.scope("/mcp"))))
 }
 

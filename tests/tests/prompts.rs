@@ -4,9 +4,7 @@
 //! errors of the right codes, and questions to the user in both eras.
 
 use actix_web::{App, web};
-use mcp_runtime::{
-    Arguments, Elicitation, McpContext, McpServer, PromptMessages, ToolContent, mcp_prompt,
-};
+use mcp_runtime::{Arguments, Elicitation, McpContext, PromptMessages, ToolContent, mcp_prompt};
 use mcp_tests::stateless::{meta, send};
 use mcp_tests::{Recorder, TestServer};
 use rmcp::model::GetPromptRequestParams;
@@ -88,10 +86,7 @@ async fn plain_prompt() -> &'static str {
 }
 
 fn server() -> TestServer {
-    let mcp = McpServer::from_registry()
-        .auth::<mcp_examples::items::AuthUser>()
-        .build()
-        .unwrap();
+    let mcp = mcp_tests::registry().build().unwrap();
     TestServer::start_app(move || {
         mcp.app(
             App::new()

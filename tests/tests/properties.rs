@@ -18,7 +18,7 @@
 use std::net::SocketAddr;
 
 use actix_web::{App, post, web};
-use mcp_runtime::{McpServer, mcp_tool};
+use mcp_runtime::mcp_tool;
 use mcp_tests::TestServer;
 use mcp_tests::wire::{WireReply, WireRequest};
 use proptest::prelude::*;
@@ -66,10 +66,7 @@ async fn pr_echo(
 }
 
 fn server() -> TestServer {
-    let mcp = McpServer::from_registry()
-        .auth::<mcp_examples::items::AuthUser>()
-        .build()
-        .expect("server builds");
+    let mcp = mcp_tests::registry().build().expect("server builds");
     TestServer::start_app(move || mcp.app(App::new().service(pr_echo).service(mcp.scope("/mcp"))))
 }
 

@@ -50,14 +50,11 @@ async fn spin(ctx: McpContext) -> String {
 }
 
 fn server(grace: Duration) -> (TestServer, McpServer) {
-    serve(McpServer::from_registry().orphan_grace(grace))
+    serve(mcp_tests::registry().orphan_grace(grace))
 }
 
 fn serve(builder: McpServerBuilder) -> (TestServer, McpServer) {
-    let mcp = builder
-        .auth::<mcp_examples::items::AuthUser>()
-        .build()
-        .unwrap();
+    let mcp = builder.build().unwrap();
     let served = mcp.clone();
     let server = TestServer::start_app(move || {
         mcp.app(
@@ -299,7 +296,7 @@ async fn resumption_replays_what_the_apps_event_store_kept() {
     // keeps 1000: the client kept an early event id only, and everything
     // after it comes back, from the store.
     let (stream, sent, replayed) = resume_after_first_step(
-        McpServer::from_registry()
+        mcp_tests::registry()
             .stream_buffer(4, 1 << 20)
             .event_store(Recording(InMemoryEventStore::new(1000, 1 << 20))),
     )
@@ -310,6 +307,6 @@ async fn resumption_replays_what_the_apps_event_store_kept() {
     // The default store keeps only the stream buffer: the same resumption
     // finds the events gone, and the stream ends at once.
     let (_, _, replayed) =
-        resume_after_first_step(McpServer::from_registry().stream_buffer(4, 1 << 20)).await;
+        resume_after_first_step(mcp_tests::registry().stream_buffer(4, 1 << 20)).await;
     assert!(replayed.is_empty());
 }

@@ -138,11 +138,7 @@ async fn reach_person(id: web::Path<u64>, reach: web::Json<Reach>) -> String {
 }
 
 fn server() -> TestServer {
-    // The registry is the binary's: it holds the example app's tools too.
-    let mcp = mcp_runtime::McpServer::from_registry()
-        .auth::<mcp_examples::items::AuthUser>()
-        .build()
-        .expect("builds");
+    let mcp = mcp_tests::registry().build().expect("builds");
     TestServer::with_mcp(mcp, |cfg| {
         cfg.service(put_doc)
             .service(tag_docs)

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpServer, post, web};
-use mcp_runtime::{McpServer, mcp_tool};
+use mcp_runtime::mcp_tool;
 use mcp_tests::wire::{self, WireReply, WireRequest};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -56,8 +56,7 @@ struct Running {
 /// A server on its own actix system, with `shutdown_timeout` and one
 /// worker (so every connection is on the worker that shuts down).
 fn start(shutdown_timeout: u64) -> Running {
-    let mcp = McpServer::from_registry()
-        .auth::<mcp_examples::items::AuthUser>()
+    let mcp = mcp_tests::registry()
         .body_timeouts(BODY_IDLE, BODY_TOTAL)
         .build()
         .expect("server builds");

@@ -5,7 +5,7 @@
 //! state), and the errors of the revision with their HTTP statuses.
 
 use actix_web::{App, post, web};
-use mcp_runtime::{Elicitation, McpContext, McpServer, Sample, mcp_tool};
+use mcp_runtime::{Elicitation, McpContext, Sample, mcp_tool};
 use mcp_tests::TestServer;
 use mcp_tests::stateless::{V, meta, send};
 use schemars::JsonSchema;
@@ -57,10 +57,7 @@ async fn greet(ctx: McpContext) -> String {
 }
 
 fn server() -> TestServer {
-    let mcp = McpServer::from_registry()
-        .auth::<mcp_examples::items::AuthUser>()
-        .build()
-        .unwrap();
+    let mcp = mcp_tests::registry().build().unwrap();
     TestServer::start_app(move || {
         mcp.app(
             App::new()

@@ -7,7 +7,7 @@ use std::time::Duration;
 use actix_web::web::Bytes;
 use actix_web::{App, HttpResponse, get};
 use futures_util::stream;
-use mcp_runtime::{McpServer, mcp_tool};
+use mcp_runtime::mcp_tool;
 use mcp_tests::{Recorder, TestServer, seen, text};
 use rmcp::model::CallToolRequestParams;
 use serde_json::json;
@@ -49,10 +49,7 @@ async fn build_events() -> HttpResponse {
 }
 
 fn server() -> TestServer {
-    let mcp = McpServer::from_registry()
-        .auth::<mcp_examples::items::AuthUser>()
-        .build()
-        .unwrap();
+    let mcp = mcp_tests::registry().build().unwrap();
     TestServer::start_app(move || {
         mcp.app(
             App::new()
