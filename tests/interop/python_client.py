@@ -28,7 +28,7 @@ def check(condition: bool, what: str) -> None:
 def server():
     if TRANSPORT == "stdio":
         # No token in the environment: the tools that need one are refused, as over HTTP.
-        return StdioServerParameters(command=TARGET, env={"RUST_LOG": "warn"})
+        return StdioServerParameters(command=TARGET, env={})
     if TRANSPORT == "sse":
         return sse_client(TARGET + "/sse")
     return TARGET
