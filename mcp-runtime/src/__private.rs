@@ -1,20 +1,20 @@
 //! What `#[mcp_tool]`-generated code refers to. Not a public API: anything
 //! here may change in any release.
 
+pub use crate::handler::arguments::{ArgumentError, FromArguments, IsArgument, Source};
+pub use crate::handler::completion::{Completer, Completion, CompletionFuture, IntoCompletions};
+pub use crate::handler::defs::{
+    Exposed, Handler, Hints, Location, PromptDef, ResourceDef, ToolDef,
+};
+pub use crate::handler::invoke::{
+    ArgumentHandle, ArgumentKind, CallContext, CheckContext, Handle, HasOutputSchema, IntoPrompt,
+    Invoker, NoOutputSchema, OutputProbe, Probe, RequestHandle, RequestKind, ToolFuture,
+    ToolOutcome, ViaArguments, ViaOutputSchema, ViaRequest,
+};
+pub use crate::handler::signature::Signature;
+pub use crate::schema::route::{HttpMethod, Route};
 pub use actix_web::dev::{AppService, HttpServiceFactory};
 pub use inventory;
-
-pub use crate::arguments::{ArgumentError, FromArguments, IsArgument, Source};
-pub use crate::completion::{Completer, Completion, CompletionFuture, IntoCompletions};
-pub use crate::invoke::{
-    ArgumentHandle, ArgumentKind, CallContext, CheckContext, Handle, HasOutputSchema, Invoker,
-    NoOutputSchema, OutputProbe, Probe, RequestHandle, RequestKind, ToolFuture, ToolOutcome,
-    ViaArguments, ViaOutputSchema, ViaRequest,
-};
-pub use crate::prompt::{IntoPrompt, PromptDef};
-pub use crate::registry::{Exposed, Handler, Hints, HttpMethod, Location, Route, ToolDef};
-pub use crate::resource::ResourceDef;
-pub use crate::schema::Signature;
 
 /// Registers, next to a tool's or resource's route, a resource that never
 /// matches a request but names the route's pattern in the app's resource

@@ -41,54 +41,27 @@
 
 #![warn(missing_docs)]
 
-mod app;
-mod arguments;
-mod auth;
+mod call;
 mod catalog;
-mod completion;
-mod context;
 mod dispatch;
-mod elicitation;
-mod error;
-mod event_store;
-mod forward;
-mod invoke;
-mod jsonrpc;
-mod limits;
-mod live;
-mod method;
-mod modern;
-mod notifier;
-mod origin;
-mod outbound;
-mod portable;
-mod prompt;
+mod handler;
+mod policy;
 mod protocol;
-mod rate_limit;
-mod registry;
-mod resource;
-mod result;
-mod run;
-mod sampling;
 mod schema;
 mod server;
-mod session;
-mod subscriptions;
-mod sync;
-mod tool_call;
+mod state;
+mod support;
 mod transport;
-mod uri_template;
 
 #[doc(hidden)]
 pub mod __private;
 
-pub use app::{McpApp, McpAppService};
-pub use arguments::{ArgumentError, Arguments};
-pub use catalog::Catalog;
-pub use completion::{Completion, Completions};
-pub use context::{ClientRequestError, Elicitation, LogLevel, McpContext};
-pub use error::{BuildError, ItemKind, Problem};
-pub use event_store::{EventLog, EventStore, EventsGone, InMemoryEventStore};
+pub use call::app::{McpApp, McpAppService};
+pub use call::context::{ClientRequestError, Elicitation, McpContext};
+pub use catalog::error::{BuildError, ItemKind, Problem};
+pub use handler::arguments::{ArgumentError, Arguments};
+pub use handler::completion::{Completion, Completions};
+pub use handler::defs::Location;
 /// Exposes an `async fn` as an MCP prompt.
 ///
 /// Put it on a plain `async fn`, not a route: `prompts/get` calls it with
@@ -343,15 +316,18 @@ pub use mcp_macros::mcp_resource;
 /// does not have, two bodies behind type aliases, and the attribute order
 /// when a macro generated the attributes.
 pub use mcp_macros::mcp_tool;
-pub use notifier::Notifier;
-pub use portable::SchemaProfile;
-pub use prompt::{MessageContent, PromptMessages};
-pub use rate_limit::RateLimit;
-pub use registry::Location;
-pub use result::ToolContent;
-pub use sampling::{Sample, Sampled};
+pub use policy::rate_limit::RateLimit;
+pub use protocol::content::{MessageContent, PromptMessages, ToolContent};
+pub use protocol::log::LogLevel;
+pub use protocol::sampling::{Sample, Sampled};
+pub use schema::portable::SchemaProfile;
+pub use server::catalog::Catalog;
+pub use server::notifier::Notifier;
 pub use server::{McpServer, McpServerBuilder};
-pub use session::{InMemorySessionStore, Session, SessionStore, SessionStoreError, StoreFuture};
+pub use state::event_store::{EventLog, EventStore, EventsGone, InMemoryEventStore};
+pub use state::session::{
+    InMemorySessionStore, Session, SessionStore, SessionStoreError, StoreFuture,
+};
 pub use transport::stdio::Stdio;
 
 /// The JSON Schema generator used for tool schemas, re-exported so generated

@@ -28,22 +28,23 @@ use std::sync::{Arc, Mutex};
 use actix_web::HttpRequest;
 use actix_web::web::BytesMut;
 use futures_util::future::join_all;
-use rmcp::model::{CancelledNotificationParam, ErrorCode, ErrorData, RequestId};
+use rmcp::model::{CancelledNotificationParam, ErrorData, RequestId};
 use serde_json::value::RawValue;
 use tokio_util::sync::CancellationToken;
 
-use crate::dispatch::{Dispatcher, Exchange, Outcome, session_client};
-use crate::jsonrpc::{self, Incoming, Message};
-use crate::live::InFlight;
-use crate::method::{NotificationMethod, RequestMethod};
-use crate::modern;
-use crate::outbound::Outbound;
-use crate::protocol::{self, Version};
-use crate::session::{Session, SessionStoreError, new_session_id};
-use crate::sync::lock;
+use crate::call::server::{Exchange, Outcome, session_client};
+use crate::dispatch::Dispatcher;
+use crate::protocol::codes::TRANSPORT_ERROR;
+use crate::protocol::jsonrpc::{self, Incoming, Message};
+use crate::protocol::method::{NotificationMethod, RequestMethod};
+use crate::protocol::stateless;
+use crate::protocol::version::{self, Version};
+use crate::state::live::InFlight;
+use crate::state::session::{Session, SessionStoreError, new_session_id};
+use crate::support::outbound::Outbound;
+use crate::support::sync::lock;
 
 /// The TypeScript SDK's code for transport-level refusals (`-32000`).
-const TRANSPORT_ERROR: ErrorCode = ErrorCode(-32000);
 
 /// Which revisions a connection serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,7 +58,7 @@ pub(crate) enum Eras {
 /// One client's connection and session.
 pub(crate) struct Connection {
     id: Arc<str>,
-    dispatcher: Arc<Dispatcher>,
+    dispatcher: Dispatcher,
     outbound: Outbound,
     eras: Eras,
     /// The session, once `initialize` succeeded.
@@ -69,7 +70,7 @@ pub(crate) struct Connection {
 impl Connection {
     /// A new connection whose messages to the client go to `outbound`.
     pub(crate) fn open(
-        dispatcher: Arc<Dispatcher>,
+        dispatcher: Dispatcher,
         outbound: Outbound,
         eras: Eras,
     ) -> Result<Connection, SessionStoreError> {
@@ -125,7 +126,7 @@ impl Connection {
     pub(crate) async fn close(&self) {
         self.cancel_calls();
         let established = lock(&self.session).take().is_some();
-        if let (true, Some(store)) = (established, &self.dispatcher.sessions)
+        if let (true, Some(store)) = (established, &self.dispatcher.server().state.sessions)
             && let Err(e) = store.remove(&self.id).await
         {
             tracing::warn!("mcp-runtime: could not remove a closed connection's session: {e}");
@@ -141,7 +142,7 @@ impl Connection {
             self.cancel(params.as_deref());
             return None;
         }
-        if self.eras == Eras::HandshakeAndStateless && modern::is_modern(None, &message) {
+        if self.eras == Eras::HandshakeAndStateless && stateless::is_modern(None, &message) {
             return self.serve_stateless(host, message).await;
         }
         let session = self.session().await;
@@ -167,7 +168,7 @@ impl Connection {
             .as_ref()
             .and_then(|s| Version::parse(&s.protocol_version));
         let exchange = Exchange {
-            version: protocol::resolve(None, negotiated).unwrap_or(Version::LATEST_HANDSHAKE),
+            version: version::resolve(None, negotiated).unwrap_or(Version::LATEST_HANDSHAKE),
             client: session.as_deref().map(session_client),
             session: session.map(|s| (self.id.clone(), s)),
             inputs: None,
@@ -185,7 +186,7 @@ impl Connection {
     async fn serve_stateless(&self, host: &HttpRequest, message: Message) -> Option<Vec<u8>> {
         let (client, inputs) = match &message {
             Message::Request { id, method, params } => {
-                match modern::check_unframed(method, params.as_deref()) {
+                match stateless::check_unframed(method, params.as_deref()) {
                     Ok(checked) => (Some(checked.client), Some(checked.inputs)),
                     Err(e) => return Some(jsonrpc::failure(Some(id), &e)),
                 }
@@ -206,7 +207,7 @@ impl Connection {
             cancel,
         };
         let id = request_id(&message);
-        let outcome = self.dispatcher.handle_modern(message, &exchange).await;
+        let outcome = self.dispatcher.handle_stateless(message, &exchange).await;
         self.reply(outcome, id.as_ref()).await
     }
 
@@ -217,8 +218,8 @@ impl Connection {
             .session()
             .await
             .and_then(|s| Version::parse(&s.protocol_version));
-        let version = protocol::resolve(None, negotiated).unwrap_or(Version::LATEST_HANDSHAKE);
-        let max = self.dispatcher.limits.max_batch_len;
+        let version = version::resolve(None, negotiated).unwrap_or(Version::LATEST_HANDSHAKE);
+        let max = self.dispatcher.server().policy.limits.max_batch_len;
         let refusal = if negotiated.is_none() || !version.allows_batches() {
             Some(format!(
                 "Invalid request: JSON-RPC batches are not allowed in protocol version {} \
@@ -268,7 +269,7 @@ impl Connection {
     /// long as the connection.
     async fn session(&self) -> Option<Arc<Session>> {
         let known = lock(&self.session).clone()?;
-        let Some(store) = &self.dispatcher.sessions else {
+        let Some(store) = &self.dispatcher.server().state.sessions else {
             return Some(known);
         };
         match store.get(&self.id).await {
@@ -297,12 +298,18 @@ impl Connection {
         let Message::Request { id, .. } = message else {
             return Ok((cancel, None));
         };
-        let max = self.dispatcher.limits.max_in_flight_per_session;
-        match self
+        let max = self
             .dispatcher
-            .live
-            .start_call(self.id.clone(), id.clone(), cancel.clone(), max)
-        {
+            .server()
+            .policy
+            .limits
+            .max_in_flight_per_session;
+        match self.dispatcher.server().state.live.start_call(
+            self.id.clone(),
+            id.clone(),
+            cancel.clone(),
+            max,
+        ) {
             Ok(in_flight) => Ok((cancel, Some(in_flight))),
             Err(_) => {
                 let e = ErrorData::new(
@@ -326,7 +333,13 @@ impl Connection {
         else {
             return;
         };
-        if !self.dispatcher.live.cancel(&self.id, &request_id) {
+        if !self
+            .dispatcher
+            .server()
+            .state
+            .live
+            .cancel(&self.id, &request_id)
+        {
             tracing::debug!("cancellation for a request that is not in flight");
         }
     }
@@ -361,7 +374,7 @@ impl Connection {
             }
             *current = Some(session.clone());
         }
-        let Some(store) = &self.dispatcher.sessions else {
+        let Some(store) = &self.dispatcher.server().state.sessions else {
             return Ok(());
         };
         let Err(e) = store.insert(&self.id, session).await else {

@@ -33,14 +33,15 @@ use tokio::time::{Interval, Sleep};
 use super::connection::{Connection, Eras};
 use super::stream;
 use super::streamable_http::{
-    Refusal, TRANSPORT_ERROR, accepts_event_stream, admit, check_content_length,
-    check_content_type, event_stream, holding_unread_body, read_body,
+    Refusal, accepts_event_stream, admit, check_content_length, check_content_type, event_stream,
+    holding_unread_body, read_body,
 };
 use crate::dispatch::Dispatcher;
-use crate::jsonrpc;
-use crate::outbound::{self, Outbound};
-use crate::session::SessionStoreError;
-use crate::sync::lock;
+use crate::protocol::codes::TRANSPORT_ERROR;
+use crate::protocol::jsonrpc;
+use crate::state::session::SessionStoreError;
+use crate::support::outbound::{self, Outbound};
+use crate::support::sync::lock;
 
 /// Most legacy connections open at once.
 pub(crate) const MAX_CONNECTIONS: usize = 1024;
@@ -50,7 +51,7 @@ const INITIALIZE_WITHIN: Duration = Duration::from_secs(60);
 
 /// The transport's shared state (one per server, shared by every worker).
 pub(crate) struct LegacySse {
-    dispatcher: Arc<Dispatcher>,
+    dispatcher: Dispatcher,
     connections: Mutex<HashMap<Arc<str>, Arc<Connection>>>,
     keep_alive: Duration,
 }
@@ -62,7 +63,7 @@ struct Target {
 }
 
 impl LegacySse {
-    pub(crate) fn new(dispatcher: Arc<Dispatcher>, keep_alive: Duration) -> Self {
+    pub(crate) fn new(dispatcher: Dispatcher, keep_alive: Duration) -> Self {
         LegacySse {
             dispatcher,
             connections: Mutex::default(),
@@ -135,8 +136,11 @@ impl LegacySse {
             .cloned()
             .ok_or_else(Refusal::session_not_found)?;
         check_content_type(&req)?;
-        check_content_length(&req, self.dispatcher.limits.max_request_bytes)?;
-        let body = read_body(payload, &self.dispatcher.limits).await?;
+        check_content_length(
+            &req,
+            self.dispatcher.server().policy.limits.max_request_bytes,
+        )?;
+        let body = read_body(payload, &self.dispatcher.server().policy.limits).await?;
         let incoming = jsonrpc::parse(&body)
             .map_err(|e| Refusal::new(StatusCode::BAD_REQUEST, e.code, e.message))?;
         // Served on this worker, beside this request; answered on the stream.

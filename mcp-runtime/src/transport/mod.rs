@@ -5,6 +5,7 @@
 
 pub(crate) mod connection;
 pub(crate) mod legacy_sse;
+pub(crate) mod mount;
 pub(crate) mod stdio;
 pub(crate) mod stream;
 pub(crate) mod streamable_http;

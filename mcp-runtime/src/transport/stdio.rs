@@ -23,7 +23,6 @@ use std::cell::Cell;
 use std::future::IntoFuture;
 use std::io;
 use std::rc::Rc;
-use std::sync::Arc;
 
 use actix_http::Request;
 use actix_web::body::{BoxBody, MessageBody};
@@ -43,15 +42,14 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::connection::{Connection, Eras};
-use crate::app::{McpApp, Running};
+use crate::call::app::{McpApp, Running};
 use crate::dispatch::Dispatcher;
-use crate::jsonrpc;
-use crate::outbound::{self, Outbound};
-use crate::server::McpServer;
+use crate::protocol::jsonrpc;
+use crate::support::outbound::{self, Outbound};
 
 /// An MCP server on stdin and stdout, serving an actix [`App`]'s tools to
 /// the client that launched the process (Claude Desktop, an IDE, an agent).
-/// Made by [`McpServer::stdio`]; await it (or [`run`](Stdio::run) it) inside
+/// Made by [`McpServer::stdio`](crate::McpServer::stdio); await it (or [`run`](Stdio::run) it) inside
 /// the actix runtime.
 ///
 /// * **The same app.** The `App` you would hand to `HttpServer::new`: tool
@@ -96,29 +94,15 @@ use crate::server::McpServer;
 /// ```
 #[must_use = "a stdio server does nothing until it is awaited"]
 pub struct Stdio {
-    dispatcher: Arc<Dispatcher>,
+    dispatcher: Dispatcher,
     start: Box<dyn FnOnce() -> LocalBoxFuture<'static, Result<Running, ()>>>,
     headers: Result<HeaderMap, String>,
 }
 
-impl McpServer {
-    /// Serves `app`'s tools over stdin and stdout, to the client that
-    /// launched this process; see [`Stdio`]. Build `app` as for
-    /// `HttpServer::new` (there is no need to wrap it with
-    /// [`McpServer::app`], nor to mount [`McpServer::scope`]): it is built
-    /// once, in process, without a socket.
-    ///
-    /// ```no_run
-    /// use actix_web::{App, web};
-    ///
-    /// #[actix_web::main]
-    /// async fn main() -> std::io::Result<()> {
-    ///     let mcp = mcp_runtime::McpServer::from_registry().build().map_err(std::io::Error::other)?;
-    ///     let pool = web::Data::new(String::from("a shared resource"));
-    ///     mcp.stdio(App::new().app_data(pool)).await
-    /// }
-    /// ```
-    pub fn stdio<T, B>(&self, app: App<T>) -> Stdio
+impl Stdio {
+    /// A stdio server for `app`, which is wrapped so calls go through it
+    /// (and its MCP scope, if any, is never reached).
+    pub(crate) fn new<T, B>(dispatcher: Dispatcher, app: App<T>) -> Stdio
     where
         T: ServiceFactory<
                 ServiceRequest,
@@ -131,7 +115,7 @@ impl McpServer {
     {
         let app = McpApp::wrap(app.wrap(from_fn(|req, next| intercept(req, next))));
         Stdio {
-            dispatcher: self.transport.dispatcher.clone(),
+            dispatcher,
             start: Box::new(move || app.start()),
             headers: Ok(HeaderMap::new()),
         }
@@ -221,7 +205,7 @@ impl Stdio {
         let app = start()
             .await
             .map_err(|()| io::Error::other("the app's service failed to start"))?;
-        let max = dispatcher.limits.max_request_bytes;
+        let max = dispatcher.server().policy.limits.max_request_bytes;
         let (outbound, messages) = Outbound::channel();
         let connection = Connection::open(dispatcher, outbound, Eras::HandshakeAndStateless)
             .map_err(io::Error::other)?;

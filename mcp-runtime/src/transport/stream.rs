@@ -42,9 +42,10 @@ use tokio::sync::mpsc;
 use tokio::time::{Interval, MissedTickBehavior, Sleep};
 use tokio_util::sync::DropGuard;
 
-use crate::dispatch::Outcome;
-use crate::event_store::{EventLog, EventStore, InMemoryEventStore};
-use crate::sync::lock;
+use crate::call::server::Outcome;
+use crate::state::event_store::{EventLog, EventStore, InMemoryEventStore};
+use crate::state::subscriptions::Push;
+use crate::support::sync::lock;
 
 /// A call whose response has not been decided yet.
 pub(crate) type Call = Pin<Box<dyn Future<Output = Outcome>>>;
@@ -274,25 +275,6 @@ impl Streams {
         Ok(Some(hub))
     }
 
-    /// Appends a server-initiated message to `session`'s standalone stream,
-    /// if it has one; `false` otherwise (the message is not sent).
-    pub(crate) fn notify(&self, session: &Arc<str>, message: &[u8]) -> bool {
-        let id = lock(&self.standalone).get(session).copied();
-        let hub = id.and_then(|id| lock(&self.hubs).get(&id).cloned());
-        match hub {
-            Some(hub) => {
-                hub.push(message, true);
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// Every session with a standalone stream.
-    pub(crate) fn sessions(&self) -> Vec<Arc<str>> {
-        lock(&self.standalone).keys().cloned().collect()
-    }
-
     /// Ends everything of `session` (it was deleted).
     pub(crate) fn close_session(&self, session: &Arc<str>) {
         let id = lock(&self.standalone).remove(session);
@@ -330,7 +312,7 @@ impl Hub {
             event.extend_from_slice(format!("id: {}-{seq}\n", self.id).as_bytes());
         }
         event.extend_from_slice(b"data: ");
-        event.extend_from_slice(&crate::outbound::one_line(json));
+        event.extend_from_slice(&crate::support::outbound::one_line(json));
         event.extend_from_slice(b"\n\n");
         state.log.append(seq, event.freeze());
         if let Some(waker) = state.reader.waker.take() {
@@ -587,5 +569,23 @@ impl Future for Pump {
         }
         this.hub.finish();
         Poll::Ready(())
+    }
+}
+
+impl Push for Streams {
+    fn notify(&self, session: &Arc<str>, message: &[u8]) -> bool {
+        let id = lock(&self.standalone).get(session).copied();
+        let hub = id.and_then(|id| lock(&self.hubs).get(&id).cloned());
+        match hub {
+            Some(hub) => {
+                hub.push(message, true);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn sessions(&self) -> Vec<Arc<str>> {
+        lock(&self.standalone).keys().cloned().collect()
     }
 }

@@ -26,28 +26,25 @@ use rmcp::model::{ErrorCode, ErrorData, RequestId};
 use tokio_util::sync::CancellationToken;
 
 use super::stream::{Call, Hub, Pump, Streams};
-use crate::dispatch::{Dispatcher, Exchange, Outcome, session_client};
-use crate::jsonrpc::{self, Incoming, Message};
-use crate::limits::Limits;
-use crate::method::RequestMethod;
-use crate::modern::{self, Client};
-use crate::origin::OriginPolicy;
-use crate::outbound::Outbound;
-use crate::protocol::{self, Version};
-use crate::session::{Session, SessionStore, SessionStoreError, new_session_id};
+use crate::call::server::{Exchange, Outcome, session_client};
+use crate::dispatch::Dispatcher;
+use crate::policy::limits::Limits;
+use crate::policy::origin::OriginPolicy;
+use crate::protocol::codes::{SESSION_NOT_FOUND, TRANSPORT_ERROR};
+use crate::protocol::jsonrpc::{self, Incoming, Message};
+use crate::protocol::method::RequestMethod;
+use crate::protocol::stateless::{self, Client};
+use crate::protocol::version::{self, Version};
+use crate::state::session::{Session, SessionStore, SessionStoreError, new_session_id};
+use crate::support::outbound::Outbound;
 
 const SESSION_HEADER: &str = "mcp-session-id";
 const VERSION_HEADER: &str = "mcp-protocol-version";
 const LAST_EVENT_ID: &str = "last-event-id";
 
-/// TypeScript SDK's transport error code for bad requests (`-32000`).
-pub(super) const TRANSPORT_ERROR: ErrorCode = ErrorCode(-32000);
-/// TypeScript SDK's code for an unknown session (`-32001`).
-const SESSION_NOT_FOUND: ErrorCode = ErrorCode(-32001);
-
 /// The transport's shared state (one per server, shared by every worker).
 pub(crate) struct StreamableHttp {
-    pub dispatcher: Arc<Dispatcher>,
+    pub dispatcher: Dispatcher,
     pub origins: OriginPolicy,
     pub streams: Arc<Streams>,
     /// Answer every request with SSE (when accepted), not only those that
@@ -143,7 +140,7 @@ fn request_id(incoming: &Incoming) -> Option<&RequestId> {
 
 impl StreamableHttp {
     fn sessions(&self) -> Option<&Arc<dyn SessionStore>> {
-        self.dispatcher.sessions.as_ref()
+        self.dispatcher.server().state.sessions.as_ref()
     }
 
     pub(crate) async fn post(&self, req: HttpRequest, mut payload: web::Payload) -> HttpResponse {
@@ -233,7 +230,7 @@ impl StreamableHttp {
         payload: &mut web::Payload,
     ) -> Result<HttpResponse, Refusal> {
         admit(&self.dispatcher, &req)?;
-        let limits = &self.dispatcher.limits;
+        let limits = &self.dispatcher.server().policy.limits;
         check_content_type(&req)?;
         let accept = accepted(&req)?;
         check_content_length(&req, limits.max_request_bytes)?;
@@ -256,7 +253,7 @@ impl StreamableHttp {
             ));
         }
         if let Incoming::Single(message) = &incoming
-            && modern::is_modern(header, message)
+            && stateless::is_modern(header, message)
         {
             let Incoming::Single(message) = incoming else {
                 return Err(Refusal::bad_request("Bad Request"));
@@ -270,7 +267,7 @@ impl StreamableHttp {
         let negotiated = session
             .as_ref()
             .and_then(|(_, s)| Version::parse(&s.protocol_version));
-        let version = protocol::resolve(header, negotiated)
+        let version = version::resolve(header, negotiated)
             .map_err(|e| Refusal::bad_request(e.to_string()).with_id(id.as_ref()))?;
         match incoming {
             Incoming::Single(message) => {
@@ -292,7 +289,7 @@ impl StreamableHttp {
     ) -> Result<HttpResponse, Refusal> {
         let (client, inputs) = match &message {
             Message::Request { id, method, params } => {
-                match modern::check(req.headers(), method, params.as_deref()) {
+                match stateless::check(req.headers(), method, params.as_deref()) {
                     Ok(checked) => (Some(checked.client), Some(checked.inputs)),
                     Err(e) => return self.respond(Outcome::refused(id, &e), Some(id)).await,
                 }
@@ -360,8 +357,13 @@ impl StreamableHttp {
         let cancel = CancellationToken::new();
         let in_flight = match (&session_id, &id) {
             (Some(session), Some(id)) => {
-                let max = self.dispatcher.limits.max_in_flight_per_session;
-                let started = self.dispatcher.live.start_call(
+                let max = self
+                    .dispatcher
+                    .server()
+                    .policy
+                    .limits
+                    .max_in_flight_per_session;
+                let started = self.dispatcher.server().state.live.start_call(
                     session.clone(),
                     id.clone(),
                     cancel.clone(),
@@ -389,7 +391,7 @@ impl StreamableHttp {
         let mut call: Call = Box::pin(async move {
             let _in_flight = in_flight;
             if stateless {
-                dispatcher.handle_modern(message, &exchange).await
+                dispatcher.handle_stateless(message, &exchange).await
             } else {
                 dispatcher.handle(message, &exchange).await
             }
@@ -456,7 +458,7 @@ impl StreamableHttp {
             ));
         };
         let header = version_header(req)?;
-        let version = protocol::resolve(header, Version::parse(&state.protocol_version))
+        let version = version::resolve(header, Version::parse(&state.protocol_version))
             .map_err(|e| Refusal::bad_request(e.to_string()))?;
         if let Some(last) = req.headers().get(LAST_EVENT_ID) {
             let last = last.to_str().unwrap_or_default();
@@ -506,7 +508,7 @@ impl StreamableHttp {
         if messages.is_empty() {
             return Err(invalid("Invalid request: empty batch".into()));
         }
-        let limits = self.dispatcher.limits;
+        let limits = self.dispatcher.server().policy.limits;
         if messages.len() > limits.max_batch_len {
             return Err(invalid(format!(
                 "Invalid request: a batch of {} messages exceeds this server's limit of {}",
@@ -658,7 +660,7 @@ impl StreamableHttp {
             Ok(true) => {
                 let id: Arc<str> = id.into();
                 self.streams.close_session(&id);
-                self.dispatcher.subscribers.forget(&id);
+                self.dispatcher.server().state.subscribers.forget(&id);
                 Ok(HttpResponse::Ok().finish())
             }
             Ok(false) => Err(Refusal::session_not_found()),
@@ -735,7 +737,7 @@ enum Era {
     /// Statelessly, with the client the request describes.
     Stateless {
         client: Option<Client>,
-        inputs: Option<modern::Inputs>,
+        inputs: Option<stateless::Inputs>,
     },
 }
 
@@ -873,7 +875,7 @@ fn too_large(limit: usize) -> Refusal {
 /// What every request meets before anything is read: the per-client rate
 /// limit (429) and the header size limit (431).
 pub(super) fn admit(dispatcher: &Dispatcher, req: &HttpRequest) -> Result<(), Refusal> {
-    if let Err(limited) = dispatcher.rate_limits.check_client(req) {
+    if let Err(limited) = dispatcher.server().policy.rate_limits.check_client(req) {
         let mut refusal = Refusal::too_many(format!(
             "Too Many Requests: retry in {} s",
             limited.retry_after.as_secs().max(1)
@@ -881,7 +883,7 @@ pub(super) fn admit(dispatcher: &Dispatcher, req: &HttpRequest) -> Result<(), Re
         refusal.retry_after = Some(limited.retry_after);
         return Err(refusal);
     }
-    check_header_size(req, dispatcher.limits.max_header_bytes)
+    check_header_size(req, dispatcher.server().policy.limits.max_header_bytes)
 }
 
 /// Whether all the request's headers together stay within `limit` bytes.

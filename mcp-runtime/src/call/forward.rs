@@ -1,0 +1,523 @@
+//! Turning a tool call into the REST request it stands for: the route's
+//! method, its path rendered from the path arguments (checked against the
+//! route's own segment patterns), the query string, a JSON or form body,
+//! and the headers this module's policy lets through. `app` then sends it
+//! through the application (see the module docs there for why).
+//!
+//! # Header policy
+//!
+//! A tool's request carries the MCP request's headers — credentials
+//! (`Authorization`, `Cookie`, API-key headers), `Accept-Language`,
+//! `User-Agent`, `X-Request-Id`, `Forwarded`/`X-Forwarded-*`, `Host`,
+//! `Origin` — except those that describe the MCP POST itself or would
+//! change what the call means:
+//!
+//! * hop-by-hop headers (`Connection`, `Keep-Alive`, `TE`, `Trailer`,
+//!   `Transfer-Encoding`, `Upgrade`, `Proxy-Authorization`,
+//!   `Proxy-Connection`) and `Expect`;
+//! * the MCP POST's body and content negotiation (`Content-Type`,
+//!   `Content-Length`, `Content-Encoding`, `Accept`, `Accept-Encoding`):
+//!   the tool's request gets its own `Content-Type`/`Content-Length` for the
+//!   body it carries, and `Accept: application/json, */*;q=0.5`;
+//! * conditional and range headers (`If-Match`, `If-None-Match`,
+//!   `If-Modified-Since`, `If-Unmodified-Since`, `If-Range`, `Range`): a
+//!   client's cache validators for `/mcp` say nothing about the tool's
+//!   resource, and must not turn a call into an empty `304`;
+//! * MCP's own headers (`Mcp-Session-Id`, `MCP-Protocol-Version`,
+//!   `Last-Event-ID`, `Mcp-Method`, `Mcp-Name`, `Mcp-Param-*`).
+//!
+//! The peer address and HTTP version are those of the MCP request. Request
+//! extensions set by middleware around the MCP endpoint are not carried
+//! over unless their type is named with `McpServerBuilder::carry_extension`,
+//! since the route's own middleware runs again and sets what REST would see.
+
+use std::collections::HashMap;
+
+use actix_http::Request;
+use actix_web::dev::Payload;
+use actix_web::http::Uri;
+use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use actix_web::{HttpMessage as _, HttpRequest};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde::Serialize;
+use serde::ser::SerializeMap;
+use serde_json::{Map, Value};
+
+use crate::handler::arguments::{ArgumentError, Plan, Slot, Source};
+use crate::schema::route::HttpMethod;
+use crate::schema::route::{Param, Template};
+
+/// Characters kept as they are in a path segment: RFC 3986 unreserved.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// A path segment's value as actix's router sees it: the router decodes
+/// every escape except `%`, `/` and `+`, so a value matches its segment's
+/// pattern in exactly this form.
+fn router_view(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '/' => out.push_str("%2F"),
+            '+' => out.push_str("%2B"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A scalar argument as the text of a path segment or query value.
+fn scalar_text(name: &str, value: &Value) -> Result<Option<String>, ArgumentError> {
+    Ok(match value {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Array(_) | Value::Object(_) => {
+            return Err(ArgumentError::new(
+                name,
+                "must be a string, number or boolean (it is sent in the URL)",
+            ));
+        }
+    })
+}
+
+/// Checks a path argument against its segment and returns it encoded.
+fn segment(param: &Param, argument: &str, value: &Value) -> Result<String, ArgumentError> {
+    let text = scalar_text(argument, value)?
+        .ok_or_else(|| ArgumentError::new(argument, "must not be null (it is a path segment)"))?;
+    if !param.matcher.is_match(&router_view(&text)) {
+        let rule = if param.default && param.pattern == "[^/]+" {
+            "must not be empty".to_owned()
+        } else {
+            format!("does not match the route's pattern `{}`", param.pattern)
+        };
+        return Err(ArgumentError::new(argument, rule));
+    }
+    Ok(utf8_percent_encode(&text, SEGMENT).to_string())
+}
+
+/// Stands in for the segment `.` or `..` while the app's resource map
+/// renders the path: URL rendering resolves dot segments (escaped or not),
+/// which would take the call to another route. `!` never occurs in an
+/// encoded segment, so the stand-in cannot be confused with a value.
+const DOT_SEGMENT: [(&str, &str); 2] = [("!mcp-dot!", "%2E"), ("!mcp-dot-dot!", "%2E%2E")];
+
+/// The stand-in for an encoded segment that is a dot segment.
+fn dot_stand_in(encoded: &str) -> Option<&'static str> {
+    match encoded {
+        "." => Some(DOT_SEGMENT[0].0),
+        ".." => Some(DOT_SEGMENT[1].0),
+        _ => None,
+    }
+}
+
+/// `path` with the stand-ins of dot segments replaced by their escaped
+/// form, which the router decodes back to the value.
+fn restore_dot_segments(path: &str) -> String {
+    path.split('/')
+        .map(|segment| {
+            DOT_SEGMENT
+                .iter()
+                .find(|(stand_in, _)| *stand_in == segment)
+                .map_or(segment, |(_, escaped)| escaped)
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The arguments an extractor reads, under the names it knows them by
+/// (serialized straight from the call's arguments, nothing copied).
+struct View<'a> {
+    args: &'a Map<String, Value>,
+    fields: &'a [(String, String)],
+    /// Also the arguments no extractor claims (see `Plan::overflow`).
+    overflow: Option<&'a [String]>,
+}
+
+impl View<'_> {
+    fn entries(&self) -> impl Iterator<Item = (&str, &Value)> {
+        let named = self.fields.iter().filter_map(|(external, internal)| {
+            self.args.get(external).map(|v| (internal.as_str(), v))
+        });
+        let unclaimed = self.overflow.into_iter().flat_map(|claimed| {
+            self.args
+                .iter()
+                .filter(|(k, _)| claimed.binary_search(k).is_err())
+                .map(|(k, v)| (k.as_str(), v))
+        });
+        named.chain(unclaimed)
+    }
+
+    fn pairs(&self) -> Result<Vec<(&str, String)>, ArgumentError> {
+        let mut pairs = Vec::new();
+        for (name, value) in self.entries() {
+            if let Some(text) = scalar_text(name, value)? {
+                pairs.push((name, text));
+            }
+        }
+        Ok(pairs)
+    }
+}
+
+impl Serialize for View<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        for (k, v) in self.entries() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+/// A route tool's request, before its path prefix is known.
+pub(crate) struct Parts {
+    /// Path segment name → encoded value.
+    pub segments: HashMap<String, String>,
+    pub query: String,
+    pub body: Option<(&'static str, Vec<u8>)>,
+}
+
+/// Splits a call's arguments into path segments, query string and body.
+pub(crate) fn parts(
+    plan: &Plan,
+    template: &Template,
+    args: &Map<String, Value>,
+) -> Result<Parts, ArgumentError> {
+    let mut out = Parts {
+        segments: HashMap::new(),
+        query: String::new(),
+        body: None,
+    };
+    let names = template.names();
+    for slot in plan.slots.iter().flatten() {
+        let overflow = (plan.overflow == Some(slot.param)).then_some(plan.claimed.as_slice());
+        match (slot.source, &slot.slot) {
+            (Source::Path, Slot::Tuple(arguments)) => {
+                for (argument, segment_name) in arguments.iter().zip(&names) {
+                    out.add_segment(template, segment_name, argument, args)?;
+                }
+            }
+            (Source::Path, Slot::Whole(argument)) => {
+                if let Some(segment_name) = names.first() {
+                    out.add_segment(template, segment_name, argument, args)?;
+                }
+            }
+            (Source::Path, Slot::Fields { fields }) => {
+                for (argument, segment_name) in fields {
+                    out.add_segment(template, segment_name, argument, args)?;
+                }
+            }
+            (Source::Query, Slot::Fields { fields }) => {
+                let view = View {
+                    args,
+                    fields,
+                    overflow,
+                };
+                out.query = urlencoded(&view.pairs()?);
+            }
+            (Source::Json, Slot::Fields { fields }) => {
+                let view = View {
+                    args,
+                    fields,
+                    overflow,
+                };
+                out.body = Some(("application/json", json_bytes(&view)?));
+            }
+            (Source::Json, Slot::Whole(argument)) => {
+                let value = args.get(argument).unwrap_or(&Value::Null);
+                out.body = Some(("application/json", json_bytes(value)?));
+            }
+            (Source::Form, Slot::Fields { fields }) => {
+                let view = View {
+                    args,
+                    fields,
+                    overflow,
+                };
+                out.body = Some((
+                    "application/x-www-form-urlencoded",
+                    urlencoded(&view.pairs()?).into_bytes(),
+                ));
+            }
+            // The registry refuses every other combination at start-up.
+            (source, slot) => {
+                return Err(ArgumentError::new(
+                    "",
+                    format!("mcp-runtime: no mapping for {source:?} {slot:?}"),
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+impl Parts {
+    /// A resource read's request: the URI's variables fill the route's
+    /// segments (checked against their patterns) and, for the rest, the
+    /// query string.
+    pub(crate) fn from_values(
+        template: &Template,
+        values: &[(String, String)],
+    ) -> Result<Parts, ArgumentError> {
+        let mut out = Parts {
+            segments: HashMap::new(),
+            query: String::new(),
+            body: None,
+        };
+        let mut query = Vec::new();
+        for (name, value) in values {
+            match template.param(name) {
+                Some(param) => {
+                    let encoded = segment(param, name, &Value::String(value.clone()))?;
+                    out.segments.insert(name.clone(), encoded);
+                }
+                None => query.push((name.as_str(), value.clone())),
+            }
+        }
+        out.query = urlencoded(&query);
+        Ok(out)
+    }
+
+    fn add_segment(
+        &mut self,
+        template: &Template,
+        segment_name: &str,
+        argument: &str,
+        args: &Map<String, Value>,
+    ) -> Result<(), ArgumentError> {
+        let Some(param) = template.param(segment_name) else {
+            return Ok(());
+        };
+        let value = args.get(argument).unwrap_or(&Value::Null);
+        let encoded = segment(param, argument, value)?;
+        self.segments.insert(segment_name.to_owned(), encoded);
+        Ok(())
+    }
+}
+
+fn urlencoded(pairs: &[(&str, String)]) -> String {
+    // Serializing string pairs cannot fail.
+    serde_urlencoded::to_string(pairs).unwrap_or_default()
+}
+
+fn json_bytes<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, ArgumentError> {
+    serde_json::to_vec(value).map_err(|e| ArgumentError::new("", e.to_string()))
+}
+
+/// Why a route tool's request could not be made.
+#[derive(Debug)]
+pub(crate) enum Unroutable {
+    /// The tool's route is not registered in this app (`.service(tool)`).
+    NotMounted,
+    /// The route sits in a scope with dynamic segments the tool cannot fill.
+    ScopeSegments,
+    /// The rendered path is not a valid URI.
+    BadUri(String),
+}
+
+impl std::fmt::Display for Unroutable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unroutable::NotMounted => f.write_str(
+                "its REST route is not registered in this app: register the handler with \
+                 `.service(handler)`",
+            ),
+            Unroutable::ScopeSegments => f.write_str(
+                "its route sits in a scope whose path has dynamic segments, which the tool \
+                 cannot fill",
+            ),
+            Unroutable::BadUri(e) => write!(f, "the request URI is invalid: {e}"),
+        }
+    }
+}
+
+/// Headers of the MCP request that never reach a tool's request (see the
+/// module docs).
+const NEVER_FORWARDED: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "expect",
+    "content-type",
+    "content-length",
+    "content-encoding",
+    "accept",
+    "accept-encoding",
+    "if-match",
+    "if-none-match",
+    "if-modified-since",
+    "if-unmodified-since",
+    "if-range",
+    "range",
+    "mcp-session-id",
+    "mcp-protocol-version",
+    "last-event-id",
+    "mcp-method",
+    "mcp-name",
+];
+
+/// Whether a header of the MCP request reaches the tool's request.
+pub(crate) fn forwarded(name: &HeaderName) -> bool {
+    let name = name.as_str();
+    !NEVER_FORWARDED.contains(&name) && !name.starts_with("mcp-param-")
+}
+
+/// What a tool's request sends in `Accept`: tools answer best in JSON.
+const ACCEPT: HeaderValue = HeaderValue::from_static("application/json, */*;q=0.5");
+
+/// Builds the tool's request. `locator` is the name under which the
+/// runtime registered the route's pattern (see `__private::register_locator`),
+/// so the full path, scope prefixes included, comes from the app's own
+/// resource map.
+pub(crate) fn request(
+    host: &HttpRequest,
+    method: HttpMethod,
+    locator: &str,
+    parts: Parts,
+) -> Result<Request, Unroutable> {
+    use actix_web::error::UrlGenerationError;
+    let mut segments = parts.segments;
+    let mut dots = false;
+    for value in segments.values_mut() {
+        if let Some(stand_in) = dot_stand_in(value) {
+            *value = stand_in.to_owned();
+            dots = true;
+        }
+    }
+    let url = host
+        .resource_map()
+        .url_for_map(host, locator, &segments)
+        .map_err(|e| match e {
+            UrlGenerationError::ResourceNotFound => Unroutable::NotMounted,
+            UrlGenerationError::NotEnoughElements => Unroutable::ScopeSegments,
+            other => Unroutable::BadUri(other.to_string()),
+        })?;
+    let mut target = if dots {
+        restore_dot_segments(url.path())
+    } else {
+        url.path().to_owned()
+    };
+    if !parts.query.is_empty() {
+        target.push('?');
+        target.push_str(&parts.query);
+    }
+    let uri: Uri = target
+        .parse()
+        .map_err(|e: actix_web::http::uri::InvalidUri| Unroutable::BadUri(e.to_string()))?;
+
+    let mut headers = HeaderMap::with_capacity(host.headers().len() + 2);
+    for (name, value) in host.headers().iter() {
+        if forwarded(name) {
+            headers.append(name.clone(), value.clone());
+        }
+    }
+    headers.insert(header::ACCEPT, ACCEPT);
+    let payload = match parts.body {
+        Some((content_type, body)) => {
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+            headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+            Payload::from(body)
+        }
+        None => Payload::None,
+    };
+    let mut req = Request::with_payload(payload);
+    let head = req.head_mut();
+    head.method = method.to_actix();
+    head.uri = uri;
+    head.version = host.version();
+    head.headers = headers;
+    head.peer_addr = host.peer_addr();
+    Ok(req)
+}
+
+/// Copies extension values from the MCP request into the tool's request.
+pub(crate) type Carry = fn(&HttpRequest, &Request);
+
+/// A [`Carry`] for one cloneable extension type.
+pub(crate) fn carry<T: Clone + 'static>(from: &HttpRequest, to: &Request) {
+    if let Some(value) = from.extensions().get::<T>() {
+        to.extensions_mut().insert(value.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_parse_like_actix() {
+        let t = Template::parse("/orgs/{org}/items/{id:\\d+}/{code:[a-z]{3}}/{rest}*").unwrap();
+        assert_eq!(t.names(), ["org", "id", "code", "rest"]);
+        assert_eq!(t.params[1].pattern, "\\d+");
+        assert_eq!(t.params[2].pattern, "[a-z]{3}");
+        assert_eq!(t.params[3].pattern, ".*");
+        assert!(Template::parse("/x/{id:(}").is_err());
+        assert!(Template::parse("/x/{id").is_err());
+        assert!(Template::parse("/plain").unwrap().params.is_empty());
+    }
+
+    #[test]
+    fn segments_are_checked_as_the_router_sees_them_and_encoded() {
+        let t = Template::parse("/k/{key}/{code:[a-z]+}/{id:\\d+}/{rest}*").unwrap();
+        let seg = |i: usize, v: Value| segment(&t.params[i], "arg", &v);
+        assert_eq!(seg(0, "a b/c%d".into()).unwrap(), "a%20b%2Fc%25d");
+        assert_eq!(seg(0, "é".into()).unwrap(), "%C3%A9");
+        assert_eq!(seg(0, 42.into()).unwrap(), "42");
+        let e = seg(0, "".into()).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("arg"));
+        assert!(e.message.contains("empty"), "{e}");
+        assert!(seg(1, "abc".into()).is_ok());
+        let e = seg(1, "ab1".into()).unwrap_err();
+        assert!(e.message.contains("`[a-z]+`"), "{e}");
+        assert!(seg(1, "a/b".into()).is_err(), "the router sees %2F");
+        assert!(seg(2, 7.into()).is_ok());
+        assert!(seg(2, (-7).into()).is_err());
+        assert!(seg(3, "".into()).is_ok(), "a tail may be empty");
+        assert!(seg(3, "a/b".into()).is_ok());
+        assert!(seg(0, Value::Null).is_err());
+        assert!(seg(0, serde_json::json!([1])).is_err());
+    }
+
+    #[test]
+    fn dot_segments_survive_rendering_escaped() {
+        assert_eq!(dot_stand_in(".."), Some("!mcp-dot-dot!"));
+        assert_eq!(dot_stand_in("a..b"), None);
+        assert_eq!(
+            restore_dot_segments("/p/!mcp-dot-dot!/!mcp-dot!/x!mcp-dot!"),
+            "/p/%2E%2E/%2E/x!mcp-dot!"
+        );
+    }
+
+    #[test]
+    fn mcp_and_hop_by_hop_headers_stay_behind() {
+        for kept in [
+            "authorization",
+            "cookie",
+            "accept-language",
+            "x-api-key",
+            "host",
+            "origin",
+        ] {
+            assert!(forwarded(&HeaderName::from_static(kept)), "{kept}");
+        }
+        for dropped in [
+            "if-none-match",
+            "accept",
+            "content-length",
+            "mcp-session-id",
+            "mcp-param-region",
+            "connection",
+        ] {
+            assert!(!forwarded(&HeaderName::from_static(dropped)), "{dropped}");
+        }
+    }
+}

@@ -1,0 +1,226 @@
+//! Running the code behind one request (a tool, a prompt, a resource read)
+//! in its scope: as a request through the app, or called directly; ended
+//! by cancellation, the timeout, a panic, or a stateless call stopping for
+//! the client. Shared by `tool_call`, `prompts` and `resources`.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use actix_web::{HttpMessage as _, HttpResponse};
+use futures_util::FutureExt as _;
+use rmcp::model::ErrorCode;
+use rmcp::model::{ErrorData, ProgressToken, RequestId};
+use serde_json::{Map, Value, json};
+
+use crate::call::app::AppHandle;
+use crate::call::context::{CallScope, Inputs, Stopped};
+use crate::call::forward::{self, Parts};
+use crate::call::server::Server;
+use crate::call::server::{Exchange, Outcome};
+use crate::protocol::jsonrpc;
+use crate::protocol::stateless;
+use crate::schema::route::HttpMethod;
+
+/// How the code behind a request ended, short of being cancelled.
+pub(crate) enum Ended<T> {
+    /// It finished.
+    Done(T),
+    /// It could not finish (a panic, the timeout): why.
+    Failed(String),
+    /// A stateless call stopped for the client (see `context::Inputs`).
+    Stopped,
+}
+
+/// The scope a request's code runs in: what `McpContext` reaches.
+/// `inputs` are a stateless request's answers so far (see `answers`).
+pub(crate) fn scope(
+    d: &Server,
+    x: &Exchange,
+    id: &RequestId,
+    name: &'static str,
+    progress_token: Option<ProgressToken>,
+    inputs: Option<Inputs>,
+) -> Arc<CallScope> {
+    Arc::new(CallScope::new(
+        id.clone(),
+        name,
+        progress_token,
+        x.session.as_ref().map(|(id, _)| id.clone()),
+        x.client.clone(),
+        inputs,
+        x.outbound.clone(),
+        x.cancel.clone(),
+        d.state.live.clone(),
+        d.policy.limits.answer_timeout,
+    ))
+}
+
+/// Runs `work`; `None` if the request was cancelled first. A panic fails
+/// this request only: it is logged with the name and request id, and the
+/// client learns no more than the server is configured to tell.
+pub(crate) async fn guarded<T>(
+    d: &Server,
+    scope: &CallScope,
+    work: impl Future<Output = T>,
+) -> Option<Ended<T>> {
+    let timeout = d.policy.limits.tool_timeout;
+    let stop = async {
+        match &scope.inputs {
+            Some(inputs) => inputs.stop.notified().await,
+            None => std::future::pending().await,
+        }
+    };
+    let (name, request_id) = (scope.tool, DisplayId(&scope.request_id));
+    tokio::select! {
+        biased;
+        () = scope.cancel.cancelled() => None,
+        () = tokio::time::sleep(timeout) => {
+            tracing::warn!(tool = name, request_id = %request_id, "handler timed out");
+            Some(Ended::Failed(format!("it did not finish within {} s and was stopped", timeout.as_secs_f32())))
+        }
+        ended = AssertUnwindSafe(work).catch_unwind() => Some(match ended {
+            Ok(done) => Ended::Done(done),
+            Err(panic) => {
+                let detail = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "a non-string panic payload".into());
+                tracing::error!(tool = name, request_id = %request_id, "handler panicked: {detail}");
+                Ended::Failed(if d.policy.expose_panics {
+                    format!("the handler panicked: {detail}")
+                } else {
+                    "internal error (the handler panicked; details are in the server log)".into()
+                })
+            }
+        }),
+        // After the handler's poll, so every question it asked at once is in.
+        () = stop => Some(Ended::Stopped),
+    }
+}
+
+/// Sends a request for `parts` on the route named by `locator` through the
+/// app, with the request's scope attached; `Err` says why it could not be
+/// sent.
+pub(crate) async fn through_app(
+    d: &Server,
+    x: &Exchange,
+    scope: &Arc<CallScope>,
+    method: HttpMethod,
+    locator: &str,
+    parts: Parts,
+) -> Result<HttpResponse, String> {
+    let request = forward::request(&x.host, method, locator, parts).map_err(|e| e.to_string())?;
+    for carry in &d.policy.carry {
+        carry(&x.host, &request);
+    }
+    request.extensions_mut().insert(scope.clone());
+    let Some(dispatch) = x
+        .host
+        .app_data::<AppHandle>()
+        .and_then(|app| app.dispatch(request))
+    else {
+        return Err(
+            "its REST route cannot be reached: return `mcp.app(App::new()…)` from the \
+             `HttpServer::new` closure instead of the bare `App`"
+                .into(),
+        );
+    };
+    Ok(match dispatch.await {
+        Ok(response) => response.into_parts().1,
+        Err(e) => e.error_response(),
+    })
+}
+
+/// Runs `work` with the scope attached to the MCP request itself, for code
+/// called directly (hand-written tools, prompts): its `McpContext` and
+/// other extractors read that request.
+pub(crate) async fn beside<T>(
+    x: &Exchange,
+    scope: &Arc<CallScope>,
+    work: impl Future<Output = T>,
+) -> T {
+    x.host.extensions_mut().insert(scope.clone());
+    let out = work.await;
+    x.host.extensions_mut().remove::<Arc<CallScope>>();
+    out
+}
+
+/// A stateless request's answers to earlier questions: those carried in its
+/// signed `requestState`, then those of this retry's `inputResponses`.
+/// `None` outside the stateless revision. The state is bound to `owner`, so
+/// one request's state cannot be replayed on another.
+pub(crate) fn answers(d: &Server, x: &Exchange, owner: &str) -> Result<Option<Inputs>, ErrorData> {
+    let Some(inputs) = &x.inputs else {
+        return Ok(None);
+    };
+    let mut answers = match &inputs.state {
+        None => Map::new(),
+        Some(token) => d.policy.state_key.open(owner, token).ok_or_else(|| {
+            ErrorData::invalid_params(
+                "Invalid params: `requestState` failed its integrity check (it was altered, \
+                 or belongs to another request)",
+                None,
+            )
+        })?,
+    };
+    match &inputs.responses {
+        None => {}
+        Some(Value::Object(responses)) => {
+            answers.extend(responses.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        Some(_) => {
+            return Err(ErrorData::invalid_params(
+                "Invalid params: `inputResponses` must be an object of answers by key",
+                None,
+            ));
+        }
+    }
+    Ok(Some(Inputs::new(answers)))
+}
+
+/// A stateless request that stopped for the client: the questions it asked
+/// (with the signed state of what it knows so far), or `-32021` when it
+/// needs a capability the client lacks.
+pub(crate) fn stopped(d: &Server, id: &RequestId, owner: &str, scope: &CallScope) -> Outcome {
+    let Some(inputs) = &scope.inputs else {
+        return Outcome::Cancelled;
+    };
+    match inputs.stopped() {
+        Stopped::MissingCapability(capability) => {
+            let e = ErrorData::new(
+                ErrorCode::MISSING_REQUIRED_CLIENT_CAPABILITY,
+                format!("Missing required client capability: `{capability}`"),
+                Some(json!({ "requiredCapabilities": { capability: {} } })),
+            );
+            Outcome::refused(id, &e)
+        }
+        Stopped::InputRequired(asked) => {
+            let mut result = Map::new();
+            result.insert("resultType".into(), "input_required".into());
+            result.insert(
+                "inputRequests".into(),
+                Value::Object(asked.into_iter().collect()),
+            );
+            result.insert(
+                "requestState".into(),
+                d.policy.state_key.sign(owner, &inputs.answers).into(),
+            );
+            stateless::complete(&mut result, &d.identity.info);
+            Outcome::Response(jsonrpc::success(id, &result))
+        }
+    }
+}
+
+/// A request id as the logs show it.
+pub(crate) struct DisplayId<'a>(pub &'a RequestId);
+
+impl std::fmt::Display for DisplayId<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            RequestId::Number(n) => write!(f, "{n}"),
+            RequestId::String(s) => write!(f, "{s:?}"),
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! The server's shared state, grouped by concern, and what one request
+//! carries through dispatch.
+//!
+//! [`Server`] is built once by the facade (`McpServer`'s builder) and read
+//! by every method handler; it holds no method table (that is
+//! `dispatch::Dispatcher`, one layer up). [`Exchange`] is one request as
+//! dispatch sees it; [`Outcome`] is what a method asks its transport to
+//! send back, with no status codes or headers: each transport turns it into
+//! its own wire form.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::HttpRequest;
+use rmcp::model::{ErrorCode, ErrorData, Implementation, RequestId};
+use serde_json::{Map, Value};
+use tokio_util::sync::CancellationToken;
+
+use crate::call::forward::Carry;
+use crate::catalog::lists::Published;
+use crate::policy::auth::{AuthRejection, Authenticator};
+use crate::policy::limits::Limits;
+use crate::policy::rate_limit::RateLimits;
+use crate::protocol::jsonrpc;
+use crate::protocol::log::LogFilter;
+use crate::protocol::stateless::{self, Client, Inputs, StateKey};
+use crate::protocol::version::Version;
+use crate::state::live::Live;
+use crate::state::session::{Session, SessionStore};
+use crate::state::subscriptions::Subscribers;
+use crate::support::outbound::Outbound;
+
+/// Everything requests share, built once at start-up.
+pub(crate) struct Server {
+    pub identity: Identity,
+    /// What the server exposes, and which items are turned off.
+    pub catalog: Arc<Published>,
+    pub policy: Policy,
+    pub state: State,
+}
+
+/// Who the server says it is.
+pub(crate) struct Identity {
+    pub info: Implementation,
+    pub instructions: Option<String>,
+}
+
+/// What the server allows and how calls behave.
+pub(crate) struct Policy {
+    pub auth: Option<Authenticator>,
+    pub limits: Limits,
+    pub rate_limits: RateLimits,
+    /// Extension types copied from the MCP request into tool requests.
+    pub carry: Vec<Carry>,
+    /// Whether a panicking handler's message reaches the client.
+    pub expose_panics: bool,
+    /// Signs the state multi-round stateless calls hand their clients.
+    pub state_key: StateKey,
+}
+
+/// What outlives a request.
+pub(crate) struct State {
+    /// `None` when the server is stateless.
+    pub sessions: Option<Arc<dyn SessionStore>>,
+    /// The calls in flight, with their pending questions.
+    pub live: Arc<Live>,
+    /// Who hears about changes.
+    pub subscribers: Arc<Subscribers>,
+}
+
+/// One request as dispatch sees it.
+pub(crate) struct Exchange {
+    pub version: Version,
+    /// The session's id and stored state, when there is a session.
+    pub session: Option<(Arc<str>, Arc<Session>)>,
+    /// What the client declared (its session's, or the request's `_meta`).
+    pub client: Option<Client>,
+    /// A stateless request's answers to earlier questions.
+    pub inputs: Option<Inputs>,
+    /// The MCP request: tools run beside it (its app, its credentials).
+    pub host: HttpRequest,
+    /// The stream back to the client, for messages sent before the response.
+    pub outbound: Outbound,
+    /// Cancelled by `notifications/cancelled`, or when the client leaves.
+    pub cancel: CancellationToken,
+}
+
+impl Exchange {
+    /// Whether the request follows the stateless revision's rules.
+    pub(crate) fn is_stateless(&self) -> bool {
+        self.version.is_stateless()
+    }
+}
+
+/// What a message asks the transport to send back.
+pub(crate) enum Outcome {
+    /// The request's response (a result or an error).
+    Response(Vec<u8>),
+    /// A notification or a client response: nothing to answer.
+    Accepted,
+    /// The message is not valid JSON-RPC; its error.
+    Invalid(Vec<u8>),
+    /// Credentials missing or rejected: a challenge, and the error.
+    Unauthorized(AuthRejection, Vec<u8>),
+    /// `initialize` succeeded: the transport may start a session.
+    Initialized {
+        response: Vec<u8>,
+        session: Box<Session>,
+    },
+    /// The request was cancelled: by the spec, no response.
+    Cancelled,
+    /// Over a rate limit: the error, and when to try again.
+    RateLimited {
+        response: Vec<u8>,
+        retry_after: Duration,
+    },
+    /// Refused by the stateless revision's rules, which also set the HTTP
+    /// status: 404 for a method it does not have, 400 otherwise.
+    Refused { response: Vec<u8>, not_found: bool },
+}
+
+impl Outcome {
+    pub(crate) fn error(id: &RequestId, error: &ErrorData) -> Outcome {
+        Outcome::Response(jsonrpc::failure(Some(id), error))
+    }
+
+    pub(crate) fn refused(id: &RequestId, error: &ErrorData) -> Outcome {
+        Outcome::Refused {
+            response: jsonrpc::failure(Some(id), error),
+            not_found: error.code == ErrorCode::METHOD_NOT_FOUND,
+        }
+    }
+}
+
+/// The client a handshake-era session describes.
+pub(crate) fn session_client(session: &Session) -> Client {
+    Client {
+        capabilities: session.capabilities().clone(),
+        info: Some(session.client_info().clone()),
+        logs: session.log_level.map_or(LogFilter::All, LogFilter::AtLeast),
+    }
+}
+
+impl Server {
+    /// A result, completed as the stateless revision wants it (result
+    /// type, server identity) when that is the revision in force.
+    pub(crate) fn reply(
+        &self,
+        x: &Exchange,
+        id: &RequestId,
+        mut result: Map<String, Value>,
+    ) -> Outcome {
+        if x.is_stateless() {
+            stateless::complete(&mut result, &self.identity.info);
+        }
+        Outcome::Response(jsonrpc::success(id, &result))
+    }
+
+    /// Runs the authenticator for a protected item; `Err` is the challenge.
+    pub(crate) async fn authenticate(&self, id: &RequestId, x: &Exchange) -> Result<(), Outcome> {
+        let Some(auth) = &self.policy.auth else {
+            return Ok(());
+        };
+        auth.check(&x.host).await.map_err(|rejection| {
+            let error = ErrorData::invalid_request(rejection.message.clone(), None);
+            Outcome::Unauthorized(rejection, jsonrpc::failure(Some(id), &error))
+        })
+    }
+}

@@ -1,0 +1,359 @@
+//! What the server lists (tools, prompts, resources, resource templates):
+//! pages serialized once per change in both eras' shapes, opaque cursors,
+//! and [`Catalog`], which turns items off and on at runtime and tells
+//! clients their lists changed.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, RwLock};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rmcp::model::{ErrorData, Implementation};
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+use crate::catalog::prompt::PromptEntry;
+use crate::catalog::registry::Registry;
+use crate::catalog::registry::{Has, ToolEntry};
+use crate::catalog::resource::ResourceEntry;
+use crate::protocol::stateless;
+use crate::state::subscriptions::Changed;
+use crate::support::sync::{lock, read, write};
+
+/// One of the lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum List {
+    Tools,
+    Prompts,
+    Resources,
+    ResourceTemplates,
+}
+
+impl List {
+    const ALL: [List; 4] = [
+        List::Tools,
+        List::Prompts,
+        List::Resources,
+        List::ResourceTemplates,
+    ];
+
+    /// The result's key for the items.
+    fn key(self) -> &'static str {
+        match self {
+            List::Tools => "tools",
+            List::Prompts => "prompts",
+            List::Resources => "resources",
+            List::ResourceTemplates => "resourceTemplates",
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// What can be turned off, by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Item {
+    Tool,
+    Prompt,
+    Resource,
+}
+
+impl Item {
+    pub(crate) fn changed(self) -> Changed {
+        match self {
+            Item::Tool => Changed::Tools,
+            Item::Prompt => Changed::Prompts,
+            Item::Resource => Changed::Resources,
+        }
+    }
+}
+
+/// One listed item: its name (what turns it off) and its JSON.
+pub(crate) struct Listed {
+    pub name: &'static str,
+    pub json: Box<RawValue>,
+}
+
+/// The lists as published, rebuilt whenever an item is turned off or on.
+pub(crate) struct Lists {
+    page_size: Option<usize>,
+    ttl_ms: u64,
+    server: Implementation,
+    snapshot: RwLock<Arc<Snapshot>>,
+    /// Serializes changes, so none is lost between snapshot and swap.
+    writer: Mutex<()>,
+}
+
+/// The pages of every list at one generation.
+pub(crate) struct Snapshot {
+    generation: u64,
+    hidden: HashSet<(Item, String)>,
+    /// By `List::index`.
+    pages: [Pages; 4],
+}
+
+#[derive(Default)]
+struct Pages {
+    legacy: Vec<Box<RawValue>>,
+    modern: Vec<Box<RawValue>>,
+}
+
+/// A page to send: held with its snapshot, so a change meanwhile does not
+/// pull it away.
+pub(crate) struct Page {
+    snapshot: Arc<Snapshot>,
+    list: List,
+    modern: bool,
+    index: usize,
+}
+
+impl Page {
+    pub(crate) fn get(&self) -> &RawValue {
+        let pages = &self.snapshot.pages[self.list.index()];
+        let pages = if self.modern {
+            &pages.modern
+        } else {
+            &pages.legacy
+        };
+        &pages[self.index]
+    }
+}
+
+impl Lists {
+    pub(crate) fn new(
+        registry: &Registry,
+        page_size: Option<usize>,
+        ttl_ms: u64,
+        server: Implementation,
+    ) -> Result<Lists, serde_json::Error> {
+        let lists = Lists {
+            page_size: page_size.filter(|&n| n > 0),
+            ttl_ms,
+            server,
+            snapshot: RwLock::new(Arc::new(Snapshot {
+                generation: 0,
+                hidden: HashSet::new(),
+                pages: Default::default(),
+            })),
+            writer: Mutex::new(()),
+        };
+        let first = lists.build(registry, 0, HashSet::new())?;
+        *write(&lists.snapshot) = Arc::new(first);
+        Ok(lists)
+    }
+
+    fn current(&self) -> Arc<Snapshot> {
+        read(&self.snapshot).clone()
+    }
+
+    /// Whether `name` was turned off.
+    pub(crate) fn is_hidden(&self, item: Item, name: &str) -> bool {
+        let snapshot = self.current();
+        !snapshot.hidden.is_empty() && snapshot.hidden.contains(&(item, name.to_owned()))
+    }
+
+    /// The page a `cursor` (or none: the first) points to.
+    pub(crate) fn page(
+        &self,
+        list: List,
+        modern: bool,
+        cursor: Option<&str>,
+    ) -> Result<Page, ErrorData> {
+        let snapshot = self.current();
+        let index = match cursor {
+            None => 0,
+            Some(cursor) => {
+                let (generation, index) = decode_cursor(cursor).ok_or_else(|| {
+                    ErrorData::invalid_params(format!("Invalid cursor: {cursor:?}"), None)
+                })?;
+                let count = snapshot.pages[list.index()].legacy.len();
+                if generation != snapshot.generation || index >= count {
+                    return Err(ErrorData::invalid_params(
+                        format!(
+                            "Invalid cursor: {cursor:?} (the list changed since it was issued; \
+                             list again from the start)"
+                        ),
+                        None,
+                    ));
+                }
+                index
+            }
+        };
+        Ok(Page {
+            snapshot,
+            list,
+            modern,
+            index,
+        })
+    }
+
+    /// Turns `name` off (`enabled: false`) or on; `true` if that changed
+    /// anything.
+    pub(crate) fn set(
+        &self,
+        registry: &Registry,
+        item: Item,
+        name: &str,
+        enabled: bool,
+    ) -> Result<bool, serde_json::Error> {
+        let _writer = lock(&self.writer);
+        let current = self.current();
+        let mut hidden = current.hidden.clone();
+        let key = (item, name.to_owned());
+        let changed = if enabled {
+            hidden.remove(&key)
+        } else {
+            hidden.insert(key)
+        };
+        if changed {
+            let next = self.build(registry, current.generation + 1, hidden)?;
+            *write(&self.snapshot) = Arc::new(next);
+        }
+        Ok(changed)
+    }
+
+    fn build(
+        &self,
+        registry: &Registry,
+        generation: u64,
+        hidden: HashSet<(Item, String)>,
+    ) -> Result<Snapshot, serde_json::Error> {
+        let mut pages: [Pages; 4] = Default::default();
+        for list in List::ALL {
+            let item = match list {
+                List::Tools => Item::Tool,
+                List::Prompts => Item::Prompt,
+                List::Resources | List::ResourceTemplates => Item::Resource,
+            };
+            let shown: Vec<&RawValue> = registry
+                .listed(list)
+                .iter()
+                .filter(|l| !hidden.contains(&(item, l.name.to_owned())))
+                .map(|l| &*l.json)
+                .collect();
+            let size = self.page_size.unwrap_or(usize::MAX);
+            let chunks: Vec<&[&RawValue]> = if shown.is_empty() {
+                vec![&[]]
+            } else {
+                shown.chunks(size).collect()
+            };
+            for (i, chunk) in chunks.iter().enumerate() {
+                let next = (i + 1 < chunks.len()).then(|| encode_cursor(generation, i + 1));
+                let mut result = Map::new();
+                result.insert(
+                    list.key().into(),
+                    Value::Array(
+                        chunk
+                            .iter()
+                            .map(|raw| serde_json::from_str(raw.get()))
+                            .collect::<Result<_, _>>()?,
+                    ),
+                );
+                if let Some(next) = next {
+                    result.insert("nextCursor".into(), next.into());
+                }
+                let page = &mut pages[list.index()];
+                page.legacy.push(serde_json::value::to_raw_value(&result)?);
+                // What is listed does not depend on the caller: `public`.
+                stateless::cacheable(&mut result, self.ttl_ms, false);
+                stateless::complete(&mut result, &self.server);
+                page.modern.push(serde_json::value::to_raw_value(&result)?);
+            }
+        }
+        Ok(Snapshot {
+            generation,
+            hidden,
+            pages,
+        })
+    }
+}
+
+fn encode_cursor(generation: u64, index: usize) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{generation}.{index}"))
+}
+
+fn decode_cursor(cursor: &str) -> Option<(u64, usize)> {
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
+    let text = std::str::from_utf8(&bytes).ok()?;
+    let (generation, index) = text.split_once('.')?;
+    Some((generation.parse().ok()?, index.parse().ok()?))
+}
+
+/// The registry with the lists as published: every lookup a request makes
+/// goes through here, so an item turned off cannot be called, read or
+/// completed either.
+pub(crate) struct Published {
+    pub registry: Registry,
+    pub lists: Lists,
+}
+
+impl Published {
+    /// The tool of that name, unless it is turned off.
+    pub(crate) fn tool(&self, name: &str) -> Option<&ToolEntry> {
+        self.registry
+            .get(name)
+            .filter(|_| !self.lists.is_hidden(Item::Tool, name))
+    }
+
+    /// The prompt of that name, unless it is turned off.
+    pub(crate) fn prompt(&self, name: &str) -> Option<&PromptEntry> {
+        self.registry
+            .prompt(name)
+            .filter(|_| !self.lists.is_hidden(Item::Prompt, name))
+    }
+
+    /// The resource `uri` names, with its variables' values.
+    pub(crate) fn resource_for(
+        &self,
+        uri: &str,
+    ) -> Option<(&ResourceEntry, Vec<(String, String)>)> {
+        self.registry
+            .resource_for(uri, |name| self.lists.is_hidden(Item::Resource, name))
+    }
+
+    /// The resource whose URI template is `template`, unless it is off.
+    pub(crate) fn resource_template(&self, template: &str) -> Option<&ResourceEntry> {
+        self.registry
+            .resource_template(template)
+            .filter(|r| !self.lists.is_hidden(Item::Resource, r.def.name))
+    }
+
+    /// Which kinds of items this server has.
+    pub(crate) fn has_items(&self) -> Has {
+        self.registry.has_items()
+    }
+
+    /// Whether an item exists and is on.
+    pub(crate) fn is_enabled(&self, item: Item, name: &str) -> bool {
+        self.registry.has(item, name) && !self.lists.is_hidden(item, name)
+    }
+
+    /// Turns an item off or on: `None` if there is no such item, else
+    /// whether the lists changed (they are rebuilt when they did).
+    pub(crate) fn set(&self, item: Item, name: &str, enabled: bool) -> Option<bool> {
+        if !self.registry.has(item, name) {
+            return None;
+        }
+        match self.lists.set(&self.registry, item, name, enabled) {
+            Ok(changed) => Some(changed),
+            Err(e) => {
+                tracing::error!("mcp-runtime: the lists could not be rebuilt: {e}");
+                Some(false)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_refused() {
+        assert_eq!(decode_cursor(&encode_cursor(7, 3)), Some((7, 3)));
+        assert_eq!(decode_cursor("not base64!"), None);
+        assert_eq!(decode_cursor(&URL_SAFE_NO_PAD.encode("x.y")), None);
+    }
+}

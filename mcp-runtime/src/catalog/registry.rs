@@ -1,0 +1,419 @@
+//! The tools, prompts and resources of one binary, collected once from
+//! `inventory` into an immutable registry: name (and URI) indexes, each
+//! tool's argument plan, each item's listing, so requests only look things
+//! up.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use rmcp::model::{Tool, ToolAnnotations};
+use serde_json::{Map, Value};
+
+use crate::catalog::error::{BuildError, ItemKind, Problem};
+use crate::catalog::input_schema::{self, Extras};
+use crate::catalog::lists::{Item, List, Listed};
+use crate::catalog::prompt::{self, PromptEntry};
+use crate::catalog::resource::{self, ResourceEntry};
+use crate::handler::arguments::Plan;
+use crate::handler::defs::{Defs, Exposed, Handler, Location, ToolDef};
+use crate::handler::invoke::Invoker;
+use crate::handler::signature::Signature;
+use crate::schema::portable::{self, SchemaProfile};
+use crate::schema::route::HttpMethod;
+use crate::schema::route::Template;
+
+/// A tool ready to be called.
+pub(crate) struct ToolEntry {
+    pub def: &'static ToolDef,
+    pub plan: Plan,
+    /// Arguments marked `x-mcp-header: Name`, by argument: the stateless
+    /// revision has clients repeat them in `Mcp-Param-Name` headers.
+    pub header_arguments: BTreeMap<String, String>,
+    /// For argument coercion (`arguments::coerce`).
+    pub input_schema: Map<String, Value>,
+    pub structured: Structured,
+    pub target: Target,
+}
+
+/// Where a call goes.
+pub(crate) enum Target {
+    Route {
+        method: HttpMethod,
+        template: Template,
+        /// The name of the route's locator resource (`locator_name`).
+        locator: String,
+    },
+    Direct(Invoker),
+}
+
+/// The immutable set of tools, prompts and resources a server exposes,
+/// compiled once: lookups by name (and URI), and each item's listing.
+pub(crate) struct Registry {
+    tools: Vec<ToolEntry>,
+    tool_index: HashMap<&'static str, usize>,
+    prompts: Vec<PromptEntry>,
+    prompt_index: HashMap<&'static str, usize>,
+    resources: Vec<ResourceEntry>,
+    resource_index: HashMap<&'static str, usize>,
+    /// Static URIs, for exact lookups.
+    uri_index: HashMap<&'static str, usize>,
+    /// Templates, the most specific (most literal characters) first.
+    templates: Vec<usize>,
+    /// By `List`: tools, prompts, resources, resource templates.
+    listed: [Vec<Listed>; 4],
+}
+
+/// Items sorted by `key`, with the groups that share a key reported.
+fn unique<T>(
+    mut items: Vec<&'static T>,
+    key: impl Fn(&T) -> &'static str,
+    location: impl Fn(&T) -> Location,
+    duplicate: impl Fn(&'static str, Vec<Location>) -> Problem,
+    problems: &mut Vec<Problem>,
+) -> Vec<&'static T> {
+    items.sort_by_key(|t| (key(t), location(t).file, location(t).line));
+    let mut out = Vec::with_capacity(items.len());
+    for group in items.chunk_by(|a, b| key(a) == key(b)) {
+        if group.len() > 1 {
+            problems.push(duplicate(
+                key(group[0]),
+                group.iter().map(|t| location(t)).collect(),
+            ));
+        } else {
+            out.push(group[0]);
+        }
+    }
+    out
+}
+
+impl Registry {
+    /// Compiles every tool, prompt and resource, reporting every problem at
+    /// once.
+    pub(crate) fn build(
+        defs: Defs,
+        auth_configured: bool,
+        profile: SchemaProfile,
+    ) -> Result<Registry, BuildError> {
+        let mut problems = Vec::new();
+        let duplicate = |kind| {
+            move |name, locations| Problem::DuplicateName {
+                kind,
+                name,
+                locations,
+            }
+        };
+        let unauthenticated = |kind, tool, location| Problem::AuthNotConfigured {
+            kind,
+            tool,
+            location,
+        };
+
+        let tool_defs = unique(
+            defs.tools,
+            |d| d.name,
+            |d| d.location,
+            duplicate(ItemKind::Tool),
+            &mut problems,
+        );
+        let mut tools = Vec::with_capacity(tool_defs.len());
+        let mut listed_tools = Vec::with_capacity(tool_defs.len());
+        for def in tool_defs {
+            if def.requires_auth && !auth_configured {
+                problems.push(unauthenticated(ItemKind::Tool, def.name, def.location));
+            }
+            if let Handler::Direct { type_name, .. } = def.handler
+                && swallowed_by_a_route_macro(type_name())
+            {
+                problems.push(Problem::AttributeOrder {
+                    tool: def.name,
+                    location: def.location,
+                });
+                continue;
+            }
+            match compile(def, profile) {
+                Ok((entry, tool)) => {
+                    let json = serde_json::value::to_raw_value(&tool)
+                        .map_err(|e| BuildError::new(vec![Problem::Serialize(e.to_string())]))?;
+                    tools.push(entry);
+                    listed_tools.push(Listed {
+                        name: def.name,
+                        json,
+                    });
+                }
+                Err(reasons) => {
+                    problems.extend(reasons.into_iter().map(|reason| Problem::InvalidTool {
+                        tool: def.name,
+                        location: def.location,
+                        reason,
+                    }))
+                }
+            }
+        }
+
+        let prompt_defs = unique(
+            defs.prompts,
+            |d| d.name,
+            |d| d.location,
+            duplicate(ItemKind::Prompt),
+            &mut problems,
+        );
+        let mut prompts = Vec::with_capacity(prompt_defs.len());
+        let mut listed_prompts = Vec::with_capacity(prompt_defs.len());
+        for def in prompt_defs {
+            if def.requires_auth && !auth_configured {
+                problems.push(unauthenticated(ItemKind::Prompt, def.name, def.location));
+            }
+            match prompt::compile(def) {
+                Ok((entry, listed)) => {
+                    prompts.push(entry);
+                    listed_prompts.push(listed);
+                }
+                Err(reasons) => {
+                    problems.extend(reasons.into_iter().map(|reason| Problem::InvalidPrompt {
+                        prompt: def.name,
+                        location: def.location,
+                        reason,
+                    }))
+                }
+            }
+        }
+
+        let resource_defs = unique(
+            defs.resources,
+            |d| d.uri,
+            |d| d.location,
+            |uri, locations| Problem::DuplicateUri { uri, locations },
+            &mut problems,
+        );
+        let resource_defs = unique(
+            resource_defs,
+            |d| d.name,
+            |d| d.location,
+            duplicate(ItemKind::Resource),
+            &mut problems,
+        );
+        let mut resources = Vec::with_capacity(resource_defs.len());
+        let (mut listed_resources, mut listed_templates) = (Vec::new(), Vec::new());
+        for def in resource_defs {
+            if def.requires_auth && !auth_configured {
+                problems.push(unauthenticated(ItemKind::Resource, def.name, def.location));
+            }
+            match resource::compile(def) {
+                Ok((entry, listed)) => {
+                    if entry.uri.is_static() {
+                        listed_resources.push(listed);
+                    } else {
+                        listed_templates.push(listed);
+                    }
+                    resources.push(entry);
+                }
+                Err(reasons) => {
+                    problems.extend(reasons.into_iter().map(|reason| Problem::InvalidResource {
+                        resource: def.name,
+                        location: def.location,
+                        reason,
+                    }))
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return Err(BuildError::new(problems));
+        }
+
+        let index = |names: &mut dyn Iterator<Item = &'static str>| {
+            names
+                .enumerate()
+                .map(|(i, n)| (n, i))
+                .collect::<HashMap<_, _>>()
+        };
+        let mut templates: Vec<usize> = (0..resources.len())
+            .filter(|&i| !resources[i].uri.is_static())
+            .collect();
+        templates.sort_by_key(|&i| std::cmp::Reverse(resources[i].uri.literal_len));
+        Ok(Registry {
+            tool_index: index(&mut tools.iter().map(|t| t.def.name)),
+            prompt_index: index(&mut prompts.iter().map(|p| p.def.name)),
+            resource_index: index(&mut resources.iter().map(|r| r.def.name)),
+            uri_index: resources
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.uri.is_static())
+                .map(|(i, r)| (r.def.uri, i))
+                .collect(),
+            templates,
+            listed: [
+                listed_tools,
+                listed_prompts,
+                listed_resources,
+                listed_templates,
+            ],
+            tools,
+            prompts,
+            resources,
+        })
+    }
+
+    pub(crate) fn get(&self, name: &str) -> Option<&ToolEntry> {
+        self.tool_index.get(name).map(|&i| &self.tools[i])
+    }
+
+    pub(crate) fn prompt(&self, name: &str) -> Option<&PromptEntry> {
+        self.prompt_index.get(name).map(|&i| &self.prompts[i])
+    }
+
+    /// The resource `uri` names (a static URI, else the most specific
+    /// template it fits) and the values of its variables; `skip` passes
+    /// over resources that are turned off.
+    pub(crate) fn resource_for(
+        &self,
+        uri: &str,
+        skip: impl Fn(&str) -> bool,
+    ) -> Option<(&ResourceEntry, Vec<(String, String)>)> {
+        if let Some(&i) = self.uri_index.get(uri)
+            && !skip(self.resources[i].def.name)
+        {
+            return Some((&self.resources[i], Vec::new()));
+        }
+        self.templates.iter().find_map(|&i| {
+            let resource = &self.resources[i];
+            if skip(resource.def.name) {
+                return None;
+            }
+            resource.uri.matches(uri).map(|values| (resource, values))
+        })
+    }
+
+    /// The resource whose URI template is `template`, as written.
+    pub(crate) fn resource_template(&self, template: &str) -> Option<&ResourceEntry> {
+        self.resources.iter().find(|r| r.def.uri == template)
+    }
+
+    /// Whether a tool, prompt or resource has this name.
+    pub(crate) fn has(&self, item: Item, name: &str) -> bool {
+        match item {
+            Item::Tool => self.tool_index.contains_key(name),
+            Item::Prompt => self.prompt_index.contains_key(name),
+            Item::Resource => self.resource_index.contains_key(name),
+        }
+    }
+
+    /// Whether any prompts, and any resources, are registered.
+    pub(crate) fn has_items(&self) -> Has {
+        Has {
+            prompts: !self.prompts.is_empty(),
+            resources: !self.resources.is_empty(),
+        }
+    }
+
+    /// Every item of `list`, sorted by name.
+    pub(crate) fn listed(&self, list: List) -> &[Listed] {
+        &self.listed[list as usize]
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &ToolEntry> {
+        self.tools.iter()
+    }
+}
+
+/// Which kinds of items a server has (what its capabilities declare).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Has {
+    pub prompts: bool,
+    pub resources: bool,
+}
+
+/// With `#[get(…)]` *above* `#[mcp_tool]`, actix's macro runs first and
+/// nests the fn inside its service's `register` method, so `#[mcp_tool]`
+/// sees no route. The nesting shows in the fn's type name.
+fn swallowed_by_a_route_macro(type_name: &str) -> bool {
+    type_name.contains("HttpServiceFactory") && type_name.contains("::register::")
+}
+
+fn compile(
+    def: &'static ToolDef,
+    profile: SchemaProfile,
+) -> Result<(ToolEntry, Tool), Vec<String>> {
+    let mut signature = Signature::new();
+    (def.describe)(&mut signature);
+    if !def.output_schema {
+        signature.output(None);
+    }
+    let target = match def.handler {
+        Handler::Route(route) => Target::Route {
+            method: route.methods.first().copied().unwrap_or(HttpMethod::Get),
+            template: Template::parse(route.path).map_err(|e| vec![e])?,
+            locator: Exposed::Tool(def.name).locator_name(),
+        },
+        Handler::Direct { invoke, .. } => Target::Direct(invoke),
+    };
+    let extras = Extras {
+        template: match &target {
+            Target::Route { template, .. } => Some(template),
+            Target::Direct(_) => None,
+        },
+        descriptions: def.descriptions,
+    };
+    let mut compiled = input_schema::compile(signature, &extras)?;
+    if profile == SchemaProfile::Portable {
+        portable::apply(&mut compiled.input_schema, true);
+        if let Some(output) = &mut compiled.output_schema {
+            portable::apply(output, false);
+        }
+    }
+
+    let input_schema = compiled.input_schema;
+    let mut tool = Tool::new(def.name, def.description, Arc::new(input_schema.clone()));
+    if let Some(output) = compiled.output_schema {
+        tool = tool.with_raw_output_schema(Arc::new(output));
+    }
+    let h = def.hints;
+    let annotations = ToolAnnotations::from_raw(
+        def.title.map(str::to_owned),
+        h.read_only,
+        h.destructive,
+        h.idempotent,
+        h.open_world,
+    );
+    if let Some(title) = def.title {
+        tool = tool.with_title(title);
+    }
+    if annotations != ToolAnnotations::default() {
+        tool = tool.with_annotations(annotations);
+    }
+
+    let structured = match (tool.output_schema.is_some(), compiled.wrap_output) {
+        (false, _) => Structured::No,
+        (true, false) => Structured::AsIs,
+        (true, true) => Structured::Wrapped,
+    };
+    let header_arguments = input_schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter_map(|(argument, schema)| {
+            let name = schema.get("x-mcp-header")?.as_str()?;
+            Some((argument.clone(), name.to_owned()))
+        })
+        .collect();
+    let entry = ToolEntry {
+        def,
+        plan: compiled.plan,
+        header_arguments,
+        input_schema,
+        structured,
+        target,
+    };
+    Ok((entry, tool))
+}
+
+/// How a tool's successful JSON body becomes `structuredContent`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Structured {
+    /// The tool declares no output schema.
+    No,
+    /// The body is the structured content.
+    AsIs,
+    /// The body is wrapped as `{"result": …}` (non-object output types).
+    Wrapped,
+}

@@ -1,0 +1,125 @@
+//! `completion/complete`: suggestions for a prompt argument or a resource
+//! template variable, from the item's completion function.
+
+use std::collections::BTreeMap;
+
+use rmcp::model::{ErrorData, RequestId};
+use serde::Deserialize;
+use serde_json::Map;
+use serde_json::value::RawValue;
+
+use crate::call::run::{self, Ended};
+use crate::call::server::{Exchange, Outcome, Server};
+use crate::handler::completion::{Completion, Completions};
+use crate::protocol::jsonrpc;
+use crate::protocol::method::RequestMethod;
+
+#[derive(Deserialize)]
+struct CompleteParams {
+    #[serde(rename = "ref")]
+    reference: Reference,
+    argument: ArgumentValue,
+    #[serde(default)]
+    context: Option<Context>,
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "type")]
+enum Reference {
+    #[serde(rename = "ref/prompt")]
+    Prompt { name: String },
+    #[serde(rename = "ref/resource")]
+    Resource { uri: String },
+}
+
+#[derive(Deserialize)]
+struct ArgumentValue {
+    name: String,
+    value: String,
+}
+
+#[derive(Deserialize)]
+struct Context {
+    #[serde(default)]
+    arguments: BTreeMap<String, String>,
+}
+
+/// `completion/complete`: the named function's values; for an argument
+/// without one, the members of its enum that start with the value typed.
+pub(crate) async fn complete(
+    d: &Server,
+    id: &RequestId,
+    params: Option<&RawValue>,
+    x: &Exchange,
+) -> Outcome {
+    let params: CompleteParams = match jsonrpc::params(&RequestMethod::Complete, params) {
+        Ok(p) => p,
+        Err(e) => return Outcome::error(id, &e),
+    };
+    let argument = params.argument.name;
+    let invalid = |message: String| Outcome::error(id, &ErrorData::invalid_params(message, None));
+    let (name, completer, choices) = match &params.reference {
+        Reference::Prompt { name } => {
+            let Some(prompt) = d.catalog.prompt(name) else {
+                return invalid(format!("Unknown prompt: {name}"));
+            };
+            let Some((_, choices)) = prompt.arguments.iter().find(|(a, _)| *a == argument) else {
+                return invalid(format!("Prompt `{name}` has no argument `{argument}`"));
+            };
+            (
+                prompt.def.name,
+                prompt.completer(&argument),
+                choices.as_deref(),
+            )
+        }
+        Reference::Resource { uri } => {
+            let Some(resource) = d.catalog.resource_template(uri) else {
+                return invalid(format!("Unknown resource template: {uri}"));
+            };
+            if !resource.has_variable(&argument) {
+                return invalid(format!(
+                    "The URI template `{uri}` has no variable `{argument}`"
+                ));
+            }
+            (resource.def.name, resource.completer(&argument), None)
+        }
+    };
+    let value = params.argument.value;
+    let completions = match completer {
+        Some(complete) => {
+            let request = Completion {
+                argument,
+                value,
+                context: params.context.map(|c| c.arguments).unwrap_or_default(),
+                request: x.host.clone(),
+            };
+            let scope = run::scope(d, x, id, name, None, None);
+            match run::guarded(d, &scope, complete(request)).await {
+                None => return Outcome::Cancelled,
+                Some(Ended::Done(completions)) => completions,
+                Some(Ended::Failed(message)) => {
+                    let e =
+                        ErrorData::internal_error(format!("Completion failed: {message}"), None);
+                    return Outcome::error(id, &e);
+                }
+                Some(Ended::Stopped) => Completions::default(),
+            }
+        }
+        None => {
+            let typed = value.to_lowercase();
+            Completions::new(
+                choices
+                    .unwrap_or_default()
+                    .iter()
+                    .filter(|c| c.to_lowercase().starts_with(&typed))
+                    .cloned(),
+            )
+        }
+    };
+    let mut result = Map::new();
+    result.insert(
+        "completion".into(),
+        serde_json::to_value(completions.limited()).unwrap_or_default(),
+    );
+    d.reply(x, id, result)
+}

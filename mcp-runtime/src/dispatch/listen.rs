@@ -1,0 +1,86 @@
+//! `subscriptions/listen` (2026-07-28): the stateless revision's stream of
+//! list-change and resource-update notifications.
+
+use rmcp::model::{ErrorData, RequestId};
+use serde::Deserialize;
+use serde_json::json;
+use serde_json::value::RawValue;
+
+use crate::call::server::{Exchange, Outcome, Server};
+use crate::protocol::codes;
+use crate::protocol::jsonrpc;
+use crate::protocol::method::RequestMethod;
+use crate::protocol::method::ServerMethod;
+use crate::state::subscriptions::{Filter, Full, SUBSCRIPTION_ID};
+
+#[derive(Deserialize)]
+struct ListenParams {
+    notifications: Filter,
+}
+
+/// `subscriptions/listen` (2026-07-28): acknowledges with the notifications
+/// this server will send, then relays them, tagged with the request's id,
+/// until the client closes the stream.
+pub(crate) async fn listen(
+    d: &Server,
+    id: &RequestId,
+    params: Option<&RawValue>,
+    x: &Exchange,
+) -> Outcome {
+    let ListenParams { notifications } = match jsonrpc::params(&RequestMethod::Listen, params) {
+        Ok(p) => p,
+        Err(e) => return Outcome::error(id, &e),
+    };
+    if !x.outbound.is_open() {
+        let e = ErrorData::invalid_request(
+            "`subscriptions/listen` answers with a stream: accept `text/event-stream`",
+            None,
+        );
+        return Outcome::refused(id, &e);
+    }
+    let has = d.catalog.has_items();
+    let honored = Filter {
+        tools_list_changed: notifications.tools_list_changed,
+        prompts_list_changed: notifications.prompts_list_changed && has.prompts,
+        resources_list_changed: notifications.resources_list_changed && has.resources,
+        resource_subscriptions: notifications
+            .resource_subscriptions
+            .into_iter()
+            .filter(|uri| d.catalog.resource_for(uri).is_some())
+            .collect(),
+    };
+    let (_guard, mut rx) = match d.state.subscribers.listen(id.clone(), honored.clone()) {
+        Ok(listening) => listening,
+        Err(Full(max)) => {
+            let e = ErrorData::new(
+                codes::TRANSPORT_ERROR,
+                format!("Too Many Requests: this server already has {max} listeners"),
+                None,
+            );
+            return Outcome::RateLimited {
+                response: jsonrpc::failure(Some(id), &e),
+                retry_after: std::time::Duration::from_secs(1),
+            };
+        }
+    };
+    let ack = json!({ "notifications": honored, "_meta": { SUBSCRIPTION_ID: id } });
+    let Ok(ack) = jsonrpc::outgoing(None, ServerMethod::Acknowledged, &ack) else {
+        return Outcome::Cancelled;
+    };
+    if x.outbound.send(ack).await.is_err() {
+        return Outcome::Cancelled;
+    }
+    loop {
+        tokio::select! {
+            () = x.cancel.cancelled() => return Outcome::Cancelled,
+            message = rx.recv() => {
+                let Some(message) = message else {
+                    return Outcome::Cancelled;
+                };
+                if x.outbound.send(message).await.is_err() {
+                    return Outcome::Cancelled;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,221 @@
+//! The JSON-RPC method table, one file per family of methods.
+//!
+//! [`Dispatcher`] sees one decoded message and the request's [`Exchange`]
+//! (the revision in force, the session, the stream back to the client,
+//! cancellation, and the request tools run beside) and returns an
+//! [`Outcome`]. It knows nothing of status codes or headers; each
+//! transport turns outcomes into its own wire form. Handlers take the
+//! shared [`Server`] state, never the table. To add a method: name it in
+//! `protocol::method`, write its handler here, and route it in
+//! [`Dispatcher::handle`] (handshake era) and/or
+//! [`Dispatcher::handle_stateless`] (2026-07-28).
+
+mod complete;
+mod lifecycle;
+mod listen;
+mod prompts;
+mod resources;
+mod tools;
+
+use std::sync::Arc;
+
+use rmcp::model::{ErrorData, RequestId};
+use serde::Deserialize;
+use serde_json::json;
+use serde_json::value::RawValue;
+
+use crate::call::server::{Exchange, Outcome, Server};
+use crate::catalog::lists::List;
+use crate::protocol::jsonrpc::{self, Message};
+use crate::protocol::method::{NotificationMethod, RequestMethod};
+
+/// The method table: decodes nothing and knows no transport, only which
+/// handler serves which method in which revision.
+#[derive(Clone)]
+pub(crate) struct Dispatcher {
+    server: Arc<Server>,
+}
+
+impl Dispatcher {
+    pub(crate) fn new(server: Arc<Server>) -> Self {
+        Dispatcher { server }
+    }
+
+    /// The state every handler reads.
+    pub(crate) fn server(&self) -> &Arc<Server> {
+        &self.server
+    }
+
+    pub(crate) async fn handle(&self, message: Message, x: &Exchange) -> Outcome {
+        match message {
+            Message::Request { id, method, params } => {
+                self.request(&id, &method, params.as_deref(), x).await
+            }
+            Message::Notification { method, params } => {
+                self.notification(&method, params.as_deref(), x);
+                Outcome::Accepted
+            }
+            Message::Response { id, outcome } => {
+                let session = x.session.as_ref().map(|(id, _)| id);
+                if !self.server.state.live.answer(session, &id, outcome) {
+                    tracing::debug!("an answer from the client matched no pending request");
+                }
+                Outcome::Accepted
+            }
+            Message::Invalid { id, error } => {
+                Outcome::Invalid(jsonrpc::failure(id.as_ref(), &error))
+            }
+        }
+    }
+
+    /// The stateless revision's method table. The transport has checked the
+    /// request (`stateless::check`) and filled in its client and inputs.
+    pub(crate) async fn handle_stateless(&self, message: Message, x: &Exchange) -> Outcome {
+        let (id, method, params) = match message {
+            Message::Request { id, method, params } => (id, method, params),
+            Message::Notification { .. } => return Outcome::Accepted,
+            Message::Response { id, .. } => {
+                let e = ErrorData::invalid_request(
+                    "Invalid request: a 2026-07-28 server sends no requests, so it takes no responses",
+                    None,
+                );
+                return Outcome::refused(&id, &e);
+            }
+            Message::Invalid { id, error } => {
+                return Outcome::Invalid(jsonrpc::failure(id.as_ref(), &error));
+            }
+        };
+        let params = params.as_deref();
+        match method {
+            RequestMethod::Discover => {
+                Outcome::Response(jsonrpc::success(&id, &lifecycle::discover(&self.server)))
+            }
+            RequestMethod::Listen => listen::listen(&self.server, &id, params, x).await,
+            // Gone in this revision (`initialize`, `ping`, `logging/setLevel`,
+            // `resources/subscribe`…), or never known.
+            RequestMethod::Initialize
+            | RequestMethod::Ping
+            | RequestMethod::SetLogLevel
+            | RequestMethod::Subscribe
+            | RequestMethod::Unsubscribe
+            | RequestMethod::Other(_) => Outcome::refused(&id, &jsonrpc::method_not_found(&method)),
+            _ => self.shared(&id, &method, params, x).await,
+        }
+    }
+
+    /// The methods both revisions have.
+    async fn shared(
+        &self,
+        id: &RequestId,
+        method: &RequestMethod,
+        params: Option<&RawValue>,
+        x: &Exchange,
+    ) -> Outcome {
+        let has = self.server.catalog.registry.has_items();
+        match method {
+            RequestMethod::ListTools => self.list(id, method, List::Tools, params, x),
+            RequestMethod::CallTool => tools::call(&self.server, id, params, x).await,
+            RequestMethod::ListPrompts if has.prompts => {
+                self.list(id, method, List::Prompts, params, x)
+            }
+            RequestMethod::GetPrompt if has.prompts => {
+                prompts::get(&self.server, id, params, x).await
+            }
+            RequestMethod::ListResources if has.resources => {
+                self.list(id, method, List::Resources, params, x)
+            }
+            RequestMethod::ListResourceTemplates if has.resources => {
+                self.list(id, method, List::ResourceTemplates, params, x)
+            }
+            RequestMethod::ReadResource if has.resources => {
+                resources::read(&self.server, id, params, x).await
+            }
+            RequestMethod::Complete if has.prompts || has.resources => {
+                complete::complete(&self.server, id, params, x).await
+            }
+            // Not declared in this server's capabilities: not here.
+            _ if x.is_stateless() => Outcome::refused(id, &jsonrpc::method_not_found(method)),
+            _ => Outcome::error(id, &jsonrpc::method_not_found(method)),
+        }
+    }
+
+    /// A page of one of the lists.
+    fn list(
+        &self,
+        id: &RequestId,
+        method: &RequestMethod,
+        list: List,
+        params: Option<&RawValue>,
+        x: &Exchange,
+    ) -> Outcome {
+        let params: ListParams = match jsonrpc::params(method, params) {
+            Ok(p) => p,
+            Err(e) => return Outcome::error(id, &e),
+        };
+        match self
+            .server
+            .catalog
+            .lists
+            .page(list, x.is_stateless(), params.cursor.as_deref())
+        {
+            Ok(page) => Outcome::Response(jsonrpc::success(id, page.get())),
+            Err(e) => Outcome::error(id, &e),
+        }
+    }
+
+    async fn request(
+        &self,
+        id: &RequestId,
+        method: &RequestMethod,
+        params: Option<&RawValue>,
+        x: &Exchange,
+    ) -> Outcome {
+        let has = self.server.catalog.registry.has_items();
+        match method {
+            RequestMethod::Initialize => lifecycle::initialize(&self.server, id, params),
+            RequestMethod::SetLogLevel => {
+                lifecycle::set_log_level(&self.server, id, params, x).await
+            }
+            RequestMethod::Ping => Outcome::Response(jsonrpc::success(id, &json!({}))),
+            RequestMethod::Subscribe if has.resources => {
+                resources::subscribe(&self.server, id, params, x, true)
+            }
+            RequestMethod::Unsubscribe if has.resources => {
+                resources::subscribe(&self.server, id, params, x, false)
+            }
+            // `server/discover` and `subscriptions/listen` are the stateless
+            // revision's: the transport routes them there.
+            RequestMethod::Discover | RequestMethod::Listen | RequestMethod::Other(_) => {
+                Outcome::error(id, &jsonrpc::method_not_found(method))
+            }
+            _ => self.shared(id, method, params, x).await,
+        }
+    }
+
+    fn notification(&self, method: &NotificationMethod, params: Option<&RawValue>, x: &Exchange) {
+        if *method != NotificationMethod::Cancelled {
+            tracing::trace!(method = method.as_str(), "notification");
+            return;
+        }
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Cancelled {
+            request_id: RequestId,
+        }
+        let Ok(Cancelled { request_id }) = serde_json::from_str(params.map_or("{}", RawValue::get))
+        else {
+            return;
+        };
+        // Ids are the client's own, so only its session can name its calls.
+        if let Some((session, _)) = &x.session
+            && !self.server.state.live.cancel(session, &request_id)
+        {
+            tracing::debug!("cancellation for a request that is not in flight");
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct ListParams {
+    cursor: Option<String>,
+}

@@ -1,0 +1,103 @@
+//! `prompts/get`: arguments in, the prompt function run in the request's
+//! scope, messages out.
+
+use rmcp::model::{ErrorData, RequestId};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+use crate::call::run::{self, Ended};
+use crate::call::server::{Exchange, Outcome, Server};
+use crate::handler::arguments::{ArgumentError, Coercion, coerce};
+use crate::handler::invoke::{CallContext, ToolOutcome};
+use crate::protocol::jsonrpc;
+use crate::protocol::method::RequestMethod;
+
+#[derive(Deserialize)]
+struct GetParams {
+    name: String,
+    #[serde(default)]
+    arguments: Option<Map<String, Value>>,
+}
+
+/// `prompts/get`: checks the arguments, runs the prompt function in the
+/// request's scope (so `McpContext` works, and a stateless request may stop
+/// for input), and returns its messages.
+pub(crate) async fn get(
+    d: &Server,
+    id: &RequestId,
+    params: Option<&RawValue>,
+    x: &Exchange,
+) -> Outcome {
+    let params: GetParams = match jsonrpc::params(&RequestMethod::GetPrompt, params) {
+        Ok(p) => p,
+        Err(e) => return Outcome::error(id, &e),
+    };
+    let Some(prompt) = d.catalog.prompt(&params.name) else {
+        let e = ErrorData::invalid_params(format!("Unknown prompt: {}", params.name), None);
+        return Outcome::error(id, &e);
+    };
+    let name = prompt.def.name;
+    if prompt.def.requires_auth
+        && let Err(outcome) = d.authenticate(id, x).await
+    {
+        return outcome;
+    }
+    let mut args = params.arguments.unwrap_or_default();
+    coerce(&mut args, &prompt.input_schema, Coercion::FromStrings);
+    let invalid = |e: &ArgumentError| {
+        let e =
+            ErrorData::invalid_params(format!("Invalid arguments for prompt `{name}`: {e}"), None);
+        Outcome::error(id, &e)
+    };
+    let missing = prompt.plan.missing(&args);
+    if !missing.is_empty() {
+        return invalid(&ArgumentError::missing(missing));
+    }
+    if let Some(unknown) = prompt.plan.unknown(&args) {
+        return invalid(&ArgumentError::new(
+            unknown,
+            format!("unknown argument `{unknown}`"),
+        ));
+    }
+    let owner = format!("prompts/get:{name}");
+    let inputs = match run::answers(d, x, &owner) {
+        Ok(inputs) => inputs,
+        Err(e) => return Outcome::error(id, &e),
+    };
+    let scope = run::scope(d, x, id, name, None, inputs);
+    let cx = CallContext {
+        request: &x.host,
+        arguments: &args,
+        plan: &prompt.plan,
+    };
+    let failed = |message: String| {
+        let e = ErrorData::internal_error(format!("Prompt `{name}` failed: {message}"), None);
+        Outcome::error(id, &e)
+    };
+    match run::guarded(d, &scope, run::beside(x, &scope, (prompt.def.invoke)(cx))).await {
+        None => Outcome::Cancelled,
+        Some(Ended::Stopped) => run::stopped(d, id, &owner, &scope),
+        Some(Ended::Failed(message)) => failed(message),
+        Some(Ended::Done(ToolOutcome::Prompt(Ok(messages)))) => {
+            let mut result = Map::new();
+            let description = messages
+                .description
+                .as_deref()
+                .unwrap_or(prompt.def.description);
+            result.insert("description".into(), description.into());
+            result.insert(
+                "messages".into(),
+                serde_json::to_value(&messages.messages).unwrap_or_default(),
+            );
+            d.reply(x, id, result)
+        }
+        Some(Ended::Done(ToolOutcome::Prompt(Err(message)))) => failed(message),
+        Some(Ended::Done(ToolOutcome::InvalidArguments(e))) => invalid(&e),
+        // An extractor refused the request (its own HTTP error).
+        Some(Ended::Done(ToolOutcome::Response(response))) => failed(format!(
+            "a parameter was refused with HTTP {}",
+            response.status()
+        )),
+    }
+}

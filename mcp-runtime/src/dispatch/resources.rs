@@ -1,0 +1,246 @@
+//! `resources/read` (a `GET` on the resource's route, through the app) and
+//! `resources/subscribe`.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderMap};
+use base64::Engine as _;
+use rmcp::model::ErrorCode;
+use rmcp::model::{ErrorData, RequestId};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value, json};
+
+use crate::call::forward::Parts;
+use crate::call::result::{self, Mapping};
+use crate::call::run::{self, Ended};
+use crate::call::server::{Exchange, Outcome, Server};
+use crate::catalog::registry::Structured;
+use crate::protocol::jsonrpc;
+use crate::protocol::method::RequestMethod;
+use crate::protocol::stateless;
+use crate::protocol::version::Version;
+use crate::schema::route::HttpMethod;
+
+#[derive(Deserialize)]
+pub(crate) struct UriParams {
+    pub uri: String,
+}
+
+/// The not-found error of the revision in force.
+pub(crate) fn not_found(x: &Exchange, id: &RequestId, uri: &str) -> Outcome {
+    let code = if x.version >= Version::V2026_07_28 {
+        ErrorCode::INVALID_PARAMS
+    } else {
+        ErrorCode::RESOURCE_NOT_FOUND
+    };
+    let e = ErrorData::new(
+        code,
+        format!("Resource not found: {uri}"),
+        Some(json!({ "uri": uri })),
+    );
+    Outcome::error(id, &e)
+}
+
+/// `resources/read`.
+pub(crate) async fn read(
+    d: &Server,
+    id: &RequestId,
+    params: Option<&RawValue>,
+    x: &Exchange,
+) -> Outcome {
+    let UriParams { uri } = match jsonrpc::params(&RequestMethod::ReadResource, params) {
+        Ok(p) => p,
+        Err(e) => return Outcome::error(id, &e),
+    };
+    let Some((resource, values)) = d.catalog.resource_for(&uri) else {
+        return not_found(x, id, &uri);
+    };
+    if resource.def.requires_auth
+        && let Err(outcome) = d.authenticate(id, x).await
+    {
+        return outcome;
+    }
+    // A value the route's pattern refuses names nothing the route serves.
+    let Ok(parts) = Parts::from_values(&resource.route, &values) else {
+        return not_found(x, id, &uri);
+    };
+    let owner = format!("resources/read:{uri}");
+    let inputs = match run::answers(d, x, &owner) {
+        Ok(inputs) => inputs,
+        Err(e) => return Outcome::error(id, &e),
+    };
+    let name = resource.def.name;
+    let scope = run::scope(d, x, id, name, None, inputs);
+    let sent = run::through_app(d, x, &scope, HttpMethod::Get, &resource.locator, parts);
+    let failed = |message: String| {
+        let e = ErrorData::internal_error(format!("Reading `{uri}` failed: {message}"), None);
+        Outcome::error(id, &e)
+    };
+    let response = match run::guarded(d, &scope, sent).await {
+        None => return Outcome::Cancelled,
+        Some(Ended::Stopped) => return run::stopped(d, id, &owner, &scope),
+        Some(Ended::Failed(message) | Ended::Done(Err(message))) => return failed(message),
+        Some(Ended::Done(Ok(response))) => response,
+    };
+    let status = response.status();
+    if status == StatusCode::NOT_FOUND {
+        return not_found(x, id, &uri);
+    }
+    let cache = Caching::of(
+        response.headers(),
+        resource.def.requires_auth || x.host.headers().contains_key(header::AUTHORIZATION),
+    );
+    let mime = result::media_type(response.headers());
+    let mapping = Mapping {
+        tool: name,
+        structured: Structured::No,
+        max_bytes: d.policy.limits.max_response_bytes,
+        scope: Some(&scope),
+    };
+    let body = match result::read_body(response, &mapping).await {
+        Ok(body) => body,
+        Err(message) => return failed(message),
+    };
+    if !status.is_success() {
+        let message = format!("Reading `{uri}` failed: HTTP {status}");
+        let detail = String::from_utf8_lossy(&body).into_owned();
+        let data = Some(json!({ "uri": uri, "status": status.as_u16(), "body": detail }));
+        let code = if status.is_client_error() {
+            ErrorCode::INVALID_PARAMS
+        } else {
+            ErrorCode::INTERNAL_ERROR
+        };
+        return Outcome::error(id, &ErrorData::new(code, message, data));
+    }
+    let mime = Some(mime)
+        .filter(|m| !m.is_empty())
+        .or_else(|| resource.def.mime_type.map(str::to_owned));
+    let mut contents = Map::new();
+    contents.insert("uri".into(), uri.clone().into());
+    let text = mime
+        .as_deref()
+        .is_none_or(|m| !result::is_binary_media(m))
+        .then(|| std::str::from_utf8(&body).ok())
+        .flatten();
+    match text {
+        Some(text) => {
+            contents.insert(
+                "mimeType".into(),
+                mime.as_deref().unwrap_or("text/plain").into(),
+            );
+            contents.insert("text".into(), text.into());
+        }
+        None => {
+            let mime = mime.as_deref().unwrap_or("application/octet-stream");
+            contents.insert("mimeType".into(), mime.into());
+            let blob = base64::engine::general_purpose::STANDARD.encode(&body);
+            contents.insert("blob".into(), blob.into());
+        }
+    }
+    let mut result = Map::new();
+    result.insert(
+        "contents".into(),
+        Value::Array(vec![Value::Object(contents)]),
+    );
+    if x.version >= Version::V2026_07_28 {
+        stateless::cacheable(&mut result, cache.ttl_ms, cache.private);
+    }
+    d.reply(x, id, result)
+}
+
+/// A read's caching hints, from the response's `Cache-Control`.
+struct Caching {
+    ttl_ms: u64,
+    private: bool,
+}
+
+impl Caching {
+    fn of(headers: &HeaderMap, protected: bool) -> Caching {
+        let directives: Vec<String> = headers
+            .get_all(header::CACHE_CONTROL)
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(|d| d.trim().to_ascii_lowercase())
+            .collect();
+        let has = |name: &str| directives.iter().any(|d| d == name);
+        let max_age = directives
+            .iter()
+            .filter_map(|d| d.strip_prefix("max-age="))
+            .find_map(|s| s.trim_matches('"').parse::<u64>().ok());
+        let uncached = has("no-store") || has("no-cache");
+        Caching {
+            ttl_ms: if uncached {
+                0
+            } else {
+                max_age.unwrap_or(0).saturating_mul(1000)
+            },
+            private: protected || has("private") || has("no-store"),
+        }
+    }
+}
+
+/// `resources/subscribe`: updates of `uri` will reach this session's
+/// standalone stream (see `Notifier::resource_updated`).
+pub(crate) fn subscribe(
+    d: &Server,
+    id: &RequestId,
+    params: Option<&RawValue>,
+    x: &Exchange,
+    on: bool,
+) -> Outcome {
+    let method = if on {
+        RequestMethod::Subscribe
+    } else {
+        RequestMethod::Unsubscribe
+    };
+    let UriParams { uri } = match jsonrpc::params(&method, params) {
+        Ok(p) => p,
+        Err(e) => return Outcome::error(id, &e),
+    };
+    let Some((session, _)) = &x.session else {
+        let e = ErrorData::invalid_request(
+            format!(
+                "`{}` needs a session, and this server is stateless",
+                method.as_str()
+            ),
+            None,
+        );
+        return Outcome::error(id, &e);
+    };
+    if !on {
+        d.state.subscribers.unsubscribe(session, &uri);
+    } else if d.catalog.resource_for(&uri).is_none() {
+        return not_found(x, id, &uri);
+    } else if let Err(full) = d.state.subscribers.subscribe(session, &uri) {
+        let e = ErrorData::invalid_request(
+            format!("This session already has {} resource subscriptions", full.0),
+            None,
+        );
+        return Outcome::error(id, &e);
+    }
+    Outcome::Response(jsonrpc::success(id, &json!({})))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::http::header::HeaderValue;
+
+    fn caching(value: &str, protected: bool) -> (u64, bool) {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_str(value).unwrap());
+        let c = Caching::of(&headers, protected);
+        (c.ttl_ms, c.private)
+    }
+
+    #[test]
+    fn cache_control_sets_the_hints() {
+        assert_eq!(caching("max-age=60", false), (60_000, false));
+        assert_eq!(caching("public, max-age=\"5\"", false), (5_000, false));
+        assert_eq!(caching("private, max-age=60", false), (60_000, true));
+        assert_eq!(caching("no-store", false), (0, true));
+        assert_eq!(caching("no-cache, max-age=60", false), (0, false));
+        assert_eq!(caching("max-age=60", true), (60_000, true));
+        assert_eq!(caching("", false), (0, false));
+    }
+}

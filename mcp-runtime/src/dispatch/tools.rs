@@ -1,0 +1,250 @@
+//! One `tools/call`, from its parameters to its result: authentication,
+//! argument checks, running the handler (through its REST route, or
+//! directly for a hand-written tool), cancellation, panics, the result.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix_web::HttpResponse;
+use rmcp::model::{ErrorData, ProgressToken, RequestId};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value, json};
+use tracing::Instrument as _;
+
+use crate::call::context::CallScope;
+use crate::call::forward;
+use crate::call::result::{self, Mapping, ToolResult};
+use crate::call::run::{self, DisplayId, Ended};
+use crate::call::server::Server;
+use crate::call::server::{Exchange, Outcome};
+use crate::catalog::registry::{Target, ToolEntry};
+use crate::handler::arguments::{ArgumentError, Coercion, coerce};
+use crate::handler::invoke::{CallContext, CheckContext, ToolOutcome};
+use crate::protocol::codes;
+use crate::protocol::jsonrpc;
+use crate::protocol::method::RequestMethod;
+use crate::protocol::stateless;
+
+#[derive(Deserialize)]
+struct CallParams {
+    name: String,
+    #[serde(default)]
+    arguments: Option<Map<String, Value>>,
+    #[serde(rename = "_meta", default)]
+    meta: Option<Meta>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Meta {
+    progress_token: Option<ProgressToken>,
+}
+
+/// What running the handler gave, before it becomes a JSON-RPC reply.
+enum Handled {
+    /// The handler (or the app around it) answered.
+    Response(HttpResponse),
+    /// The arguments cannot make a request (bad path segment, a list where
+    /// the URL needs a scalar, a type a hand-written tool's extractor refused).
+    InvalidArguments(ArgumentError),
+    /// The call could not be made at all: a tool error saying why.
+    Failed(String),
+}
+
+pub(crate) async fn call(
+    d: &Server,
+    id: &RequestId,
+    params: Option<&RawValue>,
+    x: &Exchange,
+) -> Outcome {
+    let params: CallParams = match jsonrpc::params(&RequestMethod::CallTool, params) {
+        Ok(p) => p,
+        Err(e) => return Outcome::error(id, &e),
+    };
+    let Some(tool) = d.catalog.tool(&params.name) else {
+        let e = ErrorData::invalid_params(format!("Unknown tool: {}", params.name), None);
+        return Outcome::error(id, &e);
+    };
+    if let Err(limited) = d.policy.rate_limits.check_tool(tool.def.name) {
+        let e = ErrorData::new(
+            codes::TRANSPORT_ERROR,
+            format!(
+                "Too Many Requests: tool `{}` is over its rate limit; retry in {} s",
+                tool.def.name,
+                limited.retry_after.as_secs().max(1)
+            ),
+            None,
+        );
+        return Outcome::RateLimited {
+            response: jsonrpc::failure(Some(id), &e),
+            retry_after: limited.retry_after,
+        };
+    }
+    if tool.def.requires_auth
+        && let Err(challenge) = d.authenticate(id, x).await
+    {
+        return challenge;
+    }
+
+    let mut args = params.arguments.unwrap_or_default();
+    coerce(&mut args, &tool.input_schema, Coercion::IntegralFloats);
+    if x.inputs.as_ref().is_some_and(|inputs| inputs.mirrored)
+        && let Err(e) =
+            stateless::check_param_headers(x.host.headers(), &tool.header_arguments, &args)
+    {
+        return Outcome::refused(id, &e);
+    }
+    let inputs = match run::answers(d, x, tool.def.name) {
+        Ok(inputs) => inputs,
+        Err(e) => return Outcome::error(id, &e),
+    };
+    let missing = tool.plan.missing(&args);
+    if !missing.is_empty() {
+        return invalid_arguments(d, id, tool, &ArgumentError::missing(missing), x, None);
+    }
+    if let Some(unknown) = tool.plan.unknown(&args) {
+        let e = ArgumentError::new(unknown, format!("unknown argument `{unknown}`"));
+        return invalid_arguments(d, id, tool, &e, x, None);
+    }
+
+    let progress = params.meta.and_then(|m| m.progress_token);
+    let scope = run::scope(d, x, id, tool.def.name, progress, inputs);
+    let span = tracing::info_span!(
+        "mcp.tool_call",
+        tool = tool.def.name,
+        request_id = %DisplayId(id),
+        outcome = tracing::field::Empty,
+        http_status = tracing::field::Empty,
+        duration_ms = tracing::field::Empty,
+    );
+    let started = Instant::now();
+    let outcome = run::guarded(d, &scope, handle(d, tool, &args, &scope, x))
+        .instrument(span.clone())
+        .await;
+    span.record("duration_ms", started.elapsed().as_secs_f64() * 1000.0);
+    let _entered = span.enter();
+    match outcome {
+        None => {
+            span.record("outcome", "cancelled");
+            Outcome::Cancelled
+        }
+        Some(Ended::Done(Handled::Response(response))) => {
+            span.record("http_status", response.status().as_u16());
+            let failed = response.status().is_client_error();
+            let mapping = Mapping {
+                tool: tool.def.name,
+                structured: tool.structured,
+                max_bytes: d.policy.limits.max_response_bytes,
+                scope: Some(&scope),
+            };
+            let result = result::from_response(response, &mapping).await;
+            span.record("outcome", if result.is_error { "error" } else { "ok" });
+            // A rejected request may be the arguments' fault: say which one.
+            if failed
+                && let Err(e) = (tool.def.check)(CheckContext {
+                    arguments: &args,
+                    plan: &tool.plan,
+                })
+            {
+                return invalid_arguments(d, id, tool, &e, x, Some(result));
+            }
+            respond(d, x, id, result)
+        }
+        Some(Ended::Done(Handled::InvalidArguments(e))) => {
+            span.record("outcome", "invalid_arguments");
+            invalid_arguments(d, id, tool, &e, x, None)
+        }
+        Some(Ended::Done(Handled::Failed(message)) | Ended::Failed(message)) => {
+            span.record("outcome", "error");
+            let result = ToolResult::error(format!("Tool `{}` failed: {message}", tool.def.name));
+            respond(d, x, id, result)
+        }
+        Some(Ended::Stopped) => {
+            span.record("outcome", "input_required");
+            run::stopped(d, id, tool.def.name, &scope)
+        }
+    }
+}
+
+/// The result as its revision wants it: the stateless one adds its result
+/// type and the server's identity.
+fn respond(d: &Server, x: &Exchange, id: &RequestId, mut result: ToolResult) -> Outcome {
+    if x.inputs.is_some() {
+        result.result_type = Some("complete");
+        result.meta.get_or_insert_with(Map::new).insert(
+            stateless::SERVER_INFO.into(),
+            serde_json::to_value(&d.identity.info).unwrap_or_default(),
+        );
+    }
+    Outcome::Response(jsonrpc::success(id, &result))
+}
+
+/// Runs the handler: a request on its route, or a direct call.
+async fn handle(
+    d: &Server,
+    tool: &ToolEntry,
+    args: &Map<String, Value>,
+    scope: &Arc<CallScope>,
+    x: &Exchange,
+) -> Handled {
+    match &tool.target {
+        Target::Route {
+            method,
+            template,
+            locator,
+        } => {
+            let parts = match forward::parts(&tool.plan, template, args) {
+                Ok(parts) => parts,
+                Err(e) => return Handled::InvalidArguments(e),
+            };
+            match run::through_app(d, x, scope, *method, locator, parts).await {
+                Ok(response) => Handled::Response(response),
+                Err(why) => Handled::Failed(why),
+            }
+        }
+        Target::Direct(invoke) => {
+            let cx = CallContext {
+                request: &x.host,
+                arguments: args,
+                plan: &tool.plan,
+            };
+            match run::beside(x, scope, invoke(cx)).await {
+                ToolOutcome::Response(response) => Handled::Response(response),
+                ToolOutcome::InvalidArguments(e) => Handled::InvalidArguments(e),
+                ToolOutcome::Prompt(_) => Handled::Failed("it is a prompt".into()),
+            }
+        }
+    }
+}
+
+/// Bad arguments: a tool error the model can act on (2025-11-25 and later),
+/// a `-32602` protocol error before that (see `Version::argument_errors_in_band`).
+/// `rejected` is the app's own answer to the request, when it got that far.
+fn invalid_arguments(
+    d: &Server,
+    id: &RequestId,
+    tool: &ToolEntry,
+    e: &ArgumentError,
+    x: &Exchange,
+    rejected: Option<ToolResult>,
+) -> Outcome {
+    let message = format!("Invalid arguments for tool `{}`: {e}", tool.def.name);
+    if x.version.argument_errors_in_band() {
+        let mut result = ToolResult::error(message);
+        if let Some(rejected) = rejected {
+            result.content.extend(rejected.content);
+            result.meta = rejected.meta;
+        }
+        return respond(d, x, id, result);
+    }
+    let mut data = Map::new();
+    if let Some(field) = &e.field {
+        data.insert("argument".into(), field.clone().into());
+    }
+    if let Some(rejected) = rejected {
+        data.insert("response".into(), json!(rejected.content));
+    }
+    let data = (!data.is_empty()).then_some(Value::Object(data));
+    Outcome::error(id, &ErrorData::invalid_params(message, data))
+}

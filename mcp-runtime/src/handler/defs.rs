@@ -1,0 +1,183 @@
+//! What `#[mcp_tool]`, `#[mcp_prompt]` and `#[mcp_resource]` register:
+//! one static definition per item, collected through `inventory`, and where
+//! each was written (for start-up errors). Generated code builds them; their
+//! fields are not a stable API.
+
+use std::fmt;
+
+use crate::handler::arguments::ArgumentError;
+use crate::handler::completion::Completer;
+use crate::handler::invoke::{CheckContext, Invoker};
+use crate::handler::signature::Signature;
+use crate::schema::route::Route;
+
+/// One `#[mcp_tool]`, as registered by the macro. Generated code builds it;
+/// its fields are not a stable API.
+#[doc(hidden)]
+pub struct ToolDef {
+    pub name: &'static str,
+    pub title: Option<&'static str>,
+    pub description: &'static str,
+    pub hints: Hints,
+    pub requires_auth: bool,
+    /// `args(name = "description")`: descriptions of arguments.
+    pub descriptions: &'static [(&'static str, &'static str)],
+    /// `false` with `output_schema = false`: text results only.
+    pub output_schema: bool,
+    /// Records the handler's parameter and return types.
+    pub describe: fn(&mut Signature),
+    /// Deserializes the argument extractors from a call's arguments,
+    /// discarding them: explains a rejected request argument by argument.
+    pub check: fn(CheckContext<'_>) -> Result<(), ArgumentError>,
+    pub handler: Handler,
+    pub location: Location,
+}
+
+inventory::collect!(ToolDef);
+
+/// How a tool's handler is reached.
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub enum Handler {
+    /// Through its REST route, in the app (`McpServer::app`).
+    Route(Route),
+    /// A hand-written tool without a route: called directly.
+    Direct {
+        invoke: Invoker,
+        /// `type_name` of the handler fn: tells a fn that actix's route
+        /// macro swallowed (attributes in the wrong order) from a real
+        /// hand-written tool.
+        type_name: fn() -> &'static str,
+    },
+}
+
+/// Tool annotation hints, explicit or derived from the HTTP method.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Hints {
+    pub read_only: Option<bool>,
+    pub destructive: Option<bool>,
+    pub idempotent: Option<bool>,
+    pub open_world: Option<bool>,
+}
+
+/// Where a tool is defined, as reported in start-up errors.
+///
+/// Displays as `module::handler at src/file.rs:12:10`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Location {
+    /// The handler function's path, e.g. `my_app::items::get_item`.
+    pub handler: &'static str,
+    /// The source file.
+    pub file: &'static str,
+    /// The line of the handler's name.
+    pub line: u32,
+    /// The column of the handler's name.
+    pub column: u32,
+}
+
+impl Location {
+    /// Used by generated code (the struct is `#[non_exhaustive]`).
+    #[doc(hidden)]
+    pub const fn new(handler: &'static str, file: &'static str, line: u32, column: u32) -> Self {
+        Location {
+            handler,
+            file,
+            line,
+            column,
+        }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} at {}:{}:{}",
+            self.handler, self.file, self.line, self.column
+        )
+    }
+}
+
+/// What a route is exposed as, by name: its locator (see
+/// `__private::register_locator`) is named after it.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub enum Exposed {
+    Tool(&'static str),
+    Resource(&'static str),
+}
+
+impl Exposed {
+    /// The resource name under which the route's pattern is registered in
+    /// the app, so its full path (scope prefixes included) can be looked up.
+    pub(crate) fn locator_name(self) -> String {
+        match self {
+            Exposed::Tool(name) => format!("mcp-runtime:tool:{name}"),
+            Exposed::Resource(name) => format!("mcp-runtime:resource:{name}"),
+        }
+    }
+}
+
+/// Everything the binary registered.
+pub(crate) struct Defs {
+    pub tools: Vec<&'static ToolDef>,
+    pub prompts: Vec<&'static PromptDef>,
+    pub resources: Vec<&'static ResourceDef>,
+}
+
+impl Defs {
+    /// What `#[mcp_tool]`, `#[mcp_prompt]` and `#[mcp_resource]` submitted.
+    pub(crate) fn collected() -> Defs {
+        Defs {
+            tools: inventory::iter::<ToolDef>.into_iter().collect(),
+            prompts: inventory::iter::<PromptDef>.into_iter().collect(),
+            resources: inventory::iter::<ResourceDef>.into_iter().collect(),
+        }
+    }
+}
+
+/// One `#[mcp_prompt]`, as registered by the macro. Generated code builds
+/// it; its fields are not a stable API.
+#[doc(hidden)]
+pub struct PromptDef {
+    pub name: &'static str,
+    pub title: Option<&'static str>,
+    pub description: &'static str,
+    pub requires_auth: bool,
+    /// `args(name = "description")`: descriptions of arguments.
+    pub descriptions: &'static [(&'static str, &'static str)],
+    /// Records the function's parameters (its [`Arguments`] type is the
+    /// prompt's arguments).
+    pub describe: fn(&mut Signature),
+    /// Runs the function (`CallContext::prompt` renders its value).
+    pub invoke: Invoker,
+    /// `complete(arg = path::to::fn)`: completion of argument values.
+    pub completions: &'static [(&'static str, Completer)],
+    pub location: Location,
+}
+
+inventory::collect!(PromptDef);
+
+/// One `#[mcp_resource]`, as registered by the macro. Generated code builds
+/// it; its fields are not a stable API.
+#[doc(hidden)]
+pub struct ResourceDef {
+    pub name: &'static str,
+    pub title: Option<&'static str>,
+    pub description: Option<&'static str>,
+    /// A URI, or a URI template whose variables are the route's segments
+    /// (`items://{id}` for `/items/{id}`) and query parameters
+    /// (`items://search{?q,limit}`).
+    pub uri: &'static str,
+    pub mime_type: Option<&'static str>,
+    pub requires_auth: bool,
+    /// The `GET` route that serves it.
+    pub route: Route,
+    /// `complete(var = path::to::fn)`: completion of template variables.
+    pub completions: &'static [(&'static str, Completer)],
+    pub location: Location,
+}
+
+inventory::collect!(ResourceDef);

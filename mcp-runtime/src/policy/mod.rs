@@ -1,0 +1,8 @@
+//! What the server allows, independent of any one request's path: size
+//! and time limits, authentication, rate limits, and which hosts and
+//! origins may reach it.
+
+pub(crate) mod auth;
+pub(crate) mod limits;
+pub(crate) mod origin;
+pub(crate) mod rate_limit;

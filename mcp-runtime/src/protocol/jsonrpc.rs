@@ -1,0 +1,436 @@
+//! JSON-RPC 2.0 framing: reading one message or a batch from a body, writing
+//! responses, errors, and the server's own requests and notifications.
+//!
+//! The envelope is parsed by hand (rather than into rmcp's typed message enum)
+//! so each failure gets its precise code: `-32700` for bytes that are not
+//! JSON, `-32600` for JSON that is not a JSON-RPC message, and `-32602` later,
+//! per method, for bad `params`. `params` and a client response's `result`
+//! stay raw until whoever routes them claims them.
+
+use rmcp::model::{ErrorCode, ErrorData, RequestId};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use crate::protocol::method::{NotificationMethod, RequestMethod, ServerMethod};
+
+/// One decoded JSON-RPC message from a client.
+#[derive(Debug)]
+pub(crate) enum Message {
+    Request {
+        id: RequestId,
+        method: RequestMethod,
+        params: Option<Box<RawValue>>,
+    },
+    Notification {
+        method: NotificationMethod,
+        params: Option<Box<RawValue>>,
+    },
+    /// A client's answer to a request this server sent (sampling,
+    /// elicitation): routed to whoever is waiting for it.
+    Response {
+        id: RequestId,
+        outcome: Result<Box<RawValue>, ErrorData>,
+    },
+    /// Well-formed JSON that is not a valid JSON-RPC message.
+    Invalid {
+        id: Option<RequestId>,
+        error: ErrorData,
+    },
+}
+
+/// A POST body: one message or a (2025-03-26 only) batch.
+#[derive(Debug)]
+pub(crate) enum Incoming {
+    Single(Message),
+    Batch(Vec<Message>),
+}
+
+/// Deserializes a field that is present (even as `null`) into `Some`.
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
+}
+
+/// Like [`present`], keeping the value raw.
+fn present_raw<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Box<RawValue>>, D::Error> {
+    Box::<RawValue>::deserialize(d).map(Some)
+}
+
+/// The members of a message, each kept raw (but `id`) so that one of the
+/// wrong type does not hide the others: the error still carries the id.
+#[derive(Deserialize)]
+struct Envelope {
+    #[serde(default)]
+    jsonrpc: Option<Box<RawValue>>,
+    #[serde(default, deserialize_with = "present")]
+    id: Option<Value>,
+    #[serde(default)]
+    method: Option<Box<RawValue>>,
+    #[serde(default)]
+    params: Option<Box<RawValue>>,
+    #[serde(default, deserialize_with = "present_raw")]
+    result: Option<Box<RawValue>>,
+    #[serde(default, deserialize_with = "present_raw")]
+    error: Option<Box<RawValue>>,
+}
+
+/// Parses a POST body. `Err` is a parse error (`-32700`) for the whole body.
+pub(crate) fn parse(body: &[u8]) -> Result<Incoming, ErrorData> {
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    if first == Some(&b'[') {
+        let items: Vec<Box<RawValue>> = serde_json::from_slice(body).map_err(parse_error)?;
+        Ok(Incoming::Batch(
+            items.iter().map(|raw| decode(raw.get())).collect(),
+        ))
+    } else {
+        // Validate the JSON syntax first so a syntax error is -32700 even when
+        // the shape is also wrong.
+        let raw: &RawValue = serde_json::from_slice(body).map_err(parse_error)?;
+        Ok(Incoming::Single(decode(raw.get())))
+    }
+}
+
+fn parse_error(e: serde_json::Error) -> ErrorData {
+    ErrorData::parse_error(format!("Parse error: {e}"), None)
+}
+
+fn invalid(id: Option<RequestId>, message: impl Into<String>) -> Message {
+    Message::Invalid {
+        id,
+        error: ErrorData::invalid_request(message.into(), None),
+    }
+}
+
+/// Decodes one syntactically valid JSON value into a message.
+fn decode(json: &str) -> Message {
+    // Only an object is a message (serde would also read a struct from an
+    // array of its fields in order).
+    if !json.trim_start().starts_with('{') {
+        return invalid(None, "Invalid request: a message must be a JSON object");
+    }
+    let env: Envelope = match serde_json::from_str(json) {
+        Ok(env) => env,
+        Err(e) => return invalid(None, format!("Invalid request: {e}")),
+    };
+    let id = match env.id {
+        None => None,
+        Some(v) => match request_id(&v) {
+            Some(id) => Some(id),
+            None => return invalid(None, "Invalid request: `id` must be a string or an integer"),
+        },
+    };
+    let version = env
+        .jsonrpc
+        .and_then(|raw| serde_json::from_str::<String>(raw.get()).ok());
+    if version.as_deref() != Some("2.0") {
+        return invalid(id, "Invalid request: `jsonrpc` must be \"2.0\"");
+    }
+    let method = match env.method {
+        None => None,
+        Some(raw) => match serde_json::from_str::<String>(raw.get()) {
+            Ok(method) => Some(method),
+            Err(_) => return invalid(id, "Invalid request: `method` must be a string"),
+        },
+    };
+    // MCP's messages take their parameters by name (`null` is as absent).
+    if method.is_some()
+        && let Some(params) = &env.params
+        && !params.get().trim_start().starts_with('{')
+    {
+        return invalid(id, "Invalid request: `params` must be an object");
+    }
+    match (method, id) {
+        (Some(method), Some(id)) => Message::Request {
+            id,
+            method: RequestMethod::parse(&method),
+            params: env.params,
+        },
+        (Some(method), None) => Message::Notification {
+            method: NotificationMethod::parse(&method),
+            params: env.params,
+        },
+        (None, Some(id)) => match (env.result, env.error) {
+            (Some(result), None) => Message::Response {
+                id,
+                outcome: Ok(result),
+            },
+            (None, Some(error)) => match serde_json::from_str::<ErrorData>(error.get()) {
+                Ok(error) => Message::Response {
+                    id,
+                    outcome: Err(error),
+                },
+                Err(e) => invalid(Some(id), format!("Invalid response: bad `error`: {e}")),
+            },
+            (Some(_), Some(_)) => invalid(
+                Some(id),
+                "Invalid response: it has both `result` and `error`",
+            ),
+            (None, None) => invalid(Some(id), "Invalid request: missing `method`"),
+        },
+        (None, None) => invalid(None, "Invalid request: missing `method`"),
+    }
+}
+
+fn request_id(v: &Value) -> Option<RequestId> {
+    match v {
+        Value::String(s) => Some(RequestId::String(s.as_str().into())),
+        Value::Number(n) => n.as_i64().map(RequestId::Number),
+        _ => None,
+    }
+}
+
+#[derive(Serialize)]
+struct Success<'a, T: ?Sized> {
+    jsonrpc: &'static str,
+    id: &'a RequestId,
+    result: &'a T,
+}
+
+/// An error response. `id` is serialized even when unknown (`"id": null`),
+/// as JSON-RPC requires; clients match errors to requests by it.
+#[derive(Serialize)]
+struct Failure<'a> {
+    jsonrpc: &'static str,
+    id: Option<&'a RequestId>,
+    error: &'a ErrorData,
+}
+
+#[derive(Serialize)]
+struct Outgoing<'a, P: ?Sized> {
+    jsonrpc: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a RequestId>,
+    method: &'a str,
+    params: &'a P,
+}
+
+/// Serializes a success response.
+pub(crate) fn success<T: Serialize + ?Sized>(id: &RequestId, result: &T) -> Vec<u8> {
+    serde_json::to_vec(&Success {
+        jsonrpc: "2.0",
+        id,
+        result,
+    })
+    .unwrap_or_else(|e| internal_error(id, &e))
+}
+
+fn internal_error(id: &RequestId, e: &serde_json::Error) -> Vec<u8> {
+    failure(
+        Some(id),
+        &ErrorData::internal_error(format!("failed to serialize the result: {e}"), None),
+    )
+}
+
+/// Serializes an error response; `id` is `None` only when the request's id
+/// could not be read.
+pub(crate) fn failure(id: Option<&RequestId>, error: &ErrorData) -> Vec<u8> {
+    // `ErrorData` holds only strings, numbers and a `Value`: serialization cannot fail.
+    serde_json::to_vec(&Failure {
+        jsonrpc: "2.0",
+        id,
+        error,
+    })
+    .unwrap_or_default()
+}
+
+/// Serializes a notification (no `id`) or a request (with `id`) the server
+/// sends to a client.
+pub(crate) fn outgoing<P: Serialize + ?Sized>(
+    id: Option<&RequestId>,
+    method: ServerMethod,
+    params: &P,
+) -> Result<Vec<u8>, serde_json::Error> {
+    serde_json::to_vec(&Outgoing {
+        jsonrpc: "2.0",
+        id,
+        method: method.as_str(),
+        params,
+    })
+}
+
+/// Deserializes a method's `params`, mapping failures to `-32602`.
+pub(crate) fn params<T: serde::de::DeserializeOwned>(
+    method: &RequestMethod,
+    params: Option<&RawValue>,
+) -> Result<T, ErrorData> {
+    let json = params.map_or("{}", RawValue::get);
+    serde_json::from_str(json).map_err(|e| {
+        ErrorData::invalid_params(
+            format!("Invalid params for `{}`: {e}", method.as_str()),
+            None,
+        )
+    })
+}
+
+/// `-32601` for a method this server does not implement.
+pub(crate) fn method_not_found(method: &RequestMethod) -> ErrorData {
+    let method = method.as_str();
+    ErrorData::new(
+        ErrorCode::METHOD_NOT_FOUND,
+        format!("Method not found: {method}"),
+        None,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn single(body: &str) -> Message {
+        match parse(body.as_bytes()).expect("valid JSON") {
+            Incoming::Single(m) => m,
+            Incoming::Batch(_) => panic!("expected a single message"),
+        }
+    }
+
+    fn invalid_code(m: Message) -> (Option<RequestId>, i32) {
+        match m {
+            Message::Invalid { id, error } => (id, error.code.0),
+            other => panic!("expected Invalid, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn decodes_requests_notifications_and_responses_with_their_payloads() {
+        match single(r#"{"jsonrpc":"2.0","id":7,"method":"ping","params":{"a":1}}"#) {
+            Message::Request { id, method, params } => {
+                assert_eq!(id, RequestId::Number(7));
+                assert_eq!(method, RequestMethod::Ping);
+                assert_eq!(params.unwrap().get(), r#"{"a":1}"#);
+            }
+            other => panic!("{other:?}"),
+        }
+        match single(
+            r#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":3}}"#,
+        ) {
+            Message::Notification { method, params } => {
+                assert_eq!(method, NotificationMethod::Cancelled);
+                assert_eq!(params.unwrap().get(), r#"{"requestId":3}"#);
+            }
+            other => panic!("{other:?}"),
+        }
+        match single(r#"{"jsonrpc":"2.0","id":"x","result":{"action":"accept"}}"#) {
+            Message::Response { id, outcome } => {
+                assert_eq!(id, RequestId::String("x".into()));
+                assert_eq!(outcome.unwrap().get(), r#"{"action":"accept"}"#);
+            }
+            other => panic!("{other:?}"),
+        }
+        match single(r#"{"jsonrpc":"2.0","id":4,"error":{"code":-1,"message":"no"}}"#) {
+            Message::Response { outcome, .. } => assert_eq!(outcome.unwrap_err().message, "no"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn syntax_errors_are_parse_errors() {
+        assert_eq!(parse(b"{not json").unwrap_err().code.0, -32700);
+        assert_eq!(parse(b"").unwrap_err().code.0, -32700);
+        assert_eq!(parse(b"[1,").unwrap_err().code.0, -32700);
+    }
+
+    #[test]
+    fn shape_errors_are_invalid_requests() {
+        assert_eq!(invalid_code(single("42")), (None, -32600));
+        assert_eq!(
+            invalid_code(single(r#"{"id":1,"method":"ping"}"#)).1,
+            -32600
+        );
+        assert_eq!(
+            invalid_code(single(r#"{"jsonrpc":"1.0","id":1,"method":"ping"}"#)),
+            (Some(RequestId::Number(1)), -32600)
+        );
+        assert_eq!(
+            invalid_code(single(r#"{"jsonrpc":"2.0","id":null,"method":"ping"}"#)),
+            (None, -32600)
+        );
+        assert_eq!(
+            invalid_code(single(r#"{"jsonrpc":"2.0","id":1.5,"method":"ping"}"#)),
+            (None, -32600)
+        );
+        assert_eq!(
+            invalid_code(single(r#"{"jsonrpc":"2.0","method":5}"#)),
+            (None, -32600)
+        );
+        assert_eq!(
+            invalid_code(single(r#"{"jsonrpc":"2.0","id":3}"#)),
+            (Some(RequestId::Number(3)), -32600)
+        );
+        assert_eq!(
+            invalid_code(single(r#"{"jsonrpc":"2.0","id":3,"result":1,"error":{}}"#)),
+            (Some(RequestId::Number(3)), -32600)
+        );
+    }
+
+    #[test]
+    fn the_id_survives_other_members_of_the_wrong_type() {
+        for body in [
+            r#"{"jsonrpc":2.0,"id":5,"method":"ping"}"#,
+            r#"{"jsonrpc":{},"id":5,"method":"ping"}"#,
+            r#"{"jsonrpc":"2.0","id":5,"method":5}"#,
+            r#"{"jsonrpc":"2.0","id":5,"method":["ping"]}"#,
+            r#"{"jsonrpc":"2.0","id":5,"method":"\ud800"}"#,
+            r#"{"jsonrpc":"2.0","id":5,"method":"ping","params":[]}"#,
+            r#"{"jsonrpc":"2.0","id":5,"method":"ping","params":"x"}"#,
+            r#"{"jsonrpc":"2.0","id":5,"method":"tools/call","params":true}"#,
+        ] {
+            assert_eq!(
+                invalid_code(single(body)),
+                (Some(RequestId::Number(5)), -32600),
+                "{body}"
+            );
+        }
+        assert_eq!(
+            invalid_code(single(r#"{"jsonrpc":"2.0","method":"x","params":1}"#)),
+            (None, -32600)
+        );
+        // `null` params are absent params; a `null` result is a result.
+        assert!(matches!(
+            single(r#"{"jsonrpc":"2.0","id":5,"method":"ping","params":null}"#),
+            Message::Request { params: None, .. }
+        ));
+        match single(r#"{"jsonrpc":"2.0","id":5,"result":null}"#) {
+            Message::Response { outcome, .. } => assert_eq!(outcome.unwrap().get(), "null"),
+            other => panic!("{other:?}"),
+        }
+        // A struct is not read from an array of its members.
+        match parse(br#"[["2.0", 1, "ping"]]"#).unwrap() {
+            Incoming::Batch(items) => assert_eq!(
+                invalid_code(items.into_iter().next().unwrap()),
+                (None, -32600)
+            ),
+            Incoming::Single(_) => panic!("expected a batch"),
+        }
+    }
+
+    #[test]
+    fn batches_decode_each_element() {
+        match parse(br#"[{"jsonrpc":"2.0","id":1,"method":"ping"}, 5]"#).unwrap() {
+            Incoming::Batch(items) => {
+                assert!(matches!(items[0], Message::Request { .. }));
+                assert!(matches!(items[1], Message::Invalid { .. }));
+            }
+            Incoming::Single(_) => panic!("expected a batch"),
+        }
+    }
+
+    #[test]
+    fn writes_spec_shaped_envelopes() {
+        let ok = success(&RequestId::Number(1), &serde_json::json!({}));
+        assert_eq!(ok, br#"{"jsonrpc":"2.0","id":1,"result":{}}"#);
+        let err = failure(None, &method_not_found(&RequestMethod::parse("x/y")));
+        assert_eq!(
+            String::from_utf8(err).unwrap(),
+            r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32601,"message":"Method not found: x/y"}}"#
+        );
+        let note = outgoing(
+            None,
+            ServerMethod::Log,
+            &serde_json::json!({"level": "info"}),
+        );
+        assert_eq!(
+            note.unwrap(),
+            br#"{"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info"}}"#
+        );
+    }
+}

@@ -1,0 +1,544 @@
+//! The stateless revision (2026-07-28), served beside the handshake era on
+//! the same endpoint.
+//!
+//! A request belongs to it when it says so — its `params._meta` carries
+//! `io.modelcontextprotocol/protocolVersion`, its `MCP-Protocol-Version`
+//! header names 2026-07-28, or it is the `server/discover` probe — and then
+//! it carries everything itself: no `initialize`, no session. This module
+//! checks such a request (its `_meta`, and the `Mcp-Method`/`Mcp-Name`
+//! headers that must repeat the body), reads the client it describes, and
+//! protects the state a multi-round call hands the client (`requestState`,
+//! signed with HMAC-SHA256, so a tampered state is refused).
+
+use std::collections::BTreeMap;
+
+use actix_web::http::header::HeaderMap;
+use base64::Engine as _;
+use hmac::{Hmac, KeyInit, Mac};
+use rmcp::model::{ClientCapabilities, ErrorCode, ErrorData, Implementation};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use serde_json::{Map, Value, json};
+use sha2::Sha256;
+
+use crate::protocol::jsonrpc::Message;
+use crate::protocol::log::LogFilter;
+use crate::protocol::method::RequestMethod;
+use crate::protocol::version::Version;
+
+pub(crate) const PROTOCOL_VERSION: &str = "io.modelcontextprotocol/protocolVersion";
+pub(crate) const CLIENT_CAPABILITIES: &str = "io.modelcontextprotocol/clientCapabilities";
+pub(crate) const CLIENT_INFO: &str = "io.modelcontextprotocol/clientInfo";
+pub(crate) const LOG_LEVEL: &str = "io.modelcontextprotocol/logLevel";
+pub(crate) const SERVER_INFO: &str = "io.modelcontextprotocol/serverInfo";
+
+const VERSION_HEADER: &str = "mcp-protocol-version";
+const METHOD_HEADER: &str = "mcp-method";
+const NAME_HEADER: &str = "mcp-name";
+
+/// Whether a POSTed message (not a batch) belongs to the stateless revision.
+pub(crate) fn is_modern(version_header: Option<&[u8]>, message: &Message) -> bool {
+    if version_header.is_some_and(|h| h.trim_ascii() == Version::V2026_07_28.as_str().as_bytes()) {
+        return true;
+    }
+    match message {
+        Message::Request {
+            method: RequestMethod::Discover,
+            ..
+        } => true,
+        Message::Request { params, .. } | Message::Notification { params, .. } => params
+            .as_deref()
+            .and_then(|p| serde_json::from_str::<Probe>(p.get()).ok())
+            .is_some_and(|p| p.meta.is_some_and(|m| m.version.is_some())),
+        _ => false,
+    }
+}
+
+#[derive(Deserialize)]
+struct Probe {
+    #[serde(rename = "_meta")]
+    meta: Option<ProbeMeta>,
+}
+
+#[derive(Deserialize)]
+struct ProbeMeta {
+    #[serde(rename = "io.modelcontextprotocol/protocolVersion")]
+    version: Option<Value>,
+}
+
+/// What a request says about its client.
+#[derive(Debug, Clone)]
+pub(crate) struct Client {
+    pub capabilities: ClientCapabilities,
+    pub info: Option<Implementation>,
+    pub logs: LogFilter,
+}
+
+/// A checked stateless request.
+pub(crate) struct Checked {
+    pub client: Client,
+    /// `inputResponses` and `requestState` of a retried call.
+    pub inputs: Inputs,
+}
+
+/// Answers a client brings back to a call that asked for input.
+#[derive(Debug, Default)]
+pub(crate) struct Inputs {
+    pub responses: Option<Value>,
+    pub state: Option<String>,
+    /// Whether the request came with HTTP headers mirroring its
+    /// `x-mcp-header` arguments (`Mcp-Param-*`), to check against them: the
+    /// mirror belongs to Streamable HTTP, stdio has none.
+    pub mirrored: bool,
+}
+
+/// Why a stateless request is refused (always HTTP 400).
+pub(crate) type Refused = ErrorData;
+
+fn invalid(message: impl Into<String>) -> Refused {
+    ErrorData::invalid_params(message.into(), None)
+}
+
+fn mismatch(message: impl Into<String>) -> Refused {
+    ErrorData::header_mismatch(message.into(), None)
+}
+
+/// A header's value, trimmed (HTTP allows surrounding whitespace).
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+}
+
+/// Checks a stateless request: `_meta` complete, version supported, and the
+/// headers repeating the body (`MCP-Protocol-Version`, `Mcp-Method`,
+/// `Mcp-Name`).
+pub(crate) fn check(
+    headers: &HeaderMap,
+    method: &RequestMethod,
+    params: Option<&RawValue>,
+) -> Result<Checked, Refused> {
+    read(Some(headers), method, params)
+}
+
+/// Checks a stateless request that came without HTTP headers (stdio):
+/// `_meta` complete, version supported.
+pub(crate) fn check_unframed(
+    method: &RequestMethod,
+    params: Option<&RawValue>,
+) -> Result<Checked, Refused> {
+    read(None, method, params)
+}
+
+/// Reads a stateless request's `_meta`, checking `headers` against the body
+/// when the request came with them.
+fn read(
+    headers: Option<&HeaderMap>,
+    method: &RequestMethod,
+    params: Option<&RawValue>,
+) -> Result<Checked, Refused> {
+    let params: Map<String, Value> = match params {
+        None => Map::new(),
+        Some(raw) => serde_json::from_str(raw.get())
+            .map_err(|_| invalid("Invalid params: `params` must be an object"))?,
+    };
+    let Some(Value::Object(meta)) = params.get("_meta") else {
+        return Err(invalid(
+            "Invalid params: a 2026-07-28 request needs `params._meta` with its protocol \
+             version and client capabilities",
+        ));
+    };
+    let Some(requested) = meta.get(PROTOCOL_VERSION).and_then(Value::as_str) else {
+        return Err(invalid(format!(
+            "Invalid params: `_meta` lacks `{PROTOCOL_VERSION}`"
+        )));
+    };
+    let Some(Value::Object(capabilities)) = meta.get(CLIENT_CAPABILITIES) else {
+        return Err(invalid(format!(
+            "Invalid params: `_meta` lacks `{CLIENT_CAPABILITIES}`"
+        )));
+    };
+    if let Some(headers) = headers
+        && header(headers, VERSION_HEADER) != Some(requested)
+    {
+        return Err(mismatch(format!(
+            "Header mismatch: MCP-Protocol-Version must repeat `_meta`'s protocol version {requested:?}"
+        )));
+    }
+    if !Version::parse_any(requested).is_some_and(Version::is_stateless) {
+        return Err(ErrorData::new(
+            ErrorCode::UNSUPPORTED_PROTOCOL_VERSION,
+            format!("Unsupported protocol version {requested:?}"),
+            Some(json!({ "supported": Version::all_json(), "requested": requested })),
+        ));
+    }
+    if let Some(headers) = headers {
+        check_names(headers, method, &params)?;
+    }
+    let logs = match meta.get(LOG_LEVEL) {
+        None => LogFilter::Off,
+        Some(level) => LogFilter::AtLeast(
+            serde_json::from_value(level.clone())
+                .map_err(|_| invalid(format!("Invalid params: bad `{LOG_LEVEL}`")))?,
+        ),
+    };
+    let client = Client {
+        capabilities: serde_json::from_value(Value::Object(capabilities.clone()))
+            .unwrap_or_default(),
+        info: meta
+            .get(CLIENT_INFO)
+            .and_then(|i| serde_json::from_value(i.clone()).ok()),
+        logs,
+    };
+    let inputs = Inputs {
+        responses: params.get("inputResponses").cloned(),
+        state: params
+            .get("requestState")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        mirrored: headers.is_some(),
+    };
+    Ok(Checked { client, inputs })
+}
+
+/// Checks that `Mcp-Method` (and `Mcp-Name`, for requests naming something)
+/// repeat the body.
+fn check_names(
+    headers: &HeaderMap,
+    method: &RequestMethod,
+    params: &Map<String, Value>,
+) -> Result<(), Refused> {
+    if header(headers, METHOD_HEADER) != Some(method.as_str()) {
+        return Err(mismatch(format!(
+            "Header mismatch: Mcp-Method must repeat the request's method {:?}",
+            method.as_str()
+        )));
+    }
+    let named = match method {
+        RequestMethod::CallTool | RequestMethod::GetPrompt => Some("name"),
+        RequestMethod::ReadResource => Some("uri"),
+        _ => None,
+    };
+    if let Some(field) = named {
+        let body = params.get(field).and_then(Value::as_str);
+        if body.is_none() || header(headers, NAME_HEADER) != body {
+            return Err(mismatch(format!(
+                "Header mismatch: Mcp-Name must repeat the request's `{field}`"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The value a tool argument marked `x-mcp-header` must have in its
+/// `Mcp-Param-*` header: a literal, or `=?base64?…?=` (strictly padded).
+fn param_header_value(raw: &str) -> Result<String, ()> {
+    match raw
+        .strip_prefix("=?base64?")
+        .and_then(|rest| rest.strip_suffix("?="))
+    {
+        Some(encoded) => base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .map_err(drop)
+            .and_then(|bytes| String::from_utf8(bytes).map_err(drop)),
+        None => Ok(raw.to_owned()),
+    }
+}
+
+/// Checks each argument a tool marks with `x-mcp-header: Name` against its
+/// `Mcp-Param-Name` header: present whenever the argument is, and equal
+/// (numbers compared as numbers).
+pub(crate) fn check_param_headers(
+    headers: &HeaderMap,
+    marked: &BTreeMap<String, String>,
+    arguments: &Map<String, Value>,
+) -> Result<(), Refused> {
+    for (argument, name) in marked {
+        let header_name = format!("mcp-param-{}", name.to_ascii_lowercase());
+        let sent = header(headers, &header_name);
+        let value = arguments.get(argument).filter(|v| !v.is_null());
+        let matches = match (value, sent) {
+            (None, None) => true,
+            (None, Some(_)) | (Some(_), None) => false,
+            (Some(value), Some(raw)) => match param_header_value(raw) {
+                Err(()) => false,
+                Ok(text) => match value {
+                    Value::String(s) => *s == text,
+                    Value::Number(n) => text
+                        .parse::<f64>()
+                        .ok()
+                        .zip(n.as_f64())
+                        .is_some_and(|(a, b)| a == b),
+                    Value::Bool(b) => text == if *b { "true" } else { "false" },
+                    // Objects and lists have no header form.
+                    _ => false,
+                },
+            },
+        };
+        if !matches {
+            return Err(mismatch(format!(
+                "Header mismatch: Mcp-Param-{name} must carry argument `{argument}`"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Adds what every stateless result carries: `resultType` and the server's
+/// identity in `_meta`.
+pub(crate) fn complete(result: &mut Map<String, Value>, server: &Implementation) {
+    result
+        .entry("resultType")
+        .or_insert_with(|| "complete".into());
+    let meta = result
+        .entry("_meta")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if let Value::Object(meta) = meta {
+        meta.insert(
+            SERVER_INFO.into(),
+            serde_json::to_value(server).unwrap_or_default(),
+        );
+    }
+}
+
+/// Caching hints for list and read results: how long a client may keep
+/// them, and whether they may be shared between callers.
+pub(crate) fn cacheable(result: &mut Map<String, Value>, ttl_ms: u64, private: bool) {
+    result.insert("ttlMs".into(), ttl_ms.into());
+    result.insert(
+        "cacheScope".into(),
+        if private { "private" } else { "public" }.into(),
+    );
+}
+
+/// Signs and checks the state a multi-round call hands the client: the
+/// answers gathered so far, bound to the tool, with an HMAC-SHA256 the
+/// client cannot forge. Replicas that share the key accept each other's
+/// state.
+#[derive(Clone)]
+pub(crate) struct StateKey([u8; 32]);
+
+#[derive(Serialize, Deserialize)]
+struct State {
+    /// The tool (or prompt) the state belongs to.
+    t: String,
+    /// The answers so far, by input key.
+    a: Map<String, Value>,
+}
+
+type HmacSha256 = Hmac<Sha256>;
+
+impl StateKey {
+    /// A fresh random key.
+    pub(crate) fn random() -> Self {
+        let mut key = [0u8; 32];
+        // Without OS randomness, state is still bound to this process's start.
+        if getrandom::fill(&mut key).is_err() {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or_default();
+            key[..16].copy_from_slice(&now.to_le_bytes());
+        }
+        StateKey(key)
+    }
+
+    /// A key from configured bytes (hashed to 32 bytes).
+    pub(crate) fn from_bytes(bytes: &[u8]) -> Self {
+        use sha2::Digest as _;
+        StateKey(Sha256::digest(bytes).into())
+    }
+
+    fn mac(&self, payload: &[u8]) -> Vec<u8> {
+        // HMAC accepts keys of any length: this cannot fail.
+        let mut mac = <HmacSha256 as KeyInit>::new_from_slice(&self.0)
+            .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+        mac.update(payload);
+        mac.finalize().into_bytes().to_vec()
+    }
+
+    pub(crate) fn sign(&self, owner: &str, answers: &Map<String, Value>) -> String {
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let payload = serde_json::to_vec(&State {
+            t: owner.to_owned(),
+            a: answers.clone(),
+        })
+        .unwrap_or_default();
+        format!(
+            "{}.{}",
+            b64.encode(&payload),
+            b64.encode(self.mac(&payload))
+        )
+    }
+
+    /// The answers in `token`, if it is ours, untouched, and `owner`'s.
+    pub(crate) fn open(&self, owner: &str, token: &str) -> Option<Map<String, Value>> {
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let (payload, tag) = token.split_once('.')?;
+        let payload = b64.decode(payload).ok()?;
+        let tag = b64.decode(tag).ok()?;
+        let mut mac = <HmacSha256 as KeyInit>::new_from_slice(&self.0).ok()?;
+        mac.update(&payload);
+        mac.verify_slice(&tag).ok()?;
+        let state: State = serde_json::from_slice(&payload).ok()?;
+        (state.t == owner).then_some(state.a)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::http::header::{HeaderName, HeaderValue};
+
+    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (k, v) in pairs {
+            map.append(
+                HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                HeaderValue::from_str(v).unwrap(),
+            );
+        }
+        map
+    }
+
+    fn raw(v: Value) -> Box<RawValue> {
+        RawValue::from_string(v.to_string()).unwrap()
+    }
+
+    fn meta(version: &str) -> Value {
+        json!({PROTOCOL_VERSION: version, CLIENT_CAPABILITIES: {"sampling": {}}})
+    }
+
+    #[test]
+    fn checks_meta_then_headers_in_the_specs_order() {
+        let call = RequestMethod::CallTool;
+        let ok = headers(&[
+            ("mcp-protocol-version", "2026-07-28"),
+            ("Mcp-Method", " tools/call "),
+            ("mcp-name", "echo"),
+        ]);
+        let params = raw(json!({"name": "echo", "_meta": meta("2026-07-28")}));
+        let checked = check(&ok, &call, Some(&params)).unwrap();
+        assert!(checked.client.capabilities.sampling.is_some());
+        assert_eq!(checked.client.logs, LogFilter::Off);
+
+        let code = |h: &HeaderMap, p: Value| check(h, &call, Some(&raw(p))).err().unwrap().code.0;
+        assert_eq!(code(&ok, json!({"name": "echo"})), -32602);
+        assert_eq!(
+            code(
+                &ok,
+                json!({"name": "echo", "_meta": {PROTOCOL_VERSION: "2026-07-28"}})
+            ),
+            -32602
+        );
+        // The header disagrees with `_meta`: a mismatch, before the version.
+        assert_eq!(
+            code(&ok, json!({"name": "echo", "_meta": meta("v9")})),
+            -32020
+        );
+        let v9 = headers(&[("mcp-protocol-version", "v9"), ("mcp-method", "tools/call")]);
+        let e = check(
+            &v9,
+            &call,
+            Some(&raw(json!({"name": "e", "_meta": meta("v9")}))),
+        )
+        .err()
+        .unwrap();
+        assert_eq!(e.code.0, -32022);
+        assert_eq!(e.data.unwrap()["requested"], "v9");
+        let wrong_case = headers(&[
+            ("mcp-protocol-version", "2026-07-28"),
+            ("mcp-method", "TOOLS/CALL"),
+            ("mcp-name", "echo"),
+        ]);
+        assert_eq!(
+            code(
+                &wrong_case,
+                json!({"name": "echo", "_meta": meta("2026-07-28")})
+            ),
+            -32020
+        );
+        let other_name = headers(&[
+            ("mcp-protocol-version", "2026-07-28"),
+            ("mcp-method", "tools/call"),
+            ("mcp-name", "other"),
+        ]);
+        assert_eq!(
+            code(
+                &other_name,
+                json!({"name": "echo", "_meta": meta("2026-07-28")})
+            ),
+            -32020
+        );
+    }
+
+    #[test]
+    fn param_headers_repeat_marked_arguments() {
+        let marked: BTreeMap<String, String> = [("region".to_owned(), "Region".to_owned())].into();
+        let args = |v: Value| v.as_object().unwrap().clone();
+        let check =
+            |h: &[(&str, &str)], a: Value| check_param_headers(&headers(h), &marked, &args(a));
+        assert!(check(&[("mcp-param-region", "eu")], json!({"region": "eu"})).is_ok());
+        assert!(
+            check(
+                &[("mcp-param-region", "=?base64?ZXU=?=")],
+                json!({"region": "eu"})
+            )
+            .is_ok()
+        );
+        assert!(
+            check(
+                &[("mcp-param-region", "=?base64?ZXU?=")],
+                json!({"region": "eu"})
+            )
+            .is_err()
+        );
+        assert!(
+            check(
+                &[("mcp-param-region", "=?base64?Z!U=?=")],
+                json!({"region": "eu"})
+            )
+            .is_err()
+        );
+        assert!(check(&[("mcp-param-region", "ZXU=")], json!({"region": "ZXU="})).is_ok());
+        assert!(check(&[], json!({"region": "eu"})).is_err());
+        assert!(check(&[], json!({})).is_ok());
+        let marked: BTreeMap<String, String> = [("n".to_owned(), "N".to_owned())].into();
+        assert!(
+            check_param_headers(
+                &headers(&[("mcp-param-n", "42.0")]),
+                &marked,
+                &args(json!({"n": 42}))
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn request_state_is_bound_and_tamper_proof() {
+        let key = StateKey::random();
+        let answers = json!({"step1": {"action": "accept"}})
+            .as_object()
+            .unwrap()
+            .clone();
+        let token = key.sign("tool_a", &answers);
+        assert_eq!(key.open("tool_a", &token), Some(answers));
+        assert_eq!(key.open("tool_b", &token), None, "bound to its tool");
+        let mut tampered = token.clone();
+        tampered.replace_range(2..3, if &token[2..3] == "A" { "B" } else { "A" });
+        assert_eq!(key.open("tool_a", &tampered), None);
+        assert_eq!(
+            StateKey::random().open("tool_a", &token),
+            None,
+            "another key"
+        );
+        let shared = StateKey::from_bytes(b"replicas");
+        let token = shared.sign("t", &Map::new());
+        assert!(
+            StateKey::from_bytes(b"replicas")
+                .open("t", &token)
+                .is_some()
+        );
+    }
+}

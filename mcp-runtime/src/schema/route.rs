@@ -1,0 +1,118 @@
+//! Routes as the macros record them (`HttpMethod`, `Route`) and as actix
+//! parses their path templates (`Template`): segment names, patterns and
+//! the tail segment, shared by tool calls and resource reads.
+
+use actix_web::http::Method;
+use regex_lite::Regex;
+
+/// An HTTP method of a route attribute.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpMethod {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+    Head,
+    Options,
+    Trace,
+    Connect,
+}
+
+/// The REST route a tool's handler also serves, as written in its attribute
+/// (relative to whatever scope the service is registered in).
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub struct Route {
+    /// The route's methods; a tool call uses the first.
+    pub methods: &'static [HttpMethod],
+    pub path: &'static str,
+}
+
+/// A route's path template, parsed as actix parses it.
+#[derive(Debug)]
+pub(crate) struct Template {
+    pub params: Vec<Param>,
+}
+
+/// One dynamic segment: `{name}`, `{name:regex}` or the tail `{name}*`.
+#[derive(Debug)]
+pub(crate) struct Param {
+    pub name: String,
+    /// The segment's own pattern (`[^/]+` by default, `.*` for a tail).
+    pub pattern: String,
+    /// Whether the pattern is the default one (no custom regex).
+    pub default: bool,
+    pub matcher: Regex,
+}
+
+impl Template {
+    /// Parses `{name}`, `{name:regex}` (the regex may hold braces) and a
+    /// final `{name}*`, like `actix_router::ResourceDef`.
+    pub(crate) fn parse(path: &str) -> Result<Template, String> {
+        let mut params = Vec::new();
+        let mut rest = path;
+        while let Some(start) = rest.find('{') {
+            let mut depth = 0usize;
+            let end = rest[start..]
+                .char_indices()
+                .find_map(|(i, c)| {
+                    match c {
+                        '{' => depth += 1,
+                        '}' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                return Some(start + i);
+                            }
+                        }
+                        _ => {}
+                    }
+                    None
+                })
+                .ok_or_else(|| format!("the route `{path}` has an unclosed `{{`"))?;
+            let inner = &rest[start + 1..end];
+            rest = &rest[end + 1..];
+            let tail = rest == "*";
+            let (name, pattern, default) = match inner.split_once(':') {
+                Some((name, regex)) => (name, regex.to_owned(), false),
+                None if tail => (inner, ".*".to_owned(), true),
+                None => (inner, "[^/]+".to_owned(), true),
+            };
+            let matcher = Regex::new(&format!("(?s)^(?:{pattern})$")).map_err(|e| {
+                format!("the route `{path}` has an invalid pattern for `{name}`: {e}")
+            })?;
+            params.push(Param {
+                name: name.trim().to_owned(),
+                pattern,
+                default,
+                matcher,
+            });
+        }
+        Ok(Template { params })
+    }
+
+    pub(crate) fn names(&self) -> Vec<&str> {
+        self.params.iter().map(|p| p.name.as_str()).collect()
+    }
+
+    pub(crate) fn param(&self, name: &str) -> Option<&Param> {
+        self.params.iter().find(|p| p.name == name)
+    }
+}
+
+impl HttpMethod {
+    pub(crate) fn to_actix(self) -> Method {
+        match self {
+            HttpMethod::Get => Method::GET,
+            HttpMethod::Post => Method::POST,
+            HttpMethod::Put => Method::PUT,
+            HttpMethod::Patch => Method::PATCH,
+            HttpMethod::Delete => Method::DELETE,
+            HttpMethod::Head => Method::HEAD,
+            HttpMethod::Options => Method::OPTIONS,
+            HttpMethod::Trace => Method::TRACE,
+            HttpMethod::Connect => Method::CONNECT,
+        }
+    }
+}

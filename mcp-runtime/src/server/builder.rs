@@ -1,0 +1,531 @@
+//! [`McpServerBuilder`]: every setting of a server, checked together by
+//! [`build`](McpServerBuilder::build).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::FromRequest;
+use rmcp::model::Implementation;
+
+use super::McpServer;
+use crate::call::forward::{self, Carry};
+use crate::call::server::{Identity, Policy, Server, State};
+use crate::catalog::error::{BuildError, Problem};
+use crate::catalog::lists::{Lists, Published};
+use crate::catalog::registry::Registry;
+use crate::dispatch::Dispatcher;
+use crate::handler::defs::Defs;
+use crate::policy::auth::Authenticator;
+use crate::policy::limits::Limits;
+use crate::policy::origin::OriginPolicy;
+use crate::policy::rate_limit::{RateLimit, RateLimits};
+use crate::protocol::stateless::StateKey;
+use crate::schema::portable::SchemaProfile;
+use crate::state::event_store::EventStore;
+#[cfg(doc)]
+use crate::state::event_store::InMemoryEventStore;
+use crate::state::live::Live;
+use crate::state::session::{InMemorySessionStore, SessionStore};
+use crate::state::subscriptions::Subscribers;
+use crate::transport::legacy_sse::LegacySse;
+use crate::transport::stream::{StreamLimits, Streams};
+use crate::transport::streamable_http::StreamableHttp;
+
+/// Configures an [`McpServer`]; see [`McpServer::from_registry`].
+#[must_use = "call `.build()` to get a server"]
+pub struct McpServerBuilder {
+    info: Implementation,
+    instructions: Option<String>,
+    auth: Option<Authenticator>,
+    auth_scheme: Option<String>,
+    sessions: Option<Arc<dyn SessionStore>>,
+    origins: OriginPolicy,
+    limits: Limits,
+    carry: Vec<Carry>,
+    expose_panics: bool,
+    always_stream: bool,
+    legacy_sse: bool,
+    streams: StreamLimits,
+    event_store: Option<Arc<dyn EventStore>>,
+    profile: SchemaProfile,
+    rate_limits: RateLimits,
+    list_ttl: Duration,
+    page_size: Option<usize>,
+    state_key: Option<StateKey>,
+}
+
+impl McpServerBuilder {
+    pub(crate) fn new() -> Self {
+        McpServerBuilder {
+            info: Implementation::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")),
+            instructions: None,
+            auth: None,
+            auth_scheme: None,
+            sessions: Some(Arc::new(InMemorySessionStore::default())),
+            origins: OriginPolicy::default(),
+            limits: Limits::default(),
+            carry: Vec::new(),
+            expose_panics: false,
+            always_stream: false,
+            legacy_sse: false,
+            event_store: None,
+            profile: SchemaProfile::Standard,
+            rate_limits: RateLimits::default(),
+            list_ttl: Duration::from_secs(60),
+            page_size: None,
+            state_key: None,
+            streams: StreamLimits {
+                max_events: 256,
+                max_bytes: 1024 * 1024,
+                orphan_grace: Duration::from_secs(30),
+                retain: Duration::from_secs(60),
+                retry: Duration::from_secs(1),
+                keep_alive: Duration::from_secs(15),
+                max_per_session: Limits::default().max_streams_per_session,
+            },
+        }
+    }
+
+    /// `serverInfo.name` (default: `mcp-runtime`).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.info.name = name.into();
+        self
+    }
+
+    /// `serverInfo.version` (default: this crate's version).
+    pub fn version(mut self, version: impl Into<String>) -> Self {
+        self.info.version = version.into();
+        self
+    }
+
+    /// `serverInfo.title`, a display name.
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.info.title = Some(title.into());
+        self
+    }
+
+    /// `instructions` sent to clients on `initialize`: how to use the tools.
+    pub fn instructions(mut self, instructions: impl Into<String>) -> Self {
+        self.instructions = Some(instructions.into());
+        self
+    }
+
+    /// Authenticates `requires_auth` tools with the app's own extractor `A`.
+    ///
+    /// Before such a tool runs, `A` is extracted from the MCP request; if it
+    /// fails, the handler does not run and the client gets HTTP 401 with
+    /// `WWW-Authenticate: Bearer` (403 if `A`'s error is a 403; the scheme is
+    /// set with [`auth_scheme`](Self::auth_scheme)). Only `A`'s rejections do
+    /// that: a 401/403 from anything else is an ordinary tool error. Without
+    /// this, [`build`](Self::build) refuses a registry with `requires_auth`
+    /// tools.
+    ///
+    /// ```
+    /// use std::future::{Ready, ready};
+    /// use actix_web::{FromRequest, HttpRequest, dev::Payload, error::ErrorUnauthorized};
+    ///
+    /// struct AuthUser(String);
+    ///
+    /// impl FromRequest for AuthUser {
+    ///     type Error = actix_web::Error;
+    ///     type Future = Ready<Result<Self, Self::Error>>;
+    ///     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+    ///         let token = req.headers().get("authorization").and_then(|v| v.to_str().ok());
+    ///         ready(match token.and_then(|t| t.strip_prefix("Bearer ")) {
+    ///             Some(user) => Ok(AuthUser(user.to_owned())),
+    ///             None => Err(ErrorUnauthorized("missing bearer token")),
+    ///         })
+    ///     }
+    /// }
+    ///
+    /// let server = mcp_runtime::McpServer::from_registry().auth::<AuthUser>().build();
+    /// ```
+    pub fn auth<A>(mut self) -> Self
+    where
+        A: FromRequest + 'static,
+    {
+        self.auth = Some(Authenticator::of::<A>());
+        self
+    }
+
+    /// The `WWW-Authenticate` scheme of the authenticator's challenges, for
+    /// apps that authenticate with something else than OAuth bearer tokens
+    /// (default `Bearer`, with RFC 6750's `error` parameters).
+    ///
+    /// ```
+    /// let server = mcp_runtime::McpServer::from_registry().auth_scheme("ApiKey").build();
+    /// ```
+    pub fn auth_scheme(mut self, scheme: impl Into<String>) -> Self {
+        self.auth_scheme = Some(scheme.into());
+        self
+    }
+
+    /// Copies request extensions of type `T` (set by middleware around the
+    /// MCP endpoint, e.g. an identity) into each tool call's request.
+    ///
+    /// A tool call is a fresh request on the tool's route, so by default it
+    /// carries only what its own route's middleware sets there, as REST
+    /// does. Name a type here when middleware that wraps only the MCP
+    /// endpoint establishes something handlers rely on.
+    ///
+    /// ```
+    /// #[derive(Clone)]
+    /// struct Caller(String);
+    /// let server = mcp_runtime::McpServer::from_registry().carry_extension::<Caller>().build();
+    /// ```
+    pub fn carry_extension<T: Clone + 'static>(mut self) -> Self {
+        self.carry.push(forward::carry::<T>);
+        self
+    }
+
+    /// Tells clients what a panicking handler's message was (default: a
+    /// generic error; the message is logged with the tool and request id
+    /// either way). For development.
+    pub fn expose_panics(mut self, expose: bool) -> Self {
+        self.expose_panics = expose;
+        self
+    }
+
+    /// How long a handler waits for the client to answer a sampling or
+    /// elicitation request (default 120 s).
+    pub fn answer_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.answer_timeout = timeout;
+        self
+    }
+
+    /// Also serves the HTTP+SSE transport of protocol 2024-11-05 (off by
+    /// default), for clients that predate Streamable HTTP, beside it in
+    /// every [`scope`](McpServer::scope): `GET <endpoint>/sse` opens a
+    /// session's event stream, whose first `endpoint` event names where the
+    /// client POSTs its messages (`<endpoint>/messages?session_id=…`, each
+    /// answered 202, the answers on the stream). Closing the stream ends
+    /// the session. The same `Host`/`Origin` checks, limits and
+    /// authentication apply.
+    ///
+    /// ```
+    /// let mcp = mcp_runtime::McpServer::from_registry().legacy_sse(true).build().unwrap();
+    /// // Streamable HTTP at /mcp; the legacy transport at /mcp/sse and /mcp/messages.
+    /// let app = actix_web::App::new().service(mcp.scope("/mcp"));
+    /// ```
+    pub fn legacy_sse(mut self, enabled: bool) -> Self {
+        self.legacy_sse = enabled;
+        self
+    }
+
+    /// Answers every request that may stream with an SSE stream (when the
+    /// client accepts one), instead of JSON unless the call sends something
+    /// before its result.
+    pub fn always_stream(mut self) -> Self {
+        self.always_stream = true;
+        self
+    }
+
+    /// The interval of SSE keep-alive comments on a quiet stream, and how
+    /// long a call may stay quiet before its answer turns into a stream
+    /// (default 15 s): keeps proxies from timing out long calls.
+    pub fn keep_alive(mut self, interval: Duration) -> Self {
+        self.streams.keep_alive = interval.max(Duration::from_millis(10));
+        self
+    }
+
+    /// How long a call keeps running after its client's stream dropped,
+    /// waiting for the client to resume it with `Last-Event-ID` (default
+    /// 30 s); then it is cancelled. Streams stay resumable for a minute
+    /// after they end, so a result produced meanwhile is not lost. (In
+    /// stateless mode nothing can resume, and a dropped stream cancels its
+    /// call at once.)
+    pub fn orphan_grace(mut self, grace: Duration) -> Self {
+        self.streams.orphan_grace = grace;
+        self
+    }
+
+    /// How many events (default 256) and bytes (default 1 MiB) each stream
+    /// keeps for resumption; a handler that gets this far ahead of its
+    /// client waits for it. (An [`event_store`](Self::event_store) of your
+    /// own decides what it keeps; the handler still waits at `events`.)
+    pub fn stream_buffer(mut self, events: usize, bytes: usize) -> Self {
+        self.streams.max_events = events.max(1);
+        self.streams.max_bytes = bytes;
+        self
+    }
+
+    /// Keeps the events of resumable streams in `store` instead of the
+    /// default [`InMemoryEventStore`] bounded by
+    /// [`stream_buffer`](Self::stream_buffer). A client resuming with
+    /// `Last-Event-ID` is replayed what the store kept from there on.
+    ///
+    /// ```
+    /// use mcp_runtime::{InMemoryEventStore, McpServer};
+    ///
+    /// // Keep more for resumption than a handler may run ahead.
+    /// let mcp = McpServer::from_registry()
+    ///     .stream_buffer(64, 256 * 1024)
+    ///     .event_store(InMemoryEventStore::new(4096, 8 << 20))
+    ///     .build()
+    ///     .unwrap();
+    /// ```
+    pub fn event_store(mut self, store: impl EventStore) -> Self {
+        self.event_store = Some(Arc::new(store));
+        self
+    }
+
+    /// Largest client information (`initialize` parameters) a session may
+    /// store (default 16 KiB), counted as the memory it takes once parsed
+    /// (at least its JSON bytes: many tiny members take far more than their
+    /// text); larger `initialize`s are refused with `-32602`.
+    pub fn max_session_bytes(mut self, bytes: usize) -> Self {
+        self.limits.max_session_bytes = bytes;
+        self
+    }
+
+    /// Serves without sessions: no `Mcp-Session-Id` is issued or required,
+    /// so any replica can answer any request (scale-out behind a plain load
+    /// balancer). The protocol version comes from each request's
+    /// `MCP-Protocol-Version` header.
+    ///
+    /// ```
+    /// let server = mcp_runtime::McpServer::from_registry().stateless().build();
+    /// ```
+    pub fn stateless(mut self) -> Self {
+        self.sessions = None;
+        self
+    }
+
+    /// Keeps sessions in `store` instead of the default
+    /// [`InMemorySessionStore`] (e.g. a shared store for several replicas).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mcp_runtime::{InMemorySessionStore, McpServer};
+    /// let server = McpServer::from_registry()
+    ///     .session_store(InMemorySessionStore::new(Duration::from_secs(600), 500))
+    ///     .build();
+    /// ```
+    pub fn session_store(mut self, store: impl SessionStore) -> Self {
+        self.sessions = Some(Arc::new(store));
+        self
+    }
+
+    /// Accepts requests whose `Origin` is `origin` (e.g.
+    /// `https://app.example.com`), in addition to loopback origins. Requests
+    /// from any other browser origin get 403.
+    ///
+    /// ```
+    /// let server = mcp_runtime::McpServer::from_registry()
+    ///     .allow_origin("https://app.example.com")
+    ///     .build();
+    /// ```
+    pub fn allow_origin(mut self, origin: &str) -> Self {
+        self.origins.allow(origin);
+        self
+    }
+
+    /// Turns `Origin` validation off. Only for servers behind a proxy that
+    /// validates origins itself.
+    pub fn allow_any_origin(mut self) -> Self {
+        self.origins.allow_any();
+        self
+    }
+
+    /// Accepts requests whose `Host` is `host` (e.g. `mcp.example.com`, any
+    /// port; or `mcp.example.com:8443`, that port only), in addition to
+    /// loopback names. Requests for any other host get 403 (DNS-rebinding
+    /// protection): list every name the server is reached by, including
+    /// the one a reverse proxy forwards.
+    ///
+    /// ```
+    /// let server = mcp_runtime::McpServer::from_registry()
+    ///     .allow_host("mcp.example.com")
+    ///     .build();
+    /// ```
+    pub fn allow_host(mut self, host: &str) -> Self {
+        self.origins.allow_host(host);
+        self
+    }
+
+    /// Turns `Host` validation off: for servers that are never reachable
+    /// from a browser on the same machine, or whose proxy checks hosts.
+    pub fn allow_any_host(mut self) -> Self {
+        self.origins.allow_any_host();
+        self
+    }
+
+    /// The shape of tool schemas: [`SchemaProfile::Standard`] (default), or
+    /// [`SchemaProfile::Portable`] for clients that cannot resolve `$ref`
+    /// or warn on `null` in types (definitions inlined, optional inputs
+    /// without `null`).
+    pub fn schema_profile(mut self, profile: SchemaProfile) -> Self {
+        self.profile = profile;
+        self
+    }
+
+    /// Limits each client (by IP address: the connection's peer) to `limit`;
+    /// over it, requests get 429 with `Retry-After` before anything is read.
+    pub fn rate_limit_per_client(mut self, limit: RateLimit) -> Self {
+        self.rate_limits.per_client(limit, false);
+        self
+    }
+
+    /// Like [`rate_limit_per_client`](Self::rate_limit_per_client), with the
+    /// client's address taken from `Forwarded`/`X-Forwarded-For`: only
+    /// behind a reverse proxy that sets those headers itself.
+    pub fn rate_limit_forwarded_clients(mut self, limit: RateLimit) -> Self {
+        self.rate_limits.per_client(limit, true);
+        self
+    }
+
+    /// Limits the calls of tool `name`, all clients together; over it, calls
+    /// get 429 with `Retry-After`. An unknown name is a start-up error.
+    pub fn rate_limit_tool(mut self, name: &str, limit: RateLimit) -> Self {
+        self.rate_limits.per_tool(name, limit);
+        self
+    }
+
+    /// How long a stateless (2026-07-28) client may cache list results
+    /// (`ttlMs`; default 60 s). The lists are the same for every caller
+    /// (`cacheScope: public`).
+    pub fn list_ttl(mut self, ttl: Duration) -> Self {
+        self.list_ttl = ttl;
+        self
+    }
+
+    /// Splits `tools/list`, `prompts/list`, `resources/list` and
+    /// `resources/templates/list` into pages of `items`, each pointing to
+    /// the next with an opaque cursor. Default: one page with everything
+    /// (clients that do not paginate see every item).
+    ///
+    /// ```
+    /// let server = mcp_runtime::McpServer::from_registry().page_size(50).build().unwrap();
+    /// ```
+    pub fn page_size(mut self, items: usize) -> Self {
+        self.page_size = Some(items);
+        self
+    }
+
+    /// The secret that signs the state multi-round stateless calls hand
+    /// their clients (`requestState`). By default a random key per process;
+    /// replicas behind one load balancer share one, so any of them accepts
+    /// a retry.
+    pub fn request_state_key(mut self, secret: &[u8]) -> Self {
+        self.state_key = Some(StateKey::from_bytes(secret));
+        self
+    }
+
+    /// Largest accepted request body (default 4 MiB); larger ones get 413.
+    pub fn max_request_size(mut self, bytes: usize) -> Self {
+        self.limits.max_request_bytes = bytes;
+        self
+    }
+
+    /// How long a request body may stall between chunks, and take in all,
+    /// before the request is answered 408 (defaults 10 s and 30 s): a client
+    /// that stops sending cannot hold a connection (or shutdown) forever.
+    pub fn body_timeouts(mut self, idle: Duration, total: Duration) -> Self {
+        self.limits.body_idle_timeout = idle;
+        self.limits.body_total_timeout = total;
+        self
+    }
+
+    /// Largest request headers, all together (default 16 KiB); larger ones
+    /// get 431.
+    pub fn max_header_size(mut self, bytes: usize) -> Self {
+        self.limits.max_header_bytes = bytes;
+        self
+    }
+
+    /// Most messages in a JSON-RPC batch (default 32; batches exist only in
+    /// protocol 2025-03-26), and most bytes of its combined response
+    /// (default 16 MiB): requests past that answer with an error instead.
+    pub fn batch_limits(mut self, messages: usize, response_bytes: usize) -> Self {
+        self.limits.max_batch_len = messages.max(1);
+        self.limits.max_batch_response_bytes = response_bytes;
+        self
+    }
+
+    /// Most calls a session may have in flight at once (default 32); more
+    /// get 429 with `Retry-After`.
+    pub fn max_in_flight(mut self, calls: usize) -> Self {
+        self.limits.max_in_flight_per_session = calls.max(1);
+        self.streams.max_per_session = calls.max(1) + 1;
+        self
+    }
+
+    /// Longest a handler may run (default 300 s): then it is stopped and the
+    /// call answers with a tool error saying so.
+    pub fn tool_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.tool_timeout = timeout;
+        self
+    }
+
+    /// Largest handler response turned into a tool result (default 16 MiB);
+    /// larger ones become a tool error.
+    pub fn max_response_size(mut self, bytes: usize) -> Self {
+        self.limits.max_response_bytes = bytes;
+        self
+    }
+
+    /// Compiles the registry: every tool's schemas and argument plan, the
+    /// `tools/list` payload. Fails with every problem at once: duplicate tool
+    /// names (with both locations), `requires_auth` tools without
+    /// [`auth`](Self::auth), tools whose types cannot be exposed.
+    pub fn build(self) -> Result<McpServer, BuildError> {
+        let registry = Registry::build(Defs::collected(), self.auth.is_some(), self.profile)?;
+        let ttl_ms = u64::try_from(self.list_ttl.as_millis()).unwrap_or(u64::MAX);
+        let lists = Lists::new(&registry, self.page_size, ttl_ms, self.info.clone())
+            .map_err(|e| BuildError::new(vec![Problem::Serialize(e.to_string())]))?;
+        let unknown: Vec<Problem> = self
+            .rate_limits
+            .tools()
+            .filter(|name| registry.get(name).is_none())
+            .map(|name| Problem::UnknownTool {
+                tool: name.to_owned(),
+                setting: "rate_limit_tool",
+            })
+            .collect();
+        if !unknown.is_empty() {
+            return Err(BuildError::new(unknown));
+        }
+        let auth = match (self.auth, self.auth_scheme) {
+            (Some(auth), Some(scheme)) => Some(auth.with_scheme(scheme)),
+            (auth, _) => auth,
+        };
+        let streams = Arc::new(Streams::new(self.streams, self.event_store));
+        let subscribers = Subscribers::new(
+            streams.clone(),
+            self.sessions.clone(),
+            self.limits.max_subscriptions_per_session,
+            self.limits.max_listeners,
+        );
+        let server = Server {
+            identity: Identity {
+                info: self.info,
+                instructions: self.instructions,
+            },
+            catalog: Arc::new(Published { registry, lists }),
+            policy: Policy {
+                auth,
+                limits: self.limits,
+                rate_limits: self.rate_limits,
+                carry: self.carry,
+                expose_panics: self.expose_panics,
+                state_key: self.state_key.unwrap_or_else(StateKey::random),
+            },
+            state: State {
+                sessions: self.sessions,
+                live: Arc::new(Live::default()),
+                subscribers: Arc::new(subscribers),
+            },
+        };
+        let dispatcher = Dispatcher::new(Arc::new(server));
+        let legacy_sse = self
+            .legacy_sse
+            .then(|| Arc::new(LegacySse::new(dispatcher.clone(), self.streams.keep_alive)));
+        let http = Arc::new(StreamableHttp {
+            dispatcher: dispatcher.clone(),
+            origins: self.origins,
+            streams,
+            always_stream: self.always_stream,
+        });
+        Ok(McpServer::new(dispatcher, http, legacy_sse))
+    }
+}

@@ -1,0 +1,225 @@
+//! [`McpServer`]: the configured server, the actix scope that serves it,
+//! the App wrapper calls go through, and the handles for runtime changes.
+
+mod builder;
+pub(crate) mod catalog;
+pub(crate) mod notifier;
+
+use std::sync::Arc;
+
+use actix_http::Request;
+use actix_service::IntoServiceFactory;
+use actix_web::body::MessageBody;
+use actix_web::dev::{AppConfig, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{App, Error, Scope};
+
+pub use builder::McpServerBuilder;
+
+use crate::call::app::McpApp;
+use crate::dispatch::Dispatcher;
+use crate::server::catalog::Catalog;
+use crate::server::notifier::Notifier;
+use crate::transport::legacy_sse::LegacySse;
+use crate::transport::mount;
+use crate::transport::stdio::Stdio;
+use crate::transport::streamable_http::StreamableHttp;
+
+/// An MCP server exposing every `#[mcp_tool]` of the binary.
+///
+/// Build it once, before `HttpServer::new`; in each worker, mount
+/// [`McpServer::scope`] in the `App` and return the app wrapped by
+/// [`McpServer::app`], through which tool calls reach their REST routes.
+/// The registry, sessions and configuration are shared (cloning is an `Arc`
+/// clone).
+///
+/// ```no_run
+/// use actix_web::{App, HttpServer};
+/// use mcp_runtime::McpServer;
+///
+/// #[actix_web::main]
+/// async fn main() -> std::io::Result<()> {
+///     let mcp = McpServer::from_registry()
+///         .name("items-api")
+///         .build()
+///         .map_err(std::io::Error::other)?;
+///     HttpServer::new(move || mcp.app(App::new().service(mcp.scope("/mcp"))))
+///         .bind(("127.0.0.1", 8080))?
+///         .run()
+///         .await
+/// }
+/// ```
+#[derive(Clone)]
+pub struct McpServer {
+    dispatcher: Dispatcher,
+    http: Arc<StreamableHttp>,
+    legacy_sse: Option<Arc<LegacySse>>,
+}
+
+impl McpServer {
+    /// Starts configuring a server over every tool registered with
+    /// `#[mcp_tool]` in this binary.
+    ///
+    /// ```
+    /// let server = mcp_runtime::McpServer::from_registry()
+    ///     .name("my-api")
+    ///     .version("1.2.0")
+    ///     .instructions("Use `get_item` to look items up by id.")
+    ///     .build()
+    ///     .expect("tools are valid");
+    /// ```
+    pub fn from_registry() -> McpServerBuilder {
+        McpServerBuilder::new()
+    }
+
+    pub(crate) fn new(
+        dispatcher: Dispatcher,
+        http: Arc<StreamableHttp>,
+        legacy_sse: Option<Arc<LegacySse>>,
+    ) -> Self {
+        McpServer {
+            dispatcher,
+            http,
+            legacy_sse,
+        }
+    }
+
+    /// Wraps the worker's `App` so tool calls run through it: a call on a
+    /// tool that is also a REST route becomes a request on that route and
+    /// meets its guards, middleware (route, scope and App), scope data and
+    /// extractor configuration, exactly as the REST request would. Return
+    /// the result from the `HttpServer::new` closure in place of the app.
+    ///
+    /// One wrapper serves every MCP endpoint mounted in the app, wherever it
+    /// is mounted. See [`McpApp`] for why calls go through the app.
+    ///
+    /// ```
+    /// use actix_web::{App, web};
+    /// # let mcp = mcp_runtime::McpServer::from_registry().build().unwrap();
+    /// let app = mcp.app(
+    ///     App::new()
+    ///         .service(web::scope("/api").service(mcp.scope("/mcp"))),
+    /// );
+    /// # let _ = actix_web::test::init_service(app);
+    /// ```
+    pub fn app<T, B, S>(&self, app: App<T>) -> McpApp<S>
+    where
+        App<T>: IntoServiceFactory<S, Request>,
+        S: ServiceFactory<
+                Request,
+                Config = AppConfig,
+                Response = ServiceResponse<B>,
+                Error = Error,
+                InitError = (),
+            >,
+        T: ServiceFactory<
+                ServiceRequest,
+                Config = (),
+                Response = ServiceResponse<B>,
+                Error = Error,
+                InitError = (),
+            > + 'static,
+        B: MessageBody,
+    {
+        McpApp::wrap(app)
+    }
+
+    /// An actix scope serving the MCP endpoint at `path` (and `path/`): POST
+    /// for messages, GET for the session's stream, DELETE to end a session.
+    ///
+    /// Mount it anywhere in the same `App` as the REST routes (at the root,
+    /// or inside a wrapped scope) and return the app wrapped by
+    /// [`McpServer::app`]. Where it is mounted decides only which middleware
+    /// sees the MCP requests themselves (`initialize`, `tools/list`, …): a
+    /// tool call always goes through its own route's middleware and guards,
+    /// wherever the endpoint is.
+    ///
+    /// Every request is first checked for its `Host` and `Origin` (403
+    /// otherwise, see [`allow_origin`](McpServerBuilder::allow_origin) and
+    /// [`allow_host`](McpServerBuilder::allow_host)); browsers on allowed
+    /// origins get CORS (preflights answered, `Mcp-Session-Id`,
+    /// `MCP-Protocol-Version` and `WWW-Authenticate` exposed).
+    ///
+    /// ```
+    /// # let mcp = mcp_runtime::McpServer::from_registry().build().unwrap();
+    /// let app = actix_web::App::new()
+    ///     .service(mcp.scope("/mcp").wrap(actix_web::middleware::Logger::default()));
+    /// ```
+    pub fn scope(
+        &self,
+        path: &str,
+    ) -> Scope<
+        impl ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<impl MessageBody + use<>>,
+            Error = Error,
+            InitError = (),
+        > + use<>,
+    > {
+        mount::scope(path, &self.http, self.legacy_sse.as_ref())
+    }
+
+    /// A handle for messages the server sends on its own, outside any
+    /// request: log messages, resource updates.
+    pub fn notifier(&self) -> Notifier {
+        Notifier {
+            subscribers: self.dispatcher.server().state.subscribers.clone(),
+        }
+    }
+
+    /// A handle that turns tools, prompts and resources off and on at
+    /// runtime, telling clients their lists changed. See [`Catalog`].
+    pub fn catalog(&self) -> Catalog {
+        Catalog {
+            published: self.dispatcher.server().catalog.clone(),
+            subscribers: self.dispatcher.server().state.subscribers.clone(),
+        }
+    }
+
+    /// The names of the tools this server exposes, sorted.
+    ///
+    /// ```
+    /// let server = mcp_runtime::McpServer::from_registry().build().unwrap();
+    /// for name in server.tool_names() {
+    ///     println!("{name}");
+    /// }
+    /// ```
+    pub fn tool_names(&self) -> impl Iterator<Item = &str> {
+        self.dispatcher
+            .server()
+            .catalog
+            .registry
+            .iter()
+            .map(|t| t.def.name)
+    }
+
+    /// Serves `app`'s tools over stdin and stdout, to the client that
+    /// launched this process; see [`Stdio`]. Build `app` as for
+    /// `HttpServer::new` (there is no need to wrap it with
+    /// [`McpServer::app`], nor to mount [`McpServer::scope`]): it is built
+    /// once, in process, without a socket.
+    ///
+    /// ```no_run
+    /// use actix_web::{App, web};
+    ///
+    /// #[actix_web::main]
+    /// async fn main() -> std::io::Result<()> {
+    ///     let mcp = mcp_runtime::McpServer::from_registry().build().map_err(std::io::Error::other)?;
+    ///     let pool = web::Data::new(String::from("a shared resource"));
+    ///     mcp.stdio(App::new().app_data(pool)).await
+    /// }
+    /// ```
+    pub fn stdio<T, B>(&self, app: App<T>) -> Stdio
+    where
+        T: ServiceFactory<
+                ServiceRequest,
+                Config = (),
+                Response = ServiceResponse<B>,
+                Error = Error,
+                InitError = (),
+            > + 'static,
+        B: MessageBody + 'static,
+    {
+        Stdio::new(self.dispatcher.clone(), app)
+    }
+}

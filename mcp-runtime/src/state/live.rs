@@ -1,0 +1,225 @@
+//! What is alive while requests run, shared by every actix worker of one
+//! server: the cancellation token of each call in flight and the requests
+//! this server sent to clients (sampling, elicitation) awaiting an answer.
+//!
+//! A client's `notifications/cancelled`, or its answer to a server request,
+//! is a separate HTTP request that may land on any worker, so routing goes
+//! through this registry (mutex-guarded maps; `Send` tokens and one-shot
+//! channels), while the call itself stays on the worker that started it.
+//! Entries are removed by guards when their call ends, so the registry holds
+//! only what is in flight. It is process-local: with several replicas, a
+//! client's follow-up must reach the replica running its call (sticky
+//! sessions); the stateless 2026-07-28 revision needs no such routing.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use rmcp::model::{ErrorData, RequestId};
+use serde_json::value::RawValue;
+use tokio::sync::oneshot;
+use tokio_util::sync::CancellationToken;
+
+use crate::support::sync::lock;
+
+/// A client's answer to a server request: its `result`, or its `error`.
+pub(crate) type Answer = Result<Box<RawValue>, ErrorData>;
+
+/// The live state of one server.
+#[derive(Default)]
+pub(crate) struct Live {
+    in_flight: Mutex<InFlightCalls>,
+    pending: Mutex<HashMap<RequestId, Pending>>,
+    next_request: AtomicU64,
+}
+
+#[derive(Default)]
+struct InFlightCalls {
+    tokens: HashMap<(Arc<str>, RequestId), CancellationToken>,
+    per_session: HashMap<Arc<str>, usize>,
+}
+
+/// A session already has as many calls in flight as allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TooManyCalls;
+
+struct Pending {
+    session: Option<Arc<str>>,
+    answer: oneshot::Sender<Answer>,
+}
+
+impl Live {
+    /// Registers a call of `session` so `notifications/cancelled` can reach
+    /// it, unless the session has `max` calls in flight already; the
+    /// registration ends when the guard is dropped. A client reusing the id
+    /// of a call still in flight takes the registration over.
+    pub(crate) fn start_call(
+        self: &Arc<Self>,
+        session: Arc<str>,
+        id: RequestId,
+        token: CancellationToken,
+        max: usize,
+    ) -> Result<InFlight, TooManyCalls> {
+        let mut calls = lock(&self.in_flight);
+        let count = calls.per_session.entry(session.clone()).or_default();
+        if *count >= max {
+            return Err(TooManyCalls);
+        }
+        *count += 1;
+        calls.tokens.insert((session.clone(), id.clone()), token);
+        Ok(InFlight {
+            live: self.clone(),
+            key: Some((session, id)),
+        })
+    }
+
+    /// Cancels `session`'s call `id`, if it is in flight.
+    pub(crate) fn cancel(&self, session: &Arc<str>, id: &RequestId) -> bool {
+        let key = (session.clone(), id.clone());
+        match lock(&self.in_flight).tokens.get(&key) {
+            Some(token) => {
+                token.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Allocates an id for a request to the client and registers who waits
+    /// for the answer. Ids carry 64 random bits, so no other client can
+    /// guess one, and an answer counts only from the session asked.
+    pub(crate) fn ask(
+        self: &Arc<Self>,
+        session: Option<Arc<str>>,
+    ) -> (RequestId, oneshot::Receiver<Answer>, AskGuard) {
+        let n = self.next_request.fetch_add(1, Ordering::Relaxed);
+        let mut salt = [0u8; 8];
+        // Without OS randomness the counter alone still identifies the request.
+        let _ = getrandom::fill(&mut salt);
+        let id = RequestId::String(format!("mcp-{n}-{:016x}", u64::from_le_bytes(salt)).into());
+        let (tx, rx) = oneshot::channel();
+        lock(&self.pending).insert(
+            id.clone(),
+            Pending {
+                session,
+                answer: tx,
+            },
+        );
+        let guard = AskGuard {
+            live: self.clone(),
+            id: id.clone(),
+        };
+        (id, rx, guard)
+    }
+
+    /// Delivers a client's answer; `false` if nobody (from that session)
+    /// is waiting for it.
+    pub(crate) fn answer(
+        &self,
+        session: Option<&Arc<str>>,
+        id: &RequestId,
+        answer: Answer,
+    ) -> bool {
+        let mut pending = lock(&self.pending);
+        match pending.get(id) {
+            Some(p) if p.session.as_ref() == session => {}
+            _ => return false,
+        }
+        pending
+            .remove(id)
+            .is_some_and(|p| p.answer.send(answer).is_ok())
+    }
+
+    #[cfg(test)]
+    fn sizes(&self) -> (usize, usize) {
+        let calls = lock(&self.in_flight);
+        (
+            calls.tokens.len() + calls.per_session.len(),
+            lock(&self.pending).len(),
+        )
+    }
+}
+
+/// Keeps a call registered for cancellation while alive.
+pub(crate) struct InFlight {
+    live: Arc<Live>,
+    key: Option<(Arc<str>, RequestId)>,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let Some(key) = self.key.take() else { return };
+        let mut calls = lock(&self.live.in_flight);
+        calls.tokens.remove(&key);
+        let (session, _) = key;
+        if let Some(count) = calls.per_session.get_mut(&session) {
+            *count -= 1;
+            if *count == 0 {
+                calls.per_session.remove(&session);
+            }
+        }
+    }
+}
+
+/// Withdraws a request to the client when its asker stops waiting.
+pub(crate) struct AskGuard {
+    live: Arc<Live>,
+    id: RequestId,
+}
+
+impl Drop for AskGuard {
+    fn drop(&mut self) {
+        lock(&self.live.pending).remove(&self.id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cancellation_reaches_the_call_of_that_session_only() {
+        let live = Arc::new(Live::default());
+        let (a, b): (Arc<str>, Arc<str>) = ("a".into(), "b".into());
+        let token = CancellationToken::new();
+        let guard = live
+            .start_call(a.clone(), RequestId::Number(1), token.clone(), 2)
+            .unwrap();
+        let second = live
+            .start_call(a.clone(), RequestId::Number(2), token.clone(), 2)
+            .unwrap();
+        assert_eq!(
+            live.start_call(a.clone(), RequestId::Number(3), token.clone(), 2)
+                .err(),
+            Some(TooManyCalls),
+            "at most two in flight"
+        );
+        drop(second);
+        assert!(!live.cancel(&b, &RequestId::Number(1)));
+        assert!(!token.is_cancelled());
+        assert!(live.cancel(&a, &RequestId::Number(1)));
+        assert!(token.is_cancelled());
+        drop(guard);
+        assert_eq!(live.sizes(), (0, 0));
+        assert!(!live.cancel(&a, &RequestId::Number(1)));
+    }
+
+    #[test]
+    fn answers_reach_their_asker_from_the_same_session() {
+        let live = Arc::new(Live::default());
+        let a: Arc<str> = "a".into();
+        let (id, mut rx, guard) = live.ask(Some(a.clone()));
+        let raw = || Ok(RawValue::from_string("{}".into()).unwrap());
+        assert!(!live.answer(Some(&"b".into()), &id, raw()));
+        assert!(!live.answer(None, &id, raw()));
+        assert!(live.answer(Some(&a), &id, raw()));
+        assert_eq!(rx.try_recv().unwrap().unwrap().get(), "{}");
+        assert!(!live.answer(Some(&a), &id, raw()), "answered once");
+        drop(guard);
+
+        let (id, _rx, guard) = live.ask(None);
+        drop(guard);
+        assert!(!live.answer(None, &id, raw()), "withdrawn");
+        assert_eq!(live.sizes(), (0, 0));
+    }
+}

@@ -1,0 +1,9 @@
+//! What the server remembers between requests: sessions, the events of
+//! resumable streams, the calls in flight (with their pending questions to
+//! the client), and who listens for which changes. Each store is reached
+//! through a trait, so a shared store can replace the in-memory default.
+
+pub(crate) mod event_store;
+pub(crate) mod live;
+pub(crate) mod session;
+pub(crate) mod subscriptions;

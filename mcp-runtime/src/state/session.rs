@@ -1,0 +1,396 @@
+//! `Mcp-Session-Id` sessions: what the server remembers about a client
+//! between requests, kept behind [`SessionStore`] so a shared store (e.g.
+//! Redis, for several replicas) can replace the in-memory default.
+//!
+//! Only plain data lives here (a serde type). What is alive while a request
+//! runs (cancellation tokens, answers awaited from the client, the standalone
+//! stream) lives in process, in the server's `live` registry.
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rmcp::model::{ClientCapabilities, Implementation, InitializeRequestParams};
+use serde::{Deserialize, Serialize};
+
+use crate::protocol::log::LogLevel;
+use crate::support::sync::lock;
+
+/// What the server remembers about a session between requests.
+///
+/// A serde type, so a shared [`SessionStore`] can keep it anywhere.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Session {
+    /// The protocol version negotiated by `initialize`.
+    pub protocol_version: String,
+    /// The client's `initialize` parameters: its name, version and
+    /// capabilities (sampling, elicitation, roots, …).
+    pub client: InitializeRequestParams,
+    /// The level set with `logging/setLevel`; `None` sends every level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_level: Option<LogLevel>,
+}
+
+impl Session {
+    /// A session for a client that negotiated `protocol_version`.
+    ///
+    /// ```
+    /// use mcp_runtime::Session;
+    /// use mcp_runtime::model::{ClientCapabilities, Implementation, InitializeRequestParams};
+    ///
+    /// let client = InitializeRequestParams::new(
+    ///     ClientCapabilities::default(),
+    ///     Implementation::new("inspector", "1.0"),
+    /// );
+    /// let s = Session::new("2025-11-25", client);
+    /// assert_eq!(s.client_info().name, "inspector");
+    /// ```
+    pub fn new(protocol_version: impl Into<String>, client: InitializeRequestParams) -> Self {
+        Session {
+            protocol_version: protocol_version.into(),
+            client,
+            log_level: None,
+        }
+    }
+
+    /// The client's `clientInfo`.
+    pub fn client_info(&self) -> &Implementation {
+        &self.client.client_info
+    }
+
+    /// The capabilities the client declared.
+    pub fn capabilities(&self) -> &ClientCapabilities {
+        &self.client.capabilities
+    }
+
+    /// The same session with another log level.
+    pub(crate) fn with_log_level(&self, level: LogLevel) -> Session {
+        Session {
+            log_level: Some(level),
+            ..self.clone()
+        }
+    }
+}
+
+/// A session store failed or refused. The request gets a spec-shaped error;
+/// nothing else is affected.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum SessionStoreError {
+    /// The store is at capacity: the new session is refused (503 with
+    /// `Retry-After`) rather than evicting a live client.
+    Full {
+        /// When to try again.
+        retry_after: Duration,
+    },
+    /// The backend failed (e.g. unreachable).
+    Backend(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl fmt::Display for SessionStoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SessionStoreError::Full { retry_after } => write!(
+                f,
+                "the session store is full (retry in {} s)",
+                retry_after.as_secs().max(1)
+            ),
+            SessionStoreError::Backend(e) => write!(f, "session store error: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for SessionStoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SessionStoreError::Backend(e) => Some(&**e),
+            SessionStoreError::Full { .. } => None,
+        }
+    }
+}
+
+/// The future returned by [`SessionStore`] methods.
+pub type StoreFuture<'a, T> =
+    Pin<Box<dyn Future<Output = Result<T, SessionStoreError>> + Send + 'a>>;
+
+/// Where sessions live. The server mints the ids (128 random bits); the store
+/// keeps them, and decides how long they last and how many it admits.
+///
+/// ```
+/// use std::sync::Arc;
+/// use mcp_runtime::{InMemorySessionStore, Session, SessionStore};
+/// use mcp_runtime::model::{ClientCapabilities, Implementation, InitializeRequestParams};
+/// # actix_web::rt::System::new().block_on(async {
+/// let store = InMemorySessionStore::default();
+/// let client = InitializeRequestParams::new(ClientCapabilities::default(), Implementation::new("c", "1"));
+/// store.insert("abc", Arc::new(Session::new("2025-11-25", client))).await.unwrap();
+/// assert!(store.get("abc").await.unwrap().is_some());
+/// assert!(store.remove("abc").await.unwrap());
+/// assert!(store.get("abc").await.unwrap().is_none());
+/// # });
+/// ```
+pub trait SessionStore: Send + Sync + 'static {
+    /// Stores a new session, or refuses it ([`SessionStoreError::Full`]).
+    fn insert<'a>(&'a self, id: &'a str, session: Arc<Session>) -> StoreFuture<'a, ()>;
+    /// Looks a session up (and marks it as in use); `None` if unknown or expired.
+    fn get<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<Arc<Session>>>;
+    /// Replaces the state of an existing session; `false` if it is gone.
+    fn update<'a>(&'a self, id: &'a str, session: Arc<Session>) -> StoreFuture<'a, bool>;
+    /// Ends a session; `false` if it did not exist.
+    fn remove<'a>(&'a self, id: &'a str) -> StoreFuture<'a, bool>;
+}
+
+/// The default store: a bounded map in this process.
+///
+/// * Sessions idle for longer than the idle timeout (default 1 hour) expire.
+/// * At capacity (default 10 000 sessions) a new session is **refused**
+///   (`503` with `Retry-After`), never admitted by evicting a client that is
+///   still active, so a flood of anonymous `initialize`s cannot log anyone
+///   out. Expired sessions are reclaimed first.
+/// * Every operation is O(1) amortized: expiry walks a queue in idle order
+///   instead of scanning the map.
+///
+/// Memory is bounded by `capacity × (per-session state)`, and the server
+/// caps the per-session state (see `McpServerBuilder::max_session_bytes`).
+pub struct InMemorySessionStore {
+    inner: Mutex<Inner>,
+    idle_timeout: Duration,
+    capacity: usize,
+}
+
+#[derive(Default)]
+struct Inner {
+    sessions: HashMap<Arc<str>, Entry>,
+    /// Session ids in the order they were last seen by the sweeper. An entry
+    /// used since is moved to the back when it reaches the front.
+    idle_order: VecDeque<(Instant, Arc<str>)>,
+}
+
+struct Entry {
+    session: Arc<Session>,
+    last_used: Instant,
+}
+
+impl Default for InMemorySessionStore {
+    fn default() -> Self {
+        InMemorySessionStore::new(Duration::from_secs(3600), 10_000)
+    }
+}
+
+impl InMemorySessionStore {
+    /// A store with the given idle timeout and maximum number of sessions.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let store = mcp_runtime::InMemorySessionStore::new(Duration::from_secs(600), 1000);
+    /// ```
+    pub fn new(idle_timeout: Duration, capacity: usize) -> Self {
+        InMemorySessionStore {
+            inner: Mutex::new(Inner::default()),
+            idle_timeout,
+            capacity: capacity.max(1),
+        }
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Inner) -> T) -> T {
+        // A poisoned lock only means another thread panicked mid-update of a
+        // plain map; the map itself is still consistent.
+        let mut inner = lock(&self.inner);
+        f(&mut inner)
+    }
+}
+
+impl Inner {
+    /// Drops expired sessions from the front of the idle queue. Each queue
+    /// entry is visited at most twice per idle period, so this is O(1)
+    /// amortized per operation.
+    fn sweep(&mut self, now: Instant, idle_timeout: Duration) {
+        while let Some((seen, _)) = self.idle_order.front() {
+            if now.duration_since(*seen) < idle_timeout {
+                return;
+            }
+            let Some((_, id)) = self.idle_order.pop_front() else {
+                return;
+            };
+            match self.sessions.get(&id) {
+                Some(e) if now.duration_since(e.last_used) >= idle_timeout => {
+                    self.sessions.remove(&id);
+                }
+                // Used since it was queued: queue it again at its last use.
+                Some(e) => self.idle_order.push_back((e.last_used, id)),
+                None => {}
+            }
+        }
+    }
+}
+
+fn ready<T: Send + 'static>(value: T) -> StoreFuture<'static, T> {
+    Box::pin(std::future::ready(Ok(value)))
+}
+
+impl SessionStore for InMemorySessionStore {
+    fn insert<'a>(&'a self, id: &'a str, session: Arc<Session>) -> StoreFuture<'a, ()> {
+        let now = Instant::now();
+        let admitted = self.with(|inner| {
+            inner.sweep(now, self.idle_timeout);
+            if inner.sessions.len() >= self.capacity {
+                // The earliest a slot can free up is when the least recently
+                // queued session expires.
+                let retry_after = inner
+                    .idle_order
+                    .front()
+                    .map(|(seen, _)| (*seen + self.idle_timeout).saturating_duration_since(now))
+                    .unwrap_or(self.idle_timeout);
+                return Err(SessionStoreError::Full { retry_after });
+            }
+            let id: Arc<str> = id.into();
+            // Ended sessions leave their queue entries behind; compacting when
+            // they outnumber the live ones keeps the queue within 2 × capacity
+            // at O(1) amortized cost.
+            if inner.idle_order.len() >= 2 * self.capacity {
+                let Inner {
+                    sessions,
+                    idle_order,
+                } = inner;
+                idle_order.retain(|(_, id)| sessions.contains_key(id));
+            }
+            inner.idle_order.push_back((now, id.clone()));
+            inner.sessions.insert(
+                id,
+                Entry {
+                    session,
+                    last_used: now,
+                },
+            );
+            Ok(())
+        });
+        Box::pin(std::future::ready(admitted))
+    }
+
+    fn get<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<Arc<Session>>> {
+        let now = Instant::now();
+        let found = self.with(|inner| match inner.sessions.get_mut(id) {
+            Some(e) if now.duration_since(e.last_used) < self.idle_timeout => {
+                e.last_used = now;
+                Some(e.session.clone())
+            }
+            Some(_) => {
+                inner.sessions.remove(id);
+                None
+            }
+            None => None,
+        });
+        ready(found)
+    }
+
+    fn update<'a>(&'a self, id: &'a str, session: Arc<Session>) -> StoreFuture<'a, bool> {
+        let now = Instant::now();
+        let updated = self.with(|inner| match inner.sessions.get_mut(id) {
+            Some(e) => {
+                e.session = session;
+                e.last_used = now;
+                true
+            }
+            None => false,
+        });
+        ready(updated)
+    }
+
+    fn remove<'a>(&'a self, id: &'a str) -> StoreFuture<'a, bool> {
+        let removed = self.with(|inner| inner.sessions.remove(id).is_some());
+        ready(removed)
+    }
+}
+
+/// A new session id: 128 bits from the OS's CSPRNG, as 32 hex characters
+/// (visible ASCII, as the spec requires).
+pub(crate) fn new_session_id() -> Result<String, SessionStoreError> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| SessionStoreError::Backend(Box::new(e)))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block_on<T>(f: StoreFuture<'_, T>) -> Result<T, SessionStoreError> {
+        futures_util::FutureExt::now_or_never(f).expect("in-memory store is synchronous")
+    }
+
+    fn session() -> Arc<Session> {
+        let client = InitializeRequestParams::new(
+            ClientCapabilities::default(),
+            Implementation::new("c", "1"),
+        );
+        Arc::new(Session::new("2025-11-25", client))
+    }
+
+    #[test]
+    fn at_capacity_new_sessions_are_refused_and_active_ones_kept() {
+        let store = InMemorySessionStore::new(Duration::from_secs(60), 2);
+        block_on(store.insert("a", session())).unwrap();
+        block_on(store.insert("b", session())).unwrap();
+        match block_on(store.insert("c", session())) {
+            Err(SessionStoreError::Full { retry_after }) => {
+                assert!(retry_after <= Duration::from_secs(60));
+            }
+            other => panic!("expected Full, got {other:?}"),
+        }
+        assert!(block_on(store.get("a")).unwrap().is_some());
+        assert!(block_on(store.get("b")).unwrap().is_some());
+        assert!(block_on(store.remove("a")).unwrap());
+        block_on(store.insert("c", session())).unwrap();
+    }
+
+    #[test]
+    fn idle_sessions_expire_and_make_room() {
+        let store = InMemorySessionStore::new(Duration::from_millis(30), 2);
+        block_on(store.insert("a", session())).unwrap();
+        block_on(store.insert("b", session())).unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+        block_on(store.get("a")).unwrap(); // "a" stays active
+        std::thread::sleep(Duration::from_millis(20));
+        // "b" has been idle for 40 ms: it is reclaimed for "c"; "a" is kept.
+        block_on(store.insert("c", session())).unwrap();
+        assert!(block_on(store.get("b")).unwrap().is_none());
+        assert!(block_on(store.get("a")).unwrap().is_some());
+        std::thread::sleep(Duration::from_millis(40));
+        assert!(block_on(store.get("a")).unwrap().is_none());
+    }
+
+    #[test]
+    fn updates_replace_the_state_of_live_sessions_only() {
+        let store = InMemorySessionStore::default();
+        block_on(store.insert("a", session())).unwrap();
+        let quiet = Arc::new(session().with_log_level(LogLevel::Error));
+        assert!(block_on(store.update("a", quiet)).unwrap());
+        assert_eq!(
+            block_on(store.get("a")).unwrap().unwrap().log_level,
+            Some(LogLevel::Error)
+        );
+        assert!(!block_on(store.update("gone", session())).unwrap());
+    }
+
+    #[test]
+    fn session_state_round_trips_through_serde() {
+        let s = session().with_log_level(LogLevel::Warning);
+        let json = serde_json::to_string(&s).unwrap();
+        assert!(json.contains(r#""logLevel":"warning""#), "{json}");
+        assert_eq!(serde_json::from_str::<Session>(&json).unwrap(), s);
+    }
+
+    #[test]
+    fn ids_are_random_visible_ascii() {
+        let a = new_session_id().unwrap();
+        let b = new_session_id().unwrap();
+        assert_eq!(a.len(), 32);
+        assert_ne!(a, b);
+        assert!(a.bytes().all(|c| c.is_ascii_hexdigit()));
+    }
+}

@@ -1,0 +1,94 @@
+//! Mounts Streamable HTTP (and, when enabled, the legacy HTTP+SSE
+//! transport) as one actix scope: `Host`/`Origin` checks first, then CORS,
+//! then the endpoint's POST, GET and DELETE.
+
+use std::sync::Arc;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{Error, HttpRequest, HttpResponse, Scope, web};
+
+use super::legacy_sse::{self, LegacySse};
+use super::streamable_http::StreamableHttp;
+
+/// The endpoint at `path` (and `path/`).
+pub(crate) fn scope(
+    path: &str,
+    http: &Arc<StreamableHttp>,
+    legacy_sse: Option<&Arc<LegacySse>>,
+) -> Scope<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody + use<>>,
+        Error = Error,
+        InitError = (),
+    > + use<>,
+> {
+    let policy = http.origins.clone();
+    let cors = actix_cors::Cors::default()
+        .allowed_origin_fn(move |origin, _| policy.permits(origin.to_str().ok()))
+        .allowed_methods(["GET", "POST", "DELETE"])
+        .allow_any_header()
+        .expose_headers(["mcp-session-id", "mcp-protocol-version", "www-authenticate"])
+        .max_age(3600);
+    web::scope(path)
+        .app_data(web::Data::from(http.clone()))
+        .service(
+            web::resource(["", "/"])
+                .route(web::post().to(post))
+                .route(web::get().to(get))
+                .route(web::delete().to(delete))
+                .default_service(web::to(other)),
+        )
+        .configure(|cfg| {
+            if let Some(legacy) = legacy_sse {
+                legacy_sse::mount(cfg, legacy.clone());
+            }
+        })
+        .wrap(cors)
+        // Outermost: a forbidden host or origin is refused before CORS.
+        // (Scope data is not visible to the scope's own middleware, so
+        // the transport comes with the closure.)
+        .wrap(actix_web::middleware::from_fn({
+            let transport = http.clone();
+            move |req: ServiceRequest, next| {
+                let refusal = transport.check_origin(req.request());
+                check_origin(req, next, refusal)
+            }
+        }))
+}
+
+async fn check_origin(
+    req: ServiceRequest,
+    next: actix_web::middleware::Next<impl MessageBody + 'static>,
+    refusal: Option<HttpResponse>,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, Error> {
+    match refusal {
+        Some(response) => Ok(req.into_response(response)),
+        None => next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body),
+    }
+}
+
+async fn post(
+    transport: web::Data<StreamableHttp>,
+    req: HttpRequest,
+    body: web::Payload,
+) -> HttpResponse {
+    transport.post(req, body).await
+}
+
+async fn get(transport: web::Data<StreamableHttp>, req: HttpRequest) -> HttpResponse {
+    transport.get(req).await
+}
+
+async fn delete(transport: web::Data<StreamableHttp>, req: HttpRequest) -> HttpResponse {
+    transport.delete(req).await
+}
+
+async fn other(transport: web::Data<StreamableHttp>, req: HttpRequest) -> HttpResponse {
+    transport.other(req).await
+}
