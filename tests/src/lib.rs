@@ -1,6 +1,7 @@
 //! Test support: start a real actix `HttpServer` on an ephemeral 127.0.0.1
 //! port, and talk to it with the rmcp client or raw HTTP.
 
+use std::collections::BTreeMap;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
@@ -14,6 +15,7 @@ use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig
 use rmcp::{RoleClient, ServiceExt};
 use serde_json::{Value, json};
 
+pub mod bad_input;
 pub mod wire;
 
 /// `McpServer::from_registry()` as a test binary needs it: every test
@@ -412,6 +414,38 @@ fn push<T>(log: &Mutex<Vec<T>>, item: T) {
 /// A snapshot of a recorded list.
 pub fn seen<T: Clone>(log: &Mutex<Vec<T>>) -> Vec<T> {
     log.lock().unwrap_or_else(|p| p.into_inner()).clone()
+}
+
+/// What the runs of a tool did, by the name each run is given (a tool
+/// argument): a test names the run it starts and watches that one, even
+/// with other tests calling the same tool side by side.
+pub struct Runs<T> {
+    runs: Mutex<BTreeMap<String, Arc<T>>>,
+}
+
+impl<T: Default> Runs<T> {
+    /// None yet; usable as a `static`.
+    pub const fn new() -> Self {
+        Runs {
+            runs: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    /// The run called `name`, begun (as `T::default()`) on first use.
+    pub fn get(&self, name: &str) -> Arc<T> {
+        self.runs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(name.to_owned())
+            .or_default()
+            .clone()
+    }
+}
+
+impl<T: Default> Default for Runs<T> {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 #[allow(deprecated)]

@@ -2,14 +2,12 @@
 //! response stream, stops the handler (its future is dropped) and cancels
 //! the token handed to work it spawned.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
 use actix_web::{App, post, web};
 use mcp_runtime::{McpContext, McpServer, mcp_tool};
-use mcp_tests::{Recorder, TestServer};
+use mcp_tests::{Recorder, Runs, TestServer};
 use rmcp::model::{CallToolRequestParams, ClientRequest};
 use rmcp::service::PeerRequestOptions;
 use serde::Deserialize;
@@ -22,15 +20,7 @@ struct Run {
     spawned_saw_cancel: AtomicBool,
 }
 
-static RUNS: LazyLock<Mutex<HashMap<String, Arc<Run>>>> = LazyLock::new(Default::default);
-
-fn run(name: &str) -> Arc<Run> {
-    RUNS.lock()
-        .unwrap()
-        .entry(name.to_owned())
-        .or_default()
-        .clone()
-}
+static RUNS: Runs<Run> = Runs::new();
 
 #[derive(Deserialize, schemars::JsonSchema)]
 struct Job {
@@ -42,7 +32,7 @@ struct Job {
 #[mcp_tool]
 #[post("/crunch")]
 async fn crunch(job: web::Json<Job>, ctx: McpContext) -> String {
-    let run = run(&job.name);
+    let run = RUNS.get(&job.name);
     let token = ctx.cancellation_token();
     let watcher = run.clone();
     tokio::spawn(async move {
@@ -106,7 +96,7 @@ async fn notifications_cancelled_stops_the_handler() {
         )
         .await
         .unwrap();
-    let run = run("cancelled");
+    let run = RUNS.get("cancelled");
     assert_running(&run).await;
     handle.cancel(Some("changed my mind".into())).await.unwrap();
     assert_stopped(&run).await;
@@ -139,7 +129,7 @@ async fn closing_the_stream_stops_the_handler() {
         "text/event-stream",
         "progress turned the answer into a stream"
     );
-    let run = run("closed");
+    let run = RUNS.get("closed");
     assert_running(&run).await;
     drop(response);
     assert_stopped(&run).await;

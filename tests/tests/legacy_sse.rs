@@ -5,15 +5,14 @@
 //! client over a small client transport written to the 2024-11-05 spec
 //! (rmcp dropped its own), and by raw HTTP for what clients never send.
 
-use std::collections::HashMap;
 use std::future::Future;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
 use actix_web::{post, web};
 use mcp_runtime::{McpContext, Sample, mcp_tool};
-use mcp_tests::{EventReader, Recorder, TestServer, seen, text};
+use mcp_tests::{EventReader, Recorder, Runs, TestServer, seen, text};
 use rmcp::model::{CallToolRequestParams, ClientJsonRpcMessage, ServerJsonRpcMessage};
 use rmcp::transport::Transport;
 use rmcp::{RoleClient, ServiceExt as _};
@@ -47,15 +46,7 @@ struct Run {
     dropped: AtomicBool,
 }
 
-static RUNS: LazyLock<Mutex<HashMap<String, Arc<Run>>>> = LazyLock::new(Default::default);
-
-fn run(name: &str) -> Arc<Run> {
-    RUNS.lock()
-        .unwrap()
-        .entry(name.to_owned())
-        .or_default()
-        .clone()
-}
+static RUNS: Runs<Run> = Runs::new();
 
 /// Marks its run as dropped.
 struct Dropped(Arc<Run>);
@@ -76,7 +67,7 @@ struct Job {
 #[mcp_tool]
 #[post("/legacy/spin")]
 async fn spin(job: web::Json<Job>) -> String {
-    let run = run(&job.name);
+    let run = RUNS.get(&job.name);
     let _dropped = Dropped(run.clone());
     loop {
         run.spins.fetch_add(1, Ordering::SeqCst);
@@ -316,7 +307,7 @@ async fn posts_are_accepted_at_once_and_refused_without_a_session() {
 
     // A slow call does not hold up the session: a ping is answered first.
     assert_eq!(legacy.post(spin_call(2, "pinged")).await.0, 202);
-    let pinged = run("pinged");
+    let pinged = RUNS.get("pinged");
     assert!(eventually(|| pinged.spins.load(Ordering::SeqCst) > 3).await);
     let ping = json!({"jsonrpc": "2.0", "id": 3, "method": "ping"});
     assert_eq!(legacy.post(ping.to_string()).await.0, 202);
@@ -359,7 +350,7 @@ async fn closing_the_stream_ends_the_session_and_cancels_its_calls() {
     legacy.post(init(1)).await;
     legacy.next().await;
     legacy.post(spin_call(2, "orphaned")).await;
-    let orphaned = run("orphaned");
+    let orphaned = RUNS.get("orphaned");
     assert!(
         eventually(|| orphaned.spins.load(Ordering::SeqCst) > 3).await,
         "the call runs"
