@@ -13,12 +13,12 @@
 //! }
 //!
 //! // Once, before `HttpServer::new`: start-up problems are reported here.
-//! let mcp = McpServer::from_registry().name("greeter").build().unwrap();
+//! let mcp = McpServer::builder().name("greeter").endpoint("/mcp").build().unwrap();
 //! assert_eq!(mcp.tool_names().collect::<Vec<_>>(), ["hello"]);
 //!
-//! // In each worker: the REST route and the MCP endpoint side by side, in
-//! // an app wrapped so tool calls go through their routes.
-//! let app = mcp.app(App::new().service(hello).service(mcp.scope("/mcp")));
+//! // In each worker: the app, wrapped so tool calls go through their
+//! // routes, with the MCP endpoint mounted at `/mcp` beside them.
+//! let app = mcp.app(App::new().service(hello));
 //! # let _ = actix_web::test::init_service(app);
 //! ```
 //!
@@ -30,14 +30,22 @@
 //! the server, and [`McpContext`] for progress, logging, cancellation,
 //! sampling and elicitation from inside a handler.
 //!
-//! Modules, in the order a request meets them: `transport::streamable_http`
-//! (HTTP rules, sessions, `Origin`, JSON or SSE answers), `jsonrpc`
-//! (framing) and `method` (method names), `protocol` (which revision is in
-//! force), `dispatch` (the method table), `tool_call` (one call), `forward`
-//! and `app` (the call as a request on its route, through the app), `result`
-//! (the response as a tool result), `context` (the handler's side),
-//! `live` (what is in flight), `session`, `registry` and `schema` (tools
-//! compiled at start-up), `invoke` and `arguments` (what generated code uses).
+//! # How the crate is laid out
+//!
+//! One module per layer; each uses only the layers below it (see
+//! `ARCHITECTURE.md` for how a request flows through them):
+//!
+//! | layer | module | holds |
+//! |---|---|---|
+//! | 7 | `server` | the facade: [`McpServer`], [`McpServerBuilder`], [`Catalog`], [`Notifier`] |
+//! | 6 | `transport` | Streamable HTTP, legacy HTTP+SSE, [`Stdio`], resumable streams |
+//! | 5 | `dispatch` | the method table, one file per family of methods |
+//! | 4 | `call` | one call: the shared state, the call as a request through the app ([`McpApp`]), its scope ([`McpContext`]), its result |
+//! | 3 | `catalog` | items compiled at start-up, the published lists, [`BuildError`] |
+//! | 2 | `state` | sessions ([`SessionStore`]), events ([`EventStore`]), calls in flight, subscriptions |
+//! | 2 | `handler` | what generated code uses: definitions, [`Arguments`], [`Completion`] |
+//! | 1 | `schema` | JSON-Schema walkers, route and URI templates, [`SchemaProfile`] |
+//! | 0 | `protocol`, `policy`, `support` | vocabulary ([`LogLevel`], [`ToolContent`], [`PromptMessages`]), limits, auth, [`RateLimit`], origins; locks and channels |
 
 #![warn(missing_docs)]
 
@@ -293,8 +301,9 @@ pub use mcp_macros::mcp_resource;
 ///     web::Json(Note { id: *notebook, text: note.into_inner().text })
 /// }
 ///
-/// let mcp = McpServer::from_registry().build().unwrap();
-/// let app = App::new().service(add_note).service(mcp.scope("/mcp"));
+/// let mcp = McpServer::builder().endpoint("/mcp").build().unwrap();
+/// // Wrapped, so a call on `add_note` goes through its route.
+/// let app = mcp.app(App::new().service(add_note));
 /// ```
 ///
 /// # Compile-time checks

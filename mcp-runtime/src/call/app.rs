@@ -65,12 +65,12 @@ use futures_util::future::LocalBoxFuture;
 /// takes it too. One wrapper serves every MCP endpoint mounted in the app.
 pub struct McpApp<S> {
     factory: S,
-    slot: Rc<Slot>,
+    slot: Rc<ServiceSlot>,
 }
 
 /// Where each worker's app service is published for the MCP endpoints in it.
 #[derive(Default)]
-pub(crate) struct Slot(RefCell<Option<Weak<dyn Dispatch>>>);
+pub(crate) struct ServiceSlot(RefCell<Option<Weak<dyn Dispatch>>>);
 
 /// The app's service, with its body type erased.
 trait Dispatch {
@@ -91,7 +91,7 @@ where
 
 /// A handle on the app service of the current worker, found in `app_data`.
 #[derive(Clone)]
-pub(crate) struct AppHandle(Rc<Slot>);
+pub(crate) struct AppHandle(Rc<ServiceSlot>);
 
 impl AppHandle {
     /// Sends `req` through the app: router, middleware, handler.
@@ -124,7 +124,7 @@ impl<S> McpApp<S> {
             > + 'static,
         B: MessageBody,
     {
-        let slot = Rc::new(Slot::default());
+        let slot = Rc::new(ServiceSlot::default());
         let app = app.app_data(AppHandle(slot.clone()));
         McpApp {
             factory: actix_service::IntoServiceFactory::into_factory(app),

@@ -45,7 +45,7 @@ use serde_json::{Map, Value};
 
 use crate::handler::arguments::{ArgumentError, Plan, Slot, Source};
 use crate::schema::route::HttpMethod;
-use crate::schema::route::{Param, Template};
+use crate::schema::route::{Segment, Template};
 
 /// Characters kept as they are in a path segment: RFC 3986 unreserved.
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -87,7 +87,7 @@ fn scalar_text(name: &str, value: &Value) -> Result<Option<String>, ArgumentErro
 }
 
 /// Checks a path argument against its segment and returns it encoded.
-fn segment(param: &Param, argument: &str, value: &Value) -> Result<String, ArgumentError> {
+fn segment(param: &Segment, argument: &str, value: &Value) -> Result<String, ArgumentError> {
     let text = scalar_text(argument, value)?
         .ok_or_else(|| ArgumentError::new(argument, "must not be null (it is a path segment)"))?;
     if !param.matcher.is_match(&router_view(&text)) {

@@ -38,6 +38,7 @@ use serde_json::{Map, Value};
 use crate::call::context::CallScope;
 use crate::catalog::registry::Structured;
 use crate::protocol::content::Blocks;
+use crate::support::media;
 
 /// The `_meta` key under which the HTTP status and headers travel.
 pub(crate) const HTTP_META: &str = "dev.mcp-runtime/http";
@@ -93,7 +94,7 @@ pub(crate) struct Mapping<'a> {
 pub(crate) async fn from_response(mut response: HttpResponse, cx: &Mapping<'_>) -> ToolResult {
     let status = response.status();
     let blocks = response.extensions_mut().remove::<Blocks>();
-    let mime = media_type(response.headers());
+    let mime = media::of(response.headers());
     let http = http_meta(status, response.headers());
     let body = match read_body(response, cx).await {
         Ok(body) => body,
@@ -267,20 +268,6 @@ fn canonical(name: &HeaderName) -> String {
         .replace("Etag", "ETag")
 }
 
-pub(crate) fn media_type(headers: &HeaderMap) -> String {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        })
-        .unwrap_or_default()
-}
-
 /// Media types that are binary even when the bytes happen to be valid UTF-8.
 pub(crate) fn is_binary_media(mime: &str) -> bool {
     mime.starts_with("image/") || mime.starts_with("audio/") || mime == "application/octet-stream"
@@ -289,7 +276,7 @@ pub(crate) fn is_binary_media(mime: &str) -> bool {
 /// Reads the whole body (at most `max_bytes`), relaying each chunk of a
 /// streamed body as a progress notification.
 pub(crate) async fn read_body(response: HttpResponse, cx: &Mapping<'_>) -> Result<Bytes, String> {
-    let is_sse = media_type(response.headers()) == "text/event-stream";
+    let is_sse = media::of(response.headers()) == "text/event-stream";
     let body = response.into_body();
     let streamed = matches!(body.size(), BodySize::Stream);
     let mut body = pin!(body);

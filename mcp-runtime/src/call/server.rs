@@ -23,7 +23,7 @@ use crate::policy::limits::Limits;
 use crate::policy::rate_limit::RateLimits;
 use crate::protocol::jsonrpc;
 use crate::protocol::log::LogFilter;
-use crate::protocol::stateless::{self, Client, Inputs, StateKey};
+use crate::protocol::stateless::{self, Client, InputResponses, StateKey};
 use crate::protocol::version::Version;
 use crate::state::live::Live;
 use crate::state::session::{Session, SessionStore};
@@ -76,7 +76,7 @@ pub(crate) struct Exchange {
     /// What the client declared (its session's, or the request's `_meta`).
     pub client: Option<Client>,
     /// A stateless request's answers to earlier questions.
-    pub inputs: Option<Inputs>,
+    pub inputs: Option<InputResponses>,
     /// The MCP request: tools run beside it (its app, its credentials).
     pub host: HttpRequest,
     /// The stream back to the client, for messages sent before the response.

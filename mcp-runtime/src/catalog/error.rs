@@ -16,7 +16,6 @@ use crate::handler::defs::Location;
 /// }
 /// # }
 /// ```
-#[derive(Debug)]
 pub struct BuildError {
     problems: Vec<Problem>,
 }
@@ -239,6 +238,15 @@ impl fmt::Display for BuildError {
                 Ok(())
             }
         }
+    }
+}
+
+/// The same readable list as `Display`: `Debug` is what `main` prints when
+/// it returns the error (`fn main() -> Result<(), BuildError>`, or
+/// `std::io::Error::other(e)` through `?`).
+impl fmt::Debug for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 

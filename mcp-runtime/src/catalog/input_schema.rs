@@ -48,7 +48,7 @@ use serde_json::{Map, Value, json};
 use crate::handler::arguments::{ArgumentSlot, Plan, Slot, Source};
 use crate::handler::signature::{Param, Signature};
 use crate::schema::json::{
-    accepts_null, attach_definitions, is_object, replace_numeric_formats, resolve,
+    accepts_null, attach_definitions, is_object, is_scalar, replace_numeric_formats, resolve,
 };
 use crate::schema::route::Template;
 
@@ -335,25 +335,6 @@ fn check_sources(
         }
     }
     problems
-}
-
-/// A string, number, integer or boolean (or an enum of those), possibly
-/// nullable.
-fn is_scalar(schema: &Value, defs: &Map<String, Value>) -> bool {
-    let scalar = |t: &str| matches!(t, "string" | "number" | "integer" | "boolean" | "null");
-    match schema.get("type") {
-        Some(Value::String(t)) => scalar(t),
-        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).all(scalar),
-        _ => {
-            ["anyOf", "oneOf"].iter().any(|k| {
-                schema
-                    .get(*k)
-                    .and_then(Value::as_array)
-                    .is_some_and(|alts| alts.iter().all(|a| is_scalar(resolve(a, defs), defs)))
-            }) || schema.get("enum").is_some()
-                || schema.get("const").is_some()
-        }
-    }
 }
 
 /// Adds an extractor's arguments to `fields` and says how it reads them.

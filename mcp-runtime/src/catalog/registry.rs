@@ -297,6 +297,16 @@ impl Registry {
         }
     }
 
+    /// Whether any item is served by a route, and so reaches its handler
+    /// through the app (which must then be wrapped by `McpServer::app`).
+    pub(crate) fn needs_app(&self) -> bool {
+        !self.resources.is_empty()
+            || self
+                .tools
+                .iter()
+                .any(|t| matches!(t.target, Target::Route { .. }))
+    }
+
     /// Whether any prompts, and any resources, are registered.
     pub(crate) fn has_items(&self) -> Has {
         Has {

@@ -20,6 +20,7 @@ use crate::protocol::method::RequestMethod;
 use crate::protocol::stateless;
 use crate::protocol::version::Version;
 use crate::schema::route::HttpMethod;
+use crate::support::media;
 
 #[derive(Deserialize)]
 pub(crate) struct UriParams {
@@ -90,7 +91,7 @@ pub(crate) async fn read(
         response.headers(),
         resource.def.requires_auth || x.host.headers().contains_key(header::AUTHORIZATION),
     );
-    let mime = result::media_type(response.headers());
+    let mime = media::of(response.headers());
     let mapping = Mapping {
         tool: name,
         structured: Structured::No,

@@ -39,6 +39,16 @@ pub(crate) enum Message {
     },
 }
 
+impl Message {
+    /// The id of a request (the one kind of message that is answered).
+    pub(crate) fn request_id(&self) -> Option<&RequestId> {
+        match self {
+            Message::Request { id, .. } => Some(id),
+            _ => None,
+        }
+    }
+}
+
 /// A POST body: one message or a (2025-03-26 only) batch.
 #[derive(Debug)]
 pub(crate) enum Incoming {

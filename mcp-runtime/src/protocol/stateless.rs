@@ -24,6 +24,7 @@ use sha2::Sha256;
 use crate::protocol::jsonrpc::Message;
 use crate::protocol::log::LogFilter;
 use crate::protocol::method::RequestMethod;
+use crate::protocol::version::VERSION_HEADER;
 use crate::protocol::version::Version;
 
 pub(crate) const PROTOCOL_VERSION: &str = "io.modelcontextprotocol/protocolVersion";
@@ -32,7 +33,6 @@ pub(crate) const CLIENT_INFO: &str = "io.modelcontextprotocol/clientInfo";
 pub(crate) const LOG_LEVEL: &str = "io.modelcontextprotocol/logLevel";
 pub(crate) const SERVER_INFO: &str = "io.modelcontextprotocol/serverInfo";
 
-const VERSION_HEADER: &str = "mcp-protocol-version";
 const METHOD_HEADER: &str = "mcp-method";
 const NAME_HEADER: &str = "mcp-name";
 
@@ -48,20 +48,20 @@ pub(crate) fn is_modern(version_header: Option<&[u8]>, message: &Message) -> boo
         } => true,
         Message::Request { params, .. } | Message::Notification { params, .. } => params
             .as_deref()
-            .and_then(|p| serde_json::from_str::<Probe>(p.get()).ok())
+            .and_then(|p| serde_json::from_str::<MetaProbe>(p.get()).ok())
             .is_some_and(|p| p.meta.is_some_and(|m| m.version.is_some())),
         _ => false,
     }
 }
 
 #[derive(Deserialize)]
-struct Probe {
+struct MetaProbe {
     #[serde(rename = "_meta")]
-    meta: Option<ProbeMeta>,
+    meta: Option<MetaProbeFields>,
 }
 
 #[derive(Deserialize)]
-struct ProbeMeta {
+struct MetaProbeFields {
     #[serde(rename = "io.modelcontextprotocol/protocolVersion")]
     version: Option<Value>,
 }
@@ -78,12 +78,12 @@ pub(crate) struct Client {
 pub(crate) struct Checked {
     pub client: Client,
     /// `inputResponses` and `requestState` of a retried call.
-    pub inputs: Inputs,
+    pub inputs: InputResponses,
 }
 
 /// Answers a client brings back to a call that asked for input.
 #[derive(Debug, Default)]
-pub(crate) struct Inputs {
+pub(crate) struct InputResponses {
     pub responses: Option<Value>,
     pub state: Option<String>,
     /// Whether the request came with HTTP headers mirroring its
@@ -191,7 +191,7 @@ fn read(
             .and_then(|i| serde_json::from_value(i.clone()).ok()),
         logs,
     };
-    let inputs = Inputs {
+    let inputs = InputResponses {
         responses: params.get("inputResponses").cloned(),
         state: params
             .get("requestState")
@@ -320,7 +320,7 @@ pub(crate) fn cacheable(result: &mut Map<String, Value>, ttl_ms: u64, private: b
 pub(crate) struct StateKey([u8; 32]);
 
 #[derive(Serialize, Deserialize)]
-struct State {
+struct SignedState {
     /// The tool (or prompt) the state belongs to.
     t: String,
     /// The answers so far, by input key.
@@ -360,7 +360,7 @@ impl StateKey {
 
     pub(crate) fn sign(&self, owner: &str, answers: &Map<String, Value>) -> String {
         let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-        let payload = serde_json::to_vec(&State {
+        let payload = serde_json::to_vec(&SignedState {
             t: owner.to_owned(),
             a: answers.clone(),
         })
@@ -381,7 +381,7 @@ impl StateKey {
         let mut mac = <HmacSha256 as KeyInit>::new_from_slice(&self.0).ok()?;
         mac.update(&payload);
         mac.verify_slice(&tag).ok()?;
-        let state: State = serde_json::from_slice(&payload).ok()?;
+        let state: SignedState = serde_json::from_slice(&payload).ok()?;
         (state.t == owner).then_some(state.a)
     }
 }

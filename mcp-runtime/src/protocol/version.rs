@@ -6,6 +6,9 @@ use rmcp::model::ProtocolVersion;
 /// An MCP revision this server can speak.
 ///
 /// Ordered oldest first, so comparisons read as "at least this revision".
+/// The header that names the revision a request follows.
+pub(crate) const VERSION_HEADER: &str = "mcp-protocol-version";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) enum Version {
     V2024_11_05,

@@ -6,27 +6,39 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value};
 
-/// Whether a (resolved) schema is a string, number, boolean, or a union of
-/// those with `null` (an `Option`).
+/// Deepest nesting any walker here follows; deeper parts of a schema are
+/// left as they are (and are not scalars).
+pub(crate) const MAX_DEPTH: usize = 64;
+
+/// Whether every value a (resolved) schema accepts is a string, number,
+/// boolean or `null`: by its `type` when it has one; otherwise when all the
+/// alternatives of its `anyOf` or of its `oneOf` are scalars (a value must
+/// match both), or it is an `enum`/`const` (schemars' unit-variant enums).
 pub(crate) fn is_scalar(schema: &Value, defs: &Map<String, Value>) -> bool {
-    const SCALARS: [&str; 5] = ["string", "integer", "number", "boolean", "null"];
-    if let Some(alternatives) = schema
-        .get("anyOf")
-        .or_else(|| schema.get("oneOf"))
-        .and_then(Value::as_array)
-    {
-        return alternatives
-            .iter()
-            .all(|a| is_scalar(resolve(a, defs), defs));
+    scalar_within(schema, defs, 0)
+}
+
+fn scalar_within(schema: &Value, defs: &Map<String, Value>, depth: usize) -> bool {
+    let scalar = |t: &str| matches!(t, "string" | "number" | "integer" | "boolean" | "null");
+    if depth > MAX_DEPTH {
+        return false;
     }
     match schema.get("type") {
-        Some(Value::String(t)) => SCALARS.contains(&t.as_str()),
-        Some(Value::Array(ts)) => ts
-            .iter()
-            .all(|t| t.as_str().is_some_and(|t| SCALARS.contains(&t))),
-        // `const` and `enum` without a type: schemars' unit-variant enums.
-        None => schema.get("enum").is_some() || schema.get("const").is_some(),
+        Some(Value::String(t)) => scalar(t),
+        Some(Value::Array(ts)) => ts.iter().all(|t| t.as_str().is_some_and(scalar)),
         Some(_) => false,
+        None => {
+            ["anyOf", "oneOf"].iter().any(|k| {
+                schema
+                    .get(*k)
+                    .and_then(Value::as_array)
+                    .is_some_and(|alts| {
+                        alts.iter()
+                            .all(|a| scalar_within(resolve(a, defs), defs, depth + 1))
+                    })
+            }) || schema.get("enum").is_some()
+                || schema.get("const").is_some()
+        }
     }
 }
 
@@ -153,15 +165,48 @@ pub(crate) fn attach_definitions(schema: &mut Map<String, Value>, mut defs: Map<
     }
 }
 
+/// The definition a `{"$ref": "#/$defs/Name"}` object points to.
+pub(crate) fn ref_name(schema: &Value) -> Option<String> {
+    schema
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(def_name)
+}
+
+/// Every definition name referenced anywhere in `schema`.
 pub(crate) fn collect_refs(schema: &Value, out: &mut Vec<String>) {
+    collect_within(schema, out, 0);
+}
+
+fn collect_within(schema: &Value, out: &mut Vec<String>, depth: usize) {
+    if depth > MAX_DEPTH {
+        return;
+    }
     match schema {
         Value::Object(map) => {
-            if let Some(name) = map.get("$ref").and_then(Value::as_str).and_then(def_name) {
-                out.push(name);
-            }
-            map.values().for_each(|v| collect_refs(v, out));
+            out.extend(ref_name(schema));
+            map.values().for_each(|v| collect_within(v, out, depth + 1));
         }
-        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
+        Value::Array(items) => items.iter().for_each(|v| collect_within(v, out, depth + 1)),
+        _ => {}
+    }
+}
+
+/// Applies `f` to every object in `value`, outermost first.
+pub(crate) fn walk_objects(value: &mut Value, f: &mut dyn FnMut(&mut Map<String, Value>)) {
+    walk_within(value, f, 0);
+}
+
+fn walk_within(value: &mut Value, f: &mut dyn FnMut(&mut Map<String, Value>), depth: usize) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    match value {
+        Value::Object(map) => {
+            f(map);
+            map.values_mut().for_each(|v| walk_within(v, f, depth + 1));
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| walk_within(v, f, depth + 1)),
         _ => {}
     }
 }

@@ -21,6 +21,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
+use crate::schema::json::{MAX_DEPTH, collect_refs, ref_name, walk_objects};
+
 /// Which JSON Schema shape tools are described with.
 ///
 /// ```
@@ -60,9 +62,9 @@ pub(crate) fn apply(schema: &mut Map<String, Value>, inputs: bool) {
         drop_optional_nulls(&mut root);
         kept.values_mut().for_each(drop_optional_nulls);
     }
-    walk_objects(&mut root, 0, &mut split_type_union);
+    walk_objects(&mut root, &mut split_type_union);
     for def in kept.values_mut() {
-        walk_objects(def, 0, &mut split_type_union);
+        walk_objects(def, &mut split_type_union);
     }
     if let Value::Object(map) = root {
         *schema = map;
@@ -72,22 +74,12 @@ pub(crate) fn apply(schema: &mut Map<String, Value>, inputs: bool) {
     }
 }
 
-/// Deeper than this, a schema is left as it is.
-const DEPTH: usize = 64;
-
-fn def_name(value: &Value) -> Option<&str> {
-    value
-        .get("$ref")
-        .and_then(Value::as_str)
-        .and_then(|r| r.strip_prefix("#/$defs/"))
-}
-
 /// Definitions that refer to themselves, directly or through others.
 fn recursive_definitions(defs: &Map<String, Value>) -> BTreeSet<String> {
     let mut edges: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
     for (name, def) in defs {
         let mut refs = Vec::new();
-        collect(def, &mut refs);
+        collect_refs(def, &mut refs);
         edges.insert(name, refs.into_iter().collect());
     }
     defs.keys()
@@ -110,19 +102,6 @@ fn recursive_definitions(defs: &Map<String, Value>) -> BTreeSet<String> {
         .collect()
 }
 
-fn collect(value: &Value, out: &mut Vec<String>) {
-    match value {
-        Value::Object(map) => {
-            if let Some(name) = def_name(value) {
-                out.push(name.replace("~1", "/").replace("~0", "~"));
-            }
-            map.values().for_each(|v| collect(v, out));
-        }
-        Value::Array(items) => items.iter().for_each(|v| collect(v, out)),
-        _ => {}
-    }
-}
-
 /// Replaces `$ref`s to non-recursive definitions with their content (the
 /// reference's own keywords, such as a description, win).
 fn inline(
@@ -131,10 +110,10 @@ fn inline(
     recursive: &BTreeSet<String>,
     depth: usize,
 ) {
-    if depth > DEPTH {
+    if depth > MAX_DEPTH {
         return;
     }
-    if let Some(name) = def_name(value).map(|n| n.replace("~1", "/").replace("~0", "~"))
+    if let Some(name) = ref_name(value)
         && !recursive.contains(&name)
         && let Some(Value::Object(def)) = defs.get(&name)
         && let Value::Object(map) = value
@@ -157,7 +136,7 @@ fn inline(
 
 /// At every object, optional properties lose `null` from their types.
 fn drop_optional_nulls(value: &mut Value) {
-    walk_objects(value, 0, &mut |object| {
+    walk_objects(value, &mut |object| {
         let required: BTreeSet<String> = object
             .get("required")
             .and_then(Value::as_array)
@@ -176,20 +155,6 @@ fn drop_optional_nulls(value: &mut Value) {
             }
         }
     });
-}
-
-fn walk_objects(value: &mut Value, depth: usize, f: &mut dyn FnMut(&mut Map<String, Value>)) {
-    if depth > DEPTH {
-        return;
-    }
-    match value {
-        Value::Object(map) => {
-            f(map);
-            map.values_mut().for_each(|v| walk_objects(v, depth + 1, f));
-        }
-        Value::Array(items) => items.iter_mut().for_each(|v| walk_objects(v, depth + 1, f)),
-        _ => {}
-    }
 }
 
 /// `"type": ["T", "U"]` → `"anyOf": [{"type": "T"}, {"type": "U"}]`.

@@ -33,12 +33,12 @@ pub struct Route {
 /// A route's path template, parsed as actix parses it.
 #[derive(Debug)]
 pub(crate) struct Template {
-    pub params: Vec<Param>,
+    pub params: Vec<Segment>,
 }
 
 /// One dynamic segment: `{name}`, `{name:regex}` or the tail `{name}*`.
 #[derive(Debug)]
-pub(crate) struct Param {
+pub(crate) struct Segment {
     pub name: String,
     /// The segment's own pattern (`[^/]+` by default, `.*` for a tail).
     pub pattern: String,
@@ -82,7 +82,7 @@ impl Template {
             let matcher = Regex::new(&format!("(?s)^(?:{pattern})$")).map_err(|e| {
                 format!("the route `{path}` has an invalid pattern for `{name}`: {e}")
             })?;
-            params.push(Param {
+            params.push(Segment {
                 name: name.trim().to_owned(),
                 pattern,
                 default,
@@ -96,7 +96,7 @@ impl Template {
         self.params.iter().map(|p| p.name.as_str()).collect()
     }
 
-    pub(crate) fn param(&self, name: &str) -> Option<&Param> {
+    pub(crate) fn param(&self, name: &str) -> Option<&Segment> {
         self.params.iter().find(|p| p.name == name)
     }
 }

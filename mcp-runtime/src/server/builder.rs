@@ -31,7 +31,7 @@ use crate::transport::legacy_sse::LegacySse;
 use crate::transport::stream::{StreamLimits, Streams};
 use crate::transport::streamable_http::StreamableHttp;
 
-/// Configures an [`McpServer`]; see [`McpServer::from_registry`].
+/// Configures an [`McpServer`]; see [`McpServer::builder`].
 #[must_use = "call `.build()` to get a server"]
 pub struct McpServerBuilder {
     info: Implementation,
@@ -52,6 +52,7 @@ pub struct McpServerBuilder {
     list_ttl: Duration,
     page_size: Option<usize>,
     state_key: Option<StateKey>,
+    endpoint: Option<String>,
 }
 
 impl McpServerBuilder {
@@ -74,6 +75,7 @@ impl McpServerBuilder {
             list_ttl: Duration::from_secs(60),
             page_size: None,
             state_key: None,
+            endpoint: None,
             streams: StreamLimits {
                 max_events: 256,
                 max_bytes: 1024 * 1024,
@@ -101,6 +103,20 @@ impl McpServerBuilder {
     /// `serverInfo.title`, a display name.
     pub fn title(mut self, title: impl Into<String>) -> Self {
         self.info.title = Some(title.into());
+        self
+    }
+
+    /// Where [`McpServer::app`] mounts the MCP endpoint (e.g. `/mcp`), so
+    /// wrapping the App is all the wiring there is. Without it, mount
+    /// [`McpServer::scope`] yourself (inside a scope of yours, say).
+    ///
+    /// ```
+    /// let mcp = mcp_runtime::McpServer::builder().endpoint("/mcp").build().unwrap();
+    /// let app = mcp.app(actix_web::App::new());
+    /// # let _ = actix_web::test::init_service(app);
+    /// ```
+    pub fn endpoint(mut self, path: impl Into<String>) -> Self {
+        self.endpoint = Some(path.into());
         self
     }
 
@@ -526,6 +542,11 @@ impl McpServerBuilder {
             streams,
             always_stream: self.always_stream,
         });
-        Ok(McpServer::new(dispatcher, http, legacy_sse))
+        Ok(McpServer::new(
+            dispatcher,
+            http,
+            legacy_sse,
+            self.endpoint.map(Arc::from),
+        ))
     }
 }

@@ -53,20 +53,28 @@ pub struct McpServer {
     dispatcher: Dispatcher,
     http: Arc<StreamableHttp>,
     legacy_sse: Option<Arc<LegacySse>>,
+    /// Where [`app`](McpServer::app) mounts the endpoint, if it does.
+    endpoint: Option<Arc<str>>,
 }
 
 impl McpServer {
-    /// Starts configuring a server over every tool registered with
-    /// `#[mcp_tool]` in this binary.
+    /// Starts configuring a server over every `#[mcp_tool]`,
+    /// `#[mcp_prompt]` and `#[mcp_resource]` linked into this binary.
     ///
     /// ```
-    /// let server = mcp_runtime::McpServer::from_registry()
+    /// let server = mcp_runtime::McpServer::builder()
     ///     .name("my-api")
     ///     .version("1.2.0")
     ///     .instructions("Use `get_item` to look items up by id.")
     ///     .build()
     ///     .expect("tools are valid");
     /// ```
+    pub fn builder() -> McpServerBuilder {
+        McpServerBuilder::new()
+    }
+
+    /// The same as [`builder`](McpServer::builder): the items registered in
+    /// this binary are what the server exposes.
     pub fn from_registry() -> McpServerBuilder {
         McpServerBuilder::new()
     }
@@ -75,11 +83,13 @@ impl McpServer {
         dispatcher: Dispatcher,
         http: Arc<StreamableHttp>,
         legacy_sse: Option<Arc<LegacySse>>,
+        endpoint: Option<Arc<str>>,
     ) -> Self {
         McpServer {
             dispatcher,
             http,
             legacy_sse,
+            endpoint,
         }
     }
 
@@ -89,12 +99,25 @@ impl McpServer {
     /// extractor configuration, exactly as the REST request would. Return
     /// the result from the `HttpServer::new` closure in place of the app.
     ///
-    /// One wrapper serves every MCP endpoint mounted in the app, wherever it
-    /// is mounted. See [`McpApp`] for why calls go through the app.
+    /// With [`endpoint`](McpServerBuilder::endpoint) set, this also mounts
+    /// the MCP endpoint there, so one call does all the wiring:
+    ///
+    /// ```
+    /// use actix_web::App;
+    /// let mcp = mcp_runtime::McpServer::builder().endpoint("/mcp").build().unwrap();
+    /// let app = mcp.app(App::new() /* .service(your_routes) */);
+    /// # let _ = actix_web::test::init_service(app);
+    /// ```
+    ///
+    /// Without it, mount [`scope`](McpServer::scope) yourself, anywhere in the
+    /// app (one wrapper serves every endpoint mounted in it). An endpoint
+    /// whose app was not wrapped answers every request with a 500 saying so
+    /// (and logs it), rather than failing at the first tool call. See
+    /// [`McpApp`] for why calls go through the app.
     ///
     /// ```
     /// use actix_web::{App, web};
-    /// # let mcp = mcp_runtime::McpServer::from_registry().build().unwrap();
+    /// # let mcp = mcp_runtime::McpServer::builder().build().unwrap();
     /// let app = mcp.app(
     ///     App::new()
     ///         .service(web::scope("/api").service(mcp.scope("/mcp"))),
@@ -120,7 +143,10 @@ impl McpServer {
             > + 'static,
         B: MessageBody,
     {
-        McpApp::wrap(app)
+        match &self.endpoint {
+            Some(path) => McpApp::wrap(app.service(self.scope(path))),
+            None => McpApp::wrap(app),
+        }
     }
 
     /// An actix scope serving the MCP endpoint at `path` (and `path/`): POST

@@ -176,7 +176,7 @@ impl Connection {
             outbound: self.outbound.clone(),
             cancel,
         };
-        let id = request_id(&message);
+        let id = message.request_id().cloned();
         let outcome = self.dispatcher.handle(message, &exchange).await;
         self.reply(outcome, id.as_ref()).await
     }
@@ -206,7 +206,7 @@ impl Connection {
             outbound: self.outbound.clone(),
             cancel,
         };
-        let id = request_id(&message);
+        let id = message.request_id().cloned();
         let outcome = self.dispatcher.handle_stateless(message, &exchange).await;
         self.reply(outcome, id.as_ref()).await
     }
@@ -397,11 +397,4 @@ fn already_initialized() -> ErrorData {
         "Invalid request: this connection is initialized already (one session per connection)",
         None,
     )
-}
-
-fn request_id(message: &Message) -> Option<RequestId> {
-    match message {
-        Message::Request { id, .. } => Some(id.clone()),
-        _ => None,
-    }
 }

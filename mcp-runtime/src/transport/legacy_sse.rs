@@ -58,7 +58,7 @@ pub(crate) struct LegacySse {
 
 /// The query of a POST: which connection it is for.
 #[derive(Deserialize)]
-struct Target {
+struct PostQuery {
     session_id: Option<String>,
 }
 
@@ -125,7 +125,7 @@ impl LegacySse {
 
     async fn try_post(&self, req: HttpRequest, payload: &mut web::Payload) -> Result<(), Refusal> {
         admit(&self.dispatcher, &req)?;
-        let target = web::Query::<Target>::from_query(req.query_string())
+        let target = web::Query::<PostQuery>::from_query(req.query_string())
             .ok()
             .and_then(|q| q.into_inner().session_id)
             .ok_or_else(|| {

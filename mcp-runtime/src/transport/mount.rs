@@ -10,6 +10,7 @@ use actix_web::{Error, HttpRequest, HttpResponse, Scope, web};
 
 use super::legacy_sse::{self, LegacySse};
 use super::streamable_http::StreamableHttp;
+use crate::call::app::AppHandle;
 
 /// The endpoint at `path` (and `path/`).
 pub(crate) fn scope(
@@ -53,10 +54,36 @@ pub(crate) fn scope(
         .wrap(actix_web::middleware::from_fn({
             let transport = http.clone();
             move |req: ServiceRequest, next| {
-                let refusal = transport.check_origin(req.request());
+                let refusal = transport
+                    .check_origin(req.request())
+                    .or_else(|| unwrapped_app(&transport, &req));
                 check_origin(req, next, refusal)
             }
         }))
+}
+
+/// The endpoint is served by an App that `McpServer::app` did not wrap, so
+/// no call could reach its route: said on the first request, not the first
+/// tool call.
+fn unwrapped_app(http: &StreamableHttp, req: &ServiceRequest) -> Option<HttpResponse> {
+    if req.app_data::<AppHandle>().is_some()
+        || !http.dispatcher.server().catalog.registry.needs_app()
+    {
+        return None;
+    }
+    tracing::error!(
+        "mcp-runtime: the MCP endpoint {} is mounted in an App that is not wrapped by \
+         `McpServer::app`; return `mcp.app(App::new()…)` from the `HttpServer::new` closure",
+        req.path()
+    );
+    Some(
+        HttpResponse::InternalServerError()
+            .content_type("text/plain; charset=utf-8")
+            .body(
+                "MCP endpoint misconfigured: the App serving it is not wrapped by \
+                 `McpServer::app`, so tool calls could not reach their routes",
+            ),
+    )
 }
 
 async fn check_origin(

@@ -101,10 +101,10 @@ pub(crate) struct Hub {
     streams: Weak<Streams>,
     resumable: bool,
     limits: StreamLimits,
-    state: Mutex<State>,
+    state: Mutex<HubState>,
 }
 
-struct State {
+struct HubState {
     log: Box<dyn EventLog>,
     next_seq: u64,
     finished: bool,
@@ -173,7 +173,7 @@ impl Streams {
             streams: Arc::downgrade(self),
             resumable,
             limits: self.limits,
-            state: Mutex::new(State {
+            state: Mutex::new(HubState {
                 log,
                 next_seq: 0,
                 finished: false,
@@ -286,7 +286,7 @@ impl Streams {
 }
 
 impl Hub {
-    fn state(&self) -> MutexGuard<'_, State> {
+    fn state(&self) -> MutexGuard<'_, HubState> {
         lock(&self.state)
     }
 

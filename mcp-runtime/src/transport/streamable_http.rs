@@ -34,12 +34,13 @@ use crate::protocol::codes::{SESSION_NOT_FOUND, TRANSPORT_ERROR};
 use crate::protocol::jsonrpc::{self, Incoming, Message};
 use crate::protocol::method::RequestMethod;
 use crate::protocol::stateless::{self, Client};
+use crate::protocol::version::VERSION_HEADER;
 use crate::protocol::version::{self, Version};
 use crate::state::session::{Session, SessionStore, SessionStoreError, new_session_id};
+use crate::support::media;
 use crate::support::outbound::Outbound;
 
 const SESSION_HEADER: &str = "mcp-session-id";
-const VERSION_HEADER: &str = "mcp-protocol-version";
 const LAST_EVENT_ID: &str = "last-event-id";
 
 /// The transport's shared state (one per server, shared by every worker).
@@ -128,14 +129,6 @@ fn json(status: StatusCode, body: impl actix_web::body::MessageBody + 'static) -
     HttpResponse::build(status)
         .content_type(HeaderValue::from_static("application/json"))
         .body(body)
-}
-
-/// The id of a single request, for error bodies.
-fn request_id(incoming: &Incoming) -> Option<&RequestId> {
-    match incoming {
-        Incoming::Single(Message::Request { id, .. }) => Some(id),
-        _ => None,
-    }
 }
 
 impl StreamableHttp {
@@ -242,7 +235,10 @@ impl StreamableHttp {
             id: None,
             retry_after: None,
         })?;
-        let id = request_id(&incoming).cloned();
+        let id = match &incoming {
+            Incoming::Single(message) => message.request_id().cloned(),
+            Incoming::Batch(_) => None,
+        };
         if let Incoming::Batch(_) = &incoming
             && header.is_some_and(is_stateless_version)
         {
@@ -737,7 +733,7 @@ enum Era {
     /// Statelessly, with the client the request describes.
     Stateless {
         client: Option<Client>,
-        inputs: Option<stateless::Inputs>,
+        inputs: Option<stateless::InputResponses>,
     },
 }
 
@@ -751,21 +747,12 @@ fn session_id(req: &HttpRequest) -> Result<&str, Refusal> {
     }
 }
 
-fn media_type(value: &str) -> String {
-    value
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase()
-}
-
 pub(super) fn check_content_type(req: &HttpRequest) -> Result<(), Refusal> {
     let ct = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
-    if ct.map(media_type).as_deref() != Some("application/json") {
+    if ct.map(media::essence).as_deref() != Some("application/json") {
         return Err(Refusal::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             TRANSPORT_ERROR,
@@ -808,7 +795,7 @@ fn media_ranges(req: &HttpRequest) -> Vec<(String, bool)> {
                         && v.trim().parse::<f32>().is_ok_and(|q| q <= 0.0)
                 })
             });
-            (media_type(range), !refused)
+            (media::essence(range), !refused)
         })
         .collect()
 }
