@@ -145,7 +145,7 @@ pub use handler::defs::Location;
 /// parameters, a missing return type, a route attribute on the fn (above or
 /// below `#[mcp_prompt]`), and `#[mcp_tool]` on the same fn. A return type
 /// that cannot be messages is a type error at the return type.
-pub use mcp_macros::mcp_prompt;
+pub use mcp_runtime_macros::mcp_prompt;
 /// Exposes an actix-web GET handler as an MCP resource.
 ///
 /// Put it **above** the actix route attribute (`#[get]`, or `#[route]` with
@@ -228,7 +228,7 @@ pub use mcp_macros::mcp_prompt;
 /// route attribute written above `#[mcp_resource]`, and `#[mcp_tool]` on
 /// the same fn. A completion function of the wrong signature or return type
 /// is a type error at its path.
-pub use mcp_macros::mcp_resource;
+pub use mcp_runtime_macros::mcp_resource;
 /// Exposes an actix-web handler as an MCP tool.
 ///
 /// Put it **above** the actix route attribute (`#[get]`, `#[post]`, `#[put]`,
@@ -324,7 +324,7 @@ pub use mcp_macros::mcp_resource;
 /// list-valued `web::Query`/`web::Form` fields, `args(...)` names the tool
 /// does not have, two bodies behind type aliases, and the attribute order
 /// when a macro generated the attributes.
-pub use mcp_macros::mcp_tool;
+pub use mcp_runtime_macros::mcp_tool;
 pub use policy::rate_limit::RateLimit;
 pub use protocol::content::{MessageContent, PromptMessages, ToolContent};
 pub use protocol::log::LogLevel;
