@@ -8,8 +8,8 @@ pub use crate::handler::defs::{
 };
 pub use crate::handler::invoke::{
     ArgumentHandle, ArgumentKind, CallContext, CheckContext, Handle, HasOutputSchema, IntoPrompt,
-    Invoker, NoOutputSchema, OutputProbe, Probe, RequestHandle, RequestKind, ToolFuture,
-    ToolOutcome, ViaArguments, ViaOutputSchema, ViaRequest,
+    Invoker, NoOutputSchema, OutputProbe, Probe, PromptError, RequestHandle, RequestKind,
+    ToolFuture, ToolOutcome, ViaArguments, ViaOutputSchema, ViaRequest,
 };
 pub use crate::handler::signature::Signature;
 pub use crate::schema::route::{HttpMethod, Route};

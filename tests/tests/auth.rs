@@ -155,7 +155,7 @@ fn requires_auth_without_an_authenticator_fails_closed_at_startup() {
         .problems()
         .iter()
         .filter_map(|p| match p {
-            Problem::AuthNotConfigured { tool, .. } => Some(*tool),
+            Problem::AuthNotConfigured { name, .. } => Some(*name),
             _ => None,
         })
         .collect();

@@ -401,3 +401,58 @@ async fn the_endpoint_checks_origin_and_host_and_is_off_by_default() {
         .unwrap();
     assert_eq!(response.status(), 404, "not served unless asked for");
 }
+
+#[tokio::test]
+async fn batches_follow_the_same_policy_as_streamable_http() {
+    // One policy for every transport: in turn, `initialize` refused inside
+    // a batch, and past the response budget later requests get an error.
+    let mcp = mcp_tests::registry()
+        .legacy_sse(true)
+        .batch_limits(3, 200)
+        .build()
+        .unwrap();
+    let db = mcp_examples::items::Db::seeded();
+    let server = TestServer::with_mcp(mcp, move |cfg| {
+        cfg.app_data(db.clone())
+            .configure(mcp_examples::items::routes);
+    });
+    let mut legacy = Legacy::connect(&server, &[]).await;
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-03-26", "capabilities": {},
+        "clientInfo": {"name": "batching", "version": "0"}}});
+    assert_eq!(legacy.post(init.to_string()).await.0, 202);
+    assert_eq!(
+        legacy.next().await["result"]["protocolVersion"],
+        "2025-03-26"
+    );
+
+    let ping = |id: i64| json!({"jsonrpc": "2.0", "id": id, "method": "ping"});
+    let list = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"});
+    assert_eq!(
+        legacy
+            .post(json!([list, ping(3), ping(4)]).to_string())
+            .await
+            .0,
+        202
+    );
+    let replies = legacy.next().await;
+    let replies = replies.as_array().expect("one array of replies");
+    assert!(replies[0]["result"]["tools"].is_array(), "{replies:?}");
+    assert_eq!(replies[1]["error"]["code"], -32000, "{replies:?}");
+    assert_eq!(replies[2]["id"], 4);
+
+    let again = json!({"jsonrpc": "2.0", "id": 5, "method": "initialize", "params": {
+        "protocolVersion": "2025-03-26", "capabilities": {},
+        "clientInfo": {"name": "batching", "version": "0"}}});
+    assert_eq!(
+        legacy.post(json!([again, ping(6)]).to_string()).await.0,
+        202
+    );
+    let replies = legacy.next().await;
+    assert_eq!(replies[0]["error"]["code"], -32600, "{replies}");
+    assert_eq!(replies[1]["result"], json!({}), "{replies}");
+
+    let too_long = json!([ping(7), ping(8), ping(9), ping(10)]).to_string();
+    assert_eq!(legacy.post(too_long).await.0, 202);
+    assert_eq!(legacy.next().await["error"]["code"], -32600);
+}

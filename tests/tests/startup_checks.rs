@@ -112,9 +112,12 @@ fn reasons(tool: &str) -> (Vec<String>, String) {
         .problems()
         .iter()
         .filter_map(|p| match p {
-            Problem::InvalidTool {
-                tool: t, reason, ..
-            } if *t == tool => Some(reason.clone()),
+            Problem::Invalid {
+                kind: mcp_runtime::ItemKind::Tool,
+                name,
+                reason,
+                ..
+            } if *name == tool => Some(reason.clone()),
             _ => None,
         })
         .collect();
@@ -219,8 +222,9 @@ fn prompt_arguments_must_be_scalars_and_completions_must_name_one() {
         .problems()
         .iter()
         .filter_map(|p| match p {
-            Problem::InvalidPrompt {
-                prompt: "brief",
+            Problem::Invalid {
+                kind: mcp_runtime::ItemKind::Prompt,
+                name: "brief",
                 reason,
                 ..
             } => Some(reason.as_str()),

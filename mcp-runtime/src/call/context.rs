@@ -519,8 +519,8 @@ impl McpContext {
         message: &str,
     ) -> Result<Elicitation<T>, ClientRequestError> {
         let scope = self.scope.as_ref().ok_or(ClientRequestError::NoClient)?;
-        let requested_schema =
-            elicitation::schema_for::<T>().map_err(ClientRequestError::InvalidSchema)?;
+        let requested_schema = elicitation::schema_for::<T>()
+            .map_err(|why| ClientRequestError::InvalidSchema(why.to_string()))?;
         #[derive(Serialize)]
         #[serde(rename_all = "camelCase")]
         struct Params<'a> {

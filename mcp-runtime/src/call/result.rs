@@ -22,6 +22,7 @@
 //! (`HttpResponse::streaming`, server-sent events) is relayed chunk by chunk
 //! as progress notifications while the call runs, then returned whole.
 
+use std::fmt;
 use std::pin::pin;
 
 use actix_web::HttpResponse;
@@ -98,7 +99,7 @@ pub(crate) async fn from_response(mut response: HttpResponse, cx: &Mapping<'_>) 
     let http = http_meta(status, response.headers());
     let body = match read_body(response, cx).await {
         Ok(body) => body,
-        Err(message) => return ToolResult::error(message),
+        Err(e) => return ToolResult::error(e.to_string()),
     };
     let mut result = match blocks {
         Some(Blocks(content)) if status.is_success() => ToolResult {
@@ -176,20 +177,58 @@ fn body_result(status: StatusCode, mime: &str, body: Bytes, cx: &Mapping<'_>) ->
     }
 }
 
+/// Why a handler's body could not be read.
+#[derive(Debug)]
+pub(crate) enum BodyError {
+    /// The body stream failed (its error, as the body type reports it).
+    Read { tool: &'static str, error: String },
+    /// Over `max_response_size`.
+    TooLarge { tool: &'static str, max: usize },
+}
+
+impl fmt::Display for BodyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BodyError::Read { tool, error } => {
+                write!(f, "reading the response of `{tool}` failed: {error}")
+            }
+            BodyError::TooLarge { tool, max } => {
+                write!(f, "the response of `{tool}` is larger than {max} bytes")
+            }
+        }
+    }
+}
+
+/// Why a JSON body cannot be a tool's structured content.
+#[derive(Debug)]
+enum Unstructured {
+    NotJson(serde_json::Error),
+    NotAnObject,
+}
+
+impl fmt::Display for Unstructured {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Unstructured::NotJson(e) => write!(f, "it is not valid JSON ({e})"),
+            Unstructured::NotAnObject => f.write_str("it is not a JSON object"),
+        }
+    }
+}
+
 /// The structured content for a JSON body, embedded as is.
-fn structured(text: &str, mode: Structured) -> Result<Option<Box<RawValue>>, String> {
-    let json = || -> Result<Box<RawValue>, String> {
+fn structured(text: &str, mode: Structured) -> Result<Option<Box<RawValue>>, Unstructured> {
+    let json = || -> Result<Box<RawValue>, Unstructured> {
         // Validates without building a tree, so depth costs nothing.
         serde_json::from_str::<&RawValue>(text)
             .map(RawValue::to_owned)
-            .map_err(|e| format!("it is not valid JSON ({e})"))
+            .map_err(Unstructured::NotJson)
     };
     match mode {
         Structured::No => Ok(None),
         Structured::AsIs => {
             let raw = json()?;
             if !raw.get().starts_with('{') {
-                return Err("it is not a JSON object".into());
+                return Err(Unstructured::NotAnObject);
             }
             Ok(Some(raw))
         }
@@ -198,7 +237,7 @@ fn structured(text: &str, mode: Structured) -> Result<Option<Box<RawValue>>, Str
             let wrapped = format!(r#"{{"result":{}}}"#, raw.get());
             RawValue::from_string(wrapped)
                 .map(Some)
-                .map_err(|e| e.to_string())
+                .map_err(Unstructured::NotJson)
         }
     }
 }
@@ -275,7 +314,10 @@ pub(crate) fn is_binary_media(mime: &str) -> bool {
 
 /// Reads the whole body (at most `max_bytes`), relaying each chunk of a
 /// streamed body as a progress notification.
-pub(crate) async fn read_body(response: HttpResponse, cx: &Mapping<'_>) -> Result<Bytes, String> {
+pub(crate) async fn read_body(
+    response: HttpResponse,
+    cx: &Mapping<'_>,
+) -> Result<Bytes, BodyError> {
     let is_sse = media::of(response.headers()) == "text/event-stream";
     let body = response.into_body();
     let streamed = matches!(body.size(), BodySize::Stream);
@@ -283,13 +325,15 @@ pub(crate) async fn read_body(response: HttpResponse, cx: &Mapping<'_>) -> Resul
     let mut out = BytesMut::new();
     let mut chunks = 0u32;
     while let Some(chunk) = std::future::poll_fn(|cx| body.as_mut().poll_next(cx)).await {
-        let chunk =
-            chunk.map_err(|e| format!("reading the response of `{}` failed: {e}", cx.tool))?;
+        let chunk = chunk.map_err(|e| BodyError::Read {
+            tool: cx.tool,
+            error: e.to_string(),
+        })?;
         if out.len() + chunk.len() > cx.max_bytes {
-            return Err(format!(
-                "the response of `{}` is larger than {} bytes",
-                cx.tool, cx.max_bytes
-            ));
+            return Err(BodyError::TooLarge {
+                tool: cx.tool,
+                max: cx.max_bytes,
+            });
         }
         out.extend_from_slice(&chunk);
         if streamed && let Some(scope) = cx.scope {

@@ -3,9 +3,11 @@
 //! by cancellation, the timeout, a panic, or a stateless call stopping for
 //! the client. Shared by `tool_call`, `prompts` and `resources`.
 
+use std::fmt;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::{HttpMessage as _, HttpResponse};
 use futures_util::FutureExt as _;
@@ -15,7 +17,9 @@ use serde_json::{Map, Value, json};
 
 use crate::call::app::AppHandle;
 use crate::call::context::{CallScope, Inputs, Stopped};
+use crate::call::forward::Unroutable;
 use crate::call::forward::{self, Parts};
+use crate::call::result::BodyError;
 use crate::call::server::Server;
 use crate::call::server::{Exchange, Outcome};
 use crate::protocol::jsonrpc;
@@ -27,9 +31,49 @@ pub(crate) enum Ended<T> {
     /// It finished.
     Done(T),
     /// It could not finish (a panic, the timeout): why.
-    Failed(String),
+    Failed(Failure),
     /// A stateless call stopped for the client (see `context::Inputs`).
     Stopped,
+}
+
+/// Why the code behind a request could not finish; the client is told.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// Past `tool_timeout`: it was stopped.
+    TimedOut(Duration),
+    /// It panicked: the message when the server exposes panics.
+    Panicked(Option<String>),
+    /// Its request could not be made.
+    Unroutable(Unroutable),
+    /// The endpoint's App is not wrapped by `McpServer::app`.
+    NoApp,
+    /// The handler's body could not be read.
+    Body(BodyError),
+    /// A prompt function registered where a tool was expected.
+    NotATool,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::TimedOut(t) => write!(
+                f,
+                "it did not finish within {} s and was stopped",
+                t.as_secs_f32()
+            ),
+            Failure::Panicked(Some(detail)) => write!(f, "the handler panicked: {detail}"),
+            Failure::Panicked(None) => {
+                f.write_str("internal error (the handler panicked; details are in the server log)")
+            }
+            Failure::Unroutable(e) => e.fmt(f),
+            Failure::NoApp => f.write_str(
+                "its REST route cannot be reached: return `mcp.app(App::new()…)` from the \
+                 `HttpServer::new` closure instead of the bare `App`",
+            ),
+            Failure::Body(e) => e.fmt(f),
+            Failure::NotATool => f.write_str("it is a prompt"),
+        }
+    }
 }
 
 /// The scope a request's code runs in: what `McpContext` reaches.
@@ -77,7 +121,7 @@ pub(crate) async fn guarded<T>(
         () = scope.cancel.cancelled() => None,
         () = tokio::time::sleep(timeout) => {
             tracing::warn!(tool = name, request_id = %request_id, "handler timed out");
-            Some(Ended::Failed(format!("it did not finish within {} s and was stopped", timeout.as_secs_f32())))
+            Some(Ended::Failed(Failure::TimedOut(timeout)))
         }
         ended = AssertUnwindSafe(work).catch_unwind() => Some(match ended {
             Ok(done) => Ended::Done(done),
@@ -88,11 +132,7 @@ pub(crate) async fn guarded<T>(
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_else(|| "a non-string panic payload".into());
                 tracing::error!(tool = name, request_id = %request_id, "handler panicked: {detail}");
-                Ended::Failed(if d.policy.expose_panics {
-                    format!("the handler panicked: {detail}")
-                } else {
-                    "internal error (the handler panicked; details are in the server log)".into()
-                })
+                Ended::Failed(Failure::Panicked(d.policy.expose_panics.then_some(detail)))
             }
         }),
         // After the handler's poll, so every question it asked at once is in.
@@ -110,8 +150,8 @@ pub(crate) async fn through_app(
     method: HttpMethod,
     locator: &str,
     parts: Parts,
-) -> Result<HttpResponse, String> {
-    let request = forward::request(&x.host, method, locator, parts).map_err(|e| e.to_string())?;
+) -> Result<HttpResponse, Failure> {
+    let request = forward::request(&x.host, method, locator, parts).map_err(Failure::Unroutable)?;
     for carry in &d.policy.carry {
         carry(&x.host, &request);
     }
@@ -121,11 +161,7 @@ pub(crate) async fn through_app(
         .app_data::<AppHandle>()
         .and_then(|app| app.dispatch(request))
     else {
-        return Err(
-            "its REST route cannot be reached: return `mcp.app(App::new()…)` from the \
-             `HttpServer::new` closure instead of the bare `App`"
-                .into(),
-        );
+        return Err(Failure::NoApp);
     };
     Ok(match dispatch.await {
         Ok(response) => response.into_parts().1,

@@ -1,8 +1,12 @@
-//! Start-up errors: everything wrong with the registered tools, reported at once.
+//! Start-up errors: everything wrong with the registered tools, prompts
+//! and resources, reported at once ([`BuildError`]), and the reasons an item
+//! cannot be exposed ([`Unexposable`]).
 
 use std::fmt;
 
 use crate::handler::defs::Location;
+use crate::schema::route::TemplateError;
+use crate::schema::uri_template::UriTemplateError;
 
 /// Why [`McpServerBuilder::build`](crate::McpServerBuilder::build) refused to
 /// build a server. Lists every problem found, not just the first.
@@ -67,7 +71,7 @@ pub enum Problem {
         /// Every place it is defined.
         locations: Vec<Location>,
     },
-    /// A `requires_auth` tool, but no authenticator was configured with
+    /// A `requires_auth` item, but no authenticator was configured with
     /// [`McpServerBuilder::auth`](crate::McpServerBuilder::auth): the server
     /// fails closed rather than serve it unprotected.
     #[non_exhaustive]
@@ -75,38 +79,19 @@ pub enum Problem {
         /// A tool, prompt or resource.
         kind: ItemKind,
         /// Its name.
-        tool: &'static str,
+        name: &'static str,
         /// Where it is defined.
         location: Location,
     },
-    /// The tool's types cannot be turned into an MCP tool (e.g. a
-    /// `web::Path<(A, B)>` on a route with one parameter).
+    /// The item's types cannot make it (a `web::Path<(A, B)>` on a route
+    /// with one segment, a prompt argument that is not a scalar, a resource
+    /// URI that does not fit its route…).
     #[non_exhaustive]
-    InvalidTool {
-        /// The tool's name.
-        tool: &'static str,
-        /// Where it is defined.
-        location: Location,
-        /// What is wrong.
-        reason: String,
-    },
-    /// The prompt's types cannot make a prompt (an argument that is not a
-    /// scalar, a `complete(...)` naming no argument).
-    #[non_exhaustive]
-    InvalidPrompt {
-        /// The prompt's name.
-        prompt: &'static str,
-        /// Where it is defined.
-        location: Location,
-        /// What is wrong.
-        reason: String,
-    },
-    /// The resource's URI does not fit its route (a segment no variable
-    /// fills, a malformed template, a route that does not take GET).
-    #[non_exhaustive]
-    InvalidResource {
-        /// The resource's name.
-        resource: &'static str,
+    Invalid {
+        /// A tool, prompt or resource.
+        kind: ItemKind,
+        /// Its name.
+        name: &'static str,
         /// Where it is defined.
         location: Location,
         /// What is wrong.
@@ -187,28 +172,19 @@ impl fmt::Display for Problem {
             }
             Problem::AuthNotConfigured {
                 kind,
-                tool,
+                name,
                 location,
             } => write!(
                 f,
-                "{kind} `{tool}` ({location}) has `requires_auth` but the server has no \
+                "{kind} `{name}` ({location}) has `requires_auth` but the server has no \
                  authenticator\n  help: call `.auth::<YourAuthExtractor>()` on the builder"
             ),
-            Problem::InvalidPrompt {
-                prompt,
+            Problem::Invalid {
+                kind,
+                name,
                 location,
                 reason,
-            } => write!(f, "prompt `{prompt}` ({location}): {reason}"),
-            Problem::InvalidResource {
-                resource,
-                location,
-                reason,
-            } => write!(f, "resource `{resource}` ({location}): {reason}"),
-            Problem::InvalidTool {
-                tool,
-                location,
-                reason,
-            } => write!(f, "tool `{tool}` ({location}): {reason}"),
+            } => write!(f, "{kind} `{name}` ({location}): {reason}"),
             Problem::AttributeOrder { tool, location } => write!(
                 f,
                 "tool `{tool}` ({location}): the route attribute is above `#[mcp_tool]`, so \
@@ -251,3 +227,186 @@ impl fmt::Debug for BuildError {
 }
 
 impl std::error::Error for BuildError {}
+
+/// Why an item's types cannot make a tool, prompt or resource: the
+/// `reason` of [`Problem::Invalid`].
+#[derive(Debug)]
+pub(crate) enum Unexposable {
+    TwoBodies,
+    /// `web::Query`/`web::Form` of something without named fields.
+    NotFields {
+        what: &'static str,
+    },
+    /// A list or object field in a URL-encoded extractor.
+    NotScalarField {
+        what: &'static str,
+        field: String,
+    },
+    PathFieldNotSegment {
+        field: String,
+        segments: Vec<String>,
+    },
+    SegmentNotArgument {
+        segment: String,
+    },
+    PathWithoutRoute,
+    PathArity {
+        held: usize,
+        segments: Vec<String>,
+    },
+    PathOneValue {
+        segments: Vec<String>,
+    },
+    NameCollision {
+        name: String,
+    },
+    UnknownDescribed {
+        name: String,
+        arguments: Vec<String>,
+    },
+    PromptArgumentNotScalar {
+        name: String,
+    },
+    CompletionNamesNoArgument {
+        name: String,
+        arguments: Vec<String>,
+    },
+    CompletionNamesNoVariable {
+        name: String,
+        uri: &'static str,
+    },
+    NotGet {
+        path: &'static str,
+    },
+    SegmentNotInUri {
+        segment: String,
+        uri: &'static str,
+    },
+    UriVariableNotSegment {
+        variable: String,
+        path: &'static str,
+    },
+    QueryVariableIsSegment {
+        variable: String,
+    },
+    Route(TemplateError),
+    UriTemplate(UriTemplateError),
+    Serialize(serde_json::Error),
+}
+
+/// `` `a`, `b` `` or `none`.
+fn listed(names: &[String]) -> String {
+    if names.is_empty() {
+        "none".into()
+    } else {
+        names
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+impl fmt::Display for Unexposable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Unexposable::TwoBodies => f.write_str(
+                "the handler takes more than one request body (`web::Json` and `web::Form`); \
+                 a request has one body: take `web::Either<web::Json<T>, web::Form<T>>`",
+            ),
+            Unexposable::NotFields { what } => write!(
+                f,
+                "`{what}` needs a struct or map with named fields; actix cannot parse a \
+                 URL-encoded string into anything else"
+            ),
+            Unexposable::NotScalarField { what, field } => write!(
+                f,
+                "`{what}` field `{field}` is a list or an object, which actix's `{what}` \
+                 rejects on every REST request; make it a scalar (e.g. a comma-separated \
+                 `String`), or take it in a `web::Json` body"
+            ),
+            Unexposable::PathFieldNotSegment { field, segments } => write!(
+                f,
+                "`web::Path` field `{field}` is not a segment of the route (it names: {}); \
+                 rename the field or the segment",
+                listed(segments)
+            ),
+            Unexposable::SegmentNotArgument { segment } => write!(
+                f,
+                "route segment `{segment}` is not an argument of the tool, so a call cannot \
+                 fill it: take it with `web::Path` (reading it through `req.match_info()` \
+                 alone hides it from the tool's schema)"
+            ),
+            Unexposable::PathWithoutRoute => f.write_str(
+                "`web::Path<T>` in a tool without a route attribute needs a struct `T` with \
+                 named fields",
+            ),
+            Unexposable::PathArity { held, segments } => write!(
+                f,
+                "`web::Path` holds {held} values but the route has {} parameters ({})",
+                segments.len(),
+                segments.join(", ")
+            ),
+            Unexposable::PathOneValue { segments } => write!(
+                f,
+                "`web::Path` holds one value but the route has {} parameters ({}); use a \
+                 tuple or a struct",
+                segments.len(),
+                segments.join(", ")
+            ),
+            Unexposable::NameCollision { name } => write!(
+                f,
+                "two arguments are both named `{name}` even after renaming collisions; \
+                 rename one of the fields"
+            ),
+            Unexposable::UnknownDescribed { name, arguments } => write!(
+                f,
+                "`args({name} = …)` describes `{name}`, which is not an argument of this tool \
+                 (its arguments: {})",
+                listed(arguments)
+            ),
+            Unexposable::PromptArgumentNotScalar { name } => write!(
+                f,
+                "prompt arguments are strings, and `{name}` is not a string, number, boolean \
+                 or enum of strings; give it a scalar type"
+            ),
+            Unexposable::CompletionNamesNoArgument { name, arguments } => write!(
+                f,
+                "`complete({name} = …)` names no argument of this prompt (it has: {})",
+                if arguments.is_empty() {
+                    "none".to_owned()
+                } else {
+                    arguments.join(", ")
+                }
+            ),
+            Unexposable::CompletionNamesNoVariable { name, uri } => {
+                write!(
+                    f,
+                    "`complete({name} = …)` names no variable of the URI `{uri}`"
+                )
+            }
+            Unexposable::NotGet { path } => write!(
+                f,
+                "resources are read with GET, and the route `{path}` does not take GET"
+            ),
+            Unexposable::SegmentNotInUri { segment, uri } => write!(
+                f,
+                "the route segment `{{{segment}}}` is not a variable of the URI `{uri}`, so a \
+                 read cannot fill it; add `{{{segment}}}` to the URI"
+            ),
+            Unexposable::UriVariableNotSegment { variable, path } => write!(
+                f,
+                "the URI variable `{{{variable}}}` is not a segment of the route `{path}`; name \
+                 a route segment, or make it a query parameter with `{{?{variable}}}`"
+            ),
+            Unexposable::QueryVariableIsSegment { variable } => write!(
+                f,
+                "`{variable}` is a route segment, so it belongs in the URI's path \
+                 (`{{{variable}}}`), not its query (`{{?{variable}}}`)"
+            ),
+            Unexposable::Route(e) => e.fmt(f),
+            Unexposable::UriTemplate(e) => e.fmt(f),
+            Unexposable::Serialize(e) => e.fmt(f),
+        }
+    }
+}

@@ -45,6 +45,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value, json};
 
+use crate::catalog::error::Unexposable;
 use crate::handler::arguments::{ArgumentSlot, Plan, Slot, Source};
 use crate::handler::signature::{Param, Signature};
 use crate::schema::json::{
@@ -97,7 +98,10 @@ struct Extractor<'a> {
 
 /// Builds the schemas of one tool, or every reason its types cannot be a
 /// tool.
-pub(crate) fn compile(mut sig: Signature, extras: &Extras<'_>) -> Result<Compiled, Vec<String>> {
+pub(crate) fn compile(
+    mut sig: Signature,
+    extras: &Extras<'_>,
+) -> Result<Compiled, Vec<Unexposable>> {
     let defs = sig.input.take_definitions(true);
     let extractors: Vec<Extractor<'_>> = sig
         .params
@@ -145,11 +149,10 @@ pub(crate) fn compile(mut sig: Signature, extras: &Extras<'_>) -> Result<Compile
             Some(property) => {
                 property.insert("description".into(), (*description).into());
             }
-            None => problems.push(format!(
-                "`args({name} = …)` describes `{name}`, which is not an argument of this tool \
-                 (its arguments: {})",
-                list(properties.keys())
-            )),
+            None => problems.push(Unexposable::UnknownDescribed {
+                name: (*name).to_owned(),
+                arguments: properties.keys().cloned().collect(),
+            }),
         }
     }
     if !problems.is_empty() {
@@ -235,30 +238,17 @@ const KEPT_KEYWORDS: &[&str] = &[
     "propertyNames",
 ];
 
-fn list<'a>(names: impl Iterator<Item = &'a String>) -> String {
-    let names: Vec<String> = names.map(|n| format!("`{n}`")).collect();
-    if names.is_empty() {
-        "none".into()
-    } else {
-        names.join(", ")
-    }
-}
-
 /// Checks what REST can carry: one body, scalar query and form fields,
 /// path fields named after the route's segments, every segment taken.
 fn check_sources(
     extractors: &[Extractor<'_>],
     defs: &Map<String, Value>,
     template: Option<&Template>,
-) -> Vec<String> {
+) -> Vec<Unexposable> {
     let mut problems = Vec::new();
     let bodies = extractors.iter().filter(|e| e.source.is_body()).count();
     if bodies > 1 {
-        problems.push(
-            "the handler takes more than one request body (`web::Json` and `web::Form`); \
-             a request has one body: take `web::Either<web::Json<T>, web::Form<T>>`"
-                .to_owned(),
-        );
+        problems.push(Unexposable::TwoBodies);
     }
     for e in extractors
         .iter()
@@ -270,10 +260,7 @@ fn check_sources(
             "web::Form"
         };
         if !is_object(e.resolved) {
-            problems.push(format!(
-                "`{what}` needs a struct or map with named fields; actix cannot parse a \
-                 URL-encoded string into anything else"
-            ));
+            problems.push(Unexposable::NotFields { what });
             continue;
         }
         let props = e.resolved.get("properties").and_then(Value::as_object);
@@ -288,11 +275,10 @@ fn check_sources(
             .chain(additional.map(|a| ("(map values)", a)));
         for (name, schema) in values {
             if !is_scalar(resolve(schema, defs), defs) {
-                problems.push(format!(
-                    "`{what}` field `{name}` is a list or an object, which actix's `{what}` \
-                     rejects on every REST request; make it a scalar (e.g. a comma-separated \
-                     `String`), or take it in a `web::Json` body"
-                ));
+                problems.push(Unexposable::NotScalarField {
+                    what,
+                    field: name.to_owned(),
+                });
             }
         }
     }
@@ -308,17 +294,10 @@ fn check_sources(
                     if segments.contains(&name.as_str()) {
                         covered.insert(name.clone());
                     } else {
-                        problems.push(format!(
-                            "`web::Path` field `{name}` is not a segment of the route \
-                             (it names: {}); rename the field or the segment",
-                            list(
-                                segments
-                                    .iter()
-                                    .map(|s| s.to_string())
-                                    .collect::<Vec<_>>()
-                                    .iter()
-                            )
-                        ));
+                        problems.push(Unexposable::PathFieldNotSegment {
+                            field: name.clone(),
+                            segments: segments.iter().map(|s| s.to_string()).collect(),
+                        });
                     }
                 }
             }
@@ -327,11 +306,9 @@ fn check_sources(
     }
     for segment in segments {
         if !covered.contains(segment) {
-            problems.push(format!(
-                "route segment `{segment}` is not an argument of the tool, so a call cannot \
-                 fill it: take it with `web::Path` (reading it through `req.match_info()` \
-                 alone hides it from the tool's schema)"
-            ));
+            problems.push(Unexposable::SegmentNotArgument {
+                segment: segment.to_owned(),
+            });
         }
     }
     problems
@@ -346,7 +323,7 @@ fn fields_of(
     lone: bool,
     template: Option<&Template>,
     fields: &mut Vec<Field>,
-) -> Result<Shape, String> {
+) -> Result<Shape, Unexposable> {
     let mut push = |name: &str, schema: &Value, required: bool| {
         fields.push(Field {
             param: e.param,
@@ -384,11 +361,7 @@ fn fields_of(
         return Ok(Shape::Whole);
     }
     let Some(template) = template else {
-        return Err(
-            "`web::Path<T>` in a tool without a route attribute needs a \
-                    struct `T` with named fields"
-                .into(),
-        );
+        return Err(Unexposable::PathWithoutRoute);
     };
     let names = template.names();
     match e.resolved.get("prefixItems").and_then(Value::as_array) {
@@ -398,22 +371,17 @@ fn fields_of(
             }
             Ok(Shape::Tuple)
         }
-        Some(items) => Err(format!(
-            "`web::Path` holds {} values but the route has {} parameters ({})",
-            items.len(),
-            names.len(),
-            names.join(", ")
-        )),
+        Some(items) => Err(Unexposable::PathArity {
+            held: items.len(),
+            segments: names.iter().map(|s| s.to_string()).collect(),
+        }),
         None if names.len() == 1 => {
             push(names[0], e.schema, true);
             Ok(Shape::Whole)
         }
-        None => Err(format!(
-            "`web::Path` holds one value but the route has {} parameters ({}); \
-             use a tuple or a struct",
-            names.len(),
-            names.join(", ")
-        )),
+        None => Err(Unexposable::PathOneValue {
+            segments: names.iter().map(|s| s.to_string()).collect(),
+        }),
     }
 }
 
@@ -485,7 +453,7 @@ fn output(sig: &mut Signature) -> (Option<Map<String, Value>>, bool) {
 }
 
 /// Applies the collision rule described in the module docs.
-fn rename_collisions(fields: &mut [Field]) -> Result<(), String> {
+fn rename_collisions(fields: &mut [Field]) -> Result<(), Unexposable> {
     let mut by_name: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, f) in fields.iter().enumerate() {
         by_name.entry(f.name.clone()).or_default().push(i);
@@ -500,11 +468,9 @@ fn rename_collisions(fields: &mut [Field]) -> Result<(), String> {
     let mut seen = BTreeSet::new();
     for f in fields.iter() {
         if !seen.insert(f.external.as_str()) {
-            return Err(format!(
-                "two arguments are both named `{}` even after renaming collisions; \
-                 rename one of the fields",
-                f.external
-            ));
+            return Err(Unexposable::NameCollision {
+                name: f.external.clone(),
+            });
         }
     }
     Ok(())
@@ -555,19 +521,24 @@ mod tests {
         s.argument(T::SOURCE, T::schema);
     }
 
+    /// The reasons as the start-up error shows them.
+    fn shown(result: Result<Compiled, Vec<Unexposable>>) -> Result<Compiled, Vec<String>> {
+        result.map_err(|reasons| reasons.iter().map(ToString::to_string).collect())
+    }
+
     fn compile_route(s: Signature, path: &str) -> Result<Compiled, Vec<String>> {
         let template = Template::parse(path).unwrap();
-        compile(
+        shown(compile(
             s,
             &Extras {
                 template: Some(&template),
                 ..Extras::default()
             },
-        )
+        ))
     }
 
     fn compile_plain(s: Signature) -> Result<Compiled, Vec<String>> {
-        compile(s, &Extras::default())
+        shown(compile(s, &Extras::default()))
     }
 
     fn slot(c: &Compiled, param: usize) -> Option<Slot> {

@@ -96,8 +96,8 @@ pub(crate) struct Snapshot {
 
 #[derive(Default)]
 struct Pages {
-    legacy: Vec<Box<RawValue>>,
-    modern: Vec<Box<RawValue>>,
+    handshake: Vec<Box<RawValue>>,
+    stateless: Vec<Box<RawValue>>,
 }
 
 /// A page to send: held with its snapshot, so a change meanwhile does not
@@ -105,17 +105,17 @@ struct Pages {
 pub(crate) struct Page {
     snapshot: Arc<Snapshot>,
     list: List,
-    modern: bool,
+    stateless: bool,
     index: usize,
 }
 
 impl Page {
     pub(crate) fn get(&self) -> &RawValue {
         let pages = &self.snapshot.pages[self.list.index()];
-        let pages = if self.modern {
-            &pages.modern
+        let pages = if self.stateless {
+            &pages.stateless
         } else {
-            &pages.legacy
+            &pages.handshake
         };
         &pages[self.index]
     }
@@ -158,7 +158,7 @@ impl Lists {
     pub(crate) fn page(
         &self,
         list: List,
-        modern: bool,
+        stateless: bool,
         cursor: Option<&str>,
     ) -> Result<Page, ErrorData> {
         let snapshot = self.current();
@@ -168,7 +168,7 @@ impl Lists {
                 let (generation, index) = decode_cursor(cursor).ok_or_else(|| {
                     ErrorData::invalid_params(format!("Invalid cursor: {cursor:?}"), None)
                 })?;
-                let count = snapshot.pages[list.index()].legacy.len();
+                let count = snapshot.pages[list.index()].handshake.len();
                 if generation != snapshot.generation || index >= count {
                     return Err(ErrorData::invalid_params(
                         format!(
@@ -184,7 +184,7 @@ impl Lists {
         Ok(Page {
             snapshot,
             list,
-            modern,
+            stateless,
             index,
         })
     }
@@ -255,11 +255,13 @@ impl Lists {
                     result.insert("nextCursor".into(), next.into());
                 }
                 let page = &mut pages[list.index()];
-                page.legacy.push(serde_json::value::to_raw_value(&result)?);
+                page.handshake
+                    .push(serde_json::value::to_raw_value(&result)?);
                 // What is listed does not depend on the caller: `public`.
                 stateless::cacheable(&mut result, self.ttl_ms, false);
                 stateless::complete(&mut result, &self.server);
-                page.modern.push(serde_json::value::to_raw_value(&result)?);
+                page.stateless
+                    .push(serde_json::value::to_raw_value(&result)?);
             }
         }
         Ok(Snapshot {

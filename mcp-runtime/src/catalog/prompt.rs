@@ -4,6 +4,7 @@
 use rmcp::model::{Prompt, PromptArgument};
 use serde_json::{Map, Value};
 
+use crate::catalog::error::Unexposable;
 use crate::catalog::input_schema::{self, Extras};
 use crate::catalog::lists::Listed;
 use crate::handler::arguments::Plan;
@@ -34,7 +35,7 @@ impl PromptEntry {
 /// type, each a scalar (prompt arguments are strings on the wire).
 ///
 /// [`Arguments`]: crate::Arguments
-pub(crate) fn compile(def: &'static PromptDef) -> Result<(PromptEntry, Listed), Vec<String>> {
+pub(crate) fn compile(def: &'static PromptDef) -> Result<(PromptEntry, Listed), Vec<Unexposable>> {
     let mut signature = Signature::new();
     (def.describe)(&mut signature);
     signature.output(None);
@@ -61,10 +62,7 @@ pub(crate) fn compile(def: &'static PromptDef) -> Result<(PromptEntry, Listed), 
     for (name, property) in properties.into_iter().flatten() {
         let resolved = resolve(property, defs);
         if !is_scalar(resolved, defs) {
-            problems.push(format!(
-                "prompt arguments are strings, and `{name}` is not a string, number, boolean \
-                 or enum of strings; give it a scalar type"
-            ));
+            problems.push(Unexposable::PromptArgumentNotScalar { name: name.clone() });
             continue;
         }
         let mut argument =
@@ -81,15 +79,10 @@ pub(crate) fn compile(def: &'static PromptDef) -> Result<(PromptEntry, Listed), 
     }
     for (name, _) in def.completions {
         if !arguments.iter().any(|(a, _)| a == name) {
-            let known: Vec<&str> = arguments.iter().map(|(a, _)| a.as_str()).collect();
-            problems.push(format!(
-                "`complete({name} = …)` names no argument of this prompt (it has: {})",
-                if known.is_empty() {
-                    "none".to_owned()
-                } else {
-                    known.join(", ")
-                }
-            ));
+            problems.push(Unexposable::CompletionNamesNoArgument {
+                name: (*name).to_owned(),
+                arguments: arguments.iter().map(|(a, _)| a.clone()).collect(),
+            });
         }
     }
     if !problems.is_empty() {
@@ -103,7 +96,8 @@ pub(crate) fn compile(def: &'static PromptDef) -> Result<(PromptEntry, Listed), 
     if let Some(title) = def.title {
         prompt = prompt.with_title(title);
     }
-    let json = serde_json::value::to_raw_value(&prompt).map_err(|e| vec![e.to_string()])?;
+    let json =
+        serde_json::value::to_raw_value(&prompt).map_err(|e| vec![Unexposable::Serialize(e)])?;
     let entry = PromptEntry {
         def,
         plan: compiled.plan,

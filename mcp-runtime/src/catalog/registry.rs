@@ -9,13 +9,13 @@ use std::sync::Arc;
 use rmcp::model::{Tool, ToolAnnotations};
 use serde_json::{Map, Value};
 
-use crate::catalog::error::{BuildError, ItemKind, Problem};
+use crate::catalog::error::{BuildError, ItemKind, Problem, Unexposable};
 use crate::catalog::input_schema::{self, Extras};
 use crate::catalog::lists::{Item, List, Listed};
 use crate::catalog::prompt::{self, PromptEntry};
 use crate::catalog::resource::{self, ResourceEntry};
 use crate::handler::arguments::Plan;
-use crate::handler::defs::{Defs, Exposed, Handler, Location, ToolDef};
+use crate::handler::defs::{Defs, Exposed, Handler, Location, PromptDef, ResourceDef, ToolDef};
 use crate::handler::invoke::Invoker;
 use crate::handler::signature::Signature;
 use crate::schema::portable::{self, SchemaProfile};
@@ -86,6 +86,137 @@ fn unique<T>(
     out
 }
 
+/// One kind of registered item, compiled the same way as the others: its
+/// duplicates and missing authenticator reported, then its own checks.
+trait Registered: Sync + 'static {
+    const KIND: ItemKind;
+    type Entry;
+    fn name(&self) -> &'static str;
+    fn location(&self) -> Location;
+    fn requires_auth(&self) -> bool;
+    fn compile(
+        &'static self,
+        profile: SchemaProfile,
+    ) -> Result<(Self::Entry, Listed), Vec<Problem>>;
+
+    /// Every reason as a problem of this item.
+    fn invalid(&self, reasons: Vec<Unexposable>) -> Vec<Problem> {
+        reasons
+            .into_iter()
+            .map(|reason| Problem::Invalid {
+                kind: Self::KIND,
+                name: self.name(),
+                location: self.location(),
+                reason: reason.to_string(),
+            })
+            .collect()
+    }
+}
+
+impl Registered for ToolDef {
+    const KIND: ItemKind = ItemKind::Tool;
+    type Entry = ToolEntry;
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn location(&self) -> Location {
+        self.location
+    }
+    fn requires_auth(&self) -> bool {
+        self.requires_auth
+    }
+    fn compile(&'static self, profile: SchemaProfile) -> Result<(ToolEntry, Listed), Vec<Problem>> {
+        if let Handler::Direct { type_name, .. } = self.handler
+            && swallowed_by_a_route_macro(type_name())
+        {
+            return Err(vec![Problem::AttributeOrder {
+                tool: self.name,
+                location: self.location,
+            }]);
+        }
+        let (entry, tool) = compile(self, profile).map_err(|reasons| self.invalid(reasons))?;
+        let json = serde_json::value::to_raw_value(&tool)
+            .map_err(|e| vec![Problem::Serialize(e.to_string())])?;
+        Ok((
+            entry,
+            Listed {
+                name: self.name,
+                json,
+            },
+        ))
+    }
+}
+
+impl Registered for PromptDef {
+    const KIND: ItemKind = ItemKind::Prompt;
+    type Entry = PromptEntry;
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn location(&self) -> Location {
+        self.location
+    }
+    fn requires_auth(&self) -> bool {
+        self.requires_auth
+    }
+    fn compile(&'static self, _: SchemaProfile) -> Result<(PromptEntry, Listed), Vec<Problem>> {
+        prompt::compile(self).map_err(|reasons| self.invalid(reasons))
+    }
+}
+
+impl Registered for ResourceDef {
+    const KIND: ItemKind = ItemKind::Resource;
+    type Entry = ResourceEntry;
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn location(&self) -> Location {
+        self.location
+    }
+    fn requires_auth(&self) -> bool {
+        self.requires_auth
+    }
+    fn compile(&'static self, _: SchemaProfile) -> Result<(ResourceEntry, Listed), Vec<Problem>> {
+        resource::compile(self).map_err(|reasons| self.invalid(reasons))
+    }
+}
+
+/// Compiles every item of one kind whose name is its own, gathering the
+/// problems of the others.
+fn compile_all<D: Registered>(
+    defs: Vec<&'static D>,
+    auth_configured: bool,
+    profile: SchemaProfile,
+    problems: &mut Vec<Problem>,
+) -> Vec<(D::Entry, Listed)> {
+    let defs = unique(
+        defs,
+        |d| d.name(),
+        |d| d.location(),
+        |name, locations| Problem::DuplicateName {
+            kind: D::KIND,
+            name,
+            locations,
+        },
+        problems,
+    );
+    let mut compiled = Vec::with_capacity(defs.len());
+    for def in defs {
+        if def.requires_auth() && !auth_configured {
+            problems.push(Problem::AuthNotConfigured {
+                kind: D::KIND,
+                name: def.name(),
+                location: def.location(),
+            });
+        }
+        match def.compile(profile) {
+            Ok(done) => compiled.push(done),
+            Err(more) => problems.extend(more),
+        }
+    }
+    compiled
+}
+
 impl Registry {
     /// Compiles every tool, prompt and resource, reporting every problem at
     /// once.
@@ -95,89 +226,15 @@ impl Registry {
         profile: SchemaProfile,
     ) -> Result<Registry, BuildError> {
         let mut problems = Vec::new();
-        let duplicate = |kind| {
-            move |name, locations| Problem::DuplicateName {
-                kind,
-                name,
-                locations,
-            }
-        };
-        let unauthenticated = |kind, tool, location| Problem::AuthNotConfigured {
-            kind,
-            tool,
-            location,
-        };
-
-        let tool_defs = unique(
-            defs.tools,
-            |d| d.name,
-            |d| d.location,
-            duplicate(ItemKind::Tool),
-            &mut problems,
-        );
-        let mut tools = Vec::with_capacity(tool_defs.len());
-        let mut listed_tools = Vec::with_capacity(tool_defs.len());
-        for def in tool_defs {
-            if def.requires_auth && !auth_configured {
-                problems.push(unauthenticated(ItemKind::Tool, def.name, def.location));
-            }
-            if let Handler::Direct { type_name, .. } = def.handler
-                && swallowed_by_a_route_macro(type_name())
-            {
-                problems.push(Problem::AttributeOrder {
-                    tool: def.name,
-                    location: def.location,
-                });
-                continue;
-            }
-            match compile(def, profile) {
-                Ok((entry, tool)) => {
-                    let json = serde_json::value::to_raw_value(&tool)
-                        .map_err(|e| BuildError::new(vec![Problem::Serialize(e.to_string())]))?;
-                    tools.push(entry);
-                    listed_tools.push(Listed {
-                        name: def.name,
-                        json,
-                    });
-                }
-                Err(reasons) => {
-                    problems.extend(reasons.into_iter().map(|reason| Problem::InvalidTool {
-                        tool: def.name,
-                        location: def.location,
-                        reason,
-                    }))
-                }
-            }
-        }
-
-        let prompt_defs = unique(
-            defs.prompts,
-            |d| d.name,
-            |d| d.location,
-            duplicate(ItemKind::Prompt),
-            &mut problems,
-        );
-        let mut prompts = Vec::with_capacity(prompt_defs.len());
-        let mut listed_prompts = Vec::with_capacity(prompt_defs.len());
-        for def in prompt_defs {
-            if def.requires_auth && !auth_configured {
-                problems.push(unauthenticated(ItemKind::Prompt, def.name, def.location));
-            }
-            match prompt::compile(def) {
-                Ok((entry, listed)) => {
-                    prompts.push(entry);
-                    listed_prompts.push(listed);
-                }
-                Err(reasons) => {
-                    problems.extend(reasons.into_iter().map(|reason| Problem::InvalidPrompt {
-                        prompt: def.name,
-                        location: def.location,
-                        reason,
-                    }))
-                }
-            }
-        }
-
+        let (tools, listed_tools): (Vec<_>, Vec<_>) =
+            compile_all(defs.tools, auth_configured, profile, &mut problems)
+                .into_iter()
+                .unzip();
+        let (prompts, listed_prompts): (Vec<_>, Vec<_>) =
+            compile_all(defs.prompts, auth_configured, profile, &mut problems)
+                .into_iter()
+                .unzip();
+        // Two resources with one URI are as ambiguous as two with one name.
         let resource_defs = unique(
             defs.resources,
             |d| d.uri,
@@ -185,36 +242,15 @@ impl Registry {
             |uri, locations| Problem::DuplicateUri { uri, locations },
             &mut problems,
         );
-        let resource_defs = unique(
-            resource_defs,
-            |d| d.name,
-            |d| d.location,
-            duplicate(ItemKind::Resource),
-            &mut problems,
-        );
-        let mut resources = Vec::with_capacity(resource_defs.len());
+        let mut resources = Vec::new();
         let (mut listed_resources, mut listed_templates) = (Vec::new(), Vec::new());
-        for def in resource_defs {
-            if def.requires_auth && !auth_configured {
-                problems.push(unauthenticated(ItemKind::Resource, def.name, def.location));
+        for (entry, listed) in compile_all(resource_defs, auth_configured, profile, &mut problems) {
+            if entry.uri.is_static() {
+                listed_resources.push(listed);
+            } else {
+                listed_templates.push(listed);
             }
-            match resource::compile(def) {
-                Ok((entry, listed)) => {
-                    if entry.uri.is_static() {
-                        listed_resources.push(listed);
-                    } else {
-                        listed_templates.push(listed);
-                    }
-                    resources.push(entry);
-                }
-                Err(reasons) => {
-                    problems.extend(reasons.into_iter().map(|reason| Problem::InvalidResource {
-                        resource: def.name,
-                        location: def.location,
-                        reason,
-                    }))
-                }
-            }
+            resources.push(entry);
         }
         if !problems.is_empty() {
             return Err(BuildError::new(problems));
@@ -342,7 +378,7 @@ fn swallowed_by_a_route_macro(type_name: &str) -> bool {
 fn compile(
     def: &'static ToolDef,
     profile: SchemaProfile,
-) -> Result<(ToolEntry, Tool), Vec<String>> {
+) -> Result<(ToolEntry, Tool), Vec<Unexposable>> {
     let mut signature = Signature::new();
     (def.describe)(&mut signature);
     if !def.output_schema {
@@ -351,7 +387,7 @@ fn compile(
     let target = match def.handler {
         Handler::Route(route) => Target::Route {
             method: route.methods.first().copied().unwrap_or(HttpMethod::Get),
-            template: Template::parse(route.path).map_err(|e| vec![e])?,
+            template: Template::parse(route.path).map_err(|e| vec![Unexposable::Route(e)])?,
             locator: Exposed::Tool(def.name).locator_name(),
         },
         Handler::Direct { invoke, .. } => Target::Direct(invoke),

@@ -15,6 +15,7 @@
 
 use serde::Serialize;
 
+use crate::catalog::error::Unexposable;
 use crate::catalog::lists::Listed;
 use crate::handler::completion::Completer;
 use crate::handler::completion::completer;
@@ -65,41 +66,39 @@ struct ListedResource<'a> {
 
 /// Compiles a resource: its URI template against its route, whose every
 /// segment a variable must fill.
-pub(crate) fn compile(def: &'static ResourceDef) -> Result<(ResourceEntry, Listed), Vec<String>> {
-    let uri = UriTemplate::parse(def.uri).map_err(|e| vec![e])?;
-    let route = Template::parse(def.route.path).map_err(|e| vec![e])?;
+pub(crate) fn compile(
+    def: &'static ResourceDef,
+) -> Result<(ResourceEntry, Listed), Vec<Unexposable>> {
+    let uri = UriTemplate::parse(def.uri).map_err(|e| vec![Unexposable::UriTemplate(e)])?;
+    let route = Template::parse(def.route.path).map_err(|e| vec![Unexposable::Route(e)])?;
     let mut problems = Vec::new();
     if !def.route.methods.contains(&HttpMethod::Get) {
-        problems.push(format!(
-            "resources are read with GET, and the route `{}` does not take GET",
-            def.route.path
-        ));
+        problems.push(Unexposable::NotGet {
+            path: def.route.path,
+        });
     }
     let segments = route.names();
     for segment in &segments {
         if !uri.path_vars.iter().any(|v| v == segment) {
-            problems.push(format!(
-                "the route segment `{{{segment}}}` is not a variable of the URI `{}`, so a read \
-                 cannot fill it; add `{{{segment}}}` to the URI",
-                def.uri
-            ));
+            problems.push(Unexposable::SegmentNotInUri {
+                segment: (*segment).to_owned(),
+                uri: def.uri,
+            });
         }
     }
     for var in &uri.path_vars {
         if !segments.contains(&var.as_str()) {
-            problems.push(format!(
-                "the URI variable `{{{var}}}` is not a segment of the route `{}`; name a route \
-                 segment, or make it a query parameter with `{{?{var}}}`",
-                def.route.path
-            ));
+            problems.push(Unexposable::UriVariableNotSegment {
+                variable: var.clone(),
+                path: def.route.path,
+            });
         }
     }
     for var in &uri.query_vars {
         if segments.contains(&var.as_str()) {
-            problems.push(format!(
-                "`{var}` is a route segment, so it belongs in the URI's path (`{{{var}}}`), not \
-                 its query (`{{?{var}}}`)"
-            ));
+            problems.push(Unexposable::QueryVariableIsSegment {
+                variable: var.clone(),
+            });
         }
     }
     let entry = ResourceEntry {
@@ -110,10 +109,10 @@ pub(crate) fn compile(def: &'static ResourceDef) -> Result<(ResourceEntry, Liste
     };
     for (name, _) in def.completions {
         if !entry.has_variable(name) {
-            problems.push(format!(
-                "`complete({name} = …)` names no variable of the URI `{}`",
-                def.uri
-            ));
+            problems.push(Unexposable::CompletionNamesNoVariable {
+                name: (*name).to_owned(),
+                uri: def.uri,
+            });
         }
     }
     if !problems.is_empty() {
@@ -128,7 +127,8 @@ pub(crate) fn compile(def: &'static ResourceDef) -> Result<(ResourceEntry, Liste
         description: def.description,
         mime_type: def.mime_type,
     };
-    let json = serde_json::value::to_raw_value(&listed).map_err(|e| vec![e.to_string()])?;
+    let json =
+        serde_json::value::to_raw_value(&listed).map_err(|e| vec![Unexposable::Serialize(e)])?;
     Ok((
         entry,
         Listed {

@@ -78,7 +78,7 @@ pub(crate) async fn get(
     match run::guarded(d, &scope, run::beside(x, &scope, (prompt.def.invoke)(cx))).await {
         None => Outcome::Cancelled,
         Some(Ended::Stopped) => run::stopped(d, id, &owner, &scope),
-        Some(Ended::Failed(message)) => failed(message),
+        Some(Ended::Failed(failure)) => failed(failure.to_string()),
         Some(Ended::Done(ToolOutcome::Prompt(Ok(messages)))) => {
             let mut result = Map::new();
             let description = messages
@@ -92,7 +92,7 @@ pub(crate) async fn get(
             );
             d.reply(x, id, result)
         }
-        Some(Ended::Done(ToolOutcome::Prompt(Err(message)))) => failed(message),
+        Some(Ended::Done(ToolOutcome::Prompt(Err(e)))) => failed(e.to_string()),
         Some(Ended::Done(ToolOutcome::InvalidArguments(e))) => invalid(&e),
         // An extractor refused the request (its own HTTP error).
         Some(Ended::Done(ToolOutcome::Response(response))) => failed(format!(

@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 
 use crate::call::forward::Parts;
 use crate::call::result::{self, Mapping};
-use crate::call::run::{self, Ended};
+use crate::call::run::{self, Ended, Failure};
 use crate::call::server::{Exchange, Outcome, Server};
 use crate::catalog::registry::Structured;
 use crate::protocol::jsonrpc;
@@ -73,14 +73,14 @@ pub(crate) async fn read(
     let name = resource.def.name;
     let scope = run::scope(d, x, id, name, None, inputs);
     let sent = run::through_app(d, x, &scope, HttpMethod::Get, &resource.locator, parts);
-    let failed = |message: String| {
-        let e = ErrorData::internal_error(format!("Reading `{uri}` failed: {message}"), None);
+    let failed = |failure: Failure| {
+        let e = ErrorData::internal_error(format!("Reading `{uri}` failed: {failure}"), None);
         Outcome::error(id, &e)
     };
     let response = match run::guarded(d, &scope, sent).await {
         None => return Outcome::Cancelled,
         Some(Ended::Stopped) => return run::stopped(d, id, &owner, &scope),
-        Some(Ended::Failed(message) | Ended::Done(Err(message))) => return failed(message),
+        Some(Ended::Failed(failure) | Ended::Done(Err(failure))) => return failed(failure),
         Some(Ended::Done(Ok(response))) => response,
     };
     let status = response.status();
@@ -100,7 +100,7 @@ pub(crate) async fn read(
     };
     let body = match result::read_body(response, &mapping).await {
         Ok(body) => body,
-        Err(message) => return failed(message),
+        Err(e) => return failed(Failure::Body(e)),
     };
     if !status.is_success() {
         let message = format!("Reading `{uri}` failed: HTTP {status}");

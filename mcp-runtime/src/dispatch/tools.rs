@@ -15,7 +15,7 @@ use tracing::Instrument as _;
 use crate::call::context::CallScope;
 use crate::call::forward;
 use crate::call::result::{self, Mapping, ToolResult};
-use crate::call::run::{self, DisplayId, Ended};
+use crate::call::run::{self, DisplayId, Ended, Failure};
 use crate::call::server::Server;
 use crate::call::server::{Exchange, Outcome};
 use crate::catalog::registry::{Target, ToolEntry};
@@ -49,7 +49,7 @@ enum Handled {
     /// the URL needs a scalar, a type a hand-written tool's extractor refused).
     InvalidArguments(ArgumentError),
     /// The call could not be made at all: a tool error saying why.
-    Failed(String),
+    Failed(Failure),
 }
 
 pub(crate) async fn call(
@@ -212,7 +212,7 @@ async fn handle(
             match run::beside(x, scope, invoke(cx)).await {
                 ToolOutcome::Response(response) => Handled::Response(response),
                 ToolOutcome::InvalidArguments(e) => Handled::InvalidArguments(e),
-                ToolOutcome::Prompt(_) => Handled::Failed("it is a prompt".into()),
+                ToolOutcome::Prompt(_) => Handled::Failed(Failure::NotATool),
             }
         }
     }

@@ -48,7 +48,7 @@ pub enum ToolOutcome {
     /// The handler ran and responded, or an extractor's rejection did.
     Response(HttpResponse),
     /// A prompt function returned its messages, or an error to show.
-    Prompt(Result<PromptMessages, String>),
+    Prompt(Result<PromptMessages, PromptError>),
     /// The arguments do not fit an argument extractor.
     InvalidArguments(ArgumentError),
 }
@@ -314,6 +314,16 @@ impl<R> NoOutputSchema for OutputProbe<R> {
     }
 }
 
+/// The error a prompt function returned, as the client is shown it.
+#[derive(Debug)]
+pub struct PromptError(String);
+
+impl fmt::Display for PromptError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// What a prompt function may return. Implemented for [`PromptMessages`],
 /// `String`, `&'static str`, `Vec<PromptMessage>`, and `Result`s of them
 /// whose error is `Display`.
@@ -323,29 +333,29 @@ impl<R> NoOutputSchema for OutputProbe<R> {
 )]
 pub trait IntoPrompt {
     /// The messages, or why there are none (an error the client sees).
-    fn into_prompt(self) -> Result<PromptMessages, String>;
+    fn into_prompt(self) -> Result<PromptMessages, PromptError>;
 }
 
 impl IntoPrompt for PromptMessages {
-    fn into_prompt(self) -> Result<PromptMessages, String> {
+    fn into_prompt(self) -> Result<PromptMessages, PromptError> {
         Ok(self)
     }
 }
 
 impl IntoPrompt for String {
-    fn into_prompt(self) -> Result<PromptMessages, String> {
+    fn into_prompt(self) -> Result<PromptMessages, PromptError> {
         Ok(PromptMessages::new().user(self))
     }
 }
 
 impl IntoPrompt for &'static str {
-    fn into_prompt(self) -> Result<PromptMessages, String> {
+    fn into_prompt(self) -> Result<PromptMessages, PromptError> {
         Ok(PromptMessages::new().user(self))
     }
 }
 
 impl IntoPrompt for Vec<PromptMessage> {
-    fn into_prompt(self) -> Result<PromptMessages, String> {
+    fn into_prompt(self) -> Result<PromptMessages, PromptError> {
         Ok(PromptMessages {
             description: None,
             messages: self,
@@ -354,7 +364,7 @@ impl IntoPrompt for Vec<PromptMessage> {
 }
 
 impl<T: IntoPrompt, E: fmt::Display> IntoPrompt for Result<T, E> {
-    fn into_prompt(self) -> Result<PromptMessages, String> {
-        self.map_err(|e| e.to_string())?.into_prompt()
+    fn into_prompt(self) -> Result<PromptMessages, PromptError> {
+        self.map_err(|e| PromptError(e.to_string()))?.into_prompt()
     }
 }

@@ -37,7 +37,7 @@ const METHOD_HEADER: &str = "mcp-method";
 const NAME_HEADER: &str = "mcp-name";
 
 /// Whether a POSTed message (not a batch) belongs to the stateless revision.
-pub(crate) fn is_modern(version_header: Option<&[u8]>, message: &Message) -> bool {
+pub(crate) fn is_stateless_request(version_header: Option<&[u8]>, message: &Message) -> bool {
     if version_header.is_some_and(|h| h.trim_ascii() == Version::V2026_07_28.as_str().as_bytes()) {
         return true;
     }

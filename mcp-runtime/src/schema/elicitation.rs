@@ -10,31 +10,85 @@
 
 use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
+use std::fmt;
+
 use serde_json::{Map, Value};
 
 use crate::schema::json::replace_numeric_formats;
 
+/// Why a type cannot be an elicitation form.
+#[derive(Debug)]
+pub(crate) enum Unelicitable {
+    NotAStruct,
+    NoFields,
+    Field(String, FieldFlaw),
+}
+
+/// Why one field cannot be a form field.
+#[derive(Debug)]
+pub(crate) enum FieldFlaw {
+    Unsupported,
+    Keywords(String),
+    UntypedList,
+    ListOfValues,
+    Type(String),
+    Types,
+    Nested,
+    Choices,
+}
+
+impl fmt::Display for Unelicitable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Unelicitable::NotAStruct => f.write_str("the type must be a struct with named fields"),
+            Unelicitable::NoFields => f.write_str("the struct has no fields"),
+            Unelicitable::Field(name, flaw) => write!(f, "field `{name}`: {flaw}"),
+        }
+    }
+}
+
+impl fmt::Display for FieldFlaw {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FieldFlaw::Unsupported => f.write_str("unsupported schema"),
+            FieldFlaw::Keywords(ty) => write!(f, "unsupported keywords for a {ty}"),
+            FieldFlaw::UntypedList => f.write_str("a list must say what its items are"),
+            FieldFlaw::ListOfValues => {
+                f.write_str("a list is allowed only of enum choices (multi-select)")
+            }
+            FieldFlaw::Type(ty) => write!(
+                f,
+                "a form field must be a string, number, integer, boolean, enum or list of enum \
+                 choices, not {ty}"
+            ),
+            FieldFlaw::Types => f.write_str("a field must have exactly one type"),
+            FieldFlaw::Nested => f.write_str("nested structures are not allowed in a form"),
+            FieldFlaw::Choices => f.write_str("choices must be string constants"),
+        }
+    }
+}
+
 /// The `requestedSchema` for `T`, or why `T` cannot be a form.
-pub(crate) fn schema_for<T: JsonSchema>() -> Result<Value, String> {
+pub(crate) fn schema_for<T: JsonSchema>() -> Result<Value, Unelicitable> {
     let mut settings = SchemaSettings::draft2020_12().for_deserialize();
     settings.inline_subschemas = true;
     let schema = settings.into_generator().into_root_schema_for::<T>();
     restrict(schema.to_value())
 }
 
-fn restrict(root: Value) -> Result<Value, String> {
+fn restrict(root: Value) -> Result<Value, Unelicitable> {
     let Value::Object(mut root) = root else {
-        return Err("the schema is not an object".into());
+        return Err(Unelicitable::NotAStruct);
     };
     if root.get("type").and_then(Value::as_str) != Some("object") {
-        return Err("the type must be a struct with named fields".into());
+        return Err(Unelicitable::NotAStruct);
     }
     let Some(Value::Object(props)) = root.remove("properties") else {
-        return Err("the struct has no fields".into());
+        return Err(Unelicitable::NoFields);
     };
     let mut properties = Map::new();
     for (name, schema) in props {
-        let field = primitive(schema).map_err(|why| format!("field `{name}`: {why}"))?;
+        let field = primitive(schema).map_err(|why| Unelicitable::Field(name.clone(), why))?;
         properties.insert(name, field);
     }
     let mut out = Map::new();
@@ -68,9 +122,9 @@ const FIELD_KEYWORDS: &[&str] = &[
 
 const FORMATS: &[&str] = &["email", "uri", "date", "date-time"];
 
-fn primitive(schema: Value) -> Result<Value, String> {
+fn primitive(schema: Value) -> Result<Value, FieldFlaw> {
     let Value::Object(mut field) = schema else {
-        return Err("unsupported schema".into());
+        return Err(FieldFlaw::Unsupported);
     };
     replace_numeric_formats(&mut field);
     let ty = single_type(&mut field)?;
@@ -90,13 +144,13 @@ fn primitive(schema: Value) -> Result<Value, String> {
         }
         "number" | "integer" | "boolean" => {
             if field.contains_key("items") || field.contains_key("oneOf") {
-                return Err(format!("unsupported keywords for a {ty}"));
+                return Err(FieldFlaw::Keywords(ty.clone()));
             }
             Ok(Value::Object(field))
         }
         "array" => {
             let Some(Value::Object(mut items)) = field.remove("items") else {
-                return Err("a list must say what its items are".into());
+                return Err(FieldFlaw::UntypedList);
             };
             let item_type = single_type(&mut items)?;
             if item_type != "string"
@@ -104,7 +158,7 @@ fn primitive(schema: Value) -> Result<Value, String> {
                     || items.contains_key("anyOf")
                     || items.contains_key("oneOf"))
             {
-                return Err("a list is allowed only of enum choices (multi-select)".into());
+                return Err(FieldFlaw::ListOfValues);
             }
             items.retain(|k, _| k == "type" || FIELD_KEYWORDS.contains(&k.as_str()));
             if items.contains_key("oneOf") || items.contains_key("anyOf") {
@@ -117,14 +171,12 @@ fn primitive(schema: Value) -> Result<Value, String> {
             field.insert("items".into(), Value::Object(items));
             Ok(Value::Object(field))
         }
-        other => Err(format!(
-            "a form field must be a string, number, integer, boolean, enum or list of enum choices, not {other}"
-        )),
+        other => Err(FieldFlaw::Type(other.to_owned())),
     }
 }
 
 /// The one JSON type of a field; `["T", "null"]` (an `Option`) counts as `T`.
-fn single_type(field: &mut Map<String, Value>) -> Result<String, String> {
+fn single_type(field: &mut Map<String, Value>) -> Result<String, FieldFlaw> {
     if field.get("type").is_none()
         && let Some(choices) = field.get("oneOf").or_else(|| field.get("anyOf"))
         && choices.as_array().is_some_and(|c| {
@@ -144,10 +196,10 @@ fn single_type(field: &mut Map<String, Value>) -> Result<String, String> {
                 .collect();
             match non_null.as_slice() {
                 [t] => t.to_string(),
-                _ => return Err("a field must have exactly one type".into()),
+                _ => return Err(FieldFlaw::Types),
             }
         }
-        _ => return Err("nested structures are not allowed in a form".into()),
+        _ => return Err(FieldFlaw::Nested),
     };
     field.insert("type".into(), Value::String(ty.clone()));
     if let Some(Value::Array(values)) = field.get_mut("enum") {
@@ -158,7 +210,7 @@ fn single_type(field: &mut Map<String, Value>) -> Result<String, String> {
 
 /// Checks that `oneOf`/`anyOf` lists `{"const": …, "title"?: …}` choices,
 /// keeping only those keys.
-fn titled_choices(field: &mut Map<String, Value>) -> Result<(), String> {
+fn titled_choices(field: &mut Map<String, Value>) -> Result<(), FieldFlaw> {
     for key in ["oneOf", "anyOf"] {
         let Some(Value::Array(choices)) = field.get_mut(key) else {
             continue;
@@ -166,10 +218,10 @@ fn titled_choices(field: &mut Map<String, Value>) -> Result<(), String> {
         choices.retain(|c| c.get("type").and_then(Value::as_str) != Some("null"));
         for choice in choices.iter_mut() {
             let Value::Object(c) = choice else {
-                return Err("choices must be objects".into());
+                return Err(FieldFlaw::Choices);
             };
             if !c.get("const").is_some_and(Value::is_string) {
-                return Err("choices must be string constants".into());
+                return Err(FieldFlaw::Choices);
             }
             c.retain(|k, _| matches!(k.as_str(), "const" | "title" | "description"));
             if let Some(description) = c.remove("description")
@@ -278,10 +330,10 @@ mod tests {
             names: Vec<String>,
         }
         let e = schema_for::<Nested>().unwrap_err();
-        assert!(e.starts_with("field `inner`"), "{e}");
+        assert!(e.to_string().starts_with("field `inner`"), "{e}");
         let e = schema_for::<Lists>().unwrap_err();
         assert!(
-            e.contains("field `names`") && e.contains("enum choices"),
+            e.to_string().contains("field `names`") && e.to_string().contains("enum choices"),
             "{e}"
         );
         assert!(schema_for::<u32>().is_err());

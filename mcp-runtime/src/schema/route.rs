@@ -2,6 +2,8 @@
 //! parses their path templates (`Template`): segment names, patterns and
 //! the tail segment, shared by tool calls and resource reads.
 
+use std::fmt;
+
 use actix_web::http::Method;
 use regex_lite::Regex;
 
@@ -30,6 +32,32 @@ pub struct Route {
     pub path: &'static str,
 }
 
+/// Why a route's path template cannot be parsed (where actix would refuse
+/// it too).
+#[derive(Debug)]
+pub(crate) enum TemplateError {
+    /// A `{` without its `}`.
+    Unclosed(String),
+    /// A segment's regex does not compile.
+    Pattern {
+        path: String,
+        name: String,
+        error: regex_lite::Error,
+    },
+}
+
+impl fmt::Display for TemplateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TemplateError::Unclosed(path) => write!(f, "the route `{path}` has an unclosed `{{`"),
+            TemplateError::Pattern { path, name, error } => write!(
+                f,
+                "the route `{path}` has an invalid pattern for `{name}`: {error}"
+            ),
+        }
+    }
+}
+
 /// A route's path template, parsed as actix parses it.
 #[derive(Debug)]
 pub(crate) struct Template {
@@ -50,7 +78,7 @@ pub(crate) struct Segment {
 impl Template {
     /// Parses `{name}`, `{name:regex}` (the regex may hold braces) and a
     /// final `{name}*`, like `actix_router::ResourceDef`.
-    pub(crate) fn parse(path: &str) -> Result<Template, String> {
+    pub(crate) fn parse(path: &str) -> Result<Template, TemplateError> {
         let mut params = Vec::new();
         let mut rest = path;
         while let Some(start) = rest.find('{') {
@@ -70,7 +98,7 @@ impl Template {
                     }
                     None
                 })
-                .ok_or_else(|| format!("the route `{path}` has an unclosed `{{`"))?;
+                .ok_or_else(|| TemplateError::Unclosed(path.to_owned()))?;
             let inner = &rest[start + 1..end];
             rest = &rest[end + 1..];
             let tail = rest == "*";
@@ -79,8 +107,12 @@ impl Template {
                 None if tail => (inner, ".*".to_owned(), true),
                 None => (inner, "[^/]+".to_owned(), true),
             };
-            let matcher = Regex::new(&format!("(?s)^(?:{pattern})$")).map_err(|e| {
-                format!("the route `{path}` has an invalid pattern for `{name}`: {e}")
+            let matcher = Regex::new(&format!("(?s)^(?:{pattern})$")).map_err(|error| {
+                TemplateError::Pattern {
+                    path: path.to_owned(),
+                    name: name.trim().to_owned(),
+                    error,
+                }
             })?;
             params.push(Segment {
                 name: name.trim().to_owned(),

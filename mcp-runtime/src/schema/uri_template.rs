@@ -2,8 +2,63 @@
 //! simple expansions, and a trailing `{?a,b}` form-style query. A template
 //! is matched against a URI to find the values of its variables.
 
+use std::fmt;
+
 use percent_encoding::percent_decode_str;
 use regex_lite::Regex;
+
+/// Why a resource's URI template cannot be used.
+#[derive(Debug)]
+pub(crate) struct UriTemplateError {
+    template: String,
+    flaw: Flaw,
+}
+
+#[derive(Debug)]
+enum Flaw {
+    Unmatched,
+    Unclosed,
+    QueryNotLast,
+    Twice(String),
+    Operator(char),
+    Name(String),
+    Pattern(regex_lite::Error),
+}
+
+impl UriTemplateError {
+    fn new(template: &str, flaw: Flaw) -> Self {
+        UriTemplateError {
+            template: template.to_owned(),
+            flaw,
+        }
+    }
+}
+
+impl fmt::Display for UriTemplateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let template = &self.template;
+        match &self.flaw {
+            Flaw::Unmatched => write!(f, "the URI template `{template}` has an unmatched `}}`"),
+            Flaw::Unclosed => write!(f, "the URI template `{template}` has an unclosed `{{`"),
+            Flaw::QueryNotLast => write!(
+                f,
+                "in the URI template `{template}`, the `{{?…}}` query expansion must come last"
+            ),
+            Flaw::Twice(name) => write!(f, "the URI template `{template}` names `{name}` twice"),
+            Flaw::Operator(op) => write!(
+                f,
+                "the URI template `{template}` uses the `{op}` operator; resource templates \
+                 support `{{name}}` and a final `{{?name,…}}`"
+            ),
+            Flaw::Name(name) => write!(
+                f,
+                "the URI template `{template}` has an invalid variable name `{name}` (letters, \
+                 digits and `_`)"
+            ),
+            Flaw::Pattern(e) => write!(f, "the URI template `{template}` cannot be matched: {e}"),
+        }
+    }
+}
 
 /// A parsed URI template.
 #[derive(Debug)]
@@ -18,7 +73,7 @@ pub(crate) struct UriTemplate {
 }
 
 impl UriTemplate {
-    pub(crate) fn parse(template: &str) -> Result<UriTemplate, String> {
+    pub(crate) fn parse(template: &str) -> Result<UriTemplate, UriTemplateError> {
         let mut pattern = String::from("^");
         let mut path_vars: Vec<String> = Vec::new();
         let mut query_vars = Vec::new();
@@ -26,14 +81,10 @@ impl UriTemplate {
         let mut rest = template;
         while let Some(start) = rest.find(['{', '}']) {
             if rest[start..].starts_with('}') {
-                return Err(format!(
-                    "the URI template `{template}` has an unmatched `}}`"
-                ));
+                return Err(UriTemplateError::new(template, Flaw::Unmatched));
             }
             if !query_vars.is_empty() {
-                return Err(format!(
-                    "in the URI template `{template}`, the `{{?…}}` query expansion must come last"
-                ));
+                return Err(UriTemplateError::new(template, Flaw::QueryNotLast));
             }
             let literal = &rest[..start];
             pattern.push_str(&regex_lite::escape(literal));
@@ -41,32 +92,25 @@ impl UriTemplate {
             let end = rest[start..]
                 .find('}')
                 .map(|i| start + i)
-                .ok_or_else(|| format!("the URI template `{template}` has an unclosed `{{`"))?;
+                .ok_or_else(|| UriTemplateError::new(template, Flaw::Unclosed))?;
             let inner = &rest[start + 1..end];
             rest = &rest[end + 1..];
             if let Some(list) = inner.strip_prefix('?') {
                 for name in list.split(',') {
                     check_name(template, name)?;
                     if path_vars.iter().chain(&query_vars).any(|v| v == name) {
-                        return Err(format!(
-                            "the URI template `{template}` names `{name}` twice"
-                        ));
+                        return Err(UriTemplateError::new(template, Flaw::Twice(name.into())));
                     }
                     query_vars.push(name.to_owned());
                 }
                 continue;
             }
             if let Some(op) = inner.chars().next().filter(|c| "+#./;&=,!@|".contains(*c)) {
-                return Err(format!(
-                    "the URI template `{template}` uses the `{op}` operator; resource templates \
-                     support `{{name}}` and a final `{{?name,…}}`"
-                ));
+                return Err(UriTemplateError::new(template, Flaw::Operator(op)));
             }
             check_name(template, inner)?;
             if path_vars.iter().any(|v| v == inner) {
-                return Err(format!(
-                    "the URI template `{template}` names `{inner}` twice"
-                ));
+                return Err(UriTemplateError::new(template, Flaw::Twice(inner.into())));
             }
             path_vars.push(inner.to_owned());
             pattern.push_str("([^/?#]+)");
@@ -77,7 +121,9 @@ impl UriTemplate {
             pattern.push_str(r"(?:\?([^#]*))?");
         }
         pattern.push('$');
-        let matcher = Regex::new(&pattern).map_err(|e| e.to_string())?;
+        // Every part is escaped or a fixed group: the pattern always compiles.
+        let matcher =
+            Regex::new(&pattern).map_err(|e| UriTemplateError::new(template, Flaw::Pattern(e)))?;
         Ok(UriTemplate {
             path_vars,
             query_vars,
@@ -135,7 +181,7 @@ fn form_urlencoded(query: &str) -> Option<Vec<(String, String)>> {
 }
 
 /// RFC 6570 variable names: letters, digits, `_`, and `.` between them.
-fn check_name(template: &str, name: &str) -> Result<(), String> {
+fn check_name(template: &str, name: &str) -> Result<(), UriTemplateError> {
     let valid = !name.is_empty()
         && !name.starts_with('.')
         && !name.ends_with('.')
@@ -145,10 +191,7 @@ fn check_name(template: &str, name: &str) -> Result<(), String> {
     if valid {
         Ok(())
     } else {
-        Err(format!(
-            "the URI template `{template}` has an invalid variable name `{name}` (letters, \
-             digits and `_`)"
-        ))
+        Err(UriTemplateError::new(template, Flaw::Name(name.into())))
     }
 }
 
@@ -220,7 +263,7 @@ mod tests {
             ("items://{id}{?id}", "twice"),
         ] {
             let e = UriTemplate::parse(template).unwrap_err();
-            assert!(e.contains(expected), "{template}: {e}");
+            assert!(e.to_string().contains(expected), "{template}: {e}");
         }
     }
 }

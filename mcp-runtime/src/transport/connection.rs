@@ -26,12 +26,11 @@
 use std::sync::{Arc, Mutex};
 
 use actix_web::HttpRequest;
-use actix_web::web::BytesMut;
-use futures_util::future::join_all;
 use rmcp::model::{CancelledNotificationParam, ErrorData, RequestId};
 use serde_json::value::RawValue;
 use tokio_util::sync::CancellationToken;
 
+use super::batch;
 use crate::call::server::{Exchange, Outcome, session_client};
 use crate::dispatch::Dispatcher;
 use crate::protocol::codes::TRANSPORT_ERROR;
@@ -43,8 +42,6 @@ use crate::state::live::InFlight;
 use crate::state::session::{Session, SessionStoreError, new_session_id};
 use crate::support::outbound::Outbound;
 use crate::support::sync::lock;
-
-/// The TypeScript SDK's code for transport-level refusals (`-32000`).
 
 /// Which revisions a connection serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,7 +139,9 @@ impl Connection {
             self.cancel(params.as_deref());
             return None;
         }
-        if self.eras == Eras::HandshakeAndStateless && stateless::is_modern(None, &message) {
+        if self.eras == Eras::HandshakeAndStateless
+            && stateless::is_stateless_request(None, &message)
+        {
             return self.serve_stateless(host, message).await;
         }
         let session = self.session().await;
@@ -211,56 +210,26 @@ impl Connection {
         self.reply(outcome, id.as_ref()).await
     }
 
-    /// A JSON-RPC batch (protocol 2025-03-26 only): its messages served
-    /// concurrently, their replies in one array.
+    /// A JSON-RPC batch (see `batch` for the policy), its replies in one
+    /// array.
     async fn batch(&self, host: &HttpRequest, messages: Vec<Message>) -> Option<Vec<u8>> {
         let negotiated = self
             .session()
             .await
             .and_then(|s| Version::parse(&s.protocol_version));
-        let version = version::resolve(None, negotiated).unwrap_or(Version::LATEST_HANDSHAKE);
-        let max = self.dispatcher.server().policy.limits.max_batch_len;
-        let refusal = if negotiated.is_none() || !version.allows_batches() {
-            Some(format!(
-                "Invalid request: JSON-RPC batches are not allowed in protocol version {} \
-                 (only in 2025-03-26, after `initialize`)",
-                version.as_str()
-            ))
-        } else if messages.is_empty() {
-            Some("Invalid request: empty batch".into())
-        } else if messages.len() > max {
-            Some(format!(
-                "Invalid request: a batch of {} messages exceeds this server's limit of {max}",
-                messages.len()
-            ))
-        } else {
-            None
-        };
-        if let Some(refusal) = refusal {
-            return Some(jsonrpc::failure(
-                None,
-                &ErrorData::invalid_request(refusal, None),
-            ));
+        let limits = &self.dispatcher.server().policy.limits;
+        if let Err(refused) = batch::check(negotiated, messages.len(), limits.max_batch_len) {
+            let error = ErrorData::invalid_request(refused.to_string(), None);
+            return Some(jsonrpc::failure(None, &error));
         }
-        let replies: Vec<Vec<u8>> = join_all(messages.into_iter().map(|m| self.serve(host, m)))
-            .await
-            .into_iter()
-            .flatten()
-            .collect();
-        if replies.is_empty() {
-            return None;
+        let served = batch::serve_in_turn(messages, limits.max_batch_response_bytes, |m| async {
+            Ok::<_, std::convert::Infallible>(self.serve(host, m).await)
+        })
+        .await;
+        match served {
+            Ok(reply) => reply,
+            Err(never) => match never {},
         }
-        let mut out =
-            BytesMut::with_capacity(replies.iter().map(|r| r.len() + 1).sum::<usize>() + 1);
-        out.extend_from_slice(b"[");
-        for (i, reply) in replies.iter().enumerate() {
-            if i > 0 {
-                out.extend_from_slice(b",");
-            }
-            out.extend_from_slice(reply);
-        }
-        out.extend_from_slice(b"]");
-        Some(out.to_vec())
     }
 
     /// The session, refreshed from the store (where `logging/setLevel`

@@ -3,6 +3,7 @@
 //! `dispatch::Dispatcher`, and turns what comes back — the outcome and the
 //! messages sent while a request runs — into its own wire form.
 
+pub(crate) mod batch;
 pub(crate) mod connection;
 pub(crate) mod legacy_sse;
 pub(crate) mod mount;

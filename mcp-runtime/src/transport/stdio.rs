@@ -96,7 +96,8 @@ use crate::support::outbound::{self, Outbound};
 pub struct Stdio {
     dispatcher: Dispatcher,
     start: Box<dyn FnOnce() -> LocalBoxFuture<'static, Result<Running, ()>>>,
-    headers: Result<HeaderMap, String>,
+    /// The headers so far, or the first that was invalid.
+    headers: Result<HeaderMap, actix_web::error::HttpError>,
 }
 
 impl Stdio {
@@ -144,7 +145,7 @@ impl Stdio {
                 Ok((name, value)) => {
                     headers.insert(name, value);
                 }
-                Err(e) => self.headers = Err(e.into().to_string()),
+                Err(e) => self.headers = Err(e.into()),
             }
         }
         self

@@ -25,6 +25,7 @@ use futures_util::StreamExt as _;
 use rmcp::model::{ErrorCode, ErrorData, RequestId};
 use tokio_util::sync::CancellationToken;
 
+use super::batch;
 use super::stream::{Call, Hub, Pump, Streams};
 use crate::call::server::{Exchange, Outcome, session_client};
 use crate::dispatch::Dispatcher;
@@ -249,7 +250,7 @@ impl StreamableHttp {
             ));
         }
         if let Incoming::Single(message) = &incoming
-            && stateless::is_modern(header, message)
+            && stateless::is_stateless_request(header, message)
         {
             let Incoming::Single(message) = incoming else {
                 return Err(Refusal::bad_request("Bad Request"));
@@ -482,8 +483,8 @@ impl StreamableHttp {
         Ok(event_stream(standalone_reader(&hub, version)))
     }
 
-    /// A JSON-RPC batch (2025-03-26 only): each message in turn, one array of
-    /// replies, or 202 if none needs one. Calls in a batch cannot stream.
+    /// A JSON-RPC batch (see `batch` for the policy): one array of replies,
+    /// or 202 if none needs one. Calls in a batch cannot stream.
     async fn batch(
         &self,
         req: HttpRequest,
@@ -491,97 +492,44 @@ impl StreamableHttp {
         version: Version,
         session: Option<(Arc<str>, Arc<Session>)>,
     ) -> Result<HttpResponse, Refusal> {
-        let invalid = |message: String| {
-            Refusal::new(StatusCode::BAD_REQUEST, ErrorCode::INVALID_REQUEST, message)
-        };
-        if !version.allows_batches() {
-            return Err(invalid(format!(
-                "Invalid request: JSON-RPC batches are not allowed in protocol version {} \
-                 (only in 2025-03-26)",
-                version.as_str()
-            )));
-        }
-        if messages.is_empty() {
-            return Err(invalid("Invalid request: empty batch".into()));
-        }
         let limits = self.dispatcher.server().policy.limits;
-        if messages.len() > limits.max_batch_len {
-            return Err(invalid(format!(
-                "Invalid request: a batch of {} messages exceeds this server's limit of {}",
-                messages.len(),
-                limits.max_batch_len
-            )));
-        }
-        let mut bodies = Vec::new();
-        let mut size = 0;
-        for message in messages {
-            // Each message is served in turn; others' requests get a turn
-            // in between.
-            tokio::task::yield_now().await;
-            if size > limits.max_batch_response_bytes {
-                if let Message::Request { id, .. } = &message {
-                    let error = ErrorData::new(
-                        TRANSPORT_ERROR,
-                        format!(
-                            "Response too large: the batch's response exceeds {} bytes; \
-                             send this request on its own",
-                            limits.max_batch_response_bytes
-                        ),
-                        None,
-                    );
-                    bodies.push(jsonrpc::failure(Some(id), &error));
-                }
-                continue;
+        batch::check(Some(version), messages.len(), limits.max_batch_len).map_err(|e| {
+            Refusal::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::INVALID_REQUEST,
+                e.to_string(),
+            )
+        })?;
+        let exchange = || Exchange {
+            version,
+            session: session.clone(),
+            client: session.as_ref().map(|(_, s)| session_client(s)),
+            inputs: None,
+            host: req.clone(),
+            outbound: Outbound::none(),
+            cancel: CancellationToken::new(),
+        };
+        let served = batch::serve_in_turn(messages, limits.max_batch_response_bytes, |message| {
+            let exchange = exchange();
+            async move {
+                Ok(match self.dispatcher.handle(message, &exchange).await {
+                    Outcome::Accepted | Outcome::Cancelled => None,
+                    Outcome::Response(body)
+                    | Outcome::Invalid(body)
+                    | Outcome::RateLimited { response: body, .. }
+                    | Outcome::Refused { response: body, .. }
+                    | Outcome::Initialized { response: body, .. } => Some(body),
+                    // Credentials apply to the whole HTTP request.
+                    refusal @ Outcome::Unauthorized(..) => return Err(refusal),
+                })
             }
-            if let Message::Request {
-                id,
-                method: RequestMethod::Initialize,
-                ..
-            } = &message
-            {
-                let error = ErrorData::invalid_request(
-                    "Invalid request: `initialize` cannot be part of a batch",
-                    None,
-                );
-                bodies.push(jsonrpc::failure(Some(id), &error));
-                continue;
-            }
-            let exchange = Exchange {
-                version,
-                session: session.clone(),
-                client: session.as_ref().map(|(_, s)| session_client(s)),
-                inputs: None,
-                host: req.clone(),
-                outbound: Outbound::none(),
-                cancel: CancellationToken::new(),
-            };
-            let body = match self.dispatcher.handle(message, &exchange).await {
-                Outcome::Accepted | Outcome::Cancelled => continue,
-                Outcome::Response(body)
-                | Outcome::Invalid(body)
-                | Outcome::RateLimited { response: body, .. }
-                | Outcome::Refused { response: body, .. } => body,
-                Outcome::Initialized { response, .. } => response,
-                // Credentials apply to the whole HTTP request.
-                refusal @ Outcome::Unauthorized(..) => return self.respond(refusal, None).await,
-            };
-            size += body.len();
-            bodies.push(body);
+        })
+        .await;
+        match served {
+            Ok(Some(body)) => Ok(json(StatusCode::OK, body)),
+            Ok(None) => Ok(HttpResponse::Accepted().finish()),
+            Err(refusal) => self.respond(refusal, None).await,
         }
-        if bodies.is_empty() {
-            return Ok(HttpResponse::Accepted().finish());
-        }
-        let mut out =
-            BytesMut::with_capacity(bodies.iter().map(|b| b.len() + 1).sum::<usize>() + 1);
-        out.extend_from_slice(b"[");
-        for (i, body) in bodies.iter().enumerate() {
-            if i > 0 {
-                out.extend_from_slice(b",");
-            }
-            out.extend_from_slice(body);
-        }
-        out.extend_from_slice(b"]");
-        Ok(json(StatusCode::OK, out.freeze()))
     }
 
     /// The HTTP form of an outcome answered with one JSON body (or none);
