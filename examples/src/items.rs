@@ -10,7 +10,8 @@ use actix_web::http::StatusCode;
 use actix_web::{
     FromRequest, HttpRequest, HttpResponse, ResponseError, delete, get, patch, post, web,
 };
-use mcp_runtime::{BuildError, McpServer, SchemaProfile, mcp_tool};
+use mcp_runtime::config::SchemaProfile;
+use mcp_runtime::{BuildError, McpServer, mcp_tool};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

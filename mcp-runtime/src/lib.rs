@@ -32,20 +32,24 @@
 //!
 //! # How the crate is laid out
 //!
+//! Everyday items are at the crate root; settings are in [`config`],
+//! stores in [`store`], errors in [`error`], and what integrations need
+//! (the App wrapper, the stdio server) in [`dev`].
+//!
 //! One module per layer; each uses only the layers below it (see
 //! `ARCHITECTURE.md` for how a request flows through them):
 //!
 //! | layer | module | holds |
 //! |---|---|---|
 //! | 7 | `server` | the facade: [`McpServer`], [`McpServerBuilder`], [`Catalog`], [`Notifier`] |
-//! | 6 | `transport` | Streamable HTTP, legacy HTTP+SSE, [`Stdio`], resumable streams |
+//! | 6 | `transport` | Streamable HTTP, legacy HTTP+SSE, [`Stdio`](dev::Stdio), resumable streams |
 //! | 5 | `dispatch` | the method table, one file per family of methods |
-//! | 4 | `call` | one call: the shared state, the call as a request through the app ([`McpApp`]), its scope ([`McpContext`]), its result |
+//! | 4 | `call` | one call: the shared state, the call as a request through the app ([`McpApp`](dev::McpApp)), its scope ([`McpContext`]), its result |
 //! | 3 | `catalog` | items compiled at start-up, the published lists, [`BuildError`] |
-//! | 2 | `state` | sessions ([`SessionStore`]), events ([`EventStore`]), calls in flight, subscriptions |
+//! | 2 | `state` | sessions ([`SessionStore`](store::SessionStore)), events ([`EventStore`](store::EventStore)), calls in flight, subscriptions |
 //! | 2 | `handler` | what generated code uses: definitions, [`Arguments`], [`Completion`] |
-//! | 1 | `schema` | JSON-Schema walkers, route and URI templates, [`SchemaProfile`] |
-//! | 0 | `protocol`, `policy`, `support` | vocabulary ([`LogLevel`], [`ToolContent`], [`PromptMessages`]), limits, auth, [`RateLimit`], origins; locks and channels |
+//! | 1 | `schema` | JSON-Schema walkers, route and URI templates, [`SchemaProfile`](config::SchemaProfile) |
+//! | 0 | `protocol`, `policy`, `support` | vocabulary ([`LogLevel`], [`ToolContent`], [`PromptMessages`]), limits, auth, [`RateLimit`](config::RateLimit), origins; locks and channels |
 
 #![warn(missing_docs)]
 
@@ -64,12 +68,10 @@ mod transport;
 #[doc(hidden)]
 pub mod __private;
 
-pub use call::app::{McpApp, McpAppService};
 pub use call::context::{ClientRequestError, Elicitation, McpContext};
-pub use catalog::error::{BuildError, ItemKind, Problem};
-pub use handler::arguments::{ArgumentError, Arguments};
+pub use catalog::error::BuildError;
+pub use handler::arguments::Arguments;
 pub use handler::completion::{Completion, Completions};
-pub use handler::defs::Location;
 /// Exposes an `async fn` as an MCP prompt.
 ///
 /// Put it on a plain `async fn`, not a route: `prompts/get` calls it with
@@ -325,19 +327,49 @@ pub use mcp_runtime_macros::mcp_resource;
 /// does not have, two bodies behind type aliases, and the attribute order
 /// when a macro generated the attributes.
 pub use mcp_runtime_macros::mcp_tool;
-pub use policy::rate_limit::RateLimit;
 pub use protocol::content::{MessageContent, PromptMessages, ToolContent};
 pub use protocol::log::LogLevel;
 pub use protocol::sampling::{Sample, Sampled};
-pub use schema::portable::SchemaProfile;
 pub use server::catalog::Catalog;
 pub use server::notifier::Notifier;
 pub use server::{McpServer, McpServerBuilder};
-pub use state::event_store::{EventLog, EventStore, EventsGone, InMemoryEventStore};
-pub use state::session::{
-    InMemorySessionStore, Session, SessionStore, SessionStoreError, StoreFuture,
-};
-pub use transport::stdio::Stdio;
+
+/// How the server is configured beyond its identity: limits, streams,
+/// lists, rate limits and the schema profile, each a value with safe
+/// defaults given to [`McpServerBuilder`].
+pub mod config {
+    pub use crate::catalog::lists::ListConfig;
+    pub use crate::policy::limits::Limits;
+    pub use crate::policy::rate_limit::RateLimit;
+    pub use crate::schema::portable::SchemaProfile;
+    pub use crate::transport::stream::StreamConfig;
+}
+
+/// Where sessions and the events of resumable streams are kept: the traits
+/// a shared store implements, and the in-memory defaults.
+pub mod store {
+    pub use crate::state::event_store::{EventLog, EventStore, EventsGone, InMemoryEventStore};
+    pub use crate::state::session::{
+        InMemorySessionStore, Session, SessionStore, SessionStoreError, StoreFuture,
+    };
+}
+
+/// The errors the crate reports: at start-up ([`BuildError`] and its
+/// [`Problem`](error::Problem)s), to a handler asking its client
+/// ([`ClientRequestError`]), and about arguments.
+pub mod error {
+    pub use crate::call::context::ClientRequestError;
+    pub use crate::catalog::error::{BuildError, ItemKind, Problem};
+    pub use crate::handler::arguments::ArgumentError;
+    pub use crate::handler::defs::Location;
+}
+
+/// What integrations need beyond the everyday API: the App wrapper tool
+/// calls go through, its service, and the stdio server.
+pub mod dev {
+    pub use crate::call::app::{McpApp, McpAppService};
+    pub use crate::transport::stdio::Stdio;
+}
 
 /// The JSON Schema generator used for tool schemas, re-exported so generated
 /// code and users agree on one version.

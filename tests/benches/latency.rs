@@ -58,6 +58,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use actix_web::{App, HttpServer, get, web};
+use mcp_runtime::config::StreamConfig;
 use mcp_runtime::{McpServer, mcp_tool};
 use serde_json::{Value, json};
 
@@ -144,7 +145,7 @@ fn start_server(nodelay: bool, pin: Pin) -> SocketAddr {
                 .expect("registry builds");
             let mcp_sse = McpServer::from_registry()
                 .auth::<mcp_examples::items::AuthUser>()
-                .always_stream()
+                .streams(StreamConfig::default().always_stream(true))
                 .build()
                 .expect("registry builds");
             let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");

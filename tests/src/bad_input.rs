@@ -20,7 +20,9 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use actix_web::web;
-use mcp_runtime::{InMemorySessionStore, McpServerBuilder};
+use mcp_runtime::McpServerBuilder;
+use mcp_runtime::config::Limits;
+use mcp_runtime::store::InMemorySessionStore;
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt as _;
 use tokio::net::TcpStream;
@@ -91,11 +93,14 @@ pub const ALLOWED_HOST: &str = "mcp.example.com";
 
 pub fn builder() -> McpServerBuilder {
     crate::registry()
-        .max_request_size(MAX_REQUEST)
-        .max_header_size(MAX_HEADERS)
-        .body_timeouts(BODY_IDLE, BODY_TOTAL)
-        .batch_limits(BATCH_LEN, BATCH_BYTES)
-        .max_session_bytes(SESSION_BYTES)
+        .limits(
+            Limits::default()
+                .max_request_size(MAX_REQUEST)
+                .max_header_size(MAX_HEADERS)
+                .body_timeouts(BODY_IDLE, BODY_TOTAL)
+                .batch_limits(BATCH_LEN, BATCH_BYTES)
+                .max_session_size(SESSION_BYTES),
+        )
         .session_store(InMemorySessionStore::new(Duration::from_secs(600), 256))
         .allow_origin(ALLOWED_ORIGIN)
         .allow_host(ALLOWED_HOST)

@@ -3,7 +3,8 @@
 //! `WWW-Authenticate: Bearer` challenge.
 
 use mcp_examples::items::{self, AuthUser, DEMO_TOKEN};
-use mcp_runtime::{McpServer, Problem, mcp_tool};
+use mcp_runtime::error::Problem;
+use mcp_runtime::{McpServer, mcp_tool};
 use mcp_tests::{TestServer, call, json_body, text, try_call};
 use serde_json::json;
 

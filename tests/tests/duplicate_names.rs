@@ -108,7 +108,7 @@ fn duplicates_fail_at_startup_with_every_location() {
         message.contains("resource name `changes` is defined 2 times"),
         "{message}"
     );
-    use mcp_runtime::{ItemKind, Problem};
+    use mcp_runtime::error::{ItemKind, Problem};
     let problems = err.problems();
     assert_eq!(problems.len(), 4, "{message}");
     assert!(matches!(

@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use actix_web::{post, web};
+use mcp_runtime::config::{Limits, StreamConfig};
 use mcp_runtime::{McpContext, Sample, mcp_tool};
 use mcp_tests::{EventReader, Recorder, Runs, TestServer, seen, text};
 use rmcp::model::{CallToolRequestParams, ClientJsonRpcMessage, ServerJsonRpcMessage};
@@ -97,7 +98,7 @@ fn server() -> TestServer {
         .legacy_sse(true)
         // A client that leaves is noticed at the next write: keep-alive
         // comments make one soon.
-        .keep_alive(Duration::from_millis(50))
+        .streams(StreamConfig::default().keep_alive(Duration::from_millis(50)))
         .build()
         .unwrap();
     let db = mcp_examples::items::Db::seeded();
@@ -408,7 +409,7 @@ async fn batches_follow_the_same_policy_as_streamable_http() {
     // a batch, and past the response budget later requests get an error.
     let mcp = mcp_tests::registry()
         .legacy_sse(true)
-        .batch_limits(3, 200)
+        .limits(Limits::default().batch_limits(3, 200))
         .build()
         .unwrap();
     let db = mcp_examples::items::Db::seeded();

@@ -6,7 +6,11 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use actix_web::{App, post, web};
-use mcp_runtime::{InMemorySessionStore, McpServer, Problem, RateLimit, mcp_tool};
+use mcp_runtime::config::Limits;
+use mcp_runtime::config::RateLimit;
+use mcp_runtime::error::Problem;
+use mcp_runtime::store::InMemorySessionStore;
+use mcp_runtime::{McpServer, mcp_tool};
 use mcp_tests::TestServer;
 use serde_json::{Value, json};
 
@@ -84,7 +88,7 @@ fn a_rate_limit_on_an_unknown_tool_fails_at_start_up() {
 async fn a_handler_past_its_timeout_is_stopped_with_a_tool_error() {
     let server = serve(
         builder()
-            .tool_timeout(Duration::from_millis(50))
+            .limits(Limits::default().tool_timeout(Duration::from_millis(50)))
             .build()
             .unwrap(),
     );
@@ -102,7 +106,12 @@ async fn a_handler_past_its_timeout_is_stopped_with_a_tool_error() {
 
 #[tokio::test]
 async fn a_session_may_have_only_so_many_calls_in_flight() {
-    let server = serve(builder().max_in_flight(2).build().unwrap());
+    let server = serve(
+        builder()
+            .limits(Limits::default().max_in_flight(2))
+            .build()
+            .unwrap(),
+    );
     let mut raw = server.raw();
     raw.initialize("2025-11-25").await;
     let raw = std::sync::Arc::new(raw);
@@ -150,7 +159,9 @@ fn stalled_post(addr: std::net::SocketAddr) -> (String, Duration) {
 async fn a_stalled_body_is_answered_408_and_the_connection_freed() {
     let server = serve(
         builder()
-            .body_timeouts(Duration::from_millis(200), Duration::from_secs(1))
+            .limits(
+                Limits::default().body_timeouts(Duration::from_millis(200), Duration::from_secs(1)),
+            )
             .build()
             .unwrap(),
     );
@@ -164,7 +175,12 @@ async fn a_stalled_body_is_answered_408_and_the_connection_freed() {
 
 #[tokio::test]
 async fn oversized_headers_get_431() {
-    let server = serve(builder().max_header_size(1024).build().unwrap());
+    let server = serve(
+        builder()
+            .limits(Limits::default().max_header_size(1024))
+            .build()
+            .unwrap(),
+    );
     let reply = server
         .raw()
         .post_bytes(
@@ -177,7 +193,12 @@ async fn oversized_headers_get_431() {
 
 #[tokio::test]
 async fn batches_are_bounded_in_length_and_response_size() {
-    let server = serve(builder().batch_limits(3, 200).build().unwrap());
+    let server = serve(
+        builder()
+            .limits(Limits::default().batch_limits(3, 200))
+            .build()
+            .unwrap(),
+    );
     let mut raw = server.raw();
     raw.initialize("2025-03-26").await;
     let ping = |id: i64| json!({"jsonrpc": "2.0", "id": id, "method": "ping"});
@@ -219,7 +240,12 @@ async fn a_full_session_store_refuses_new_sessions_without_evicting_anyone() {
 
 #[tokio::test]
 async fn client_information_is_bounded() {
-    let server = serve(builder().max_session_bytes(512).build().unwrap());
+    let server = serve(
+        builder()
+            .limits(Limits::default().max_session_size(512))
+            .build()
+            .unwrap(),
+    );
     let mut init = initialize();
     init["params"]["clientInfo"]["name"] = json!("n".repeat(1000));
     let reply = server.raw().post(init).await;

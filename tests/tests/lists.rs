@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use actix_web::{App, post};
+use mcp_runtime::config::ListConfig;
 use mcp_runtime::{McpServer, mcp_prompt, mcp_tool};
 use mcp_tests::stateless::{meta, send};
 use mcp_tests::{EventReader, Raw, TestServer};
@@ -39,7 +40,10 @@ async fn prompt_a() -> &'static str {
 }
 
 fn server(page_size: usize) -> (TestServer, McpServer) {
-    let mcp = mcp_tests::registry().page_size(page_size).build().unwrap();
+    let mcp = mcp_tests::registry()
+        .lists(ListConfig::default().page_size(page_size))
+        .build()
+        .unwrap();
     let served = mcp.clone();
     let server = TestServer::start_app(move || {
         mcp.app(

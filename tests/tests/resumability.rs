@@ -8,10 +8,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use actix_web::{App, post, web};
-use mcp_runtime::{
-    EventLog, EventStore, InMemoryEventStore, LogLevel, McpContext, McpServer, McpServerBuilder,
-    mcp_tool,
-};
+use mcp_runtime::config::StreamConfig;
+use mcp_runtime::store::{EventLog, EventStore, InMemoryEventStore};
+use mcp_runtime::{LogLevel, McpContext, McpServer, McpServerBuilder, mcp_tool};
 use mcp_tests::{EventReader, TestServer};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -50,7 +49,7 @@ async fn spin(ctx: McpContext) -> String {
 }
 
 fn server(grace: Duration) -> (TestServer, McpServer) {
-    serve(mcp_tests::registry().orphan_grace(grace))
+    serve(mcp_tests::registry().streams(StreamConfig::default().orphan_grace(grace)))
 }
 
 fn serve(builder: McpServerBuilder) -> (TestServer, McpServer) {
@@ -297,7 +296,7 @@ async fn resumption_replays_what_the_apps_event_store_kept() {
     // after it comes back, from the store.
     let (stream, sent, replayed) = resume_after_first_step(
         mcp_tests::registry()
-            .stream_buffer(4, 1 << 20)
+            .streams(StreamConfig::default().buffer(4, 1 << 20))
             .event_store(Recording(InMemoryEventStore::new(1000, 1 << 20))),
     )
     .await;
@@ -306,7 +305,9 @@ async fn resumption_replays_what_the_apps_event_store_kept() {
 
     // The default store keeps only the stream buffer: the same resumption
     // finds the events gone, and the stream ends at once.
-    let (_, _, replayed) =
-        resume_after_first_step(mcp_tests::registry().stream_buffer(4, 1 << 20)).await;
+    let (_, _, replayed) = resume_after_first_step(
+        mcp_tests::registry().streams(StreamConfig::default().buffer(4, 1 << 20)),
+    )
+    .await;
     assert!(replayed.is_empty());
 }

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpServer, post, web};
+use mcp_runtime::config::Limits;
 use mcp_runtime::mcp_tool;
 use mcp_tests::wire::{self, WireReply, WireRequest};
 use schemars::JsonSchema;
@@ -57,7 +58,7 @@ struct Running {
 /// worker (so every connection is on the worker that shuts down).
 fn start(shutdown_timeout: u64) -> Running {
     let mcp = mcp_tests::registry()
-        .body_timeouts(BODY_IDLE, BODY_TOTAL)
+        .limits(Limits::default().body_timeouts(BODY_IDLE, BODY_TOTAL))
         .build()
         .expect("server builds");
     let (tx, rx) = mpsc::channel();

@@ -24,7 +24,9 @@ use std::time::{Duration, Instant};
 
 use actix_web::{App, post, web};
 use futures_util::future::join_all;
-use mcp_runtime::{InMemorySessionStore, mcp_tool};
+use mcp_runtime::config::{Limits, StreamConfig};
+use mcp_runtime::mcp_tool;
+use mcp_runtime::store::InMemorySessionStore;
 use mcp_tests::TestServer;
 use mcp_tests::wire::{self, WireReply, WireRequest, rss_bytes};
 use schemars::JsonSchema;
@@ -66,11 +68,14 @@ async fn soak_echo(body: web::Json<Words>) -> web::Json<Words> {
 
 fn serve() -> TestServer {
     let mcp = mcp_tests::registry()
-        .max_request_size(MAX_REQUEST)
-        .max_session_bytes(SESSION_BYTES)
-        .batch_limits(BATCH_LEN, BATCH_BYTES)
-        .stream_buffer(64, STREAM_BYTES)
-        .body_timeouts(Duration::from_millis(300), Duration::from_secs(1))
+        .limits(
+            Limits::default()
+                .max_request_size(MAX_REQUEST)
+                .max_session_size(SESSION_BYTES)
+                .batch_limits(BATCH_LEN, BATCH_BYTES),
+        )
+        .streams(StreamConfig::default().buffer(64, STREAM_BYTES))
+        .limits(Limits::default().body_timeouts(Duration::from_millis(300), Duration::from_secs(1)))
         .session_store(InMemorySessionStore::new(
             Duration::from_secs(3600),
             CAPACITY,

@@ -5,7 +5,8 @@
 //! its own registry, so its broken tools reach no other test.
 
 use actix_web::{HttpRequest, get, post, web};
-use mcp_runtime::{Arguments, BuildError, Completion, McpServer, Problem, mcp_prompt, mcp_tool};
+use mcp_runtime::error::{ItemKind, Problem};
+use mcp_runtime::{Arguments, BuildError, Completion, McpServer, mcp_prompt, mcp_tool};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -113,7 +114,7 @@ fn reasons(tool: &str) -> (Vec<String>, String) {
         .iter()
         .filter_map(|p| match p {
             Problem::Invalid {
-                kind: mcp_runtime::ItemKind::Tool,
+                kind: ItemKind::Tool,
                 name,
                 reason,
                 ..
@@ -139,7 +140,7 @@ fn path_struct_fields_must_be_the_route_segments() {
     );
     assert!(
         message.contains(&format!(
-            "- tool `path_fields` (startup_checks::path_fields at {FILE}:22:10): \
+            "- tool `path_fields` (startup_checks::path_fields at {FILE}:23:10): \
              `web::Path` field `item_id` is not a segment"
         )),
         "{message}"
@@ -223,7 +224,7 @@ fn prompt_arguments_must_be_scalars_and_completions_must_name_one() {
         .iter()
         .filter_map(|p| match p {
             Problem::Invalid {
-                kind: mcp_runtime::ItemKind::Prompt,
+                kind: ItemKind::Prompt,
                 name: "brief",
                 reason,
                 ..

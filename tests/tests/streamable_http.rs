@@ -2,6 +2,7 @@
 //! mode, JSON-RPC error codes, Origin validation and limits, on the wire.
 
 use mcp_examples::items;
+use mcp_runtime::config::Limits;
 use mcp_tests::TestServer;
 use serde_json::{Value, json};
 
@@ -440,7 +441,7 @@ async fn http_level_refusals() {
     let server = TestServer::items_with(
         mcp_runtime::McpServer::from_registry()
             .auth::<items::AuthUser>()
-            .max_request_size(1024)
+            .limits(Limits::default().max_request_size(1024))
             .build()
             .unwrap(),
     );

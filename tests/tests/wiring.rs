@@ -58,7 +58,10 @@ async fn an_endpoint_in_an_unwrapped_app_refuses_at_once_and_says_why() {
 fn build_errors_print_the_same_readable_list_with_debug() {
     // `main` prints a returned error with `Debug`: it must read like `Display`.
     let error = registry()
-        .rate_limit_tool("no_such_tool", mcp_runtime::RateLimit::per_second(1))
+        .rate_limit_tool(
+            "no_such_tool",
+            mcp_runtime::config::RateLimit::per_second(1),
+        )
         .build()
         .err()
         .expect("an unknown tool is a start-up error");

@@ -5,6 +5,7 @@
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -74,6 +75,54 @@ impl Item {
 pub(crate) struct Listed {
     pub name: &'static str,
     pub json: Box<RawValue>,
+}
+
+/// How lists are served: page size and, for 2026-07-28 clients, how long
+/// they may cache them. Given to
+/// [`McpServerBuilder::lists`](crate::McpServerBuilder::lists).
+///
+/// ```
+/// use std::time::Duration;
+/// use mcp_runtime::{McpServer, config::ListConfig};
+///
+/// let mcp = McpServer::builder()
+///     .lists(ListConfig::default().page_size(50).ttl(Duration::from_secs(300)))
+///     .build()
+///     .unwrap();
+/// ```
+#[derive(Debug, Clone, Copy)]
+#[must_use]
+pub struct ListConfig {
+    pub(crate) page_size: Option<usize>,
+    pub(crate) ttl: Duration,
+}
+
+impl Default for ListConfig {
+    fn default() -> Self {
+        ListConfig {
+            page_size: None,
+            ttl: Duration::from_secs(60),
+        }
+    }
+}
+
+impl ListConfig {
+    /// Splits `tools/list`, `prompts/list`, `resources/list` and
+    /// `resources/templates/list` into pages of `items`, each pointing to
+    /// the next with an opaque cursor. Default: one page with everything
+    /// (clients that do not paginate see every item).
+    pub fn page_size(mut self, items: usize) -> Self {
+        self.page_size = Some(items);
+        self
+    }
+
+    /// How long a stateless (2026-07-28) client may cache list results
+    /// (`ttlMs`; default 60 s). The lists are the same for every caller
+    /// (`cacheScope: public`).
+    pub fn ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = ttl;
+        self
+    }
 }
 
 /// The lists as published, rebuilt whenever an item is turned off or on.

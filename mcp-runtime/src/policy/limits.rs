@@ -1,6 +1,6 @@
-//! Every limit the server enforces, with its default. Each has a builder
-//! method on [`McpServerBuilder`](crate::McpServerBuilder), and the README's
-//! SECURITY section lists them all.
+//! Every limit the server enforces, with its default: [`Limits`], given to
+//! [`McpServerBuilder::limits`](crate::McpServerBuilder::limits). The
+//! README's SECURITY section lists them all.
 //!
 //! The defaults bound what one client can make the server hold or do:
 //!
@@ -23,23 +23,50 @@
 
 use std::time::Duration;
 
-/// Sizes and durations the server enforces (see the module docs).
+/// Sizes and durations the server enforces, each with a safe default;
+/// change the ones you need, as with actix's `JsonConfig`.
+///
+/// | setting | default | over it |
+/// |---|---|---|
+/// | [`max_request_size`](Self::max_request_size) | 4 MiB | 413 |
+/// | [`body_timeouts`](Self::body_timeouts) | 10 s idle, 30 s in all | 408 |
+/// | [`max_header_size`](Self::max_header_size) | 16 KiB | 431 |
+/// | [`batch_limits`](Self::batch_limits) | 32 messages, 16 MiB of replies | 400 / `-32000` per reply |
+/// | [`max_in_flight`](Self::max_in_flight) | 32 calls per session | 429 with `Retry-After` |
+/// | [`tool_timeout`](Self::tool_timeout) | 300 s | a tool error |
+/// | [`max_response_size`](Self::max_response_size) | 16 MiB per handler response | a tool error |
+/// | [`max_session_size`](Self::max_session_size) | 16 KiB of client information | `-32602` on `initialize` |
+/// | [`answer_timeout`](Self::answer_timeout) | 120 s for a client's answer | an error value in the handler |
+///
+/// ```
+/// use std::time::Duration;
+/// use mcp_runtime::{McpServer, config::Limits};
+///
+/// let mcp = McpServer::builder()
+///     .limits(
+///         Limits::default()
+///             .max_request_size(1 << 20)
+///             .tool_timeout(Duration::from_secs(30)),
+///     )
+///     .build()
+///     .unwrap();
+/// ```
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Limits {
-    pub max_request_bytes: usize,
-    pub body_idle_timeout: Duration,
-    pub body_total_timeout: Duration,
-    pub max_header_bytes: usize,
-    pub max_batch_len: usize,
-    pub max_batch_response_bytes: usize,
-    pub max_in_flight_per_session: usize,
-    pub tool_timeout: Duration,
-    pub max_response_bytes: usize,
-    pub max_session_bytes: usize,
-    pub max_streams_per_session: usize,
-    pub answer_timeout: Duration,
-    pub max_subscriptions_per_session: usize,
-    pub max_listeners: usize,
+#[must_use]
+pub struct Limits {
+    pub(crate) max_request_bytes: usize,
+    pub(crate) body_idle_timeout: Duration,
+    pub(crate) body_total_timeout: Duration,
+    pub(crate) max_header_bytes: usize,
+    pub(crate) max_batch_len: usize,
+    pub(crate) max_batch_response_bytes: usize,
+    pub(crate) max_in_flight_per_session: usize,
+    pub(crate) tool_timeout: Duration,
+    pub(crate) max_response_bytes: usize,
+    pub(crate) max_session_bytes: usize,
+    pub(crate) answer_timeout: Duration,
+    pub(crate) max_subscriptions_per_session: usize,
+    pub(crate) max_listeners: usize,
 }
 
 impl Default for Limits {
@@ -55,12 +82,87 @@ impl Default for Limits {
             tool_timeout: Duration::from_secs(300),
             max_response_bytes: 16 * 1024 * 1024,
             max_session_bytes: 16 * 1024,
-            // One per call in flight, plus the standalone stream.
-            max_streams_per_session: 33,
             answer_timeout: Duration::from_secs(120),
             max_subscriptions_per_session: 64,
             max_listeners: 1000,
         }
+    }
+}
+
+impl Limits {
+    /// Largest accepted request body (default 4 MiB); larger ones get 413.
+    pub fn max_request_size(mut self, bytes: usize) -> Self {
+        self.max_request_bytes = bytes;
+        self
+    }
+
+    /// How long a request body may stall between chunks, and take in all,
+    /// before the request is answered 408 (defaults 10 s and 30 s): a client
+    /// that stops sending cannot hold a connection (or shutdown) forever.
+    pub fn body_timeouts(mut self, idle: Duration, total: Duration) -> Self {
+        self.body_idle_timeout = idle;
+        self.body_total_timeout = total;
+        self
+    }
+
+    /// Largest request headers, all together (default 16 KiB); larger ones
+    /// get 431.
+    pub fn max_header_size(mut self, bytes: usize) -> Self {
+        self.max_header_bytes = bytes;
+        self
+    }
+
+    /// Most messages in a JSON-RPC batch (default 32; batches exist only in
+    /// protocol 2025-03-26), and most bytes of its combined response
+    /// (default 16 MiB): requests past that answer with an error instead.
+    pub fn batch_limits(mut self, messages: usize, response_bytes: usize) -> Self {
+        self.max_batch_len = messages.max(1);
+        self.max_batch_response_bytes = response_bytes;
+        self
+    }
+
+    /// Most calls a session may have in flight at once (default 32); more
+    /// get 429 with `Retry-After`. A session may hold one stream per call in
+    /// flight, plus its standalone stream.
+    pub fn max_in_flight(mut self, calls: usize) -> Self {
+        self.max_in_flight_per_session = calls.max(1);
+        self
+    }
+
+    /// Longest a handler may run (default 300 s): then it is stopped and the
+    /// call answers with a tool error saying so.
+    pub fn tool_timeout(mut self, timeout: Duration) -> Self {
+        self.tool_timeout = timeout;
+        self
+    }
+
+    /// Largest handler response turned into a tool result (default 16 MiB);
+    /// larger ones become a tool error.
+    pub fn max_response_size(mut self, bytes: usize) -> Self {
+        self.max_response_bytes = bytes;
+        self
+    }
+
+    /// Largest client information (`initialize` parameters) a session may
+    /// store (default 16 KiB), counted as the memory it takes once parsed
+    /// (at least its JSON bytes: many tiny members take far more than their
+    /// text); larger `initialize`s are refused with `-32602`.
+    pub fn max_session_size(mut self, bytes: usize) -> Self {
+        self.max_session_bytes = bytes;
+        self
+    }
+
+    /// How long a handler waits for the client to answer a sampling or
+    /// elicitation request (default 120 s).
+    pub fn answer_timeout(mut self, timeout: Duration) -> Self {
+        self.answer_timeout = timeout;
+        self
+    }
+
+    /// Streams a session may have open at once: one per call in flight,
+    /// plus the standalone stream.
+    pub(crate) fn max_streams_per_session(&self) -> usize {
+        self.max_in_flight_per_session + 1
     }
 }
 

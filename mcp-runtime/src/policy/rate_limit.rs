@@ -22,7 +22,8 @@ use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota};
 /// and a burst.
 ///
 /// ```
-/// use mcp_runtime::{McpServer, RateLimit};
+/// use mcp_runtime::config::RateLimit;
+/// use mcp_runtime::McpServer;
 /// let server = McpServer::from_registry()
 ///     .rate_limit_per_client(RateLimit::per_second(20).burst(40))
 ///     .rate_limit_tool("send_email", RateLimit::per_minute(5))

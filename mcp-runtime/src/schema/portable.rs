@@ -26,7 +26,8 @@ use crate::schema::json::{MAX_DEPTH, collect_refs, ref_name, walk_objects};
 /// Which JSON Schema shape tools are described with.
 ///
 /// ```
-/// use mcp_runtime::{McpServer, SchemaProfile};
+/// use mcp_runtime::config::SchemaProfile;
+/// use mcp_runtime::McpServer;
 /// let server = McpServer::from_registry().schema_profile(SchemaProfile::Portable).build();
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -2,7 +2,6 @@
 //! [`build`](McpServerBuilder::build).
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use actix_web::FromRequest;
 use rmcp::model::Implementation;
@@ -11,7 +10,7 @@ use super::McpServer;
 use crate::call::forward::{self, Carry};
 use crate::call::server::{Identity, Policy, Server, State};
 use crate::catalog::error::{BuildError, Problem};
-use crate::catalog::lists::{Lists, Published};
+use crate::catalog::lists::{ListConfig, Lists, Published};
 use crate::catalog::registry::Registry;
 use crate::dispatch::Dispatcher;
 use crate::handler::defs::Defs;
@@ -28,7 +27,7 @@ use crate::state::live::Live;
 use crate::state::session::{InMemorySessionStore, SessionStore};
 use crate::state::subscriptions::Subscribers;
 use crate::transport::legacy_sse::LegacySse;
-use crate::transport::stream::{StreamLimits, Streams};
+use crate::transport::stream::{StreamConfig, Streams};
 use crate::transport::streamable_http::StreamableHttp;
 
 /// Configures an [`McpServer`]; see [`McpServer::builder`].
@@ -43,14 +42,12 @@ pub struct McpServerBuilder {
     limits: Limits,
     carry: Vec<Carry>,
     expose_panics: bool,
-    always_stream: bool,
     legacy_sse: bool,
-    streams: StreamLimits,
+    streams: StreamConfig,
     event_store: Option<Arc<dyn EventStore>>,
     profile: SchemaProfile,
     rate_limits: RateLimits,
-    list_ttl: Duration,
-    page_size: Option<usize>,
+    lists: ListConfig,
     state_key: Option<StateKey>,
     endpoint: Option<String>,
 }
@@ -67,24 +64,14 @@ impl McpServerBuilder {
             limits: Limits::default(),
             carry: Vec::new(),
             expose_panics: false,
-            always_stream: false,
             legacy_sse: false,
             event_store: None,
             profile: SchemaProfile::Standard,
             rate_limits: RateLimits::default(),
-            list_ttl: Duration::from_secs(60),
-            page_size: None,
+            lists: ListConfig::default(),
             state_key: None,
             endpoint: None,
-            streams: StreamLimits {
-                max_events: 256,
-                max_bytes: 1024 * 1024,
-                orphan_grace: Duration::from_secs(30),
-                retain: Duration::from_secs(60),
-                retry: Duration::from_secs(1),
-                keep_alive: Duration::from_secs(15),
-                max_per_session: Limits::default().max_streams_per_session,
-            },
+            streams: StreamConfig::default(),
         }
     }
 
@@ -123,6 +110,34 @@ impl McpServerBuilder {
     /// `instructions` sent to clients on `initialize`: how to use the tools.
     pub fn instructions(mut self, instructions: impl Into<String>) -> Self {
         self.instructions = Some(instructions.into());
+        self
+    }
+
+    /// The sizes and durations the server enforces (see [`Limits`] for
+    /// each and its default).
+    ///
+    /// ```
+    /// use mcp_runtime::{McpServer, config::Limits};
+    /// let mcp = McpServer::builder()
+    ///     .limits(Limits::default().max_request_size(1 << 20).batch_limits(8, 1 << 20))
+    ///     .build()
+    ///     .unwrap();
+    /// ```
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// How answers stream: keep-alives, resumption, buffering (see
+    /// [`StreamConfig`]).
+    pub fn streams(mut self, streams: StreamConfig) -> Self {
+        self.streams = streams;
+        self
+    }
+
+    /// How lists are paged and cached (see [`ListConfig`]).
+    pub fn lists(mut self, lists: ListConfig) -> Self {
+        self.lists = lists;
         self
     }
 
@@ -202,13 +217,6 @@ impl McpServerBuilder {
         self
     }
 
-    /// How long a handler waits for the client to answer a sampling or
-    /// elicitation request (default 120 s).
-    pub fn answer_timeout(mut self, timeout: Duration) -> Self {
-        self.limits.answer_timeout = timeout;
-        self
-    }
-
     /// Also serves the HTTP+SSE transport of protocol 2024-11-05 (off by
     /// default), for clients that predate Streamable HTTP, beside it in
     /// every [`scope`](McpServer::scope): `GET <endpoint>/sse` opens a
@@ -228,69 +236,25 @@ impl McpServerBuilder {
         self
     }
 
-    /// Answers every request that may stream with an SSE stream (when the
-    /// client accepts one), instead of JSON unless the call sends something
-    /// before its result.
-    pub fn always_stream(mut self) -> Self {
-        self.always_stream = true;
-        self
-    }
-
-    /// The interval of SSE keep-alive comments on a quiet stream, and how
-    /// long a call may stay quiet before its answer turns into a stream
-    /// (default 15 s): keeps proxies from timing out long calls.
-    pub fn keep_alive(mut self, interval: Duration) -> Self {
-        self.streams.keep_alive = interval.max(Duration::from_millis(10));
-        self
-    }
-
-    /// How long a call keeps running after its client's stream dropped,
-    /// waiting for the client to resume it with `Last-Event-ID` (default
-    /// 30 s); then it is cancelled. Streams stay resumable for a minute
-    /// after they end, so a result produced meanwhile is not lost. (In
-    /// stateless mode nothing can resume, and a dropped stream cancels its
-    /// call at once.)
-    pub fn orphan_grace(mut self, grace: Duration) -> Self {
-        self.streams.orphan_grace = grace;
-        self
-    }
-
-    /// How many events (default 256) and bytes (default 1 MiB) each stream
-    /// keeps for resumption; a handler that gets this far ahead of its
-    /// client waits for it. (An [`event_store`](Self::event_store) of your
-    /// own decides what it keeps; the handler still waits at `events`.)
-    pub fn stream_buffer(mut self, events: usize, bytes: usize) -> Self {
-        self.streams.max_events = events.max(1);
-        self.streams.max_bytes = bytes;
-        self
-    }
-
     /// Keeps the events of resumable streams in `store` instead of the
     /// default [`InMemoryEventStore`] bounded by
-    /// [`stream_buffer`](Self::stream_buffer). A client resuming with
+    /// [`StreamConfig::buffer`]. A client resuming with
     /// `Last-Event-ID` is replayed what the store kept from there on.
     ///
     /// ```
-    /// use mcp_runtime::{InMemoryEventStore, McpServer};
+    /// use mcp_runtime::McpServer;
+    /// use mcp_runtime::config::StreamConfig;
+    /// use mcp_runtime::store::InMemoryEventStore;
     ///
     /// // Keep more for resumption than a handler may run ahead.
-    /// let mcp = McpServer::from_registry()
-    ///     .stream_buffer(64, 256 * 1024)
+    /// let mcp = McpServer::builder()
+    ///     .streams(StreamConfig::default().buffer(64, 256 * 1024))
     ///     .event_store(InMemoryEventStore::new(4096, 8 << 20))
     ///     .build()
     ///     .unwrap();
     /// ```
     pub fn event_store(mut self, store: impl EventStore) -> Self {
         self.event_store = Some(Arc::new(store));
-        self
-    }
-
-    /// Largest client information (`initialize` parameters) a session may
-    /// store (default 16 KiB), counted as the memory it takes once parsed
-    /// (at least its JSON bytes: many tiny members take far more than their
-    /// text); larger `initialize`s are refused with `-32602`.
-    pub fn max_session_bytes(mut self, bytes: usize) -> Self {
-        self.limits.max_session_bytes = bytes;
         self
     }
 
@@ -312,7 +276,8 @@ impl McpServerBuilder {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use mcp_runtime::{InMemorySessionStore, McpServer};
+    /// use mcp_runtime::store::InMemorySessionStore;
+    /// use mcp_runtime::McpServer;
     /// let server = McpServer::from_registry()
     ///     .session_store(InMemorySessionStore::new(Duration::from_secs(600), 500))
     ///     .build();
@@ -397,27 +362,6 @@ impl McpServerBuilder {
         self
     }
 
-    /// How long a stateless (2026-07-28) client may cache list results
-    /// (`ttlMs`; default 60 s). The lists are the same for every caller
-    /// (`cacheScope: public`).
-    pub fn list_ttl(mut self, ttl: Duration) -> Self {
-        self.list_ttl = ttl;
-        self
-    }
-
-    /// Splits `tools/list`, `prompts/list`, `resources/list` and
-    /// `resources/templates/list` into pages of `items`, each pointing to
-    /// the next with an opaque cursor. Default: one page with everything
-    /// (clients that do not paginate see every item).
-    ///
-    /// ```
-    /// let server = mcp_runtime::McpServer::from_registry().page_size(50).build().unwrap();
-    /// ```
-    pub fn page_size(mut self, items: usize) -> Self {
-        self.page_size = Some(items);
-        self
-    }
-
     /// The secret that signs the state multi-round stateless calls hand
     /// their clients (`requestState`). By default a random key per process;
     /// replicas behind one load balancer share one, so any of them accepts
@@ -427,67 +371,14 @@ impl McpServerBuilder {
         self
     }
 
-    /// Largest accepted request body (default 4 MiB); larger ones get 413.
-    pub fn max_request_size(mut self, bytes: usize) -> Self {
-        self.limits.max_request_bytes = bytes;
-        self
-    }
-
-    /// How long a request body may stall between chunks, and take in all,
-    /// before the request is answered 408 (defaults 10 s and 30 s): a client
-    /// that stops sending cannot hold a connection (or shutdown) forever.
-    pub fn body_timeouts(mut self, idle: Duration, total: Duration) -> Self {
-        self.limits.body_idle_timeout = idle;
-        self.limits.body_total_timeout = total;
-        self
-    }
-
-    /// Largest request headers, all together (default 16 KiB); larger ones
-    /// get 431.
-    pub fn max_header_size(mut self, bytes: usize) -> Self {
-        self.limits.max_header_bytes = bytes;
-        self
-    }
-
-    /// Most messages in a JSON-RPC batch (default 32; batches exist only in
-    /// protocol 2025-03-26), and most bytes of its combined response
-    /// (default 16 MiB): requests past that answer with an error instead.
-    pub fn batch_limits(mut self, messages: usize, response_bytes: usize) -> Self {
-        self.limits.max_batch_len = messages.max(1);
-        self.limits.max_batch_response_bytes = response_bytes;
-        self
-    }
-
-    /// Most calls a session may have in flight at once (default 32); more
-    /// get 429 with `Retry-After`.
-    pub fn max_in_flight(mut self, calls: usize) -> Self {
-        self.limits.max_in_flight_per_session = calls.max(1);
-        self.streams.max_per_session = calls.max(1) + 1;
-        self
-    }
-
-    /// Longest a handler may run (default 300 s): then it is stopped and the
-    /// call answers with a tool error saying so.
-    pub fn tool_timeout(mut self, timeout: Duration) -> Self {
-        self.limits.tool_timeout = timeout;
-        self
-    }
-
-    /// Largest handler response turned into a tool result (default 16 MiB);
-    /// larger ones become a tool error.
-    pub fn max_response_size(mut self, bytes: usize) -> Self {
-        self.limits.max_response_bytes = bytes;
-        self
-    }
-
     /// Compiles the registry: every tool's schemas and argument plan, the
     /// `tools/list` payload. Fails with every problem at once: duplicate tool
     /// names (with both locations), `requires_auth` tools without
     /// [`auth`](Self::auth), tools whose types cannot be exposed.
     pub fn build(self) -> Result<McpServer, BuildError> {
         let registry = Registry::build(Defs::collected(), self.auth.is_some(), self.profile)?;
-        let ttl_ms = u64::try_from(self.list_ttl.as_millis()).unwrap_or(u64::MAX);
-        let lists = Lists::new(&registry, self.page_size, ttl_ms, self.info.clone())
+        let ttl_ms = u64::try_from(self.lists.ttl.as_millis()).unwrap_or(u64::MAX);
+        let lists = Lists::new(&registry, self.lists.page_size, ttl_ms, self.info.clone())
             .map_err(|e| BuildError::new(vec![Problem::Serialize(e.to_string())]))?;
         let unknown: Vec<Problem> = self
             .rate_limits
@@ -505,7 +396,8 @@ impl McpServerBuilder {
             (Some(auth), Some(scheme)) => Some(auth.with_scheme(scheme)),
             (auth, _) => auth,
         };
-        let streams = Arc::new(Streams::new(self.streams, self.event_store));
+        let stream_limits = self.streams.limits(self.limits.max_streams_per_session());
+        let streams = Arc::new(Streams::new(stream_limits, self.event_store));
         let subscribers = Subscribers::new(
             streams.clone(),
             self.sessions.clone(),
@@ -540,7 +432,7 @@ impl McpServerBuilder {
             dispatcher: dispatcher.clone(),
             origins: self.origins,
             streams,
-            always_stream: self.always_stream,
+            always_stream: self.streams.always_stream,
         });
         Ok(McpServer::new(
             dispatcher,

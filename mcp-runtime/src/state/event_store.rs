@@ -22,7 +22,8 @@ use actix_web::web::{Bytes, BytesMut};
 /// Opens an [`EventLog`] for each resumable stream; see the module docs.
 ///
 /// ```
-/// use mcp_runtime::{EventLog, EventStore, EventsGone, InMemoryEventStore, McpServer};
+/// use mcp_runtime::store::{EventLog, EventStore, EventsGone, InMemoryEventStore};
+/// use mcp_runtime::McpServer;
 ///
 /// /// The in-memory store, counting the streams it was asked for.
 /// struct Counting(InMemoryEventStore, std::sync::atomic::AtomicU64);
@@ -74,7 +75,7 @@ impl std::error::Error for EventsGone {}
 ///
 /// ```
 /// use actix_web::web::{Bytes, BytesMut};
-/// use mcp_runtime::{EventStore, EventsGone, InMemoryEventStore};
+/// use mcp_runtime::store::{EventStore, EventsGone, InMemoryEventStore};
 ///
 /// let mut log = InMemoryEventStore::new(2, 1 << 20).open(1);
 /// for seq in 0..3 {

@@ -40,7 +40,7 @@ impl Session {
     /// A session for a client that negotiated `protocol_version`.
     ///
     /// ```
-    /// use mcp_runtime::Session;
+    /// use mcp_runtime::store::Session;
     /// use mcp_runtime::model::{ClientCapabilities, Implementation, InitializeRequestParams};
     ///
     /// let client = InitializeRequestParams::new(
@@ -123,7 +123,7 @@ pub type StoreFuture<'a, T> =
 ///
 /// ```
 /// use std::sync::Arc;
-/// use mcp_runtime::{InMemorySessionStore, Session, SessionStore};
+/// use mcp_runtime::store::{InMemorySessionStore, Session, SessionStore};
 /// use mcp_runtime::model::{ClientCapabilities, Implementation, InitializeRequestParams};
 /// # actix_web::rt::System::new().block_on(async {
 /// let store = InMemorySessionStore::default();
@@ -187,7 +187,7 @@ impl InMemorySessionStore {
     ///
     /// ```
     /// use std::time::Duration;
-    /// let store = mcp_runtime::InMemorySessionStore::new(Duration::from_secs(600), 1000);
+    /// let store = mcp_runtime::store::InMemorySessionStore::new(Duration::from_secs(600), 1000);
     /// ```
     pub fn new(idle_timeout: Duration, capacity: usize) -> Self {
         InMemorySessionStore {

@@ -71,6 +71,96 @@ pub(crate) struct StreamLimits {
     pub max_per_session: usize,
 }
 
+/// How answers stream: keep-alives, how long a dropped stream's call waits
+/// to be resumed, how much each stream keeps for resumption, and whether
+/// every answer is a stream. Given to
+/// [`McpServerBuilder::streams`](crate::McpServerBuilder::streams).
+///
+/// ```
+/// use std::time::Duration;
+/// use mcp_runtime::{McpServer, config::StreamConfig};
+///
+/// let mcp = McpServer::builder()
+///     .streams(StreamConfig::default().keep_alive(Duration::from_secs(5)).buffer(64, 256 << 10))
+///     .build()
+///     .unwrap();
+/// ```
+#[derive(Debug, Clone, Copy)]
+#[must_use]
+pub struct StreamConfig {
+    pub(crate) max_events: usize,
+    pub(crate) max_bytes: usize,
+    pub(crate) orphan_grace: Duration,
+    pub(crate) keep_alive: Duration,
+    pub(crate) always_stream: bool,
+}
+
+impl Default for StreamConfig {
+    fn default() -> Self {
+        StreamConfig {
+            max_events: 256,
+            max_bytes: 1024 * 1024,
+            orphan_grace: Duration::from_secs(30),
+            keep_alive: Duration::from_secs(15),
+            always_stream: false,
+        }
+    }
+}
+
+impl StreamConfig {
+    /// The interval of SSE keep-alive comments on a quiet stream, and how
+    /// long a call may stay quiet before its answer turns into a stream
+    /// (default 15 s, at least 10 ms): keeps proxies from timing out long
+    /// calls.
+    pub fn keep_alive(mut self, interval: Duration) -> Self {
+        self.keep_alive = interval.max(Duration::from_millis(10));
+        self
+    }
+
+    /// How long a call keeps running after its client's stream dropped,
+    /// waiting for the client to resume it with `Last-Event-ID` (default
+    /// 30 s); then it is cancelled. Streams stay resumable for a minute
+    /// after they end, so a result produced meanwhile is not lost. (In
+    /// stateless mode nothing can resume, and a dropped stream cancels its
+    /// call at once.)
+    pub fn orphan_grace(mut self, grace: Duration) -> Self {
+        self.orphan_grace = grace;
+        self
+    }
+
+    /// How many events (default 256, at least 1) and bytes (default 1 MiB)
+    /// each stream keeps for resumption; a handler that gets this far ahead
+    /// of its client waits for it. (An
+    /// [`event_store`](crate::McpServerBuilder::event_store) of your own
+    /// decides what it keeps; the handler still waits at `events`.)
+    pub fn buffer(mut self, events: usize, bytes: usize) -> Self {
+        self.max_events = events.max(1);
+        self.max_bytes = bytes;
+        self
+    }
+
+    /// Answers every request that may stream with an SSE stream (when the
+    /// client accepts one), instead of JSON unless the call sends something
+    /// before its result (default off).
+    pub fn always_stream(mut self, always: bool) -> Self {
+        self.always_stream = always;
+        self
+    }
+
+    /// The limits of each stream, for a session allowed `max_per_session`.
+    pub(crate) fn limits(&self, max_per_session: usize) -> StreamLimits {
+        StreamLimits {
+            max_events: self.max_events,
+            max_bytes: self.max_bytes,
+            orphan_grace: self.orphan_grace,
+            retain: Duration::from_secs(60),
+            retry: Duration::from_secs(1),
+            keep_alive: self.keep_alive,
+            max_per_session,
+        }
+    }
+}
+
 /// Every stream of one server, shared by its workers.
 pub(crate) struct Streams {
     hubs: Mutex<HashMap<u64, Arc<Hub>>>,
