@@ -367,7 +367,7 @@ pub mod error {
 /// What integrations need beyond the everyday API: the App wrapper tool
 /// calls go through, its service, and the stdio server.
 pub mod dev {
-    pub use crate::call::app::{McpApp, McpAppService};
+    pub use crate::call::app::{AppFactory, AppServiceFactory, McpApp, McpAppService};
     pub use crate::transport::stdio::Stdio;
 }
 

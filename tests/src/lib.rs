@@ -32,8 +32,9 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// Serves `mcp.app(App::new().configure(configure))` on its own actix
-    /// system: the app wrapped so tool calls go through its routes.
+    /// Serves `App::new().configure(configure)` on its own actix system, as
+    /// is (not wrapped by `McpServer::app`: for apps without an MCP endpoint,
+    /// or tests of what an unwrapped app does).
     pub fn start<F>(configure: F) -> TestServer
     where
         F: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,

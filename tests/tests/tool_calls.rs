@@ -282,14 +282,17 @@ async fn explode(_req: actix_web::HttpRequest) -> String {
 async fn middleware_around_the_scope_applies_to_tool_calls() {
     let mcp = mcp_examples::items::mcp_server().unwrap();
     let db = mcp_examples::items::Db::seeded();
-    let server = TestServer::start(move |cfg| {
-        cfg.app_data(db.clone())
-            .service(mcp.scope("/mcp").wrap_fn(|req, srv| {
-                req.extensions_mut().insert(Tenant("acme"));
-                req.extensions_mut()
-                    .insert(MiddlewareThread(std::thread::current().id()));
-                srv.call(req)
-            }));
+    let server = TestServer::start_app(move || {
+        mcp.app(
+            actix_web::App::new()
+                .app_data(db.clone())
+                .service(mcp.scope("/mcp").wrap_fn(|req, srv| {
+                    req.extensions_mut().insert(Tenant("acme"));
+                    req.extensions_mut()
+                        .insert(MiddlewareThread(std::thread::current().id()));
+                    srv.call(req)
+                })),
+        )
     });
     let client = server.client().await;
     let result = call(&client, "whoami", json!({})).await;

@@ -21,8 +21,8 @@ async fn one_call_mounts_the_endpoint_and_wraps_the_app() {
     let result = call(&client, "get_item", json!({"id": 2})).await;
     assert_ne!(result.is_error, Some(true), "{result:?}");
     assert_eq!(result.structured_content.unwrap()["name"], "Kite");
-    // The REST route is served beside it, unchanged.
-    let rest = reqwest::get(server.url("/items/2")).await.unwrap();
+    // The REST routes are served beside it, unchanged.
+    let rest = reqwest::get(server.url("/items")).await.unwrap();
     assert_eq!(rest.status(), 200);
 }
 

@@ -39,7 +39,7 @@ use std::rc::{Rc, Weak};
 
 use actix_http::Request;
 use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{AppConfig, Service, ServiceFactory, ServiceResponse};
+use actix_web::dev::{AppConfig, Service, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{App, Error};
 use futures_util::future::LocalBoxFuture;
 
@@ -66,6 +66,55 @@ use futures_util::future::LocalBoxFuture;
 pub struct McpApp<S> {
     factory: S,
     slot: Rc<ServiceSlot>,
+}
+
+/// What an actix `App<T>` is built from (its `T`): the bound every method
+/// that takes an `App` states, written once. Implemented for every such
+/// factory; nothing to implement.
+pub trait AppFactory<B>:
+    ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<B>,
+        Error = Error,
+        InitError = (),
+    > + 'static
+{
+}
+
+impl<T, B> AppFactory<B> for T where
+    T: ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<B>,
+            Error = Error,
+            InitError = (),
+        > + 'static
+{
+}
+
+/// What an `App` turns into for `HttpServer` (a service factory over raw
+/// requests), stated once. Implemented for every such factory.
+pub trait AppServiceFactory<B>:
+    ServiceFactory<
+        Request,
+        Config = AppConfig,
+        Response = ServiceResponse<B>,
+        Error = Error,
+        InitError = (),
+    >
+{
+}
+
+impl<S, B> AppServiceFactory<B> for S where
+    S: ServiceFactory<
+            Request,
+            Config = AppConfig,
+            Response = ServiceResponse<B>,
+            Error = Error,
+            InitError = (),
+        >
+{
 }
 
 /// Where each worker's app service is published for the MCP endpoints in it.
@@ -108,20 +157,8 @@ impl<S> McpApp<S> {
     pub(crate) fn wrap<T, B>(app: App<T>) -> McpApp<S>
     where
         App<T>: actix_service::IntoServiceFactory<S, Request>,
-        S: ServiceFactory<
-                Request,
-                Config = AppConfig,
-                Response = ServiceResponse<B>,
-                Error = Error,
-                InitError = (),
-            >,
-        T: ServiceFactory<
-                actix_web::dev::ServiceRequest,
-                Config = (),
-                Response = ServiceResponse<B>,
-                Error = Error,
-                InitError = (),
-            > + 'static,
+        S: AppServiceFactory<B>,
+        T: AppFactory<B>,
         B: MessageBody,
     {
         let slot = Rc::new(ServiceSlot::default());

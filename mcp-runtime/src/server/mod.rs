@@ -10,12 +10,12 @@ use std::sync::Arc;
 use actix_http::Request;
 use actix_service::IntoServiceFactory;
 use actix_web::body::MessageBody;
-use actix_web::dev::{AppConfig, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{App, Error, Scope};
 
 pub use builder::McpServerBuilder;
 
-use crate::call::app::McpApp;
+use crate::call::app::{AppFactory, AppServiceFactory, McpApp};
 use crate::dispatch::Dispatcher;
 use crate::server::catalog::Catalog;
 use crate::server::notifier::Notifier;
@@ -127,20 +127,8 @@ impl McpServer {
     pub fn app<T, B, S>(&self, app: App<T>) -> McpApp<S>
     where
         App<T>: IntoServiceFactory<S, Request>,
-        S: ServiceFactory<
-                Request,
-                Config = AppConfig,
-                Response = ServiceResponse<B>,
-                Error = Error,
-                InitError = (),
-            >,
-        T: ServiceFactory<
-                ServiceRequest,
-                Config = (),
-                Response = ServiceResponse<B>,
-                Error = Error,
-                InitError = (),
-            > + 'static,
+        S: AppServiceFactory<B>,
+        T: AppFactory<B>,
         B: MessageBody,
     {
         match &self.endpoint {
@@ -237,13 +225,7 @@ impl McpServer {
     /// ```
     pub fn stdio<T, B>(&self, app: App<T>) -> Stdio
     where
-        T: ServiceFactory<
-                ServiceRequest,
-                Config = (),
-                Response = ServiceResponse<B>,
-                Error = Error,
-                InitError = (),
-            > + 'static,
+        T: AppFactory<B>,
         B: MessageBody + 'static,
     {
         Stdio::new(self.dispatcher.clone(), app)

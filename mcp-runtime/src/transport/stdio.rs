@@ -26,7 +26,7 @@ use std::rc::Rc;
 
 use actix_http::Request;
 use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderMap, TryIntoHeaderPair};
 use actix_web::http::{Method, Uri};
 use actix_web::middleware::{Next, from_fn};
@@ -42,7 +42,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::connection::{Connection, Eras};
-use crate::call::app::{McpApp, Running};
+use crate::call::app::{AppFactory, McpApp, Running};
 use crate::dispatch::Dispatcher;
 use crate::protocol::jsonrpc;
 use crate::support::outbound::{self, Outbound};
@@ -105,13 +105,7 @@ impl Stdio {
     /// (and its MCP scope, if any, is never reached).
     pub(crate) fn new<T, B>(dispatcher: Dispatcher, app: App<T>) -> Stdio
     where
-        T: ServiceFactory<
-                ServiceRequest,
-                Config = (),
-                Response = ServiceResponse<B>,
-                Error = Error,
-                InitError = (),
-            > + 'static,
+        T: AppFactory<B>,
         B: MessageBody + 'static,
     {
         let app = McpApp::wrap(app.wrap(from_fn(|req, next| intercept(req, next))));
