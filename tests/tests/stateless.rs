@@ -91,6 +91,10 @@ async fn discover_describes_the_server_without_a_session() {
         result["_meta"]["io.modelcontextprotocol/serverInfo"]["name"],
         "mcp-runtime"
     );
+    // Required by the 2026-07-28 schema: the same answer for every caller,
+    // cacheable as long as the lists are.
+    assert_eq!(result["ttlMs"], 60_000);
+    assert_eq!(result["cacheScope"], "public");
 }
 
 #[tokio::test]

@@ -12,7 +12,9 @@ use std::time::Duration;
 use actix_web::{HttpMessage as _, HttpResponse};
 use futures_util::FutureExt as _;
 use rmcp::model::ErrorCode;
+use rmcp::model::ResultType;
 use rmcp::model::{ErrorData, ProgressToken, RequestId};
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::call::app::AppHandle;
@@ -23,7 +25,7 @@ use crate::call::result::BodyError;
 use crate::call::server::Server;
 use crate::call::server::{Exchange, Outcome};
 use crate::protocol::jsonrpc;
-use crate::protocol::stateless;
+use crate::protocol::stateless::Envelope;
 use crate::schema::route::HttpMethod;
 
 /// How the code behind a request ended, short of being cancelled.
@@ -233,20 +235,28 @@ pub(crate) fn stopped(d: &Server, id: &RequestId, owner: &str, scope: &CallScope
             Outcome::refused(id, &e)
         }
         Stopped::InputRequired(asked) => {
-            let mut result = Map::new();
-            result.insert("resultType".into(), "input_required".into());
-            result.insert(
-                "inputRequests".into(),
-                Value::Object(asked.into_iter().collect()),
-            );
-            result.insert(
-                "requestState".into(),
-                d.policy.state_key.sign(owner, &inputs.answers).into(),
-            );
-            stateless::complete(&mut result, &d.identity.info);
+            let result = InputRequired {
+                input_requests: asked.into_iter().collect(),
+                request_state: d.policy.state_key.sign(owner, &inputs.answers),
+                envelope: Envelope {
+                    result_type: ResultType::INPUT_REQUIRED,
+                    ..Envelope::complete(&d.identity.info, None)
+                },
+            };
             Outcome::Response(jsonrpc::success(id, &result))
         }
     }
+}
+
+/// The stateless revision's `input_required` result: the questions asked,
+/// and the signed state of the answers so far.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct InputRequired<'a> {
+    input_requests: Map<String, Value>,
+    request_state: String,
+    #[serde(flatten)]
+    envelope: Envelope<'a>,
 }
 
 /// A request id as the logs show it.

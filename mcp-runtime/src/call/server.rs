@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use actix_web::HttpRequest;
 use rmcp::model::{ErrorCode, ErrorData, Implementation, RequestId};
-use serde_json::{Map, Value};
+use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
 use crate::call::forward::Carry;
@@ -23,7 +23,7 @@ use crate::policy::limits::Limits;
 use crate::policy::rate_limit::RateLimits;
 use crate::protocol::jsonrpc;
 use crate::protocol::log::LogFilter;
-use crate::protocol::stateless::{self, Client, InputResponses, StateKey};
+use crate::protocol::stateless::{Client, InputResponses, Revised, StateKey};
 use crate::protocol::version::Version;
 use crate::state::live::Live;
 use crate::state::session::{Session, SessionStore};
@@ -144,15 +144,13 @@ pub(crate) fn session_client(session: &Session) -> Client {
 impl Server {
     /// A result, completed as the stateless revision wants it (result
     /// type, server identity) when that is the revision in force.
-    pub(crate) fn reply(
+    pub(crate) fn reply<R: Revised + Serialize>(
         &self,
         x: &Exchange,
         id: &RequestId,
-        mut result: Map<String, Value>,
+        mut result: R,
     ) -> Outcome {
-        if x.is_stateless() {
-            stateless::complete(&mut result, &self.identity.info);
-        }
+        result.revise(x.is_stateless().then_some(&self.identity.info));
         Outcome::Response(jsonrpc::success(id, &result))
     }
 

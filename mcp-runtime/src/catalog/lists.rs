@@ -10,14 +10,14 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rmcp::model::{ErrorData, Implementation};
+use serde::Serialize;
 use serde_json::value::RawValue;
-use serde_json::{Map, Value};
 
 use crate::catalog::prompt::PromptEntry;
 use crate::catalog::registry::Registry;
 use crate::catalog::registry::{Has, ToolEntry};
 use crate::catalog::resource::ResourceEntry;
-use crate::protocol::stateless;
+use crate::protocol::stateless::{Caching, Envelope};
 use crate::state::subscriptions::Changed;
 use crate::support::sync::{lock, read, write};
 
@@ -171,6 +171,11 @@ impl Page {
 }
 
 impl Lists {
+    /// How long a stateless client may cache what is listed.
+    pub(crate) fn ttl_ms(&self) -> u64 {
+        self.ttl_ms
+    }
+
     pub(crate) fn new(
         registry: &Registry,
         page_size: Option<usize>,
@@ -290,27 +295,26 @@ impl Lists {
             };
             for (i, chunk) in chunks.iter().enumerate() {
                 let next = (i + 1 < chunks.len()).then(|| encode_cursor(generation, i + 1));
-                let mut result = Map::new();
-                result.insert(
-                    list.key().into(),
-                    Value::Array(
-                        chunk
-                            .iter()
-                            .map(|raw| serde_json::from_str(raw.get()))
-                            .collect::<Result<_, _>>()?,
-                    ),
-                );
-                if let Some(next) = next {
-                    result.insert("nextCursor".into(), next.into());
-                }
+                let body = PageBody {
+                    items: Items {
+                        key: list.key(),
+                        items: chunk,
+                    },
+                    next_cursor: next,
+                };
                 let page = &mut pages[list.index()];
-                page.handshake
-                    .push(serde_json::value::to_raw_value(&result)?);
+                page.handshake.push(serde_json::value::to_raw_value(&body)?);
                 // What is listed does not depend on the caller: `public`.
-                stateless::cacheable(&mut result, self.ttl_ms, false);
-                stateless::complete(&mut result, &self.server);
+                let caching = Caching {
+                    ttl_ms: self.ttl_ms,
+                    private: false,
+                };
+                let stateless = Stateless {
+                    body,
+                    envelope: Envelope::complete(&self.server, Some(caching)),
+                };
                 page.stateless
-                    .push(serde_json::value::to_raw_value(&result)?);
+                    .push(serde_json::value::to_raw_value(&stateless)?);
             }
         }
         Ok(Snapshot {
@@ -319,6 +323,41 @@ impl Lists {
             pages,
         })
     }
+}
+
+/// One page of a list: its items (kept as their serialized bytes) and
+/// where the next page starts.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PageBody<'a> {
+    #[serde(flatten)]
+    items: Items<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_cursor: Option<String>,
+}
+
+/// `"tools": [...]` (or the list's own key).
+struct Items<'a> {
+    key: &'static str,
+    items: &'a [&'a RawValue],
+}
+
+impl Serialize for Items<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(Some(1))?;
+        map.serialize_entry(self.key, self.items)?;
+        map.end()
+    }
+}
+
+/// A page as the stateless revision sends it.
+#[derive(Serialize)]
+struct Stateless<'a> {
+    #[serde(flatten)]
+    body: PageBody<'a>,
+    #[serde(flatten)]
+    envelope: Envelope<'a>,
 }
 
 fn encode_cursor(generation: u64, index: usize) -> String {

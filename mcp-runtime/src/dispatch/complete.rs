@@ -1,67 +1,29 @@
 //! `completion/complete`: suggestions for a prompt argument or a resource
 //! template variable, from the item's completion function.
 
-use std::collections::BTreeMap;
-
+use rmcp::model::CompleteResult;
 use rmcp::model::{ErrorData, RequestId};
-use serde::Deserialize;
-use serde_json::Map;
-use serde_json::value::RawValue;
 
+use super::unknown;
 use crate::call::run::{self, Ended};
 use crate::call::server::{Exchange, Outcome, Server};
 use crate::handler::completion::{Completion, Completions};
-use crate::protocol::jsonrpc;
-use crate::protocol::method::RequestMethod;
-
-#[derive(Deserialize)]
-struct CompleteParams {
-    #[serde(rename = "ref")]
-    reference: Reference,
-    argument: ArgumentValue,
-    #[serde(default)]
-    context: Option<Context>,
-}
-
-#[derive(Deserialize)]
-#[serde(tag = "type")]
-enum Reference {
-    #[serde(rename = "ref/prompt")]
-    Prompt { name: String },
-    #[serde(rename = "ref/resource")]
-    Resource { uri: String },
-}
-
-#[derive(Deserialize)]
-struct ArgumentValue {
-    name: String,
-    value: String,
-}
-
-#[derive(Deserialize)]
-struct Context {
-    #[serde(default)]
-    arguments: BTreeMap<String, String>,
-}
+use crate::protocol::params::{CompleteParams, Reference};
 
 /// `completion/complete`: the named function's values; for an argument
 /// without one, the members of its enum that start with the value typed.
 pub(crate) async fn complete(
     d: &Server,
     id: &RequestId,
-    params: Option<&RawValue>,
+    params: CompleteParams,
     x: &Exchange,
 ) -> Outcome {
-    let params: CompleteParams = match jsonrpc::params(&RequestMethod::Complete, params) {
-        Ok(p) => p,
-        Err(e) => return Outcome::error(id, &e),
-    };
     let argument = params.argument.name;
     let invalid = |message: String| Outcome::error(id, &ErrorData::invalid_params(message, None));
     let (name, completer, choices) = match &params.reference {
         Reference::Prompt { name } => {
             let Some(prompt) = d.catalog.prompt(name) else {
-                return invalid(format!("Unknown prompt: {name}"));
+                return Outcome::error(id, &unknown("prompt", name));
             };
             let Some((_, choices)) = prompt.arguments.iter().find(|(a, _)| *a == argument) else {
                 return invalid(format!("Prompt `{name}` has no argument `{argument}`"));
@@ -116,10 +78,5 @@ pub(crate) async fn complete(
             )
         }
     };
-    let mut result = Map::new();
-    result.insert(
-        "completion".into(),
-        serde_json::to_value(completions.limited()).unwrap_or_default(),
-    );
-    d.reply(x, id, result)
+    d.reply(x, id, CompleteResult::new(completions.into_info()))
 }

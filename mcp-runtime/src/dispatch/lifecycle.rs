@@ -4,36 +4,31 @@
 use std::sync::Arc;
 
 use rmcp::model::{
-    ErrorData, InitializeRequestParams, InitializeResult, PromptsCapability, RequestId,
-    ResourcesCapability, ServerCapabilities, ToolsCapability,
+    CacheScope, DiscoverResult, ErrorData, InitializeRequestParams, InitializeResult,
+    PromptsCapability, RequestId, ResourcesCapability, ServerCapabilities, ToolsCapability,
 };
-use serde::Deserialize;
+use serde_json::json;
 use serde_json::value::RawValue;
-use serde_json::{Map, Value, json};
 
 use crate::call::server::Exchange;
 use crate::call::server::{Outcome, Server};
 use crate::policy::limits;
 use crate::protocol::jsonrpc;
-use crate::protocol::log::LogLevel;
 use crate::protocol::method::RequestMethod;
-use crate::protocol::stateless;
+use crate::protocol::params::SetLevelParams;
 use crate::protocol::version::Version;
 use crate::state::session::Session;
 
 /// `server/discover`: versions, capabilities, instructions; who we are
-/// in `_meta`.
-pub(super) fn discover(server: &Server) -> Map<String, Value> {
-    let mut result = Map::new();
-    result.insert("supportedVersions".into(), Version::all_json());
-    result.insert(
-        "capabilities".into(),
-        serde_json::to_value(capabilities(server)).unwrap_or_default(),
-    );
-    if let Some(instructions) = &server.identity.instructions {
-        result.insert("instructions".into(), instructions.clone().into());
-    }
-    stateless::complete(&mut result, &server.identity.info);
+/// in `_meta`. The same for every caller, so cacheable by all for as long
+/// as the lists are.
+pub(super) fn discover(server: &Server) -> DiscoverResult {
+    let versions = Version::ALL.iter().map(|v| v.to_rmcp()).collect();
+    let mut result = DiscoverResult::new(versions, capabilities(server))
+        .with_server_info(server.identity.info.clone());
+    result.instructions = server.identity.instructions.clone();
+    result.ttl_ms = server.catalog.lists.ttl_ms();
+    result.cache_scope = CacheScope::Public;
     result
 }
 
@@ -103,17 +98,9 @@ pub(super) fn initialize(server: &Server, id: &RequestId, params: Option<&RawVal
 pub(super) async fn set_log_level(
     server: &Server,
     id: &RequestId,
-    params: Option<&RawValue>,
+    SetLevelParams { level }: SetLevelParams,
     x: &Exchange,
 ) -> Outcome {
-    #[derive(Deserialize)]
-    struct SetLevel {
-        level: LogLevel,
-    }
-    let level = match jsonrpc::params::<SetLevel>(&RequestMethod::SetLogLevel, params) {
-        Ok(p) => p.level,
-        Err(e) => return Outcome::error(id, &e),
-    };
     let (Some((session_id, session)), Some(store)) = (&x.session, &server.state.sessions) else {
         let e = ErrorData::invalid_request(
             "`logging/setLevel` needs a session, and this server is stateless",

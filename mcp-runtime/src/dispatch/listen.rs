@@ -2,21 +2,14 @@
 //! list-change and resource-update notifications.
 
 use rmcp::model::{ErrorData, RequestId};
-use serde::Deserialize;
 use serde_json::json;
-use serde_json::value::RawValue;
 
 use crate::call::server::{Exchange, Outcome, Server};
 use crate::protocol::codes;
 use crate::protocol::jsonrpc;
-use crate::protocol::method::RequestMethod;
 use crate::protocol::method::ServerMethod;
-use crate::state::subscriptions::{Filter, Full, SUBSCRIPTION_ID};
-
-#[derive(Deserialize)]
-struct ListenParams {
-    notifications: Filter,
-}
+use crate::protocol::params::{ListenParams, SubscriptionFilter};
+use crate::state::subscriptions::{Full, SUBSCRIPTION_ID};
 
 /// `subscriptions/listen` (2026-07-28): acknowledges with the notifications
 /// this server will send, then relays them, tagged with the request's id,
@@ -24,13 +17,9 @@ struct ListenParams {
 pub(crate) async fn listen(
     d: &Server,
     id: &RequestId,
-    params: Option<&RawValue>,
+    ListenParams { notifications }: ListenParams,
     x: &Exchange,
 ) -> Outcome {
-    let ListenParams { notifications } = match jsonrpc::params(&RequestMethod::Listen, params) {
-        Ok(p) => p,
-        Err(e) => return Outcome::error(id, &e),
-    };
     if !x.outbound.is_open() {
         let e = ErrorData::invalid_request(
             "`subscriptions/listen` answers with a stream: accept `text/event-stream`",
@@ -39,7 +28,7 @@ pub(crate) async fn listen(
         return Outcome::refused(id, &e);
     }
     let has = d.catalog.has_items();
-    let honored = Filter {
+    let honored = SubscriptionFilter {
         tools_list_changed: notifications.tools_list_changed,
         prompts_list_changed: notifications.prompts_list_changed && has.prompts,
         resources_list_changed: notifications.resources_list_changed && has.resources,

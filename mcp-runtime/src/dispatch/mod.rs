@@ -20,7 +20,7 @@ mod tools;
 use std::sync::Arc;
 
 use rmcp::model::{ErrorData, RequestId};
-use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::json;
 use serde_json::value::RawValue;
 
@@ -28,6 +28,7 @@ use crate::call::server::{Exchange, Outcome, Server};
 use crate::catalog::lists::List;
 use crate::protocol::jsonrpc::{self, Message};
 use crate::protocol::method::{NotificationMethod, RequestMethod};
+use crate::protocol::params::{CancelledParams, ListParams};
 
 /// The method table: decodes nothing and knows no transport, only which
 /// handler serves which method in which revision.
@@ -90,7 +91,12 @@ impl Dispatcher {
             RequestMethod::Discover => {
                 Outcome::Response(jsonrpc::success(&id, &lifecycle::discover(&self.server)))
             }
-            RequestMethod::Listen => listen::listen(&self.server, &id, params, x).await,
+            RequestMethod::Listen => {
+                decoded(&id, &method, params, async |p| {
+                    listen::listen(&self.server, &id, p, x).await
+                })
+                .await
+            }
             // Gone in this revision (`initialize`, `ping`, `logging/setLevel`,
             // `resources/subscribe`…), or never known.
             RequestMethod::Initialize
@@ -114,12 +120,20 @@ impl Dispatcher {
         let has = self.server.catalog.registry.has_items();
         match method {
             RequestMethod::ListTools => self.list(id, method, List::Tools, params, x),
-            RequestMethod::CallTool => tools::call(&self.server, id, params, x).await,
+            RequestMethod::CallTool => {
+                decoded(id, method, params, async |p| {
+                    tools::call(&self.server, id, p, x).await
+                })
+                .await
+            }
             RequestMethod::ListPrompts if has.prompts => {
                 self.list(id, method, List::Prompts, params, x)
             }
             RequestMethod::GetPrompt if has.prompts => {
-                prompts::get(&self.server, id, params, x).await
+                decoded(id, method, params, async |p| {
+                    prompts::get(&self.server, id, p, x).await
+                })
+                .await
             }
             RequestMethod::ListResources if has.resources => {
                 self.list(id, method, List::Resources, params, x)
@@ -128,10 +142,16 @@ impl Dispatcher {
                 self.list(id, method, List::ResourceTemplates, params, x)
             }
             RequestMethod::ReadResource if has.resources => {
-                resources::read(&self.server, id, params, x).await
+                decoded(id, method, params, async |p| {
+                    resources::read(&self.server, id, p, x).await
+                })
+                .await
             }
             RequestMethod::Complete if has.prompts || has.resources => {
-                complete::complete(&self.server, id, params, x).await
+                decoded(id, method, params, async |p| {
+                    complete::complete(&self.server, id, p, x).await
+                })
+                .await
             }
             // Not declared in this server's capabilities: not here.
             _ if x.is_stateless() => Outcome::refused(id, &jsonrpc::method_not_found(method)),
@@ -174,14 +194,23 @@ impl Dispatcher {
         match method {
             RequestMethod::Initialize => lifecycle::initialize(&self.server, id, params),
             RequestMethod::SetLogLevel => {
-                lifecycle::set_log_level(&self.server, id, params, x).await
+                decoded(id, method, params, async |p| {
+                    lifecycle::set_log_level(&self.server, id, p, x).await
+                })
+                .await
             }
             RequestMethod::Ping => Outcome::Response(jsonrpc::success(id, &json!({}))),
             RequestMethod::Subscribe if has.resources => {
-                resources::subscribe(&self.server, id, params, x, true)
+                decoded(id, method, params, async |p| {
+                    resources::subscribe(&self.server, id, p, x, true)
+                })
+                .await
             }
             RequestMethod::Unsubscribe if has.resources => {
-                resources::subscribe(&self.server, id, params, x, false)
+                decoded(id, method, params, async |p| {
+                    resources::subscribe(&self.server, id, p, x, false)
+                })
+                .await
             }
             // `server/discover` and `subscriptions/listen` are the stateless
             // revision's: the transport routes them there.
@@ -197,12 +226,8 @@ impl Dispatcher {
             tracing::trace!(method = method.as_str(), "notification");
             return;
         }
-        #[derive(Deserialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Cancelled {
-            request_id: RequestId,
-        }
-        let Ok(Cancelled { request_id }) = serde_json::from_str(params.map_or("{}", RawValue::get))
+        let Ok(CancelledParams { request_id }) =
+            serde_json::from_str(params.map_or("{}", RawValue::get))
         else {
             return;
         };
@@ -215,7 +240,21 @@ impl Dispatcher {
     }
 }
 
-#[derive(Deserialize)]
-struct ListParams {
-    cursor: Option<String>,
+/// Decodes `params` as the method's own type and runs `handler`, or
+/// answers why they are not (`-32602`): every handler's preamble, once.
+async fn decoded<P: DeserializeOwned>(
+    id: &RequestId,
+    method: &RequestMethod,
+    params: Option<&RawValue>,
+    handler: impl AsyncFnOnce(P) -> Outcome,
+) -> Outcome {
+    match jsonrpc::params(method, params) {
+        Ok(params) => handler(params).await,
+        Err(e) => Outcome::error(id, &e),
+    }
+}
+
+/// The error for a name no tool (or prompt) of this server has.
+fn unknown(kind: &str, name: &str) -> ErrorData {
+    ErrorData::invalid_params(format!("Unknown {kind}: {name}"), None)
 }

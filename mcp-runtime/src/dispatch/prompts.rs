@@ -1,24 +1,15 @@
 //! `prompts/get`: arguments in, the prompt function run in the request's
 //! scope, messages out.
 
+use rmcp::model::GetPromptResult;
 use rmcp::model::{ErrorData, RequestId};
-use serde::Deserialize;
-use serde_json::value::RawValue;
-use serde_json::{Map, Value};
 
+use super::unknown;
 use crate::call::run::{self, Ended};
 use crate::call::server::{Exchange, Outcome, Server};
 use crate::handler::arguments::{ArgumentError, Coercion, coerce};
 use crate::handler::invoke::{CallContext, ToolOutcome};
-use crate::protocol::jsonrpc;
-use crate::protocol::method::RequestMethod;
-
-#[derive(Deserialize)]
-struct GetParams {
-    name: String,
-    #[serde(default)]
-    arguments: Option<Map<String, Value>>,
-}
+use crate::protocol::params::GetPromptParams;
 
 /// `prompts/get`: checks the arguments, runs the prompt function in the
 /// request's scope (so `McpContext` works, and a stateless request may stop
@@ -26,16 +17,11 @@ struct GetParams {
 pub(crate) async fn get(
     d: &Server,
     id: &RequestId,
-    params: Option<&RawValue>,
+    params: GetPromptParams,
     x: &Exchange,
 ) -> Outcome {
-    let params: GetParams = match jsonrpc::params(&RequestMethod::GetPrompt, params) {
-        Ok(p) => p,
-        Err(e) => return Outcome::error(id, &e),
-    };
     let Some(prompt) = d.catalog.prompt(&params.name) else {
-        let e = ErrorData::invalid_params(format!("Unknown prompt: {}", params.name), None);
-        return Outcome::error(id, &e);
+        return Outcome::error(id, &unknown("prompt", &params.name));
     };
     let name = prompt.def.name;
     if prompt.def.requires_auth
@@ -80,15 +66,11 @@ pub(crate) async fn get(
         Some(Ended::Stopped) => run::stopped(d, id, &owner, &scope),
         Some(Ended::Failed(failure)) => failed(failure.to_string()),
         Some(Ended::Done(ToolOutcome::Prompt(Ok(messages)))) => {
-            let mut result = Map::new();
-            let description = messages
-                .description
-                .as_deref()
-                .unwrap_or(prompt.def.description);
-            result.insert("description".into(), description.into());
-            result.insert(
-                "messages".into(),
-                serde_json::to_value(&messages.messages).unwrap_or_default(),
+            let mut result = GetPromptResult::new(messages.messages);
+            result.description = Some(
+                messages
+                    .description
+                    .unwrap_or_else(|| prompt.def.description.to_owned()),
             );
             d.reply(x, id, result)
         }

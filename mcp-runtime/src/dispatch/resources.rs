@@ -6,9 +6,8 @@ use actix_web::http::header::{self, HeaderMap};
 use base64::Engine as _;
 use rmcp::model::ErrorCode;
 use rmcp::model::{ErrorData, RequestId};
-use serde::Deserialize;
-use serde_json::value::RawValue;
-use serde_json::{Map, Value, json};
+use rmcp::model::{ReadResourceResult, ResourceContents};
+use serde_json::json;
 
 use crate::call::forward::Parts;
 use crate::call::result::{self, Mapping};
@@ -17,15 +16,11 @@ use crate::call::server::{Exchange, Outcome, Server};
 use crate::catalog::registry::Structured;
 use crate::protocol::jsonrpc;
 use crate::protocol::method::RequestMethod;
-use crate::protocol::stateless;
+use crate::protocol::params::UriParams;
+use crate::protocol::stateless::Caching;
 use crate::protocol::version::Version;
 use crate::schema::route::HttpMethod;
 use crate::support::media;
-
-#[derive(Deserialize)]
-pub(crate) struct UriParams {
-    pub uri: String,
-}
 
 /// The not-found error of the revision in force.
 pub(crate) fn not_found(x: &Exchange, id: &RequestId, uri: &str) -> Outcome {
@@ -46,13 +41,9 @@ pub(crate) fn not_found(x: &Exchange, id: &RequestId, uri: &str) -> Outcome {
 pub(crate) async fn read(
     d: &Server,
     id: &RequestId,
-    params: Option<&RawValue>,
+    UriParams { uri }: UriParams,
     x: &Exchange,
 ) -> Outcome {
-    let UriParams { uri } = match jsonrpc::params(&RequestMethod::ReadResource, params) {
-        Ok(p) => p,
-        Err(e) => return Outcome::error(id, &e),
-    };
     let Some((resource, values)) = d.catalog.resource_for(&uri) else {
         return not_found(x, id, &uri);
     };
@@ -87,7 +78,7 @@ pub(crate) async fn read(
     if status == StatusCode::NOT_FOUND {
         return not_found(x, id, &uri);
     }
-    let cache = Caching::of(
+    let cache = caching(
         response.headers(),
         resource.def.requires_auth || x.host.headers().contains_key(header::AUTHORIZATION),
     );
@@ -116,67 +107,49 @@ pub(crate) async fn read(
     let mime = Some(mime)
         .filter(|m| !m.is_empty())
         .or_else(|| resource.def.mime_type.map(str::to_owned));
-    let mut contents = Map::new();
-    contents.insert("uri".into(), uri.clone().into());
     let text = mime
         .as_deref()
         .is_none_or(|m| !result::is_binary_media(m))
         .then(|| std::str::from_utf8(&body).ok())
         .flatten();
-    match text {
-        Some(text) => {
-            contents.insert(
-                "mimeType".into(),
-                mime.as_deref().unwrap_or("text/plain").into(),
-            );
-            contents.insert("text".into(), text.into());
-        }
+    let contents = match text {
+        Some(text) => ResourceContents::text(text, uri)
+            .with_mime_type(mime.as_deref().unwrap_or("text/plain")),
         None => {
-            let mime = mime.as_deref().unwrap_or("application/octet-stream");
-            contents.insert("mimeType".into(), mime.into());
             let blob = base64::engine::general_purpose::STANDARD.encode(&body);
-            contents.insert("blob".into(), blob.into());
+            ResourceContents::blob(blob, uri)
+                .with_mime_type(mime.as_deref().unwrap_or("application/octet-stream"))
         }
-    }
-    let mut result = Map::new();
-    result.insert(
-        "contents".into(),
-        Value::Array(vec![Value::Object(contents)]),
-    );
-    if x.version >= Version::V2026_07_28 {
-        stateless::cacheable(&mut result, cache.ttl_ms, cache.private);
+    };
+    let mut result = ReadResourceResult::new(vec![contents]);
+    if x.is_stateless() {
+        result.ttl_ms = Some(cache.ttl_ms);
+        result.cache_scope = Some(cache.scope());
     }
     d.reply(x, id, result)
 }
 
 /// A read's caching hints, from the response's `Cache-Control`.
-struct Caching {
-    ttl_ms: u64,
-    private: bool,
-}
-
-impl Caching {
-    fn of(headers: &HeaderMap, protected: bool) -> Caching {
-        let directives: Vec<String> = headers
-            .get_all(header::CACHE_CONTROL)
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .map(|d| d.trim().to_ascii_lowercase())
-            .collect();
-        let has = |name: &str| directives.iter().any(|d| d == name);
-        let max_age = directives
-            .iter()
-            .filter_map(|d| d.strip_prefix("max-age="))
-            .find_map(|s| s.trim_matches('"').parse::<u64>().ok());
-        let uncached = has("no-store") || has("no-cache");
-        Caching {
-            ttl_ms: if uncached {
-                0
-            } else {
-                max_age.unwrap_or(0).saturating_mul(1000)
-            },
-            private: protected || has("private") || has("no-store"),
-        }
+fn caching(headers: &HeaderMap, protected: bool) -> Caching {
+    let directives: Vec<String> = headers
+        .get_all(header::CACHE_CONTROL)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|d| d.trim().to_ascii_lowercase())
+        .collect();
+    let has = |name: &str| directives.iter().any(|d| d == name);
+    let max_age = directives
+        .iter()
+        .filter_map(|d| d.strip_prefix("max-age="))
+        .find_map(|s| s.trim_matches('"').parse::<u64>().ok());
+    let uncached = has("no-store") || has("no-cache");
+    Caching {
+        ttl_ms: if uncached {
+            0
+        } else {
+            max_age.unwrap_or(0).saturating_mul(1000)
+        },
+        private: protected || has("private") || has("no-store"),
     }
 }
 
@@ -185,7 +158,7 @@ impl Caching {
 pub(crate) fn subscribe(
     d: &Server,
     id: &RequestId,
-    params: Option<&RawValue>,
+    UriParams { uri }: UriParams,
     x: &Exchange,
     on: bool,
 ) -> Outcome {
@@ -193,10 +166,6 @@ pub(crate) fn subscribe(
         RequestMethod::Subscribe
     } else {
         RequestMethod::Unsubscribe
-    };
-    let UriParams { uri } = match jsonrpc::params(&method, params) {
-        Ok(p) => p,
-        Err(e) => return Outcome::error(id, &e),
     };
     let Some((session, _)) = &x.session else {
         let e = ErrorData::invalid_request(
@@ -227,21 +196,21 @@ mod tests {
     use super::*;
     use actix_web::http::header::HeaderValue;
 
-    fn caching(value: &str, protected: bool) -> (u64, bool) {
+    fn hints(value: &str, protected: bool) -> (u64, bool) {
         let mut headers = HeaderMap::new();
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_str(value).unwrap());
-        let c = Caching::of(&headers, protected);
+        let c = caching(&headers, protected);
         (c.ttl_ms, c.private)
     }
 
     #[test]
     fn cache_control_sets_the_hints() {
-        assert_eq!(caching("max-age=60", false), (60_000, false));
-        assert_eq!(caching("public, max-age=\"5\"", false), (5_000, false));
-        assert_eq!(caching("private, max-age=60", false), (60_000, true));
-        assert_eq!(caching("no-store", false), (0, true));
-        assert_eq!(caching("no-cache, max-age=60", false), (0, false));
-        assert_eq!(caching("max-age=60", true), (60_000, true));
-        assert_eq!(caching("", false), (0, false));
+        assert_eq!(hints("max-age=60", false), (60_000, false));
+        assert_eq!(hints("public, max-age=\"5\"", false), (5_000, false));
+        assert_eq!(hints("private, max-age=60", false), (60_000, true));
+        assert_eq!(hints("no-store", false), (0, true));
+        assert_eq!(hints("no-cache, max-age=60", false), (0, false));
+        assert_eq!(hints("max-age=60", true), (60_000, true));
+        assert_eq!(hints("", false), (0, false));
     }
 }

@@ -6,12 +6,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use actix_web::HttpResponse;
-use rmcp::model::{ErrorData, ProgressToken, RequestId};
-use serde::Deserialize;
-use serde_json::value::RawValue;
+use rmcp::model::{ErrorData, RequestId};
 use serde_json::{Map, Value, json};
 use tracing::Instrument as _;
 
+use super::unknown;
 use crate::call::context::CallScope;
 use crate::call::forward;
 use crate::call::result::{self, Mapping, ToolResult};
@@ -23,23 +22,8 @@ use crate::handler::arguments::{ArgumentError, Coercion, coerce};
 use crate::handler::invoke::{CallContext, CheckContext, ToolOutcome};
 use crate::protocol::codes;
 use crate::protocol::jsonrpc;
-use crate::protocol::method::RequestMethod;
+use crate::protocol::params::CallToolParams;
 use crate::protocol::stateless;
-
-#[derive(Deserialize)]
-struct CallParams {
-    name: String,
-    #[serde(default)]
-    arguments: Option<Map<String, Value>>,
-    #[serde(rename = "_meta", default)]
-    meta: Option<Meta>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Meta {
-    progress_token: Option<ProgressToken>,
-}
 
 /// What running the handler gave, before it becomes a JSON-RPC reply.
 enum Handled {
@@ -55,16 +39,11 @@ enum Handled {
 pub(crate) async fn call(
     d: &Server,
     id: &RequestId,
-    params: Option<&RawValue>,
+    params: CallToolParams,
     x: &Exchange,
 ) -> Outcome {
-    let params: CallParams = match jsonrpc::params(&RequestMethod::CallTool, params) {
-        Ok(p) => p,
-        Err(e) => return Outcome::error(id, &e),
-    };
     let Some(tool) = d.catalog.tool(&params.name) else {
-        let e = ErrorData::invalid_params(format!("Unknown tool: {}", params.name), None);
-        return Outcome::error(id, &e);
+        return Outcome::error(id, &unknown("tool", &params.name));
     };
     if let Err(limited) = d.policy.rate_limits.check_tool(tool.def.name) {
         let e = ErrorData::new(

@@ -7,6 +7,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::HttpRequest;
+use rmcp::model::CompletionInfo;
 use serde::Serialize;
 
 /// The generated wrapper around a completion function.
@@ -15,9 +16,6 @@ pub type Completer = fn(Completion) -> CompletionFuture;
 
 #[doc(hidden)]
 pub type CompletionFuture = Pin<Box<dyn Future<Output = Completions>>>;
-
-/// The most values one answer carries (the spec's limit).
-pub(crate) const MAX_VALUES: usize = 100;
 
 /// One `completion/complete` request, as a completion function sees it.
 ///
@@ -108,18 +106,24 @@ impl Completions {
         self
     }
 
-    /// Cut to the spec's limit of 100 values, keeping the count.
-    pub(crate) fn limited(mut self) -> Self {
-        if self.values.len() > MAX_VALUES {
+    /// The values as sent: cut to the spec's limit of 100, keeping the
+    /// count.
+    pub(crate) fn into_info(mut self) -> CompletionInfo {
+        let max = CompletionInfo::MAX_VALUES;
+        if self.values.len() > max {
             let total = self.values.len();
-            self.values.truncate(MAX_VALUES);
+            self.values.truncate(max);
             self.total = Some(
                 self.total
                     .unwrap_or(u32::try_from(total).unwrap_or(u32::MAX)),
             );
             self.has_more = true;
         }
-        self
+        let mut info = CompletionInfo::default();
+        info.values = self.values;
+        info.total = self.total;
+        info.has_more = self.has_more.then_some(true);
+        info
     }
 }
 

@@ -8,6 +8,7 @@ pub(crate) mod content;
 pub(crate) mod jsonrpc;
 pub(crate) mod log;
 pub(crate) mod method;
+pub(crate) mod params;
 pub(crate) mod sampling;
 pub(crate) mod stateless;
 pub(crate) mod version;

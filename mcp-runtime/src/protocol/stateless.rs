@@ -15,7 +15,10 @@ use std::collections::BTreeMap;
 use actix_web::http::header::HeaderMap;
 use base64::Engine as _;
 use hmac::{Hmac, KeyInit, Mac};
-use rmcp::model::{ClientCapabilities, ErrorCode, ErrorData, Implementation};
+use rmcp::model::{
+    CacheScope, ClientCapabilities, CompleteResult, ErrorCode, ErrorData, GetPromptResult,
+    Implementation, MetaObject, ReadResourceResult, ResultType,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
@@ -285,31 +288,88 @@ pub(crate) fn check_param_headers(
     Ok(())
 }
 
-/// Adds what every stateless result carries: `resultType` and the server's
-/// identity in `_meta`.
-pub(crate) fn complete(result: &mut Map<String, Value>, server: &Implementation) {
-    result
-        .entry("resultType")
-        .or_insert_with(|| "complete".into());
-    let meta = result
-        .entry("_meta")
-        .or_insert_with(|| Value::Object(Map::new()));
-    if let Value::Object(meta) = meta {
-        meta.insert(
-            SERVER_INFO.into(),
-            serde_json::to_value(server).unwrap_or_default(),
-        );
+/// The server's identity, as every stateless result carries it in `_meta`.
+pub(crate) fn server_meta(server: &Implementation) -> MetaObject {
+    let mut meta = MetaObject::new();
+    meta.insert(
+        SERVER_INFO.into(),
+        serde_json::to_value(server).unwrap_or_default(),
+    );
+    meta
+}
+
+/// Caching hints of list and read results: how long a client may keep
+/// them, and whether they may be shared between callers.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Caching {
+    pub ttl_ms: u64,
+    pub private: bool,
+}
+
+impl Caching {
+    pub(crate) fn scope(self) -> CacheScope {
+        if self.private {
+            CacheScope::Private
+        } else {
+            CacheScope::Public
+        }
     }
 }
 
-/// Caching hints for list and read results: how long a client may keep
-/// them, and whether they may be shared between callers.
-pub(crate) fn cacheable(result: &mut Map<String, Value>, ttl_ms: u64, private: bool) {
-    result.insert("ttlMs".into(), ttl_ms.into());
-    result.insert(
-        "cacheScope".into(),
-        if private { "private" } else { "public" }.into(),
-    );
+/// A result of rmcp's model, completed for the revision in force: under the
+/// stateless revision (`server` given) its `resultType` and the server's
+/// identity in `_meta`; before it, neither (rmcp's constructors set
+/// `resultType`, which older clients do not know).
+pub(crate) trait Revised {
+    fn revise(&mut self, server: Option<&Implementation>);
+}
+
+macro_rules! revised {
+    ($($result:ty),*) => {$(
+        impl Revised for $result {
+            fn revise(&mut self, server: Option<&Implementation>) {
+                self.result_type = server.map(|_| ResultType::COMPLETE);
+                self.meta = server.map(server_meta);
+            }
+        }
+    )*};
+}
+
+revised!(GetPromptResult, ReadResourceResult, CompleteResult);
+
+/// The fields a stateless result adds to a body the server serializes
+/// itself (list pages, input requests): flattened beside its own.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Envelope<'a> {
+    pub result_type: ResultType,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ttl_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache_scope: Option<CacheScope>,
+    #[serde(rename = "_meta")]
+    pub meta: ServerInfoMeta<'a>,
+}
+
+/// `_meta` holding only the server's identity, borrowed.
+#[derive(Serialize)]
+pub(crate) struct ServerInfoMeta<'a> {
+    #[serde(rename = "io.modelcontextprotocol/serverInfo")]
+    pub server_info: &'a Implementation,
+}
+
+impl<'a> Envelope<'a> {
+    /// A complete result, cacheable as `caching` says when given.
+    pub(crate) fn complete(server: &'a Implementation, caching: Option<Caching>) -> Self {
+        Envelope {
+            result_type: ResultType::COMPLETE,
+            ttl_ms: caching.map(|c| c.ttl_ms),
+            cache_scope: caching.map(Caching::scope),
+            meta: ServerInfoMeta {
+                server_info: server,
+            },
+        }
+    }
 }
 
 /// Signs and checks the state a multi-round call hands the client: the

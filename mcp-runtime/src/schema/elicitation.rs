@@ -8,10 +8,10 @@
 //! definitions, dropping `null` from optional fields, turning schemars'
 //! numeric formats into bounds) or says, naming the field, why it cannot.
 
-use schemars::JsonSchema;
-use schemars::generate::SchemaSettings;
 use std::fmt;
 
+use schemars::JsonSchema;
+use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value};
 
 use crate::schema::json::replace_numeric_formats;

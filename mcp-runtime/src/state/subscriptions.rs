@@ -8,12 +8,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use rmcp::model::RequestId;
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use tokio::sync::mpsc;
 
 use crate::protocol::jsonrpc;
 use crate::protocol::method::ServerMethod;
+use crate::protocol::params::SubscriptionFilter;
 use crate::state::session::SessionStore;
 use crate::support::sync::lock;
 
@@ -43,35 +43,19 @@ impl Changed {
     }
 }
 
-/// The notifications a `subscriptions/listen` stream opts in to (the
-/// spec's `SubscriptionFilter`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct Filter {
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub tools_list_changed: bool,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub prompts_list_changed: bool,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub resources_list_changed: bool,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub resource_subscriptions: Vec<String>,
-}
-
-impl Filter {
-    fn wants(&self, changed: Changed) -> bool {
-        match changed {
-            Changed::Tools => self.tools_list_changed,
-            Changed::Prompts => self.prompts_list_changed,
-            Changed::Resources => self.resources_list_changed,
-        }
+/// Whether a listener asked for this change.
+fn wants(filter: &SubscriptionFilter, changed: Changed) -> bool {
+    match changed {
+        Changed::Tools => filter.tools_list_changed,
+        Changed::Prompts => filter.prompts_list_changed,
+        Changed::Resources => filter.resources_list_changed,
     }
 }
 
 /// One open `subscriptions/listen` stream.
 struct Listener {
     id: RequestId,
-    filter: Filter,
+    filter: SubscriptionFilter,
     tx: mpsc::Sender<Vec<u8>>,
 }
 
@@ -177,7 +161,7 @@ impl Subscribers {
     pub(crate) fn listen(
         self: &Arc<Self>,
         id: RequestId,
-        filter: Filter,
+        filter: SubscriptionFilter,
     ) -> Result<(ListenGuard, mpsc::Receiver<Vec<u8>>), Full> {
         let mut listeners = lock(&self.listeners);
         if listeners.len() >= self.max_listeners {
@@ -202,7 +186,7 @@ impl Subscribers {
                 reached += usize::from(self.streams.notify(&session, &message));
             }
         }
-        reached + self.tell_listeners(changed.method(), &Map::new(), |f| f.wants(changed))
+        reached + self.tell_listeners(changed.method(), &Map::new(), |f| wants(f, changed))
     }
 
     /// Tells the sessions and listeners subscribed to `uri` that it changed.
@@ -246,7 +230,7 @@ impl Subscribers {
         &self,
         method: ServerMethod,
         params: &Map<String, Value>,
-        wants: impl Fn(&Filter) -> bool,
+        wants: impl Fn(&SubscriptionFilter) -> bool,
     ) -> usize {
         let listeners = lock(&self.listeners);
         let mut reached = 0;
