@@ -29,9 +29,27 @@ use std::fmt::Display;
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 
-#[derive(Default)]
+/// Collects errors; must end in [`into_compile_errors`](Ctxt::into_compile_errors)
+/// (or, in tests, `messages`): dropping it unchecked would silently lose
+/// them, so that panics, as serde_derive's does.
 pub(crate) struct Ctxt {
-    errors: Vec<syn::Error>,
+    errors: Option<Vec<syn::Error>>,
+}
+
+impl Default for Ctxt {
+    fn default() -> Self {
+        Ctxt {
+            errors: Some(Vec::new()),
+        }
+    }
+}
+
+impl Drop for Ctxt {
+    fn drop(&mut self) {
+        if self.errors.is_some() && !std::thread::panicking() {
+            panic!("a Ctxt was dropped without its errors being checked");
+        }
+    }
 }
 
 impl Ctxt {
@@ -42,39 +60,48 @@ impl Ctxt {
         message: impl Display,
         help: impl Display,
     ) {
-        self.errors
-            .push(syn::Error::new_spanned(tokens, with_help(message, help)));
+        self.push(syn::Error::new_spanned(tokens, with_help(message, help)));
     }
 
     /// Records an error at `span`, with a `help:` line.
     pub(crate) fn error_at(&mut self, span: Span, message: impl Display, help: impl Display) {
-        self.errors
-            .push(syn::Error::new(span, with_help(message, help)));
+        self.push(syn::Error::new(span, with_help(message, help)));
     }
 
     /// Records an error produced by syn's own parsers.
     pub(crate) fn syn_error(&mut self, error: syn::Error) {
-        self.errors.push(error);
+        self.push(error);
+    }
+
+    fn push(&mut self, error: syn::Error) {
+        self.errors
+            .as_mut()
+            .expect("no error is recorded after the check")
+            .push(error);
     }
 
     /// All recorded errors as `compile_error!` invocations, or `None`.
-    pub(crate) fn into_compile_errors(self) -> Option<TokenStream> {
-        if self.errors.is_empty() {
+    pub(crate) fn into_compile_errors(mut self) -> Option<TokenStream> {
+        let errors = self.errors.take().unwrap_or_default();
+        if errors.is_empty() {
             None
         } else {
-            Some(
-                self.errors
-                    .iter()
-                    .map(syn::Error::to_compile_error)
-                    .collect(),
-            )
+            Some(errors.iter().map(syn::Error::to_compile_error).collect())
         }
+    }
+
+    /// Drops what was recorded, on purpose: another error says all there is
+    /// to say (a route attribute above ours hides the route, and what
+    /// follows from that would mislead).
+    pub(crate) fn discard(mut self) {
+        self.errors = None;
     }
 
     /// The recorded messages, help lines included.
     #[cfg(test)]
-    pub(crate) fn messages(self) -> Vec<String> {
-        self.errors.iter().map(ToString::to_string).collect()
+    pub(crate) fn messages(mut self) -> Vec<String> {
+        let errors = self.errors.take().unwrap_or_default();
+        errors.iter().map(ToString::to_string).collect()
     }
 }
 

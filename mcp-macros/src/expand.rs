@@ -75,6 +75,7 @@ pub(crate) fn mcp_tool(
         && let Some(before) = source_before()
         && let Some(attr) = order::route_above(&before)
     {
+        cx.discard();
         return route_above(Kind::Tool, attr, func);
     }
     let output = signature::output(Kind::Tool, &func.sig, &mut cx);

@@ -58,6 +58,7 @@ pub(crate) fn mcp_prompt(
             if let Some(before) = source_before()
                 && let Some(attr) = order::route_above(&before)
             {
+                cx.discard();
                 return expand::route_above(Kind::Prompt, attr, func);
             }
         }

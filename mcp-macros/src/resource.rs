@@ -57,6 +57,7 @@ pub(crate) fn mcp_resource(
         && let Some(before) = source_before()
         && let Some(attr) = order::route_above(&before)
     {
+        cx.discard();
         return expand::route_above(Kind::Resource, attr, func);
     }
     let ident = &func.sig.ident;

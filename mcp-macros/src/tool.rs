@@ -125,7 +125,10 @@ mod tests {
     }
 
     fn derived(methods: &[HttpMethod]) -> Hints {
-        hints(&ToolArgs::default(), methods, &mut Ctxt::default())
+        let mut cx = Ctxt::default();
+        let hints = hints(&ToolArgs::default(), methods, &mut cx);
+        assert!(cx.into_compile_errors().is_none());
+        hints
     }
 
     #[test]
@@ -151,8 +154,11 @@ mod tests {
             open_world: Some(LitBool::new(false, Span::call_site())),
             ..ToolArgs::default()
         };
+        let mut cx = Ctxt::default();
+        let derived = hints(&args, &[HttpMethod::Post], &mut cx);
+        assert!(cx.into_compile_errors().is_none());
         assert_eq!(
-            hints(&args, &[HttpMethod::Post], &mut Ctxt::default()),
+            derived,
             Hints {
                 open_world: Some(false),
                 ..hint(Some(true), None, None)

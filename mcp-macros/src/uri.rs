@@ -211,7 +211,8 @@ mod tests {
     fn parsed(uri: &str) -> Result<UriTemplate, Vec<String>> {
         let mut cx = Ctxt::default();
         let template = parse(&lit(uri), &mut cx);
-        template.ok_or_else(|| cx.messages())
+        let messages = cx.messages();
+        template.ok_or(messages)
     }
 
     fn template(vars: &[&str], query: &[&str]) -> UriTemplate {

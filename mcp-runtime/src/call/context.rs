@@ -73,7 +73,9 @@ pub struct McpContext {
     scope: Option<Arc<CallScope>>,
 }
 
-/// The scope of one tool call, shared by the runtime and the handler.
+/// The scope of one request's code (a tool call, a prompt, a resource read,
+/// a completion), shared by the runtime and the handler. `tool` names the
+/// item, whatever its kind.
 pub(crate) struct CallScope {
     pub request_id: RequestId,
     pub tool: &'static str,

@@ -1,7 +1,8 @@
 //! Running the code behind one request (a tool, a prompt, a resource read)
 //! in its scope: as a request through the app, or called directly; ended
 //! by cancellation, the timeout, a panic, or a stateless call stopping for
-//! the client. Shared by `tool_call`, `prompts` and `resources`.
+//! the client. Shared by the `tools`, `prompts`, `resources` and `complete`
+//! handlers of `dispatch`.
 
 use std::fmt;
 use std::future::Future;

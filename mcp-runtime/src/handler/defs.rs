@@ -61,7 +61,8 @@ pub struct Hints {
     pub open_world: Option<bool>,
 }
 
-/// Where a tool is defined, as reported in start-up errors.
+/// Where a tool, prompt or resource is defined, as reported in start-up
+/// errors.
 ///
 /// Displays as `module::handler at src/file.rs:12:10`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

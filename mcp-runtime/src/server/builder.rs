@@ -141,15 +141,16 @@ impl McpServerBuilder {
         self
     }
 
-    /// Authenticates `requires_auth` tools with the app's own extractor `A`.
+    /// Authenticates `requires_auth` tools, prompts and resources with the
+    /// app's own extractor `A`.
     ///
-    /// Before such a tool runs, `A` is extracted from the MCP request; if it
+    /// Before such an item runs, `A` is extracted from the MCP request; if it
     /// fails, the handler does not run and the client gets HTTP 401 with
     /// `WWW-Authenticate: Bearer` (403 if `A`'s error is a 403; the scheme is
     /// set with [`auth_scheme`](Self::auth_scheme)). Only `A`'s rejections do
     /// that: a 401/403 from anything else is an ordinary tool error. Without
     /// this, [`build`](Self::build) refuses a registry with `requires_auth`
-    /// tools.
+    /// items.
     ///
     /// ```
     /// use std::future::{Ready, ready};
@@ -371,10 +372,12 @@ impl McpServerBuilder {
         self
     }
 
-    /// Compiles the registry: every tool's schemas and argument plan, the
-    /// `tools/list` payload. Fails with every problem at once: duplicate tool
-    /// names (with both locations), `requires_auth` tools without
-    /// [`auth`](Self::auth), tools whose types cannot be exposed.
+    /// Compiles the registry: every tool's schemas and argument plan, every
+    /// prompt's arguments, every resource's URI against its route, and the
+    /// lists. Fails with every problem at once: duplicate names or URIs
+    /// (with every location), `requires_auth` items without
+    /// [`auth`](Self::auth), items whose types cannot be exposed, settings
+    /// naming tools that do not exist.
     pub fn build(self) -> Result<McpServer, BuildError> {
         let registry = Registry::build(Defs::collected(), self.auth.is_some(), self.profile)?;
         let ttl_ms = u64::try_from(self.lists.ttl.as_millis()).unwrap_or(u64::MAX);

@@ -24,7 +24,8 @@ use crate::transport::mount;
 use crate::transport::stdio::Stdio;
 use crate::transport::streamable_http::StreamableHttp;
 
-/// An MCP server exposing every `#[mcp_tool]` of the binary.
+/// An MCP server exposing every `#[mcp_tool]`, `#[mcp_prompt]` and
+/// `#[mcp_resource]` of the binary.
 ///
 /// Build it once, before `HttpServer::new`; in each worker, mount
 /// [`McpServer::scope`] in the `App` and return the app wrapped by
@@ -207,7 +208,7 @@ impl McpServer {
             .map(|t| t.def.name)
     }
 
-    /// Serves `app`'s tools over stdin and stdout, to the client that
+    /// Serves `app`'s tools, prompts and resources over stdin and stdout, to the client that
     /// launched this process; see [`Stdio`]. Build `app` as for
     /// `HttpServer::new` (there is no need to wrap it with
     /// [`McpServer::app`], nor to mount [`McpServer::scope`]): it is built

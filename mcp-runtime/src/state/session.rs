@@ -17,6 +17,7 @@ use rmcp::model::{ClientCapabilities, Implementation, InitializeRequestParams};
 use serde::{Deserialize, Serialize};
 
 use crate::protocol::log::LogLevel;
+use crate::protocol::version::Version;
 use crate::support::sync::lock;
 
 /// What the server remembers about a session between requests.
@@ -56,6 +57,12 @@ impl Session {
             client,
             log_level: None,
         }
+    }
+
+    /// The negotiated revision; `None` if a store returned one this server
+    /// does not speak.
+    pub(crate) fn version(&self) -> Option<Version> {
+        Version::parse(&self.protocol_version)
     }
 
     /// The client's `clientInfo`.

@@ -163,9 +163,7 @@ impl Connection {
             Ok(started) => started,
             Err(refusal) => return Some(refusal),
         };
-        let negotiated = session
-            .as_ref()
-            .and_then(|s| Version::parse(&s.protocol_version));
+        let negotiated = session.as_ref().and_then(|s| s.version());
         let exchange = Exchange {
             version: version::resolve(None, negotiated).unwrap_or(Version::LATEST_HANDSHAKE),
             client: session.as_deref().map(session_client),
@@ -213,10 +211,7 @@ impl Connection {
     /// A JSON-RPC batch (see `batch` for the policy), its replies in one
     /// array.
     async fn batch(&self, host: &HttpRequest, messages: Vec<Message>) -> Option<Vec<u8>> {
-        let negotiated = self
-            .session()
-            .await
-            .and_then(|s| Version::parse(&s.protocol_version));
+        let negotiated = self.session().await.and_then(|s| s.version());
         let limits = &self.dispatcher.server().policy.limits;
         if let Err(refused) = batch::check(negotiated, messages.len(), limits.max_batch_len) {
             let error = ErrorData::invalid_request(refused.to_string(), None);

@@ -1,4 +1,5 @@
-//! MCP Streamable HTTP (revisions 2024-11-05 to 2025-11-25) on one actix
+//! MCP Streamable HTTP (every revision: the handshake era, 2024-11-05 to
+//! 2025-11-25, and the stateless 2026-07-28 beside it) on one actix
 //! resource: POST carries JSON-RPC, GET opens the session's standalone
 //! stream or resumes a stream (`Last-Event-ID`), DELETE ends a session.
 //!
@@ -261,9 +262,7 @@ impl StreamableHttp {
             .session(&req, &incoming)
             .await
             .map_err(|r| r.with_id(id.as_ref()))?;
-        let negotiated = session
-            .as_ref()
-            .and_then(|(_, s)| Version::parse(&s.protocol_version));
+        let negotiated = session.as_ref().and_then(|(_, s)| s.version());
         let version = version::resolve(header, negotiated)
             .map_err(|e| Refusal::bad_request(e.to_string()).with_id(id.as_ref()))?;
         match incoming {
@@ -455,7 +454,7 @@ impl StreamableHttp {
             ));
         };
         let header = version_header(req)?;
-        let version = version::resolve(header, Version::parse(&state.protocol_version))
+        let version = version::resolve(header, state.version())
             .map_err(|e| Refusal::bad_request(e.to_string()))?;
         if let Some(last) = req.headers().get(LAST_EVENT_ID) {
             let last = last.to_str().unwrap_or_default();
