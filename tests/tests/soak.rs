@@ -72,10 +72,10 @@ fn serve() -> TestServer {
             Limits::default()
                 .max_request_size(MAX_REQUEST)
                 .max_session_size(SESSION_BYTES)
-                .batch_limits(BATCH_LEN, BATCH_BYTES),
+                .batch_limits(BATCH_LEN, BATCH_BYTES)
+                .body_timeouts(Duration::from_millis(300), Duration::from_secs(1)),
         )
         .streams(StreamConfig::default().buffer(64, STREAM_BYTES))
-        .limits(Limits::default().body_timeouts(Duration::from_millis(300), Duration::from_secs(1)))
         .session_store(InMemorySessionStore::new(
             Duration::from_secs(3600),
             CAPACITY,

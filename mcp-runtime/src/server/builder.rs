@@ -114,7 +114,8 @@ impl McpServerBuilder {
     }
 
     /// The sizes and durations the server enforces (see [`Limits`] for
-    /// each and its default).
+    /// each and its default). Replaces any earlier `limits(…)`: set every
+    /// limit you change on one value.
     ///
     /// ```
     /// use mcp_runtime::{McpServer, config::Limits};
@@ -129,13 +130,14 @@ impl McpServerBuilder {
     }
 
     /// How answers stream: keep-alives, resumption, buffering (see
-    /// [`StreamConfig`]).
+    /// [`StreamConfig`]). Replaces any earlier `streams(…)`.
     pub fn streams(mut self, streams: StreamConfig) -> Self {
         self.streams = streams;
         self
     }
 
-    /// How lists are paged and cached (see [`ListConfig`]).
+    /// How lists are paged and cached (see [`ListConfig`]). Replaces any
+    /// earlier `lists(…)`.
     pub fn lists(mut self, lists: ListConfig) -> Self {
         self.lists = lists;
         self
