@@ -14,7 +14,8 @@
 //!
 //! * hop-by-hop headers (`Connection`, `Keep-Alive`, `TE`, `Trailer`,
 //!   `Transfer-Encoding`, `Upgrade`, `Proxy-Authorization`,
-//!   `Proxy-Connection`) and `Expect`;
+//!   `Proxy-Connection`), every header the request's `Connection` names,
+//!   and `Expect`;
 //! * the MCP POST's body and content negotiation (`Content-Type`,
 //!   `Content-Length`, `Content-Encoding`, `Accept`, `Accept-Encoding`):
 //!   the tool's request gets its own `Content-Type`/`Content-Length` for the
@@ -90,6 +91,23 @@ fn scalar_text(name: &str, value: &Value) -> Result<Option<String>, ArgumentErro
 fn segment(param: &Segment, argument: &str, value: &Value) -> Result<String, ArgumentError> {
     let text = scalar_text(argument, value)?
         .ok_or_else(|| ArgumentError::new(argument, "must not be null (it is a path segment)"))?;
+    // A segment whose pattern spans `/` (a tail `{rest}*`, `{path:.*}`)
+    // takes the value's slashes as they are, as a REST client writes the
+    // path; its pieces are encoded one by one. A piece that is a dot
+    // segment would be resolved away by URL rendering, so such a value
+    // keeps its slashes escaped.
+    if text.contains('/')
+        && !text.split('/').any(|piece| piece == "." || piece == "..")
+        && param
+            .matcher
+            .is_match(&router_view(&text).replace("%2F", "/"))
+    {
+        let pieces: Vec<String> = text
+            .split('/')
+            .map(|piece| utf8_percent_encode(piece, SEGMENT).to_string())
+            .collect();
+        return Ok(pieces.join("/"));
+    }
     if !param.matcher.is_match(&router_view(&text)) {
         let rule = if param.default && param.pattern == "[^/]+" {
             "must not be empty".to_owned()
@@ -414,9 +432,18 @@ pub(crate) fn request(
         .parse()
         .map_err(|e: actix_web::http::uri::InvalidUri| Unroutable::BadUri(e.to_string()))?;
 
+    // Headers the MCP request's `Connection` names are hop-by-hop too
+    // (RFC 9110 §7.6.1): they were meant for the connection to this server.
+    let hop_by_hop: Vec<HeaderName> = host
+        .headers()
+        .get_all(header::CONNECTION)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|token| HeaderName::from_bytes(token.trim().as_bytes()).ok())
+        .collect();
     let mut headers = HeaderMap::with_capacity(host.headers().len() + 2);
     for (name, value) in host.headers().iter() {
-        if forwarded(name) {
+        if forwarded(name) && !hop_by_hop.contains(name) {
             headers.append(name.clone(), value.clone());
         }
     }

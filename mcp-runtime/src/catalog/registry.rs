@@ -14,10 +14,11 @@ use crate::catalog::input_schema::{self, Extras};
 use crate::catalog::lists::{Item, List, Listed};
 use crate::catalog::prompt::{self, PromptEntry};
 use crate::catalog::resource::{self, ResourceEntry};
-use crate::handler::arguments::Plan;
+use crate::handler::arguments::{ArgumentError, Plan, Slot, Source};
 use crate::handler::defs::{Defs, Exposed, Handler, Location, PromptDef, ResourceDef, ToolDef};
 use crate::handler::invoke::Invoker;
 use crate::handler::signature::Signature;
+use crate::schema::check::Rule;
 use crate::schema::portable::{self, SchemaProfile};
 use crate::schema::route::HttpMethod;
 use crate::schema::route::Template;
@@ -33,6 +34,57 @@ pub(crate) struct ToolEntry {
     pub input_schema: Map<String, Value>,
     pub structured: Structured,
     pub target: Target,
+    /// The arguments that travel in the URL (path segments, query fields),
+    /// each with its schema's rule: checked before a request is built, since
+    /// the URL's text loses their types.
+    pub url_arguments: Vec<(String, Rule)>,
+}
+
+impl ToolEntry {
+    /// Refuses, naming the argument, a URL-carried argument its schema does
+    /// not allow (a `null` included, unless the schema admits it).
+    pub(crate) fn check_url_arguments(
+        &self,
+        args: &Map<String, Value>,
+    ) -> Result<(), ArgumentError> {
+        for (name, rule) in &self.url_arguments {
+            if let Some(value) = args.get(name) {
+                rule.check(value)
+                    .map_err(|why| ArgumentError::new(name, why.to_string()))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The rules of the arguments a plan sends in the URL.
+fn url_rules(plan: &Plan, input_schema: &Map<String, Value>) -> Vec<(String, Rule)> {
+    let empty = Map::new();
+    let defs = input_schema
+        .get("$defs")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    let properties = input_schema.get("properties").and_then(Value::as_object);
+    let mut names: Vec<&str> = Vec::new();
+    for slot in plan.slots.iter().flatten() {
+        if !matches!(slot.source, Source::Path | Source::Query) {
+            continue;
+        }
+        match &slot.slot {
+            Slot::Fields { fields } => {
+                names.extend(fields.iter().map(|(external, _)| external.as_str()))
+            }
+            Slot::Whole(argument) => names.push(argument),
+            Slot::Tuple(arguments) => names.extend(arguments.iter().map(String::as_str)),
+        }
+    }
+    names
+        .into_iter()
+        .filter_map(|name| {
+            let schema = properties?.get(name)?;
+            Some((name.to_owned(), Rule::compile(schema, defs)))
+        })
+        .collect()
 }
 
 /// Where a call goes.
@@ -442,8 +494,10 @@ fn compile(
             Some((argument.clone(), name.to_owned()))
         })
         .collect();
+    let url_arguments = url_rules(&compiled.plan, &input_schema);
     let entry = ToolEntry {
         def,
+        url_arguments,
         plan: compiled.plan,
         header_arguments,
         input_schema,

@@ -173,6 +173,9 @@ async fn handle(
             template,
             locator,
         } => {
+            if let Err(e) = tool.check_url_arguments(args) {
+                return Handled::InvalidArguments(e);
+            }
             let parts = match forward::parts(&tool.plan, template, args) {
                 Ok(parts) => parts,
                 Err(e) => return Handled::InvalidArguments(e),

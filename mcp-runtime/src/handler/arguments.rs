@@ -537,6 +537,10 @@ pub(crate) fn coerce(args: &mut Map<String, Value>, schema: &Map<String, Value>,
     cx.fields(args, &root, 0);
 }
 
+/// The largest integer a float holds exactly with every integer below it
+/// (2^53, JavaScript's `Number.MAX_SAFE_INTEGER` + 1).
+const MAX_SAFE: f64 = 9_007_199_254_740_992.0;
+
 /// Deeper than this, values are left alone (and the extractor's own limits
 /// apply): the walk must not be a way to exhaust the stack.
 const COERCE_DEPTH: usize = 32;
@@ -572,12 +576,20 @@ impl Coerce<'_> {
         }
         match value {
             Value::Number(n) if n.is_f64() && allows(schema, "integer") => {
-                if let Some(f) = n.as_f64().filter(|f| f.fract() == 0.0) {
-                    if f >= 0.0 && f <= u64::MAX as f64 {
-                        *value = Value::from(f as u64);
-                    } else if f < 0.0 && f >= i64::MIN as f64 {
-                        *value = Value::from(f as i64);
-                    }
+                // Only a float that is certainly the integer the client
+                // wrote: beyond 2^53 a float stands for many integers (and
+                // JSON integers past `u64`/`i64` arrive as floats), so it is
+                // left for the schema check and the extractor to refuse, as
+                // REST refuses it.
+                if let Some(f) = n
+                    .as_f64()
+                    .filter(|f| f.fract() == 0.0 && f.abs() <= MAX_SAFE)
+                {
+                    *value = if f >= 0.0 {
+                        Value::from(f as u64)
+                    } else {
+                        Value::from(f as i64)
+                    };
                 }
             }
             Value::String(s) if self.how == Coercion::FromStrings && !allows(schema, "string") => {
@@ -750,6 +762,29 @@ mod tests {
             json!(1e30),
             "does not fit: left for serde to refuse"
         );
+        // JSON integers just past u64/i64 arrive as floats, which saturating
+        // casts would turn into u64::MAX and i64::MIN: left as they are.
+        for text in [
+            "18446744073709551616",
+            "-9223372036854775809",
+            "9007199254740994.0",
+        ] {
+            let mut a: Map<String, Value> =
+                serde_json::from_str(&format!(r#"{{"x": {text}}}"#)).unwrap();
+            coerce(
+                &mut a,
+                schema.as_object().unwrap(),
+                Coercion::IntegralFloats,
+            );
+            assert!(a["x"].is_f64(), "{text} stays a float: {}", a["x"]);
+        }
+        let mut a = args(json!({"x": 9007199254740992.0}));
+        coerce(
+            &mut a,
+            schema.as_object().unwrap(),
+            Coercion::IntegralFloats,
+        );
+        assert_eq!(a["x"], json!(9007199254740992_u64), "2^53 is exact");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! schema walkers, route and URI templates, the portable schema profile,
 //! and elicitation's restricted schemas. No server state, no requests.
 
+pub(crate) mod check;
 pub(crate) mod elicitation;
 pub(crate) mod json;
 pub(crate) mod portable;
