@@ -86,6 +86,46 @@ async fn read_blob(key: web::Path<String>, req: HttpRequest) -> String {
     )
 }
 
+/// A code such as `ab-12`, a newtype over `String`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(transparent)]
+struct Code(String);
+
+/// A label, a newtype over `String`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(transparent)]
+struct Label(String);
+
+/// Find by code.
+#[mcp_tool]
+#[get("/codes/{code:[a-z]+-[0-9]+}")]
+async fn by_code(code: web::Path<Code>) -> String {
+    format!("code={}", code.into_inner().0)
+}
+
+/// Find by label.
+#[mcp_tool]
+#[get("/labels/{label}")]
+async fn by_label(label: web::Path<Label>) -> String {
+    format!("label={}", label.into_inner().0)
+}
+
+#[derive(Deserialize, JsonSchema)]
+struct Search {
+    /// Words to look for.
+    q: Option<String>,
+    /// Tags: a list, which a query string cannot carry to actix.
+    #[serde(default)]
+    tags: Vec<String>,
+}
+
+/// Search things.
+#[mcp_tool]
+#[get("/search")]
+async fn search_things(search: web::Query<Search>) -> String {
+    format!("q={:?} tags={:?}", search.q, search.tags)
+}
+
 fn server() -> TestServer {
     let mcp = mcp_tests::registry().build().expect("builds");
     TestServer::start_app(move || {
@@ -96,6 +136,9 @@ fn server() -> TestServer {
                 .service(signed)
                 .service(read_file)
                 .service(read_blob)
+                .service(by_code)
+                .service(by_label)
+                .service(search_things)
                 .service(mcp.scope("/mcp")),
         )
     })
@@ -237,4 +280,58 @@ async fn tail_segments_render_as_rest_clients_send_them() {
         assert_eq!(text(&result), body, "{tool}: same as REST");
         assert!(body.starts_with(&format!("{argument}={value}")), "{body}");
     }
+}
+
+/// The input schema of `tool`, as `tools/list` shows it.
+async fn input_schema(client: &McpClient, tool: &str) -> Value {
+    let tools = client.list_all_tools().await.expect("tools/list");
+    let tool = tools
+        .into_iter()
+        .find(|t| t.name == tool)
+        .unwrap_or_else(|| panic!("{tool} is listed"));
+    Value::Object((*tool.input_schema).clone())
+}
+
+#[tokio::test]
+async fn newtype_segments_show_what_the_route_enforces() {
+    let server = server();
+    let client = server.client().await;
+    let schema = input_schema(&client, "by_code").await;
+    assert_eq!(
+        schema["properties"]["code"]["pattern"], "^(?:[a-z]+-[0-9]+)$",
+        "{schema}"
+    );
+    let schema = input_schema(&client, "by_label").await;
+    assert_eq!(schema["properties"]["label"]["minLength"], 1, "{schema}");
+
+    refused(&client, "by_code", json!({"code": "AB-1"}), "code").await;
+    let (status, _) = rest(&server, reqwest::Method::GET, "/codes/AB-1").await;
+    assert_eq!(status, 404, "the route's pattern refuses it on REST");
+    refused(&client, "by_label", json!({"label": ""}), "label").await;
+    let result = call(&client, "by_code", json!({"code": "ab-12"})).await;
+    assert_eq!(text(&result), "code=ab-12");
+    assert_eq!(
+        rest(&server, reqwest::Method::GET, "/codes/ab-12").await,
+        (200, "code=ab-12".into())
+    );
+}
+
+#[tokio::test]
+async fn an_optional_field_rest_cannot_send_is_left_out_not_fatal() {
+    // The server built at all: a `#[serde(default)]` list in a query struct
+    // used to refuse the whole registry.
+    let server = server();
+    let client = server.client().await;
+    let schema = input_schema(&client, "search_things").await;
+    assert!(schema["properties"].get("q").is_some(), "{schema}");
+    assert!(schema["properties"].get("tags").is_none(), "{schema}");
+
+    let result = call(&client, "search_things", json!({"q": "kite"})).await;
+    let (status, body) = rest(&server, reqwest::Method::GET, "/search?q=kite").await;
+    assert_eq!((status, text(&result)), (200, body));
+    // What REST refuses, the call refuses too.
+    let (status, _) = rest(&server, reqwest::Method::GET, "/search?tags=a").await;
+    assert_eq!(status, 400);
+    let result = call(&client, "search_things", json!({"tags": ["a"]})).await;
+    assert_eq!(result.is_error, Some(true), "{result:?}");
 }

@@ -237,8 +237,13 @@ pub(crate) enum Unexposable {
     NotFields {
         what: &'static str,
     },
-    /// A list or object field in a URL-encoded extractor.
+    /// A required list or object field in a URL-encoded extractor.
     NotScalarField {
+        what: &'static str,
+        field: String,
+    },
+    /// The same, optional: the tool is exposed without it (a warning).
+    OmittedField {
         what: &'static str,
         field: String,
     },
@@ -324,6 +329,13 @@ impl fmt::Display for Unexposable {
                 "`{what}` field `{field}` is a list or an object, which actix's `{what}` \
                  rejects on every REST request; make it a scalar (e.g. a comma-separated \
                  `String`), or take it in a `web::Json` body"
+            ),
+            Unexposable::OmittedField { what, field } => write!(
+                f,
+                "`{what}` field `{field}` is a list or an object, which actix's `{what}` \
+                 rejects whenever it is sent; the tool is exposed without it (REST works \
+                 while it is absent); make it a scalar (e.g. a comma-separated `String`) \
+                 to expose it"
             ),
             Unexposable::PathFieldNotSegment { field, segments } => write!(
                 f,

@@ -61,6 +61,9 @@ pub(crate) struct Compiled {
     pub output_schema: Option<Map<String, Value>>,
     /// Whether structured content is wrapped as `{"result": …}`.
     pub wrap_output: bool,
+    /// Optional fields left out because REST can never send them (said at
+    /// start-up as warnings).
+    pub omitted: Vec<Unexposable>,
 }
 
 /// What the tool's definition adds to its types.
@@ -118,12 +121,15 @@ pub(crate) fn compile(
         })
         .collect();
 
-    let mut problems = check_sources(&extractors, &defs, extras.template);
+    let Sources {
+        mut problems,
+        omitted,
+    } = check_sources(&extractors, &defs, extras.template);
     let mut fields = Vec::new();
     let mut shapes: Vec<Option<Shape>> = (0..sig.params.len()).map(|_| None).collect();
     let lone = extractors.len() == 1;
     for e in &extractors {
-        match fields_of(e, lone, extras.template, &mut fields) {
+        match fields_of(e, lone, extras.template, &omitted, &mut fields) {
             Ok(shape) => shapes[e.param] = Some(shape),
             Err(problem) => problems.push(problem),
         }
@@ -132,7 +138,7 @@ pub(crate) fn compile(
         problems.push(problem);
     }
     if let Some(template) = extras.template {
-        constrain_path_segments(&mut fields, template);
+        constrain_path_segments(&mut fields, template, &defs);
     }
 
     let overflow = overflow_target(&extractors, &shapes);
@@ -217,6 +223,10 @@ pub(crate) fn compile(
         plan,
         output_schema,
         wrap_output,
+        omitted: omitted
+            .into_iter()
+            .map(|(_, what, field)| Unexposable::OmittedField { what, field })
+            .collect(),
     })
 }
 
@@ -238,14 +248,25 @@ const KEPT_KEYWORDS: &[&str] = &[
     "propertyNames",
 ];
 
+/// What `check_sources` found.
+struct Sources {
+    problems: Vec<Unexposable>,
+    /// `(param, extractor, field)` of optional URL-encoded fields REST can
+    /// never send (a list, an object): left out of the tool.
+    omitted: Vec<(usize, &'static str, String)>,
+}
+
 /// Checks what REST can carry: one body, scalar query and form fields,
-/// path fields named after the route's segments, every segment taken.
+/// path fields named after the route's segments, every segment taken. An
+/// optional query or form field of a type actix can never parse is left
+/// out (REST works as long as it is absent); a required one is refused.
 fn check_sources(
     extractors: &[Extractor<'_>],
     defs: &Map<String, Value>,
     template: Option<&Template>,
-) -> Vec<Unexposable> {
+) -> Sources {
     let mut problems = Vec::new();
+    let mut omitted = Vec::new();
     let bodies = extractors.iter().filter(|e| e.source.is_body()).count();
     if bodies > 1 {
         problems.push(Unexposable::TwoBodies);
@@ -273,8 +294,15 @@ fn check_sources(
             .flatten()
             .map(|(name, schema)| (name.as_str(), schema))
             .chain(additional.map(|a| ("(map values)", a)));
+        let required = e.resolved.get("required").and_then(Value::as_array);
+        let is_required = |name: &str| required.is_some_and(|r| r.iter().any(|n| n == name));
         for (name, schema) in values {
-            if !is_scalar(resolve(schema, defs), defs) {
+            if is_scalar(resolve(schema, defs), defs) {
+                continue;
+            }
+            if props.is_some_and(|p| p.contains_key(name)) && !is_required(name) {
+                omitted.push((e.param, what, name.to_owned()));
+            } else {
                 problems.push(Unexposable::NotScalarField {
                     what,
                     field: name.to_owned(),
@@ -283,7 +311,7 @@ fn check_sources(
         }
     }
     let Some(template) = template else {
-        return problems;
+        return Sources { problems, omitted };
     };
     let segments = template.names();
     let mut covered = BTreeSet::new();
@@ -311,7 +339,7 @@ fn check_sources(
             });
         }
     }
-    problems
+    Sources { problems, omitted }
 }
 
 /// Adds an extractor's arguments to `fields` and says how it reads them.
@@ -322,6 +350,7 @@ fn fields_of(
     e: &Extractor<'_>,
     lone: bool,
     template: Option<&Template>,
+    omitted: &[(usize, &'static str, String)],
     fields: &mut Vec<Field>,
 ) -> Result<Shape, Unexposable> {
     let mut push = |name: &str, schema: &Value, required: bool| {
@@ -346,7 +375,8 @@ fn fields_of(
             .map(|r| r.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default();
         if let Some(props) = e.resolved.get("properties").and_then(Value::as_object) {
-            for (name, schema) in props {
+            let left_out = |name: &str| omitted.iter().any(|(p, _, f)| *p == e.param && f == name);
+            for (name, schema) in props.iter().filter(|(name, _)| !left_out(name)) {
                 push(name, schema, required.contains(&name.as_str()));
             }
         }
@@ -388,17 +418,19 @@ fn fields_of(
 /// Says in the schema what the router accepts in each path segment: a
 /// default segment is never empty; a `{name:regex}` segment matches its
 /// regex (anchored, as actix anchors it).
-fn constrain_path_segments(fields: &mut [Field], template: &Template) {
+fn constrain_path_segments(fields: &mut [Field], template: &Template, defs: &Map<String, Value>) {
     for f in fields.iter_mut().filter(|f| f.source == Source::Path) {
         let Some(param) = template.params.iter().find(|p| p.name == f.name) else {
             continue;
         };
+        // Through `$ref`: a newtype segment (`web::Path<ItemId>`) is a
+        // string too, and its reference takes the constraints beside it.
+        if resolve(&f.schema, defs).get("type").and_then(Value::as_str) != Some("string") {
+            continue;
+        }
         let Some(schema) = f.schema.as_object_mut() else {
             continue;
         };
-        if schema.get("type").and_then(Value::as_str) != Some("string") {
-            continue;
-        }
         if param.default {
             if param.pattern == "[^/]+" {
                 schema.entry("minLength").or_insert(1.into());

@@ -452,6 +452,9 @@ fn compile(
         descriptions: def.descriptions,
     };
     let mut compiled = input_schema::compile(signature, &extras)?;
+    for warning in &compiled.omitted {
+        tracing::warn!(tool = def.name, location = %def.location, "mcp-runtime: {warning}");
+    }
     if profile == SchemaProfile::Portable {
         portable::apply(&mut compiled.input_schema, true);
         if let Some(output) = &mut compiled.output_schema {
