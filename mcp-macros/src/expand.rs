@@ -385,8 +385,10 @@ impl ToTokens for Exposed {
     }
 }
 
-/// A route handler: the fn under a hidden name with its route attribute,
-/// and, under the fn's own name, the service the app registers.
+/// A route handler: the fn under a hidden name with its route attribute and
+/// a hidden first parameter that checks a call reached it (the runtime's
+/// `Reached`, see its module docs), and, under the fn's own name, the
+/// service the app registers.
 pub(crate) struct RouteService {
     rt: Runtime,
     cfgs: Vec<Attribute>,
@@ -417,6 +419,11 @@ impl RouteService {
             .chain(attrs)
             .collect();
         handler.sig.ident = format_ident!("__mcp_route_{}", ident.unraw());
+        let target = format_ident!("__mcp_target_{}", ident.unraw());
+        handler
+            .sig
+            .inputs
+            .insert(0, syn::parse_quote!(_: #rt::Reached<#target>));
         RouteService {
             rt: rt.clone(),
             cfgs: cfgs.to_vec(),
@@ -443,7 +450,18 @@ impl ToTokens for RouteService {
             exposed,
         } = self;
         let inner = &handler.sig.ident;
+        let target = format_ident!("__mcp_target_{}", ident.unraw());
         tokens.extend(quote! {
+            #(#cfgs)*
+            #[doc(hidden)]
+            #[allow(non_camel_case_types)]
+            struct #target;
+
+            #(#cfgs)*
+            impl #rt::Target for #target {
+                const EXPOSED: #rt::Exposed = #rt::Exposed::#exposed;
+            }
+
             #handler
 
             #(#docs)*

@@ -11,6 +11,7 @@ pub use crate::handler::invoke::{
     Invoker, NoOutputSchema, OutputProbe, Probe, PromptError, RequestHandle, RequestKind,
     ToolFuture, ToolOutcome, ViaArguments, ViaOutputSchema, ViaRequest,
 };
+pub use crate::handler::mark::{Reached, Target};
 pub use crate::handler::signature::Signature;
 pub use crate::schema::route::{HttpMethod, Route};
 pub use actix_web::dev::{AppService, HttpServiceFactory};

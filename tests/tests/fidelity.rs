@@ -140,13 +140,29 @@ async fn add_note(note: web::Json<Note>) -> String {
 struct Search {
     term: String,
     page: u32,
+    /// `asc` or `desc` (checked by the app, not the schema).
+    #[serde(default, deserialize_with = "sort_order")]
+    sort: Option<String>,
+}
+
+fn sort_order<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let sort = Option::<String>::deserialize(d)?;
+    match sort.as_deref() {
+        None | Some("asc" | "desc") => Ok(sort),
+        Some(other) => Err(serde::de::Error::custom(format!(
+            "unknown sort order {other:?}"
+        ))),
+    }
 }
 
 /// Search the catalog.
 #[mcp_tool]
 #[get("/search")]
 async fn search(q: web::Query<Search>) -> String {
-    format!("{} p{}", q.term, q.page)
+    match &q.sort {
+        Some(sort) => format!("{} p{} {sort}", q.term, q.page),
+        None => format!("{} p{}", q.term, q.page),
+    }
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -575,21 +591,37 @@ async fn the_apps_extractor_configuration_applies() {
             .await
             .unwrap();
         assert_eq!(texts(&small)[0], "2 bytes");
-        // QueryConfig's error handler, plus which argument is at fault.
+        // QueryConfig's error handler, for what the schema cannot say, plus
+        // which argument is at fault.
         let rest = f
             .rest(
                 f.http()
-                    .get(f.url("/api/v1/search?term=x&page=first"))
+                    .get(f.url("/api/v1/search?term=x&page=1&sort=sideways"))
                     .header(KEY.0, KEY.1),
             )
             .await;
         assert_eq!(rest.0, 422);
+        let mcp = try_call(
+            &client,
+            "search",
+            json!({"term": "x", "page": 1, "sort": "sideways"}),
+        )
+        .await
+        .unwrap();
+        assert_same("query error handler", rest, &mcp);
+        assert!(
+            texts(&mcp)[0].contains("invalid argument `sort`"),
+            "{:?}",
+            texts(&mcp)
+        );
+        // What the schema says is refused before any request, naming the
+        // argument (REST refuses it too, through the same handler).
         let mcp = try_call(&client, "search", json!({"term": "x", "page": "first"}))
             .await
             .unwrap();
-        assert_same("query error handler", rest, &mcp);
+        assert_eq!(mcp.is_error, Some(true));
         assert!(
-            texts(&mcp)[0].contains("invalid argument `page`"),
+            texts(&mcp)[0].contains("invalid argument `page`: must be an integer"),
             "{:?}",
             texts(&mcp)
         );

@@ -25,9 +25,13 @@ use crate::call::forward::{self, Parts};
 use crate::call::result::BodyError;
 use crate::call::server::Server;
 use crate::call::server::{Exchange, Outcome};
+use crate::handler::defs::Exposed;
+use crate::handler::mark::Mark;
+use crate::policy::auth::{AuthRejection, Authenticator};
 use crate::protocol::jsonrpc;
 use crate::protocol::stateless::Envelope;
 use crate::schema::route::HttpMethod;
+use actix_web::http::StatusCode;
 
 /// How the code behind a request ended, short of being cancelled.
 pub(crate) enum Ended<T> {
@@ -54,6 +58,8 @@ pub(crate) enum Failure {
     Body(BodyError),
     /// A prompt function registered where a tool was expected.
     NotATool,
+    /// Another handler answered the request (its status).
+    NotReached(StatusCode),
 }
 
 impl fmt::Display for Failure {
@@ -75,6 +81,14 @@ impl fmt::Display for Failure {
             ),
             Failure::Body(e) => e.fmt(f),
             Failure::NotATool => f.write_str("it is a prompt"),
+            Failure::NotReached(status) => write!(
+                f,
+                "its route did not take the request, and another handler of the app \
+                 answered it (HTTP {status}): a guard on the route refused the request. \
+                 A call sends `Accept: application/json, */*;q=0.5` and the MCP \
+                 request's other headers (see the header policy); a guard that needs \
+                 more cannot be satisfied by a call"
+            ),
         }
     }
 }
@@ -143,21 +157,35 @@ pub(crate) async fn guarded<T>(
     }
 }
 
+/// What the app made of a call's request.
+pub(crate) enum Sent {
+    /// The target's handler (or what stands in front of it: an extractor,
+    /// a guard, middleware) answered.
+    Answered(HttpResponse),
+    /// The item's authenticator, run where its handler is, refused.
+    Unauthorized(AuthRejection),
+}
+
 /// Sends a request for `parts` on the route named by `locator` through the
-/// app, with the request's scope attached; `Err` says why it could not be
-/// sent.
+/// app, with the request's scope attached and marked for `target`'s handler
+/// (which runs `auth` there, for a `requires_auth` item; see
+/// `handler::mark`); `Err` says why it could not be sent, or that another
+/// handler answered.
 pub(crate) async fn through_app(
     d: &Server,
     x: &Exchange,
     scope: &Arc<CallScope>,
-    method: HttpMethod,
-    locator: &str,
+    target: Exposed,
+    auth: Option<&Authenticator>,
+    (method, locator): (HttpMethod, &str),
     parts: Parts,
-) -> Result<HttpResponse, Failure> {
+) -> Result<Sent, Failure> {
     let request = forward::request(&x.host, method, locator, parts).map_err(Failure::Unroutable)?;
     for carry in &d.policy.carry {
         carry(&x.host, &request);
     }
+    let mark = Mark::new(target, auth.cloned());
+    request.extensions_mut().insert(mark.clone());
     request.extensions_mut().insert(scope.clone());
     let Some(dispatch) = x
         .host
@@ -166,10 +194,23 @@ pub(crate) async fn through_app(
     else {
         return Err(Failure::NoApp);
     };
-    Ok(match dispatch.await {
+    let response = match dispatch.await {
         Ok(response) => response.into_parts().1,
         Err(e) => e.error_response(),
-    })
+    };
+    if let Some(rejection) = mark.rejection() {
+        return Ok(Sent::Unauthorized(rejection));
+    }
+    // Not reached, yet answered as if it were: a sibling route (whose guard
+    // the request satisfied) or another item's handler (421) got it.
+    let status = response.status();
+    if !mark.reached()
+        && (!status.is_client_error() && !status.is_server_error()
+            || status == StatusCode::MISDIRECTED_REQUEST)
+    {
+        return Err(Failure::NotReached(status));
+    }
+    Ok(Sent::Answered(response))
 }
 
 /// Runs `work` with the scope attached to the MCP request itself, for code

@@ -154,14 +154,21 @@ impl Server {
         Outcome::Response(jsonrpc::success(id, &result))
     }
 
-    /// Runs the authenticator for a protected item; `Err` is the challenge.
+    /// Runs the authenticator for a protected item on the MCP request;
+    /// `Err` is the challenge.
     pub(crate) async fn authenticate(&self, id: &RequestId, x: &Exchange) -> Result<(), Outcome> {
         let Some(auth) = &self.policy.auth else {
             return Ok(());
         };
-        auth.check(&x.host).await.map_err(|rejection| {
-            let error = ErrorData::invalid_request(rejection.message.clone(), None);
-            Outcome::Unauthorized(rejection, jsonrpc::failure(Some(id), &error))
-        })
+        auth.check(&x.host)
+            .await
+            .map_err(|rejection| self.challenge(id, rejection))
+    }
+
+    /// The answer to a request the authenticator refused: the HTTP
+    /// challenge, and the error.
+    pub(crate) fn challenge(&self, id: &RequestId, rejection: AuthRejection) -> Outcome {
+        let error = ErrorData::invalid_request(rejection.message.clone(), None);
+        Outcome::Unauthorized(rejection, jsonrpc::failure(Some(id), &error))
     }
 }

@@ -11,9 +11,10 @@ use serde_json::json;
 
 use crate::call::forward::Parts;
 use crate::call::result::{self, Mapping};
-use crate::call::run::{self, Ended, Failure};
+use crate::call::run::{self, Ended, Failure, Sent};
 use crate::call::server::{Exchange, Outcome, Server};
 use crate::catalog::registry::Structured;
+use crate::handler::defs::Exposed;
 use crate::protocol::jsonrpc;
 use crate::protocol::method::RequestMethod;
 use crate::protocol::params::UriParams;
@@ -47,11 +48,6 @@ pub(crate) async fn read(
     let Some((resource, values)) = d.catalog.resource_for(&uri) else {
         return not_found(x, id, &uri);
     };
-    if resource.def.requires_auth
-        && let Err(outcome) = d.authenticate(id, x).await
-    {
-        return outcome;
-    }
     // A value the route's pattern refuses names nothing the route serves.
     let Ok(parts) = Parts::from_values(&resource.route, &values) else {
         return not_found(x, id, &uri);
@@ -63,7 +59,15 @@ pub(crate) async fn read(
     };
     let name = resource.def.name;
     let scope = run::scope(d, x, id, name, None, inputs);
-    let sent = run::through_app(d, x, &scope, HttpMethod::Get, &resource.locator, parts);
+    // Authenticated where the route's request is (see `handler::mark`).
+    let auth = d
+        .policy
+        .auth
+        .as_ref()
+        .filter(|_| resource.def.requires_auth);
+    let target = Exposed::Resource(name);
+    let route = (HttpMethod::Get, resource.locator.as_str());
+    let sent = run::through_app(d, x, &scope, target, auth, route, parts);
     let failed = |failure: Failure| {
         let e = ErrorData::internal_error(format!("Reading `{uri}` failed: {failure}"), None);
         Outcome::error(id, &e)
@@ -72,7 +76,10 @@ pub(crate) async fn read(
         None => return Outcome::Cancelled,
         Some(Ended::Stopped) => return run::stopped(d, id, &owner, &scope),
         Some(Ended::Failed(failure) | Ended::Done(Err(failure))) => return failed(failure),
-        Some(Ended::Done(Ok(response))) => response,
+        Some(Ended::Done(Ok(Sent::Answered(response)))) => response,
+        Some(Ended::Done(Ok(Sent::Unauthorized(rejection)))) => {
+            return d.challenge(id, rejection);
+        }
     };
     let status = response.status();
     if status == StatusCode::NOT_FOUND {

@@ -14,12 +14,14 @@ use super::unknown;
 use crate::call::context::CallScope;
 use crate::call::forward;
 use crate::call::result::{self, Mapping, ToolResult};
-use crate::call::run::{self, DisplayId, Ended, Failure};
+use crate::call::run::{self, DisplayId, Ended, Failure, Sent};
 use crate::call::server::Server;
 use crate::call::server::{Exchange, Outcome};
 use crate::catalog::registry::{Target, ToolEntry};
 use crate::handler::arguments::{ArgumentError, Coercion, coerce};
+use crate::handler::defs::Exposed;
 use crate::handler::invoke::{CallContext, CheckContext, ToolOutcome};
+use crate::policy::auth::AuthRejection;
 use crate::protocol::codes;
 use crate::protocol::jsonrpc;
 use crate::protocol::params::CallToolParams;
@@ -34,6 +36,8 @@ enum Handled {
     InvalidArguments(ArgumentError),
     /// The call could not be made at all: a tool error saying why.
     Failed(Failure),
+    /// The tool's authenticator refused, where its route's request is.
+    Unauthorized(AuthRejection),
 }
 
 pub(crate) async fn call(
@@ -60,7 +64,11 @@ pub(crate) async fn call(
             retry_after: limited.retry_after,
         };
     }
+    // A route tool is authenticated where its route's request is (inside
+    // its scopes and middleware, see `handler::mark`); a hand-written one
+    // on the MCP request.
     if tool.def.requires_auth
+        && matches!(tool.target, Target::Direct(_))
         && let Err(challenge) = d.authenticate(id, x).await
     {
         return challenge;
@@ -130,6 +138,10 @@ pub(crate) async fn call(
             }
             respond(d, x, id, result)
         }
+        Some(Ended::Done(Handled::Unauthorized(rejection))) => {
+            span.record("outcome", "unauthorized");
+            d.challenge(id, rejection)
+        }
         Some(Ended::Done(Handled::InvalidArguments(e))) => {
             span.record("outcome", "invalid_arguments");
             invalid_arguments(d, id, tool, &e, x, None)
@@ -173,15 +185,22 @@ async fn handle(
             template,
             locator,
         } => {
-            if let Err(e) = tool.check_url_arguments(args) {
-                return Handled::InvalidArguments(e);
-            }
+            // The route's own rules first (segment patterns, what a URL can
+            // carry), then each URL-carried argument's schema: the URL's
+            // text loses types, so `"1"` must not pass for `1`.
             let parts = match forward::parts(&tool.plan, template, args) {
                 Ok(parts) => parts,
                 Err(e) => return Handled::InvalidArguments(e),
             };
-            match run::through_app(d, x, scope, *method, locator, parts).await {
-                Ok(response) => Handled::Response(response),
+            if let Err(e) = tool.check_url_arguments(args) {
+                return Handled::InvalidArguments(e);
+            }
+            let target = Exposed::Tool(tool.def.name);
+            let auth = d.policy.auth.as_ref().filter(|_| tool.def.requires_auth);
+            let route = (*method, locator.as_str());
+            match run::through_app(d, x, scope, target, auth, route, parts).await {
+                Ok(Sent::Answered(response)) => Handled::Response(response),
+                Ok(Sent::Unauthorized(rejection)) => Handled::Unauthorized(rejection),
                 Err(why) => Handled::Failed(why),
             }
         }

@@ -104,7 +104,7 @@ impl fmt::Display for Location {
 /// What a route is exposed as, by name: its locator (see
 /// `__private::register_locator`) is named after it.
 #[doc(hidden)]
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exposed {
     Tool(&'static str),
     Resource(&'static str),

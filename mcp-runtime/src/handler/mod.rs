@@ -8,4 +8,5 @@ pub(crate) mod arguments;
 pub(crate) mod completion;
 pub(crate) mod defs;
 pub(crate) mod invoke;
+pub(crate) mod mark;
 pub(crate) mod signature;

@@ -1,9 +1,12 @@
 //! Authentication of `requires_auth` tools with the app's own extractor.
 //!
 //! The server is given a `FromRequest` type (`.auth::<AuthUser>()`). Before a
-//! protected tool's handler runs, that extractor runs against the MCP HTTP
-//! request; a rejection answers HTTP 401 (403 when the extractor itself says
-//! 403) with a `WWW-Authenticate` challenge — `Bearer` by default, which is
+//! protected item's handler runs, that extractor runs against the request
+//! the handler gets: for a route tool or a resource, the route's own
+//! request, inside its scopes and middleware (see `handler::mark`); for a
+//! hand-written tool or a prompt, the MCP HTTP request. A rejection answers
+//! HTTP 401 (403 when the extractor itself says 403) with a
+//! `WWW-Authenticate` challenge — `Bearer` by default, which is
 //! what standard MCP clients need to start their authorization flow, or the
 //! app's own scheme (`.auth_scheme("ApiKey")`). The handler never runs.
 //!
