@@ -9,7 +9,11 @@
 //!   a JSON body, called with arbitrary values (right, wrong or missing per
 //!   argument), either succeeds with the handler seeing exactly what was
 //!   sent, or refuses cleanly (`isError` since 2025-11-25, `-32602`
-//!   before): never a 5xx, never another error.
+//!   before): never a 5xx, never another error;
+//! * every argument kind against its schema: a newtype path segment with a
+//!   pattern, a tail segment, bounded and enum query fields, a body; values
+//!   the schema allows give exactly the REST answer, values it refuses are
+//!   refused before the handler runs.
 //!
 //! The decoder is crate-private in `mcp-runtime`, so it is tested through
 //! the endpoint. Case counts are modest (128 per property) so the file runs
@@ -65,9 +69,57 @@ async fn pr_echo(
     }))
 }
 
+/// A stock-keeping unit such as `ab12`: a newtype, its pattern the route's.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(transparent)]
+struct Sku(String);
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+enum Order {
+    Asc,
+    Desc,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+struct Listing {
+    size: u8,
+    order: Option<Order>,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+struct Memo {
+    note: String,
+}
+
+/// How many times `pr_kinds` ran.
+static KINDS_RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Echoes one argument of every kind.
+#[mcp_tool]
+#[post("/kinds/{sku:[a-z]{2}[0-9]{1,4}}/{rest:.*}")]
+async fn pr_kinds(
+    path: web::Path<(Sku, String)>,
+    listing: web::Query<Listing>,
+    memo: web::Json<Memo>,
+) -> web::Json<Value> {
+    KINDS_RUNS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let (sku, rest) = path.into_inner();
+    web::Json(json!({
+        "sku": sku, "rest": rest, "listing": listing.into_inner(), "memo": memo.into_inner()
+    }))
+}
+
 fn server() -> TestServer {
     let mcp = mcp_tests::registry().build().expect("server builds");
-    TestServer::start_app(move || mcp.app(App::new().service(pr_echo).service(mcp.scope("/mcp"))))
+    TestServer::start_app(move || {
+        mcp.app(
+            App::new()
+                .service(pr_echo)
+                .service(pr_kinds)
+                .service(mcp.scope("/mcp")),
+        )
+    })
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -604,6 +656,111 @@ fn arguments_reach_their_extractors_exactly_or_are_refused_cleanly() {
                 )),
                 None => Err(fail("a refusal of the wrong shape", &reply)),
             }
+        })
+        .unwrap();
+}
+
+/// One call of `pr_kinds`: its arguments, and whether the schema allows
+/// every one of them.
+fn kinds_call() -> impl Strategy<Value = (Map<String, Value>, bool)> {
+    let sku = prop_oneof![
+        4 => "[a-z]{2}[0-9]{1,4}".prop_map(|s| (json!(s), true)),
+        1 => "[A-Z]{2}[0-9]{1,4}|[a-z]{5}|".prop_map(|s| (json!(s), false)),
+        1 => any::<u16>().prop_map(|n| (json!(n), false)),
+    ];
+    let rest = prop_oneof![
+        4 => "[a-z0-9]{1,6}(/[a-z0-9]{1,6}){0,3}".prop_map(|s| (json!(s), true)),
+        1 => any::<i32>().prop_map(|n| (json!(n), false)),
+        1 => Just((json!(true), false)),
+    ];
+    let size = prop_oneof![
+        4 => any::<u8>().prop_map(|n| (json!(n), true)),
+        1 => (256u32..100_000).prop_map(|n| (json!(n), false)),
+        1 => (-1000i32..0).prop_map(|n| (json!(n), false)),
+        1 => any::<u8>().prop_map(|n| (json!(n.to_string()), false)),
+        1 => Just((Value::Null, false)),
+    ];
+    let order = prop_oneof![
+        2 => prop::sample::select(vec!["asc", "desc"]).prop_map(|s| (json!(s), true)),
+        1 => Just((Value::Null, true)),
+        1 => "[a-z]{3,8}"
+            .prop_filter("not an order", |s| s != "asc" && s != "desc")
+            .prop_map(|s| (json!(s), false)),
+        1 => any::<u8>().prop_map(|n| (json!(n), false)),
+    ];
+    let note = prop_oneof![
+        4 => any::<String>().prop_map(|s| (json!(s), true)),
+        1 => any::<i64>().prop_map(|n| (json!(n), false)),
+    ];
+    (sku, rest, size, order, note).prop_map(|(sku, rest, size, order, note)| {
+        let valid = sku.1 && rest.1 && size.1 && order.1 && note.1;
+        let mut args = Map::new();
+        args.insert("sku".into(), sku.0);
+        args.insert("rest".into(), rest.0);
+        args.insert("size".into(), size.0);
+        if !order.0.is_null() || !order.1 {
+            args.insert("order".into(), order.0);
+        }
+        args.insert("note".into(), note.0);
+        (args, valid)
+    })
+}
+
+#[test]
+fn every_argument_kind_is_as_rest_when_valid_and_refused_before_the_handler_when_not() {
+    let server = server();
+    let rt = runtime();
+    let session = rt.block_on(Session::open(server.addr, "2025-11-25"));
+    let http = reqwest::Client::new();
+    let mut runner = runner();
+    runner
+        .run(&kinds_call(), |(args, valid)| {
+            let before = KINDS_RUNS.load(std::sync::atomic::Ordering::SeqCst);
+            let request = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                "params": {"name": "pr_kinds", "arguments": args}});
+            let reply = rt.block_on(session.post(request.to_string()).send(server.addr));
+            check_clean(&reply)?;
+            let answer = reply.reply().unwrap_or_default();
+            let is_error = answer.pointer("/result/isError") == Some(&json!(true));
+            if !valid {
+                if !is_error {
+                    return Err(fail("a value the schema refuses was let through", &reply));
+                }
+                let ran = KINDS_RUNS.load(std::sync::atomic::Ordering::SeqCst) != before;
+                if ran {
+                    return Err(fail("the handler ran on a refused value", &reply));
+                }
+                return Ok(());
+            }
+            if is_error {
+                return Err(fail("a value the schema allows was refused", &reply));
+            }
+            // The same request over REST.
+            let text = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+            let mut url = format!("{}/{}", server.url("/kinds"), text(&args["sku"]));
+            url.push('/');
+            url.push_str(&text(&args["rest"]));
+            // Valid values here are digits and lowercase letters only.
+            url.push_str(&format!("?size={}", text(&args["size"])));
+            if let Some(order) = args.get("order").filter(|o| !o.is_null()) {
+                url.push_str(&format!("&order={}", text(order)));
+            }
+            let rest: Value = rt
+                .block_on(async {
+                    http.post(&url)
+                        .json(&json!({"note": args["note"]}))
+                        .send()
+                        .await
+                        .expect("REST request")
+                        .json()
+                        .await
+                })
+                .map_err(|e| fail(format!("REST answered no JSON: {e}"), &reply))?;
+            let echoed = answer.pointer("/result/structuredContent/result");
+            if echoed != Some(&rest) {
+                return Err(fail(format!("not the REST answer {rest}"), &reply));
+            }
+            Ok(())
         })
         .unwrap();
 }
