@@ -237,6 +237,7 @@ impl Reply {
 }
 
 /// Hand-made MCP requests, for what a well-behaved client never sends.
+#[derive(Clone)]
 pub struct Raw {
     http: reqwest::Client,
     url: String,

@@ -27,6 +27,14 @@ pub(crate) async fn listen(
         );
         return Outcome::refused(id, &e);
     }
+    let protected = notifications.resource_subscriptions.iter().any(|uri| {
+        d.catalog
+            .resource_for(uri)
+            .is_some_and(|(r, _)| r.def.requires_auth)
+    });
+    if protected && let Err(challenge) = d.authenticate(id, x).await {
+        return challenge;
+    }
     let has = d.catalog.has_items();
     let honored = SubscriptionFilter {
         tools_list_changed: notifications.tools_list_changed,

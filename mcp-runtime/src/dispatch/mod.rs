@@ -202,13 +202,13 @@ impl Dispatcher {
             RequestMethod::Ping => Outcome::Response(jsonrpc::success(id, &json!({}))),
             RequestMethod::Subscribe if has.resources => {
                 decoded(id, method, params, async |p| {
-                    resources::subscribe(&self.server, id, p, x, true)
+                    resources::subscribe(&self.server, id, p, x, true).await
                 })
                 .await
             }
             RequestMethod::Unsubscribe if has.resources => {
                 decoded(id, method, params, async |p| {
-                    resources::subscribe(&self.server, id, p, x, false)
+                    resources::subscribe(&self.server, id, p, x, false).await
                 })
                 .await
             }

@@ -162,7 +162,7 @@ fn caching(headers: &HeaderMap, protected: bool) -> Caching {
 
 /// `resources/subscribe`: updates of `uri` will reach this session's
 /// standalone stream (see `Notifier::resource_updated`).
-pub(crate) fn subscribe(
+pub(crate) async fn subscribe(
     d: &Server,
     id: &RequestId,
     UriParams { uri }: UriParams,
@@ -186,9 +186,18 @@ pub(crate) fn subscribe(
     };
     if !on {
         d.state.subscribers.unsubscribe(session, &uri);
-    } else if d.catalog.resource_for(&uri).is_none() {
+        return Outcome::Response(jsonrpc::success(id, &json!({})));
+    }
+    let Some((resource, _)) = d.catalog.resource_for(&uri) else {
         return not_found(x, id, &uri);
-    } else if let Err(full) = d.state.subscribers.subscribe(session, &uri) {
+    };
+    // Its update notices say what changed: as protected as a read.
+    if resource.def.requires_auth
+        && let Err(challenge) = d.authenticate(id, x).await
+    {
+        return challenge;
+    }
+    if let Err(full) = d.state.subscribers.subscribe(session, &uri) {
         let e = ErrorData::invalid_request(
             format!("This session already has {} resource subscriptions", full.0),
             None,

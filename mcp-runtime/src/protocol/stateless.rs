@@ -106,12 +106,18 @@ fn mismatch(message: impl Into<String>) -> Refused {
     ErrorData::header_mismatch(message.into(), None)
 }
 
-/// A header's value, trimmed (HTTP allows surrounding whitespace).
-fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
+/// A header's value, trimmed (HTTP allows surrounding whitespace). Sent
+/// twice, it is refused: an intermediary reading the last line would see
+/// another name than the server checked.
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, Refused> {
+    let mut values = headers.get_all(name);
+    let first = values.next();
+    if values.next().is_some() {
+        return Err(mismatch(format!(
+            "Header mismatch: {name} is sent more than once"
+        )));
+    }
+    Ok(first.and_then(|v| v.to_str().ok()).map(str::trim))
 }
 
 /// Checks a stateless request: `_meta` complete, version supported, and the
@@ -163,7 +169,7 @@ fn read(
         )));
     };
     if let Some(headers) = headers
-        && header(headers, VERSION_HEADER) != Some(requested)
+        && header(headers, VERSION_HEADER)? != Some(requested)
     {
         return Err(mismatch(format!(
             "Header mismatch: MCP-Protocol-Version must repeat `_meta`'s protocol version {requested:?}"
@@ -212,7 +218,7 @@ fn check_names(
     method: &RequestMethod,
     params: &Map<String, Value>,
 ) -> Result<(), Refused> {
-    if header(headers, METHOD_HEADER) != Some(method.as_str()) {
+    if header(headers, METHOD_HEADER)? != Some(method.as_str()) {
         return Err(mismatch(format!(
             "Header mismatch: Mcp-Method must repeat the request's method {:?}",
             method.as_str()
@@ -225,7 +231,7 @@ fn check_names(
     };
     if let Some(field) = named {
         let body = params.get(field).and_then(Value::as_str);
-        if body.is_none() || header(headers, NAME_HEADER) != body {
+        if body.is_none() || header(headers, NAME_HEADER)? != body {
             return Err(mismatch(format!(
                 "Header mismatch: Mcp-Name must repeat the request's `{field}`"
             )));
@@ -259,7 +265,7 @@ pub(crate) fn check_param_headers(
 ) -> Result<(), Refused> {
     for (argument, name) in marked {
         let header_name = format!("mcp-param-{}", name.to_ascii_lowercase());
-        let sent = header(headers, &header_name);
+        let sent = header(headers, &header_name)?;
         let value = arguments.get(argument).filter(|v| !v.is_null());
         let matches = match (value, sent) {
             (None, None) => true,

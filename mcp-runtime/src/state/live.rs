@@ -39,9 +39,27 @@ struct InFlightCalls {
     per_session: HashMap<Arc<str>, usize>,
 }
 
-/// A session already has as many calls in flight as allowed.
+/// The refusal of a request whose id is already in flight in its session.
+pub(crate) fn in_use(id: &RequestId) -> String {
+    let id = match id {
+        RequestId::Number(n) => n.to_string(),
+        RequestId::String(s) => format!("{s:?}"),
+    };
+    format!(
+        "Invalid request: a request with id {id} is already in flight in this session; \
+         use a new id for each request"
+    )
+}
+
+/// Why a call was not started.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct TooManyCalls;
+pub(crate) enum NotStarted {
+    /// The session already has as many calls in flight as allowed.
+    TooMany,
+    /// The session already has a call in flight with this request id: a
+    /// cancellation could not tell them apart.
+    IdInUse,
+}
 
 struct Pending {
     session: Option<Arc<str>>,
@@ -50,26 +68,29 @@ struct Pending {
 
 impl Live {
     /// Registers a call of `session` so `notifications/cancelled` can reach
-    /// it, unless the session has `max` calls in flight already; the
-    /// registration ends when the guard is dropped. A client reusing the id
-    /// of a call still in flight takes the registration over.
+    /// it, unless the session has `max` calls in flight already, or one
+    /// with the same id; the registration ends when the guard is dropped.
     pub(crate) fn start_call(
         self: &Arc<Self>,
         session: Arc<str>,
         id: RequestId,
         token: CancellationToken,
         max: usize,
-    ) -> Result<InFlight, TooManyCalls> {
+    ) -> Result<InFlight, NotStarted> {
         let mut calls = lock(&self.in_flight);
+        let key = (session.clone(), id.clone());
+        if calls.tokens.contains_key(&key) {
+            return Err(NotStarted::IdInUse);
+        }
         let count = calls.per_session.entry(session.clone()).or_default();
         if *count >= max {
-            return Err(TooManyCalls);
+            return Err(NotStarted::TooMany);
         }
         *count += 1;
-        calls.tokens.insert((session.clone(), id.clone()), token);
+        calls.tokens.insert(key.clone(), token);
         Ok(InFlight {
             live: self.clone(),
-            key: Some((session, id)),
+            key: Some(key),
         })
     }
 
@@ -191,8 +212,14 @@ mod tests {
         assert_eq!(
             live.start_call(a.clone(), RequestId::Number(3), token.clone(), 2)
                 .err(),
-            Some(TooManyCalls),
+            Some(NotStarted::TooMany),
             "at most two in flight"
+        );
+        assert_eq!(
+            live.start_call(a.clone(), RequestId::Number(1), token.clone(), 9)
+                .err(),
+            Some(NotStarted::IdInUse),
+            "an id in flight is not taken twice"
         );
         drop(second);
         assert!(!live.cancel(&b, &RequestId::Number(1)));

@@ -38,7 +38,7 @@ use crate::protocol::jsonrpc::{self, Incoming, Message};
 use crate::protocol::method::{NotificationMethod, RequestMethod};
 use crate::protocol::stateless;
 use crate::protocol::version::{self, Version};
-use crate::state::live::InFlight;
+use crate::state::live::{InFlight, NotStarted, in_use};
 use crate::state::session::{Session, SessionStoreError, new_session_id};
 use crate::support::outbound::Outbound;
 use crate::support::sync::lock;
@@ -275,7 +275,7 @@ impl Connection {
             max,
         ) {
             Ok(in_flight) => Ok((cancel, Some(in_flight))),
-            Err(_) => {
+            Err(NotStarted::TooMany) => {
                 let e = ErrorData::new(
                     TRANSPORT_ERROR,
                     format!("Too Many Requests: this session already has {max} calls in flight"),
@@ -283,6 +283,10 @@ impl Connection {
                 );
                 Err(jsonrpc::failure(Some(id), &e))
             }
+            Err(NotStarted::IdInUse) => Err(jsonrpc::failure(
+                Some(id),
+                &ErrorData::invalid_request(in_use(id), None),
+            )),
         }
     }
 

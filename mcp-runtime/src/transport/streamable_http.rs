@@ -38,6 +38,7 @@ use crate::protocol::method::RequestMethod;
 use crate::protocol::stateless::{self, Client};
 use crate::protocol::version::VERSION_HEADER;
 use crate::protocol::version::{self, Version};
+use crate::state::live::{NotStarted, in_use};
 use crate::state::session::{Session, SessionStore, SessionStoreError, new_session_id};
 use crate::support::media;
 use crate::support::outbound::Outbound;
@@ -365,10 +366,17 @@ impl StreamableHttp {
                     cancel.clone(),
                     max,
                 );
-                Some(started.map_err(|_| {
-                    Refusal::too_many(format!(
-                        "Too Many Requests: this session already has {max} calls in flight"
-                    ))
+                Some(started.map_err(|why| {
+                    match why {
+                        NotStarted::TooMany => Refusal::too_many(format!(
+                            "Too Many Requests: this session already has {max} calls in flight"
+                        )),
+                        NotStarted::IdInUse => Refusal::new(
+                            StatusCode::BAD_REQUEST,
+                            ErrorCode::INVALID_REQUEST,
+                            in_use(id),
+                        ),
+                    }
                     .with_id(Some(id))
                 })?)
             }

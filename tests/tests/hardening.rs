@@ -1,0 +1,186 @@
+//! Hardening of the newer surfaces, as an attacker on loopback would probe
+//! them: every method that touches a protected item applies its auth
+//! (completion and subscriptions too), routing headers are not sent twice,
+//! and a request id is not reused while its call is in flight.
+
+use std::time::Duration;
+
+use actix_web::{App, get, post, web};
+use mcp_examples::items::DEMO_TOKEN;
+use mcp_runtime::{Arguments, Completion, McpServer, mcp_prompt, mcp_resource, mcp_tool};
+use mcp_tests::{Raw, Reply, TestServer, stateless};
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// The secret keys a completion would reveal.
+async fn secret_keys(c: Completion) -> Vec<String> {
+    ["sk-alpha", "sk-beta"]
+        .into_iter()
+        .filter(|k| k.starts_with(c.value()))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// One secret (protected).
+#[mcp_resource(uri = "vault://{key}", requires_auth, complete(key = secret_keys))]
+#[get("/vault/{key}")]
+async fn vault_secret(key: web::Path<String>) -> String {
+    format!("secret {}", key.into_inner())
+}
+
+#[derive(Deserialize, JsonSchema)]
+struct Rotate {
+    /// The key to rotate.
+    key: String,
+}
+
+/// Rotate a key (protected).
+#[mcp_prompt(requires_auth, complete(key = secret_keys))]
+async fn rotate_key(args: Arguments<Rotate>) -> String {
+    format!("rotate {}", args.into_inner().key)
+}
+
+/// Takes its time.
+#[mcp_tool]
+#[post("/hardening/slow")]
+async fn slow() -> &'static str {
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    "done"
+}
+
+fn server() -> TestServer {
+    let mcp: McpServer = mcp_tests::registry().build().expect("builds");
+    TestServer::start_app(move || {
+        mcp.app(
+            App::new()
+                .service(vault_secret)
+                .service(slow)
+                .service(mcp.scope("/mcp")),
+        )
+    })
+}
+
+fn complete(reference: Value) -> Value {
+    json!({"jsonrpc": "2.0", "id": 3, "method": "completion/complete", "params": {
+        "ref": reference, "argument": {"name": "key", "value": "sk"}}})
+}
+
+const BEARER: (&str, &str) = ("authorization", "Bearer demo-token");
+
+fn challenged(reply: &Reply) -> bool {
+    reply.status == 401
+        && reply
+            .header("www-authenticate")
+            .is_some_and(|c| c.starts_with("Bearer"))
+}
+
+#[tokio::test]
+async fn completion_and_subscriptions_apply_the_items_auth() {
+    assert_eq!(BEARER.1, format!("Bearer {DEMO_TOKEN}"));
+    let server = server();
+    let mut raw: Raw = server.raw();
+    raw.initialize("2025-11-25").await;
+    for reference in [
+        json!({"type": "ref/resource", "uri": "vault://{key}"}),
+        json!({"type": "ref/prompt", "name": "rotate_key"}),
+    ] {
+        // Anonymous: the challenge, as for a read or a get; no values.
+        let reply = raw
+            .post_bytes(complete(reference.clone()).to_string(), &[])
+            .await;
+        assert!(
+            challenged(&reply),
+            "{reference}: {} {:?}",
+            reply.status,
+            reply.body
+        );
+        assert!(
+            !reply.body.to_string().contains("sk-alpha"),
+            "{:?}",
+            reply.body
+        );
+        // With the token: the values.
+        let reply = raw
+            .post_bytes(complete(reference.clone()).to_string(), &[BEARER])
+            .await;
+        assert_eq!(
+            reply.body["result"]["completion"]["values"],
+            json!(["sk-alpha", "sk-beta"]),
+            "{reference}"
+        );
+    }
+
+    // A protected resource's update notices are as protected as its reads.
+    let subscribe = json!({"jsonrpc": "2.0", "id": 4, "method": "resources/subscribe",
+                           "params": {"uri": "vault://sk-alpha"}});
+    let reply = raw.post_bytes(subscribe.to_string(), &[]).await;
+    assert!(challenged(&reply), "{} {:?}", reply.status, reply.body);
+    let reply = raw.post_bytes(subscribe.to_string(), &[BEARER]).await;
+    assert_eq!(reply.body["result"], json!({}), "{:?}", reply.body);
+
+    // The stateless revision too: completion, and listening to it.
+    let params = json!({"ref": {"type": "ref/resource", "uri": "vault://{key}"},
+                        "argument": {"name": "key", "value": "sk"}});
+    let reply = stateless::send(&server, "completion/complete", params.clone(), &[]).await;
+    assert!(challenged(&reply), "{} {:?}", reply.status, reply.body);
+    let reply = stateless::send(&server, "completion/complete", params, &[BEARER]).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    let listen = json!({"notifications": {"resourceSubscriptions": ["vault://sk-alpha"]}});
+    let reply = stateless::send(
+        &server,
+        "subscriptions/listen",
+        listen,
+        &[("accept", "application/json, text/event-stream")],
+    )
+    .await;
+    assert!(challenged(&reply), "{} {:?}", reply.status, reply.body);
+}
+
+#[tokio::test]
+async fn routing_headers_sent_twice_are_refused() {
+    let server = server();
+    for (name, first, second) in [
+        ("mcp-name", "slow", "other"),
+        ("mcp-method", "tools/call", "tools/list"),
+        ("mcp-protocol-version", "2026-07-28", "2026-07-28"),
+    ] {
+        let reply = stateless::send(
+            &server,
+            "tools/call",
+            json!({"name": "slow", "arguments": {}}),
+            &[(name, first), (name, second)],
+        )
+        .await;
+        assert_eq!(reply.status, 400, "{name}: {:?}", reply.body);
+        assert!(
+            matches!(reply.error_code(), Some(-32020 | -32000)),
+            "{name}: {:?}",
+            reply.body
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_request_id_in_flight_is_not_reused() {
+    let server = server();
+    let mut raw = server.raw();
+    raw.initialize("2025-11-25").await;
+    let call = json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+                      "params": {"name": "slow", "arguments": {}}});
+    let first = {
+        let raw = raw.clone();
+        let call = call.clone();
+        tokio::spawn(async move { raw.post(call).await })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let second = raw.post(call.clone()).await;
+    assert_eq!(second.status, 400, "{:?}", second.body);
+    assert_eq!(second.error_code(), Some(-32600), "{:?}", second.body);
+    assert_eq!(second.body["id"], 7);
+    let first = first.await.unwrap();
+    assert_eq!(first.body["result"]["content"][0]["text"], "done");
+    // Once it has ended, the id is free again.
+    let again = raw.post(call).await;
+    assert_eq!(again.body["result"]["content"][0]["text"], "done");
+}
