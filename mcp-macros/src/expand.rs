@@ -903,15 +903,22 @@ pub(crate) mod tests {
                 .unwrap_or_else(|| panic!("no struct `{name}`"))
         }
 
+        /// The service's `impl HttpServiceFactory`.
         pub(crate) fn factory(&self) -> &ItemImpl {
             self.0
                 .items
                 .iter()
                 .find_map(|i| match i {
-                    Item::Impl(i) => Some(i),
+                    Item::Impl(i)
+                        if i.trait_.as_ref().is_some_and(|(path, _)| {
+                            path.segments.last().unwrap().ident == "HttpServiceFactory"
+                        }) =>
+                    {
+                        Some(i)
+                    }
                     _ => None,
                 })
-                .expect("an impl")
+                .expect("an impl of HttpServiceFactory")
         }
 
         /// The `const _` block with the handles and the registration.
@@ -1009,9 +1016,13 @@ pub(crate) mod tests {
         ];
         assert_eq!(handler.attrs, attrs);
         assert_eq!(handler.vis, Visibility::Inherited);
-        let inputs: syn::punctuated::Punctuated<syn::FnArg, syn::Token![,]> =
-            parse_quote!(id: web::Path<u64>, q: web::Query<Q>);
-        assert_eq!(handler.sig.inputs, inputs, "`#[mcp(..)]` is stripped");
+        let inputs: syn::punctuated::Punctuated<syn::FnArg, syn::Token![,]> = parse_quote!(
+            _: #rt::Reached<__mcp_target_get_item>, id: web::Path<u64>, q: web::Query<Q>
+        );
+        assert_eq!(
+            handler.sig.inputs, inputs,
+            "`#[mcp(..)]` is stripped; the check that a call reached it comes first"
+        );
 
         let service = out.item_struct("get_item");
         let attrs: Vec<Attribute> = vec![

@@ -108,8 +108,15 @@ pub fn builder() -> McpServerBuilder {
 
 /// Serves [`builder`]'s server at `/mcp`, in an app with `tools`' routes
 /// (the calling binary's: see [`bad_input_server!`](crate::bad_input_server)).
+/// The example's routes are served too: its `requires_auth` tools are
+/// authenticated where their routes' requests are.
 pub fn serve(tools: fn(&mut web::ServiceConfig)) -> TestServer {
-    TestServer::with_mcp(builder().build().expect("server builds"), tools)
+    let db = mcp_examples::items::Db::seeded();
+    TestServer::with_mcp(builder().build().expect("server builds"), move |cfg| {
+        tools(cfg);
+        cfg.app_data(db.clone())
+            .configure(mcp_examples::items::routes);
+    })
 }
 
 // ---------------------------------------------------------------------------
