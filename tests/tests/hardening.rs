@@ -61,6 +61,19 @@ fn server() -> TestServer {
     })
 }
 
+/// A 2025-11-25 session started with `credentials`.
+async fn session_with(server: &TestServer, credentials: (&str, &str)) -> Raw {
+    let mut raw = server.raw();
+    let init = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {},
+        "clientInfo": {"name": "bound", "version": "1"}}});
+    let reply = raw.post_bytes(init.to_string(), &[credentials]).await;
+    raw.session = reply.header("mcp-session-id").map(str::to_owned);
+    raw.version = Some("2025-11-25".into());
+    assert!(raw.session.is_some(), "{:?}", reply.body);
+    raw
+}
+
 fn complete(reference: Value) -> Value {
     json!({"jsonrpc": "2.0", "id": 3, "method": "completion/complete", "params": {
         "ref": reference, "argument": {"name": "key", "value": "sk"}}})
@@ -79,8 +92,11 @@ fn challenged(reply: &Reply) -> bool {
 async fn completion_and_subscriptions_apply_the_items_auth() {
     assert_eq!(BEARER.1, format!("Bearer {DEMO_TOKEN}"));
     let server = server();
+    // One anonymous session, one with the token (a session is bound to the
+    // credentials it is used with).
     let mut raw: Raw = server.raw();
     raw.initialize("2025-11-25").await;
+    let authed = session_with(&server, BEARER).await;
     for reference in [
         json!({"type": "ref/resource", "uri": "vault://{key}"}),
         json!({"type": "ref/prompt", "name": "rotate_key"}),
@@ -101,7 +117,7 @@ async fn completion_and_subscriptions_apply_the_items_auth() {
             reply.body
         );
         // With the token: the values.
-        let reply = raw
+        let reply = authed
             .post_bytes(complete(reference.clone()).to_string(), &[BEARER])
             .await;
         assert_eq!(
@@ -116,7 +132,7 @@ async fn completion_and_subscriptions_apply_the_items_auth() {
                            "params": {"uri": "vault://sk-alpha"}});
     let reply = raw.post_bytes(subscribe.to_string(), &[]).await;
     assert!(challenged(&reply), "{} {:?}", reply.status, reply.body);
-    let reply = raw.post_bytes(subscribe.to_string(), &[BEARER]).await;
+    let reply = authed.post_bytes(subscribe.to_string(), &[BEARER]).await;
     assert_eq!(reply.body["result"], json!({}), "{:?}", reply.body);
 
     // The stateless revision too: completion, and listening to it.
@@ -183,4 +199,50 @@ async fn a_request_id_in_flight_is_not_reused() {
     // Once it has ended, the id is free again.
     let again = raw.post(call).await;
     assert_eq!(again.body["result"]["content"][0]["text"], "done");
+}
+
+#[tokio::test]
+async fn a_session_id_alone_is_never_a_credential() {
+    let server = server();
+    let ping = json!({"jsonrpc": "2.0", "id": 1, "method": "ping"});
+    // Started with a token: every later request must present it.
+    let raw = session_with(&server, BEARER).await;
+    assert_eq!(
+        raw.post_bytes(ping.to_string(), &[BEARER]).await.status,
+        200
+    );
+    for other in [vec![], vec![("authorization", "Bearer someone-else")]] {
+        let reply = raw.post_bytes(ping.to_string(), &other).await;
+        assert_eq!(reply.status, 403, "{other:?}: {:?}", reply.body);
+        // Nor the session's streams (resumption included), nor ending it.
+        let reply = raw
+            .request(
+                reqwest::Method::GET,
+                &[("accept", "text/event-stream"), ("last-event-id", "0-1-1")]
+                    .into_iter()
+                    .chain(other.iter().copied())
+                    .collect::<Vec<_>>(),
+            )
+            .await;
+        assert_eq!(reply.status, 403, "GET {other:?}");
+        let reply = raw.request(reqwest::Method::DELETE, &other).await;
+        assert_eq!(reply.status, 403, "DELETE {other:?}");
+    }
+    let reply = raw.request(reqwest::Method::DELETE, &[BEARER]).await;
+    assert_eq!(reply.status, 200, "its own credentials end it");
+
+    // Started anonymously: bound to the first credentials a request shows
+    // (the client that got a token after a 401 keeps its session).
+    let mut raw = server.raw();
+    raw.initialize("2025-11-25").await;
+    assert_eq!(raw.post(ping.clone()).await.status, 200);
+    assert_eq!(
+        raw.post_bytes(ping.to_string(), &[BEARER]).await.status,
+        200
+    );
+    assert_eq!(raw.post(ping.clone()).await.status, 403);
+    assert_eq!(
+        raw.post_bytes(ping.to_string(), &[BEARER]).await.status,
+        200
+    );
 }

@@ -424,6 +424,14 @@ impl StateKey {
         mac.finalize().into_bytes().to_vec()
     }
 
+    /// A keyed hash of `secret` (credentials a session is bound to): the
+    /// same for the same bytes on every replica sharing the key, and
+    /// useless to anyone who reads the session store.
+    pub(crate) fn fingerprint(&self, secret: &[u8]) -> String {
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        b64.encode(&self.mac(secret)[..16])
+    }
+
     pub(crate) fn sign(&self, owner: &str, answers: &Map<String, Value>) -> String {
         let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let payload = serde_json::to_vec(&SignedState {

@@ -35,6 +35,12 @@ pub struct Session {
     /// The level set with `logging/setLevel`; `None` sends every level.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log_level: Option<LogLevel>,
+    /// A keyed hash of the credentials (`Authorization`) the session is
+    /// bound to: those of `initialize`, or the first a later request
+    /// presented. Every later request must present the same; a session id
+    /// alone is never a credential.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<String>,
 }
 
 impl Session {
@@ -56,6 +62,7 @@ impl Session {
             protocol_version: protocol_version.into(),
             client,
             log_level: None,
+            credential: None,
         }
     }
 
@@ -73,6 +80,14 @@ impl Session {
     /// The capabilities the client declared.
     pub fn capabilities(&self) -> &ClientCapabilities {
         &self.client.capabilities
+    }
+
+    /// The same session bound to `credential` (see the field).
+    pub(crate) fn with_credential(&self, credential: Option<String>) -> Session {
+        Session {
+            credential,
+            ..self.clone()
+        }
     }
 
     /// The same session with another log level.

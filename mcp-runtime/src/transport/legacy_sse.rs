@@ -33,8 +33,8 @@ use tokio::time::{Interval, Sleep};
 use super::connection::{Connection, Eras};
 use super::stream;
 use super::streamable_http::{
-    Refusal, accepts_event_stream, admit, check_content_length, check_content_type, event_stream,
-    holding_unread_body, read_body,
+    Refusal, accepts_event_stream, admit, check_content_length, check_content_type, credential,
+    event_stream, holding_unread_body, not_its_credentials, read_body,
 };
 use crate::dispatch::Dispatcher;
 use crate::protocol::codes::TRANSPORT_ERROR;
@@ -52,7 +52,9 @@ const INITIALIZE_WITHIN: Duration = Duration::from_secs(60);
 /// The transport's shared state (one per server, shared by every worker).
 pub(crate) struct LegacySse {
     dispatcher: Dispatcher,
-    connections: Mutex<HashMap<Arc<str>, Arc<Connection>>>,
+    /// Open connections, each with the credentials its session is bound to
+    /// (those that opened the stream, or the first a POST presented).
+    connections: Mutex<HashMap<Arc<str>, (Arc<Connection>, Option<String>)>>,
     keep_alive: Duration,
 }
 
@@ -106,7 +108,8 @@ impl LegacySse {
                 };
                 return Err(Refusal::store_failure(&full));
             }
-            connections.insert(connection.id().clone(), connection.clone());
+            let bound = credential(&self.dispatcher, req);
+            connections.insert(connection.id().clone(), (connection.clone(), bound));
         }
         // The messages URL beside this one: `…/sse` → `…/messages`.
         let base = req.path().strip_suffix("sse").unwrap_or("/");
@@ -131,10 +134,21 @@ impl LegacySse {
             .ok_or_else(|| {
                 Refusal::bad_request("Bad Request: the `session_id` query parameter is required")
             })?;
-        let connection = lock(&self.connections)
-            .get(target.as_str())
-            .cloned()
-            .ok_or_else(Refusal::session_not_found)?;
+        let connection = {
+            let mut connections = lock(&self.connections);
+            let (connection, bound) = connections
+                .get_mut(target.as_str())
+                .ok_or_else(Refusal::session_not_found)?;
+            // A session id is never a credential (see Streamable HTTP's).
+            match (&*bound, credential(&self.dispatcher, &req)) {
+                (Some(bound), presented) if presented.as_ref() != Some(bound) => {
+                    return Err(not_its_credentials());
+                }
+                (None, Some(first)) => *bound = Some(first),
+                _ => {}
+            }
+            connection.clone()
+        };
         check_content_type(&req)?;
         check_content_length(
             &req,

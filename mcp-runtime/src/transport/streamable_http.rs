@@ -318,10 +318,45 @@ impl StreamableHttp {
             return Ok(None);
         }
         let id = session_id(req)?;
-        match store.get(id).await {
-            Ok(Some(session)) => Ok(Some((id.into(), session))),
-            Ok(None) => Err(Refusal::session_not_found()),
-            Err(e) => Err(Refusal::store_failure(&e)),
+        let session = match store.get(id).await {
+            Ok(Some(session)) => session,
+            Ok(None) => return Err(Refusal::session_not_found()),
+            Err(e) => return Err(Refusal::store_failure(&e)),
+        };
+        let session = self.bound(store, id, session, req).await?;
+        Ok(Some((id.into(), session)))
+    }
+
+    fn credential(&self, req: &HttpRequest) -> Option<String> {
+        credential(&self.dispatcher, req)
+    }
+
+    /// `session`, if `req` presents the credentials it is bound to; one
+    /// started without credentials is bound to the first a request presents.
+    /// A session id is never a credential: resuming a stream, answering the
+    /// server's questions or ending the session need the same credentials
+    /// as the calls they belong to.
+    async fn bound(
+        &self,
+        store: &Arc<dyn SessionStore>,
+        id: &str,
+        session: Arc<Session>,
+        req: &HttpRequest,
+    ) -> Result<Arc<Session>, Refusal> {
+        let presented = self.credential(req);
+        match (&session.credential, presented) {
+            (Some(bound), presented) if presented.as_ref() != Some(bound) => {
+                Err(not_its_credentials())
+            }
+            (None, Some(first)) => {
+                let bound = Arc::new(session.with_credential(Some(first)));
+                store
+                    .update(id, bound.clone())
+                    .await
+                    .map_err(|e| Refusal::store_failure(&e))?;
+                Ok(bound)
+            }
+            _ => Ok(session),
         }
     }
 
@@ -382,6 +417,8 @@ impl StreamableHttp {
             }
             _ => None,
         };
+        // A session starts bound to the credentials of its `initialize`.
+        let credential = self.credential(&req);
         let exchange = Exchange {
             version,
             session,
@@ -394,10 +431,17 @@ impl StreamableHttp {
         let dispatcher = self.dispatcher.clone();
         let mut call: Call = Box::pin(async move {
             let _in_flight = in_flight;
-            if stateless {
+            let outcome = if stateless {
                 dispatcher.handle_stateless(message, &exchange).await
             } else {
                 dispatcher.handle(message, &exchange).await
+            };
+            match outcome {
+                Outcome::Initialized { response, session } => Outcome::Initialized {
+                    response,
+                    session: Box::new(session.with_credential(credential)),
+                },
+                other => other,
             }
         });
         let Some(rx) = &mut messages else {
@@ -607,6 +651,13 @@ impl StreamableHttp {
             return Ok(self.other(req.clone()).await);
         };
         let id = session_id(req)?;
+        match store.get(id).await {
+            Ok(Some(session)) => {
+                self.bound(store, id, session, req).await?;
+            }
+            Ok(None) => return Err(Refusal::session_not_found()),
+            Err(e) => return Err(Refusal::store_failure(&e)),
+        }
         match store.remove(id).await {
             Ok(true) => {
                 let id: Arc<str> = id.into();
@@ -700,6 +751,25 @@ fn session_id(req: &HttpRequest) -> Result<&str, Refusal> {
             "Bad Request: Mcp-Session-Id header is required",
         )),
     }
+}
+
+/// The fingerprint of the credentials `req` presents (`Authorization`), if
+/// any: what a session is bound to.
+pub(super) fn credential(dispatcher: &Dispatcher, req: &HttpRequest) -> Option<String> {
+    let key = &dispatcher.server().policy.state_key;
+    req.headers()
+        .get(header::AUTHORIZATION)
+        .map(|v| key.fingerprint(v.as_bytes()))
+}
+
+/// A session bound to other credentials than a request presents.
+pub(super) fn not_its_credentials() -> Refusal {
+    Refusal::new(
+        StatusCode::FORBIDDEN,
+        TRANSPORT_ERROR,
+        "Forbidden: this session is bound to the credentials it was used with; present \
+         them, or start a new session",
+    )
 }
 
 pub(super) fn check_content_type(req: &HttpRequest) -> Result<(), Refusal> {
