@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use actix_web::{App, get, post, web};
 use mcp_examples::items::DEMO_TOKEN;
-use mcp_runtime::{Arguments, Completion, McpServer, mcp_prompt, mcp_resource, mcp_tool};
+use mcp_runtime::{
+    Arguments, Completion, Elicitation, McpContext, McpServer, mcp_prompt, mcp_resource, mcp_tool,
+};
 use mcp_tests::{Raw, Reply, TestServer, stateless};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -49,6 +51,29 @@ async fn slow() -> &'static str {
     "done"
 }
 
+#[derive(Debug, Deserialize, JsonSchema)]
+struct Confirm {
+    /// Really purge it?
+    sure: bool,
+}
+
+/// Which records were purged.
+static PURGED: std::sync::Mutex<Vec<u64>> = std::sync::Mutex::new(Vec::new());
+
+/// Purge a record, after the user confirms (destructive).
+#[mcp_tool]
+#[post("/hardening/purge/{id}")]
+async fn purge(id: web::Path<u64>, ctx: McpContext) -> String {
+    let id = id.into_inner();
+    match ctx.elicit_as::<Confirm>("confirm", "Purge it?").await {
+        Ok(Elicitation::Accept(Confirm { sure: true })) => {
+            PURGED.lock().unwrap().push(id);
+            format!("purged {id}")
+        }
+        other => format!("kept {id}: {other:?}"),
+    }
+}
+
 fn server() -> TestServer {
     let mcp: McpServer = mcp_tests::registry().build().expect("builds");
     TestServer::start_app(move || {
@@ -56,6 +81,7 @@ fn server() -> TestServer {
             App::new()
                 .service(vault_secret)
                 .service(slow)
+                .service(purge)
                 .service(mcp.scope("/mcp")),
         )
     })
@@ -245,4 +271,57 @@ async fn a_session_id_alone_is_never_a_credential() {
         raw.post_bytes(ping.to_string(), &[BEARER]).await.status,
         200
     );
+}
+
+#[tokio::test]
+async fn request_state_is_bound_to_its_arguments_and_caller() {
+    let server = server();
+    let caps = json!({"elicitation": {}});
+    let call = |id: u64, extra: Value| {
+        let mut params = json!({"name": "purge", "arguments": {"id": id},
+                                "_meta": stateless::meta(caps.clone())});
+        for (k, v) in extra.as_object().unwrap() {
+            params[k] = v.clone();
+        }
+        params
+    };
+    let yes = json!({"confirm": {"action": "accept", "content": {"sure": true}}});
+    // Round 1 for record 1: the handler asks; the state comes back.
+    let round1 = stateless::send(&server, "tools/call", call(1, json!({})), &[BEARER]).await;
+    let state = round1.body["result"]["requestState"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{:?}", round1.body))
+        .to_owned();
+    // Replayed for record 2 with the confirmation given for record 1.
+    let replay = json!({"inputResponses": yes, "requestState": state});
+    let reply = stateless::send(&server, "tools/call", call(2, replay.clone()), &[BEARER]).await;
+    assert_eq!(reply.error_code(), Some(-32602), "{:?}", reply.body);
+    // By another caller, or none.
+    for other in [vec![("authorization", "Bearer someone-else")], vec![]] {
+        let reply = stateless::send(&server, "tools/call", call(1, replay.clone()), &other).await;
+        assert_eq!(
+            reply.error_code(),
+            Some(-32602),
+            "{other:?}: {:?}",
+            reply.body
+        );
+    }
+    // Answers without the state that asked for them.
+    let bare = json!({"inputResponses": yes});
+    let reply = stateless::send(&server, "tools/call", call(2, bare), &[BEARER]).await;
+    assert_eq!(reply.error_code(), Some(-32602), "{:?}", reply.body);
+    // Too large a state.
+    let huge = json!({"inputResponses": yes, "requestState": "x".repeat(70 * 1024)});
+    let reply = stateless::send(&server, "tools/call", call(1, huge), &[BEARER]).await;
+    assert_eq!(reply.error_code(), Some(-32602), "{:?}", reply.body);
+    assert!(PURGED.lock().unwrap().is_empty(), "nothing purged");
+
+    // The state's own call, by its own caller, goes through.
+    let reply = stateless::send(&server, "tools/call", call(1, replay), &[BEARER]).await;
+    assert_eq!(
+        reply.body["result"]["content"][0]["text"], "purged 1",
+        "{:?}",
+        reply.body
+    );
+    assert_eq!(*PURGED.lock().unwrap(), [1]);
 }

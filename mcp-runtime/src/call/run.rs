@@ -29,7 +29,7 @@ use crate::handler::defs::Exposed;
 use crate::handler::mark::Mark;
 use crate::policy::auth::{AuthRejection, Authenticator};
 use crate::protocol::jsonrpc;
-use crate::protocol::stateless::Envelope;
+use crate::protocol::stateless::{Binding, Envelope, MAX_STATE_BYTES};
 use crate::schema::route::HttpMethod;
 use actix_web::http::StatusCode;
 
@@ -227,20 +227,56 @@ pub(crate) async fn beside<T>(
     out
 }
 
+/// What the state of a stateless request on `item` with `arguments` is
+/// bound to (see `stateless::Binding`): the caller is the fingerprint of the
+/// request's credentials.
+pub(crate) fn binding(
+    d: &Server,
+    x: &Exchange,
+    item: String,
+    arguments: &Map<String, Value>,
+) -> Binding {
+    let key = &d.policy.state_key;
+    let caller = x
+        .host
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .map(|v| key.fingerprint(v.as_bytes()));
+    Binding::new(key, item, arguments, caller)
+}
+
 /// A stateless request's answers to earlier questions: those carried in its
 /// signed `requestState`, then those of this retry's `inputResponses`.
-/// `None` outside the stateless revision. The state is bound to `owner`, so
-/// one request's state cannot be replayed on another.
-pub(crate) fn answers(d: &Server, x: &Exchange, owner: &str) -> Result<Option<Inputs>, ErrorData> {
+/// `None` outside the stateless revision. The state is bound to `binding`
+/// (the item, its exact arguments, the caller) and expires, so it cannot be
+/// replayed on another request; answers without the state that asked for
+/// them are refused.
+pub(crate) fn answers(
+    d: &Server,
+    x: &Exchange,
+    binding: &Binding,
+) -> Result<Option<Inputs>, ErrorData> {
     let Some(inputs) = &x.inputs else {
         return Ok(None);
     };
     let mut answers = match &inputs.state {
+        None if inputs.responses.is_some() => {
+            return Err(ErrorData::invalid_params(
+                "Invalid params: `inputResponses` without the `requestState` that asked for them",
+                None,
+            ));
+        }
         None => Map::new(),
-        Some(token) => d.policy.state_key.open(owner, token).ok_or_else(|| {
+        Some(token) if token.len() > MAX_STATE_BYTES => {
+            return Err(ErrorData::invalid_params(
+                format!("Invalid params: `requestState` is larger than {MAX_STATE_BYTES} bytes"),
+                None,
+            ));
+        }
+        Some(token) => d.policy.state_key.open(binding, token).ok_or_else(|| {
             ErrorData::invalid_params(
-                "Invalid params: `requestState` failed its integrity check (it was altered, \
-                 or belongs to another request)",
+                "Invalid params: `requestState` failed its check (it was altered, expired, \
+                 or belongs to another request, other arguments or another caller)",
                 None,
             )
         })?,
@@ -263,7 +299,7 @@ pub(crate) fn answers(d: &Server, x: &Exchange, owner: &str) -> Result<Option<In
 /// A stateless request that stopped for the client: the questions it asked
 /// (with the signed state of what it knows so far), or `-32021` when it
 /// needs a capability the client lacks.
-pub(crate) fn stopped(d: &Server, id: &RequestId, owner: &str, scope: &CallScope) -> Outcome {
+pub(crate) fn stopped(d: &Server, id: &RequestId, binding: &Binding, scope: &CallScope) -> Outcome {
     let Some(inputs) = &scope.inputs else {
         return Outcome::Cancelled;
     };
@@ -279,7 +315,7 @@ pub(crate) fn stopped(d: &Server, id: &RequestId, owner: &str, scope: &CallScope
         Stopped::InputRequired(asked) => {
             let result = InputRequired {
                 input_requests: asked.into_iter().collect(),
-                request_state: d.policy.state_key.sign(owner, &inputs.answers),
+                request_state: d.policy.state_key.sign(binding, &inputs.answers),
                 envelope: Envelope {
                     result_type: ResultType::INPUT_REQUIRED,
                     ..Envelope::complete(&d.identity.info, None)

@@ -52,8 +52,13 @@ pub(crate) async fn read(
     let Ok(parts) = Parts::from_values(&resource.route, &values) else {
         return not_found(x, id, &uri);
     };
-    let owner = format!("resources/read:{uri}");
-    let inputs = match run::answers(d, x, &owner) {
+    let binding = run::binding(
+        d,
+        x,
+        format!("resources/read:{uri}"),
+        &serde_json::Map::new(),
+    );
+    let inputs = match run::answers(d, x, &binding) {
         Ok(inputs) => inputs,
         Err(e) => return Outcome::error(id, &e),
     };
@@ -74,7 +79,7 @@ pub(crate) async fn read(
     };
     let response = match run::guarded(d, &scope, sent).await {
         None => return Outcome::Cancelled,
-        Some(Ended::Stopped) => return run::stopped(d, id, &owner, &scope),
+        Some(Ended::Stopped) => return run::stopped(d, id, &binding, &scope),
         Some(Ended::Failed(failure) | Ended::Done(Err(failure))) => return failed(failure),
         Some(Ended::Done(Ok(Sent::Answered(response)))) => response,
         Some(Ended::Done(Ok(Sent::Unauthorized(rejection)))) => {

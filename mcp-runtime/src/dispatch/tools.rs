@@ -82,7 +82,8 @@ pub(crate) async fn call(
     {
         return Outcome::refused(id, &e);
     }
-    let inputs = match run::answers(d, x, tool.def.name) {
+    let binding = run::binding(d, x, format!("tools/call:{}", tool.def.name), &args);
+    let inputs = match run::answers(d, x, &binding) {
         Ok(inputs) => inputs,
         Err(e) => return Outcome::error(id, &e),
     };
@@ -153,7 +154,7 @@ pub(crate) async fn call(
         }
         Some(Ended::Stopped) => {
             span.record("outcome", "input_required");
-            run::stopped(d, id, tool.def.name, &scope)
+            run::stopped(d, id, &binding, &scope)
         }
     }
 }

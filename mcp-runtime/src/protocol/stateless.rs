@@ -379,18 +379,67 @@ impl<'a> Envelope<'a> {
 }
 
 /// Signs and checks the state a multi-round call hands the client: the
-/// answers gathered so far, bound to the tool, with an HMAC-SHA256 the
-/// client cannot forge. Replicas that share the key accept each other's
-/// state.
+/// answers gathered so far, bound to what they answer (see [`Binding`]) and
+/// valid for [`STATE_TTL`], with an HMAC-SHA256 the client cannot forge.
+/// Replicas that share the key accept each other's state.
 #[derive(Clone)]
 pub(crate) struct StateKey([u8; 32]);
 
+/// How long a `requestState` stays good: a person answering a form has
+/// time; a token replayed later is refused.
+pub(crate) const STATE_TTL: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// The largest `requestState` accepted (what this server issues is far
+/// smaller: the answers to a call's questions).
+pub(crate) const MAX_STATE_BYTES: usize = 64 * 1024;
+
+/// What a `requestState` is bound to: the item asked for (`tools/call:x`,
+/// `prompts/get:x`, `resources/read:uri`), the exact arguments, and who
+/// asked (a fingerprint of the request's credentials). Replayed with other
+/// arguments or by another caller, it is refused.
+pub(crate) struct Binding {
+    pub item: String,
+    pub arguments: String,
+    pub caller: Option<String>,
+}
+
+impl Binding {
+    pub(crate) fn new(
+        key: &StateKey,
+        item: String,
+        arguments: &Map<String, Value>,
+        caller: Option<String>,
+    ) -> Binding {
+        // A `Map` serializes in key order: the same arguments, the same bytes.
+        let arguments = key.fingerprint(&serde_json::to_vec(arguments).unwrap_or_default());
+        Binding {
+            item,
+            arguments,
+            caller,
+        }
+    }
+}
+
 #[derive(Serialize, Deserialize)]
 struct SignedState {
-    /// The tool (or prompt) the state belongs to.
+    /// The item the state belongs to.
     t: String,
+    /// A fingerprint of the exact arguments.
+    h: String,
+    /// A fingerprint of the caller's credentials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    c: Option<String>,
+    /// Good until (Unix seconds).
+    e: u64,
     /// The answers so far, by input key.
     a: Map<String, Value>,
+}
+
+/// Now, in Unix seconds.
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 type HmacSha256 = Hmac<Sha256>;
@@ -432,10 +481,13 @@ impl StateKey {
         b64.encode(&self.mac(secret)[..16])
     }
 
-    pub(crate) fn sign(&self, owner: &str, answers: &Map<String, Value>) -> String {
+    pub(crate) fn sign(&self, binding: &Binding, answers: &Map<String, Value>) -> String {
         let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let payload = serde_json::to_vec(&SignedState {
-            t: owner.to_owned(),
+            t: binding.item.clone(),
+            h: binding.arguments.clone(),
+            c: binding.caller.clone(),
+            e: now() + STATE_TTL.as_secs(),
             a: answers.clone(),
         })
         .unwrap_or_default();
@@ -446,8 +498,9 @@ impl StateKey {
         )
     }
 
-    /// The answers in `token`, if it is ours, untouched, and `owner`'s.
-    pub(crate) fn open(&self, owner: &str, token: &str) -> Option<Map<String, Value>> {
+    /// The answers in `token`, if it is ours, untouched, not expired, and
+    /// bound to `binding`.
+    pub(crate) fn open(&self, binding: &Binding, token: &str) -> Option<Map<String, Value>> {
         let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let (payload, tag) = token.split_once('.')?;
         let payload = b64.decode(payload).ok()?;
@@ -456,7 +509,11 @@ impl StateKey {
         mac.update(&payload);
         mac.verify_slice(&tag).ok()?;
         let state: SignedState = serde_json::from_slice(&payload).ok()?;
-        (state.t == owner).then_some(state.a)
+        let bound = state.t == binding.item
+            && state.h == binding.arguments
+            && state.c == binding.caller
+            && state.e >= now();
+        bound.then_some(state.a)
     }
 }
 
@@ -596,23 +653,40 @@ mod tests {
             .as_object()
             .unwrap()
             .clone();
-        let token = key.sign("tool_a", &answers);
-        assert_eq!(key.open("tool_a", &token), Some(answers));
-        assert_eq!(key.open("tool_b", &token), None, "bound to its tool");
+        let args = |v: Value| v.as_object().unwrap().clone();
+        let bind = |key: &StateKey, item: &str, a: Value, caller: Option<&str>| {
+            Binding::new(key, item.into(), &args(a), caller.map(str::to_owned))
+        };
+        let one = bind(&key, "tools/call:delete", json!({"id": 1}), Some("alice"));
+        let token = key.sign(&one, &answers);
+        assert_eq!(key.open(&one, &token), Some(answers));
+        let two = bind(&key, "tools/call:delete", json!({"id": 2}), Some("alice"));
+        assert_eq!(key.open(&two, &token), None, "bound to its exact arguments");
+        let other_tool = bind(&key, "tools/call:other", json!({"id": 1}), Some("alice"));
+        assert_eq!(key.open(&other_tool, &token), None, "bound to its tool");
+        let mallory = bind(&key, "tools/call:delete", json!({"id": 1}), Some("mallory"));
+        assert_eq!(key.open(&mallory, &token), None, "bound to its caller");
+        let anonymous = bind(&key, "tools/call:delete", json!({"id": 1}), None);
+        assert_eq!(key.open(&anonymous, &token), None);
         let mut tampered = token.clone();
         tampered.replace_range(2..3, if &token[2..3] == "A" { "B" } else { "A" });
-        assert_eq!(key.open("tool_a", &tampered), None);
-        assert_eq!(
-            StateKey::random().open("tool_a", &token),
-            None,
-            "another key"
-        );
+        assert_eq!(key.open(&one, &tampered), None);
+        assert_eq!(StateKey::random().open(&one, &token), None, "another key");
         let shared = StateKey::from_bytes(b"replicas");
-        let token = shared.sign("t", &Map::new());
-        assert!(
-            StateKey::from_bytes(b"replicas")
-                .open("t", &token)
-                .is_some()
-        );
+        let t = bind(&shared, "t", json!({}), None);
+        let token = shared.sign(&t, &Map::new());
+        assert!(StateKey::from_bytes(b"replicas").open(&t, &token).is_some());
+        // Expired: signed as if issued long ago.
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let stale = serde_json::to_vec(&SignedState {
+            t: t.item.clone(),
+            h: t.arguments.clone(),
+            c: None,
+            e: now() - 1,
+            a: Map::new(),
+        })
+        .unwrap();
+        let stale = format!("{}.{}", b64.encode(&stale), b64.encode(shared.mac(&stale)));
+        assert_eq!(shared.open(&t, &stale), None, "expired");
     }
 }
