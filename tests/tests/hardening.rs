@@ -325,3 +325,38 @@ async fn request_state_is_bound_to_its_arguments_and_caller() {
     );
     assert_eq!(*PURGED.lock().unwrap(), [1]);
 }
+
+#[tokio::test]
+async fn one_client_holds_only_its_share_of_listeners() {
+    let mcp = mcp_tests::registry()
+        .limits(mcp_runtime::config::Limits::default().listeners(100, 2))
+        .build()
+        .expect("builds");
+    let server =
+        TestServer::start_app(move || mcp.app(App::new().service(slow).service(mcp.scope("/mcp"))));
+    let http = reqwest::Client::new();
+    let listen = |token: &'static str| {
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": "subscriptions/listen",
+            "params": {"notifications": {"toolsListChanged": true},
+                       "_meta": stateless::meta(json!({}))}});
+        http.post(server.mcp_url())
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .header("mcp-protocol-version", stateless::V)
+            .header("mcp-method", "subscriptions/listen")
+            .header("authorization", format!("Bearer {token}"))
+            .body(body.to_string())
+            .send()
+    };
+    // Client A holds its two streams open; a third is refused.
+    let a1 = listen("client-a").await.unwrap();
+    let a2 = listen("client-a").await.unwrap();
+    assert_eq!((a1.status().as_u16(), a2.status().as_u16()), (200, 200));
+    let a3 = listen("client-a").await.unwrap();
+    assert_eq!(a3.status(), 429);
+    assert!(a3.headers().contains_key("retry-after"));
+    // Everyone else still gets theirs.
+    let b1 = listen("client-b").await.unwrap();
+    assert_eq!(b1.status(), 200);
+    drop((a1, a2, b1));
+}

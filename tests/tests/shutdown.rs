@@ -135,12 +135,14 @@ async fn until_started(tag: &str) {
     }
 }
 
-/// A `ping` on a new connection, kept open after its answer.
+/// A `ping` on a new connection, kept open after its answer (its id is not
+/// the one of a call in flight: a session's ids are its own while in
+/// flight).
 async fn ping(addr: SocketAddr, session: &str) -> TcpStream {
     let mut stream = TcpStream::connect(addr).await.unwrap();
     let ping = WireRequest::post(
         addr,
-        json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}).to_string(),
+        json!({"jsonrpc": "2.0", "id": "ping", "method": "ping"}).to_string(),
     )
     .set("Mcp-Session-Id", session)
     .remove("Connection");

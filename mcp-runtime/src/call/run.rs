@@ -10,6 +10,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpMessage as _, HttpResponse};
 use futures_util::FutureExt as _;
 use rmcp::model::ErrorCode;
@@ -31,7 +32,6 @@ use crate::policy::auth::{AuthRejection, Authenticator};
 use crate::protocol::jsonrpc;
 use crate::protocol::stateless::{Binding, Envelope, MAX_STATE_BYTES};
 use crate::schema::route::HttpMethod;
-use actix_web::http::StatusCode;
 
 /// How the code behind a request ended, short of being cancelled.
 pub(crate) enum Ended<T> {

@@ -1,6 +1,9 @@
 //! `subscriptions/listen` (2026-07-28): the stateless revision's stream of
 //! list-change and resource-update notifications.
 
+use std::sync::Arc;
+
+use actix_web::http::header;
 use rmcp::model::{ErrorData, RequestId};
 use serde_json::json;
 
@@ -9,7 +12,7 @@ use crate::protocol::codes;
 use crate::protocol::jsonrpc;
 use crate::protocol::method::ServerMethod;
 use crate::protocol::params::{ListenParams, SubscriptionFilter};
-use crate::state::subscriptions::{Full, SUBSCRIPTION_ID};
+use crate::state::subscriptions::{NoListener, SUBSCRIPTION_ID};
 
 /// `subscriptions/listen` (2026-07-28): acknowledges with the notifications
 /// this server will send, then relays them, tagged with the request's id,
@@ -46,14 +49,38 @@ pub(crate) async fn listen(
             .filter(|uri| d.catalog.resource_for(uri).is_some())
             .collect(),
     };
-    let (_guard, mut rx) = match d.state.subscribers.listen(id.clone(), honored.clone()) {
+    // A client is its credentials when it has some, else its address.
+    let client: Arc<str> = match x.host.headers().get(header::AUTHORIZATION) {
+        Some(credentials) => format!(
+            "credentials:{}",
+            d.policy.state_key.fingerprint(credentials.as_bytes())
+        )
+        .into(),
+        None => format!(
+            "address:{}",
+            x.host
+                .peer_addr()
+                .map(|a| a.ip().to_string())
+                .unwrap_or_default()
+        )
+        .into(),
+    };
+    let listening = d
+        .state
+        .subscribers
+        .listen(id.clone(), client, honored.clone());
+    let (_guard, mut rx) = match listening {
         Ok(listening) => listening,
-        Err(Full(max)) => {
-            let e = ErrorData::new(
-                codes::TRANSPORT_ERROR,
-                format!("Too Many Requests: this server already has {max} listeners"),
-                None,
-            );
+        Err(refused) => {
+            let message = match refused {
+                NoListener::Full(max) => {
+                    format!("Too Many Requests: this server already has {max} listeners")
+                }
+                NoListener::Share(max) => {
+                    format!("Too Many Requests: this client already has {max} listeners")
+                }
+            };
+            let e = ErrorData::new(codes::TRANSPORT_ERROR, message, None);
             return Outcome::RateLimited {
                 response: jsonrpc::failure(Some(id), &e),
                 retry_after: std::time::Duration::from_secs(1),

@@ -19,7 +19,7 @@
 //! | events kept per stream / bytes | 256 / 1 MiB | the handler waits (backpressure) |
 //! | waiting for a client's answer (sampling, elicitation) | 120 s | an error value in the handler |
 //! | resource subscriptions per session | 64 | `-32600` on `resources/subscribe` |
-//! | `subscriptions/listen` streams, in all | 1 000 | 429 with `Retry-After`, `-32000` |
+//! | `subscriptions/listen` streams, in all / per client | 1 000 / 100 | 429 with `Retry-After`, `-32000` |
 
 use std::time::Duration;
 
@@ -37,6 +37,7 @@ use std::time::Duration;
 /// | [`max_response_size`](Self::max_response_size) | 16 MiB per handler response | a tool error |
 /// | [`max_session_size`](Self::max_session_size) | 16 KiB of client information | `-32602` on `initialize` |
 /// | [`answer_timeout`](Self::answer_timeout) | 120 s for a client's answer | an error value in the handler |
+/// | [`listeners`](Self::listeners) | 1 000 listen streams, 100 per client | 429 with `Retry-After` |
 ///
 /// ```
 /// use std::time::Duration;
@@ -67,6 +68,7 @@ pub struct Limits {
     pub(crate) answer_timeout: Duration,
     pub(crate) max_subscriptions_per_session: usize,
     pub(crate) max_listeners: usize,
+    pub(crate) max_listeners_per_client: usize,
 }
 
 impl Default for Limits {
@@ -85,6 +87,7 @@ impl Default for Limits {
             answer_timeout: Duration::from_secs(120),
             max_subscriptions_per_session: 64,
             max_listeners: 1000,
+            max_listeners_per_client: 100,
         }
     }
 }
@@ -156,6 +159,16 @@ impl Limits {
     /// elicitation request (default 120 s).
     pub fn answer_timeout(mut self, timeout: Duration) -> Self {
         self.answer_timeout = timeout;
+        self
+    }
+
+    /// Most `subscriptions/listen` streams open at once (2026-07-28;
+    /// default 1 000), and most of them one client may hold (default 100; a
+    /// client is its credentials, else its address), so one client cannot
+    /// lock everyone else out. Past either, 429 with `Retry-After`.
+    pub fn listeners(mut self, in_all: usize, per_client: usize) -> Self {
+        self.max_listeners = in_all;
+        self.max_listeners_per_client = per_client.max(1);
         self
     }
 

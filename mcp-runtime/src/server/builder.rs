@@ -407,7 +407,10 @@ impl McpServerBuilder {
             streams.clone(),
             self.sessions.clone(),
             self.limits.max_subscriptions_per_session,
-            self.limits.max_listeners,
+            (
+                self.limits.max_listeners,
+                self.limits.max_listeners_per_client,
+            ),
         );
         let server = Server {
             identity: Identity {

@@ -55,6 +55,8 @@ fn wants(filter: &SubscriptionFilter, changed: Changed) -> bool {
 /// One open `subscriptions/listen` stream.
 struct Listener {
     id: RequestId,
+    /// Who opened it (see `listen`).
+    client: Arc<str>,
     filter: SubscriptionFilter,
     tx: mpsc::Sender<Vec<u8>>,
 }
@@ -62,6 +64,15 @@ struct Listener {
 /// Too many subscriptions (per session, or listeners in all).
 #[derive(Debug)]
 pub(crate) struct Full(pub usize);
+
+/// Why a listener was not opened.
+#[derive(Debug, PartialEq)]
+pub(crate) enum NoListener {
+    /// The server has as many as it allows in all.
+    Full(usize),
+    /// This client has its share of them.
+    Share(usize),
+}
 
 /// Delivers a server-initiated message to a session's standalone stream.
 /// Implemented by the transports' streams (a layer up), so fan-out here
@@ -86,6 +97,7 @@ pub(crate) struct Subscribers {
     next_listener: AtomicU64,
     max_per_session: usize,
     max_listeners: usize,
+    max_listeners_per_client: usize,
 }
 
 impl Subscribers {
@@ -93,7 +105,7 @@ impl Subscribers {
         streams: Arc<dyn Push>,
         sessions: Option<Arc<dyn SessionStore>>,
         max_per_session: usize,
-        max_listeners: usize,
+        (max_listeners, max_listeners_per_client): (usize, usize),
     ) -> Self {
         Subscribers {
             streams,
@@ -104,6 +116,7 @@ impl Subscribers {
             next_listener: AtomicU64::new(1),
             max_per_session,
             max_listeners,
+            max_listeners_per_client,
         }
     }
 
@@ -156,20 +169,35 @@ impl Subscribers {
         });
     }
 
-    /// Opens a listener; its notifications arrive on the receiver until the
-    /// returned guard is dropped.
+    /// Opens a listener for `client` (its credentials' fingerprint, else its
+    /// address); its notifications arrive on the receiver until the returned
+    /// guard is dropped. One client may hold at most `max_per_client` of the
+    /// server's listeners, so it cannot lock everyone else out.
     pub(crate) fn listen(
         self: &Arc<Self>,
         id: RequestId,
+        client: Arc<str>,
         filter: SubscriptionFilter,
-    ) -> Result<(ListenGuard, mpsc::Receiver<Vec<u8>>), Full> {
+    ) -> Result<(ListenGuard, mpsc::Receiver<Vec<u8>>), NoListener> {
         let mut listeners = lock(&self.listeners);
         if listeners.len() >= self.max_listeners {
-            return Err(Full(self.max_listeners));
+            return Err(NoListener::Full(self.max_listeners));
+        }
+        let held = listeners.values().filter(|l| l.client == client).count();
+        if held >= self.max_listeners_per_client {
+            return Err(NoListener::Share(self.max_listeners_per_client));
         }
         let key = self.next_listener.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = mpsc::channel(LISTENER_QUEUE);
-        listeners.insert(key, Listener { id, filter, tx });
+        listeners.insert(
+            key,
+            Listener {
+                id,
+                client,
+                filter,
+                tx,
+            },
+        );
         let guard = ListenGuard {
             subscribers: self.clone(),
             key,
