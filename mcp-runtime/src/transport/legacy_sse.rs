@@ -52,9 +52,8 @@ const INITIALIZE_WITHIN: Duration = Duration::from_secs(60);
 /// The transport's shared state (one per server, shared by every worker).
 pub(crate) struct LegacySse {
     dispatcher: Dispatcher,
-    /// Open connections, each with the credentials its session is bound to
-    /// (those that opened the stream, or the first a POST presented).
-    connections: Mutex<HashMap<Arc<str>, (Arc<Connection>, Option<String>)>>,
+    /// Open connections, by id.
+    connections: Mutex<HashMap<Arc<str>, Bound>>,
     keep_alive: Duration,
 }
 
@@ -108,8 +107,11 @@ impl LegacySse {
                 };
                 return Err(Refusal::store_failure(&full));
             }
-            let bound = credential(&self.dispatcher, req);
-            connections.insert(connection.id().clone(), (connection.clone(), bound));
+            let bound = Bound {
+                connection: connection.clone(),
+                credential: credential(&self.dispatcher, req),
+            };
+            connections.insert(connection.id().clone(), bound);
         }
         // The messages URL beside this one: `…/sse` → `…/messages`.
         let base = req.path().strip_suffix("sse").unwrap_or("/");
@@ -136,18 +138,18 @@ impl LegacySse {
             })?;
         let connection = {
             let mut connections = lock(&self.connections);
-            let (connection, bound) = connections
+            let bound = connections
                 .get_mut(target.as_str())
                 .ok_or_else(Refusal::session_not_found)?;
             // A session id is never a credential (see Streamable HTTP's).
-            match (&*bound, credential(&self.dispatcher, &req)) {
-                (Some(bound), presented) if presented.as_ref() != Some(bound) => {
+            match (&bound.credential, credential(&self.dispatcher, &req)) {
+                (Some(known), presented) if presented.as_ref() != Some(known) => {
                     return Err(not_its_credentials());
                 }
-                (None, Some(first)) => *bound = Some(first),
+                (None, Some(first)) => bound.credential = Some(first),
                 _ => {}
             }
-            connection.clone()
+            bound.connection.clone()
         };
         check_content_type(&req)?;
         check_content_length(
@@ -171,6 +173,13 @@ impl LegacySse {
             Err(_) => connection.cancel_calls(),
         }
     }
+}
+
+/// A connection, with the credentials its session is bound to: those that
+/// opened the stream, or the first a POST presented.
+struct Bound {
+    connection: Arc<Connection>,
+    credential: Option<String>,
 }
 
 /// An open connection; closed when its stream's body is dropped (the client
