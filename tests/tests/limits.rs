@@ -221,10 +221,25 @@ async fn a_full_session_store_refuses_new_sessions_without_evicting_anyone() {
             .build()
             .unwrap(),
     );
+    let initialized = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
     let mut first = server.raw();
     first.initialize("2025-11-25").await;
     let mut second = server.raw();
     second.initialize("2025-11-25").await;
+    // A session nobody used after `initialize` is the first to make room...
+    let mut third = server.raw();
+    assert_eq!(third.initialize("2025-11-25").await.status, 200);
+    let reply = first
+        .post(json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}))
+        .await;
+    assert_eq!(reply.status, 404, "the oldest unused session made room");
+    // ...but clients that use theirs are never evicted: with every session
+    // in use, a new one is refused.
+    for raw in [&second, &third] {
+        assert_eq!(raw.post(initialized.clone()).await.status, 202);
+    }
+    let first = second;
+    let second = third;
     let reply = server.raw().post(initialize()).await;
     assert_eq!((reply.status, reply.error_code()), (503, Some(-32000)));
     assert!(reply.header("retry-after").is_some());

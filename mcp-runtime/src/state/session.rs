@@ -170,10 +170,13 @@ pub trait SessionStore: Send + Sync + 'static {
 /// The default store: a bounded map in this process.
 ///
 /// * Sessions idle for longer than the idle timeout (default 1 hour) expire.
-/// * At capacity (default 10 000 sessions) a new session is **refused**
-///   (`503` with `Retry-After`), never admitted by evicting a client that is
-///   still active, so a flood of anonymous `initialize`s cannot log anyone
-///   out. Expired sessions are reclaimed first.
+/// * At capacity (default 10 000 sessions), expired sessions are reclaimed
+///   first, then the oldest session that was never used after its
+///   `initialize` (a flood of bare `initialize`s takes its own place, not
+///   everyone else's); a client that has used its session is never evicted,
+///   and when every session is in use a new one is **refused** (`503` with
+///   `Retry-After`), so a flood can neither log anyone out nor lock new
+///   clients out for the idle timeout.
 /// * Every operation is O(1) amortized: expiry walks a queue in idle order
 ///   instead of scanning the map.
 ///
@@ -191,11 +194,16 @@ struct Inner {
     /// Session ids in the order they were last seen by the sweeper. An entry
     /// used since is moved to the back when it reaches the front.
     idle_order: VecDeque<(Instant, Arc<str>)>,
+    /// Session ids in the order they were created; those used since (or
+    /// gone) are skipped when a slot is needed.
+    unused: VecDeque<Arc<str>>,
 }
 
 struct Entry {
     session: Arc<Session>,
     last_used: Instant,
+    /// Whether any request came after `initialize`.
+    used: bool,
 }
 
 impl Default for InMemorySessionStore {
@@ -228,6 +236,18 @@ impl InMemorySessionStore {
 }
 
 impl Inner {
+    /// Evicts the oldest session never used after its `initialize`; `false`
+    /// when every session is in use.
+    fn evict_unused(&mut self) -> bool {
+        while let Some(id) = self.unused.pop_front() {
+            if self.sessions.get(&id).is_some_and(|e| !e.used) {
+                self.sessions.remove(&id);
+                return true;
+            }
+        }
+        false
+    }
+
     /// Drops expired sessions from the front of the idle queue. Each queue
     /// entry is visited at most twice per idle period, so this is O(1)
     /// amortized per operation.
@@ -260,7 +280,7 @@ impl SessionStore for InMemorySessionStore {
         let now = Instant::now();
         let admitted = self.with(|inner| {
             inner.sweep(now, self.idle_timeout);
-            if inner.sessions.len() >= self.capacity {
+            if inner.sessions.len() >= self.capacity && !inner.evict_unused() {
                 // The earliest a slot can free up is when the least recently
                 // queued session expires.
                 let retry_after = inner
@@ -278,15 +298,24 @@ impl SessionStore for InMemorySessionStore {
                 let Inner {
                     sessions,
                     idle_order,
+                    ..
                 } = inner;
                 idle_order.retain(|(_, id)| sessions.contains_key(id));
             }
+            if inner.unused.len() >= 2 * self.capacity {
+                let Inner {
+                    sessions, unused, ..
+                } = inner;
+                unused.retain(|id| sessions.get(id).is_some_and(|e| !e.used));
+            }
             inner.idle_order.push_back((now, id.clone()));
+            inner.unused.push_back(id.clone());
             inner.sessions.insert(
                 id,
                 Entry {
                     session,
                     last_used: now,
+                    used: false,
                 },
             );
             Ok(())
@@ -299,6 +328,7 @@ impl SessionStore for InMemorySessionStore {
         let found = self.with(|inner| match inner.sessions.get_mut(id) {
             Some(e) if now.duration_since(e.last_used) < self.idle_timeout => {
                 e.last_used = now;
+                e.used = true;
                 Some(e.session.clone())
             }
             Some(_) => {
@@ -316,6 +346,7 @@ impl SessionStore for InMemorySessionStore {
             Some(e) => {
                 e.session = session;
                 e.last_used = now;
+                e.used = true;
                 true
             }
             None => false,
@@ -358,6 +389,9 @@ mod tests {
         let store = InMemorySessionStore::new(Duration::from_secs(60), 2);
         block_on(store.insert("a", session())).unwrap();
         block_on(store.insert("b", session())).unwrap();
+        // Both in use after their `initialize`.
+        assert!(block_on(store.get("a")).unwrap().is_some());
+        assert!(block_on(store.get("b")).unwrap().is_some());
         match block_on(store.insert("c", session())) {
             Err(SessionStoreError::Full { retry_after }) => {
                 assert!(retry_after <= Duration::from_secs(60));
@@ -368,6 +402,27 @@ mod tests {
         assert!(block_on(store.get("b")).unwrap().is_some());
         assert!(block_on(store.remove("a")).unwrap());
         block_on(store.insert("c", session())).unwrap();
+    }
+
+    #[test]
+    fn sessions_never_used_make_room_oldest_first() {
+        let store = InMemorySessionStore::new(Duration::from_secs(3600), 3);
+        block_on(store.insert("active", session())).unwrap();
+        assert!(block_on(store.get("active")).unwrap().is_some());
+        // A flood of bare `initialize`s fills the table...
+        block_on(store.insert("flood-1", session())).unwrap();
+        block_on(store.insert("flood-2", session())).unwrap();
+        // ...and a newcomer takes the oldest unused place, not the active one.
+        block_on(store.insert("newcomer", session())).unwrap();
+        assert!(block_on(store.get("flood-1")).unwrap().is_none());
+        assert!(block_on(store.get("active")).unwrap().is_some());
+        assert!(block_on(store.get("newcomer")).unwrap().is_some());
+        assert!(block_on(store.get("flood-2")).unwrap().is_some());
+        // All in use now: the next is refused.
+        assert!(matches!(
+            block_on(store.insert("late", session())),
+            Err(SessionStoreError::Full { .. })
+        ));
     }
 
     #[test]
