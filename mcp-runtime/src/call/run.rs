@@ -250,7 +250,7 @@ pub(crate) fn binding(
 /// `None` outside the stateless revision. The state is bound to `binding`
 /// (the item, its exact arguments, the caller) and expires, so it cannot be
 /// replayed on another request; answers without the state that asked for
-/// them are refused.
+/// them are not used.
 pub(crate) fn answers(
     d: &Server,
     x: &Exchange,
@@ -260,13 +260,10 @@ pub(crate) fn answers(
         return Ok(None);
     };
     let mut answers = match &inputs.state {
-        None if inputs.responses.is_some() => {
-            return Err(ErrorData::invalid_params(
-                "Invalid params: `inputResponses` without the `requestState` that asked for them",
-                None,
-            ));
-        }
-        None => Map::new(),
+        // Answers no signed state asked for are not used (they could be a
+        // confirmation nobody gave): the call asks again, as SEP-2322
+        // suggests for missing answers.
+        None => return Ok(Some(Inputs::new(Map::new()))),
         Some(token) if token.len() > MAX_STATE_BYTES => {
             return Err(ErrorData::invalid_params(
                 format!("Invalid params: `requestState` is larger than {MAX_STATE_BYTES} bytes"),
