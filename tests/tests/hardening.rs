@@ -74,6 +74,22 @@ async fn purge(id: web::Path<u64>, ctx: McpContext) -> String {
     }
 }
 
+/// Progress messages a chatty call sends, and how big each is.
+const CHATTY: (usize, usize) = (300, 50_000);
+
+/// Reports a lot of progress, each step with a long message.
+#[mcp_tool]
+#[post("/hardening/chatty")]
+async fn chatty(ctx: McpContext) -> &'static str {
+    let (steps, size) = CHATTY;
+    for step in 0..steps {
+        let message = format!("{step:>6}{}", "x".repeat(size));
+        ctx.progress(step as f64, Some(steps as f64), Some(&message))
+            .await;
+    }
+    "said it all"
+}
+
 fn server() -> TestServer {
     let mcp: McpServer = mcp_tests::registry().build().expect("builds");
     TestServer::start_app(move || {
@@ -82,6 +98,7 @@ fn server() -> TestServer {
                 .service(vault_secret)
                 .service(slow)
                 .service(purge)
+                .service(chatty)
                 .service(mcp.scope("/mcp")),
         )
     })
@@ -364,4 +381,43 @@ async fn one_client_holds_only_its_share_of_listeners() {
     let b1 = listen("client-b").await.unwrap();
     assert_eq!(b1.status(), 200);
     drop((a1, a2, b1));
+}
+
+#[tokio::test]
+async fn a_slow_reader_gets_every_message_and_the_result() {
+    let server = server();
+    let mut raw = server.raw();
+    raw.initialize("2025-11-25").await;
+    let mut stream = raw
+        .post_stream(
+            json!({"jsonrpc": "2.0", "id": 9, "method": "tools/call",
+                   "params": {"name": "chatty", "_meta": {"progressToken": "slow"}}}),
+            &[],
+        )
+        .await;
+    // The reader stalls while the call says far more than a stream keeps
+    // (15 MB against 1 MiB): the handler must wait for it, not drop what
+    // it has not read, nor its result.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let mut steps = Vec::new();
+    let mut result = None;
+    while let Some(event) = stream.next().await {
+        let Some(message) = event.message() else {
+            continue;
+        };
+        if message["method"] == "notifications/progress" {
+            steps.push(message["params"]["progress"].as_f64().unwrap() as usize);
+        } else {
+            result = Some(message);
+        }
+    }
+    let (total, _) = CHATTY;
+    assert_eq!(
+        steps,
+        (0..total).collect::<Vec<_>>(),
+        "every step, in order"
+    );
+    let result = result.expect("the result arrives");
+    assert_eq!(result["id"], 9);
+    assert_eq!(result["result"]["content"][0]["text"], "said it all");
 }

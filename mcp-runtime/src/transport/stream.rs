@@ -53,10 +53,11 @@ pub(crate) type Call = Pin<Box<dyn Future<Output = Outcome>>>;
 /// Bounds and timings of streams.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct StreamLimits {
-    /// Events a stream keeps for resumption, and the most a consumer may
+    /// Events a stream keeps for resumption, and the most a reader may
     /// fall behind before the handler waits.
     pub max_events: usize,
-    /// Bytes a stream keeps for resumption.
+    /// Bytes a stream keeps for resumption, and the most a reader may fall
+    /// behind before the handler waits.
     pub max_bytes: usize,
     /// How long a call whose stream lost its reader keeps running, waiting
     /// for the client to resume.
@@ -130,9 +131,10 @@ impl StreamConfig {
 
     /// How many events (default 256, at least 1) and bytes (default 1 MiB)
     /// each stream keeps for resumption; a handler that gets this far ahead
-    /// of its client waits for it. (An
+    /// of its client (by either) waits for it, so a slow reader loses
+    /// neither messages nor the result. (An
     /// [`event_store`](crate::McpServerBuilder::event_store) of your own
-    /// decides what it keeps; the handler still waits at `events`.)
+    /// decides what it keeps; the handler still waits at these bounds.)
     pub fn buffer(mut self, events: usize, bytes: usize) -> Self {
         self.max_events = events.max(1);
         self.max_bytes = bytes;
@@ -199,8 +201,34 @@ struct HubState {
     next_seq: u64,
     finished: bool,
     reader: Reader,
+    /// The events appended and not read yet, `(seq, bytes)`: backpressure
+    /// counts them by number and by bytes, as the log keeps them, so the
+    /// log never drops an event its reader has not had.
+    unread: VecDeque<(u64, usize)>,
+    unread_bytes: usize,
     /// Wakes the pump when the reader makes room.
     pump: Option<Waker>,
+}
+
+impl HubState {
+    /// Forgets the sizes of events the reader has had.
+    fn read_up_to(&mut self, next: u64) {
+        while let Some(&(seq, bytes)) = self.unread.front() {
+            if seq >= next {
+                break;
+            }
+            self.unread.pop_front();
+            self.unread_bytes -= bytes;
+        }
+    }
+
+    /// Whether an event of `bytes` fits beside the unread ones: within the
+    /// count and the bytes the log keeps (one event alone always fits).
+    fn admits(&self, bytes: usize, limits: &StreamLimits) -> bool {
+        self.unread.is_empty()
+            || (self.unread.len() < limits.max_events
+                && self.unread_bytes + bytes <= limits.max_bytes)
+    }
 }
 
 struct Reader {
@@ -274,6 +302,8 @@ impl Streams {
                     waker: None,
                     detached_at: None,
                 },
+                unread: VecDeque::new(),
+                unread_bytes: 0,
                 pump: None,
             }),
         });
@@ -386,17 +416,13 @@ impl Hub {
             .is_some_and(|s| lock(&streams.standalone).get(s) == Some(&self.id))
     }
 
-    /// Formats and appends one event; `force` keeps appending when the log
-    /// is full of unread events (dropping the oldest), for messages that
-    /// must not wait.
-    fn push(&self, json: &[u8], force: bool) -> bool {
+    /// Formats and appends one event. Unless `force`d (server notices that
+    /// cannot wait, which may push the oldest unread events out), an event
+    /// that does not fit beside the unread ones is not appended: `false`,
+    /// and `waiting` is woken when the reader makes room.
+    fn push(&self, json: &[u8], force: bool, waiting: Option<&Waker>) -> bool {
         let mut state = self.state();
-        let unread = state.next_seq - state.reader.next.min(state.next_seq);
-        if !force && unread as usize >= self.limits.max_events {
-            return false;
-        }
         let seq = state.next_seq;
-        state.next_seq += 1;
         let mut event = BytesMut::with_capacity(json.len() + 32);
         if self.resumable {
             event.extend_from_slice(format!("id: {}-{seq}\n", self.id).as_bytes());
@@ -404,6 +430,15 @@ impl Hub {
         event.extend_from_slice(b"data: ");
         event.extend_from_slice(&crate::support::outbound::one_line(json));
         event.extend_from_slice(b"\n\n");
+        if !force && !state.admits(event.len(), &self.limits) {
+            if let Some(waker) = waiting {
+                state.pump = Some(waker.clone());
+            }
+            return false;
+        }
+        state.next_seq += 1;
+        state.unread.push_back((seq, event.len()));
+        state.unread_bytes += event.len();
         state.log.append(seq, event.freeze());
         if let Some(waker) = state.reader.waker.take() {
             waker.wake();
@@ -463,6 +498,7 @@ impl Hub {
         state.reader.generation += 1;
         state.reader.attached = true;
         state.reader.next = from;
+        state.read_up_to(from);
         state.reader.detached_at = None;
         if let Some(waker) = state.reader.waker.take() {
             waker.wake();
@@ -475,22 +511,15 @@ impl Hub {
         }
     }
 
-    /// The pump's view: is there room for another event, and has the
-    /// reader been gone for longer than the grace period?
-    fn room(&self, cx: &mut Context<'_>) -> (bool, Option<Instant>) {
+    /// The pump's view: since when the stream has had no reader, if it has
+    /// none.
+    fn orphaned(&self, cx: &mut Context<'_>) -> Option<Instant> {
         let mut state = self.state();
-        let unread = state.next_seq - state.reader.next.min(state.next_seq);
-        let room = (unread as usize) < self.limits.max_events;
-        if !room {
-            state.pump = Some(cx.waker().clone());
+        if state.reader.attached {
+            return None;
         }
-        let orphaned = if state.reader.attached {
-            None
-        } else {
-            state.pump = Some(cx.waker().clone());
-            Some(state.reader.detached_at.unwrap_or_else(Instant::now))
-        };
-        (room, orphaned)
+        state.pump = Some(cx.waker().clone());
+        Some(state.reader.detached_at.unwrap_or_else(Instant::now))
     }
 }
 
@@ -524,6 +553,7 @@ impl Stream for ReaderBody {
             return Poll::Ready(None);
         };
         state.reader.next = read_to;
+        state.read_up_to(read_to);
         if let Some(pump) = state.pump.take() {
             pump.wake();
         }
@@ -561,6 +591,10 @@ impl Drop for ReaderBody {
 pub(crate) struct Pump {
     hub: Arc<Hub>,
     call: Option<Call>,
+    /// The call's outcome, once it is decided: its response goes last.
+    outcome: Option<Outcome>,
+    /// A message taken from the call that waits for room in the hub.
+    held: Option<Bytes>,
     messages: mpsc::Receiver<Bytes>,
     orphan_deadline: Option<Pin<Box<Sleep>>>,
     _cancel_on_drop: DropGuard,
@@ -576,6 +610,8 @@ impl Pump {
         Pump {
             hub,
             call: Some(call),
+            outcome: None,
+            held: None,
             messages,
             orphan_deadline: None,
             _cancel_on_drop: cancel_on_drop,
@@ -584,7 +620,7 @@ impl Pump {
 
     /// Appends a message that arrived before the pump started.
     pub(crate) fn push(&self, message: &[u8]) {
-        self.hub.push(message, true);
+        self.hub.push(message, true, None);
     }
 }
 
@@ -601,16 +637,14 @@ impl Future for Pump {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
-        let mut outcome = None;
         if let Some(call) = &mut this.call
             && let Poll::Ready(done) = call.as_mut().poll(cx)
         {
             this.call = None;
-            outcome = Some(done);
+            this.outcome = Some(done);
         }
         loop {
-            let (room, orphaned) = this.hub.room(cx);
-            if let Some(since) = orphaned {
+            if let Some(since) = this.hub.orphaned(cx) {
                 // Without a reader: a stream that cannot be resumed ends its
                 // call now; a resumable one waits out the grace period.
                 if !this.hub.resumable {
@@ -630,35 +664,49 @@ impl Future for Pump {
             } else {
                 this.orphan_deadline = None;
             }
-            if !room && outcome.is_none() {
+            // What goes next: a held message, the call's next one, or, once
+            // the call is done and has said everything, its response.
+            let (next, last) = match this.held.take() {
+                Some(message) => (message, false),
+                None => match this.messages.poll_recv(cx) {
+                    Poll::Ready(Some(message)) => (message, false),
+                    _ => match this.outcome.take() {
+                        None => return Poll::Pending,
+                        Some(outcome) => match response(outcome) {
+                            Some(body) => (Bytes::from(body), true),
+                            // A cancelled request gets no response.
+                            None => return Poll::Ready(()),
+                        },
+                    },
+                },
+            };
+            // Backpressure, never loss: a message that does not fit waits
+            // (and with it the handler's next send) until the reader reads.
+            if !this.hub.push(&next, false, Some(cx.waker())) {
+                if last {
+                    this.outcome = Some(Outcome::Response(next.to_vec()));
+                } else {
+                    this.held = Some(next);
+                }
                 return Poll::Pending;
             }
-            match this.messages.poll_recv(cx) {
-                Poll::Ready(Some(message)) => {
-                    this.hub.push(&message, outcome.is_some());
-                }
-                _ => break,
+            if last {
+                return Poll::Ready(());
             }
         }
-        let Some(outcome) = outcome else {
-            return Poll::Pending;
-        };
-        match outcome {
-            Outcome::Response(body)
-            | Outcome::Invalid(body)
-            | Outcome::Unauthorized(_, body)
-            | Outcome::RateLimited { response: body, .. }
-            | Outcome::Refused { response: body, .. } => {
-                this.hub.push(&body, true);
-            }
-            Outcome::Initialized { response, .. } => {
-                this.hub.push(&response, true);
-            }
-            // A cancelled request gets no response: the stream just ends.
-            Outcome::Cancelled | Outcome::Accepted => {}
-        }
-        this.hub.finish();
-        Poll::Ready(())
+    }
+}
+
+/// The body an outcome answers with on a stream, if any.
+fn response(outcome: Outcome) -> Option<Vec<u8>> {
+    match outcome {
+        Outcome::Response(body)
+        | Outcome::Invalid(body)
+        | Outcome::Unauthorized(_, body)
+        | Outcome::RateLimited { response: body, .. }
+        | Outcome::Refused { response: body, .. }
+        | Outcome::Initialized { response: body, .. } => Some(body),
+        Outcome::Cancelled | Outcome::Accepted => None,
     }
 }
 
@@ -668,7 +716,7 @@ impl Push for Streams {
         let hub = id.and_then(|id| lock(&self.hubs).get(&id).cloned());
         match hub {
             Some(hub) => {
-                hub.push(message, true);
+                hub.push(message, true, None);
                 true
             }
             None => false,
