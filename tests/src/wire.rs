@@ -276,7 +276,17 @@ pub fn chunked(body: &[u8], size: usize) -> Vec<u8> {
 /// The resident set size of this process (the server runs in it), from
 /// `/proc/self/status`, in bytes.
 pub fn rss_bytes() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    rss_from("/proc/self/status")
+}
+
+/// The resident set size of process `pid` (a server run as a child), in
+/// bytes.
+pub fn rss_of(pid: u32) -> u64 {
+    rss_from(&format!("/proc/{pid}/status"))
+}
+
+fn rss_from(path: &str) -> u64 {
+    let status = std::fs::read_to_string(path).expect("/proc/<pid>/status");
     status
         .lines()
         .find_map(|l| l.strip_prefix("VmRSS:"))

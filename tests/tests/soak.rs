@@ -7,7 +7,8 @@
 //! baseline afterwards.
 //!
 //! The README's bound for session state is
-//! `capacity × (max_session_bytes + ~200 bytes)`, plus `stream_buffer` bytes per running stream. What
+//! `capacity × (max_session_bytes + ~200 bytes)`, plus per running stream
+//! its buffer's bytes, the 64 KiB channel and two of its largest messages. What
 //! requests hold while they are served is bounded by the other limits (a
 //! body by `max_request_size`, a batch's answer by `batch_limits`); the
 //! test adds those for the requests it keeps in flight, and a fixed slack
@@ -25,8 +26,8 @@ use std::time::{Duration, Instant};
 use actix_web::{App, post, web};
 use futures_util::future::join_all;
 use mcp_runtime::config::{Limits, StreamConfig};
-use mcp_runtime::mcp_tool;
 use mcp_runtime::store::InMemorySessionStore;
+use mcp_runtime::{McpContext, mcp_tool};
 use mcp_tests::TestServer;
 use mcp_tests::wire::{self, WireReply, WireRequest, rss_bytes};
 use schemars::JsonSchema;
@@ -66,6 +67,27 @@ async fn soak_echo(body: web::Json<Words>) -> web::Json<Words> {
     body
 }
 
+/// A message of a chatty call (its progress text), and how many it sends.
+const MESSAGE_BYTES: usize = 200 * 1024;
+const MESSAGES: usize = 100;
+/// What waits in the channel between a handler and its stream (the
+/// runtime's fixed 64 KiB, or one larger message).
+const CHANNEL_BYTES: usize = 64 * 1024;
+/// Messages chatty calls have sent.
+static SENT: AtomicU64 = AtomicU64::new(0);
+
+/// Reports progress with long messages.
+#[mcp_tool]
+#[post("/soak/chatty")]
+async fn soak_chatty(ctx: McpContext) -> &'static str {
+    for step in 0..MESSAGES {
+        let message = "x".repeat(MESSAGE_BYTES);
+        ctx.progress(step as f64, None, Some(&message)).await;
+        SENT.fetch_add(1, Ordering::Relaxed);
+    }
+    "done"
+}
+
 fn serve() -> TestServer {
     let mcp = mcp_tests::registry()
         .limits(
@@ -82,17 +104,28 @@ fn serve() -> TestServer {
         ))
         .build()
         .expect("server builds");
-    TestServer::start_app(move || mcp.app(App::new().service(soak_echo).service(mcp.scope("/mcp"))))
+    TestServer::start_app(move || {
+        mcp.app(
+            App::new()
+                .service(soak_echo)
+                .service(soak_chatty)
+                .service(mcp.scope("/mcp")),
+        )
+    })
 }
 
-/// The README's bound on session state and streams, plus what `requests`
-/// requests in flight may hold by the other limits: each its body, the
-/// copies parsing makes of it (at most three more), and a batch's answer.
-fn bound(streams: usize, requests: usize) -> u64 {
+/// The README's bound on session state, plus what `requests` requests in
+/// flight may hold by the other limits: each its body, the copies parsing
+/// makes of it (at most three more), and a batch's answer.
+fn bound(requests: usize) -> u64 {
     let sessions = CAPACITY * (SESSION_BYTES + 200);
-    let streams = streams * STREAM_BYTES;
     let requests = requests * (4 * MAX_REQUEST + BATCH_BYTES);
-    (sessions + streams + requests) as u64
+    (sessions + requests) as u64
+}
+
+/// The README's bound on what a running stream holds.
+fn stream_bound(largest_message: usize) -> usize {
+    STREAM_BYTES + CHANNEL_BYTES + 2 * largest_message
 }
 
 /// Returns freed memory to the OS, so RSS shows what is in use.
@@ -355,7 +388,7 @@ async fn floods_stay_within_the_memory_bound_and_active_clients_keep_working() {
         assert!(echo(addr, session, i as u64).await, "session {i} kept");
     }
 
-    let allowed = bound(0, 3 * CONCURRENCY + 1) + SLACK;
+    let allowed = bound(3 * CONCURRENCY + 1) + SLACK;
     println!(
         "baseline {:.1} MiB, peak {:.1} MiB (+{:.1}), allowed +{:.1} MiB; {calls} calls",
         mib(baseline),
@@ -468,7 +501,7 @@ async fn session_memory_is_bounded_by_max_session_bytes_whatever_the_json_shape(
     drop(replies);
     trim();
     let held = rss_bytes().saturating_sub(baseline);
-    let allowed = bound(0, 0) + 16 * 1024 * 1024;
+    let allowed = bound(0) + 16 * 1024 * 1024;
     println!(
         "{} sessions of {} JSON bytes hold {:.1} MiB; the bound is {:.1} MiB",
         CAPACITY - 2,
@@ -482,4 +515,63 @@ async fn session_memory_is_bounded_by_max_session_bytes_whatever_the_json_shape(
         mib(held),
         mib(allowed)
     );
+}
+
+/// A stream holds at most its `StreamConfig::buffer` bytes, the channel's
+/// 64 KiB and two of its largest messages (one on its way into the buffer,
+/// one in the channel), however much its handler sends while nobody reads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn never_read_streams_hold_at_most_their_byte_bound() {
+    const CALLS: usize = 32;
+    let _one_at_a_time = MEASURING.lock().await;
+    let server = serve();
+    let addr = server.addr;
+    let mut sessions = Vec::new();
+    for i in 0..CALLS {
+        sessions.push(open(addr, &format!("reader-{i}")).await);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    trim();
+    let baseline = rss_bytes();
+    let sampler = Sampler::start();
+    // Each client starts a chatty call and never reads its stream.
+    let mut streams = Vec::new();
+    for (i, session) in sessions.iter().enumerate() {
+        let call = json!({"jsonrpc": "2.0", "id": i, "method": "tools/call",
+            "params": {"name": "soak_chatty", "_meta": {"progressToken": i}}});
+        let request = in_session(addr, session, call.to_string())
+            .set("Accept", "application/json, text/event-stream");
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        stream.write_all(&request.bytes()).await.unwrap();
+        streams.push(stream);
+    }
+    // Until the handlers are all waiting for their readers.
+    let mut last = u64::MAX;
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let sent = SENT.load(Ordering::Relaxed);
+        if sent == last {
+            break;
+        }
+        last = sent;
+    }
+    let peak = sampler.finish();
+    let allowed = (CALLS * stream_bound(MESSAGE_BYTES)) as u64 + SLACK;
+    println!(
+        "{CALLS} unread streams, {last} messages sent: +{:.1} MiB, allowed +{:.1} MiB",
+        mib(peak.saturating_sub(baseline)),
+        mib(allowed)
+    );
+    assert!(
+        last < (CALLS * MESSAGES) as u64,
+        "the handlers wait for their readers"
+    );
+    assert!(
+        peak <= baseline + allowed,
+        "peak RSS {:.1} MiB over baseline {:.1} MiB + bound {:.1} MiB",
+        mib(peak),
+        mib(baseline),
+        mib(allowed)
+    );
+    drop(streams);
 }

@@ -8,6 +8,7 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use mcp_tests::wire::rss_of;
 use mcp_tests::{Recorder, seen, text};
 use rmcp::model::{
     CallToolRequest, CallToolRequestParams, ClientRequest, PingRequest, ServerResult,
@@ -597,5 +598,64 @@ async fn a_2025_03_26_session_takes_batches() {
     assert_eq!(ids, [2, 3]);
     assert_eq!(replies[1]["result"]["content"][0]["text"], "counted to 1");
     drop(raw);
+    server.finish().await;
+}
+
+#[tokio::test]
+async fn a_client_that_does_not_read_stops_the_server_reading_not_its_memory() {
+    const PINGS: u64 = 100_000;
+    let (server, pipes) = Server::start(&[]);
+    let pid = server.process.id().expect("running");
+    let mut raw = Raw::new(pipes);
+    let init = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {},
+        "clientInfo": {"name": "flood", "version": "1"}}});
+    assert!(raw.ask(init).await.get("result").is_some());
+    raw.send(r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#)
+        .await;
+    let baseline = rss_of(pid);
+    // The client writes its pings and reads nothing meanwhile.
+    let Raw { lines, mut input } = raw;
+    let writer = tokio::spawn(async move {
+        let mut flood = String::new();
+        for id in 1..=PINGS {
+            flood.push_str(&format!(
+                "{{\"jsonrpc\":\"2.0\",\"id\":{id},\"method\":\"ping\"}}\n"
+            ));
+        }
+        input.write_all(flood.as_bytes()).await.unwrap();
+        input
+    });
+    let mut peak = baseline;
+    for _ in 0..300 {
+        peak = peak.max(rss_of(pid));
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(
+        !writer.is_finished(),
+        "the server stops reading while its output is not read"
+    );
+    let grown = peak.saturating_sub(baseline);
+    assert!(
+        grown < 32 << 20,
+        "the server grew by {} MiB while its client did not read",
+        grown >> 20
+    );
+    // Once the client reads, every ping is answered (calls run side by side,
+    // so not necessarily in order), each once.
+    let mut lines = lines;
+    let mut answered = vec![false; PINGS as usize + 1];
+    for _ in 1..=PINGS {
+        let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+            .await
+            .expect("answers keep coming")
+            .unwrap()
+            .expect("a line");
+        let reply: Value = serde_json::from_str(&line).unwrap();
+        assert!(reply.get("result").is_some(), "{line}");
+        let id = reply["id"].as_u64().expect("a ping's id") as usize;
+        assert!(!std::mem::replace(&mut answered[id], true), "{line}");
+    }
+    drop(writer.await.unwrap());
     server.finish().await;
 }

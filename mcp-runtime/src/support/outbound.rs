@@ -4,18 +4,48 @@
 //! into its own wire form (an SSE stream for Streamable HTTP).
 
 use std::borrow::Cow;
+use std::ops::Deref;
+use std::sync::Arc;
 
 use actix_web::web::Bytes;
-use tokio::sync::mpsc;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
 /// How many messages may wait for the client before a sender waits too.
 /// Backpressure, not loss: a handler that reports faster than the client
 /// reads is slowed down, and nothing is dropped.
 pub(crate) const CAPACITY: usize = 64;
 
+/// How many bytes may wait in a channel before a sender waits too; a
+/// larger message waits alone. So a channel holds at most
+/// `max(BYTES, one message)`.
+pub(crate) const BYTES: usize = 64 * 1024;
+
 /// The sending end of one request's stream.
 #[derive(Clone, Debug)]
-pub(crate) struct Outbound(Option<mpsc::Sender<Bytes>>);
+pub(crate) struct Outbound(Option<Sender>);
+
+#[derive(Clone, Debug)]
+struct Sender {
+    tx: mpsc::Sender<Queued>,
+    /// The channel's room in bytes: each message holds its share until the
+    /// transport takes it out.
+    room: Arc<Semaphore>,
+}
+
+/// A message waiting for the client; dropping it gives back its room.
+#[derive(Debug)]
+pub(crate) struct Queued {
+    message: Bytes,
+    _room: OwnedSemaphorePermit,
+}
+
+impl Deref for Queued {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.message
+    }
+}
 
 /// The stream is gone (the client left, or the request has no stream).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,9 +53,10 @@ pub(crate) struct Closed;
 
 impl Outbound {
     /// A stream and the receiver the transport drains.
-    pub(crate) fn channel() -> (Outbound, mpsc::Receiver<Bytes>) {
+    pub(crate) fn channel() -> (Outbound, mpsc::Receiver<Queued>) {
         let (tx, rx) = mpsc::channel(CAPACITY);
-        (Outbound(Some(tx)), rx)
+        let room = Arc::new(Semaphore::new(BYTES));
+        (Outbound(Some(Sender { tx, room })), rx)
     }
 
     /// No stream: requests inside a JSON-RPC batch answer with one JSON
@@ -34,16 +65,46 @@ impl Outbound {
         Outbound(None)
     }
 
+    /// Queues a message, waiting while the channel is full (by count or by
+    /// bytes).
     pub(crate) async fn send(&self, message: Vec<u8>) -> Result<(), Closed> {
-        match &self.0 {
-            Some(tx) => tx.send(Bytes::from(message)).await.map_err(|_| Closed),
-            None => Err(Closed),
+        let Some(Sender { tx, room }) = &self.0 else {
+            return Err(Closed);
+        };
+        let share = message.len().clamp(1, BYTES) as u32;
+        let room = room
+            .clone()
+            .acquire_many_owned(share)
+            .await
+            .map_err(|_| Closed)?;
+        let queued = Queued {
+            message: Bytes::from(message),
+            _room: room,
+        };
+        tx.send(queued).await.map_err(|_| Closed)
+    }
+
+    /// Whether the channel has room for more (a slot, and half its bytes):
+    /// a transport reads its client's next request only then, so a client
+    /// that does not read cannot make the server queue answers without end.
+    pub(crate) fn has_room(&self) -> bool {
+        self.0
+            .as_ref()
+            .is_none_or(|s| s.tx.capacity() > 0 && s.room.available_permits() >= BYTES / 2)
+    }
+
+    /// Resolves once the channel [has room](Self::has_room) (or is closed).
+    pub(crate) async fn room(&self) {
+        if let Some(Sender { tx, room }) = &self.0
+            && let Ok(_slot) = tx.reserve().await
+        {
+            let _bytes = room.acquire_many((BYTES / 2) as u32).await;
         }
     }
 
     /// Whether messages can reach the client at all.
     pub(crate) fn is_open(&self) -> bool {
-        self.0.as_ref().is_some_and(|tx| !tx.is_closed())
+        self.0.as_ref().is_some_and(|s| !s.tx.is_closed())
     }
 }
 

@@ -101,6 +101,18 @@ impl Connection {
         self.closed.cancelled()
     }
 
+    /// Whether the client reads what is sent: the output has room (a
+    /// transport that reads requests in a loop waits for [`Self::room`]
+    /// otherwise).
+    pub(crate) fn has_room(&self) -> bool {
+        self.outbound.has_room()
+    }
+
+    /// Resolves once the output has room again.
+    pub(crate) async fn room(&self) {
+        self.outbound.room().await;
+    }
+
     /// Sends a message to the client; `false` if the client is gone.
     pub(crate) async fn send(&self, message: Vec<u8>) -> bool {
         self.outbound.send(message).await.is_ok()

@@ -40,7 +40,7 @@ use crate::dispatch::Dispatcher;
 use crate::protocol::codes::TRANSPORT_ERROR;
 use crate::protocol::jsonrpc;
 use crate::state::session::SessionStoreError;
-use crate::support::outbound::{self, Outbound};
+use crate::support::outbound::{self, Outbound, Queued};
 use crate::support::sync::lock;
 
 /// Most legacy connections open at once.
@@ -199,7 +199,7 @@ impl Drop for Open {
 /// to the client, with keep-alive comments while it is quiet.
 struct Events {
     endpoint: Option<String>,
-    messages: mpsc::Receiver<Bytes>,
+    messages: mpsc::Receiver<Queued>,
     keep_alive: Interval,
     /// Until the connection is initialized: when it must be by.
     initialize_by: Option<Pin<Box<Sleep>>>,

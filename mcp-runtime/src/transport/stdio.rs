@@ -30,7 +30,6 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderMap, TryIntoHeaderPair};
 use actix_web::http::{Method, Uri};
 use actix_web::middleware::{Next, from_fn};
-use actix_web::web::Bytes;
 use actix_web::{App, Error, HttpMessage as _, HttpRequest, HttpResponse};
 use futures_util::StreamExt as _;
 use futures_util::future::LocalBoxFuture;
@@ -45,7 +44,7 @@ use super::connection::{Connection, Eras};
 use crate::call::app::{AppFactory, McpApp, Running};
 use crate::dispatch::Dispatcher;
 use crate::protocol::jsonrpc;
-use crate::support::outbound::{self, Outbound};
+use crate::support::outbound::{self, Outbound, Queued};
 
 /// An MCP server on stdin and stdout, serving an actix [`App`]'s tools to
 /// the client that launched the process (Claude Desktop, an IDE, an agent).
@@ -239,6 +238,9 @@ async fn read<R: AsyncBufRead + Unpin>(
 ) -> io::Result<()> {
     let mut calls = FuturesUnordered::new();
     let ended = loop {
+        // Backpressure: while the client does not read what we write, we do
+        // not read what it writes (answers would pile up without end).
+        let room = connection.has_room();
         tokio::select! {
             // Calls first: each message starts (up to its first real wait)
             // before the next is read, so messages take effect in order
@@ -248,7 +250,8 @@ async fn read<R: AsyncBufRead + Unpin>(
             Some(()) = calls.next() => {}
             // The writer failed: nobody reads what we send.
             () = connection.closed() => break Ok(()),
-            line = lines.next() => match line {
+            () = connection.room(), if !room => {}
+            line = lines.next(), if room => match line {
                 Ok(Some(Line::Message(line))) => match jsonrpc::parse(&line) {
                     Ok(incoming) => match hosts.next().await {
                         Ok(host) => calls.push(connection.receive(host, incoming)),
@@ -278,7 +281,7 @@ async fn read<R: AsyncBufRead + Unpin>(
 /// Writes each message on its own line, flushing whenever no other message
 /// waits, until `done` (then what is queued is written, and no more).
 async fn write<W: AsyncWrite + Unpin>(
-    mut messages: mpsc::Receiver<Bytes>,
+    mut messages: mpsc::Receiver<Queued>,
     mut output: W,
     connection: &Connection,
     done: &CancellationToken,

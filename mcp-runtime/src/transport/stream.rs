@@ -45,6 +45,7 @@ use tokio_util::sync::DropGuard;
 use crate::call::server::Outcome;
 use crate::state::event_store::{EventLog, EventStore, InMemoryEventStore};
 use crate::state::subscriptions::Push;
+use crate::support::outbound::Queued;
 use crate::support::sync::lock;
 
 /// A call whose response has not been decided yet.
@@ -132,7 +133,8 @@ impl StreamConfig {
     /// How many events (default 256, at least 1) and bytes (default 1 MiB)
     /// each stream keeps for resumption; a handler that gets this far ahead
     /// of its client (by either) waits for it, so a slow reader loses
-    /// neither messages nor the result. (An
+    /// neither messages nor the result. A running stream holds at most
+    /// `bytes + 64 KiB + 2 × its largest message`. (An
     /// [`event_store`](crate::McpServerBuilder::event_store) of your own
     /// decides what it keeps; the handler still waits at these bounds.)
     pub fn buffer(mut self, events: usize, bytes: usize) -> Self {
@@ -593,9 +595,10 @@ pub(crate) struct Pump {
     call: Option<Call>,
     /// The call's outcome, once it is decided: its response goes last.
     outcome: Option<Outcome>,
-    /// A message taken from the call that waits for room in the hub.
-    held: Option<Bytes>,
-    messages: mpsc::Receiver<Bytes>,
+    /// A message taken from the call that waits for room in the hub (and
+    /// keeps its room in the channel meanwhile).
+    held: Option<Queued>,
+    messages: mpsc::Receiver<Queued>,
     orphan_deadline: Option<Pin<Box<Sleep>>>,
     _cancel_on_drop: DropGuard,
 }
@@ -604,7 +607,7 @@ impl Pump {
     pub(crate) fn new(
         hub: Arc<Hub>,
         call: Call,
-        messages: mpsc::Receiver<Bytes>,
+        messages: mpsc::Receiver<Queued>,
         cancel_on_drop: DropGuard,
     ) -> Self {
         Pump {
@@ -664,35 +667,35 @@ impl Future for Pump {
             } else {
                 this.orphan_deadline = None;
             }
-            // What goes next: a held message, the call's next one, or, once
-            // the call is done and has said everything, its response.
-            let (next, last) = match this.held.take() {
-                Some(message) => (message, false),
-                None => match this.messages.poll_recv(cx) {
-                    Poll::Ready(Some(message)) => (message, false),
-                    _ => match this.outcome.take() {
-                        None => return Poll::Pending,
-                        Some(outcome) => match response(outcome) {
-                            Some(body) => (Bytes::from(body), true),
-                            // A cancelled request gets no response.
-                            None => return Poll::Ready(()),
-                        },
-                    },
-                },
-            };
             // Backpressure, never loss: a message that does not fit waits
             // (and with it the handler's next send) until the reader reads.
-            if !this.hub.push(&next, false, Some(cx.waker())) {
-                if last {
-                    this.outcome = Some(Outcome::Response(next.to_vec()));
-                } else {
-                    this.held = Some(next);
+            let next = match this.held.take() {
+                Some(message) => Some(message),
+                None => match this.messages.poll_recv(cx) {
+                    Poll::Ready(message) => message,
+                    Poll::Pending => None,
+                },
+            };
+            if let Some(message) = next {
+                if !this.hub.push(&message, false, Some(cx.waker())) {
+                    this.held = Some(message);
+                    return Poll::Pending;
                 }
+                continue;
+            }
+            // The call has said everything: its response goes last.
+            let Some(outcome) = this.outcome.take() else {
+                return Poll::Pending;
+            };
+            // A cancelled request gets no response.
+            let Some(body) = response(outcome) else {
+                return Poll::Ready(());
+            };
+            if !this.hub.push(&body, false, Some(cx.waker())) {
+                this.outcome = Some(Outcome::Response(body));
                 return Poll::Pending;
             }
-            if last {
-                return Poll::Ready(());
-            }
+            return Poll::Ready(());
         }
     }
 }
