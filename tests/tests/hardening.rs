@@ -421,3 +421,37 @@ async fn a_slow_reader_gets_every_message_and_the_result() {
     assert_eq!(result["id"], 9);
     assert_eq!(result["result"]["content"][0]["text"], "said it all");
 }
+
+#[tokio::test]
+async fn one_client_holds_only_its_share_of_sessions() {
+    let mcp = mcp_tests::registry()
+        .session_store(
+            mcp_runtime::store::InMemorySessionStore::new(Duration::from_secs(600), 100)
+                .per_client(3),
+        )
+        .build()
+        .expect("builds");
+    let server =
+        TestServer::start_app(move || mcp.app(App::new().service(slow).service(mcp.scope("/mcp"))));
+    let client_a = ("authorization", "Bearer client-a");
+    let initialized = json!({"jsonrpc": "2.0", "method": "notifications/initialized"}).to_string();
+    // Client A fills its share with sessions it uses...
+    for _ in 0..3 {
+        let raw = session_with(&server, client_a).await;
+        let reply = raw.post_bytes(initialized.clone(), &[client_a]).await;
+        assert_eq!(reply.status, 202);
+    }
+    // ...and is refused a fourth, however much room the table has.
+    let mut refused = server.raw();
+    let init = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {},
+        "clientInfo": {"name": "greedy", "version": "1"}}});
+    let reply = refused.post_bytes(init.to_string(), &[client_a]).await;
+    assert_eq!((reply.status, reply.error_code()), (429, Some(-32000)));
+    assert!(reply.header("retry-after").is_some());
+    assert!(reply.header("mcp-session-id").is_none());
+    // Everyone else still gets in: other credentials, or none.
+    session_with(&server, ("authorization", "Bearer client-b")).await;
+    refused.session = None;
+    assert_eq!(refused.initialize("2025-11-25").await.status, 200);
+}

@@ -217,7 +217,7 @@ async fn batches_are_bounded_in_length_and_response_size() {
 async fn a_full_session_store_refuses_new_sessions_without_evicting_anyone() {
     let server = serve(
         builder()
-            .session_store(InMemorySessionStore::new(Duration::from_secs(600), 2))
+            .session_store(InMemorySessionStore::new(Duration::from_secs(600), 2).per_client(2))
             .build()
             .unwrap(),
     );

@@ -98,10 +98,10 @@ fn serve() -> TestServer {
                 .body_timeouts(Duration::from_millis(300), Duration::from_secs(1)),
         )
         .streams(StreamConfig::default().buffer(64, STREAM_BYTES))
-        .session_store(InMemorySessionStore::new(
-            Duration::from_secs(3600),
-            CAPACITY,
-        ))
+        // Every client here is one address: the whole table is its share.
+        .session_store(
+            InMemorySessionStore::new(Duration::from_secs(3600), CAPACITY).per_client(CAPACITY),
+        )
         .build()
         .expect("server builds");
     TestServer::start_app(move || {

@@ -3,11 +3,11 @@
 
 use std::sync::Arc;
 
-use actix_web::http::header;
 use rmcp::model::{ErrorData, RequestId};
 use serde_json::json;
 
 use crate::call::server::{Exchange, Outcome, Server};
+use crate::policy::client;
 use crate::protocol::codes;
 use crate::protocol::jsonrpc;
 use crate::protocol::method::ServerMethod;
@@ -49,22 +49,7 @@ pub(crate) async fn listen(
             .filter(|uri| d.catalog.resource_for(uri).is_some())
             .collect(),
     };
-    // A client is its credentials when it has some, else its address.
-    let client: Arc<str> = match x.host.headers().get(header::AUTHORIZATION) {
-        Some(credentials) => format!(
-            "credentials:{}",
-            d.policy.state_key.fingerprint(credentials.as_bytes())
-        )
-        .into(),
-        None => format!(
-            "address:{}",
-            x.host
-                .peer_addr()
-                .map(|a| a.ip().to_string())
-                .unwrap_or_default()
-        )
-        .into(),
-    };
+    let client: Arc<str> = client::key(&x.host, &d.policy.state_key).into();
     let listening = d
         .state
         .subscribers

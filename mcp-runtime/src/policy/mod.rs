@@ -3,6 +3,7 @@
 //! origins may reach it.
 
 pub(crate) mod auth;
+pub(crate) mod client;
 pub(crate) mod limits;
 pub(crate) mod origin;
 pub(crate) mod rate_limit;

@@ -41,6 +41,10 @@ pub struct Session {
     /// alone is never a credential.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credential: Option<String>,
+    /// Who started the session (its credentials' keyed hash, else its
+    /// address), so a store can keep one client to its share of the table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holder: Option<String>,
 }
 
 impl Session {
@@ -63,6 +67,7 @@ impl Session {
             client,
             log_level: None,
             credential: None,
+            holder: None,
         }
     }
 
@@ -110,6 +115,15 @@ pub enum SessionStoreError {
         /// When to try again.
         retry_after: Duration,
     },
+    /// The client starting the session holds its share of the store
+    /// already, every one of them in use: refused (429 with `Retry-After`)
+    /// so one client cannot fill the table.
+    Share {
+        /// How many sessions one client may hold.
+        share: usize,
+        /// When to try again.
+        retry_after: Duration,
+    },
     /// The backend failed (e.g. unreachable).
     Backend(Box<dyn std::error::Error + Send + Sync>),
 }
@@ -122,6 +136,10 @@ impl fmt::Display for SessionStoreError {
                 "the session store is full (retry in {} s)",
                 retry_after.as_secs().max(1)
             ),
+            SessionStoreError::Share { share, .. } => write!(
+                f,
+                "this client holds its share of sessions ({share}), each in use"
+            ),
             SessionStoreError::Backend(e) => write!(f, "session store error: {e}"),
         }
     }
@@ -131,7 +149,7 @@ impl std::error::Error for SessionStoreError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             SessionStoreError::Backend(e) => Some(&**e),
-            SessionStoreError::Full { .. } => None,
+            SessionStoreError::Full { .. } | SessionStoreError::Share { .. } => None,
         }
     }
 }
@@ -177,6 +195,10 @@ pub trait SessionStore: Send + Sync + 'static {
 ///   and when every session is in use a new one is **refused** (`503` with
 ///   `Retry-After`), so a flood can neither log anyone out nor lock new
 ///   clients out for the idle timeout.
+/// * One client (its credentials, else its address: [`Session::holder`])
+///   holds at most its [share](Self::per_client) of the table (default a
+///   tenth): past it, its own oldest unused session makes room, or, with
+///   all of its sessions in use, the new one is refused (`429`).
 /// * Every operation is O(1) amortized: expiry walks a queue in idle order
 ///   instead of scanning the map.
 ///
@@ -186,6 +208,7 @@ pub struct InMemorySessionStore {
     inner: Mutex<Inner>,
     idle_timeout: Duration,
     capacity: usize,
+    share: usize,
 }
 
 #[derive(Default)]
@@ -196,11 +219,25 @@ struct Inner {
     idle_order: VecDeque<(Instant, Arc<str>)>,
     /// Session ids in the order they were created; those used since (or
     /// gone) are skipped when a slot is needed.
-    unused: VecDeque<Arc<str>>,
+    unused: Unused,
+    /// The sessions of each holder: how many, and its own unused ones.
+    holders: HashMap<Arc<str>, Holder>,
+}
+
+/// Sessions never used after their `initialize`, oldest first; entries of
+/// sessions used since (or gone) are skipped, and compacted away.
+#[derive(Default)]
+struct Unused(VecDeque<Arc<str>>);
+
+#[derive(Default)]
+struct Holder {
+    count: usize,
+    unused: Unused,
 }
 
 struct Entry {
     session: Arc<Session>,
+    holder: Option<Arc<str>>,
     last_used: Instant,
     /// Whether any request came after `initialize`.
     used: bool,
@@ -213,18 +250,37 @@ impl Default for InMemorySessionStore {
 }
 
 impl InMemorySessionStore {
-    /// A store with the given idle timeout and maximum number of sessions.
+    /// A store with the given idle timeout and maximum number of sessions;
+    /// one client may hold a tenth of them (see [`per_client`](Self::per_client)).
     ///
     /// ```
     /// use std::time::Duration;
     /// let store = mcp_runtime::store::InMemorySessionStore::new(Duration::from_secs(600), 1000);
     /// ```
     pub fn new(idle_timeout: Duration, capacity: usize) -> Self {
+        let capacity = capacity.max(1);
         InMemorySessionStore {
             inner: Mutex::new(Inner::default()),
             idle_timeout,
-            capacity: capacity.max(1),
+            capacity,
+            share: (capacity / 10).max(1),
         }
+    }
+
+    /// How many sessions one client (its credentials, else its address) may
+    /// hold (default a tenth of the capacity, at least 1; at most the
+    /// capacity). Clients behind one address without credentials share it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mcp_runtime::store::InMemorySessionStore;
+    ///
+    /// let store = InMemorySessionStore::new(Duration::from_secs(600), 1000).per_client(50);
+    /// ```
+    #[must_use]
+    pub fn per_client(mut self, share: usize) -> Self {
+        self.share = share.clamp(1, self.capacity);
+        self
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut Inner) -> T) -> T {
@@ -235,17 +291,56 @@ impl InMemorySessionStore {
     }
 }
 
-impl Inner {
-    /// Evicts the oldest session never used after its `initialize`; `false`
-    /// when every session is in use.
-    fn evict_unused(&mut self) -> bool {
-        while let Some(id) = self.unused.pop_front() {
-            if self.sessions.get(&id).is_some_and(|e| !e.used) {
-                self.sessions.remove(&id);
-                return true;
+impl Unused {
+    fn push(&mut self, id: Arc<str>, sessions: &HashMap<Arc<str>, Entry>, bound: usize) {
+        // Entries of sessions used or gone since are compacted away when
+        // they outnumber the rest: O(1) amortized, within 2 × `bound`.
+        if self.0.len() >= 2 * bound {
+            self.0
+                .retain(|id| sessions.get(id).is_some_and(|e| !e.used));
+        }
+        self.0.push_back(id);
+    }
+
+    /// The oldest session still unused.
+    fn pop(&mut self, sessions: &HashMap<Arc<str>, Entry>) -> Option<Arc<str>> {
+        while let Some(id) = self.0.pop_front() {
+            if sessions.get(&id).is_some_and(|e| !e.used) {
+                return Some(id);
             }
         }
-        false
+        None
+    }
+}
+
+impl Inner {
+    /// Ends a session, and its holder's count of it.
+    fn end(&mut self, id: &str) -> bool {
+        let Some(entry) = self.sessions.remove(id) else {
+            return false;
+        };
+        if let Some(holder) = entry.holder
+            && let Some(held) = self.holders.get_mut(&holder)
+        {
+            held.count -= 1;
+            if held.count == 0 {
+                self.holders.remove(&holder);
+            }
+        }
+        true
+    }
+
+    /// Evicts the oldest session never used after its `initialize` (of
+    /// `holder`, or of anyone); `false` when every one is in use.
+    fn evict_unused(&mut self, holder: Option<&Arc<str>>) -> bool {
+        let unused = match holder {
+            Some(holder) => match self.holders.get_mut(holder) {
+                Some(held) => held.unused.pop(&self.sessions),
+                None => None,
+            },
+            None => self.unused.pop(&self.sessions),
+        };
+        unused.is_some_and(|id| self.end(&id))
     }
 
     /// Drops expired sessions from the front of the idle queue. Each queue
@@ -261,13 +356,22 @@ impl Inner {
             };
             match self.sessions.get(&id) {
                 Some(e) if now.duration_since(e.last_used) >= idle_timeout => {
-                    self.sessions.remove(&id);
+                    self.end(&id);
                 }
                 // Used since it was queued: queue it again at its last use.
                 Some(e) => self.idle_order.push_back((e.last_used, id)),
                 None => {}
             }
         }
+    }
+
+    /// When a slot can free up at the earliest: when the least recently
+    /// queued session expires.
+    fn retry_after(&self, now: Instant, idle_timeout: Duration) -> Duration {
+        self.idle_order
+            .front()
+            .map(|(seen, _)| (*seen + idle_timeout).saturating_duration_since(now))
+            .unwrap_or(idle_timeout)
     }
 }
 
@@ -278,17 +382,27 @@ fn ready<T: Send + 'static>(value: T) -> StoreFuture<'static, T> {
 impl SessionStore for InMemorySessionStore {
     fn insert<'a>(&'a self, id: &'a str, session: Arc<Session>) -> StoreFuture<'a, ()> {
         let now = Instant::now();
+        let holder: Option<Arc<str>> = session.holder.as_deref().map(Arc::from);
         let admitted = self.with(|inner| {
             inner.sweep(now, self.idle_timeout);
-            if inner.sessions.len() >= self.capacity && !inner.evict_unused() {
-                // The earliest a slot can free up is when the least recently
-                // queued session expires.
-                let retry_after = inner
-                    .idle_order
-                    .front()
-                    .map(|(seen, _)| (*seen + self.idle_timeout).saturating_duration_since(now))
-                    .unwrap_or(self.idle_timeout);
-                return Err(SessionStoreError::Full { retry_after });
+            // (A share of the whole table is the capacity's limit.)
+            if let Some(holder) = &holder
+                && self.share < self.capacity
+                && inner
+                    .holders
+                    .get(holder)
+                    .is_some_and(|h| h.count >= self.share)
+                && !inner.evict_unused(Some(holder))
+            {
+                return Err(SessionStoreError::Share {
+                    share: self.share,
+                    retry_after: inner.retry_after(now, self.idle_timeout),
+                });
+            }
+            if inner.sessions.len() >= self.capacity && !inner.evict_unused(None) {
+                return Err(SessionStoreError::Full {
+                    retry_after: inner.retry_after(now, self.idle_timeout),
+                });
             }
             let id: Arc<str> = id.into();
             // Ended sessions leave their queue entries behind; compacting when
@@ -302,18 +416,24 @@ impl SessionStore for InMemorySessionStore {
                 } = inner;
                 idle_order.retain(|(_, id)| sessions.contains_key(id));
             }
-            if inner.unused.len() >= 2 * self.capacity {
-                let Inner {
-                    sessions, unused, ..
-                } = inner;
-                unused.retain(|id| sessions.get(id).is_some_and(|e| !e.used));
-            }
             inner.idle_order.push_back((now, id.clone()));
-            inner.unused.push_back(id.clone());
-            inner.sessions.insert(
+            let Inner {
+                sessions,
+                unused,
+                holders,
+                ..
+            } = inner;
+            unused.push(id.clone(), sessions, self.capacity);
+            if let Some(holder) = &holder {
+                let held = holders.entry(holder.clone()).or_default();
+                held.count += 1;
+                held.unused.push(id.clone(), sessions, self.share);
+            }
+            sessions.insert(
                 id,
                 Entry {
                     session,
+                    holder,
                     last_used: now,
                     used: false,
                 },
@@ -332,7 +452,7 @@ impl SessionStore for InMemorySessionStore {
                 Some(e.session.clone())
             }
             Some(_) => {
-                inner.sessions.remove(id);
+                inner.end(id);
                 None
             }
             None => None,
@@ -355,7 +475,7 @@ impl SessionStore for InMemorySessionStore {
     }
 
     fn remove<'a>(&'a self, id: &'a str) -> StoreFuture<'a, bool> {
-        let removed = self.with(|inner| inner.sessions.remove(id).is_some());
+        let removed = self.with(|inner| inner.end(id));
         ready(removed)
     }
 }
@@ -423,6 +543,37 @@ mod tests {
             block_on(store.insert("late", session())),
             Err(SessionStoreError::Full { .. })
         ));
+    }
+
+    fn held_by(holder: &str) -> Arc<Session> {
+        let mut session = (*session()).clone();
+        session.holder = Some(holder.into());
+        Arc::new(session)
+    }
+
+    #[test]
+    fn one_client_holds_at_most_its_share() {
+        let store = InMemorySessionStore::new(Duration::from_secs(3600), 10).per_client(2);
+        block_on(store.insert("a-1", held_by("a"))).unwrap();
+        assert!(block_on(store.get("a-1")).unwrap().is_some());
+        block_on(store.insert("a-2", held_by("a"))).unwrap();
+        // Past its share, the client's own oldest unused session makes room
+        // (not anyone else's, not its used one).
+        block_on(store.insert("b-1", held_by("b"))).unwrap();
+        block_on(store.insert("a-3", held_by("a"))).unwrap();
+        assert!(block_on(store.get("a-2")).unwrap().is_none());
+        assert!(block_on(store.get("a-1")).unwrap().is_some());
+        assert!(block_on(store.get("b-1")).unwrap().is_some());
+        assert!(block_on(store.get("a-3")).unwrap().is_some());
+        // With both of its sessions in use, the client is refused; others
+        // are not, and an ended session gives its place back.
+        assert!(matches!(
+            block_on(store.insert("a-4", held_by("a"))),
+            Err(SessionStoreError::Share { share: 2, .. })
+        ));
+        block_on(store.insert("b-2", held_by("b"))).unwrap();
+        assert!(block_on(store.remove("a-1")).unwrap());
+        block_on(store.insert("a-4", held_by("a"))).unwrap();
     }
 
     #[test]

@@ -364,9 +364,10 @@ impl Connection {
         tracing::warn!("mcp-runtime: {e}");
         let message = match e {
             SessionStoreError::Full { .. } => {
-                "Service Unavailable: the server has no room for a new session; retry later"
+                "Service Unavailable: the server has no room for a new session; retry later".into()
             }
-            _ => "Internal error: the session store is unavailable",
+            SessionStoreError::Share { .. } => format!("Too Many Requests: {e}"),
+            _ => "Internal error: the session store is unavailable".into(),
         };
         Err(ErrorData::new(TRANSPORT_ERROR, message, None))
     }

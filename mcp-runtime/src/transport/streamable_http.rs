@@ -30,6 +30,7 @@ use super::batch;
 use super::stream::{Call, Hub, Pump, Streams};
 use crate::call::server::{Exchange, Outcome, session_client};
 use crate::dispatch::Dispatcher;
+use crate::policy::client;
 use crate::policy::limits::Limits;
 use crate::policy::origin::OriginPolicy;
 use crate::protocol::codes::{SESSION_NOT_FOUND, TRANSPORT_ERROR};
@@ -94,12 +95,25 @@ impl Refusal {
     }
 
     pub(super) fn store_failure(e: &SessionStoreError) -> Self {
-        if let SessionStoreError::Full { retry_after } = e {
-            let mut refusal = Refusal::new(
+        let refused = match e {
+            SessionStoreError::Full { retry_after } => Some((
                 StatusCode::SERVICE_UNAVAILABLE,
-                TRANSPORT_ERROR,
-                "Service Unavailable: the server has no room for a new session; retry later",
-            );
+                "Service Unavailable: the server has no room for a new session; retry later"
+                    .to_owned(),
+                retry_after,
+            )),
+            SessionStoreError::Share { share, retry_after } => Some((
+                StatusCode::TOO_MANY_REQUESTS,
+                format!(
+                    "Too Many Requests: this client holds its share of sessions ({share}), \
+                     each in use; end one with DELETE or retry later"
+                ),
+                retry_after,
+            )),
+            _ => None,
+        };
+        if let Some((status, message, retry_after)) = refused {
+            let mut refusal = Refusal::new(status, TRANSPORT_ERROR, message);
             refusal.retry_after = Some(*retry_after);
             return refusal;
         }
@@ -417,8 +431,10 @@ impl StreamableHttp {
             }
             _ => None,
         };
-        // A session starts bound to the credentials of its `initialize`.
+        // A session starts bound to the credentials of its `initialize`,
+        // held by its client for the store's per-client share.
         let credential = self.credential(&req);
+        let holder = client::key(&req, &self.dispatcher.server().policy.state_key);
         let exchange = Exchange {
             version,
             session,
@@ -439,7 +455,11 @@ impl StreamableHttp {
             match outcome {
                 Outcome::Initialized { response, session } => Outcome::Initialized {
                     response,
-                    session: Box::new(session.with_credential(credential)),
+                    session: Box::new(Session {
+                        credential,
+                        holder: Some(holder),
+                        ..*session
+                    }),
                 },
                 other => other,
             }
