@@ -46,7 +46,7 @@ use serde_json::{Map, Value};
 
 use crate::handler::arguments::{ArgumentError, Plan, Slot, Source};
 use crate::schema::route::HttpMethod;
-use crate::schema::route::{Segment, Template};
+use crate::schema::route::{Matcher, Segment, Template};
 
 /// Characters kept as they are in a path segment: RFC 3986 unreserved.
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -98,9 +98,7 @@ fn segment(param: &Segment, argument: &str, value: &Value) -> Result<String, Arg
     // keeps its slashes escaped.
     if text.contains('/')
         && !text.split('/').any(|piece| piece == "." || piece == "..")
-        && param
-            .matcher
-            .is_match(&router_view(&text).replace("%2F", "/"))
+        && param.matches(&router_view(&text).replace("%2F", "/"))
     {
         let pieces: Vec<String> = text
             .split('/')
@@ -108,11 +106,10 @@ fn segment(param: &Segment, argument: &str, value: &Value) -> Result<String, Arg
             .collect();
         return Ok(pieces.join("/"));
     }
-    if !param.matcher.is_match(&router_view(&text)) {
-        let rule = if param.default && param.pattern == "[^/]+" {
-            "must not be empty".to_owned()
-        } else {
-            format!("does not match the route's pattern `{}`", param.pattern)
+    if !param.matches(&router_view(&text)) {
+        let rule = match param.matcher {
+            Matcher::Segment => "must not be empty".to_owned(),
+            _ => format!("does not match the route's pattern `{}`", param.pattern),
         };
         return Err(ArgumentError::new(argument, rule));
     }

@@ -51,7 +51,7 @@ use crate::handler::signature::{Param, Signature};
 use crate::schema::json::{
     accepts_null, attach_definitions, is_object, is_scalar, replace_numeric_formats, resolve,
 };
-use crate::schema::route::Template;
+use crate::schema::route::{Matcher, Template};
 
 /// Everything the runtime needs from a tool's types.
 #[derive(Debug)]
@@ -431,14 +431,16 @@ fn constrain_path_segments(fields: &mut [Field], template: &Template, defs: &Map
         let Some(schema) = f.schema.as_object_mut() else {
             continue;
         };
-        if param.default {
-            if param.pattern == "[^/]+" {
+        match param.matcher {
+            Matcher::Segment => {
                 schema.entry("minLength").or_insert(1.into());
             }
-        } else {
-            schema
-                .entry("pattern")
-                .or_insert(format!("^(?:{})$", param.pattern).into());
+            Matcher::Tail => {}
+            Matcher::Custom(_) => {
+                schema
+                    .entry("pattern")
+                    .or_insert(format!("^(?:{})$", param.pattern).into());
+            }
         }
     }
 }

@@ -70,9 +70,30 @@ pub(crate) struct Segment {
     pub name: String,
     /// The segment's own pattern (`[^/]+` by default, `.*` for a tail).
     pub pattern: String,
-    /// Whether the pattern is the default one (no custom regex).
-    pub default: bool,
-    pub matcher: Regex,
+    pub matcher: Matcher,
+}
+
+/// What a segment's value must match. The defaults are checked without a
+/// regex engine: every call checks its path arguments.
+#[derive(Debug)]
+pub(crate) enum Matcher {
+    /// `{name}`: one segment, not empty (`[^/]+`).
+    Segment,
+    /// `{name}*`: anything (`.*`).
+    Tail,
+    /// `{name:regex}`: the route's own pattern.
+    Custom(Regex),
+}
+
+impl Segment {
+    /// Whether `text` (as the router sees it) matches the segment.
+    pub(crate) fn matches(&self, text: &str) -> bool {
+        match &self.matcher {
+            Matcher::Segment => !text.is_empty() && !text.contains('/'),
+            Matcher::Tail => true,
+            Matcher::Custom(regex) => regex.is_match(text),
+        }
+    }
 }
 
 impl Template {
@@ -102,22 +123,23 @@ impl Template {
             let inner = &rest[start + 1..end];
             rest = &rest[end + 1..];
             let tail = rest == "*";
-            let (name, pattern, default) = match inner.split_once(':') {
-                Some((name, regex)) => (name, regex.to_owned(), false),
-                None if tail => (inner, ".*".to_owned(), true),
-                None => (inner, "[^/]+".to_owned(), true),
-            };
-            let matcher = Regex::new(&format!("(?s)^(?:{pattern})$")).map_err(|error| {
-                TemplateError::Pattern {
-                    path: path.to_owned(),
-                    name: name.trim().to_owned(),
-                    error,
+            let (name, pattern, matcher) = match inner.split_once(':') {
+                Some((name, regex)) => {
+                    let matcher = Regex::new(&format!("(?s)^(?:{regex})$")).map_err(|error| {
+                        TemplateError::Pattern {
+                            path: path.to_owned(),
+                            name: name.trim().to_owned(),
+                            error,
+                        }
+                    })?;
+                    (name, regex.to_owned(), Matcher::Custom(matcher))
                 }
-            })?;
+                None if tail => (inner, ".*".to_owned(), Matcher::Tail),
+                None => (inner, "[^/]+".to_owned(), Matcher::Segment),
+            };
             params.push(Segment {
                 name: name.trim().to_owned(),
                 pattern,
-                default,
                 matcher,
             });
         }
