@@ -184,6 +184,16 @@ async fn stateless_era_requests_with_bad_meta() {
             bad(-32020),
         ),
         case(
+            "Mcp-Name twice, the first matching",
+            echo(modern_meta()).add("Mcp-Name", "other"),
+            bad(-32020),
+        ),
+        case(
+            "Mcp-Method twice, the first matching",
+            list(modern_meta()).add("Mcp-Method", "tools/call"),
+            bad(-32020),
+        ),
+        case(
             "tools/call without a name",
             modern(addr, json!(7), "tools/call", json!({"arguments": {}}))
                 .set("Mcp-Name", "bi_echo"),

@@ -433,8 +433,17 @@ impl StreamableHttp {
         };
         // A session starts bound to the credentials of its `initialize`,
         // held by its client for the store's per-client share.
-        let credential = self.credential(&req);
-        let holder = client::key(&req, &self.dispatcher.server().policy.state_key);
+        let starts = matches!(
+            &message,
+            Message::Request {
+                method: RequestMethod::Initialize,
+                ..
+            }
+        )
+        .then(|| {
+            let holder = client::key(&req, &self.dispatcher.server().policy.state_key);
+            (self.credential(&req), holder)
+        });
         let exchange = Exchange {
             version,
             session,
@@ -452,16 +461,18 @@ impl StreamableHttp {
             } else {
                 dispatcher.handle(message, &exchange).await
             };
-            match outcome {
-                Outcome::Initialized { response, session } => Outcome::Initialized {
-                    response,
-                    session: Box::new(Session {
-                        credential,
-                        holder: Some(holder),
-                        ..*session
-                    }),
-                },
-                other => other,
+            match (outcome, starts) {
+                (Outcome::Initialized { response, session }, Some((credential, holder))) => {
+                    Outcome::Initialized {
+                        response,
+                        session: Box::new(Session {
+                            credential,
+                            holder: Some(holder),
+                            ..*session
+                        }),
+                    }
+                }
+                (other, _) => other,
             }
         });
         let Some(rx) = &mut messages else {
