@@ -457,3 +457,42 @@ async fn batches_follow_the_same_policy_as_streamable_http() {
     assert_eq!(legacy.post(too_long).await.0, 202);
     assert_eq!(legacy.next().await["error"]["code"], -32600);
 }
+
+/// Opens `GET /mcp/sse` with `credentials`.
+async fn open_as(server: &TestServer, credentials: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .get(server.url("/mcp/sse"))
+        .header("accept", "text/event-stream")
+        .header("authorization", credentials)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn one_client_holds_only_its_share_of_connections() {
+    const PER_CLIENT: usize = 1024 / 8;
+    let server = server();
+    let mut held = Vec::new();
+    for _ in 0..PER_CLIENT {
+        held.push(open_as(&server, "Bearer client-a").await);
+    }
+    assert!(held.iter().all(|r| r.status() == 200));
+    let refused = open_as(&server, "Bearer client-a").await;
+    assert_eq!(refused.status(), 429);
+    assert!(refused.headers().contains_key("retry-after"));
+    // Others still get theirs...
+    assert_eq!(open_as(&server, "Bearer client-b").await.status(), 200);
+    Legacy::connect(&server, &[]).await;
+    // ...and a connection the client closes is its own again.
+    held.pop();
+    let mut again = false;
+    for _ in 0..100 {
+        if open_as(&server, "Bearer client-a").await.status() == 200 {
+            again = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(again, "a closed connection frees its place");
+}

@@ -13,8 +13,10 @@
 //! Both routes sit in the endpoint's scope, so they meet the same `Host` and
 //! `Origin` checks, CORS, rate limits and size limits as Streamable HTTP.
 //! A connection that does not `initialize` within a minute is closed, and
-//! at most [`MAX_CONNECTIONS`] are open at once (503 past that), so idle
-//! streams cannot pile up.
+//! at most [`MAX_CONNECTIONS`] are open at once (503 past that), of which
+//! one client (its credentials, else its address) holds at most
+//! [`PER_CLIENT`] (429 past that), so idle streams cannot pile up and no
+//! client can take them all.
 
 use std::collections::HashMap;
 use std::pin::Pin;
@@ -37,6 +39,7 @@ use super::streamable_http::{
     event_stream, holding_unread_body, not_its_credentials, read_body,
 };
 use crate::dispatch::Dispatcher;
+use crate::policy::client;
 use crate::protocol::codes::TRANSPORT_ERROR;
 use crate::protocol::jsonrpc;
 use crate::state::session::SessionStoreError;
@@ -45,6 +48,9 @@ use crate::support::sync::lock;
 
 /// Most legacy connections open at once.
 pub(crate) const MAX_CONNECTIONS: usize = 1024;
+
+/// Most legacy connections one client holds at once.
+pub(crate) const PER_CLIENT: usize = MAX_CONNECTIONS / 8;
 
 /// How long a connection may stay open without `initialize`.
 const INITIALIZE_WITHIN: Duration = Duration::from_secs(60);
@@ -100,16 +106,24 @@ impl LegacySse {
             .map_err(|e| Refusal::store_failure(&e))?;
         let connection = Arc::new(connection);
         {
+            let holder = client::key(req, &self.dispatcher.server().policy.state_key);
             let mut connections = lock(&self.connections);
+            let retry_after = Duration::from_secs(1);
             if connections.len() >= MAX_CONNECTIONS {
-                let full = SessionStoreError::Full {
-                    retry_after: Duration::from_secs(1),
-                };
+                let full = SessionStoreError::Full { retry_after };
                 return Err(Refusal::store_failure(&full));
+            }
+            if connections.values().filter(|b| b.holder == holder).count() >= PER_CLIENT {
+                let share = SessionStoreError::Share {
+                    share: PER_CLIENT,
+                    retry_after,
+                };
+                return Err(Refusal::store_failure(&share));
             }
             let bound = Bound {
                 connection: connection.clone(),
                 credential: credential(&self.dispatcher, req),
+                holder,
             };
             connections.insert(connection.id().clone(), bound);
         }
@@ -180,6 +194,8 @@ impl LegacySse {
 struct Bound {
     connection: Arc<Connection>,
     credential: Option<String>,
+    /// The client that opened it, for its share of the connections.
+    holder: String,
 }
 
 /// An open connection; closed when its stream's body is dropped (the client
