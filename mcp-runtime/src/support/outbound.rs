@@ -33,17 +33,18 @@ struct Sender {
 }
 
 /// A message waiting for the client; dropping it gives back its room.
+/// Boxed so that a channel's slots are one pointer each: tokio allocates
+/// them 32 at a time when the channel is created, for every request that
+/// could stream, and a block under 1 KiB stays off glibc's slow path for
+/// large requests (`BENCHMARKS.md`).
 #[derive(Debug)]
-pub(crate) struct Queued {
-    message: Bytes,
-    _room: OwnedSemaphorePermit,
-}
+pub(crate) struct Queued(Box<(Bytes, OwnedSemaphorePermit)>);
 
 impl Deref for Queued {
     type Target = [u8];
 
     fn deref(&self) -> &[u8] {
-        &self.message
+        &self.0.0
     }
 }
 
@@ -77,10 +78,7 @@ impl Outbound {
             .acquire_many_owned(share)
             .await
             .map_err(|_| Closed)?;
-        let queued = Queued {
-            message: Bytes::from(message),
-            _room: room,
-        };
+        let queued = Queued(Box::new((Bytes::from(message), room)));
         tx.send(queued).await.map_err(|_| Closed)
     }
 
