@@ -137,6 +137,17 @@ fn trim() {
     }
 }
 
+/// The peak RSS stayed within `allowed` bytes over the baseline.
+fn assert_within(peak: u64, baseline: u64, allowed: u64) {
+    assert!(
+        peak <= baseline + allowed,
+        "peak RSS {:.1} MiB over baseline {:.1} MiB + bound {:.1} MiB",
+        mib(peak),
+        mib(baseline),
+        mib(allowed)
+    );
+}
+
 fn mib(bytes: u64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
 }
@@ -396,13 +407,7 @@ async fn floods_stay_within_the_memory_bound_and_active_clients_keep_working() {
         mib(peak.saturating_sub(baseline)),
         mib(allowed)
     );
-    assert!(
-        peak <= baseline + allowed,
-        "peak RSS {:.1} MiB over baseline {:.1} MiB + bound {:.1} MiB",
-        mib(peak),
-        mib(baseline),
-        mib(allowed)
-    );
+    assert_within(peak, baseline, allowed);
 
     // Afterwards: the flood's sessions ended, memory comes back. What stays
     // (allocator caches, the store's grown tables, the test's buffers) is
@@ -566,12 +571,6 @@ async fn never_read_streams_hold_at_most_their_byte_bound() {
         last < (CALLS * MESSAGES) as u64,
         "the handlers wait for their readers"
     );
-    assert!(
-        peak <= baseline + allowed,
-        "peak RSS {:.1} MiB over baseline {:.1} MiB + bound {:.1} MiB",
-        mib(peak),
-        mib(baseline),
-        mib(allowed)
-    );
+    assert_within(peak, baseline, allowed);
     drop(streams);
 }
