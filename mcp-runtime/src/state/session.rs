@@ -577,6 +577,20 @@ mod tests {
     }
 
     #[test]
+    fn by_default_one_client_holds_a_tenth() {
+        let store = InMemorySessionStore::new(Duration::from_secs(3600), 100);
+        for i in 0..10 {
+            let id = format!("a-{i}");
+            block_on(store.insert(&id, held_by("a"))).unwrap();
+            assert!(block_on(store.get(&id)).unwrap().is_some());
+        }
+        assert!(matches!(
+            block_on(store.insert("a-10", held_by("a"))),
+            Err(SessionStoreError::Share { share: 10, .. })
+        ));
+    }
+
+    #[test]
     fn idle_sessions_expire_and_make_room() {
         let store = InMemorySessionStore::new(Duration::from_millis(30), 2);
         block_on(store.insert("a", session())).unwrap();

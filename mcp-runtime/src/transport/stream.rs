@@ -425,22 +425,29 @@ impl Hub {
     fn push(&self, json: &[u8], force: bool, waiting: Option<&Waker>) -> bool {
         let mut state = self.state();
         let seq = state.next_seq;
-        let mut event = BytesMut::with_capacity(json.len() + 32);
-        if self.resumable {
-            event.extend_from_slice(format!("id: {}-{seq}\n", self.id).as_bytes());
-        }
-        event.extend_from_slice(b"data: ");
-        event.extend_from_slice(&crate::support::outbound::one_line(json));
-        event.extend_from_slice(b"\n\n");
-        if !force && !state.admits(event.len(), &self.limits) {
+        // Admission first, on the event's exact length (`one_line` keeps
+        // the length), so a message that waits is not formatted each time.
+        let id = if self.resumable {
+            format!("id: {}-{seq}\n", self.id)
+        } else {
+            String::new()
+        };
+        let len = id.len() + b"data: ".len() + json.len() + b"\n\n".len();
+        if !force && !state.admits(len, &self.limits) {
             if let Some(waker) = waiting {
                 state.pump = Some(waker.clone());
             }
             return false;
         }
+        let mut event = BytesMut::with_capacity(len);
+        event.extend_from_slice(id.as_bytes());
+        event.extend_from_slice(b"data: ");
+        event.extend_from_slice(&crate::support::outbound::one_line(json));
+        event.extend_from_slice(b"\n\n");
+        debug_assert_eq!(event.len(), len);
         state.next_seq += 1;
-        state.unread.push_back((seq, event.len()));
-        state.unread_bytes += event.len();
+        state.unread.push_back((seq, len));
+        state.unread_bytes += len;
         state.log.append(seq, event.freeze());
         if let Some(waker) = state.reader.waker.take() {
             waker.wake();

@@ -95,34 +95,33 @@ impl Refusal {
     }
 
     pub(super) fn store_failure(e: &SessionStoreError) -> Self {
-        let refused = match e {
-            SessionStoreError::Full { retry_after } => Some((
+        let (status, message, retry_after) = match e {
+            SessionStoreError::Full { retry_after } => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Service Unavailable: the server has no room for a new session; retry later"
                     .to_owned(),
-                retry_after,
-            )),
-            SessionStoreError::Share { share, retry_after } => Some((
+                *retry_after,
+            ),
+            SessionStoreError::Share { share, retry_after } => (
                 StatusCode::TOO_MANY_REQUESTS,
                 format!(
                     "Too Many Requests: this client holds its share of sessions ({share}), \
                      each in use; end one with DELETE or retry later"
                 ),
-                retry_after,
-            )),
-            _ => None,
+                *retry_after,
+            ),
+            _ => {
+                tracing::error!("mcp-runtime: {e}");
+                return Refusal::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    ErrorCode::INTERNAL_ERROR,
+                    "Internal error: the session store is unavailable",
+                );
+            }
         };
-        if let Some((status, message, retry_after)) = refused {
-            let mut refusal = Refusal::new(status, TRANSPORT_ERROR, message);
-            refusal.retry_after = Some(*retry_after);
-            return refusal;
-        }
-        tracing::error!("mcp-runtime: {e}");
-        Refusal::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            ErrorCode::INTERNAL_ERROR,
-            "Internal error: the session store is unavailable",
-        )
+        let mut refusal = Refusal::new(status, TRANSPORT_ERROR, message);
+        refusal.retry_after = Some(retry_after);
+        refusal
     }
 
     fn with_id(mut self, id: Option<&RequestId>) -> Self {
