@@ -20,6 +20,9 @@ pub(crate) struct Common {
     pub title: Option<LitStr>,
     pub description: Option<LitStr>,
     pub requires_auth: bool,
+    /// `scopes = ["items:write"]`: OAuth scopes a caller needs (implies
+    /// `requires_auth`).
+    pub scopes: Vec<LitStr>,
     pub krate: Option<syn::Path>,
 }
 
@@ -77,6 +80,7 @@ const TOOL: &[&str] = &[
     "title",
     "args",
     "requires_auth",
+    "scopes",
     "read_only",
     "destructive",
     "idempotent",
@@ -92,6 +96,7 @@ const RESOURCE: &[&str] = &[
     "description",
     "mime_type",
     "requires_auth",
+    "scopes",
     "complete",
     "crate",
 ];
@@ -102,6 +107,7 @@ const PROMPT: &[&str] = &[
     "description",
     "args",
     "requires_auth",
+    "scopes",
     "complete",
     "crate",
 ];
@@ -123,6 +129,7 @@ impl Common {
             "title" => self.title = string(meta, cx)?,
             "description" => self.description = string(meta, cx)?,
             "requires_auth" => self.requires_auth = flag(meta, cx)?.is_some_and(|b| b.value),
+            "scopes" => self.scopes = scopes(meta, cx)?,
             "crate" => self.krate = crate_path(meta, cx)?,
             _ => return Ok(false),
         }
@@ -225,6 +232,7 @@ fn suggestion(key: &str, known: &[&str]) -> String {
         "auth" | "authenticated" | "require_auth" | "requires_authentication" => {
             Some("requires_auth")
         }
+        "scope" | "oauth_scopes" | "required_scopes" | "permissions" => Some("scopes"),
         "readonly" | "read_only_hint" | "readOnlyHint" => Some("read_only"),
         "destructive_hint" | "destructiveHint" => Some("destructive"),
         "idempotent_hint" | "idempotentHint" => Some("idempotent"),
@@ -303,6 +311,60 @@ fn string(meta: &ParseNestedMeta, cx: &mut Ctxt) -> syn::Result<Option<LitStr>> 
         }
         None => None,
     })
+}
+
+/// `scopes = ["items:read", "items:write"]`: each an RFC 6749 scope token
+/// (printable ASCII without spaces, quotes or backslashes), none twice.
+fn scopes(meta: &ParseNestedMeta, cx: &mut Ctxt) -> syn::Result<Vec<LitStr>> {
+    const HELP: &str = r#"write `scopes = ["items:read"]` (one string per scope)"#;
+    let Some(value) = value(meta, cx, r#"["items:read"]"#)? else {
+        return Ok(Vec::new());
+    };
+    let Expr::Array(array) = value else {
+        cx.error(&value, "`scopes` expects a list of strings", HELP);
+        return Ok(Vec::new());
+    };
+    if array.elems.is_empty() {
+        cx.error(
+            &array,
+            "`scopes` is empty",
+            "name at least one scope, or write `requires_auth` for authentication without scopes",
+        );
+    }
+    let mut out: Vec<LitStr> = Vec::new();
+    for element in array.elems {
+        let Expr::Lit(ExprLit {
+            lit: Lit::Str(scope),
+            ..
+        }) = element
+        else {
+            cx.error(&element, "a scope must be a string literal", HELP);
+            continue;
+        };
+        let text = scope.value();
+        if text.is_empty() {
+            cx.error(&scope, "a scope cannot be empty", HELP);
+        } else if !text
+            .chars()
+            .all(|c| ('!'..='~').contains(&c) && c != '"' && c != '\\')
+        {
+            cx.error(
+                &scope,
+                format_args!("`{text}` is not a valid OAuth scope"),
+                "a scope is printable ASCII without spaces, quotes or backslashes (RFC 6749 §3.3); \
+                 list several scopes as separate strings",
+            );
+        } else if out.iter().any(|s| s.value() == text) {
+            cx.error(
+                &scope,
+                format_args!("scope `{text}` is listed twice"),
+                "list it once",
+            );
+        } else {
+            out.push(scope);
+        }
+    }
+    Ok(out)
 }
 
 /// A flag: `read_only` alone means `true`; `read_only = false` is explicit.
@@ -703,7 +765,7 @@ mod tests {
         // An alias of an argument the attribute does not take.
         assert_eq!(
             suggestion("readOnlyHint", RESOURCE),
-            "expected one of: uri, name, title, description, mime_type, requires_auth, complete, crate"
+            "expected one of: uri, name, title, description, mime_type, requires_auth, scopes, complete, crate"
         );
     }
 

@@ -269,6 +269,7 @@ impl Tool {
                 title: args.common.title,
                 description,
                 requires_auth: args.common.requires_auth,
+                scopes: args.common.scopes,
             },
             hints,
             descriptions: args.args,
@@ -580,6 +581,8 @@ pub(crate) struct Heading {
     /// A string expression; for a resource, an `Option` of one.
     pub description: TokenStream,
     pub requires_auth: bool,
+    /// `scopes = [...]`; any implies `requires_auth`.
+    pub scopes: Vec<LitStr>,
 }
 
 impl ToTokens for Heading {
@@ -589,13 +592,16 @@ impl ToTokens for Heading {
             title,
             description,
             requires_auth,
+            scopes,
         } = self;
         let title = option(title.as_ref());
+        let requires_auth = *requires_auth || !scopes.is_empty();
         tokens.extend(quote! {
             name: #name,
             title: #title,
             description: #description,
             requires_auth: #requires_auth,
+            scopes: &[#(#scopes),*],
         });
     }
 }

@@ -128,6 +128,7 @@ impl Prompt {
                 title: args.common.title,
                 description,
                 requires_auth: args.common.requires_auth,
+                scopes: args.common.scopes,
             },
             descriptions: args.args,
             describe: Describe {

@@ -114,6 +114,7 @@ pub(crate) fn mcp_resource(
             mime_type: args.mime_type,
             title: args.common.title,
             requires_auth: args.common.requires_auth,
+            scopes: args.common.scopes,
             complete: args.complete,
             krate: args.common.krate,
         })
@@ -206,6 +207,7 @@ struct Checked {
     mime_type: Option<LitStr>,
     title: Option<LitStr>,
     requires_auth: bool,
+    scopes: Vec<LitStr>,
     complete: Vec<CompleteWith>,
     krate: Option<syn::Path>,
 }
@@ -228,6 +230,7 @@ impl Resource {
             mime_type,
             title,
             requires_auth,
+            scopes,
             complete,
             krate,
         } = checked;
@@ -244,6 +247,7 @@ impl Resource {
                 title,
                 description: expand::option(description.as_ref()),
                 requires_auth,
+                scopes,
             },
             uri,
             mime_type,

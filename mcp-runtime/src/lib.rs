@@ -345,6 +345,15 @@ pub mod config {
     pub use crate::transport::stream::StreamConfig;
 }
 
+/// Who may use what: the [`Scopes`](auth::Scopes) an app's auth extractor
+/// grants, and the protected-resource metadata that lets OAuth clients find
+/// where to get a token ([`ProtectedResource`](auth::ProtectedResource)).
+/// See the README's "Authentication" section.
+pub mod auth {
+    pub use crate::policy::auth::Scopes;
+    pub use crate::policy::resource::ProtectedResource;
+}
+
 /// Where sessions and the events of resumable streams are kept: the traits
 /// a shared store implements, and the in-memory defaults.
 pub mod store {

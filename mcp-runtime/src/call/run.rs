@@ -28,7 +28,7 @@ use crate::call::server::Server;
 use crate::call::server::{Exchange, Outcome};
 use crate::handler::defs::Exposed;
 use crate::handler::mark::Mark;
-use crate::policy::auth::{AuthRejection, Authenticator};
+use crate::policy::auth::{Access, AuthRejection, Authenticator};
 use crate::protocol::jsonrpc;
 use crate::protocol::stateless::{Binding, Envelope, MAX_STATE_BYTES};
 use crate::schema::route::HttpMethod;
@@ -168,7 +168,7 @@ pub(crate) enum Sent {
 
 /// Sends a request for `parts` on the route named by `locator` through the
 /// app, with the request's scope attached and marked for `target`'s handler
-/// (which runs `auth` there, for a `requires_auth` item; see
+/// (which runs `auth` there, for a protected item; see
 /// `handler::mark`); `Err` says why it could not be sent, or that another
 /// handler answered.
 pub(crate) async fn through_app(
@@ -176,7 +176,7 @@ pub(crate) async fn through_app(
     x: &Exchange,
     scope: &Arc<CallScope>,
     target: Exposed,
-    auth: Option<&Authenticator>,
+    auth: Option<(&Authenticator, Access)>,
     (method, locator): (HttpMethod, &str),
     parts: Parts,
 ) -> Result<Sent, Failure> {
@@ -184,7 +184,10 @@ pub(crate) async fn through_app(
     for carry in &d.policy.carry {
         carry(&x.host, &request);
     }
-    let mark = Mark::new(target, auth.cloned());
+    let auth = auth
+        .filter(|(_, access)| access.auth)
+        .map(|(a, access)| (a.clone(), access));
+    let mark = Mark::new(target, auth);
     request.extensions_mut().insert(mark.clone());
     request.extensions_mut().insert(scope.clone());
     let Some(dispatch) = x

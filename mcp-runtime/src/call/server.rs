@@ -12,15 +12,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::HttpRequest;
+use actix_web::http::StatusCode;
+use actix_web::http::header::HeaderValue;
 use rmcp::model::{ErrorCode, ErrorData, Implementation, RequestId};
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
 use crate::call::forward::Carry;
 use crate::catalog::lists::Published;
-use crate::policy::auth::{AuthRejection, Authenticator};
+use crate::policy::auth::{Access, AuthRejection, Authenticator};
 use crate::policy::limits::Limits;
 use crate::policy::rate_limit::RateLimits;
+use crate::policy::resource::{self, ProtectedResource};
 use crate::protocol::jsonrpc;
 use crate::protocol::log::LogFilter;
 use crate::protocol::stateless::{Client, InputResponses, Revised, StateKey};
@@ -48,6 +51,12 @@ pub(crate) struct Identity {
 /// What the server allows and how calls behave.
 pub(crate) struct Policy {
     pub auth: Option<Authenticator>,
+    /// What every request to the endpoint needs (`endpoint_auth`).
+    pub endpoint: Access,
+    /// The protected-resource metadata the server publishes, if any.
+    pub protected: Option<ProtectedResource>,
+    /// Every scope the items and the endpoint name (`scopes_supported`).
+    pub scopes: Vec<&'static str>,
     pub limits: Limits,
     pub rate_limits: RateLimits,
     /// Extension types copied from the MCP request into tool requests.
@@ -100,8 +109,13 @@ pub(crate) enum Outcome {
     Accepted,
     /// The message is not valid JSON-RPC; its error.
     Invalid(Vec<u8>),
-    /// Credentials missing or rejected: a challenge, and the error.
-    Unauthorized(AuthRejection, Vec<u8>),
+    /// Credentials missing or rejected: the status (401 or 403), the
+    /// `WWW-Authenticate` challenge, and the error.
+    Unauthorized {
+        status: StatusCode,
+        challenge: HeaderValue,
+        response: Vec<u8>,
+    },
     /// `initialize` succeeded: the transport may start a session.
     Initialized {
         response: Vec<u8>,
@@ -154,21 +168,44 @@ impl Server {
         Outcome::Response(jsonrpc::success(id, &result))
     }
 
-    /// Runs the authenticator for a protected item on the MCP request;
-    /// `Err` is the challenge.
-    pub(crate) async fn authenticate(&self, id: &RequestId, x: &Exchange) -> Result<(), Outcome> {
-        let Some(auth) = &self.policy.auth else {
+    /// Runs the authenticator for an item that asks for `access`, on the
+    /// MCP request; `Err` is the challenge.
+    pub(crate) async fn authenticate(
+        &self,
+        id: &RequestId,
+        x: &Exchange,
+        access: Access,
+    ) -> Result<(), Outcome> {
+        let Some(auth) = self.policy.auth.as_ref().filter(|_| access.auth) else {
             return Ok(());
         };
-        auth.check(&x.host)
+        auth.check(&x.host, access)
             .await
-            .map_err(|rejection| self.challenge(id, rejection))
+            .map_err(|rejection| self.challenge(id, x, &rejection))
     }
 
     /// The answer to a request the authenticator refused: the HTTP
     /// challenge, and the error.
-    pub(crate) fn challenge(&self, id: &RequestId, rejection: AuthRejection) -> Outcome {
+    pub(crate) fn challenge(
+        &self,
+        id: &RequestId,
+        x: &Exchange,
+        rejection: &AuthRejection,
+    ) -> Outcome {
         let error = ErrorData::invalid_request(rejection.message.clone(), None);
-        Outcome::Unauthorized(rejection, jsonrpc::failure(Some(id), &error))
+        Outcome::Unauthorized {
+            status: rejection.status,
+            challenge: rejection.challenge(self.metadata_url(&x.host, None).as_deref()),
+            response: jsonrpc::failure(Some(id), &error),
+        }
+    }
+
+    /// Where the protected-resource metadata of the endpoint `req` reached
+    /// (at `path`, or the route's own pattern) is, when it is published.
+    pub(crate) fn metadata_url(&self, req: &HttpRequest, path: Option<&str>) -> Option<String> {
+        let protected = self.policy.protected.as_ref()?;
+        let pattern = req.match_pattern();
+        let path = path.or(pattern.as_deref()).unwrap_or(req.path());
+        Some(resource::metadata_url(&protected.resource_url(req, path)))
     }
 }

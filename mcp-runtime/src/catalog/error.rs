@@ -83,6 +83,18 @@ pub enum Problem {
         /// Where it is defined.
         location: Location,
     },
+    /// An item with `scopes = [...]`, but the authenticator cannot tell a
+    /// caller's scopes: configure it with
+    /// [`McpServerBuilder::auth_with_scopes`](crate::McpServerBuilder::auth_with_scopes).
+    #[non_exhaustive]
+    ScopesNotCheckable {
+        /// A tool, prompt or resource.
+        kind: ItemKind,
+        /// Its name.
+        name: &'static str,
+        /// Where it is defined.
+        location: Location,
+    },
     /// The item's types cannot make it (a `web::Path<(A, B)>` on a route
     /// with one segment, a prompt argument that is not a scalar, a resource
     /// URI that does not fit its route…).
@@ -122,6 +134,8 @@ pub enum Problem {
         /// The builder method it was given to.
         setting: &'static str,
     },
+    /// Builder settings that cannot work together; says which and why.
+    Setting(String),
     /// A list's payload could not be serialized.
     Serialize(String),
 }
@@ -179,6 +193,16 @@ impl fmt::Display for Problem {
                 "{kind} `{name}` ({location}) has `requires_auth` but the server has no \
                  authenticator\n  help: call `.auth::<YourAuthExtractor>()` on the builder"
             ),
+            Problem::ScopesNotCheckable {
+                kind,
+                name,
+                location,
+            } => write!(
+                f,
+                "{kind} `{name}` ({location}) has `scopes = [...]` but the server's authenticator \
+                 cannot tell a caller's scopes\n  help: implement `mcp_runtime::auth::Scopes` for \
+                 your auth extractor and call `.auth_with_scopes::<YourAuthExtractor>()`"
+            ),
             Problem::Invalid {
                 kind,
                 name,
@@ -197,6 +221,7 @@ impl fmt::Display for Problem {
                 "`{setting}(\"{tool}\", …)` names a tool this server does not have\n  help: \
                  check the name against `McpServer::tool_names()`"
             ),
+            Problem::Setting(why) => f.write_str(why),
             Problem::Serialize(e) => write!(f, "cannot serialize the lists: {e}"),
         }
     }

@@ -17,6 +17,7 @@ use crate::catalog::prompt::PromptEntry;
 use crate::catalog::registry::Registry;
 use crate::catalog::registry::{Has, ToolEntry};
 use crate::catalog::resource::ResourceEntry;
+use crate::policy::auth::Access;
 use crate::protocol::stateless::{Caching, Envelope};
 use crate::state::subscriptions::Changed;
 use crate::support::sync::{lock, read, write};
@@ -51,6 +52,15 @@ impl List {
     fn index(self) -> usize {
         self as usize
     }
+
+    /// What turns its entries off.
+    fn item(self) -> Item {
+        match self {
+            List::Tools => Item::Tool,
+            List::Prompts => Item::Prompt,
+            List::Resources | List::ResourceTemplates => Item::Resource,
+        }
+    }
 }
 
 /// What can be turned off, by name.
@@ -71,9 +81,11 @@ impl Item {
     }
 }
 
-/// One listed item: its name (what turns it off) and its JSON.
+/// One listed item: its name (what turns it off), what a caller needs to
+/// see it in a per-caller list, and its JSON.
 pub(crate) struct Listed {
     pub name: &'static str,
+    pub access: Access,
     pub json: Box<RawValue>,
 }
 
@@ -95,6 +107,7 @@ pub(crate) struct Listed {
 pub struct ListConfig {
     pub(crate) page_size: Option<usize>,
     pub(crate) ttl: Duration,
+    pub(crate) per_caller: bool,
 }
 
 impl Default for ListConfig {
@@ -102,6 +115,7 @@ impl Default for ListConfig {
         ListConfig {
             page_size: None,
             ttl: Duration::from_secs(60),
+            per_caller: false,
         }
     }
 }
@@ -118,9 +132,31 @@ impl ListConfig {
 
     /// How long a stateless (2026-07-28) client may cache list results
     /// (`ttlMs`; default 60 s). The lists are the same for every caller
-    /// (`cacheScope: public`).
+    /// (`cacheScope: public`) unless they are [per caller](Self::per_caller).
     pub fn ttl(mut self, ttl: Duration) -> Self {
         self.ttl = ttl;
+        self
+    }
+
+    /// Shows each caller only the items it may use (default: everyone sees
+    /// every item, and a protected one answers its challenge when used).
+    /// The server's authenticator runs on the list request: a protected
+    /// item is listed when it accepts the caller and the caller holds the
+    /// item's scopes (which needs
+    /// [`auth_with_scopes`](crate::McpServerBuilder::auth_with_scopes));
+    /// a caller it rejects sees the public items. Such lists are built per
+    /// request and say `cacheScope: "private"` to 2026-07-28 clients.
+    ///
+    /// A route item's authenticator runs, for a call, inside the route's
+    /// scopes and middleware; for a list it runs on the MCP request, so
+    /// identity that only a route's own middleware establishes does not
+    /// count here.
+    ///
+    /// ```
+    /// let lists = mcp_runtime::config::ListConfig::default().per_caller(true);
+    /// ```
+    pub fn per_caller(mut self, per_caller: bool) -> Self {
+        self.per_caller = per_caller;
         self
     }
 }
@@ -129,6 +165,8 @@ impl ListConfig {
 pub(crate) struct Lists {
     page_size: Option<usize>,
     ttl_ms: u64,
+    /// Whether lists are built per caller (`ListConfig::per_caller`).
+    per_caller: bool,
     server: Implementation,
     snapshot: RwLock<Arc<Snapshot>>,
     /// Serializes changes, so none is lost between snapshot and swap.
@@ -178,13 +216,13 @@ impl Lists {
 
     pub(crate) fn new(
         registry: &Registry,
-        page_size: Option<usize>,
-        ttl_ms: u64,
+        config: &ListConfig,
         server: Implementation,
     ) -> Result<Lists, serde_json::Error> {
         let lists = Lists {
-            page_size: page_size.filter(|&n| n > 0),
-            ttl_ms,
+            page_size: config.page_size.filter(|&n| n > 0),
+            ttl_ms: u64::try_from(config.ttl.as_millis()).unwrap_or(u64::MAX),
+            per_caller: config.per_caller,
             server,
             snapshot: RwLock::new(Arc::new(Snapshot {
                 generation: 0,
@@ -208,6 +246,12 @@ impl Lists {
         !snapshot.hidden.is_empty() && snapshot.hidden.contains(&(item, name.to_owned()))
     }
 
+    /// Whether `list` is built for each caller: lists are per caller and
+    /// it has protected items.
+    pub(crate) fn is_per_caller(&self, registry: &Registry, list: List) -> bool {
+        self.per_caller && registry.listed(list).iter().any(|l| l.access.auth)
+    }
+
     /// The page a `cursor` (or none: the first) points to.
     pub(crate) fn page(
         &self,
@@ -216,31 +260,41 @@ impl Lists {
         cursor: Option<&str>,
     ) -> Result<Page, ErrorData> {
         let snapshot = self.current();
-        let index = match cursor {
-            None => 0,
-            Some(cursor) => {
-                let (generation, index) = decode_cursor(cursor).ok_or_else(|| {
-                    ErrorData::invalid_params(format!("Invalid cursor: {cursor:?}"), None)
-                })?;
-                let count = snapshot.pages[list.index()].handshake.len();
-                if generation != snapshot.generation || index >= count {
-                    return Err(ErrorData::invalid_params(
-                        format!(
-                            "Invalid cursor: {cursor:?} (the list changed since it was issued; \
-                             list again from the start)"
-                        ),
-                        None,
-                    ));
-                }
-                index
-            }
-        };
+        let count = snapshot.pages[list.index()].handshake.len();
+        let index = page_index(cursor, snapshot.generation, count)?;
         Ok(Page {
             snapshot,
             list,
             stateless,
             index,
         })
+    }
+
+    /// The page a `cursor` points to of `list` as one caller sees it: the
+    /// items `shown` lets through, rendered for this request.
+    pub(crate) fn private_page(
+        &self,
+        registry: &Registry,
+        list: List,
+        stateless: bool,
+        cursor: Option<&str>,
+        shown: impl Fn(Access) -> bool,
+    ) -> Result<Box<RawValue>, ErrorData> {
+        let snapshot = self.current();
+        let items: Vec<&RawValue> = registry
+            .listed(list)
+            .iter()
+            .filter(|l| {
+                !snapshot.hidden.contains(&(list.item(), l.name.to_owned())) && shown(l.access)
+            })
+            .map(|l| &*l.json)
+            .collect();
+        let chunks = self.chunks(&items);
+        let index = page_index(cursor, snapshot.generation, chunks.len())?;
+        let [handshake, revised] = self
+            .render(list, &chunks, index, snapshot.generation, true)
+            .map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
+        Ok(if stateless { revised } else { handshake })
     }
 
     /// Turns `name` off (`enabled: false`) or on; `true` if that changed
@@ -276,45 +330,19 @@ impl Lists {
     ) -> Result<Snapshot, serde_json::Error> {
         let mut pages: [Pages; 4] = Default::default();
         for list in List::ALL {
-            let item = match list {
-                List::Tools => Item::Tool,
-                List::Prompts => Item::Prompt,
-                List::Resources | List::ResourceTemplates => Item::Resource,
-            };
             let shown: Vec<&RawValue> = registry
                 .listed(list)
                 .iter()
-                .filter(|l| !hidden.contains(&(item, l.name.to_owned())))
+                .filter(|l| !hidden.contains(&(list.item(), l.name.to_owned())))
                 .map(|l| &*l.json)
                 .collect();
-            let size = self.page_size.unwrap_or(usize::MAX);
-            let chunks: Vec<&[&RawValue]> = if shown.is_empty() {
-                vec![&[]]
-            } else {
-                shown.chunks(size).collect()
-            };
-            for (i, chunk) in chunks.iter().enumerate() {
-                let next = (i + 1 < chunks.len()).then(|| encode_cursor(generation, i + 1));
-                let body = PageBody {
-                    items: Items {
-                        key: list.key(),
-                        items: chunk,
-                    },
-                    next_cursor: next,
-                };
-                let page = &mut pages[list.index()];
-                page.handshake.push(serde_json::value::to_raw_value(&body)?);
+            let chunks = self.chunks(&shown);
+            let page = &mut pages[list.index()];
+            for i in 0..chunks.len() {
                 // What is listed does not depend on the caller: `public`.
-                let caching = Caching {
-                    ttl_ms: self.ttl_ms,
-                    private: false,
-                };
-                let stateless = Stateless {
-                    body,
-                    envelope: Envelope::complete(&self.server, Some(caching)),
-                };
-                page.stateless
-                    .push(serde_json::value::to_raw_value(&stateless)?);
+                let [handshake, stateless] = self.render(list, &chunks, i, generation, false)?;
+                page.handshake.push(handshake);
+                page.stateless.push(stateless);
             }
         }
         Ok(Snapshot {
@@ -323,6 +351,64 @@ impl Lists {
             pages,
         })
     }
+
+    /// `items` in pages (one, empty, when there are none).
+    fn chunks<'a>(&self, items: &'a [&'a RawValue]) -> Vec<&'a [&'a RawValue]> {
+        if items.is_empty() {
+            vec![&[]]
+        } else {
+            items.chunks(self.page_size.unwrap_or(usize::MAX)).collect()
+        }
+    }
+
+    /// Page `i` of `chunks` in both eras' shapes.
+    fn render(
+        &self,
+        list: List,
+        chunks: &[&[&RawValue]],
+        i: usize,
+        generation: u64,
+        private: bool,
+    ) -> Result<[Box<RawValue>; 2], serde_json::Error> {
+        let next = (i + 1 < chunks.len()).then(|| encode_cursor(generation, i + 1));
+        let body = PageBody {
+            items: Items {
+                key: list.key(),
+                items: chunks[i],
+            },
+            next_cursor: next,
+        };
+        let handshake = serde_json::value::to_raw_value(&body)?;
+        let caching = Caching {
+            ttl_ms: self.ttl_ms,
+            private,
+        };
+        let stateless = Stateless {
+            body,
+            envelope: Envelope::complete(&self.server, Some(caching)),
+        };
+        Ok([handshake, serde_json::value::to_raw_value(&stateless)?])
+    }
+}
+
+/// Which page `cursor` (none: the first) points to, of `count` pages at
+/// `generation`.
+fn page_index(cursor: Option<&str>, generation: u64, count: usize) -> Result<usize, ErrorData> {
+    let Some(cursor) = cursor else {
+        return Ok(0);
+    };
+    let (issued, index) = decode_cursor(cursor)
+        .ok_or_else(|| ErrorData::invalid_params(format!("Invalid cursor: {cursor:?}"), None))?;
+    if issued != generation || index >= count {
+        return Err(ErrorData::invalid_params(
+            format!(
+                "Invalid cursor: {cursor:?} (the list changed since it was issued; \
+                 list again from the start)"
+            ),
+            None,
+        ));
+    }
+    Ok(index)
 }
 
 /// One page of a list: its items (kept as their serialized bytes) and

@@ -108,6 +108,7 @@ pub(crate) fn compile(def: &'static PromptDef) -> Result<(PromptEntry, Listed), 
         entry,
         Listed {
             name: def.name,
+            access: def.access(),
             json,
         },
     ))

@@ -18,6 +18,7 @@ use crate::handler::arguments::{ArgumentError, Plan, Slot, Source};
 use crate::handler::defs::{Defs, Exposed, Handler, Location, PromptDef, ResourceDef, ToolDef};
 use crate::handler::invoke::Invoker;
 use crate::handler::signature::Signature;
+use crate::policy::auth::{Access, Checks};
 use crate::schema::check::Rule;
 use crate::schema::portable::{self, SchemaProfile};
 use crate::schema::route::HttpMethod;
@@ -145,7 +146,7 @@ trait Registered: Sync + 'static {
     type Entry;
     fn name(&self) -> &'static str;
     fn location(&self) -> Location;
-    fn requires_auth(&self) -> bool;
+    fn access(&self) -> Access;
     fn compile(
         &'static self,
         profile: SchemaProfile,
@@ -174,8 +175,8 @@ impl Registered for ToolDef {
     fn location(&self) -> Location {
         self.location
     }
-    fn requires_auth(&self) -> bool {
-        self.requires_auth
+    fn access(&self) -> Access {
+        self.access()
     }
     fn compile(&'static self, profile: SchemaProfile) -> Result<(ToolEntry, Listed), Vec<Problem>> {
         if let Handler::Direct { type_name, .. } = self.handler
@@ -193,6 +194,7 @@ impl Registered for ToolDef {
             entry,
             Listed {
                 name: self.name,
+                access: self.access(),
                 json,
             },
         ))
@@ -208,8 +210,8 @@ impl Registered for PromptDef {
     fn location(&self) -> Location {
         self.location
     }
-    fn requires_auth(&self) -> bool {
-        self.requires_auth
+    fn access(&self) -> Access {
+        self.access()
     }
     fn compile(&'static self, _: SchemaProfile) -> Result<(PromptEntry, Listed), Vec<Problem>> {
         prompt::compile(self).map_err(|reasons| self.invalid(reasons))
@@ -225,8 +227,8 @@ impl Registered for ResourceDef {
     fn location(&self) -> Location {
         self.location
     }
-    fn requires_auth(&self) -> bool {
-        self.requires_auth
+    fn access(&self) -> Access {
+        self.access()
     }
     fn compile(&'static self, _: SchemaProfile) -> Result<(ResourceEntry, Listed), Vec<Problem>> {
         resource::compile(self).map_err(|reasons| self.invalid(reasons))
@@ -237,7 +239,7 @@ impl Registered for ResourceDef {
 /// problems of the others.
 fn compile_all<D: Registered>(
     defs: Vec<&'static D>,
-    auth_configured: bool,
+    auth: Checks,
     profile: SchemaProfile,
     problems: &mut Vec<Problem>,
 ) -> Vec<(D::Entry, Listed)> {
@@ -254,8 +256,15 @@ fn compile_all<D: Registered>(
     );
     let mut compiled = Vec::with_capacity(defs.len());
     for def in defs {
-        if def.requires_auth() && !auth_configured {
+        let access = def.access();
+        if access.auth && auth == Checks::Nothing {
             problems.push(Problem::AuthNotConfigured {
+                kind: D::KIND,
+                name: def.name(),
+                location: def.location(),
+            });
+        } else if !access.scopes.is_empty() && auth == Checks::Identity {
+            problems.push(Problem::ScopesNotCheckable {
                 kind: D::KIND,
                 name: def.name(),
                 location: def.location(),
@@ -274,16 +283,16 @@ impl Registry {
     /// once.
     pub(crate) fn build(
         defs: Defs,
-        auth_configured: bool,
+        auth: Checks,
         profile: SchemaProfile,
     ) -> Result<Registry, BuildError> {
         let mut problems = Vec::new();
         let (tools, listed_tools): (Vec<_>, Vec<_>) =
-            compile_all(defs.tools, auth_configured, profile, &mut problems)
+            compile_all(defs.tools, auth, profile, &mut problems)
                 .into_iter()
                 .unzip();
         let (prompts, listed_prompts): (Vec<_>, Vec<_>) =
-            compile_all(defs.prompts, auth_configured, profile, &mut problems)
+            compile_all(defs.prompts, auth, profile, &mut problems)
                 .into_iter()
                 .unzip();
         // Two resources with one URI are as ambiguous as two with one name.
@@ -296,7 +305,7 @@ impl Registry {
         );
         let mut resources = Vec::new();
         let (mut listed_resources, mut listed_templates) = (Vec::new(), Vec::new());
-        for (entry, listed) in compile_all(resource_defs, auth_configured, profile, &mut problems) {
+        for (entry, listed) in compile_all(resource_defs, auth, profile, &mut problems) {
             if entry.uri.is_static() {
                 listed_resources.push(listed);
             } else {
@@ -401,6 +410,20 @@ impl Registry {
             prompts: !self.prompts.is_empty(),
             resources: !self.resources.is_empty(),
         }
+    }
+
+    /// Every scope an item names, with `also`, sorted, each once.
+    pub(crate) fn scopes(&self, also: &[&'static str]) -> Vec<&'static str> {
+        let mut scopes: Vec<&'static str> = self
+            .listed
+            .iter()
+            .flatten()
+            .flat_map(|l| l.access.scopes.iter().copied())
+            .chain(also.iter().copied())
+            .collect();
+        scopes.sort_unstable();
+        scopes.dedup();
+        scopes
     }
 
     /// Every item of `list`, sorted by name.

@@ -133,6 +133,7 @@ pub(crate) fn compile(
         entry,
         Listed {
             name: def.name,
+            access: def.access(),
             json,
         },
     ))

@@ -20,7 +20,7 @@ pub(crate) async fn complete(
 ) -> Outcome {
     let argument = params.argument.name;
     let invalid = |message: String| Outcome::error(id, &ErrorData::invalid_params(message, None));
-    let (name, completer, choices, protected) = match &params.reference {
+    let (name, completer, choices, access) = match &params.reference {
         Reference::Prompt { name } => {
             let Some(prompt) = d.catalog.prompt(name) else {
                 return Outcome::error(id, &unknown("prompt", name));
@@ -32,7 +32,7 @@ pub(crate) async fn complete(
                 prompt.def.name,
                 prompt.completer(&argument),
                 choices.as_deref(),
-                prompt.def.requires_auth,
+                prompt.def.access(),
             )
         }
         Reference::Resource { uri } => {
@@ -48,13 +48,13 @@ pub(crate) async fn complete(
                 resource.def.name,
                 resource.completer(&argument),
                 None,
-                resource.def.requires_auth,
+                resource.def.access(),
             )
         }
     };
     // A protected item's completions are its values too: the same
     // authenticator guards them (on the MCP request: completion has no route).
-    if protected && let Err(challenge) = d.authenticate(id, x).await {
+    if let Err(challenge) = d.authenticate(id, x, access).await {
         return challenge;
     }
     let value = params.argument.value;

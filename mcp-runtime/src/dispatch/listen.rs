@@ -30,13 +30,14 @@ pub(crate) async fn listen(
         );
         return Outcome::refused(id, &e);
     }
-    let protected = notifications.resource_subscriptions.iter().any(|uri| {
-        d.catalog
-            .resource_for(uri)
-            .is_some_and(|(r, _)| r.def.requires_auth)
-    });
-    if protected && let Err(challenge) = d.authenticate(id, x).await {
-        return challenge;
+    // Each update notice says what changed: as protected as a read.
+    for uri in &notifications.resource_subscriptions {
+        let access = d.catalog.resource_for(uri).map(|(r, _)| r.def.access());
+        if let Some(access) = access.filter(|a| a.auth)
+            && let Err(challenge) = d.authenticate(id, x, access).await
+        {
+            return challenge;
+        }
     }
     let has = d.catalog.has_items();
     let honored = SubscriptionFilter {

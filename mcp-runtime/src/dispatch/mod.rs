@@ -25,7 +25,8 @@ use serde_json::json;
 use serde_json::value::RawValue;
 
 use crate::call::server::{Exchange, Outcome, Server};
-use crate::catalog::lists::List;
+use crate::catalog::lists::{List, Published};
+use crate::policy::auth::Access;
 use crate::protocol::jsonrpc::{self, Message};
 use crate::protocol::method::{NotificationMethod, RequestMethod};
 use crate::protocol::params::{CancelledParams, ListParams};
@@ -119,7 +120,7 @@ impl Dispatcher {
     ) -> Outcome {
         let has = self.server.catalog.registry.has_items();
         match method {
-            RequestMethod::ListTools => self.list(id, method, List::Tools, params, x),
+            RequestMethod::ListTools => self.list(id, method, List::Tools, params, x).await,
             RequestMethod::CallTool => {
                 decoded(id, method, params, async |p| {
                     tools::call(&self.server, id, p, x).await
@@ -127,7 +128,7 @@ impl Dispatcher {
                 .await
             }
             RequestMethod::ListPrompts if has.prompts => {
-                self.list(id, method, List::Prompts, params, x)
+                self.list(id, method, List::Prompts, params, x).await
             }
             RequestMethod::GetPrompt if has.prompts => {
                 decoded(id, method, params, async |p| {
@@ -136,10 +137,11 @@ impl Dispatcher {
                 .await
             }
             RequestMethod::ListResources if has.resources => {
-                self.list(id, method, List::Resources, params, x)
+                self.list(id, method, List::Resources, params, x).await
             }
             RequestMethod::ListResourceTemplates if has.resources => {
                 self.list(id, method, List::ResourceTemplates, params, x)
+                    .await
             }
             RequestMethod::ReadResource if has.resources => {
                 decoded(id, method, params, async |p| {
@@ -159,8 +161,9 @@ impl Dispatcher {
         }
     }
 
-    /// A page of one of the lists.
-    fn list(
+    /// A page of one of the lists: the published one, or the caller's own
+    /// when lists are per caller.
+    async fn list(
         &self,
         id: &RequestId,
         method: &RequestMethod,
@@ -172,13 +175,25 @@ impl Dispatcher {
             Ok(p) => p,
             Err(e) => return Outcome::error(id, &e),
         };
-        match self
-            .server
-            .catalog
-            .lists
-            .page(list, x.is_stateless(), params.cursor.as_deref())
-        {
-            Ok(page) => Outcome::Response(jsonrpc::success(id, page.get())),
+        let server = &self.server;
+        let Published { registry, lists } = &*server.catalog;
+        let cursor = params.cursor.as_deref();
+        let page = match &server.policy.auth {
+            Some(auth) if lists.is_per_caller(registry, list) => {
+                // A caller the authenticator rejects sees the public items.
+                let caller = auth.caller(&x.host, &[]).await.ok();
+                let shown =
+                    |access: Access| !access.auth || caller.as_ref().is_some_and(|c| c.may(access));
+                lists
+                    .private_page(registry, list, x.is_stateless(), cursor, shown)
+                    .map(|page| jsonrpc::success(id, &page))
+            }
+            _ => lists
+                .page(list, x.is_stateless(), cursor)
+                .map(|page| jsonrpc::success(id, page.get())),
+        };
+        match page {
+            Ok(response) => Outcome::Response(response),
             Err(e) => Outcome::error(id, &e),
         }
     }

@@ -24,9 +24,7 @@ pub(crate) async fn get(
         return Outcome::error(id, &unknown("prompt", &params.name));
     };
     let name = prompt.def.name;
-    if prompt.def.requires_auth
-        && let Err(outcome) = d.authenticate(id, x).await
-    {
+    if let Err(outcome) = d.authenticate(id, x, prompt.def.access()).await {
         return outcome;
     }
     let mut args = params.arguments.unwrap_or_default();

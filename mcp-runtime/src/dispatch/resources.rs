@@ -65,11 +65,7 @@ pub(crate) async fn read(
     let name = resource.def.name;
     let scope = run::scope(d, x, id, name, None, inputs);
     // Authenticated where the route's request is (see `handler::mark`).
-    let auth = d
-        .policy
-        .auth
-        .as_ref()
-        .filter(|_| resource.def.requires_auth);
+    let auth = d.policy.auth.as_ref().map(|a| (a, resource.def.access()));
     let target = Exposed::Resource(name);
     let route = (HttpMethod::Get, resource.locator.as_str());
     let sent = run::through_app(d, x, &scope, target, auth, route, parts);
@@ -83,7 +79,7 @@ pub(crate) async fn read(
         Some(Ended::Failed(failure) | Ended::Done(Err(failure))) => return failed(failure),
         Some(Ended::Done(Ok(Sent::Answered(response)))) => response,
         Some(Ended::Done(Ok(Sent::Unauthorized(rejection)))) => {
-            return d.challenge(id, rejection);
+            return d.challenge(id, x, &rejection);
         }
     };
     let status = response.status();
@@ -197,9 +193,7 @@ pub(crate) async fn subscribe(
         return not_found(x, id, &uri);
     };
     // Its update notices say what changed: as protected as a read.
-    if resource.def.requires_auth
-        && let Err(challenge) = d.authenticate(id, x).await
-    {
+    if let Err(challenge) = d.authenticate(id, x, resource.def.access()).await {
         return challenge;
     }
     if let Err(full) = d.state.subscribers.subscribe(session, &uri) {

@@ -67,9 +67,8 @@ pub(crate) async fn call(
     // A route tool is authenticated where its route's request is (inside
     // its scopes and middleware, see `handler::mark`); a hand-written one
     // on the MCP request.
-    if tool.def.requires_auth
-        && matches!(tool.target, Target::Direct(_))
-        && let Err(challenge) = d.authenticate(id, x).await
+    if matches!(tool.target, Target::Direct(_))
+        && let Err(challenge) = d.authenticate(id, x, tool.def.access()).await
     {
         return challenge;
     }
@@ -141,7 +140,7 @@ pub(crate) async fn call(
         }
         Some(Ended::Done(Handled::Unauthorized(rejection))) => {
             span.record("outcome", "unauthorized");
-            d.challenge(id, rejection)
+            d.challenge(id, x, &rejection)
         }
         Some(Ended::Done(Handled::InvalidArguments(e))) => {
             span.record("outcome", "invalid_arguments");
@@ -197,7 +196,7 @@ async fn handle(
                 return Handled::InvalidArguments(e);
             }
             let target = Exposed::Tool(tool.def.name);
-            let auth = d.policy.auth.as_ref().filter(|_| tool.def.requires_auth);
+            let auth = d.policy.auth.as_ref().map(|a| (a, tool.def.access()));
             let route = (*method, locator.as_str());
             match run::through_app(d, x, scope, target, auth, route, parts).await {
                 Ok(Sent::Answered(response)) => Handled::Response(response),

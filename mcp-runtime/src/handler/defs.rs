@@ -9,6 +9,7 @@ use crate::handler::arguments::ArgumentError;
 use crate::handler::completion::Completer;
 use crate::handler::invoke::{CheckContext, Invoker};
 use crate::handler::signature::Signature;
+use crate::policy::auth::Access;
 use crate::schema::route::Route;
 
 /// One `#[mcp_tool]`, as registered by the macro. Generated code builds it;
@@ -20,6 +21,8 @@ pub struct ToolDef {
     pub description: &'static str,
     pub hints: Hints,
     pub requires_auth: bool,
+    /// `scopes = [...]`: OAuth scopes the caller needs, all of them.
+    pub scopes: &'static [&'static str],
     /// `args(name = "description")`: descriptions of arguments.
     pub descriptions: &'static [(&'static str, &'static str)],
     /// `false` with `output_schema = false`: text results only.
@@ -34,6 +37,13 @@ pub struct ToolDef {
 }
 
 inventory::collect!(ToolDef);
+
+impl ToolDef {
+    /// What a caller needs to use it.
+    pub(crate) fn access(&self) -> Access {
+        Access::new(self.requires_auth, self.scopes)
+    }
+}
 
 /// How a tool's handler is reached.
 #[doc(hidden)]
@@ -147,6 +157,8 @@ pub struct PromptDef {
     pub title: Option<&'static str>,
     pub description: &'static str,
     pub requires_auth: bool,
+    /// `scopes = [...]`: OAuth scopes the caller needs, all of them.
+    pub scopes: &'static [&'static str],
     /// `args(name = "description")`: descriptions of arguments.
     pub descriptions: &'static [(&'static str, &'static str)],
     /// Records the function's parameters (its [`Arguments`] type is the
@@ -161,6 +173,13 @@ pub struct PromptDef {
 
 inventory::collect!(PromptDef);
 
+impl PromptDef {
+    /// What a caller needs to use it.
+    pub(crate) fn access(&self) -> Access {
+        Access::new(self.requires_auth, self.scopes)
+    }
+}
+
 /// One `#[mcp_resource]`, as registered by the macro. Generated code builds
 /// it; its fields are not a stable API.
 #[doc(hidden)]
@@ -174,6 +193,8 @@ pub struct ResourceDef {
     pub uri: &'static str,
     pub mime_type: Option<&'static str>,
     pub requires_auth: bool,
+    /// `scopes = [...]`: OAuth scopes the caller needs, all of them.
+    pub scopes: &'static [&'static str],
     /// The `GET` route that serves it.
     pub route: Route,
     /// `complete(var = path::to::fn)`: completion of template variables.
@@ -182,3 +203,10 @@ pub struct ResourceDef {
 }
 
 inventory::collect!(ResourceDef);
+
+impl ResourceDef {
+    /// What a caller needs to read it.
+    pub(crate) fn access(&self) -> Access {
+        Access::new(self.requires_auth, self.scopes)
+    }
+}

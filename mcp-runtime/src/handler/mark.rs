@@ -24,20 +24,21 @@ use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpMessage as _, HttpRequest, HttpResponse, ResponseError};
 
 use crate::handler::defs::Exposed;
-use crate::policy::auth::{AuthRejection, Authenticator};
+use crate::policy::auth::{Access, AuthRejection, Authenticator};
 use crate::support::sync::lock;
 
 /// What a forwarded request carries for the handler it is meant for.
 pub(crate) struct Mark {
     target: Exposed,
-    /// The authenticator of a `requires_auth` item, run where its handler is.
-    auth: Option<Authenticator>,
+    /// The authenticator of a protected item and what the item asks for,
+    /// run where its handler is.
+    auth: Option<(Authenticator, Access)>,
     reached: AtomicBool,
     rejection: Mutex<Option<AuthRejection>>,
 }
 
 impl Mark {
-    pub(crate) fn new(target: Exposed, auth: Option<Authenticator>) -> Arc<Mark> {
+    pub(crate) fn new(target: Exposed, auth: Option<(Authenticator, Access)>) -> Arc<Mark> {
         Arc::new(Mark {
             target,
             auth,
@@ -113,12 +114,12 @@ impl<T: Target> FromRequest for Reached<T> {
             return Box::pin(ready(Err(Refusal::Misrouted.into())));
         }
         mark.reached.store(true, Ordering::SeqCst);
-        let Some(auth) = mark.auth.clone() else {
+        let Some((auth, access)) = mark.auth.clone() else {
             return Box::pin(ready(Ok(Reached(PhantomData))));
         };
         let req = req.clone();
         Box::pin(async move {
-            match auth.check(&req).await {
+            match auth.check(&req, access).await {
                 Ok(()) => Ok(Reached(PhantomData)),
                 Err(rejection) => {
                     let status = rejection.status;

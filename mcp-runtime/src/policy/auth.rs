@@ -1,19 +1,31 @@
-//! Authentication of `requires_auth` tools with the app's own extractor.
+//! Authentication of protected items with the app's own extractor, their
+//! scopes, and the challenges a refused request gets.
 //!
-//! The server is given a `FromRequest` type (`.auth::<AuthUser>()`). Before a
-//! protected item's handler runs, that extractor runs against the request
-//! the handler gets: for a route tool or a resource, the route's own
-//! request, inside its scopes and middleware (see `handler::mark`); for a
-//! hand-written tool or a prompt, the MCP HTTP request. A rejection answers
-//! HTTP 401 (403 when the extractor itself says 403) with a
-//! `WWW-Authenticate` challenge — `Bearer` by default, which is
-//! what standard MCP clients need to start their authorization flow, or the
-//! app's own scheme (`.auth_scheme("ApiKey")`). The handler never runs.
+//! The server is given a `FromRequest` type (`.auth::<AuthUser>()`, or
+//! `.auth_with_scopes::<AuthUser>()` when the type also says which scopes
+//! its caller holds, [`Scopes`]). Before a protected item's handler runs,
+//! that extractor runs against the request the handler gets: for a route
+//! tool or a resource, the route's own request, inside its scopes and
+//! middleware (see `handler::mark`); for a hand-written tool, a prompt or a
+//! completion, the MCP HTTP request. The handler never runs when it fails:
+//!
+//! - no credentials: HTTP 401, `WWW-Authenticate: Bearer` with the
+//!   protected-resource metadata's URL and the scopes the item needs, which
+//!   is what standard MCP clients need to start their authorization flow;
+//! - credentials the extractor rejects: 401 `error="invalid_token"`;
+//! - a caller without one of the item's scopes (or an extractor that says
+//!   403): 403 `error="insufficient_scope"`, naming the scopes (step-up).
+//!
+//! Apps that authenticate with something else than bearer tokens name their
+//! own scheme (`.auth_scheme("ApiKey")`).
 //!
 //! Only this authenticator's rejections become HTTP challenges: a 401 or 403
 //! from anything else (a handler, another extractor, route middleware) is an
 //! ordinary tool error carrying that status and body, as it would be one
 //! REST response among others.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
@@ -21,11 +33,100 @@ use actix_web::http::header::{AUTHORIZATION, HeaderValue};
 use actix_web::{FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 
+/// The scopes an authenticated caller holds: implemented by the app's auth
+/// extractor so `scopes = [...]` on `#[mcp_tool]`, `#[mcp_resource]` and
+/// `#[mcp_prompt]` can be checked (see
+/// [`auth_with_scopes`](crate::McpServerBuilder::auth_with_scopes)).
+///
+/// ```
+/// use mcp_runtime::auth::Scopes;
+///
+/// struct AuthUser { scopes: Vec<String> }
+///
+/// impl Scopes for AuthUser {
+///     fn has_scope(&self, scope: &str) -> bool {
+///         self.scopes.iter().any(|s| s == scope)
+///     }
+/// }
+/// ```
+pub trait Scopes {
+    /// Whether the caller was granted `scope`.
+    fn has_scope(&self, scope: &str) -> bool;
+}
+
+/// What an item asks of its caller: credentials, and these scopes (all of
+/// them).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Access {
+    pub auth: bool,
+    pub scopes: &'static [&'static str],
+}
+
+impl Access {
+    pub(crate) const PUBLIC: Access = Access {
+        auth: false,
+        scopes: &[],
+    };
+
+    pub(crate) fn new(requires_auth: bool, scopes: &'static [&'static str]) -> Access {
+        Access {
+            auth: requires_auth || !scopes.is_empty(),
+            scopes,
+        }
+    }
+}
+
+/// What a server's authenticator can check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Checks {
+    /// There is none.
+    Nothing,
+    /// Who the caller is.
+    Identity,
+    /// Who the caller is and which scopes they hold.
+    Scopes,
+}
+
+impl Checks {
+    pub(crate) fn of(auth: Option<&Authenticator>) -> Checks {
+        match auth {
+            None => Checks::Nothing,
+            Some(a) if a.scoped => Checks::Scopes,
+            Some(_) => Checks::Identity,
+        }
+    }
+}
+
+type Extract = fn(&HttpRequest) -> LocalBoxFuture<'static, Result<Caller, actix_web::Error>>;
+
 /// A type-erased `FromRequest` check, and the scheme of its challenges.
+/// Cheap to clone (a function pointer and a shared string).
 #[derive(Clone)]
 pub(crate) struct Authenticator {
-    check: fn(&HttpRequest) -> LocalBoxFuture<'static, Result<(), actix_web::Error>>,
-    scheme: Option<String>,
+    extract: Extract,
+    /// Whether the extractor knows the caller's scopes.
+    scoped: bool,
+    scheme: Option<Arc<str>>,
+}
+
+/// Who passed the authenticator, and which scopes they hold when the
+/// extractor says.
+pub(crate) struct Caller(Option<Box<dyn Scopes>>);
+
+impl Caller {
+    /// The scopes of `needed` the caller lacks.
+    fn lacks(&self, needed: &'static [&'static str]) -> Vec<&'static str> {
+        needed
+            .iter()
+            .copied()
+            .filter(|s| !self.0.as_ref().is_some_and(|c| c.has_scope(s)))
+            .collect()
+    }
+
+    /// Whether the caller may use an item that asks for `access`.
+    pub(crate) fn may(&self, access: Access) -> bool {
+        self.lacks(access.scopes).is_empty()
+    }
 }
 
 impl Authenticator {
@@ -34,78 +135,86 @@ impl Authenticator {
         A: FromRequest + 'static,
     {
         Authenticator {
-            check: |req| {
+            extract: |req| {
                 let extract = A::from_request(req, &mut Payload::None);
-                Box::pin(async move { extract.await.map(drop).map_err(Into::into) })
+                Box::pin(async move { extract.await.map(|_| Caller(None)).map_err(Into::into) })
             },
+            scoped: false,
+            scheme: None,
+        }
+    }
+
+    pub(crate) fn with_scopes<A>() -> Self
+    where
+        A: FromRequest + Scopes + 'static,
+    {
+        Authenticator {
+            extract: |req| {
+                let extract = A::from_request(req, &mut Payload::None);
+                Box::pin(async move {
+                    let caller = extract.await.map_err(Into::into)?;
+                    Ok(Caller(Some(Box::new(caller))))
+                })
+            },
+            scoped: true,
             scheme: None,
         }
     }
 
     /// Challenges with `scheme` (e.g. `ApiKey`) instead of `Bearer`.
     pub(crate) fn with_scheme(mut self, scheme: String) -> Self {
-        self.scheme = Some(scheme);
+        self.scheme = Some(scheme.into());
         self
     }
 
-    pub(crate) async fn check(&self, req: &HttpRequest) -> Result<(), AuthRejection> {
-        (self.check)(req).await.map_err(|e| {
+    /// Runs the extractor: who the caller is, or why they were turned away
+    /// (`needed` goes into the challenge).
+    pub(crate) async fn caller(
+        &self,
+        req: &HttpRequest,
+        needed: &'static [&'static str],
+    ) -> Result<Caller, AuthRejection> {
+        (self.extract)(req).await.map_err(|e| {
             let status = e.as_response_error().status_code();
-            let forbidden = status == StatusCode::FORBIDDEN;
-            match &self.scheme {
-                None => AuthRejection::bearer(req, forbidden, &e),
-                Some(scheme) => AuthRejection::custom(scheme, forbidden, &e),
-            }
+            let problem = if status == StatusCode::FORBIDDEN {
+                Problem::InsufficientScope
+            } else if req.headers().contains_key(AUTHORIZATION) {
+                // RFC 6750 §3.1: a presented but rejected token is
+                // `invalid_token`; a request without credentials gets a bare
+                // challenge.
+                Problem::InvalidToken
+            } else {
+                Problem::Missing
+            };
+            self.rejection(problem, needed, e.to_string())
         })
     }
-}
 
-/// A request turned away for its credentials.
-#[derive(Debug)]
-pub(crate) struct AuthRejection {
-    pub status: StatusCode,
-    pub challenge: HeaderValue,
-    pub message: String,
-}
-
-impl AuthRejection {
-    /// RFC 6750 challenges.
-    fn bearer(req: &HttpRequest, forbidden: bool, error: &actix_web::Error) -> Self {
-        let detail = error.to_string();
-        let (status, challenge) = if forbidden {
-            (
-                StatusCode::FORBIDDEN,
-                r#"Bearer error="insufficient_scope""#.to_owned(),
-            )
-        } else if req.headers().contains_key(AUTHORIZATION) {
-            // RFC 6750 §3.1: a presented but rejected token is `invalid_token`;
-            // a request without credentials gets a bare challenge.
-            let description = quoted_string(&detail);
-            (
-                StatusCode::UNAUTHORIZED,
-                format!(r#"Bearer error="invalid_token", error_description="{description}""#),
-            )
-        } else {
-            (StatusCode::UNAUTHORIZED, "Bearer".to_owned())
-        };
-        AuthRejection::with(status, &challenge, detail)
+    /// Checks the caller against `access`; `Err` is the challenge.
+    pub(crate) async fn check(
+        &self,
+        req: &HttpRequest,
+        access: Access,
+    ) -> Result<(), AuthRejection> {
+        let caller = self.caller(req, access.scopes).await?;
+        let lacks = caller.lacks(access.scopes);
+        if lacks.is_empty() {
+            return Ok(());
+        }
+        let message = format!("insufficient scope: this needs `{}`", lacks.join(" "));
+        Err(self.rejection(Problem::InsufficientScope, access.scopes, message))
     }
 
-    /// A challenge in the app's own scheme: `ApiKey`, or
-    /// `ApiKey error="insufficient_scope"` for a 403.
-    fn custom(scheme: &str, forbidden: bool, error: &actix_web::Error) -> Self {
-        let (status, challenge) = if forbidden {
-            (
-                StatusCode::FORBIDDEN,
-                format!(r#"{scheme} error="insufficient_scope""#),
-            )
-        } else {
-            (StatusCode::UNAUTHORIZED, scheme.to_owned())
+    fn rejection(
+        &self,
+        problem: Problem,
+        needed: &'static [&'static str],
+        detail: String,
+    ) -> AuthRejection {
+        let status = match problem {
+            Problem::InsufficientScope => StatusCode::FORBIDDEN,
+            Problem::Missing | Problem::InvalidToken => StatusCode::UNAUTHORIZED,
         };
-        AuthRejection::with(status, &challenge, error.to_string())
-    }
-
-    fn with(status: StatusCode, challenge: &str, detail: String) -> Self {
         let message = if detail.is_empty() {
             status
                 .canonical_reason()
@@ -116,10 +225,63 @@ impl AuthRejection {
         };
         AuthRejection {
             status,
-            challenge: HeaderValue::from_str(challenge)
-                .unwrap_or_else(|_| HeaderValue::from_static("Bearer")),
+            problem,
+            scopes: needed,
+            scheme: self.scheme.clone(),
             message,
         }
+    }
+}
+
+/// Why a request was turned away, as RFC 6750 names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Problem {
+    /// No credentials: a bare challenge.
+    Missing,
+    /// Credentials presented and rejected.
+    InvalidToken,
+    /// Authenticated, without a scope the item needs.
+    InsufficientScope,
+}
+
+/// A request turned away for its credentials.
+#[derive(Debug)]
+pub(crate) struct AuthRejection {
+    pub status: StatusCode,
+    problem: Problem,
+    /// The scopes the refused item needs.
+    scopes: &'static [&'static str],
+    scheme: Option<Arc<str>>,
+    pub message: String,
+}
+
+impl AuthRejection {
+    /// The `WWW-Authenticate` value: RFC 6750's parameters, and RFC 9728's
+    /// `resource_metadata` (the URL of the protected-resource metadata)
+    /// when the server publishes it.
+    pub(crate) fn challenge(&self, resource_metadata: Option<&str>) -> HeaderValue {
+        let mut params = Vec::new();
+        match self.problem {
+            Problem::Missing => {}
+            Problem::InvalidToken => params.push(("error", "invalid_token".to_owned())),
+            Problem::InsufficientScope => params.push(("error", "insufficient_scope".to_owned())),
+        }
+        if !self.scopes.is_empty() {
+            params.push(("scope", self.scopes.join(" ")));
+        }
+        if let Some(url) = resource_metadata {
+            params.push(("resource_metadata", url.to_owned()));
+        }
+        if self.problem == Problem::InvalidToken {
+            params.push(("error_description", self.message.clone()));
+        }
+        let scheme = self.scheme.as_deref().unwrap_or("Bearer");
+        let mut value = scheme.to_owned();
+        for (i, (name, v)) in params.iter().enumerate() {
+            let sep = if i == 0 { " " } else { ", " };
+            let _ = write!(value, r#"{sep}{name}="{}""#, quoted_string(v));
+        }
+        HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static("Bearer"))
     }
 }
 
@@ -128,7 +290,7 @@ impl AuthRejection {
 fn quoted_string(s: &str) -> String {
     s.chars()
         .filter(|c| (' '..='~').contains(c) && *c != '"' && *c != '\\')
-        .take(200)
+        .take(300)
         .collect()
 }
 
@@ -137,53 +299,98 @@ mod tests {
     use super::*;
     use actix_web::test::TestRequest;
 
-    fn rejection(auth: &Authenticator, req: &HttpRequest) -> AuthRejection {
-        futures_util::FutureExt::now_or_never(auth.check(req))
+    struct Holder(&'static [&'static str]);
+
+    impl Scopes for Holder {
+        fn has_scope(&self, scope: &str) -> bool {
+            self.0.contains(&scope)
+        }
+    }
+
+    fn denied(auth: &Authenticator, req: &HttpRequest, access: Access) -> AuthRejection {
+        futures_util::FutureExt::now_or_never(auth.check(req, access))
             .expect("ready extractor")
             .unwrap_err()
     }
 
     fn deny_with(status: StatusCode) -> Authenticator {
         Authenticator {
-            check: if status == StatusCode::FORBIDDEN {
+            extract: if status == StatusCode::FORBIDDEN {
                 |_| Box::pin(async { Err(actix_web::error::ErrorForbidden("no")) })
             } else {
                 |_| Box::pin(async { Err(actix_web::error::ErrorUnauthorized("bad \"token\"\n")) })
             },
+            scoped: false,
             scheme: None,
         }
     }
 
+    const WRITE: Access = Access {
+        auth: true,
+        scopes: &["items:write"],
+    };
+
     #[test]
-    fn challenges_follow_rfc_6750() {
+    fn challenges_follow_rfc_6750_and_9728() {
         let bare = TestRequest::default().to_http_request();
         let auth = deny_with(StatusCode::UNAUTHORIZED);
-        let r = rejection(&auth, &bare);
+        let r = denied(&auth, &bare, Access::new(true, &[]));
         assert_eq!(r.status, 401);
-        assert_eq!(r.challenge, "Bearer");
+        assert_eq!(r.challenge(None), "Bearer");
+        let meta = "http://h/.well-known/oauth-protected-resource/mcp";
+        assert_eq!(
+            denied(&auth, &bare, WRITE).challenge(Some(meta)),
+            r#"Bearer scope="items:write", resource_metadata="http://h/.well-known/oauth-protected-resource/mcp""#
+        );
 
         let with_token = TestRequest::default()
             .insert_header((AUTHORIZATION, "Bearer x"))
             .to_http_request();
-        let r = rejection(&auth, &with_token);
+        let r = denied(&auth, &with_token, Access::new(true, &[]));
         assert_eq!(
-            r.challenge,
+            r.challenge(None),
             r#"Bearer error="invalid_token", error_description="bad token""#
         );
 
-        let r = rejection(&deny_with(StatusCode::FORBIDDEN), &bare);
+        let r = denied(
+            &deny_with(StatusCode::FORBIDDEN),
+            &bare,
+            Access::new(true, &[]),
+        );
         assert_eq!(r.status, 403);
-        assert_eq!(r.challenge, r#"Bearer error="insufficient_scope""#);
+        assert_eq!(r.challenge(None), r#"Bearer error="insufficient_scope""#);
+    }
+
+    #[test]
+    fn a_caller_without_a_scope_is_asked_to_step_up() {
+        let auth = Authenticator {
+            extract: |_| Box::pin(async { Ok(Caller(Some(Box::new(Holder(&["items:read"]))))) }),
+            scoped: true,
+            scheme: None,
+        };
+        let req = TestRequest::default().to_http_request();
+        let r = denied(&auth, &req, WRITE);
+        assert_eq!(r.status, 403);
+        assert_eq!(
+            r.challenge(None),
+            r#"Bearer error="insufficient_scope", scope="items:write""#
+        );
+        let read = Access::new(false, &["items:read"]);
+        assert!(
+            futures_util::FutureExt::now_or_never(auth.check(&req, read))
+                .is_some_and(|r| r.is_ok())
+        );
     }
 
     #[test]
     fn apps_choose_their_own_scheme() {
         let bare = TestRequest::default().to_http_request();
+        let public = Access::new(true, &[]);
         let auth = deny_with(StatusCode::UNAUTHORIZED).with_scheme("ApiKey".into());
-        assert_eq!(rejection(&auth, &bare).challenge, "ApiKey");
+        assert_eq!(denied(&auth, &bare, public).challenge(None), "ApiKey");
         let auth = deny_with(StatusCode::FORBIDDEN).with_scheme("ApiKey".into());
         assert_eq!(
-            rejection(&auth, &bare).challenge,
+            denied(&auth, &bare, public).challenge(None),
             r#"ApiKey error="insufficient_scope""#
         );
     }

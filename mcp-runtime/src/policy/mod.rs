@@ -7,3 +7,4 @@ pub(crate) mod client;
 pub(crate) mod limits;
 pub(crate) mod origin;
 pub(crate) mod rate_limit;
+pub(crate) mod resource;

@@ -14,10 +14,11 @@ use crate::catalog::lists::{ListConfig, Lists, Published};
 use crate::catalog::registry::Registry;
 use crate::dispatch::Dispatcher;
 use crate::handler::defs::Defs;
-use crate::policy::auth::Authenticator;
+use crate::policy::auth::{Access, Authenticator, Checks, Scopes};
 use crate::policy::limits::Limits;
 use crate::policy::origin::OriginPolicy;
 use crate::policy::rate_limit::{RateLimit, RateLimits};
+use crate::policy::resource::ProtectedResource;
 use crate::protocol::stateless::StateKey;
 use crate::schema::portable::SchemaProfile;
 use crate::state::event_store::EventStore;
@@ -37,6 +38,8 @@ pub struct McpServerBuilder {
     instructions: Option<String>,
     auth: Option<Authenticator>,
     auth_scheme: Option<String>,
+    endpoint_scopes: Option<Vec<String>>,
+    protected: Option<ProtectedResource>,
     sessions: Option<Arc<dyn SessionStore>>,
     origins: OriginPolicy,
     limits: Limits,
@@ -59,6 +62,8 @@ impl McpServerBuilder {
             instructions: None,
             auth: None,
             auth_scheme: None,
+            endpoint_scopes: None,
+            protected: None,
             sessions: Some(Arc::new(InMemorySessionStore::default())),
             origins: OriginPolicy::default(),
             limits: Limits::default(),
@@ -179,6 +184,93 @@ impl McpServerBuilder {
         A: FromRequest + 'static,
     {
         self.auth = Some(Authenticator::of::<A>());
+        self
+    }
+
+    /// Like [`auth`](Self::auth), with an extractor that also says which
+    /// scopes its caller holds ([`Scopes`]), so items can ask for scopes
+    /// (`#[mcp_tool(scopes = ["items:write"])]`) and [per-caller
+    /// lists](crate::config::ListConfig::per_caller) can show each caller
+    /// only what it may use. A caller without a scope an item needs gets
+    /// HTTP 403 `error="insufficient_scope"` naming the scopes, which
+    /// tells OAuth clients to ask for them (step-up).
+    ///
+    /// ```
+    /// use std::future::{Ready, ready};
+    /// use actix_web::{FromRequest, HttpRequest, dev::Payload, error::ErrorUnauthorized};
+    /// use mcp_runtime::auth::Scopes;
+    ///
+    /// struct ApiKey { scopes: &'static [&'static str] }
+    ///
+    /// impl FromRequest for ApiKey {
+    ///     type Error = actix_web::Error;
+    ///     type Future = Ready<Result<Self, Self::Error>>;
+    ///     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+    ///         ready(match req.headers().get("x-api-key").and_then(|v| v.to_str().ok()) {
+    ///             Some("reader-key") => Ok(ApiKey { scopes: &["items:read"] }),
+    ///             Some("admin-key") => Ok(ApiKey { scopes: &["items:read", "items:write"] }),
+    ///             _ => Err(ErrorUnauthorized("unknown API key")),
+    ///         })
+    ///     }
+    /// }
+    ///
+    /// impl Scopes for ApiKey {
+    ///     fn has_scope(&self, scope: &str) -> bool {
+    ///         self.scopes.contains(&scope)
+    ///     }
+    /// }
+    ///
+    /// let server = mcp_runtime::McpServer::from_registry()
+    ///     .auth_with_scopes::<ApiKey>()
+    ///     .auth_scheme("ApiKey")
+    ///     .build();
+    /// ```
+    pub fn auth_with_scopes<A>(mut self) -> Self
+    where
+        A: FromRequest + Scopes + 'static,
+    {
+        self.auth = Some(Authenticator::with_scopes::<A>());
+        self
+    }
+
+    /// Requires every request to the endpoint (not only protected items'
+    /// calls) to pass the authenticator, holding `scopes` (none: being
+    /// authenticated is enough): who may connect at all. A request that
+    /// does not gets HTTP 401 or 403 with a challenge, before it is read.
+    /// Needs [`auth`](Self::auth) (or [`auth_with_scopes`](Self::auth_with_scopes)
+    /// for scopes).
+    ///
+    /// ```
+    /// # struct AuthUser;
+    /// # impl actix_web::FromRequest for AuthUser {
+    /// #     type Error = actix_web::Error;
+    /// #     type Future = std::future::Ready<Result<Self, Self::Error>>;
+    /// #     fn from_request(_: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+    /// #         std::future::ready(Ok(AuthUser))
+    /// #     }
+    /// # }
+    /// let server = mcp_runtime::McpServer::from_registry()
+    ///     .auth::<AuthUser>()
+    ///     .endpoint_auth::<&str>([])
+    ///     .build();
+    /// ```
+    pub fn endpoint_auth<S: Into<String>>(mut self, scopes: impl IntoIterator<Item = S>) -> Self {
+        self.endpoint_scopes = Some(scopes.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Publishes RFC 9728 protected-resource metadata (see
+    /// [`ProtectedResource`]) and names it in every challenge, so OAuth
+    /// clients find the authorization server from a 401 alone.
+    ///
+    /// ```
+    /// use mcp_runtime::auth::ProtectedResource;
+    /// let server = mcp_runtime::McpServer::from_registry()
+    ///     .oauth(ProtectedResource::new().authorization_server("https://login.example.com"))
+    ///     .build();
+    /// ```
+    pub fn oauth(mut self, metadata: ProtectedResource) -> Self {
+        self.protected = Some(metadata);
         self
     }
 
@@ -381,9 +473,30 @@ impl McpServerBuilder {
     /// [`auth`](Self::auth), items whose types cannot be exposed, settings
     /// naming tools that do not exist.
     pub fn build(self) -> Result<McpServer, BuildError> {
-        let registry = Registry::build(Defs::collected(), self.auth.is_some(), self.profile)?;
-        let ttl_ms = u64::try_from(self.lists.ttl.as_millis()).unwrap_or(u64::MAX);
-        let lists = Lists::new(&registry, self.lists.page_size, ttl_ms, self.info.clone())
+        let checks = Checks::of(self.auth.as_ref());
+        let registry = Registry::build(Defs::collected(), checks, self.profile)?;
+        let endpoint = match self.endpoint_scopes {
+            None => Access::PUBLIC,
+            Some(scopes) => {
+                let problem = match checks {
+                    Checks::Nothing => Some(
+                        "`endpoint_auth` needs an authenticator: call `.auth::<YourAuthExtractor>()`",
+                    ),
+                    Checks::Identity if !scopes.is_empty() => Some(
+                        "`endpoint_auth` with scopes needs an authenticator that knows them: call `.auth_with_scopes::<YourAuthExtractor>()`",
+                    ),
+                    _ => None,
+                };
+                if let Some(problem) = problem {
+                    return Err(BuildError::new(vec![Problem::Setting(problem.to_owned())]));
+                }
+                // Once per server: the scopes live as long as it does.
+                let scopes: Vec<&'static str> = scopes.into_iter().map(|s| &*s.leak()).collect();
+                Access::new(true, scopes.leak())
+            }
+        };
+        let scopes = registry.scopes(endpoint.scopes);
+        let lists = Lists::new(&registry, &self.lists, self.info.clone())
             .map_err(|e| BuildError::new(vec![Problem::Serialize(e.to_string())]))?;
         let unknown: Vec<Problem> = self
             .rate_limits
@@ -420,6 +533,9 @@ impl McpServerBuilder {
             catalog: Arc::new(Published { registry, lists }),
             policy: Policy {
                 auth,
+                endpoint,
+                protected: self.protected,
+                scopes,
                 limits: self.limits,
                 rate_limits: self.rate_limits,
                 carry: self.carry,
@@ -441,6 +557,7 @@ impl McpServerBuilder {
             origins: self.origins,
             streams,
             always_stream: self.streams.always_stream,
+            mounts: Arc::default(),
         });
         Ok(McpServer::new(
             dispatcher,

@@ -20,9 +20,9 @@ use crate::dispatch::Dispatcher;
 use crate::server::catalog::Catalog;
 use crate::server::notifier::Notifier;
 use crate::transport::legacy_sse::LegacySse;
-use crate::transport::mount;
 use crate::transport::stdio::Stdio;
 use crate::transport::streamable_http::StreamableHttp;
+use crate::transport::{metadata, mount};
 
 /// An MCP server exposing every `#[mcp_tool]`, `#[mcp_prompt]` and
 /// `#[mcp_resource]` of the binary.
@@ -132,8 +132,12 @@ impl McpServer {
         T: AppFactory<B>,
         B: MessageBody,
     {
-        match &self.endpoint {
-            Some(path) => McpApp::wrap(app.service(self.scope(path))),
+        let app = match &self.endpoint {
+            Some(path) => app.service(self.scope(path)),
+            None => app,
+        };
+        match metadata::services(self.dispatcher.server(), &self.http.mounts) {
+            Some(metadata) => McpApp::wrap(app.service(metadata)),
             None => McpApp::wrap(app),
         }
     }

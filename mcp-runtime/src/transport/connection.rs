@@ -338,7 +338,7 @@ impl Connection {
             }
             Outcome::Response(body)
             | Outcome::Invalid(body)
-            | Outcome::Unauthorized(_, body)
+            | Outcome::Unauthorized { response: body, .. }
             | Outcome::RateLimited { response: body, .. }
             | Outcome::Refused { response: body, .. } => Some(body),
         }

@@ -6,6 +6,7 @@
 pub(crate) mod batch;
 pub(crate) mod connection;
 pub(crate) mod legacy_sse;
+pub(crate) mod metadata;
 pub(crate) mod mount;
 pub(crate) mod stdio;
 pub(crate) mod stream;

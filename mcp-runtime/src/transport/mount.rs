@@ -1,6 +1,7 @@
 //! Mounts Streamable HTTP (and, when enabled, the legacy HTTP+SSE
 //! transport) as one actix scope: `Host`/`Origin` checks first, then CORS,
-//! then the endpoint's POST, GET and DELETE.
+//! then endpoint-wide authentication, then the endpoint's POST, GET and
+//! DELETE; and the protected-resource metadata at the app's root.
 
 use std::sync::Arc;
 
@@ -26,6 +27,7 @@ pub(crate) fn scope(
         InitError = (),
     > + use<>,
 > {
+    http.mounts.add(path);
     let policy = http.origins.clone();
     let cors = actix_cors::Cors::default()
         .allowed_origin_fn(move |origin, _| policy.permits(origin.to_str().ok()))
@@ -47,6 +49,13 @@ pub(crate) fn scope(
                 legacy_sse::mount(cfg, legacy.clone());
             }
         })
+        .wrap(actix_web::middleware::from_fn({
+            let transport = http.clone();
+            let path: Arc<str> = path.into();
+            move |req: ServiceRequest, next| {
+                check_caller(req, next, transport.clone(), path.clone())
+            }
+        }))
         .wrap(cors)
         // Outermost: a forbidden host or origin is refused before CORS.
         // (Scope data is not visible to the scope's own middleware, so
@@ -57,9 +66,20 @@ pub(crate) fn scope(
                 let refusal = transport
                     .check_origin(req.request())
                     .or_else(|| unwrapped_app(&transport, &req));
-                check_origin(req, next, refusal)
+                refused_or_next(req, next, refusal)
             }
         }))
+}
+
+/// The endpoint's own path in a request's `path`: up to the scope's `path`
+/// (which may itself be inside other scopes), without what follows it
+/// (`/sse`, `/messages`).
+fn endpoint_path<'a>(full: &'a str, path: &str) -> &'a str {
+    let path = path.trim_end_matches('/');
+    match full.rfind(path) {
+        Some(at) if !path.is_empty() => &full[..at + path.len()],
+        _ => full.trim_end_matches('/'),
+    }
 }
 
 /// The endpoint is served by an App that `McpServer::app` did not wrap, so
@@ -86,7 +106,20 @@ fn unwrapped_app(http: &StreamableHttp, req: &ServiceRequest) -> Option<HttpResp
     )
 }
 
-async fn check_origin(
+/// Endpoint-wide authentication, when the server asks for it.
+async fn check_caller(
+    req: ServiceRequest,
+    next: actix_web::middleware::Next<impl MessageBody + 'static>,
+    transport: Arc<StreamableHttp>,
+    path: Arc<str>,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, Error> {
+    let endpoint = endpoint_path(req.path(), &path);
+    let refusal = transport.check_caller(req.request(), endpoint).await;
+    refused_or_next(req, next, refusal).await
+}
+
+/// Answers `refusal`, or lets the request through.
+async fn refused_or_next(
     req: ServiceRequest,
     next: actix_web::middleware::Next<impl MessageBody + 'static>,
     refusal: Option<HttpResponse>,

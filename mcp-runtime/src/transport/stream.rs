@@ -712,7 +712,7 @@ fn response(outcome: Outcome) -> Option<Vec<u8>> {
     match outcome {
         Outcome::Response(body)
         | Outcome::Invalid(body)
-        | Outcome::Unauthorized(_, body)
+        | Outcome::Unauthorized { response: body, .. }
         | Outcome::RateLimited { response: body, .. }
         | Outcome::Refused { response: body, .. }
         | Outcome::Initialized { response: body, .. } => Some(body),

@@ -27,6 +27,7 @@ use rmcp::model::{ErrorCode, ErrorData, RequestId};
 use tokio_util::sync::CancellationToken;
 
 use super::batch;
+use super::metadata::Mounts;
 use super::stream::{Call, Hub, Pump, Streams};
 use crate::call::server::{Exchange, Outcome, session_client};
 use crate::dispatch::Dispatcher;
@@ -55,6 +56,8 @@ pub(crate) struct StreamableHttp {
     /// Answer every request with SSE (when accepted), not only those that
     /// send something before their response.
     pub always_stream: bool,
+    /// Where `McpServer::scope` mounted it (for the metadata's paths).
+    pub mounts: Arc<Mounts>,
 }
 
 /// A request refused before (or instead of) dispatch: an HTTP status and a
@@ -188,6 +191,28 @@ impl StreamableHttp {
             .headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static(allow));
         response
+    }
+
+    /// Endpoint-wide authentication (`endpoint_auth`): who may use the
+    /// endpoint at `path` at all. `None` when allowed (or not asked for);
+    /// otherwise the 401 or 403 with its challenge.
+    pub(crate) async fn check_caller(&self, req: &HttpRequest, path: &str) -> Option<HttpResponse> {
+        let server = self.dispatcher.server();
+        let access = server.policy.endpoint;
+        let auth = server.policy.auth.as_ref().filter(|_| access.auth)?;
+        let rejection = auth.check(req, access).await.err()?;
+        let metadata = server.metadata_url(req, Some(path));
+        let mut response = Refusal::new(
+            rejection.status,
+            ErrorCode::INVALID_REQUEST,
+            &rejection.message,
+        )
+        .into_response();
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            rejection.challenge(metadata.as_deref()),
+        );
+        Some(response)
     }
 
     /// Checks `Host` and `Origin` before anything else (DNS-rebinding
@@ -601,7 +626,7 @@ impl StreamableHttp {
                     | Outcome::Refused { response: body, .. }
                     | Outcome::Initialized { response: body, .. } => Some(body),
                     // Credentials apply to the whole HTTP request.
-                    refusal @ Outcome::Unauthorized(..) => return Err(refusal),
+                    refusal @ Outcome::Unauthorized { .. } => return Err(refusal),
                 })
             }
         })
@@ -650,11 +675,15 @@ impl StreamableHttp {
                 );
                 reply
             }
-            Outcome::Unauthorized(rejection, body) => {
-                let mut response = json(rejection.status, body);
+            Outcome::Unauthorized {
+                status,
+                challenge,
+                response: body,
+            } => {
+                let mut response = json(status, body);
                 response
                     .headers_mut()
-                    .insert(header::WWW_AUTHENTICATE, rejection.challenge);
+                    .insert(header::WWW_AUTHENTICATE, challenge);
                 response
             }
             Outcome::Initialized { response, session } => {

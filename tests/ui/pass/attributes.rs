@@ -21,6 +21,19 @@ impl FromRequest for Auth {
     }
 }
 
+impl mcp_runtime::auth::Scopes for Auth {
+    fn has_scope(&self, _: &str) -> bool {
+        true
+    }
+}
+
+/// Scopes imply `requires_auth`.
+#[mcp_tool(scopes = ["items:write", "admin"])]
+#[actix_web::delete("/items/{id}")]
+async fn delete_item(id: web::Path<u64>) -> String {
+    id.to_string()
+}
+
 #[mcp_tool(
     name = "items.list-v2",
     description = "List every item.",
@@ -78,9 +91,12 @@ async fn kept() -> &'static str {
 }
 
 fn main() {
-    let server = McpServer::from_registry().auth::<Auth>().build().unwrap();
+    let server = McpServer::from_registry().auth_with_scopes::<Auth>().build().unwrap();
     assert_eq!(
         server.tool_names().collect::<Vec<_>>(),
-        ["items.list-v2", "kept", "parts", "plain", "type"]
+        ["delete_item", "items.list-v2", "kept", "parts", "plain", "type"]
     );
+    // An authenticator that cannot tell scopes is refused at start-up.
+    let refused = McpServer::from_registry().auth::<Auth>().build().err().unwrap();
+    assert!(refused.to_string().contains("`delete_item`"), "{refused}");
 }

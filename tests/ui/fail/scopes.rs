@@ -1,0 +1,32 @@
+use actix_web::{get, web};
+use mcp_runtime::mcp_tool;
+
+/// A tool.
+#[mcp_tool(scopes = "items:read")]
+#[get("/a")]
+async fn a() -> web::Json<u32> {
+    web::Json(1)
+}
+
+/// A tool.
+#[mcp_tool(scopes = ["items read", "", "x", "x", 3])]
+#[get("/b")]
+async fn b() -> web::Json<u32> {
+    web::Json(1)
+}
+
+/// A tool.
+#[mcp_tool(scopes = [])]
+#[get("/c")]
+async fn c() -> web::Json<u32> {
+    web::Json(1)
+}
+
+/// A tool.
+#[mcp_tool(scope = ["x"])]
+#[get("/d")]
+async fn d() -> web::Json<u32> {
+    web::Json(1)
+}
+
+fn main() {}
