@@ -2,7 +2,8 @@
 //! marked `#[mcp_tool]` are also MCP tools, called with the same extractors.
 
 use std::collections::BTreeMap;
-use std::future::{Ready, ready};
+use std::future::{Future, ready};
+use std::pin::Pin;
 use std::sync::RwLock;
 
 use actix_web::dev::Payload;
@@ -10,13 +11,21 @@ use actix_web::http::StatusCode;
 use actix_web::{
     FromRequest, HttpRequest, HttpResponse, ResponseError, delete, get, patch, post, web,
 };
+use mcp_runtime::auth::oauth::{AccessToken, Validator};
+use mcp_runtime::auth::{ProtectedResource, Scopes};
 use mcp_runtime::config::SchemaProfile;
-use mcp_runtime::{BuildError, McpServer, mcp_tool};
+use mcp_runtime::{BuildError, McpServer, McpServerBuilder, mcp_tool};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// The bearer token the demo accepts (as user `demo`).
+/// The bearer token the demo accepts (as user `demo`, with every scope)
+/// when it runs without an OAuth issuer.
 pub const DEMO_TOKEN: &str = "demo-token";
+
+/// The scope reading tools need.
+pub const READ: &str = "items:read";
+/// The scope writing tools need.
+pub const WRITE: &str = "items:write";
 
 /// A product in the catalog.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -126,28 +135,50 @@ impl ResponseError for ApiError {
 }
 
 /// The authenticated caller: the app's own extractor, used by REST routes and,
-/// unchanged, by MCP tool calls (it reads the MCP request's headers).
+/// unchanged, by MCP tool calls. With an OAuth [`Validator`] in the app's data
+/// it accepts the issuer's access tokens (their subject and scopes); without
+/// one, the demo token (every scope).
 #[derive(Debug, Clone)]
 pub struct AuthUser {
     pub name: String,
+    pub scopes: Vec<String>,
+}
+
+impl Scopes for AuthUser {
+    fn has_scope(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|s| s == scope)
+    }
 }
 
 impl FromRequest for AuthUser {
-    type Error = ApiError;
-    type Future = Ready<Result<Self, Self::Error>>;
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        if req.app_data::<Validator>().is_some() {
+            let token = AccessToken::from_request(req, payload);
+            return Box::pin(async move {
+                let token = token.await?;
+                Ok(AuthUser {
+                    name: token.subject().unwrap_or("client").to_owned(),
+                    scopes: token.scopes().to_vec(),
+                })
+            });
+        }
         let header = req
             .headers()
             .get("authorization")
             .and_then(|v| v.to_str().ok());
-        ready(match header.and_then(|h| h.strip_prefix("Bearer ")) {
-            Some(DEMO_TOKEN) => Ok(AuthUser {
-                name: "demo".into(),
-            }),
-            Some(_) => Err(ApiError::Unauthorized("invalid bearer token")),
-            None => Err(ApiError::Unauthorized("missing bearer token")),
-        })
+        Box::pin(ready(
+            match header.and_then(|h| h.strip_prefix("Bearer ")) {
+                Some(DEMO_TOKEN) => Ok(AuthUser {
+                    name: "demo".into(),
+                    scopes: vec![READ.into(), WRITE.into()],
+                }),
+                Some(_) => Err(ApiError::Unauthorized("invalid bearer token").into()),
+                None => Err(ApiError::Unauthorized("missing bearer token").into()),
+            },
+        ))
     }
 }
 
@@ -197,7 +228,7 @@ fn yes() -> bool {
 }
 
 /// Fetch one item by id.
-#[mcp_tool(name = "get_item", requires_auth)]
+#[mcp_tool(name = "get_item", scopes = ["items:read"])]
 #[get("/items/{id}")]
 async fn get_item(
     _user: AuthUser,
@@ -225,7 +256,7 @@ pub struct NewItem {
 }
 
 /// Add an item to the catalog. Returns the stored item with its new id.
-#[mcp_tool(requires_auth, title = "Create item")]
+#[mcp_tool(scopes = ["items:write"], title = "Create item")]
 #[post("/items")]
 async fn create_item(
     _user: AuthUser,
@@ -253,7 +284,7 @@ pub struct PriceChange {
 }
 
 /// Change the price of an item.
-#[mcp_tool(requires_auth)]
+#[mcp_tool(scopes = ["items:write"])]
 #[patch("/items/{id}/price")]
 async fn set_price(
     _user: AuthUser,
@@ -269,7 +300,7 @@ async fn set_price(
 }
 
 /// Remove an item from the catalog.
-#[mcp_tool(requires_auth)]
+#[mcp_tool(scopes = ["items:write"])]
 #[delete("/items/{id}")]
 async fn delete_item(
     _user: AuthUser,
@@ -384,8 +415,38 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// The MCP server over every `#[mcp_tool]` of the binary, authenticating
-/// `requires_auth` tools with [`AuthUser`].
+/// protected tools with [`AuthUser`] and the demo token.
 pub fn mcp_server() -> Result<McpServer, BuildError> {
+    builder().build()
+}
+
+/// The MCP server as an OAuth-protected resource: `validator` checks the
+/// issuer's tokens (register it as app data too, for [`AuthUser`]), and
+/// the protected-resource metadata sends clients to `issuer` for a token
+/// whose audience is `resource`, this server's MCP URL.
+pub fn oauth_server(issuer: &str, resource: &str) -> Result<McpServer, BuildError> {
+    builder()
+        .oauth(
+            ProtectedResource::new()
+                .authorization_server(issuer)
+                .resource(resource)
+                .resource_name("Items API"),
+        )
+        .build()
+}
+
+/// The JWT validator for [`oauth_server`]: discovers `issuer`'s keys and
+/// accepts only tokens for `resource`.
+pub async fn oauth_validator(
+    issuer: &str,
+    resource: &str,
+) -> Result<Validator, mcp_runtime::auth::oauth::DiscoveryError> {
+    let jwt = mcp_runtime::auth::oauth::JwtValidator::discover(issuer, resource).await?;
+    Ok(Validator::new(jwt))
+}
+
+/// The settings both modes share.
+pub fn builder() -> McpServerBuilder {
     McpServer::from_registry()
         .name("items-api")
         // Plain schemas every client reads (`$defs` inlined, no type unions).
@@ -394,8 +455,7 @@ pub fn mcp_server() -> Result<McpServer, BuildError> {
         .instructions(
             "A product catalog. Read with list_items/get_item; writes need a bearer token.",
         )
-        .auth::<AuthUser>()
+        .auth_with_scopes::<AuthUser>()
         // Also the 2024-11-05 HTTP+SSE transport, for older clients (`/mcp/sse`).
         .legacy_sse(true)
-        .build()
 }

@@ -352,6 +352,15 @@ pub mod config {
 pub mod auth {
     pub use crate::policy::auth::Scopes;
     pub use crate::policy::resource::ProtectedResource;
+
+    /// Ready access-token validators (feature `oauth`).
+    #[cfg(feature = "oauth")]
+    pub mod oauth {
+        pub use crate::policy::oauth::{
+            AccessToken, DiscoveryError, Introspection, JwtValidator, TokenError, TokenValidator,
+            ValidationFuture, Validator,
+        };
+    }
 }
 
 /// Where sessions and the events of resumable streams are kept: the traits

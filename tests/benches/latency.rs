@@ -140,11 +140,11 @@ fn start_server(nodelay: bool, pin: Pin) -> SocketAddr {
         }
         actix_web::rt::System::new().block_on(async move {
             let mcp = McpServer::from_registry()
-                .auth::<mcp_examples::items::AuthUser>()
+                .auth_with_scopes::<mcp_examples::items::AuthUser>()
                 .build()
                 .expect("registry builds");
             let mcp_sse = McpServer::from_registry()
-                .auth::<mcp_examples::items::AuthUser>()
+                .auth_with_scopes::<mcp_examples::items::AuthUser>()
                 .streams(StreamConfig::default().always_stream(true))
                 .build()
                 .expect("registry builds");

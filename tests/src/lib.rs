@@ -16,12 +16,13 @@ use rmcp::{RoleClient, ServiceExt};
 use serde_json::{Value, json};
 
 pub mod bad_input;
+pub mod oidc;
 pub mod wire;
 
 /// `McpServer::from_registry()` as a test binary needs it: every test
 /// binary links the items example, whose tools need its authenticator.
 pub fn registry() -> mcp_runtime::McpServerBuilder {
-    mcp_runtime::McpServer::from_registry().auth::<items::AuthUser>()
+    mcp_runtime::McpServer::from_registry().auth_with_scopes::<items::AuthUser>()
 }
 
 /// A running server; stopped when dropped.
@@ -59,11 +60,32 @@ impl TestServer {
         <S::Service as actix_service::Service<actix_http::Request>>::Future: 'static,
         B: actix_web::body::MessageBody + 'static,
     {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        Self::serve(listener, app)
+    }
+
+    /// Serves the app made by `app` on `listener` (bound already, so its
+    /// address can be configured into the app first, e.g. as an OAuth
+    /// audience).
+    pub fn serve<F, A, S, B>(listener: TcpListener, app: F) -> TestServer
+    where
+        F: Fn() -> A + Clone + Send + 'static,
+        A: actix_service::IntoServiceFactory<S, actix_http::Request>,
+        S: actix_service::ServiceFactory<
+                actix_http::Request,
+                Config = actix_web::dev::AppConfig,
+                Response = actix_web::dev::ServiceResponse<B>,
+                Error = actix_web::Error,
+                InitError = (),
+            > + 'static,
+        S::Service: 'static,
+        <S::Service as actix_service::Service<actix_http::Request>>::Future: 'static,
+        B: actix_web::body::MessageBody + 'static,
+    {
         let (tx, rx) = mpsc::channel();
         let thread = std::thread::spawn(move || {
             let system = actix_web::rt::System::new();
             system.block_on(async move {
-                let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
                 let addr = listener.local_addr().expect("local addr");
                 let server = HttpServer::new(app)
                     .workers(2)

@@ -15,7 +15,11 @@ async fn missing_credentials_get_401_with_a_bearer_challenge() {
     raw.initialize("2025-11-25").await;
     let reply = raw.call(1, "get_item", json!({"id": 1})).await;
     assert_eq!(reply.status, 401);
-    assert_eq!(reply.header("www-authenticate"), Some("Bearer"));
+    // The scope the tool needs, so a client asks for it (RFC 6750 §3).
+    assert_eq!(
+        reply.header("www-authenticate"),
+        Some(r#"Bearer scope="items:read""#)
+    );
     assert_eq!(reply.body["id"], 1);
     assert_eq!(
         reply.body["error"]["message"],
@@ -41,7 +45,7 @@ async fn a_wrong_token_gets_invalid_token() {
     assert_eq!(
         reply.header("www-authenticate"),
         Some(
-            r#"Bearer error="invalid_token", error_description="unauthorized: invalid bearer token""#
+            r#"Bearer error="invalid_token", scope="items:write", error_description="unauthorized: invalid bearer token""#
         )
     );
     // The handler did not run: nothing was created.
@@ -59,7 +63,7 @@ async fn the_rmcp_client_sees_an_auth_challenge() {
     let message = format!("{err:?}");
     assert!(message.contains("AuthRequired"), "{message}");
     assert!(
-        message.contains("www_authenticate_header: \"Bearer\""),
+        message.contains(r#"www_authenticate_header: "Bearer scope=\"items:read\"""#),
         "{message}"
     );
 
@@ -139,7 +143,10 @@ async fn only_the_authenticator_challenges_other_401s_and_403s_are_tool_errors()
     // A `requires_auth` tool: the configured authenticator challenges.
     let reply = raw.call(3, "get_item", json!({"id": 1})).await;
     assert_eq!(reply.status, 401);
-    assert_eq!(reply.header("www-authenticate"), Some("Bearer"));
+    assert_eq!(
+        reply.header("www-authenticate"),
+        Some(r#"Bearer scope="items:read""#)
+    );
 
     let client = server.client_with_token(DEMO_TOKEN).await;
     let result = call(&client, "my_name", json!({})).await;

@@ -189,6 +189,13 @@ impl FromRequest for Caller {
     }
 }
 
+/// Scopes do not matter here (the example's tools, linked in, have some).
+impl mcp_runtime::auth::Scopes for Caller {
+    fn has_scope(&self, _: &str) -> bool {
+        true
+    }
+}
+
 static WHOAMI_RUNS: AtomicUsize = AtomicUsize::new(0);
 
 /// Who is calling (protected).
@@ -204,7 +211,7 @@ async fn requires_auth_is_decided_where_the_routes_request_is() {
     // The endpoint sits at the root; the identity comes from the `/api`
     // scope's middleware, which only the route's request meets.
     let mcp = McpServer::builder()
-        .auth::<Caller>()
+        .auth_with_scopes::<Caller>()
         .build()
         .expect("builds");
     let server = TestServer::start_app(move || {

@@ -111,7 +111,7 @@ async fn tag(
 
 fn server() -> (TestServer, McpServer) {
     let mcp = McpServer::from_registry()
-        .auth::<AuthUser>()
+        .auth_with_scopes::<AuthUser>()
         .build()
         .unwrap();
     let served = mcp.clone();

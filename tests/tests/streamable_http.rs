@@ -91,7 +91,7 @@ async fn sessions_are_issued_required_and_ended_by_delete() {
 async fn stateless_mode_needs_no_session() {
     let server = TestServer::items_with(
         mcp_runtime::McpServer::from_registry()
-            .auth::<items::AuthUser>()
+            .auth_with_scopes::<items::AuthUser>()
             .stateless()
             .build()
             .unwrap(),
@@ -366,7 +366,7 @@ async fn origin_is_validated_against_dns_rebinding() {
 
     let allowed = TestServer::items_with(
         mcp_runtime::McpServer::from_registry()
-            .auth::<items::AuthUser>()
+            .auth_with_scopes::<items::AuthUser>()
             .allow_origin("https://app.example.com")
             .build()
             .unwrap(),
@@ -396,7 +396,7 @@ async fn origin_is_validated_against_dns_rebinding() {
 async fn real_host_names_are_listed_and_browsers_get_cors() {
     let server = TestServer::items_with(
         mcp_runtime::McpServer::from_registry()
-            .auth::<items::AuthUser>()
+            .auth_with_scopes::<items::AuthUser>()
             .allow_host("mcp.example.com")
             .allow_origin("https://app.example.com")
             .build()
@@ -455,7 +455,7 @@ async fn real_host_names_are_listed_and_browsers_get_cors() {
 async fn http_level_refusals() {
     let server = TestServer::items_with(
         mcp_runtime::McpServer::from_registry()
-            .auth::<items::AuthUser>()
+            .auth_with_scopes::<items::AuthUser>()
             .limits(Limits::default().max_request_size(1024))
             .build()
             .unwrap(),

@@ -5,6 +5,8 @@
 pub(crate) mod auth;
 pub(crate) mod client;
 pub(crate) mod limits;
+#[cfg(feature = "oauth")]
+pub(crate) mod oauth;
 pub(crate) mod origin;
 pub(crate) mod rate_limit;
 pub(crate) mod resource;

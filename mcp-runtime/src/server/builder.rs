@@ -40,6 +40,8 @@ pub struct McpServerBuilder {
     auth_scheme: Option<String>,
     endpoint_scopes: Option<Vec<String>>,
     protected: Option<ProtectedResource>,
+    #[cfg(feature = "oauth")]
+    validator: Option<crate::policy::oauth::Validator>,
     sessions: Option<Arc<dyn SessionStore>>,
     origins: OriginPolicy,
     limits: Limits,
@@ -64,6 +66,8 @@ impl McpServerBuilder {
             auth_scheme: None,
             endpoint_scopes: None,
             protected: None,
+            #[cfg(feature = "oauth")]
+            validator: None,
             sessions: Some(Arc::new(InMemorySessionStore::default())),
             origins: OriginPolicy::default(),
             limits: Limits::default(),
@@ -230,6 +234,37 @@ impl McpServerBuilder {
         A: FromRequest + Scopes + 'static,
     {
         self.auth = Some(Authenticator::with_scopes::<A>());
+        self
+    }
+
+    /// Authenticates protected items with OAuth bearer tokens checked by
+    /// `validator` ([`JwtValidator`](crate::auth::oauth::JwtValidator),
+    /// [`Introspection`](crate::auth::oauth::Introspection) or your own):
+    /// the authenticator becomes [`AccessToken`](crate::auth::oauth::AccessToken),
+    /// with its scopes, and [`McpServer::app`] registers the validator as
+    /// app data, so REST handlers can take `AccessToken` too. Feature
+    /// `oauth`.
+    ///
+    /// ```no_run
+    /// use mcp_runtime::auth::ProtectedResource;
+    /// use mcp_runtime::auth::oauth::{JwtValidator, Validator};
+    ///
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let issuer = "https://login.example.com/realms/items";
+    /// let me = "https://api.example.com/mcp";
+    /// let jwt = JwtValidator::discover(issuer, me).await?;
+    /// let mcp = mcp_runtime::McpServer::from_registry()
+    ///     .bearer(Validator::new(jwt))
+    ///     .oauth(ProtectedResource::new().authorization_server(issuer).resource(me))
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "oauth")]
+    pub fn bearer(mut self, validator: crate::policy::oauth::Validator) -> Self {
+        self.auth = Some(Authenticator::with_scopes::<
+            crate::policy::oauth::AccessToken,
+        >());
+        self.validator = Some(validator);
         self
     }
 
@@ -559,11 +594,13 @@ impl McpServerBuilder {
             always_stream: self.streams.always_stream,
             mounts: Arc::default(),
         });
-        Ok(McpServer::new(
+        Ok(McpServer {
             dispatcher,
             http,
             legacy_sse,
-            self.endpoint.map(Arc::from),
-        ))
+            endpoint: self.endpoint.map(Arc::from),
+            #[cfg(feature = "oauth")]
+            validator: self.validator,
+        })
     }
 }

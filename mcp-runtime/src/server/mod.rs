@@ -56,6 +56,9 @@ pub struct McpServer {
     legacy_sse: Option<Arc<LegacySse>>,
     /// Where [`app`](McpServer::app) mounts the endpoint, if it does.
     endpoint: Option<Arc<str>>,
+    /// What [`app`](McpServer::app) registers for `AccessToken`.
+    #[cfg(feature = "oauth")]
+    validator: Option<crate::policy::oauth::Validator>,
 }
 
 impl McpServer {
@@ -78,20 +81,6 @@ impl McpServer {
     /// this binary are what the server exposes.
     pub fn from_registry() -> McpServerBuilder {
         McpServerBuilder::new()
-    }
-
-    pub(crate) fn new(
-        dispatcher: Dispatcher,
-        http: Arc<StreamableHttp>,
-        legacy_sse: Option<Arc<LegacySse>>,
-        endpoint: Option<Arc<str>>,
-    ) -> Self {
-        McpServer {
-            dispatcher,
-            http,
-            legacy_sse,
-            endpoint,
-        }
     }
 
     /// Wraps the worker's `App` so tool calls run through it: a call on a
@@ -134,6 +123,11 @@ impl McpServer {
     {
         let app = match &self.endpoint {
             Some(path) => app.service(self.scope(path)),
+            None => app,
+        };
+        #[cfg(feature = "oauth")]
+        let app = match &self.validator {
+            Some(validator) => app.app_data(validator.clone()),
             None => app,
         };
         match metadata::services(self.dispatcher.server(), &self.http.mounts) {

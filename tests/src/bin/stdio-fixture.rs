@@ -129,7 +129,7 @@ async fn stamp_request_id(
 async fn main() -> std::io::Result<()> {
     let mcp = McpServer::from_registry()
         .name("stdio-fixture")
-        .auth::<items::AuthUser>()
+        .auth_with_scopes::<items::AuthUser>()
         .build()
         .map_err(std::io::Error::other)?;
     let app = App::new()

@@ -1,0 +1,480 @@
+//! OAuth 2.1 resource server against a real OpenID provider
+//! (`oidc-provider` on 127.0.0.1, `scripts/peers oidc`): the items example
+//! in its `OAUTH_ISSUER` mode — its own `AuthUser` extractor over the JWT
+//! validator — publishing RFC 9728 metadata, challenging per RFC 6750,
+//! checking every claim of the provider's tokens, stepping up on missing
+//! scopes, following key rotation, and listing per caller.
+//!
+//! Ignored by default (they need Node and the provider, which
+//! `scripts/peers` installs once); the README's test command runs them.
+
+use std::net::TcpListener;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use actix_web::App;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use mcp_examples::items;
+use mcp_runtime::McpServer;
+use mcp_runtime::auth::ProtectedResource;
+use mcp_runtime::auth::oauth::{Introspection, JwtValidator, TokenValidator as _, Validator};
+use mcp_runtime::config::ListConfig;
+use mcp_tests::oidc::Provider;
+use mcp_tests::{Reply, TestServer, stateless};
+use serde_json::{Value, json};
+
+/// The items example as an OAuth-protected resource of `provider`.
+struct Protected {
+    server: TestServer,
+    url: String,
+}
+
+impl Protected {
+    async fn start(provider: &Provider) -> Protected {
+        Protected::with(provider, |b| b, |v| v).await
+    }
+
+    /// With changes to the server's builder and to the JWT validator.
+    async fn with(
+        provider: &Provider,
+        builder: impl FnOnce(mcp_runtime::McpServerBuilder) -> mcp_runtime::McpServerBuilder,
+        jwt: impl FnOnce(JwtValidator) -> JwtValidator,
+    ) -> Protected {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}/mcp", listener.local_addr().expect("addr"));
+        let validator = JwtValidator::discover(&provider.issuer, &url)
+            .await
+            .expect("the provider's metadata and keys");
+        let validator = Validator::new(jwt(validator));
+        let mcp = builder(
+            items::builder().oauth(
+                ProtectedResource::new()
+                    .authorization_server(&provider.issuer)
+                    .resource_name("Items API"),
+            ),
+        )
+        .build()
+        .expect("builds");
+        let db = items::Db::seeded();
+        let server = TestServer::serve(listener, move || {
+            mcp.app(
+                App::new()
+                    .app_data(validator.clone())
+                    .app_data(db.clone())
+                    .configure(items::routes)
+                    .service(mcp.scope("/mcp")),
+            )
+        });
+        Protected { server, url }
+    }
+
+    fn metadata_url(&self) -> String {
+        self.server.url("/.well-known/oauth-protected-resource/mcp")
+    }
+
+    async fn call(&self, token: Option<&str>, tool: &str, arguments: Value) -> Reply {
+        let bearer = token.map(|t| format!("Bearer {t}"));
+        let headers: Vec<(&str, &str)> = bearer
+            .iter()
+            .map(|b| ("authorization", b.as_str()))
+            .collect();
+        stateless::send(
+            &self.server,
+            "tools/call",
+            json!({"name": tool, "arguments": arguments}),
+            &headers,
+        )
+        .await
+    }
+
+    async fn item_count(&self) -> usize {
+        let items: Value = reqwest::get(self.server.url("/items?limit=100"))
+            .await
+            .expect("REST list")
+            .json()
+            .await
+            .expect("JSON");
+        items.as_array().expect("a list").len()
+    }
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock")
+        .as_secs()
+}
+
+/// A token signed with the provider's own key, with `claims` over valid
+/// defaults for `audience`: what the provider would never issue.
+async fn forged(provider: &Provider, audience: &str, claims: Value) -> String {
+    let (kid, pem) = provider.signing_key().await;
+    let mut payload = json!({
+        "iss": provider.issuer, "aud": audience, "sub": "forger",
+        "scope": "items:read items:write", "iat": now(), "exp": now() + 300,
+    });
+    for (k, v) in claims.as_object().expect("claims") {
+        payload[k] = v.clone();
+    }
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some(kid);
+    let key = EncodingKey::from_rsa_pem(pem.as_bytes()).expect("PEM key");
+    jsonwebtoken::encode(&header, &payload, &key).expect("signs")
+}
+
+fn challenge(reply: &Reply) -> &str {
+    reply.header("www-authenticate").unwrap_or_default()
+}
+
+#[tokio::test]
+#[ignore = "needs the OIDC provider: scripts/peers oidc"]
+async fn metadata_is_public_and_every_challenge_points_to_it() {
+    let provider = Provider::start();
+    let p = Protected::start(&provider).await;
+
+    let response = reqwest::Client::new()
+        .get(p.metadata_url())
+        .header("origin", "https://claude.ai")
+        .send()
+        .await
+        .expect("metadata");
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok()),
+        Some("*")
+    );
+    let doc: Value = response.json().await.expect("JSON");
+    assert_eq!(doc["resource"], p.url);
+    assert_eq!(doc["authorization_servers"], json!([provider.issuer]));
+    assert_eq!(
+        doc["scopes_supported"],
+        json!(["items:read", "items:write"])
+    );
+    assert_eq!(doc["bearer_methods_supported"], json!(["header"]));
+    assert_eq!(doc["resource_name"], "Items API");
+    // The root form names the same resource; other paths are not ours.
+    let root: Value = reqwest::get(p.server.url("/.well-known/oauth-protected-resource"))
+        .await
+        .expect("root metadata")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(root["resource"], p.url);
+    let other = reqwest::get(p.server.url("/.well-known/oauth-protected-resource/other"))
+        .await
+        .expect("other");
+    assert_eq!(other.status(), 404);
+
+    // No token: a bare challenge with the metadata and the scope needed.
+    let reply = p.call(None, "get_item", json!({"id": 1})).await;
+    assert_eq!(reply.status, 401);
+    assert_eq!(
+        challenge(&reply),
+        format!(
+            r#"Bearer scope="items:read", resource_metadata="{}""#,
+            p.metadata_url()
+        )
+    );
+    // Public tools need nothing.
+    let reply = p.call(None, "list_items", json!({})).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert_ne!(
+        reply.body["result"]["isError"],
+        json!(true),
+        "{:?}",
+        reply.body
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs the OIDC provider: scripts/peers oidc"]
+async fn only_valid_tokens_for_this_resource_reach_the_handler() {
+    let provider = Provider::start();
+    let p = Protected::start(&provider).await;
+    let create = json!({"name": "x", "price_cents": 1, "category": "toy"});
+    let before = p.item_count().await;
+
+    let elsewhere = provider
+        .token("http://127.0.0.1:1/other", "items:read items:write")
+        .await;
+    // One character in the middle of the signature (the last may carry
+    // only padding bits).
+    let mut tampered = provider.token(&p.url, "items:read items:write").await;
+    let at = tampered.len() - 20;
+    let flipped = if &tampered[at..=at] == "A" { "B" } else { "A" };
+    tampered.replace_range(at..=at, flipped);
+    let none = {
+        use base64::Engine as _;
+        let b64 = |v: Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+        format!(
+            "{}.{}.",
+            b64(json!({"alg": "none", "typ": "JWT"})),
+            b64(
+                json!({"iss": provider.issuer, "aud": p.url, "exp": now() + 300,
+                       "scope": "items:read items:write"})
+            )
+        )
+    };
+    let cases = [
+        (
+            "expired",
+            forged(&provider, &p.url, json!({"exp": now() - 120})).await,
+            "expired",
+        ),
+        (
+            "not yet valid",
+            forged(&provider, &p.url, json!({"nbf": now() + 600})).await,
+            "not valid yet",
+        ),
+        ("wrong audience", elsewhere, "another resource"),
+        (
+            "wrong issuer",
+            forged(&provider, &p.url, json!({"iss": "http://127.0.0.1:1"})).await,
+            "another issuer",
+        ),
+        ("bad signature", tampered, "signature"),
+        ("alg none", none, "algorithm"),
+        ("garbage", "not-a-jwt".to_owned(), "malformed"),
+    ];
+    for (case, token, reason) in cases {
+        let reply = p.call(Some(&token), "create_item", create.clone()).await;
+        assert_eq!(reply.status, 401, "{case}: {:?}", reply.body);
+        let challenge = challenge(&reply);
+        assert!(
+            challenge.starts_with(
+                r#"Bearer error="invalid_token", scope="items:write", resource_metadata=""#
+            ),
+            "{case}: {challenge}"
+        );
+        assert!(challenge.contains(reason), "{case}: {challenge}");
+        // The challenge never echoes the token.
+        assert!(!challenge.contains(&token), "{case}");
+    }
+    assert_eq!(p.item_count().await, before, "no handler ran");
+
+    let token = provider.token(&p.url, "items:read items:write").await;
+    let reply = p.call(Some(&token), "create_item", create).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert_ne!(
+        reply.body["result"]["isError"],
+        json!(true),
+        "{:?}",
+        reply.body
+    );
+    assert_eq!(p.item_count().await, before + 1);
+    // The same extractor guards the REST route with the same token.
+    let rest = reqwest::Client::new()
+        .get(p.server.url("/items/1"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("REST");
+    assert_eq!(rest.status(), 200);
+}
+
+#[tokio::test]
+#[ignore = "needs the OIDC provider: scripts/peers oidc"]
+async fn a_missing_scope_is_a_403_naming_it() {
+    let provider = Provider::start();
+    let p = Protected::start(&provider).await;
+    let reader = provider.token(&p.url, "items:read").await;
+
+    let reply = p.call(Some(&reader), "get_item", json!({"id": 1})).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert_eq!(reply.body["result"]["structuredContent"]["id"], 1);
+
+    let before = p.item_count().await;
+    let reply = p.call(Some(&reader), "delete_item", json!({"id": 1})).await;
+    assert_eq!(reply.status, 403, "{:?}", reply.body);
+    assert_eq!(
+        challenge(&reply),
+        format!(
+            r#"Bearer error="insufficient_scope", scope="items:write", resource_metadata="{}""#,
+            p.metadata_url()
+        )
+    );
+    assert_eq!(p.item_count().await, before, "the handler did not run");
+}
+
+#[tokio::test]
+#[ignore = "needs the OIDC provider: scripts/peers oidc"]
+async fn a_key_rotated_at_the_provider_is_picked_up() {
+    let provider = Provider::start();
+    let p = Protected::with(
+        &provider,
+        |b| b,
+        |jwt| jwt.refetch_interval(Duration::from_millis(300)),
+    )
+    .await;
+    let old = provider.token(&p.url, "items:read").await;
+    let reply = p.call(Some(&old), "get_item", json!({"id": 1})).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+
+    let kid = provider.rotate().await;
+    let new = provider.token(&p.url, "items:read").await;
+    assert_eq!(
+        jsonwebtoken::decode_header(&new).expect("header").kid,
+        Some(kid)
+    );
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let reply = p.call(Some(&new), "get_item", json!({"id": 1})).await;
+    assert_eq!(reply.status, 200, "new key: {:?}", reply.body);
+    // The old key left the provider's set, and so the validator's.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let reply = p.call(Some(&old), "get_item", json!({"id": 1})).await;
+    assert_eq!(reply.status, 401, "old key: {:?}", reply.body);
+    assert!(
+        challenge(&reply).contains("unknown key"),
+        "{}",
+        challenge(&reply)
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs the OIDC provider: scripts/peers oidc"]
+async fn made_up_key_ids_cost_the_provider_one_fetch_per_interval() {
+    let provider = Provider::start();
+    let listener_url = "http://127.0.0.1:9/mcp";
+    let jwt = JwtValidator::discover(&provider.issuer, listener_url)
+        .await
+        .expect("discovers")
+        .refetch_interval(Duration::from_secs(3600));
+    let real = provider.token(listener_url, "items:read").await;
+    jwt.validate(&real).await.expect("a real token passes");
+    // Rotated: the new key is unknown, and the last fetch was just now, so
+    // no refetch happens within the interval — the provider is not flooded
+    // by tokens with made-up key ids either.
+    provider.rotate().await;
+    let new = provider.token(listener_url, "items:read").await;
+    for _ in 0..3 {
+        let e = jwt.validate(&new).await.expect_err("unknown key");
+        assert_eq!(e.to_string(), "the token is signed by an unknown key");
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs the OIDC provider: scripts/peers oidc"]
+async fn lists_show_each_caller_what_it_may_use() {
+    let provider = Provider::start();
+    let p = Protected::with(
+        &provider,
+        |b| b.lists(ListConfig::default().per_caller(true)),
+        |v| v,
+    )
+    .await;
+    let names = |reply: &Reply| -> Vec<String> {
+        let mut names: Vec<String> = reply.body["result"]["tools"]
+            .as_array()
+            .expect("tools")
+            .iter()
+            .map(|t| t["name"].as_str().expect("name").to_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let list = async |token: Option<&str>| {
+        let bearer = token.map(|t| format!("Bearer {t}"));
+        let headers: Vec<(&str, &str)> = bearer
+            .iter()
+            .map(|b| ("authorization", b.as_str()))
+            .collect();
+        stateless::send(&p.server, "tools/list", json!({}), &headers).await
+    };
+    let anonymous = list(None).await;
+    let reader = list(Some(&provider.token(&p.url, "items:read").await)).await;
+    let writer = list(Some(
+        &provider.token(&p.url, "items:read items:write").await,
+    ))
+    .await;
+    let (a, r, w) = (names(&anonymous), names(&reader), names(&writer));
+    assert!(
+        !a.contains(&"get_item".to_owned()) && !a.contains(&"create_item".to_owned()),
+        "{a:?}"
+    );
+    assert!(a.contains(&"list_items".to_owned()), "{a:?}");
+    assert!(
+        r.contains(&"get_item".to_owned()) && !r.contains(&"create_item".to_owned()),
+        "{r:?}"
+    );
+    assert!(
+        w.contains(&"get_item".to_owned()) && w.contains(&"delete_item".to_owned()),
+        "{w:?}"
+    );
+    assert!(a.len() < r.len() && r.len() < w.len());
+    for reply in [&anonymous, &reader, &writer] {
+        assert_eq!(reply.body["result"]["cacheScope"], "private");
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs the OIDC provider: scripts/peers oidc"]
+async fn opaque_tokens_are_introspected() {
+    let provider = Provider::start();
+    let introspection = Introspection::discover(&provider.issuer, "mcp-tests", "mcp-tests-secret")
+        .await
+        .expect("the provider's introspection endpoint");
+    let token = provider.opaque_token().await;
+    let access = introspection.validate(&token).await.expect("active");
+    assert_eq!(access.client_id(), Some("mcp-tests"));
+    let e = introspection
+        .validate("not-a-token")
+        .await
+        .expect_err("inactive");
+    assert_eq!(e.to_string(), "the token is not active");
+    // An audience is required when set: this opaque token names none.
+    let strict = Introspection::discover(&provider.issuer, "mcp-tests", "mcp-tests-secret")
+        .await
+        .expect("discovers")
+        .audience("http://127.0.0.1:9/mcp");
+    let e = strict.validate(&token).await.expect_err("no audience");
+    assert_eq!(e.to_string(), "the token is for another resource");
+}
+
+#[tokio::test]
+#[ignore = "needs the OIDC provider: scripts/peers oidc"]
+async fn the_endpoint_can_require_a_token_to_connect_at_all() {
+    let provider = Provider::start();
+    let p = Protected::with(&provider, |b| b.endpoint_auth([items::READ]), |v| v).await;
+    let mut raw = p.server.raw();
+    let reply = raw.initialize("2025-11-25").await;
+    assert_eq!(reply.status, 401);
+    assert_eq!(
+        challenge(&reply),
+        format!(
+            r#"Bearer scope="items:read", resource_metadata="{}""#,
+            p.metadata_url()
+        )
+    );
+    let reply = stateless::send(&p.server, "tools/list", json!({}), &[]).await;
+    assert_eq!(reply.status, 401);
+    // The legacy SSE stream is behind the same door.
+    let sse = reqwest::get(p.server.url("/mcp/sse")).await.expect("sse");
+    assert_eq!(sse.status(), 401);
+    let token = provider.token(&p.url, "items:read").await;
+    let bearer = format!("Bearer {token}");
+    let reply = stateless::send(
+        &p.server,
+        "tools/list",
+        json!({}),
+        &[("authorization", &bearer)],
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    // The metadata stays reachable without a token.
+    let meta = reqwest::get(p.metadata_url()).await.expect("metadata");
+    assert_eq!(meta.status(), 200);
+}
+
+#[test]
+fn servers_refuse_scopes_they_cannot_check() {
+    // The items example's tools have scopes: an authenticator that only
+    // knows identities cannot guard them.
+    let e = McpServer::from_registry()
+        .auth::<items::AuthUser>()
+        .build()
+        .err()
+        .expect("refused");
+    assert!(e.to_string().contains(".auth_with_scopes::<"), "{e}");
+}
