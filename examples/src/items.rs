@@ -199,7 +199,7 @@ fn default_limit() -> usize {
 }
 
 /// List catalog items, optionally filtered by category or tag.
-#[mcp_tool]
+#[mcp_tool(tags = ["catalog"])]
 #[get("/items")]
 async fn list_items(query: web::Query<ListQuery>, db: web::Data<Db>) -> web::Json<Vec<Item>> {
     let items = db.items.read().unwrap_or_else(|p| p.into_inner());
@@ -228,7 +228,7 @@ fn yes() -> bool {
 }
 
 /// Fetch one item by id.
-#[mcp_tool(name = "get_item", scopes = ["items:read"])]
+#[mcp_tool(name = "get_item", scopes = ["items:read"], tags = ["catalog"])]
 #[get("/items/{id}")]
 async fn get_item(
     _user: AuthUser,
@@ -256,7 +256,7 @@ pub struct NewItem {
 }
 
 /// Add an item to the catalog. Returns the stored item with its new id.
-#[mcp_tool(scopes = ["items:write"], title = "Create item")]
+#[mcp_tool(scopes = ["items:write"], tags = ["admin"], title = "Create item")]
 #[post("/items")]
 async fn create_item(
     _user: AuthUser,
@@ -284,7 +284,7 @@ pub struct PriceChange {
 }
 
 /// Change the price of an item.
-#[mcp_tool(scopes = ["items:write"])]
+#[mcp_tool(scopes = ["items:write"], tags = ["admin"])]
 #[patch("/items/{id}/price")]
 async fn set_price(
     _user: AuthUser,
@@ -300,7 +300,7 @@ async fn set_price(
 }
 
 /// Remove an item from the catalog.
-#[mcp_tool(scopes = ["items:write"])]
+#[mcp_tool(scopes = ["items:write"], tags = ["admin"])]
 #[delete("/items/{id}")]
 async fn delete_item(
     _user: AuthUser,

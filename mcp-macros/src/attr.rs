@@ -23,6 +23,8 @@ pub(crate) struct Common {
     /// `scopes = ["items:write"]`: OAuth scopes a caller needs (implies
     /// `requires_auth`).
     pub scopes: Vec<LitStr>,
+    /// `tags = ["billing"]`: what filters select the item by.
+    pub tags: Vec<LitStr>,
     pub krate: Option<syn::Path>,
 }
 
@@ -81,6 +83,7 @@ const TOOL: &[&str] = &[
     "args",
     "requires_auth",
     "scopes",
+    "tags",
     "read_only",
     "destructive",
     "idempotent",
@@ -97,6 +100,7 @@ const RESOURCE: &[&str] = &[
     "mime_type",
     "requires_auth",
     "scopes",
+    "tags",
     "complete",
     "crate",
 ];
@@ -108,6 +112,7 @@ const PROMPT: &[&str] = &[
     "args",
     "requires_auth",
     "scopes",
+    "tags",
     "complete",
     "crate",
 ];
@@ -129,7 +134,8 @@ impl Common {
             "title" => self.title = string(meta, cx)?,
             "description" => self.description = string(meta, cx)?,
             "requires_auth" => self.requires_auth = flag(meta, cx)?.is_some_and(|b| b.value),
-            "scopes" => self.scopes = scopes(meta, cx)?,
+            "scopes" => self.scopes = words(meta, cx, &SCOPES)?,
+            "tags" => self.tags = words(meta, cx, &TAGS)?,
             "crate" => self.krate = crate_path(meta, cx)?,
             _ => return Ok(false),
         }
@@ -233,6 +239,7 @@ fn suggestion(key: &str, known: &[&str]) -> String {
             Some("requires_auth")
         }
         "scope" | "oauth_scopes" | "required_scopes" | "permissions" => Some("scopes"),
+        "tag" | "labels" | "categories" | "groups" => Some("tags"),
         "readonly" | "read_only_hint" | "readOnlyHint" => Some("read_only"),
         "destructive_hint" | "destructiveHint" => Some("destructive"),
         "idempotent_hint" | "idempotentHint" => Some("idempotent"),
@@ -313,55 +320,92 @@ fn string(meta: &ParseNestedMeta, cx: &mut Ctxt) -> syn::Result<Option<LitStr>> 
     })
 }
 
-/// `scopes = ["items:read", "items:write"]`: each an RFC 6749 scope token
-/// (printable ASCII without spaces, quotes or backslashes), none twice.
-fn scopes(meta: &ParseNestedMeta, cx: &mut Ctxt) -> syn::Result<Vec<LitStr>> {
-    const HELP: &str = r#"write `scopes = ["items:read"]` (one string per scope)"#;
-    let Some(value) = value(meta, cx, r#"["items:read"]"#)? else {
+/// A list of words: `scopes = ["items:read"]`, `tags = ["billing"]`.
+struct Words {
+    /// The argument.
+    key: &'static str,
+    /// What one entry is.
+    one: &'static str,
+    example: &'static str,
+    /// Said when the list is empty.
+    if_empty: &'static str,
+    /// Said when an entry has characters it may not.
+    rule: &'static str,
+}
+
+const SCOPES: Words = Words {
+    key: "scopes",
+    one: "scope",
+    example: "items:read",
+    if_empty: "name at least one scope, or write `requires_auth` for authentication without scopes",
+    rule: "a scope is printable ASCII without spaces, quotes or backslashes (RFC 6749 §3.3); \
+           list several scopes as separate strings",
+};
+
+const TAGS: Words = Words {
+    key: "tags",
+    one: "tag",
+    example: "billing",
+    if_empty: "name at least one tag, or leave `tags` out",
+    rule: "a tag is printable ASCII without spaces, quotes or backslashes; list several tags \
+           as separate strings",
+};
+
+/// Parses `key = ["a", "b"]`: each entry a non-empty string of printable
+/// ASCII without spaces, quotes or backslashes, none twice.
+fn words(meta: &ParseNestedMeta, cx: &mut Ctxt, words: &Words) -> syn::Result<Vec<LitStr>> {
+    let Words {
+        key,
+        one,
+        example,
+        if_empty,
+        rule,
+    } = words;
+    let help = format!(r#"write `{key} = ["{example}"]` (one string per {one})"#);
+    let Some(value) = value(meta, cx, &format!(r#"["{example}"]"#))? else {
         return Ok(Vec::new());
     };
     let Expr::Array(array) = value else {
-        cx.error(&value, "`scopes` expects a list of strings", HELP);
+        cx.error(
+            &value,
+            format_args!("`{key}` expects a list of strings"),
+            &help,
+        );
         return Ok(Vec::new());
     };
     if array.elems.is_empty() {
-        cx.error(
-            &array,
-            "`scopes` is empty",
-            "name at least one scope, or write `requires_auth` for authentication without scopes",
-        );
+        cx.error(&array, format_args!("`{key}` is empty"), if_empty);
     }
     let mut out: Vec<LitStr> = Vec::new();
     for element in array.elems {
         let Expr::Lit(ExprLit {
-            lit: Lit::Str(scope),
+            lit: Lit::Str(word),
             ..
         }) = element
         else {
-            cx.error(&element, "a scope must be a string literal", HELP);
+            cx.error(
+                &element,
+                format_args!("a {one} must be a string literal"),
+                &help,
+            );
             continue;
         };
-        let text = scope.value();
+        let text = word.value();
         if text.is_empty() {
-            cx.error(&scope, "a scope cannot be empty", HELP);
+            cx.error(&word, format_args!("a {one} cannot be empty"), &help);
         } else if !text
             .chars()
             .all(|c| ('!'..='~').contains(&c) && c != '"' && c != '\\')
         {
-            cx.error(
-                &scope,
-                format_args!("`{text}` is not a valid OAuth scope"),
-                "a scope is printable ASCII without spaces, quotes or backslashes (RFC 6749 §3.3); \
-                 list several scopes as separate strings",
-            );
+            cx.error(&word, format_args!("`{text}` is not a valid {one}"), rule);
         } else if out.iter().any(|s| s.value() == text) {
             cx.error(
-                &scope,
-                format_args!("scope `{text}` is listed twice"),
+                &word,
+                format_args!("{one} `{text}` is listed twice"),
                 "list it once",
             );
         } else {
-            out.push(scope);
+            out.push(word);
         }
     }
     Ok(out)
@@ -765,7 +809,7 @@ mod tests {
         // An alias of an argument the attribute does not take.
         assert_eq!(
             suggestion("readOnlyHint", RESOURCE),
-            "expected one of: uri, name, title, description, mime_type, requires_auth, scopes, complete, crate"
+            "expected one of: uri, name, title, description, mime_type, requires_auth, scopes, tags, complete, crate"
         );
     }
 

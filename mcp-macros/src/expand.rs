@@ -243,7 +243,7 @@ impl Tool {
             }
         };
         let handler = match &route {
-            Some(route) => Handler::Route(RouteDef::new(&rt, route)),
+            Some(route) => Handler::Route(RouteDef::new(&rt, route, Exposed::Tool(name.clone()))),
             None => Handler::Direct(Invoker {
                 rt: rt.clone(),
                 ident: ident.clone(),
@@ -270,6 +270,7 @@ impl Tool {
                 description,
                 requires_auth: args.common.requires_auth,
                 scopes: args.common.scopes,
+                tags: args.common.tags,
             },
             hints,
             descriptions: args.args,
@@ -372,6 +373,7 @@ impl ToTokens for Items {
 
 /// What a route is exposed as, by name: the runtime's `Exposed`, which
 /// names the route's locator. Prints as the variant.
+#[derive(Clone)]
 pub(crate) enum Exposed {
     Tool(String),
     Resource(String),
@@ -505,25 +507,33 @@ pub(crate) struct RouteDef {
     rt: Runtime,
     methods: Vec<HttpMethod>,
     path: String,
+    exposed: Exposed,
 }
 
 impl RouteDef {
-    pub(crate) fn new(rt: &Runtime, route: &Route) -> RouteDef {
+    pub(crate) fn new(rt: &Runtime, route: &Route, exposed: Exposed) -> RouteDef {
         RouteDef {
             rt: rt.clone(),
             methods: route.methods.clone(),
             path: route.path.clone(),
+            exposed,
         }
     }
 }
 
 impl ToTokens for RouteDef {
     fn to_tokens(&self, tokens: &mut TokenStream) {
-        let RouteDef { rt, methods, path } = self;
+        let RouteDef {
+            rt,
+            methods,
+            path,
+            exposed,
+        } = self;
         tokens.extend(quote! {
             #rt::Route {
                 methods: &[#(#rt::HttpMethod::#methods),*],
                 path: #path,
+                exposed: #rt::Exposed::#exposed,
             }
         });
     }
@@ -583,6 +593,8 @@ pub(crate) struct Heading {
     pub requires_auth: bool,
     /// `scopes = [...]`; any implies `requires_auth`.
     pub scopes: Vec<LitStr>,
+    /// `tags = [...]`.
+    pub tags: Vec<LitStr>,
 }
 
 impl ToTokens for Heading {
@@ -593,6 +605,7 @@ impl ToTokens for Heading {
             description,
             requires_auth,
             scopes,
+            tags,
         } = self;
         let title = option(title.as_ref());
         let requires_auth = *requires_auth || !scopes.is_empty();
@@ -602,6 +615,7 @@ impl ToTokens for Heading {
             description: #description,
             requires_auth: #requires_auth,
             scopes: &[#(#scopes),*],
+            tags: &[#(#tags),*],
         });
     }
 }
@@ -1065,6 +1079,7 @@ pub(crate) mod tests {
             parse_quote!(#rt::Handler::Route(#rt::Route {
                 methods: &[#rt::HttpMethod::Get],
                 path: "/items/{id}",
+                exposed: #rt::Exposed::Tool("get_item"),
             }))
         );
         let Expr::Struct(hints) = out.field("hints") else {

@@ -129,6 +129,7 @@ impl Prompt {
                 description,
                 requires_auth: args.common.requires_auth,
                 scopes: args.common.scopes,
+                tags: args.common.tags,
             },
             descriptions: args.args,
             describe: Describe {

@@ -115,6 +115,7 @@ pub(crate) fn mcp_resource(
             title: args.common.title,
             requires_auth: args.common.requires_auth,
             scopes: args.common.scopes,
+            tags: args.common.tags,
             complete: args.complete,
             krate: args.common.krate,
         })
@@ -208,6 +209,7 @@ struct Checked {
     title: Option<LitStr>,
     requires_auth: bool,
     scopes: Vec<LitStr>,
+    tags: Vec<LitStr>,
     complete: Vec<CompleteWith>,
     krate: Option<syn::Path>,
 }
@@ -231,6 +233,7 @@ impl Resource {
             title,
             requires_auth,
             scopes,
+            tags,
             complete,
             krate,
         } = checked;
@@ -248,10 +251,11 @@ impl Resource {
                 description: expand::option(description.as_ref()),
                 requires_auth,
                 scopes,
+                tags,
             },
             uri,
             mime_type,
-            route: RouteDef::new(&rt, &route),
+            route: RouteDef::new(&rt, &route, Exposed::Resource(name.clone())),
             completions: Completions {
                 rt: rt.clone(),
                 entries: complete,
@@ -370,6 +374,7 @@ mod tests {
             parse_quote!(#rt::Route {
                 methods: &[#rt::HttpMethod::Get],
                 path: "/items/{id}",
+                exposed: #rt::Exposed::Resource("item"),
             })
         );
         assert_eq!(
@@ -411,6 +416,7 @@ mod tests {
                     ::facade::rt::__private::HttpMethod::Head
                 ],
                 path: "/items",
+                exposed: ::facade::rt::__private::Exposed::Resource("all_items"),
             })
         );
     }

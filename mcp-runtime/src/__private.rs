@@ -3,9 +3,7 @@
 
 pub use crate::handler::arguments::{ArgumentError, FromArguments, IsArgument, Source};
 pub use crate::handler::completion::{Completer, Completion, CompletionFuture, IntoCompletions};
-pub use crate::handler::defs::{
-    Exposed, Handler, Hints, Location, PromptDef, ResourceDef, ToolDef,
-};
+pub use crate::handler::defs::{Handler, Hints, Location, PromptDef, ResourceDef, ToolDef};
 pub use crate::handler::invoke::{
     ArgumentHandle, ArgumentKind, CallContext, CheckContext, Handle, HasOutputSchema, IntoPrompt,
     Invoker, NoOutputSchema, OutputProbe, Probe, PromptError, RequestHandle, RequestKind,
@@ -13,7 +11,7 @@ pub use crate::handler::invoke::{
 };
 pub use crate::handler::mark::{Reached, Target};
 pub use crate::handler::signature::Signature;
-pub use crate::schema::route::{HttpMethod, Route};
+pub use crate::schema::route::{Exposed, HttpMethod, Route};
 pub use actix_web::dev::{AppService, HttpServiceFactory};
 pub use inventory;
 

@@ -83,38 +83,23 @@ impl Provider {
 
     /// An access token by client credentials for `resource`, with `scope`.
     pub async fn token(&self, resource: &str, scope: &str) -> String {
-        let reply: Value = reqwest::Client::new()
-            .post(format!("{}/token", self.issuer))
-            .basic_auth("mcp-tests", Some("mcp-tests-secret"))
-            .form(&[
-                ("grant_type", "client_credentials"),
-                ("scope", scope),
-                ("resource", resource),
-            ])
-            .send()
+        self.client_credentials(&[("scope", scope), ("resource", resource)])
             .await
-            .expect("token request")
-            .json()
-            .await
-            .expect("token response");
-        reply["access_token"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no access token: {reply}"))
-            .to_owned()
     }
 
     /// An opaque access token (no resource), as `mcp-tests`.
     pub async fn opaque_token(&self) -> String {
-        let reply: Value = reqwest::Client::new()
+        self.client_credentials(&[]).await
+    }
+
+    async fn client_credentials(&self, form: &[(&str, &str)]) -> String {
+        let mut form = form.to_vec();
+        form.push(("grant_type", "client_credentials"));
+        let request = reqwest::Client::new()
             .post(format!("{}/token", self.issuer))
             .basic_auth("mcp-tests", Some("mcp-tests-secret"))
-            .form(&[("grant_type", "client_credentials")])
-            .send()
-            .await
-            .expect("token request")
-            .json()
-            .await
-            .expect("token response");
+            .form(&form);
+        let reply = json(request).await;
         reply["access_token"]
             .as_str()
             .unwrap_or_else(|| panic!("no access token: {reply}"))
@@ -123,33 +108,31 @@ impl Provider {
 
     /// Replaces the provider's signing key; the new key id.
     pub async fn rotate(&self) -> String {
-        let reply: Value = reqwest::Client::new()
-            .post(format!("{}/test/rotate", self.issuer))
-            .send()
-            .await
-            .expect("rotate")
-            .json()
-            .await
-            .expect("rotate response");
+        let reply = json(reqwest::Client::new().post(format!("{}/test/rotate", self.issuer))).await;
         reply["kid"].as_str().expect("kid").to_owned()
     }
 
     /// The current signing key: its id and PKCS#8 PEM (test-only), to sign
     /// tokens the provider would not issue (expired, another issuer …).
     pub async fn signing_key(&self) -> (String, String) {
-        let reply: Value = reqwest::Client::new()
-            .get(format!("{}/test/signing-key", self.issuer))
-            .send()
-            .await
-            .expect("signing key")
-            .json()
-            .await
-            .expect("signing key response");
+        let url = format!("{}/test/signing-key", self.issuer);
+        let reply = json(reqwest::Client::new().get(url)).await;
         (
             reply["kid"].as_str().expect("kid").to_owned(),
             reply["pem"].as_str().expect("pem").to_owned(),
         )
     }
+}
+
+/// Sends `request` and reads its JSON answer.
+async fn json(request: reqwest::RequestBuilder) -> Value {
+    request
+        .send()
+        .await
+        .expect("the provider answers")
+        .json()
+        .await
+        .expect("JSON from the provider")
 }
 
 impl Drop for Provider {

@@ -199,3 +199,65 @@ async fn the_rest_route_keeps_its_own_auth() {
         .unwrap();
     assert_eq!(authed.status(), 200);
 }
+
+#[tokio::test]
+async fn apps_can_serve_their_own_authorization_server_metadata() {
+    use mcp_runtime::auth::ProtectedResource;
+    let metadata = json!({
+        "issuer": "https://auth.example.com",
+        "authorization_endpoint": "https://auth.example.com/authorize",
+        "token_endpoint": "https://auth.example.com/token",
+        "code_challenge_methods_supported": ["S256"],
+    });
+    let mcp = mcp_tests::registry()
+        .oauth(
+            ProtectedResource::new()
+                .resource("https://api.example.com/mcp")
+                .authorization_server_metadata(metadata.clone()),
+        )
+        .build()
+        .expect("builds");
+    let server = TestServer::items_with(mcp);
+    let served: serde_json::Value =
+        reqwest::get(server.url("/.well-known/oauth-authorization-server"))
+            .await
+            .expect("served")
+            .json()
+            .await
+            .expect("JSON");
+    assert_eq!(
+        served, metadata,
+        "as given: no registration endpoint invented"
+    );
+    // Behind a proxy: the configured resource, at its own path.
+    let doc: serde_json::Value =
+        reqwest::get(server.url("/.well-known/oauth-protected-resource/mcp"))
+            .await
+            .expect("served")
+            .json()
+            .await
+            .expect("JSON");
+    assert_eq!(doc["resource"], "https://api.example.com/mcp");
+    assert_eq!(
+        doc["authorization_servers"],
+        json!(["https://auth.example.com"])
+    );
+    let mut raw = server.raw();
+    raw.initialize("2025-11-25").await;
+    let reply = raw.call(1, "get_item", json!({"id": 1})).await;
+    assert_eq!(
+        reply.header("www-authenticate"),
+        Some(
+            r#"Bearer scope="items:read", resource_metadata="https://api.example.com/.well-known/oauth-protected-resource/mcp""#
+        )
+    );
+}
+
+#[tokio::test]
+async fn without_oauth_there_is_no_metadata() {
+    let server = TestServer::items();
+    let reply = reqwest::get(server.url("/.well-known/oauth-protected-resource"))
+        .await
+        .expect("request");
+    assert_eq!(reply.status(), 404);
+}

@@ -11,16 +11,41 @@
 use std::net::TcpListener;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use actix_web::App;
+use actix_web::{App, get};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use mcp_examples::items;
-use mcp_runtime::McpServer;
 use mcp_runtime::auth::ProtectedResource;
 use mcp_runtime::auth::oauth::{Introspection, JwtValidator, TokenValidator as _, Validator};
 use mcp_runtime::config::ListConfig;
+use mcp_runtime::{Arguments, Completion, McpServer, mcp_prompt, mcp_resource};
 use mcp_tests::oidc::Provider;
 use mcp_tests::{Reply, TestServer, stateless};
 use serde_json::{Value, json};
+
+/// The audit log: writers only.
+#[mcp_resource(uri = "audit://log", scopes = ["items:write"])]
+#[get("/audit")]
+async fn audit_log() -> &'static str {
+    "nothing happened"
+}
+
+/// The arguments of `plan_change`.
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+struct Plan {
+    /// What to change.
+    area: String,
+}
+
+/// Plan a catalog change (writers only).
+#[mcp_prompt(scopes = ["items:write"], complete(area = areas))]
+async fn plan_change(args: Arguments<Plan>) -> String {
+    format!("Plan a change to {}.", args.area)
+}
+
+/// Areas a change can touch: themselves protected values.
+async fn areas(_: Completion) -> Vec<String> {
+    vec!["pricing".into(), "stock".into()]
+}
 
 /// The items example as an OAuth-protected resource of `provider`.
 struct Protected {
@@ -61,6 +86,7 @@ impl Protected {
                     .app_data(validator.clone())
                     .app_data(db.clone())
                     .configure(items::routes)
+                    .service(audit_log)
                     .service(mcp.scope("/mcp")),
             )
         });
@@ -72,18 +98,18 @@ impl Protected {
     }
 
     async fn call(&self, token: Option<&str>, tool: &str, arguments: Value) -> Reply {
+        let params = json!({"name": tool, "arguments": arguments});
+        self.send(token, "tools/call", params).await
+    }
+
+    /// A stateless request, with `token` as its bearer credentials.
+    async fn send(&self, token: Option<&str>, method: &str, params: Value) -> Reply {
         let bearer = token.map(|t| format!("Bearer {t}"));
         let headers: Vec<(&str, &str)> = bearer
             .iter()
             .map(|b| ("authorization", b.as_str()))
             .collect();
-        stateless::send(
-            &self.server,
-            "tools/call",
-            json!({"name": tool, "arguments": arguments}),
-            &headers,
-        )
-        .await
+        stateless::send(&self.server, method, params, &headers).await
     }
 
     async fn item_count(&self) -> usize {
@@ -300,6 +326,76 @@ async fn a_missing_scope_is_a_403_naming_it() {
 
 #[tokio::test]
 #[ignore = "needs the OIDC provider: scripts/peers oidc"]
+async fn resources_prompts_and_completions_ask_for_their_scopes_too() {
+    let provider = Provider::start();
+    let p = Protected::start(&provider).await;
+    let reader = provider.token(&p.url, "items:read").await;
+    let writer = provider.token(&p.url, "items:write").await;
+    let step_up = format!(
+        r#"Bearer error="insufficient_scope", scope="items:write", resource_metadata="{}""#,
+        p.metadata_url()
+    );
+    let requests = [
+        ("resources/read", json!({"uri": "audit://log"})),
+        (
+            "prompts/get",
+            json!({"name": "plan_change", "arguments": {"area": "stock"}}),
+        ),
+        (
+            "completion/complete",
+            json!({"ref": {"type": "ref/prompt", "name": "plan_change"},
+                   "argument": {"name": "area", "value": "p"}}),
+        ),
+    ];
+    for (method, params) in requests {
+        let reply = p.send(Some(&reader), method, params.clone()).await;
+        assert_eq!(reply.status, 403, "{method}: {:?}", reply.body);
+        assert_eq!(challenge(&reply), step_up, "{method}");
+        let reply = p.send(None, method, params.clone()).await;
+        assert_eq!(reply.status, 401, "{method}: {:?}", reply.body);
+        let reply = p.send(Some(&writer), method, params).await;
+        assert_eq!(reply.status, 200, "{method}: {:?}", reply.body);
+        assert!(
+            reply.body.get("result").is_some(),
+            "{method}: {:?}",
+            reply.body
+        );
+    }
+
+    // A subscription to a protected resource, in a session begun with the
+    // reader's token (sessions stay bound to it).
+    let bearer = format!("Bearer {reader}");
+    let mut raw = p.server.raw();
+    let init = raw
+        .post_bytes(
+            json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+                "protocolVersion": "2025-11-25", "capabilities": {},
+                "clientInfo": {"name": "t", "version": "0"}}})
+            .to_string(),
+            &[("authorization", &bearer)],
+        )
+        .await;
+    raw.session = init.header("mcp-session-id").map(str::to_owned);
+    raw.version = Some("2025-11-25".into());
+    raw.post_bytes(
+        json!({"jsonrpc": "2.0", "method": "notifications/initialized"}).to_string(),
+        &[("authorization", &bearer)],
+    )
+    .await;
+    let reply = raw
+        .post_bytes(
+            json!({"jsonrpc": "2.0", "id": 1, "method": "resources/subscribe",
+                   "params": {"uri": "audit://log"}})
+            .to_string(),
+            &[("authorization", &bearer)],
+        )
+        .await;
+    assert_eq!(reply.status, 403, "{:?}", reply.body);
+    assert_eq!(challenge(&reply), step_up);
+}
+
+#[tokio::test]
+#[ignore = "needs the OIDC provider: scripts/peers oidc"]
 async fn a_key_rotated_at_the_provider_is_picked_up() {
     let provider = Provider::start();
     let p = Protected::with(
@@ -406,6 +502,27 @@ async fn lists_show_each_caller_what_it_may_use() {
     for reply in [&anonymous, &reader, &writer] {
         assert_eq!(reply.body["result"]["cacheScope"], "private");
     }
+    // Prompts and resources too.
+    let prompts = async |token: Option<&str>| {
+        let reply = p.send(token, "prompts/list", json!({})).await;
+        reply.body["result"]["prompts"]
+            .as_array()
+            .expect("prompts")
+            .iter()
+            .any(|p| p["name"] == "plan_change")
+    };
+    let resources = async |token: Option<&str>| {
+        let reply = p.send(token, "resources/list", json!({})).await;
+        reply.body["result"]["resources"]
+            .as_array()
+            .expect("resources")
+            .iter()
+            .any(|r| r["uri"] == "audit://log")
+    };
+    let reader = provider.token(&p.url, "items:read").await;
+    let writer = provider.token(&p.url, "items:write").await;
+    assert!(!prompts(None).await && !prompts(Some(&reader)).await && prompts(Some(&writer)).await);
+    assert!(!resources(Some(&reader)).await && resources(Some(&writer)).await);
 }
 
 #[tokio::test]

@@ -26,11 +26,11 @@ use crate::call::forward::{self, Parts};
 use crate::call::result::BodyError;
 use crate::call::server::Server;
 use crate::call::server::{Exchange, Outcome};
-use crate::handler::defs::Exposed;
 use crate::handler::mark::Mark;
 use crate::policy::auth::{Access, AuthRejection, Authenticator};
 use crate::protocol::jsonrpc;
 use crate::protocol::stateless::{Binding, Envelope, MAX_STATE_BYTES};
+use crate::schema::route::Exposed;
 use crate::schema::route::HttpMethod;
 
 /// How the code behind a request ended, short of being cancelled.

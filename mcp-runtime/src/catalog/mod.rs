@@ -1,7 +1,8 @@
 //! The items a server exposes, compiled once at start-up from what the
 //! handlers registered: each tool's input schema and argument plan, each
 //! prompt's arguments, each resource's URI template against its route, the
-//! lists as published (pages, cursors, items turned off), and the
+//! lists as published (pages, cursors, items turned off), which of the
+//! registered items this server exposes and under what names (`select`), and the
 //! start-up errors ([`BuildError`](error::BuildError)) when an item cannot
 //! be exposed.
 
@@ -11,3 +12,4 @@ pub(crate) mod lists;
 pub(crate) mod prompt;
 pub(crate) mod registry;
 pub(crate) mod resource;
+pub(crate) mod select;

@@ -15,14 +15,14 @@ use crate::catalog::lists::{Item, List, Listed};
 use crate::catalog::prompt::{self, PromptEntry};
 use crate::catalog::resource::{self, ResourceEntry};
 use crate::handler::arguments::{ArgumentError, Plan, Slot, Source};
-use crate::handler::defs::{Defs, Exposed, Handler, Location, PromptDef, ResourceDef, ToolDef};
+use crate::handler::defs::{Defs, Handler, Location, PromptDef, ResourceDef, ToolDef};
 use crate::handler::invoke::Invoker;
 use crate::handler::signature::Signature;
 use crate::policy::auth::{Access, Checks};
 use crate::schema::check::Rule;
 use crate::schema::portable::{self, SchemaProfile};
-use crate::schema::route::HttpMethod;
 use crate::schema::route::Template;
+use crate::schema::route::{Exposed, HttpMethod};
 
 /// A tool ready to be called.
 pub(crate) struct ToolEntry {
@@ -95,6 +95,8 @@ pub(crate) enum Target {
         template: Template,
         /// The name of the route's locator resource (`locator_name`).
         locator: String,
+        /// What the route's handler knows the tool as (a call's mark).
+        exposed: Exposed,
     },
     Direct(Invoker),
 }
@@ -463,7 +465,8 @@ fn compile(
         Handler::Route(route) => Target::Route {
             method: route.methods.first().copied().unwrap_or(HttpMethod::Get),
             template: Template::parse(route.path).map_err(|e| vec![Unexposable::Route(e)])?,
-            locator: Exposed::Tool(def.name).locator_name(),
+            locator: route.exposed.locator_name(),
+            exposed: route.exposed,
         },
         Handler::Direct { invoke, .. } => Target::Direct(invoke),
     };

@@ -19,7 +19,6 @@ use crate::catalog::error::Unexposable;
 use crate::catalog::lists::Listed;
 use crate::handler::completion::Completer;
 use crate::handler::completion::completer;
-use crate::handler::defs::Exposed;
 use crate::handler::defs::ResourceDef;
 use crate::schema::route::HttpMethod;
 use crate::schema::route::Template;
@@ -105,7 +104,7 @@ pub(crate) fn compile(
         def,
         uri,
         route,
-        locator: Exposed::Resource(def.name).locator_name(),
+        locator: def.route.exposed.locator_name(),
     };
     for (name, _) in def.completions {
         if !entry.has_variable(name) {

@@ -14,7 +14,6 @@ use crate::call::result::{self, Mapping};
 use crate::call::run::{self, Ended, Failure, Sent};
 use crate::call::server::{Exchange, Outcome, Server};
 use crate::catalog::registry::Structured;
-use crate::handler::defs::Exposed;
 use crate::protocol::jsonrpc;
 use crate::protocol::method::RequestMethod;
 use crate::protocol::params::UriParams;
@@ -66,7 +65,7 @@ pub(crate) async fn read(
     let scope = run::scope(d, x, id, name, None, inputs);
     // Authenticated where the route's request is (see `handler::mark`).
     let auth = d.policy.auth.as_ref().map(|a| (a, resource.def.access()));
-    let target = Exposed::Resource(name);
+    let target = resource.def.route.exposed;
     let route = (HttpMethod::Get, resource.locator.as_str());
     let sent = run::through_app(d, x, &scope, target, auth, route, parts);
     let failed = |failure: Failure| {

@@ -19,7 +19,6 @@ use crate::call::server::Server;
 use crate::call::server::{Exchange, Outcome};
 use crate::catalog::registry::{Target, ToolEntry};
 use crate::handler::arguments::{ArgumentError, Coercion, coerce};
-use crate::handler::defs::Exposed;
 use crate::handler::invoke::{CallContext, CheckContext, ToolOutcome};
 use crate::policy::auth::AuthRejection;
 use crate::protocol::codes;
@@ -184,6 +183,7 @@ async fn handle(
             method,
             template,
             locator,
+            exposed,
         } => {
             // The route's own rules first (segment patterns, what a URL can
             // carry), then each URL-carried argument's schema: the URL's
@@ -195,7 +195,7 @@ async fn handle(
             if let Err(e) = tool.check_url_arguments(args) {
                 return Handled::InvalidArguments(e);
             }
-            let target = Exposed::Tool(tool.def.name);
+            let target = *exposed;
             let auth = d.policy.auth.as_ref().map(|a| (a, tool.def.access()));
             let route = (*method, locator.as_str());
             match run::through_app(d, x, scope, target, auth, route, parts).await {

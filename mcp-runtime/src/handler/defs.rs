@@ -23,6 +23,8 @@ pub struct ToolDef {
     pub requires_auth: bool,
     /// `scopes = [...]`: OAuth scopes the caller needs, all of them.
     pub scopes: &'static [&'static str],
+    /// `tags = [...]`: what filters select it by.
+    pub tags: &'static [&'static str],
     /// `args(name = "description")`: descriptions of arguments.
     pub descriptions: &'static [(&'static str, &'static str)],
     /// `false` with `output_schema = false`: text results only.
@@ -111,26 +113,6 @@ impl fmt::Display for Location {
     }
 }
 
-/// What a route is exposed as, by name: its locator (see
-/// `__private::register_locator`) is named after it.
-#[doc(hidden)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exposed {
-    Tool(&'static str),
-    Resource(&'static str),
-}
-
-impl Exposed {
-    /// The resource name under which the route's pattern is registered in
-    /// the app, so its full path (scope prefixes included) can be looked up.
-    pub(crate) fn locator_name(self) -> String {
-        match self {
-            Exposed::Tool(name) => format!("mcp-runtime:tool:{name}"),
-            Exposed::Resource(name) => format!("mcp-runtime:resource:{name}"),
-        }
-    }
-}
-
 /// Everything the binary registered.
 pub(crate) struct Defs {
     pub tools: Vec<&'static ToolDef>,
@@ -159,6 +141,8 @@ pub struct PromptDef {
     pub requires_auth: bool,
     /// `scopes = [...]`: OAuth scopes the caller needs, all of them.
     pub scopes: &'static [&'static str],
+    /// `tags = [...]`: what filters select it by.
+    pub tags: &'static [&'static str],
     /// `args(name = "description")`: descriptions of arguments.
     pub descriptions: &'static [(&'static str, &'static str)],
     /// Records the function's parameters (its [`Arguments`] type is the
@@ -195,6 +179,8 @@ pub struct ResourceDef {
     pub requires_auth: bool,
     /// `scopes = [...]`: OAuth scopes the caller needs, all of them.
     pub scopes: &'static [&'static str],
+    /// `tags = [...]`: what filters select it by.
+    pub tags: &'static [&'static str],
     /// The `GET` route that serves it.
     pub route: Route,
     /// `complete(var = path::to::fn)`: completion of template variables.

@@ -23,8 +23,8 @@ use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpMessage as _, HttpRequest, HttpResponse, ResponseError};
 
-use crate::handler::defs::Exposed;
 use crate::policy::auth::{Access, AuthRejection, Authenticator};
+use crate::schema::route::Exposed;
 use crate::support::sync::lock;
 
 /// What a forwarded request carries for the handler it is meant for.

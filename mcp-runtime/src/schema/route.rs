@@ -30,6 +30,29 @@ pub struct Route {
     /// The route's methods; a tool call uses the first.
     pub methods: &'static [HttpMethod],
     pub path: &'static str,
+    /// The item it serves, as its handler and locator know it (whatever
+    /// name the server exposes it under).
+    pub exposed: Exposed,
+}
+
+/// What a route is exposed as, by name: its locator (see
+/// `__private::register_locator`) is named after it.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exposed {
+    Tool(&'static str),
+    Resource(&'static str),
+}
+
+impl Exposed {
+    /// The resource name under which the route's pattern is registered in
+    /// the app, so its full path (scope prefixes included) can be looked up.
+    pub(crate) fn locator_name(self) -> String {
+        match self {
+            Exposed::Tool(name) => format!("mcp-runtime:tool:{name}"),
+            Exposed::Resource(name) => format!("mcp-runtime:resource:{name}"),
+        }
+    }
 }
 
 /// Why a route's path template cannot be parsed (where actix would refuse

@@ -12,6 +12,7 @@ use crate::call::server::{Identity, Policy, Server, State};
 use crate::catalog::error::{BuildError, Problem};
 use crate::catalog::lists::{ListConfig, Lists, Published};
 use crate::catalog::registry::Registry;
+use crate::catalog::select::{Filter, Selection};
 use crate::dispatch::Dispatcher;
 use crate::handler::defs::Defs;
 use crate::policy::auth::{Access, Authenticator, Checks, Scopes};
@@ -55,6 +56,7 @@ pub struct McpServerBuilder {
     lists: ListConfig,
     state_key: Option<StateKey>,
     endpoint: Option<String>,
+    selection: Selection,
 }
 
 impl McpServerBuilder {
@@ -81,6 +83,7 @@ impl McpServerBuilder {
             state_key: None,
             endpoint: None,
             streams: StreamConfig::default(),
+            selection: Selection::default(),
         }
     }
 
@@ -265,6 +268,66 @@ impl McpServerBuilder {
             crate::policy::oauth::AccessToken,
         >());
         self.validator = Some(validator);
+        self
+    }
+
+    /// Exposes only what `filter` selects of the registered tools, prompts
+    /// and resources (see [`Filter`] for how rules combine). What it leaves
+    /// out is not there at all: not listed, not callable, readable or
+    /// completable, and not counted when names are checked for duplicates.
+    /// Several servers with different filters (and instructions, and auth)
+    /// can serve one app at different endpoints.
+    ///
+    /// ```
+    /// use actix_web::http::Method;
+    /// use mcp_runtime::{McpServer, config::Filter};
+    ///
+    /// let public = McpServer::builder()
+    ///     .filter(Filter::new().include_methods([Method::GET]).exclude_tags(["admin"]))
+    ///     .build();
+    /// ```
+    pub fn filter(mut self, filter: Filter) -> Self {
+        self.selection.filter = filter;
+        self
+    }
+
+    /// Tags every item whose handler is in `module` (a Rust path such as
+    /// `my_app::admin`) with `tag`, for [`Filter`]s: how a whole domain
+    /// module (its `configure` function's routes) gets a tag without
+    /// touching its handlers.
+    ///
+    /// ```
+    /// let mcp = mcp_runtime::McpServer::builder()
+    ///     .tag_module("my_app::admin", "admin")
+    ///     .build();
+    /// ```
+    pub fn tag_module(mut self, module: impl Into<String>, tag: impl Into<String>) -> Self {
+        self.selection.module_tags.push((module.into(), tag.into()));
+        self
+    }
+
+    /// Exposes the tool named `from` (in its attribute) as `to`. Renaming a
+    /// tool the server does not expose, a new name clients would refuse
+    /// (more than 64 characters, or outside `A-Za-z0-9_.-`) and two tools
+    /// ending up with one name are start-up errors with their locations.
+    ///
+    /// ```
+    /// let mcp = mcp_runtime::McpServer::builder().rename("get_item", "fetch_item").build();
+    /// ```
+    pub fn rename(mut self, from: impl Into<String>, to: impl Into<String>) -> Self {
+        self.selection.renames.push((from.into(), to.into()));
+        self
+    }
+
+    /// Puts `prefix` before every tool's name (after renames), e.g.
+    /// `inventory_` for one domain's server: `inventory_get_item`. The same
+    /// checks as [`rename`](Self::rename) apply.
+    ///
+    /// ```
+    /// let mcp = mcp_runtime::McpServer::builder().prefix("inventory_").build();
+    /// ```
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.selection.prefix = Some(prefix.into());
         self
     }
 
@@ -509,7 +572,12 @@ impl McpServerBuilder {
     /// naming tools that do not exist.
     pub fn build(self) -> Result<McpServer, BuildError> {
         let checks = Checks::of(self.auth.as_ref());
-        let registry = Registry::build(Defs::collected(), checks, self.profile)?;
+        let mut problems = Vec::new();
+        let defs = self.selection.apply(Defs::collected(), &mut problems);
+        if !problems.is_empty() {
+            return Err(BuildError::new(problems));
+        }
+        let registry = Registry::build(defs, checks, self.profile)?;
         let endpoint = match self.endpoint_scopes {
             None => Access::PUBLIC,
             Some(scopes) => {

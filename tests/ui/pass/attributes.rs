@@ -27,8 +27,8 @@ impl mcp_runtime::auth::Scopes for Auth {
     }
 }
 
-/// Scopes imply `requires_auth`.
-#[mcp_tool(scopes = ["items:write", "admin"])]
+/// Scopes imply `requires_auth`; tags are for filters.
+#[mcp_tool(scopes = ["items:write", "admin"], tags = ["admin", "v2"])]
 #[actix_web::delete("/items/{id}")]
 async fn delete_item(id: web::Path<u64>) -> String {
     id.to_string()

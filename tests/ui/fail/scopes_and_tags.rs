@@ -29,4 +29,11 @@ async fn d() -> web::Json<u32> {
     web::Json(1)
 }
 
+/// A tool.
+#[mcp_tool(tags = ["billing", "billing", "two words"], tag = ["x"])]
+#[get("/e")]
+async fn e() -> web::Json<u32> {
+    web::Json(1)
+}
+
 fn main() {}

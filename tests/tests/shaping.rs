@@ -1,0 +1,293 @@
+//! Choosing what a server exposes: filters by name, tag, method, path and
+//! module (and their combinations, as the `Filter` table says), tags by
+//! module, renames and prefixes (with their start-up errors), and several
+//! servers — several views of one registry — on one app.
+
+use actix_web::App;
+use actix_web::http::Method;
+use mcp_examples::items::{self, DEMO_TOKEN};
+use mcp_runtime::config::Filter;
+use mcp_runtime::error::Problem;
+use mcp_runtime::{McpServerBuilder, mcp_tool};
+use mcp_tests::{TestServer, call, call_error, text};
+use serde_json::json;
+
+/// Say hello (hand-written, no route).
+#[mcp_tool(tags = ["greeting"])]
+async fn hello() -> &'static str {
+    "hello"
+}
+
+fn builder() -> McpServerBuilder {
+    mcp_tests::registry()
+}
+
+fn names(filter: Filter) -> Vec<String> {
+    builder()
+        .filter(filter)
+        .build()
+        .expect("builds")
+        .tool_names()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn each_kind_of_rule_selects() {
+    assert_eq!(
+        names(Filter::new().include_tags(["catalog"])),
+        ["get_item", "list_items"]
+    );
+    assert_eq!(
+        names(Filter::new().include_methods([Method::GET])),
+        ["get_item", "item_label", "list_items", "stats"]
+    );
+    assert_eq!(
+        names(Filter::new().include_paths(["/items/*"])),
+        ["delete_item", "get_item", "item_label", "set_price"]
+    );
+    assert_eq!(
+        names(Filter::new().include_names(["quote", "hello"])),
+        ["hello", "quote"]
+    );
+    assert_eq!(
+        names(Filter::new().include_modules(["shaping"])),
+        ["hello"],
+        "the handler's Rust module"
+    );
+    let all = names(Filter::new());
+    let without_admin = names(Filter::new().exclude_tags(["admin"]));
+    assert_eq!(all.len() - 3, without_admin.len());
+    assert!(!without_admin.contains(&"delete_item".to_owned()));
+}
+
+/// The combinations the `Filter` docs' table promises.
+#[test]
+fn rules_combine_as_documented() {
+    // Includes of two kinds: both must match (the catalog's GET tools).
+    assert_eq!(
+        names(
+            Filter::new()
+                .include_tags(["catalog", "admin"])
+                .include_methods([Method::GET])
+        ),
+        ["get_item", "list_items"]
+    );
+    // Values of one kind: any may match.
+    assert_eq!(
+        names(Filter::new().include_methods([Method::POST, Method::DELETE])),
+        ["create_item", "delete_item"]
+    );
+    // An exclude wins over an include.
+    assert_eq!(
+        names(
+            Filter::new()
+                .include_tags(["catalog"])
+                .exclude_names(["get_item"])
+        ),
+        ["list_items"]
+    );
+    assert!(
+        names(
+            Filter::new()
+                .include_names(["quote"])
+                .exclude_names(["quote"])
+        )
+        .is_empty()
+    );
+    // Route rules never match a hand-written tool: a method include leaves
+    // it out, a method exclude keeps it.
+    assert!(!names(Filter::new().include_methods([Method::GET])).contains(&"quote".to_owned()));
+    assert!(names(Filter::new().exclude_methods([Method::GET])).contains(&"quote".to_owned()));
+}
+
+#[test]
+fn a_module_can_be_tagged_without_touching_its_handlers() {
+    let tagged: Vec<String> = builder()
+        .tag_module("shaping", "local")
+        .filter(Filter::new().include_tags(["local", "greeting"]))
+        .build()
+        .expect("builds")
+        .tool_names()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(tagged, ["hello"]);
+    let none: Vec<String> = builder()
+        .tag_module("mcp_examples::items", "items")
+        .filter(Filter::new().exclude_tags(["items"]))
+        .build()
+        .expect("builds")
+        .tool_names()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(none, ["hello"]);
+}
+
+#[tokio::test]
+async fn what_a_filter_leaves_out_cannot_be_called() {
+    let mcp = builder()
+        .filter(Filter::new().exclude_tags(["admin"]))
+        .build()
+        .expect("builds");
+    let server = TestServer::items_with(mcp);
+    let client = server.client_with_token(DEMO_TOKEN).await;
+    let e = call_error(&client, "delete_item", json!({"id": 1})).await;
+    assert_eq!(e.message, "Unknown tool: delete_item");
+    // The REST route is still there: only the MCP view changed.
+    let rest = reqwest::Client::new()
+        .delete(server.url("/items/1"))
+        .bearer_auth(DEMO_TOKEN)
+        .send()
+        .await
+        .expect("REST");
+    assert_eq!(rest.status(), 204);
+}
+
+#[tokio::test]
+async fn prefixes_and_renames_name_the_tools_clients_call() {
+    let mcp = builder()
+        .rename("get_item", "fetch_item")
+        .prefix("inventory_")
+        .build()
+        .expect("builds");
+    let names: Vec<&str> = mcp.tool_names().collect();
+    assert!(names.contains(&"inventory_fetch_item"), "{names:?}");
+    assert!(names.contains(&"inventory_list_items"), "{names:?}");
+    assert!(
+        names.iter().all(|n| n.starts_with("inventory_")),
+        "{names:?}"
+    );
+    let server = TestServer::items_with(mcp);
+    let client = server.client_with_token(DEMO_TOKEN).await;
+    let result = call(&client, "inventory_fetch_item", json!({"id": 1})).await;
+    assert_eq!(
+        result.structured_content.expect("structured")["name"],
+        "Hammer"
+    );
+    let result = call(&client, "inventory_hello", json!({})).await;
+    assert_eq!(text(&result), "hello");
+}
+
+#[test]
+fn names_that_collide_or_clients_refuse_are_start_up_errors() {
+    let e = builder()
+        .rename("get_item", "list_items")
+        .build()
+        .err()
+        .expect("a collision");
+    let duplicate = e
+        .problems()
+        .iter()
+        .find_map(|p| match p {
+            Problem::DuplicateName {
+                name, locations, ..
+            } => Some((*name, locations.len())),
+            _ => None,
+        })
+        .expect("a duplicate name");
+    assert_eq!(duplicate, ("list_items", 2), "{e}");
+
+    let e = builder()
+        .prefix("x".repeat(60))
+        .build()
+        .err()
+        .expect("too long");
+    assert!(e.to_string().contains("many clients accept 1 to 64"), "{e}");
+    assert!(
+        e.to_string().contains("examples/src/items.rs"),
+        "with locations: {e}"
+    );
+
+    let e = builder()
+        .prefix("my tools/")
+        .build()
+        .err()
+        .expect("characters");
+    assert!(e.to_string().contains("outside `A-Za-z0-9_.-`"), "{e}");
+
+    let e = builder()
+        .filter(Filter::new().exclude_names(["quote"]))
+        .rename("quote", "price_quote")
+        .build()
+        .err()
+        .expect("renaming what is not exposed");
+    assert!(matches!(e.problems(), [Problem::UnknownTool { .. }]), "{e}");
+}
+
+#[tokio::test]
+async fn one_app_serves_several_views_of_one_registry() {
+    // `/mcp`: the public catalog, read-only. `/admin/mcp`: everything, with
+    // its own instructions.
+    let public = builder()
+        .filter(
+            Filter::new()
+                .include_methods([Method::GET])
+                .exclude_names(["stats"]),
+        )
+        .instructions("Browse the catalog.")
+        .build()
+        .expect("builds");
+    let admin = builder()
+        .name("items-admin")
+        .instructions("Manage the catalog.")
+        .build()
+        .expect("builds");
+    let db = items::Db::seeded();
+    let server = TestServer::start_app(move || {
+        public.app(
+            App::new()
+                .app_data(db.clone())
+                .configure(items::routes)
+                .service(admin.scope("/admin/mcp"))
+                .service(public.scope("/mcp")),
+        )
+    });
+    let public = server.client_with_token(DEMO_TOKEN).await;
+    let listed: Vec<String> = public
+        .list_all_tools()
+        .await
+        .expect("lists")
+        .into_iter()
+        .map(|t| t.name.to_string())
+        .collect();
+    assert_eq!(listed.len(), 3, "{listed:?}");
+    assert!(!listed.contains(&"create_item".to_owned()));
+    let e = call_error(
+        &public,
+        "create_item",
+        json!({"name": "x", "price_cents": 1, "category": "toy"}),
+    )
+    .await;
+    assert_eq!(e.message, "Unknown tool: create_item");
+
+    let admin = {
+        use rmcp::ServiceExt as _;
+        use rmcp::transport::StreamableHttpClientTransport;
+        use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+        let config = StreamableHttpClientTransportConfig::with_uri(server.url("/admin/mcp"))
+            .auth_header(DEMO_TOKEN);
+        ().serve(StreamableHttpClientTransport::from_config(config))
+            .await
+            .expect("admin client")
+    };
+    let info = admin.peer_info().expect("server info");
+    assert_eq!(
+        info.server_info.as_ref().map(|i| i.name.as_str()),
+        Some("items-admin")
+    );
+    assert_eq!(info.instructions.as_deref(), Some("Manage the catalog."));
+    let result = call(
+        &admin,
+        "create_item",
+        json!({"name": "x", "price_cents": 1, "category": "toy"}),
+    )
+    .await;
+    assert_ne!(result.is_error, Some(true), "{result:?}");
+    let items: serde_json::Value = reqwest::get(server.url("/items"))
+        .await
+        .expect("REST")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(items.as_array().expect("items").len(), 4);
+}
