@@ -43,10 +43,15 @@ fn items_api_listens_on_bind_and_prints_its_mcp_url() {
 
 /// A minimal HTTP/1.1 POST (the example crate has no HTTP client dependency).
 fn http_post(addr: &str, path: &str, body: &str) -> Result<String, String> {
+    http_post_with(addr, path, "", body)
+}
+
+/// The same, with more header lines (each ending in CRLF).
+fn http_post_with(addr: &str, path: &str, headers: &str, body: &str) -> Result<String, String> {
     use std::io::{Read, Write};
     let request = format!(
         "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
-         Accept: application/json, text/event-stream\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+         Accept: application/json, text/event-stream\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
     let mut stream = std::net::TcpStream::connect(addr).map_err(|e| e.to_string())?;
@@ -58,4 +63,63 @@ fn http_post(addr: &str, path: &str, body: &str) -> Result<String, String> {
         .read_to_end(&mut raw)
         .map_err(|e| format!("{e} after {} bytes", raw.len()))?;
     Ok(String::from_utf8_lossy(&raw).into_owned())
+}
+
+/// The composed example: two domains' tools under their prefixes, each
+/// call through its own domain's scope.
+#[test]
+fn shop_api_serves_two_domains_as_one_server() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_shop-api"))
+        .env("BIND", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("shop-api starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|line| line.strip_prefix("MCP endpoint: ").map(str::to_owned));
+    let result = (|| {
+        let url = url.ok_or("no MCP endpoint line")?;
+        let addr = url
+            .strip_prefix("http://")
+            .and_then(|rest| rest.strip_suffix("/mcp"))
+            .ok_or_else(|| format!("unexpected URL {url}"))?;
+        let initialize = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#;
+        let reply = http_post(addr, "/mcp", initialize)?;
+        let instructions = "Inventory and orders of the shop.";
+        if !reply.starts_with("HTTP/1.1 200") || !reply.contains(instructions) {
+            return Err(format!("bad initialize reply: {reply}"));
+        }
+        // Stateless (2026-07-28) requests need no session.
+        let meta = r#""_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientInfo":{"name":"t","version":"1"},"io.modelcontextprotocol/clientCapabilities":{}}"#;
+        let call = |id: u32, name: &str, arguments: &str| {
+            let body = format!(
+                r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/call","params":{{"name":"{name}","arguments":{arguments},{meta}}}}}"#
+            );
+            let headers = format!(
+                "MCP-Protocol-Version: 2026-07-28\r\nMcp-Method: tools/call\r\nMcp-Name: {name}\r\n"
+            );
+            http_post_with(addr, "/mcp", &headers, &body)
+        };
+        let created = call(2, "orders_create", r#"{"sku":"saw","quantity":2}"#)?;
+        if !created.contains(r#""structuredContent":{"quantity":2,"sku":"saw"}"#)
+            && !created.contains(r#""structuredContent":{"sku":"saw","quantity":2}"#)
+        {
+            return Err(format!("orders_create: {created}"));
+        }
+        let listed = call(3, "orders_list", "{}")?;
+        if !listed.contains(r#"\"sku\":\"saw\""#) {
+            return Err(format!("orders_list: {listed}"));
+        }
+        let stock = call(4, "inventory_get", r#"{"sku":"hammer"}"#)?;
+        if !stock.contains(r#""structuredContent":{"result":12}"#) {
+            return Err(format!("inventory_get: {stock}"));
+        }
+        Ok(())
+    })();
+    child.kill().ok();
+    child.wait().ok();
+    result.unwrap();
 }

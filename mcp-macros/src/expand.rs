@@ -382,8 +382,16 @@ pub(crate) enum Exposed {
 impl ToTokens for Exposed {
     fn to_tokens(&self, tokens: &mut TokenStream) {
         tokens.extend(match self {
-            Exposed::Tool(name) => quote!(Tool(#name)),
-            Exposed::Resource(name) => quote!(Resource(#name)),
+            // Qualified by the handler's module: two modules' `list` are two
+            // routes, even when prefixes expose them under one server.
+            Exposed::Tool(name) => {
+                quote!(Tool(::core::concat!(::core::module_path!(), "::", #name)))
+            }
+            Exposed::Resource(name) => {
+                quote!(Resource(
+                    ::core::concat!(::core::module_path!(), "::", #name)
+                ))
+            }
         });
     }
 }
@@ -1060,9 +1068,11 @@ pub(crate) mod tests {
         let syn::ImplItem::Fn(register) = &factory.items[0] else {
             panic!("register")
         };
+        let exposed =
+            quote!(#rt::Exposed::Tool(::core::concat!(::core::module_path!(), "::", "get_item")));
         let body: Block = parse_quote!({
             #rt::HttpServiceFactory::register(__mcp_route_get_item, __mcp_config);
-            #rt::register_locator(__mcp_config, "/items/{id}", #rt::Exposed::Tool("get_item"));
+            #rt::register_locator(__mcp_config, "/items/{id}", #exposed);
         });
         assert_eq!(register.block, body);
 
@@ -1079,7 +1089,7 @@ pub(crate) mod tests {
             parse_quote!(#rt::Handler::Route(#rt::Route {
                 methods: &[#rt::HttpMethod::Get],
                 path: "/items/{id}",
-                exposed: #rt::Exposed::Tool("get_item"),
+                exposed: #rt::Exposed::Tool(::core::concat!(::core::module_path!(), "::", "get_item")),
             }))
         );
         let Expr::Struct(hints) = out.field("hints") else {

@@ -349,9 +349,11 @@ mod tests {
         let syn::ImplItem::Fn(register) = &out.factory().items[0] else {
             panic!("register")
         };
+        let exposed =
+            quote!(#rt::Exposed::Resource(::core::concat!(::core::module_path!(), "::", "item")));
         let body: Block = parse_quote!({
             #rt::HttpServiceFactory::register(__mcp_route_get_item, __mcp_config);
-            #rt::register_locator(__mcp_config, "/items/{id}", #rt::Exposed::Resource("item"));
+            #rt::register_locator(__mcp_config, "/items/{id}", #exposed);
         });
         assert_eq!(register.block, body);
 
@@ -374,7 +376,7 @@ mod tests {
             parse_quote!(#rt::Route {
                 methods: &[#rt::HttpMethod::Get],
                 path: "/items/{id}",
-                exposed: #rt::Exposed::Resource("item"),
+                exposed: #rt::Exposed::Resource(::core::concat!(::core::module_path!(), "::", "item")),
             })
         );
         assert_eq!(
@@ -416,7 +418,11 @@ mod tests {
                     ::facade::rt::__private::HttpMethod::Head
                 ],
                 path: "/items",
-                exposed: ::facade::rt::__private::Exposed::Resource("all_items"),
+                exposed: ::facade::rt::__private::Exposed::Resource(::core::concat!(
+                    ::core::module_path!(),
+                    "::",
+                    "all_items"
+                )),
             })
         );
     }

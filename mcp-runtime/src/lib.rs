@@ -339,7 +339,7 @@ pub use server::{McpServer, McpServerBuilder};
 /// defaults given to [`McpServerBuilder`].
 pub mod config {
     pub use crate::catalog::lists::ListConfig;
-    pub use crate::catalog::select::Filter;
+    pub use crate::catalog::select::{Filter, RouteMap};
     pub use crate::policy::limits::Limits;
     pub use crate::policy::rate_limit::RateLimit;
     pub use crate::schema::portable::SchemaProfile;

@@ -291,3 +291,114 @@ async fn one_app_serves_several_views_of_one_registry() {
         .expect("JSON");
     assert_eq!(items.as_array().expect("items").len(), 4);
 }
+
+#[tokio::test]
+async fn get_tools_can_be_resources_too_or_instead() {
+    use mcp_runtime::config::RouteMap;
+    use mcp_tests::stateless;
+
+    let mcp = builder()
+        .route_map(RouteMap::resources("items"))
+        .build()
+        .expect("builds");
+    assert!(mcp.tool_names().any(|n| n == "get_item"), "still a tool");
+    let server = TestServer::items_with(mcp);
+    let bearer = format!("Bearer {DEMO_TOKEN}");
+    let auth = [("authorization", bearer.as_str())];
+    let templates = stateless::send(&server, "resources/templates/list", json!({}), &[]).await;
+    let template = templates.body["result"]["resourceTemplates"]
+        .as_array()
+        .expect("templates")
+        .iter()
+        .find(|t| t["name"] == "get_item")
+        .cloned()
+        .expect("get_item as a template");
+    assert_eq!(template["uriTemplate"], "items://items/{id}");
+    assert_eq!(template["description"], "Fetch one item by id.");
+    let statics = stateless::send(&server, "resources/list", json!({}), &[]).await;
+    assert!(
+        statics.body["result"]["resources"]
+            .as_array()
+            .expect("resources")
+            .iter()
+            .any(|r| r["uri"] == "items://stats"),
+        "{:?}",
+        statics.body
+    );
+    // Read through the route, with the tool's own protection.
+    let read = stateless::send(
+        &server,
+        "resources/read",
+        json!({"uri": "items://items/1"}),
+        &auth,
+    )
+    .await;
+    let contents = &read.body["result"]["contents"][0];
+    assert_eq!(contents["uri"], "items://items/1", "{:?}", read.body);
+    assert!(contents["text"].as_str().expect("text").contains("Hammer"));
+    let anonymous = stateless::send(
+        &server,
+        "resources/read",
+        json!({"uri": "items://items/1"}),
+        &[],
+    )
+    .await;
+    assert_eq!(anonymous.status, 401);
+
+    // Instead: no longer tools; only those the map's filter selects.
+    let mcp = builder()
+        .route_map(
+            RouteMap::resources("items")
+                .only(Filter::new().include_tags(["catalog"]))
+                .instead(),
+        )
+        .build()
+        .expect("builds");
+    let names: Vec<&str> = mcp.tool_names().collect();
+    assert!(
+        !names.contains(&"get_item") && !names.contains(&"list_items"),
+        "{names:?}"
+    );
+    assert!(names.contains(&"stats"), "not selected: still a tool");
+}
+
+#[test]
+fn descriptions_can_spell_out_responses() {
+    let mcp = builder().describe_responses(true).build().expect("builds");
+    let server = TestServer::items_with(mcp);
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let tools = runtime.block_on(async {
+        let client = server.client().await;
+        client.list_all_tools().await.expect("lists")
+    });
+    let get_item = tools
+        .iter()
+        .find(|t| t.name == "get_item")
+        .expect("get_item");
+    let description = get_item.description.as_deref().expect("description");
+    assert!(
+        description.starts_with("Fetch one item by id.\n\nReturns JSON"),
+        "{description}"
+    );
+    assert!(
+        description.contains(r#""price_cents""#),
+        "the schema: {description}"
+    );
+    assert!(
+        description.contains("comes back as a tool error"),
+        "{description}"
+    );
+    let label = tools
+        .iter()
+        .find(|t| t.name == "item_label")
+        .expect("item_label");
+    assert!(
+        label
+            .description
+            .as_deref()
+            .expect("description")
+            .contains("as text, or an image"),
+        "{:?}",
+        label.description
+    );
+}

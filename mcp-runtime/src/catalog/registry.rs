@@ -141,6 +141,15 @@ fn unique<T>(
     out
 }
 
+/// How items are compiled: the schema profile, and whether tool
+/// descriptions also describe the responses (for clients that ignore
+/// `outputSchema`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Options {
+    pub profile: SchemaProfile,
+    pub describe_responses: bool,
+}
+
 /// One kind of registered item, compiled the same way as the others: its
 /// duplicates and missing authenticator reported, then its own checks.
 trait Registered: Sync + 'static {
@@ -149,10 +158,7 @@ trait Registered: Sync + 'static {
     fn name(&self) -> &'static str;
     fn location(&self) -> Location;
     fn access(&self) -> Access;
-    fn compile(
-        &'static self,
-        profile: SchemaProfile,
-    ) -> Result<(Self::Entry, Listed), Vec<Problem>>;
+    fn compile(&'static self, options: Options) -> Result<(Self::Entry, Listed), Vec<Problem>>;
 
     /// Every reason as a problem of this item.
     fn invalid(&self, reasons: Vec<Unexposable>) -> Vec<Problem> {
@@ -180,7 +186,7 @@ impl Registered for ToolDef {
     fn access(&self) -> Access {
         self.access()
     }
-    fn compile(&'static self, profile: SchemaProfile) -> Result<(ToolEntry, Listed), Vec<Problem>> {
+    fn compile(&'static self, options: Options) -> Result<(ToolEntry, Listed), Vec<Problem>> {
         if let Handler::Direct { type_name, .. } = self.handler
             && swallowed_by_a_route_macro(type_name())
         {
@@ -189,7 +195,7 @@ impl Registered for ToolDef {
                 location: self.location,
             }]);
         }
-        let (entry, tool) = compile(self, profile).map_err(|reasons| self.invalid(reasons))?;
+        let (entry, tool) = compile(self, options).map_err(|reasons| self.invalid(reasons))?;
         let json = serde_json::value::to_raw_value(&tool)
             .map_err(|e| vec![Problem::Serialize(e.to_string())])?;
         Ok((
@@ -215,7 +221,7 @@ impl Registered for PromptDef {
     fn access(&self) -> Access {
         self.access()
     }
-    fn compile(&'static self, _: SchemaProfile) -> Result<(PromptEntry, Listed), Vec<Problem>> {
+    fn compile(&'static self, _: Options) -> Result<(PromptEntry, Listed), Vec<Problem>> {
         prompt::compile(self).map_err(|reasons| self.invalid(reasons))
     }
 }
@@ -232,7 +238,7 @@ impl Registered for ResourceDef {
     fn access(&self) -> Access {
         self.access()
     }
-    fn compile(&'static self, _: SchemaProfile) -> Result<(ResourceEntry, Listed), Vec<Problem>> {
+    fn compile(&'static self, _: Options) -> Result<(ResourceEntry, Listed), Vec<Problem>> {
         resource::compile(self).map_err(|reasons| self.invalid(reasons))
     }
 }
@@ -242,7 +248,7 @@ impl Registered for ResourceDef {
 fn compile_all<D: Registered>(
     defs: Vec<&'static D>,
     auth: Checks,
-    profile: SchemaProfile,
+    options: Options,
     problems: &mut Vec<Problem>,
 ) -> Vec<(D::Entry, Listed)> {
     let defs = unique(
@@ -272,7 +278,7 @@ fn compile_all<D: Registered>(
                 location: def.location(),
             });
         }
-        match def.compile(profile) {
+        match def.compile(options) {
             Ok(done) => compiled.push(done),
             Err(more) => problems.extend(more),
         }
@@ -286,15 +292,15 @@ impl Registry {
     pub(crate) fn build(
         defs: Defs,
         auth: Checks,
-        profile: SchemaProfile,
+        options: Options,
     ) -> Result<Registry, BuildError> {
         let mut problems = Vec::new();
         let (tools, listed_tools): (Vec<_>, Vec<_>) =
-            compile_all(defs.tools, auth, profile, &mut problems)
+            compile_all(defs.tools, auth, options, &mut problems)
                 .into_iter()
                 .unzip();
         let (prompts, listed_prompts): (Vec<_>, Vec<_>) =
-            compile_all(defs.prompts, auth, profile, &mut problems)
+            compile_all(defs.prompts, auth, options, &mut problems)
                 .into_iter()
                 .unzip();
         // Two resources with one URI are as ambiguous as two with one name.
@@ -307,7 +313,7 @@ impl Registry {
         );
         let mut resources = Vec::new();
         let (mut listed_resources, mut listed_templates) = (Vec::new(), Vec::new());
-        for (entry, listed) in compile_all(resource_defs, auth, profile, &mut problems) {
+        for (entry, listed) in compile_all(resource_defs, auth, options, &mut problems) {
             if entry.uri.is_static() {
                 listed_resources.push(listed);
             } else {
@@ -452,10 +458,7 @@ fn swallowed_by_a_route_macro(type_name: &str) -> bool {
     type_name.contains("HttpServiceFactory") && type_name.contains("::register::")
 }
 
-fn compile(
-    def: &'static ToolDef,
-    profile: SchemaProfile,
-) -> Result<(ToolEntry, Tool), Vec<Unexposable>> {
+fn compile(def: &'static ToolDef, options: Options) -> Result<(ToolEntry, Tool), Vec<Unexposable>> {
     let mut signature = Signature::new();
     (def.describe)(&mut signature);
     if !def.output_schema {
@@ -481,7 +484,7 @@ fn compile(
     for warning in &compiled.omitted {
         tracing::warn!(tool = def.name, location = %def.location, "mcp-runtime: {warning}");
     }
-    if profile == SchemaProfile::Portable {
+    if options.profile == SchemaProfile::Portable {
         portable::apply(&mut compiled.input_schema, true);
         if let Some(output) = &mut compiled.output_schema {
             portable::apply(output, false);
@@ -489,7 +492,12 @@ fn compile(
     }
 
     let input_schema = compiled.input_schema;
-    let mut tool = Tool::new(def.name, def.description, Arc::new(input_schema.clone()));
+    let description = if options.describe_responses {
+        described(def.description, compiled.output_schema.as_ref())
+    } else {
+        def.description.to_owned()
+    };
+    let mut tool = Tool::new(def.name, description, Arc::new(input_schema.clone()));
     if let Some(output) = compiled.output_schema {
         tool = tool.with_raw_output_schema(Arc::new(output));
     }
@@ -534,6 +542,27 @@ fn compile(
         target,
     };
     Ok((entry, tool))
+}
+
+/// A tool's description with what it returns spelled out, for clients that
+/// show the model only descriptions (fastapi_mcp's
+/// `describe_full_response_schema` and `describe_all_responses`).
+fn described(description: &str, output: Option<&Map<String, Value>>) -> String {
+    let mut text = description.trim_end().to_owned();
+    match output {
+        Some(schema) => {
+            let schema = serde_json::to_string(schema).unwrap_or_default();
+            text.push_str(&format!(
+                "\n\nReturns JSON (also as structured content) matching this schema: {schema}"
+            ));
+        }
+        None => text.push_str("\n\nReturns the response body as text, or an image or other file."),
+    }
+    text.push_str(
+        "\nAn HTTP error (4xx, 5xx) comes back as a tool error (isError) whose text starts \
+         with the status line, followed by the response body.",
+    );
+    text
 }
 
 /// How a tool's successful JSON body becomes `structuredContent`.

@@ -7,7 +7,7 @@
 use actix_web::http::Method;
 
 use crate::catalog::error::{ItemKind, Problem};
-use crate::handler::defs::{Defs, Handler, Location, ToolDef};
+use crate::handler::defs::{Defs, Handler, Location, ResourceDef, ToolDef};
 use crate::schema::route::Route;
 
 /// Which of the registered tools, prompts and resources a server exposes
@@ -229,6 +229,116 @@ pub(crate) struct Selection {
     pub renames: Vec<(String, String)>,
     /// Put before every tool's name.
     pub prefix: Option<String>,
+    /// `(module, prefix)`: put before the names of the module's tools.
+    pub module_prefixes: Vec<(String, String)>,
+    /// GET tools as resources.
+    pub route_map: Option<RouteMap>,
+}
+
+/// Which `GET` tools also become resources, under which URI scheme, and
+/// whether they stay tools. Given to
+/// [`McpServerBuilder::route_map`](crate::McpServerBuilder::route_map).
+///
+/// A tool on `GET /items/{id}` becomes the resource template
+/// `items://items/{id}` (scheme `items`; a segment's regex is dropped), named
+/// and described as the tool, with its `requires_auth` and scopes; reading
+/// `items://items/7` is `GET /items/7` through the app, its response the
+/// contents. Query parameters keep their defaults. A tool without path
+/// segments becomes a plain resource (`items://stats`).
+///
+/// ```
+/// use mcp_runtime::config::{Filter, RouteMap};
+///
+/// // Every GET tool tagged `catalog` as a resource only.
+/// let map = RouteMap::resources("items")
+///     .only(Filter::new().include_tags(["catalog"]))
+///     .instead();
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct RouteMap {
+    scheme: String,
+    instead: bool,
+    only: Filter,
+}
+
+impl RouteMap {
+    /// Every `GET` tool also as a resource under `scheme://`.
+    pub fn resources(scheme: impl Into<String>) -> Self {
+        RouteMap {
+            scheme: scheme.into(),
+            instead: false,
+            only: Filter::new(),
+        }
+    }
+
+    /// As resources only: the mapped tools are no longer tools.
+    pub fn instead(mut self) -> Self {
+        self.instead = true;
+        self
+    }
+
+    /// Only the `GET` tools `filter` selects.
+    pub fn only(mut self, filter: Filter) -> Self {
+        self.only = filter;
+        self
+    }
+
+    /// The resource `def` (a GET route tool this map selects) becomes.
+    fn resource(
+        &self,
+        def: &'static ToolDef,
+        selection: &Selection,
+    ) -> Option<&'static ResourceDef> {
+        let Handler::Route(route) = def.handler else {
+            return None;
+        };
+        let get = route.methods.first() == Some(&crate::schema::route::HttpMethod::Get);
+        let candidate = selection.candidate(def.name, def.tags, Some(route), def.location);
+        if !get || !self.only.exposes(&candidate) {
+            return None;
+        }
+        let uri = format!("{}://{}", self.scheme, without_patterns(route.path));
+        // Once per server: the definition lives as long as it does.
+        Some(Box::leak(Box::new(ResourceDef {
+            name: def.name,
+            title: def.title,
+            description: Some(def.description),
+            uri: Box::leak(uri.into_boxed_str()),
+            mime_type: None,
+            requires_auth: def.requires_auth,
+            scopes: def.scopes,
+            tags: def.tags,
+            route,
+            completions: &[],
+            location: def.location,
+        })))
+    }
+}
+
+/// A route path as URI text: without its leading slash, and `{id:\\d+}`
+/// (whose regex may hold braces of its own) as `{id}`.
+fn without_patterns(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let (mut depth, mut pattern) = (0usize, false);
+    for c in path.trim_start_matches('/').chars() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth = depth.saturating_sub(1),
+            ':' if depth == 1 && !pattern => {
+                pattern = true;
+                continue;
+            }
+            _ => {}
+        }
+        if depth == 0 {
+            pattern = false;
+        }
+        if !pattern || (depth == 0 && c == '}') {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// The longest tool name many clients accept (the spec allows 128; OpenAI
@@ -239,11 +349,21 @@ impl Selection {
     /// The items this server exposes, under their final names; problems
     /// for settings that name nothing or make names clients refuse.
     pub(crate) fn apply(&self, defs: Defs, problems: &mut Vec<Problem>) -> Defs {
-        let tools: Vec<&'static ToolDef> = defs
+        let mut tools: Vec<&'static ToolDef> = defs
             .tools
             .into_iter()
             .filter(|d| self.exposes(d.name, d.tags, route_of(d), d.location))
             .collect();
+        let mut mapped = Vec::new();
+        if let Some(map) = &self.route_map {
+            tools.retain(|def| match map.resource(def, self) {
+                Some(resource) => {
+                    mapped.push(resource);
+                    !map.instead
+                }
+                None => true,
+            });
+        }
         for (from, _) in &self.renames {
             if !tools.iter().any(|t| t.name == from) {
                 problems.push(Problem::UnknownTool {
@@ -267,6 +387,7 @@ impl Selection {
                 .resources
                 .into_iter()
                 .filter(|d| self.exposes(d.name, d.tags, Some(d.route), d.location))
+                .chain(mapped)
                 .collect(),
         }
     }
@@ -278,6 +399,17 @@ impl Selection {
         route: Option<Route>,
         at: Location,
     ) -> bool {
+        self.filter.exposes(&self.candidate(name, tags, route, at))
+    }
+
+    /// What filters see of an item: its tags include its module's.
+    fn candidate<'a>(
+        &'a self,
+        name: &'a str,
+        tags: &[&'a str],
+        route: Option<Route>,
+        at: Location,
+    ) -> Candidate<'a> {
         let mut all: Vec<&str> = tags.to_vec();
         all.extend(
             self.module_tags
@@ -285,12 +417,12 @@ impl Selection {
                 .filter(|(module, _)| in_module(at.handler, module))
                 .map(|(_, tag)| tag.as_str()),
         );
-        self.filter.exposes(&Candidate {
+        Candidate {
             name,
             tags: all,
             route,
             module: at.handler,
-        })
+        }
     }
 
     /// `def` under its final name: renamed, then prefixed. A changed name
@@ -301,11 +433,17 @@ impl Selection {
             .iter()
             .find(|(from, _)| from == def.name)
             .map_or(def.name, |(_, to)| to.as_str());
-        let name = match &self.prefix {
-            Some(prefix) => format!("{prefix}{renamed}"),
-            None if renamed == def.name => return def,
-            None => renamed.to_owned(),
-        };
+        let module = self
+            .module_prefixes
+            .iter()
+            .filter(|(module, _)| in_module(def.location.handler, module))
+            .max_by_key(|(module, _)| module.len())
+            .map_or("", |(_, prefix)| prefix.as_str());
+        let global = self.prefix.as_deref().unwrap_or_default();
+        let name = format!("{global}{module}{renamed}");
+        if name == def.name {
+            return def;
+        }
         if let Some(reason) = refused(&name) {
             problems.push(Problem::Invalid {
                 kind: ItemKind::Tool,
@@ -358,6 +496,18 @@ mod tests {
         assert!(glob("/a/*/c/*", "/a/b/c/d"));
         assert!(glob("/exact", "/exact") && !glob("/exact", "/exact/"));
         assert!(!glob("/a*b*b", "/ab"));
+    }
+
+    #[test]
+    fn route_paths_become_uri_text() {
+        assert_eq!(without_patterns("/items/{id}"), "items/{id}");
+        assert_eq!(
+            without_patterns("/items/{id:\\d+}/parts"),
+            "items/{id}/parts"
+        );
+        assert_eq!(without_patterns("/a:b/{x}"), "a:b/{x}");
+        assert_eq!(without_patterns("/stats"), "stats");
+        assert_eq!(without_patterns("/n/{id:\\d{3}}"), "n/{id}");
     }
 
     #[test]

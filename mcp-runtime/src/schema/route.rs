@@ -35,8 +35,11 @@ pub struct Route {
     pub exposed: Exposed,
 }
 
-/// What a route is exposed as, by name: its locator (see
-/// `__private::register_locator`) is named after it.
+/// What a route is exposed as: the item's name as its attribute gives it,
+/// qualified by the handler's module (`my_app::inventory::list`), so two
+/// modules' items of one name stay two routes. Its locator (see
+/// `__private::register_locator`) is named after it, and a call's mark
+/// names it, whatever name the server exposes the item under.
 #[doc(hidden)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exposed {

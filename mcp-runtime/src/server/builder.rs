@@ -11,8 +11,8 @@ use crate::call::forward::{self, Carry};
 use crate::call::server::{Identity, Policy, Server, State};
 use crate::catalog::error::{BuildError, Problem};
 use crate::catalog::lists::{ListConfig, Lists, Published};
-use crate::catalog::registry::Registry;
-use crate::catalog::select::{Filter, Selection};
+use crate::catalog::registry::{Options, Registry};
+use crate::catalog::select::{Filter, RouteMap, Selection};
 use crate::dispatch::Dispatcher;
 use crate::handler::defs::Defs;
 use crate::policy::auth::{Access, Authenticator, Checks, Scopes};
@@ -57,6 +57,7 @@ pub struct McpServerBuilder {
     state_key: Option<StateKey>,
     endpoint: Option<String>,
     selection: Selection,
+    describe_responses: bool,
 }
 
 impl McpServerBuilder {
@@ -84,6 +85,7 @@ impl McpServerBuilder {
             endpoint: None,
             streams: StreamConfig::default(),
             selection: Selection::default(),
+            describe_responses: false,
         }
     }
 
@@ -328,6 +330,56 @@ impl McpServerBuilder {
     /// ```
     pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
         self.selection.prefix = Some(prefix.into());
+        self
+    }
+
+    /// Puts `prefix` before the names of the tools whose handlers are in
+    /// `module` (after renames, before [`prefix`](Self::prefix)): several
+    /// domain apps (`my_app::inventory`, `my_app::orders`), each a scope
+    /// with its own middleware and data, served as one MCP server with
+    /// namespaced names (`inventory_get_item`, `orders_create_order`). The
+    /// checks of [`rename`](Self::rename) apply.
+    ///
+    /// ```
+    /// let mcp = mcp_runtime::McpServer::builder()
+    ///     .prefix_module("my_app::inventory", "inventory_")
+    ///     .prefix_module("my_app::orders", "orders_")
+    ///     .build();
+    /// ```
+    pub fn prefix_module(mut self, module: impl Into<String>, prefix: impl Into<String>) -> Self {
+        self.selection
+            .module_prefixes
+            .push((module.into(), prefix.into()));
+        self
+    }
+
+    /// Also (or instead) exposes `GET` tools as resources: each one's
+    /// route becomes a resource (template) whose URI is the route's path
+    /// under the map's scheme, read through the app like any resource (see
+    /// [`RouteMap`]), as FastMCP's route maps do.
+    ///
+    /// ```
+    /// use mcp_runtime::config::RouteMap;
+    /// let mcp = mcp_runtime::McpServer::builder()
+    ///     .route_map(RouteMap::resources("items"))
+    ///     .build();
+    /// ```
+    pub fn route_map(mut self, map: RouteMap) -> Self {
+        self.selection.route_map = Some(map);
+        self
+    }
+
+    /// Spells out in each tool's description what it returns (its output
+    /// schema) and how HTTP errors come back, for clients that show the
+    /// model only descriptions and ignore `outputSchema` (default: off;
+    /// fastapi_mcp's `describe_full_response_schema` and
+    /// `describe_all_responses`).
+    ///
+    /// ```
+    /// let mcp = mcp_runtime::McpServer::builder().describe_responses(true).build();
+    /// ```
+    pub fn describe_responses(mut self, describe: bool) -> Self {
+        self.describe_responses = describe;
         self
     }
 
@@ -577,7 +629,11 @@ impl McpServerBuilder {
         if !problems.is_empty() {
             return Err(BuildError::new(problems));
         }
-        let registry = Registry::build(defs, checks, self.profile)?;
+        let options = Options {
+            profile: self.profile,
+            describe_responses: self.describe_responses,
+        };
+        let registry = Registry::build(defs, checks, options)?;
         let endpoint = match self.endpoint_scopes {
             None => Access::PUBLIC,
             Some(scopes) => {
