@@ -123,3 +123,60 @@ fn shop_api_serves_two_domains_as_one_server() {
     child.wait().ok();
     result.unwrap();
 }
+
+/// The separate deployment: `items-api` and `items-mcp` side by side, a
+/// call on the second answered by the first.
+#[test]
+fn items_mcp_forwards_calls_to_items_api() {
+    let start = |bin: &str, env: &[(&str, String)]| {
+        let mut command = Command::new(bin);
+        command
+            .env("BIND", "127.0.0.1:0")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let mut child = command.spawn().expect("starts");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let url = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .find_map(|line| line.strip_prefix("MCP endpoint: ").map(str::to_owned));
+        // Keep the pipe open while the server runs.
+        std::thread::spawn(move || for _ in lines {});
+        (child, url)
+    };
+    let (mut api, api_url) = start(env!("CARGO_BIN_EXE_items-api"), &[]);
+    let api_base = api_url
+        .as_deref()
+        .and_then(|u| u.strip_suffix("/mcp"))
+        .unwrap_or_default()
+        .to_owned();
+    let (mut mcp, mcp_url) = start(
+        env!("CARGO_BIN_EXE_items-mcp"),
+        &[("API_URL", api_base.clone())],
+    );
+    let result = (|| {
+        let addr = mcp_url
+            .as_deref()
+            .and_then(|u| u.strip_prefix("http://"))
+            .and_then(|u| u.strip_suffix("/mcp"))
+            .ok_or("no MCP endpoint line")?;
+        let meta = r#""_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientInfo":{"name":"t","version":"1"},"io.modelcontextprotocol/clientCapabilities":{}}"#;
+        let body = format!(
+            r#"{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{{"name":"get_item","arguments":{{"id":2}},{meta}}}}}"#
+        );
+        let headers = "MCP-Protocol-Version: 2026-07-28\r\nMcp-Method: tools/call\r\nMcp-Name: get_item\r\nAuthorization: Bearer demo-token\r\n";
+        let reply = http_post_with(addr, "/mcp", headers, &body)?;
+        if !reply.contains(r#""name":"Kite""#) {
+            return Err(format!("get_item through items-mcp: {reply}"));
+        }
+        Ok(())
+    })();
+    for child in [&mut api, &mut mcp] {
+        child.kill().ok();
+        child.wait().ok();
+    }
+    result.unwrap();
+}

@@ -338,6 +338,8 @@ pub use server::{McpServer, McpServerBuilder};
 /// lists, rate limits and the schema profile, each a value with safe
 /// defaults given to [`McpServerBuilder`].
 pub mod config {
+    #[cfg(feature = "upstream")]
+    pub use crate::call::upstream::Upstream;
     pub use crate::catalog::lists::ListConfig;
     pub use crate::catalog::select::{Filter, RouteMap};
     pub use crate::policy::limits::Limits;

@@ -389,16 +389,26 @@ pub(crate) fn forwarded(name: &HeaderName) -> bool {
 /// What a tool's request sends in `Accept`: tools answer best in JSON.
 const ACCEPT: HeaderValue = HeaderValue::from_static("application/json, */*;q=0.5");
 
+/// A tool's request, ready to send: to the app in process ([`request`]),
+/// or to the API over HTTP (`call::upstream`).
+pub(crate) struct Outgoing {
+    pub method: HttpMethod,
+    /// Path and query, scope prefixes included.
+    pub uri: Uri,
+    pub headers: HeaderMap,
+    pub body: Option<Vec<u8>>,
+}
+
 /// Builds the tool's request. `locator` is the name under which the
 /// runtime registered the route's pattern (see `__private::register_locator`),
 /// so the full path, scope prefixes included, comes from the app's own
 /// resource map.
-pub(crate) fn request(
+pub(crate) fn outgoing(
     host: &HttpRequest,
     method: HttpMethod,
     locator: &str,
     parts: Parts,
-) -> Result<Request, Unroutable> {
+) -> Result<Outgoing, Unroutable> {
     use actix_web::error::UrlGenerationError;
     let mut segments = parts.segments;
     let mut dots = false;
@@ -445,22 +455,33 @@ pub(crate) fn request(
         }
     }
     headers.insert(header::ACCEPT, ACCEPT);
-    let payload = match parts.body {
-        Some((content_type, body)) => {
-            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-            headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
-            Payload::from(body)
-        }
+    let body = parts.body.map(|(content_type, body)| {
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+        body
+    });
+    Ok(Outgoing {
+        method,
+        uri,
+        headers,
+        body,
+    })
+}
+
+/// The tool's request as the app in process receives it.
+pub(crate) fn request(host: &HttpRequest, outgoing: Outgoing) -> Request {
+    let payload = match outgoing.body {
+        Some(body) => Payload::from(body),
         None => Payload::None,
     };
     let mut req = Request::with_payload(payload);
     let head = req.head_mut();
-    head.method = method.to_actix();
-    head.uri = uri;
+    head.method = outgoing.method.to_actix();
+    head.uri = outgoing.uri;
     head.version = host.version();
-    head.headers = headers;
+    head.headers = outgoing.headers;
     head.peer_addr = host.peer_addr();
-    Ok(req)
+    req
 }
 
 /// Copies extension values from the MCP request into the tool's request.

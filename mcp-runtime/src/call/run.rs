@@ -60,6 +60,9 @@ pub(crate) enum Failure {
     NotATool,
     /// Another handler answered the request (its status).
     NotReached(StatusCode),
+    /// The API (`upstream`) could not be reached, or broke off: why.
+    #[cfg(feature = "upstream")]
+    Upstream(String),
 }
 
 impl fmt::Display for Failure {
@@ -81,6 +84,8 @@ impl fmt::Display for Failure {
             ),
             Failure::Body(e) => e.fmt(f),
             Failure::NotATool => f.write_str("it is a prompt"),
+            #[cfg(feature = "upstream")]
+            Failure::Upstream(why) => f.write_str(why),
             Failure::NotReached(status) => write!(
                 f,
                 "its route did not take the request, and another handler of the app \
@@ -180,14 +185,30 @@ pub(crate) async fn through_app(
     (method, locator): (HttpMethod, &str),
     parts: Parts,
 ) -> Result<Sent, Failure> {
-    let request = forward::request(&x.host, method, locator, parts).map_err(Failure::Unroutable)?;
+    let outgoing =
+        forward::outgoing(&x.host, method, locator, parts).map_err(Failure::Unroutable)?;
+    let auth = auth.filter(|(_, access)| access.auth);
+    #[cfg(feature = "upstream")]
+    if let Some(upstream) = &d.policy.upstream {
+        // The handler runs at the API: the item's authenticator runs here,
+        // on the MCP request, before anything is sent.
+        if let Some((authenticator, access)) = auth
+            && let Err(rejection) = authenticator.check(&x.host, access).await
+        {
+            return Ok(Sent::Unauthorized(rejection));
+        }
+        let max = d.policy.limits.max_response_bytes;
+        return upstream
+            .send(outgoing, max)
+            .await
+            .map(Sent::Answered)
+            .map_err(Failure::Upstream);
+    }
+    let request = forward::request(&x.host, outgoing);
     for carry in &d.policy.carry {
         carry(&x.host, &request);
     }
-    let auth = auth
-        .filter(|(_, access)| access.auth)
-        .map(|(a, access)| (a.clone(), access));
-    let mark = Mark::new(target, auth);
+    let mark = Mark::new(target, auth.map(|(a, access)| (a.clone(), access)));
     request.extensions_mut().insert(mark.clone());
     request.extensions_mut().insert(scope.clone());
     let Some(dispatch) = x

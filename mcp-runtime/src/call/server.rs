@@ -65,6 +65,9 @@ pub(crate) struct Policy {
     pub expose_panics: bool,
     /// Signs the state multi-round stateless calls hand their clients.
     pub state_key: StateKey,
+    /// Where calls go when the server runs apart from the API.
+    #[cfg(feature = "upstream")]
+    pub upstream: Option<crate::call::upstream::Upstream>,
 }
 
 /// What outlives a request.

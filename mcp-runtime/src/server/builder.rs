@@ -58,6 +58,8 @@ pub struct McpServerBuilder {
     endpoint: Option<String>,
     selection: Selection,
     describe_responses: bool,
+    #[cfg(feature = "upstream")]
+    upstream: Option<crate::call::upstream::Upstream>,
 }
 
 impl McpServerBuilder {
@@ -86,6 +88,8 @@ impl McpServerBuilder {
             streams: StreamConfig::default(),
             selection: Selection::default(),
             describe_responses: false,
+            #[cfg(feature = "upstream")]
+            upstream: None,
         }
     }
 
@@ -366,6 +370,24 @@ impl McpServerBuilder {
     /// ```
     pub fn route_map(mut self, map: RouteMap) -> Self {
         self.selection.route_map = Some(map);
+        self
+    }
+
+    /// Runs the MCP server apart from the API: every call is sent over HTTP
+    /// to the API described by `upstream` instead of through this process's
+    /// app (see [`Upstream`](crate::config::Upstream): the same routes are
+    /// mounted here for their paths; credentials go as configured). Feature
+    /// `upstream`.
+    ///
+    /// ```
+    /// use mcp_runtime::config::Upstream;
+    /// let mcp = mcp_runtime::McpServer::builder()
+    ///     .upstream(Upstream::new("http://127.0.0.1:8080"))
+    ///     .build();
+    /// ```
+    #[cfg(feature = "upstream")]
+    pub fn upstream(mut self, upstream: crate::call::upstream::Upstream) -> Self {
+        self.upstream = Some(upstream);
         self
     }
 
@@ -700,6 +722,8 @@ impl McpServerBuilder {
                 carry: self.carry,
                 expose_panics: self.expose_panics,
                 state_key: self.state_key.unwrap_or_else(StateKey::random),
+                #[cfg(feature = "upstream")]
+                upstream: self.upstream,
             },
             state: State {
                 sessions: self.sessions,
