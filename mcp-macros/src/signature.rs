@@ -132,7 +132,10 @@ fn last_segment(ty: &Type) -> Option<(String, Vec<&Type>)> {
 }
 
 const ARGUMENT_EXTRACTORS: &[&str] = &["Path", "Query", "Json", "Form"];
-const BODY_EXTRACTORS: &[&str] = &["Payload", "Bytes", "BytesMut", "String", "Multipart"];
+/// Body extractors a call cannot fill (`web::Bytes` and `Multipart` it
+/// can, from base64 and form fields; a prompt has no body at all).
+const BODY_EXTRACTORS: &[&str] = &["Payload", "BytesMut", "String"];
+const FILLED_BODIES: &[&str] = &["Bytes", "Multipart"];
 const SCALARS: &[&str] = &[
     "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize", "f32",
     "f64", "bool", "char", "String", "Uuid",
@@ -156,7 +159,9 @@ fn check_type(kind: Kind, ty: &Type, route: Option<&Route>, cx: &mut Ctxt) {
     let Some((name, args)) = last_segment(ty) else {
         return;
     };
-    if BODY_EXTRACTORS.contains(&name.as_str()) {
+    if BODY_EXTRACTORS.contains(&name.as_str())
+        || (kind == Kind::Prompt && FILLED_BODIES.contains(&name.as_str()))
+    {
         let (call, take) = match kind {
             Kind::Prompt => (
                 "`prompts/get`",
@@ -164,7 +169,9 @@ fn check_type(kind: Kind, ty: &Type, route: Option<&Route>, cx: &mut Ctxt) {
             ),
             _ => (
                 "a tool call",
-                "take `web::Json<T>` (or `web::Form<T>`) so the body becomes tool arguments",
+                "take `web::Json<T>` (or `web::Form<T>`) so the body becomes tool arguments, \
+                 `web::Bytes` for a raw body or `Multipart` for a form (base64 files in the \
+                 arguments)",
             ),
         };
         cx.error(
@@ -201,6 +208,8 @@ fn body_kind(ty: &Type) -> Option<&'static str> {
     match name.as_str() {
         "Json" => Some("web::Json"),
         "Form" => Some("web::Form"),
+        "Bytes" => Some("web::Bytes"),
+        "Multipart" => Some("Multipart"),
         "Either" if args.iter().any(is_body) => Some("web::Either"),
         _ => None,
     }

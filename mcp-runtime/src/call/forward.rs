@@ -44,7 +44,7 @@ use serde::Serialize;
 use serde::ser::SerializeMap;
 use serde_json::{Map, Value};
 
-use crate::handler::arguments::{ArgumentError, Plan, Slot, Source};
+use crate::handler::arguments::{ArgumentError, Plan, Slot, Source, decode_base64};
 use crate::schema::route::HttpMethod;
 use crate::schema::route::{Matcher, Segment, Template};
 
@@ -194,8 +194,11 @@ pub(crate) struct Parts {
     /// Path segment name → encoded value.
     pub segments: HashMap<String, String>,
     pub query: String,
-    pub body: Option<(&'static str, Vec<u8>)>,
+    /// The body and its `Content-Type`.
+    pub body: Option<(HeaderValue, Vec<u8>)>,
 }
+
+const JSON: HeaderValue = HeaderValue::from_static("application/json");
 
 /// Splits a call's arguments into path segments, query string and body.
 pub(crate) fn parts(
@@ -241,11 +244,11 @@ pub(crate) fn parts(
                     fields,
                     overflow,
                 };
-                out.body = Some(("application/json", json_bytes(&view)?));
+                out.body = Some((JSON, json_bytes(&view)?));
             }
             (Source::Json, Slot::Whole(argument)) => {
                 let value = args.get(argument).unwrap_or(&Value::Null);
-                out.body = Some(("application/json", json_bytes(value)?));
+                out.body = Some((JSON, json_bytes(value)?));
             }
             (Source::Form, Slot::Fields { fields }) => {
                 let view = View {
@@ -254,9 +257,31 @@ pub(crate) fn parts(
                     overflow,
                 };
                 out.body = Some((
-                    "application/x-www-form-urlencoded",
+                    HeaderValue::from_static("application/x-www-form-urlencoded"),
                     urlencoded(&view.pairs()?).into_bytes(),
                 ));
+            }
+            (Source::Bytes, Slot::Whole(argument)) => {
+                let text = args
+                    .get(argument)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                let bytes = decode_base64(text).map_err(|e| ArgumentError::new(argument, e))?;
+                out.body = Some((HeaderValue::from_static("application/octet-stream"), bytes));
+            }
+            // The form's fields are the arguments, as a JSON body's are.
+            #[cfg(feature = "multipart")]
+            (Source::Multipart, Slot::Fields { fields }) => {
+                let view = View {
+                    args,
+                    fields,
+                    overflow,
+                };
+                let form = serde_json::to_value(&view)
+                    .map_err(|e| ArgumentError::new("", e.to_string()))?;
+                let (content_type, body) = crate::handler::multipart::encode(&form)
+                    .map_err(|e| ArgumentError::new("", e))?;
+                out.body = Some((content_type, body));
             }
             // The registry refuses every other combination at start-up.
             (source, slot) => {
@@ -456,7 +481,7 @@ pub(crate) fn outgoing(
     }
     headers.insert(header::ACCEPT, ACCEPT);
     let body = parts.body.map(|(content_type, body)| {
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        headers.insert(header::CONTENT_TYPE, content_type);
         headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
         body
     });

@@ -31,6 +31,11 @@ pub enum Source {
     Query,
     Json,
     Form,
+    /// The raw body (`web::Bytes`), base64 in the arguments.
+    Bytes,
+    /// A multipart form (`actix_multipart::Multipart`), its fields in one
+    /// argument.
+    Multipart,
 }
 
 impl Source {
@@ -41,19 +46,26 @@ impl Source {
             Source::Query => "query",
             Source::Json => "json",
             Source::Form => "form",
+            Source::Bytes => "bytes",
+            Source::Multipart => "multipart",
         }
     }
 
     /// The request body: it keeps plain names in a collision.
     pub(crate) fn is_body(self) -> bool {
-        matches!(self, Source::Json | Source::Form)
+        matches!(
+            self,
+            Source::Json | Source::Form | Source::Bytes | Source::Multipart
+        )
     }
 
     /// The argument that holds a value which is not an object with fields.
     pub(crate) fn whole_value_name(self) -> &'static str {
         match self {
             Source::Query => "query",
-            Source::Path | Source::Json | Source::Form => "body",
+            Source::Path | Source::Json | Source::Form | Source::Bytes | Source::Multipart => {
+                "body"
+            }
         }
     }
 }
@@ -70,6 +82,40 @@ impl<T: DeserializeOwned + JsonSchema> FromArguments for web::Either<web::Json<T
         view.deserialize::<T>()
             .map(|t| web::Either::Left(web::Json(t)))
     }
+}
+
+impl IsArgument for web::Bytes {}
+
+/// A raw body (an upload): base64 in the tool's `body` argument, the bytes
+/// themselves in the request (`Content-Type: application/octet-stream`).
+impl FromArguments for web::Bytes {
+    const SOURCE: Source = Source::Bytes;
+    fn schema(_: &mut SchemaGenerator) -> Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "contentEncoding": "base64",
+            "contentMediaType": "application/octet-stream",
+            "description": "The request body (a file's content), base64-encoded."
+        })
+    }
+    fn from_arguments(view: ArgumentsView<'_>) -> Result<Self, ArgumentError> {
+        let text = view.deserialize::<String>()?;
+        decode_base64(&text)
+            .map(web::Bytes::from)
+            .map_err(|e| ArgumentError::new(Source::Bytes.whole_value_name(), e))
+    }
+}
+
+/// `text` as base64 (standard or URL-safe alphabet, padded or not).
+pub(crate) fn decode_base64(text: &str) -> Result<Vec<u8>, String> {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    let trimmed = text.trim().trim_end_matches('=');
+    base64::engine::general_purpose::STANDARD_NO_PAD
+        .decode(trimmed)
+        .or_else(|_| URL_SAFE_NO_PAD.decode(trimmed))
+        .or_else(|_| STANDARD.decode(text.trim()))
+        .map_err(|e| format!("not base64: {e}"))
 }
 
 /// The arguments of a prompt (or of a tool without a route), as one typed

@@ -1,10 +1,10 @@
-use actix_web::{post, web};
+use actix_web::post;
 use mcp_runtime::mcp_tool;
 
 /// Stores a blob.
 #[mcp_tool]
 #[post("/blobs")]
-async fn store(body: web::Bytes) -> String {
+async fn store(body: String) -> String {
     format!("{} bytes", body.len())
 }
 
