@@ -228,7 +228,7 @@ fn yes() -> bool {
 }
 
 /// Fetch one item by id.
-#[mcp_tool(name = "get_item", scopes = ["items:read"], tags = ["catalog"])]
+#[mcp_tool(name = "get_item", scopes = ["items:read"], tags = ["catalog"], errors(404 = "No item has this id."))]
 #[get("/items/{id}")]
 async fn get_item(
     _user: AuthUser,

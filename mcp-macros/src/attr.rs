@@ -40,6 +40,8 @@ pub(crate) struct ToolArgs {
     pub open_world: Option<LitBool>,
     /// `output_schema = false`.
     pub without_output_schema: bool,
+    /// `errors(404 = "…")`: the error responses, for descriptions.
+    pub errors: Vec<(u16, LitStr)>,
 }
 
 /// `#[mcp_resource(...)]` as written.
@@ -78,6 +80,7 @@ pub(crate) struct CompleteWith {
 
 const TOOL: &[&str] = &[
     "name",
+    "errors",
     "description",
     "title",
     "args",
@@ -154,6 +157,7 @@ impl Args for ToolArgs {
             "idempotent" => self.idempotent = flag(meta, cx)?,
             "open_world" => self.open_world = flag(meta, cx)?,
             "output_schema" => self.without_output_schema = opt_out(meta, cx)?,
+            "errors" => self.errors = errors(meta, cx)?,
             _ => return self.common.field(key, meta, cx),
         }
         Ok(true)
@@ -245,6 +249,7 @@ fn suggestion(key: &str, known: &[&str]) -> String {
         "idempotent_hint" | "idempotentHint" => Some("idempotent"),
         "open_world_hint" | "openWorldHint" => Some("open_world"),
         "arguments" | "params" | "parameters" | "arg" => Some("args"),
+        "responses" | "error_responses" | "statuses" => Some("errors"),
         "outputSchema" | "output" | "structured_output" | "no_output_schema" | "text_only" => {
             Some("output_schema")
         }
@@ -519,6 +524,9 @@ fn list(
         let (name, written, span) = if content.peek(LitStr) {
             let s: LitStr = content.parse()?;
             (s.value(), s.token().to_string(), s.span())
+        } else if content.peek(syn::LitInt) {
+            let n: syn::LitInt = content.parse()?;
+            (n.base10_digits().to_owned(), n.to_string(), n.span())
         } else {
             let ident = Ident::parse_any(&content)?;
             (ident.unraw().to_string(), ident.to_string(), ident.span())
@@ -592,6 +600,63 @@ fn arg_descriptions(meta: &ParseNestedMeta, cx: &mut Ctxt) -> syn::Result<Vec<Ar
                 );
             } else {
                 out.push(ArgDescription { name, description });
+            }
+        },
+    )?;
+    Ok(out)
+}
+
+/// `errors(404 = "No such item", …)`: what each error status means, for
+/// tool descriptions (`describe_responses`).
+fn errors(meta: &ParseNestedMeta, cx: &mut Ctxt) -> syn::Result<Vec<(u16, LitStr)>> {
+    const ERRORS: List = List {
+        takes: "a list of error statuses and what they mean",
+        value: "a description",
+        example: "\"...\"",
+    };
+    let mut out: Vec<(u16, LitStr)> = Vec::new();
+    list(
+        meta,
+        cx,
+        &ERRORS,
+        |Entry {
+             name,
+             span,
+             value,
+             help,
+         },
+         cx| {
+            let status = match name.parse::<u16>() {
+                Ok(status) if (400..=599).contains(&status) => status,
+                _ => {
+                    cx.error_at(
+                        span,
+                        format_args!("`{name}` is not an HTTP error status"),
+                        "name a status from 400 to 599, e.g. `errors(404 = \"No such item\")`",
+                    );
+                    return;
+                }
+            };
+            let Expr::Lit(ExprLit {
+                lit: Lit::Str(description),
+                ..
+            }) = value
+            else {
+                cx.error(
+                    &value,
+                    format_args!("what {status} means must be a string literal"),
+                    &help,
+                );
+                return;
+            };
+            if out.iter().any(|(s, _)| *s == status) {
+                cx.error_at(
+                    span,
+                    format_args!("{status} is described twice"),
+                    "keep one",
+                );
+            } else {
+                out.push((status, description));
             }
         },
     )?;

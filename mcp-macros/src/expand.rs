@@ -274,6 +274,7 @@ impl Tool {
             },
             hints,
             descriptions: args.args,
+            errors: args.errors,
             describe: Describe {
                 rt: rt.clone(),
                 arity: params.len(),
@@ -634,6 +635,7 @@ struct Definition {
     heading: Heading,
     hints: Hints,
     descriptions: Vec<ArgDescription>,
+    errors: Vec<(u16, LitStr)>,
     describe: Describe,
     handler: Handler,
     location: Location,
@@ -646,11 +648,13 @@ impl ToTokens for Definition {
             heading,
             hints,
             descriptions,
+            errors,
             describe,
             handler,
             location,
         } = self;
         let descriptions = self::descriptions(descriptions);
+        let errors = errors.iter().map(|(status, text)| quote!((#status, #text)));
         let output_schema = !matches!(describe.output, Some(OutputSchema::Off));
         let positions = positions(describe.arity);
         tokens.extend(quote! {
@@ -658,6 +662,7 @@ impl ToTokens for Definition {
                 #heading
                 hints: #rt::Hints { #hints },
                 descriptions: #descriptions,
+                errors: &[#(#errors),*],
                 output_schema: #output_schema,
                 describe: #describe,
                 check: {

@@ -54,6 +54,21 @@ async fn upload(mut form: actix_multipart::Multipart) -> Result<String, actix_we
     Ok(seen.join("; "))
 }
 
+/// A stored document.
+#[mcp_runtime::mcp_resource(uri = "docs://{name}")]
+#[actix_web::get("/docs/{name}")]
+async fn doc(name: web::Path<String>) -> actix_web::HttpResponse {
+    match name.as_str() {
+        "notes.txt" => actix_web::HttpResponse::Ok()
+            .content_type("text/plain")
+            .body("some notes"),
+        "scan.pdf" => actix_web::HttpResponse::Ok()
+            .content_type("application/pdf")
+            .body(vec![b'%', b'P', b'D', b'F']),
+        _ => actix_web::HttpResponse::NotFound().finish(),
+    }
+}
+
 fn server() -> TestServer {
     let mcp = mcp_tests::registry().build().expect("builds");
     let db = mcp_examples::items::Db::seeded();
@@ -64,6 +79,7 @@ fn server() -> TestServer {
                 .configure(mcp_examples::items::routes)
                 .service(store_blob)
                 .service(upload)
+                .service(doc)
                 .service(mcp.scope("/mcp")),
         )
     })
@@ -79,13 +95,17 @@ async fn a_raw_body_is_base64_in_the_arguments() {
         .find(|t| t.name == "store_blob")
         .expect("listed");
     assert_eq!(
-        tool.input_schema["properties"]["body"],
+        tool.input_schema["properties"]["body"]["anyOf"][0],
         json!({
             "type": "string",
             "contentEncoding": "base64",
             "contentMediaType": "application/octet-stream",
             "description": "The request body (a file's content), base64-encoded."
         })
+    );
+    assert_eq!(
+        tool.input_schema["properties"]["body"]["anyOf"][1]["required"],
+        json!(["uri"])
     );
     assert_eq!(tool.input_schema["required"], json!(["body"]));
 
@@ -163,5 +183,43 @@ async fn a_multipart_form_is_its_fields_with_files_in_base64() {
         text(&bad).contains("a file needs `content`"),
         "{}",
         text(&bad)
+    );
+}
+
+#[tokio::test]
+async fn a_file_can_be_a_link_to_a_resource_of_the_server() {
+    let server = server();
+    let client = server.client().await;
+    let result = call(
+        &client,
+        "store_blob",
+        json!({"body": {"uri": "docs://notes.txt"}}),
+    )
+    .await;
+    assert_eq!(
+        text(&result),
+        r#"10 bytes (application/octet-stream): "some ""#
+    );
+    let result = call(
+        &client,
+        "upload",
+        json!({"scan": {"uri": "docs://scan.pdf"}}),
+    )
+    .await;
+    assert_eq!(
+        text(&result),
+        "scan: file scan.pdf (application/pdf, 4 bytes)"
+    );
+    let missing = call(
+        &client,
+        "store_blob",
+        json!({"body": {"uri": "docs://nothing"}}),
+    )
+    .await;
+    assert_eq!(missing.is_error, Some(true));
+    assert!(
+        text(&missing).contains("no resource `docs://nothing` on this server"),
+        "{}",
+        text(&missing)
     );
 }

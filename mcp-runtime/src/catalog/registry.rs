@@ -493,7 +493,7 @@ fn compile(def: &'static ToolDef, options: Options) -> Result<(ToolEntry, Tool),
 
     let input_schema = compiled.input_schema;
     let description = if options.describe_responses {
-        described(def.description, compiled.output_schema.as_ref())
+        described(def.description, compiled.output_schema.as_ref(), def.errors)
     } else {
         def.description.to_owned()
     };
@@ -547,7 +547,11 @@ fn compile(def: &'static ToolDef, options: Options) -> Result<(ToolEntry, Tool),
 /// A tool's description with what it returns spelled out, for clients that
 /// show the model only descriptions (fastapi_mcp's
 /// `describe_full_response_schema` and `describe_all_responses`).
-fn described(description: &str, output: Option<&Map<String, Value>>) -> String {
+fn described(
+    description: &str,
+    output: Option<&Map<String, Value>>,
+    errors: &[(u16, &str)],
+) -> String {
     let mut text = description.trim_end().to_owned();
     match output {
         Some(schema) => {
@@ -562,6 +566,9 @@ fn described(description: &str, output: Option<&Map<String, Value>>) -> String {
         "\nAn HTTP error (4xx, 5xx) comes back as a tool error (isError) whose text starts \
          with the status line, followed by the response body.",
     );
+    for (status, meaning) in errors {
+        text.push_str(&format!("\nHTTP {status}: {meaning}"));
+    }
     text
 }
 

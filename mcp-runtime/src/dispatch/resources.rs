@@ -1,19 +1,24 @@
 //! `resources/read` (a `GET` on the resource's route, through the app) and
 //! `resources/subscribe`.
 
+use std::sync::Arc;
+
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderMap};
+use actix_web::web::Bytes;
 use base64::Engine as _;
 use rmcp::model::ErrorCode;
 use rmcp::model::{ErrorData, RequestId};
 use rmcp::model::{ReadResourceResult, ResourceContents};
 use serde_json::json;
 
+use crate::call::context::CallScope;
 use crate::call::forward::Parts;
 use crate::call::result::{self, Mapping};
 use crate::call::run::{self, Ended, Failure, Sent};
 use crate::call::server::{Exchange, Outcome, Server};
 use crate::catalog::registry::Structured;
+use crate::policy::auth::AuthRejection;
 use crate::protocol::jsonrpc;
 use crate::protocol::method::RequestMethod;
 use crate::protocol::params::UriParams;
@@ -44,11 +49,7 @@ pub(crate) async fn read(
     UriParams { uri }: UriParams,
     x: &Exchange,
 ) -> Outcome {
-    let Some((resource, values)) = d.catalog.resource_for(&uri) else {
-        return not_found(x, id, &uri);
-    };
-    // A value the route's pattern refuses names nothing the route serves.
-    let Ok(parts) = Parts::from_values(&resource.route, &values) else {
+    let Some((resource, _)) = d.catalog.resource_for(&uri) else {
         return not_found(x, id, &uri);
     };
     let binding = run::binding(
@@ -61,59 +62,33 @@ pub(crate) async fn read(
         Ok(inputs) => inputs,
         Err(e) => return Outcome::error(id, &e),
     };
-    let name = resource.def.name;
-    let scope = run::scope(d, x, id, name, None, inputs);
-    // Authenticated where the route's request is (see `handler::mark`).
-    let auth = d.policy.auth.as_ref().map(|a| (a, resource.def.access()));
-    let target = resource.def.route.exposed;
-    let route = (HttpMethod::Get, resource.locator.as_str());
-    let sent = run::through_app(d, x, &scope, target, auth, route, parts);
-    let failed = |failure: Failure| {
-        let e = ErrorData::internal_error(format!("Reading `{uri}` failed: {failure}"), None);
-        Outcome::error(id, &e)
-    };
-    let response = match run::guarded(d, &scope, sent).await {
+    let scope = run::scope(d, x, id, resource.def.name, None, inputs);
+    let fetched = match run::guarded(d, &scope, fetch(d, x, &scope, &uri)).await {
         None => return Outcome::Cancelled,
         Some(Ended::Stopped) => return run::stopped(d, id, &binding, &scope),
-        Some(Ended::Failed(failure) | Ended::Done(Err(failure))) => return failed(failure),
-        Some(Ended::Done(Ok(Sent::Answered(response)))) => response,
-        Some(Ended::Done(Ok(Sent::Unauthorized(rejection)))) => {
-            return d.challenge(id, x, &rejection);
+        Some(Ended::Failed(failure)) => Fetched::Failed(failure),
+        Some(Ended::Done(fetched)) => fetched,
+    };
+    let (body, mime, cache) = match fetched {
+        Fetched::Contents { body, mime, cache } => (body, mime, cache),
+        Fetched::NotFound => return not_found(x, id, &uri),
+        Fetched::Unauthorized(rejection) => return d.challenge(id, x, &rejection),
+        Fetched::Failed(failure) => {
+            let e = ErrorData::internal_error(format!("Reading `{uri}` failed: {failure}"), None);
+            return Outcome::error(id, &e);
+        }
+        Fetched::Status(status, body) => {
+            let message = format!("Reading `{uri}` failed: HTTP {status}");
+            let detail = String::from_utf8_lossy(&body).into_owned();
+            let data = Some(json!({ "uri": uri, "status": status.as_u16(), "body": detail }));
+            let code = if status.is_client_error() {
+                ErrorCode::INVALID_PARAMS
+            } else {
+                ErrorCode::INTERNAL_ERROR
+            };
+            return Outcome::error(id, &ErrorData::new(code, message, data));
         }
     };
-    let status = response.status();
-    if status == StatusCode::NOT_FOUND {
-        return not_found(x, id, &uri);
-    }
-    let cache = caching(
-        response.headers(),
-        resource.def.requires_auth || x.host.headers().contains_key(header::AUTHORIZATION),
-    );
-    let mime = media::of(response.headers());
-    let mapping = Mapping {
-        tool: name,
-        structured: Structured::No,
-        max_bytes: d.policy.limits.max_response_bytes,
-        scope: Some(&scope),
-    };
-    let body = match result::read_body(response, &mapping).await {
-        Ok(body) => body,
-        Err(e) => return failed(Failure::Body(e)),
-    };
-    if !status.is_success() {
-        let message = format!("Reading `{uri}` failed: HTTP {status}");
-        let detail = String::from_utf8_lossy(&body).into_owned();
-        let data = Some(json!({ "uri": uri, "status": status.as_u16(), "body": detail }));
-        let code = if status.is_client_error() {
-            ErrorCode::INVALID_PARAMS
-        } else {
-            ErrorCode::INTERNAL_ERROR
-        };
-        return Outcome::error(id, &ErrorData::new(code, message, data));
-    }
-    let mime = Some(mime)
-        .filter(|m| !m.is_empty())
-        .or_else(|| resource.def.mime_type.map(str::to_owned));
     let text = mime
         .as_deref()
         .is_none_or(|m| !result::is_binary_media(m))
@@ -134,6 +109,71 @@ pub(crate) async fn read(
         result.cache_scope = Some(cache.scope());
     }
     d.reply(x, id, result)
+}
+
+/// What reading a resource's route gave.
+pub(crate) enum Fetched {
+    /// No such resource, or its route answered 404.
+    NotFound,
+    /// Its authenticator refused the caller.
+    Unauthorized(AuthRejection),
+    /// The request could not be made, or its body read.
+    Failed(Failure),
+    /// Its route answered with an error status.
+    Status(StatusCode, Bytes),
+    /// The contents, their media type and caching hints.
+    Contents {
+        body: Bytes,
+        mime: Option<String>,
+        cache: Caching,
+    },
+}
+
+/// Reads the resource `uri` names: a `GET` on its route, through the app,
+/// in `scope` (a read's own, or the tool call whose argument links to it).
+pub(crate) async fn fetch(d: &Server, x: &Exchange, scope: &Arc<CallScope>, uri: &str) -> Fetched {
+    let Some((resource, values)) = d.catalog.resource_for(uri) else {
+        return Fetched::NotFound;
+    };
+    // A value the route's pattern refuses names nothing the route serves.
+    let Ok(parts) = Parts::from_values(&resource.route, &values) else {
+        return Fetched::NotFound;
+    };
+    // Authenticated where the route's request is (see `handler::mark`).
+    let auth = d.policy.auth.as_ref().map(|a| (a, resource.def.access()));
+    let target = resource.def.route.exposed;
+    let route = (HttpMethod::Get, resource.locator.as_str());
+    let response = match run::through_app(d, x, scope, target, auth, route, parts).await {
+        Ok(Sent::Answered(response)) => response,
+        Ok(Sent::Unauthorized(rejection)) => return Fetched::Unauthorized(rejection),
+        Err(failure) => return Fetched::Failed(failure),
+    };
+    let status = response.status();
+    if status == StatusCode::NOT_FOUND {
+        return Fetched::NotFound;
+    }
+    let cache = caching(
+        response.headers(),
+        resource.def.requires_auth || x.host.headers().contains_key(header::AUTHORIZATION),
+    );
+    let mime = media::of(response.headers());
+    let mapping = Mapping {
+        tool: resource.def.name,
+        structured: Structured::No,
+        max_bytes: d.policy.limits.max_response_bytes,
+        scope: Some(scope),
+    };
+    let body = match result::read_body(response, &mapping).await {
+        Ok(body) => body,
+        Err(e) => return Fetched::Failed(Failure::Body(e)),
+    };
+    if !status.is_success() {
+        return Fetched::Status(status, body);
+    }
+    let mime = Some(mime)
+        .filter(|m| !m.is_empty())
+        .or_else(|| resource.def.mime_type.map(str::to_owned));
+    Fetched::Contents { body, mime, cache }
 }
 
 /// A read's caching hints, from the response's `Cache-Control`.

@@ -2,14 +2,17 @@
 //! argument checks, running the handler (through its REST route, or
 //! directly for a hand-written tool), cancellation, panics, the result.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Instant;
 
 use actix_web::HttpResponse;
+use base64::Engine as _;
 use rmcp::model::{ErrorData, RequestId};
 use serde_json::{Map, Value, json};
 use tracing::Instrument as _;
 
+use super::resources::{self, Fetched};
 use super::unknown;
 use crate::call::context::CallScope;
 use crate::call::forward;
@@ -18,7 +21,7 @@ use crate::call::run::{self, DisplayId, Ended, Failure, Sent};
 use crate::call::server::Server;
 use crate::call::server::{Exchange, Outcome};
 use crate::catalog::registry::{Target, ToolEntry};
-use crate::handler::arguments::{ArgumentError, Coercion, coerce};
+use crate::handler::arguments::{ArgumentError, Coercion, Slot, Source, coerce};
 use crate::handler::invoke::{CallContext, CheckContext, ToolOutcome};
 use crate::policy::auth::AuthRejection;
 use crate::protocol::codes;
@@ -178,6 +181,11 @@ async fn handle(
     scope: &Arc<CallScope>,
     x: &Exchange,
 ) -> Handled {
+    let args = match inline_links(d, x, scope, tool, args).await {
+        Ok(args) => args,
+        Err(handled) => return handled,
+    };
+    let args = &*args;
     match &tool.target {
         Target::Route {
             method,
@@ -217,6 +225,84 @@ async fn handle(
             }
         }
     }
+}
+
+/// A file given as a link to one of this server's resources
+/// (`{"uri": "items://…"}`, for a `web::Bytes` body or a multipart file):
+/// the resource is read, in the call's scope and with its own
+/// authentication, and its contents put inline (base64).
+async fn inline_links<'a>(
+    d: &Server,
+    x: &Exchange,
+    scope: &Arc<CallScope>,
+    tool: &ToolEntry,
+    args: &'a Map<String, Value>,
+) -> Result<Cow<'a, Map<String, Value>>, Handled> {
+    let link = |v: &Value| v.as_object()?.get("uri")?.as_str().map(str::to_owned);
+    let mut linked: Vec<(String, String)> = Vec::new();
+    for slot in tool.plan.slots.iter().flatten() {
+        match (slot.source, &slot.slot) {
+            (Source::Bytes, Slot::Whole(name)) => {
+                if let Some(uri) = args.get(name).and_then(link) {
+                    linked.push((name.clone(), uri));
+                }
+            }
+            (Source::Multipart, Slot::Fields { .. }) => {
+                for (name, value) in args {
+                    if value.get("content").is_none()
+                        && let Some(uri) = link(value)
+                    {
+                        linked.push((name.clone(), uri));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if linked.is_empty() {
+        return Ok(Cow::Borrowed(args));
+    }
+    let multipart = tool
+        .plan
+        .slots
+        .iter()
+        .flatten()
+        .any(|s| s.source == Source::Multipart);
+    let mut args = args.clone();
+    for (name, uri) in linked {
+        let (body, mime) = match resources::fetch(d, x, scope, &uri).await {
+            Fetched::Contents { body, mime, .. } => (body, mime),
+            Fetched::NotFound => {
+                let e = ArgumentError::new(&name, format!("no resource `{uri}` on this server"));
+                return Err(Handled::InvalidArguments(e));
+            }
+            Fetched::Status(status, _) => {
+                let e = ArgumentError::new(&name, format!("reading `{uri}` failed: HTTP {status}"));
+                return Err(Handled::InvalidArguments(e));
+            }
+            Fetched::Unauthorized(rejection) => return Err(Handled::Unauthorized(rejection)),
+            Fetched::Failed(failure) => return Err(Handled::Failed(failure)),
+        };
+        let content = Value::String(base64::engine::general_purpose::STANDARD.encode(&body));
+        let Some(value) = args.get_mut(&name) else {
+            continue;
+        };
+        match value {
+            // A multipart file: the contents, and what the resource says
+            // of itself where the link does not.
+            Value::Object(file) if multipart => {
+                file.remove("uri");
+                file.insert("content".into(), content);
+                if let Some(mime) = mime {
+                    file.entry("contentType").or_insert(Value::String(mime));
+                }
+                let filename = uri.rsplit('/').next().unwrap_or(&uri).to_owned();
+                file.entry("filename").or_insert(Value::String(filename));
+            }
+            _ => *value = content,
+        }
+    }
+    Ok(Cow::Owned(args))
 }
 
 /// Bad arguments: a tool error the model can act on (2025-11-25 and later),

@@ -86,16 +86,30 @@ impl<T: DeserializeOwned + JsonSchema> FromArguments for web::Either<web::Json<T
 
 impl IsArgument for web::Bytes {}
 
-/// A raw body (an upload): base64 in the tool's `body` argument, the bytes
-/// themselves in the request (`Content-Type: application/octet-stream`).
+/// A raw body (an upload): base64 in the tool's `body` argument (or a link
+/// to one of the server's resources, read and put inline before the call),
+/// the bytes themselves in the request (`Content-Type:
+/// application/octet-stream`).
 impl FromArguments for web::Bytes {
     const SOURCE: Source = Source::Bytes;
     fn schema(_: &mut SchemaGenerator) -> Schema {
         schemars::json_schema!({
-            "type": "string",
-            "contentEncoding": "base64",
-            "contentMediaType": "application/octet-stream",
-            "description": "The request body (a file's content), base64-encoded."
+            "anyOf": [
+                {
+                    "type": "string",
+                    "contentEncoding": "base64",
+                    "contentMediaType": "application/octet-stream",
+                    "description": "The request body (a file's content), base64-encoded."
+                },
+                {
+                    "type": "object",
+                    "properties": {
+                        "uri": {"type": "string", "description": "A resource of this server whose contents are the body."}
+                    },
+                    "required": ["uri"],
+                    "additionalProperties": false
+                }
+            ]
         })
     }
     fn from_arguments(view: ArgumentsView<'_>) -> Result<Self, ArgumentError> {

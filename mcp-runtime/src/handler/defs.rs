@@ -27,6 +27,8 @@ pub struct ToolDef {
     pub tags: &'static [&'static str],
     /// `args(name = "description")`: descriptions of arguments.
     pub descriptions: &'static [(&'static str, &'static str)],
+    /// `errors(404 = "…")`: what error statuses mean, for descriptions.
+    pub errors: &'static [(u16, &'static str)],
     /// `false` with `output_schema = false`: text results only.
     pub output_schema: bool,
     /// Records the handler's parameter and return types.

@@ -28,13 +28,13 @@ impl FromArguments for actix_multipart::Multipart {
                     {"type": "string", "description": "A text field."},
                     {
                         "type": "object",
-                        "description": "A file.",
+                        "description": "A file: `content` (base64) or `uri`.",
                         "properties": {
                             "filename": {"type": "string", "description": "Default: the field's name."},
                             "contentType": {"type": "string", "description": "Default: application/octet-stream."},
-                            "content": {"type": "string", "contentEncoding": "base64", "description": "The file's bytes, base64-encoded."}
+                            "content": {"type": "string", "contentEncoding": "base64", "description": "The file's bytes, base64-encoded."},
+                            "uri": {"type": "string", "description": "Instead of `content`: a resource of this server whose contents are the file."}
                         },
-                        "required": ["content"],
                         "additionalProperties": false
                     }
                 ]
@@ -78,7 +78,9 @@ pub(crate) fn encode(form: &Value) -> Result<(HeaderValue, Vec<u8>), String> {
                 }
                 let _ = write!(head, "\r\nContent-Type: {content_type}\r\n\r\n");
                 let Some(content) = text("content") else {
-                    return Err(format!("field `{name}`: a file needs `content` (base64)"));
+                    return Err(format!(
+                        "field `{name}`: a file needs `content` (base64) or `uri` (a resource)"
+                    ));
                 };
                 decode_base64(content).map_err(|e| format!("field `{name}`: {e}"))?
             }

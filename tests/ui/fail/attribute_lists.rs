@@ -36,4 +36,11 @@ async fn e() -> web::Json<u32> {
     web::Json(1)
 }
 
+/// A tool.
+#[mcp_tool(errors(200 = "fine", 404 = 3, 409 = "a", 409 = "b"))]
+#[get("/f")]
+async fn f() -> web::Json<u32> {
+    web::Json(1)
+}
+
 fn main() {}
