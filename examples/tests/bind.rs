@@ -2,22 +2,39 @@
 //! scripts, tests and benchmarks rely on.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 
-#[test]
-fn items_api_listens_on_bind_and_prints_its_mcp_url() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_items-api"))
+/// Starts an example binary on `BIND=127.0.0.1:0` with `env`; the process
+/// and the MCP URL it printed. Its stdout stays open while it runs, as a
+/// terminal's would.
+fn start(bin: &str, env: &[(&str, &str)]) -> (Child, Option<String>) {
+    let mut command = Command::new(bin);
+    command
         .env("BIND", "127.0.0.1:0")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("items-api starts");
-    // Keep the pipe open while the server runs, as a terminal would.
+        .stderr(Stdio::null());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let mut child = command.spawn().expect("the example starts");
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let url = lines
         .by_ref()
         .map_while(Result::ok)
         .find_map(|line| line.strip_prefix("MCP endpoint: ").map(str::to_owned));
+    std::thread::spawn(move || for _ in lines {});
+    (child, url)
+}
+
+/// Stops what [`start`] started.
+fn stop(mut child: Child) {
+    child.kill().ok();
+    child.wait().ok();
+}
+
+#[test]
+fn items_api_listens_on_bind_and_prints_its_mcp_url() {
+    let (child, url) = start(env!("CARGO_BIN_EXE_items-api"), &[]);
     let result = (|| {
         let url = url.ok_or("no MCP endpoint line")?;
         let port = url
@@ -36,8 +53,7 @@ fn items_api_listens_on_bind_and_prints_its_mcp_url() {
         }
         Ok(())
     })();
-    child.kill().ok();
-    child.wait().ok();
+    stop(child);
     result.unwrap();
 }
 
@@ -69,17 +85,7 @@ fn http_post_with(addr: &str, path: &str, headers: &str, body: &str) -> Result<S
 /// call through its own domain's scope.
 #[test]
 fn shop_api_serves_two_domains_as_one_server() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_shop-api"))
-        .env("BIND", "127.0.0.1:0")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("shop-api starts");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let url = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .find_map(|line| line.strip_prefix("MCP endpoint: ").map(str::to_owned));
+    let (child, url) = start(env!("CARGO_BIN_EXE_shop-api"), &[]);
     let result = (|| {
         let url = url.ok_or("no MCP endpoint line")?;
         let addr = url
@@ -119,8 +125,7 @@ fn shop_api_serves_two_domains_as_one_server() {
         }
         Ok(())
     })();
-    child.kill().ok();
-    child.wait().ok();
+    stop(child);
     result.unwrap();
 }
 
@@ -128,35 +133,13 @@ fn shop_api_serves_two_domains_as_one_server() {
 /// call on the second answered by the first.
 #[test]
 fn items_mcp_forwards_calls_to_items_api() {
-    let start = |bin: &str, env: &[(&str, String)]| {
-        let mut command = Command::new(bin);
-        command
-            .env("BIND", "127.0.0.1:0")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null());
-        for (k, v) in env {
-            command.env(k, v);
-        }
-        let mut child = command.spawn().expect("starts");
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let url = lines
-            .by_ref()
-            .map_while(Result::ok)
-            .find_map(|line| line.strip_prefix("MCP endpoint: ").map(str::to_owned));
-        // Keep the pipe open while the server runs.
-        std::thread::spawn(move || for _ in lines {});
-        (child, url)
-    };
-    let (mut api, api_url) = start(env!("CARGO_BIN_EXE_items-api"), &[]);
+    let (api, api_url) = start(env!("CARGO_BIN_EXE_items-api"), &[]);
     let api_base = api_url
         .as_deref()
         .and_then(|u| u.strip_suffix("/mcp"))
         .unwrap_or_default()
         .to_owned();
-    let (mut mcp, mcp_url) = start(
-        env!("CARGO_BIN_EXE_items-mcp"),
-        &[("API_URL", api_base.clone())],
-    );
+    let (mcp, mcp_url) = start(env!("CARGO_BIN_EXE_items-mcp"), &[("API_URL", &api_base)]);
     let result = (|| {
         let addr = mcp_url
             .as_deref()
@@ -174,9 +157,7 @@ fn items_mcp_forwards_calls_to_items_api() {
         }
         Ok(())
     })();
-    for child in [&mut api, &mut mcp] {
-        child.kill().ok();
-        child.wait().ok();
-    }
+    stop(api);
+    stop(mcp);
     result.unwrap();
 }

@@ -33,19 +33,21 @@ fn mcp_for(upstream: Upstream) -> TestServer {
     })
 }
 
+/// How many items `list_items` answers.
+async fn count(client: &mcp_tests::McpClient) -> usize {
+    let listed = call(client, "list_items", json!({})).await;
+    listed.structured_content.expect("structured")["result"]
+        .as_array()
+        .expect("items")
+        .len()
+}
+
 #[tokio::test]
 async fn calls_are_requests_to_the_api() {
     let api = api();
     let mcp = mcp_for(Upstream::new(api.url("")));
     let client = mcp.client().await;
-    let listed = call(&client, "list_items", json!({})).await;
-    assert_eq!(
-        listed.structured_content.expect("structured")["result"]
-            .as_array()
-            .expect("items")
-            .len(),
-        3
-    );
+    assert_eq!(count(&client).await, 3);
     // Something created at the API directly shows in the next call.
     let created = reqwest::Client::new()
         .post(api.url("/items"))
@@ -55,14 +57,7 @@ async fn calls_are_requests_to_the_api() {
         .await
         .expect("REST create");
     assert_eq!(created.status(), 201);
-    let listed = call(&client, "list_items", json!({})).await;
-    assert_eq!(
-        listed.structured_content.expect("structured")["result"]
-            .as_array()
-            .expect("items")
-            .len(),
-        4
-    );
+    assert_eq!(count(&client).await, 4);
     // The API's errors are tool errors as in process.
     let missing = call(&client, "item_label", json!({"id": 99})).await;
     assert_eq!(missing.is_error, Some(true));
