@@ -42,6 +42,8 @@ pub(crate) struct ToolArgs {
     pub without_output_schema: bool,
     /// `errors(404 = "…")`: the error responses, for descriptions.
     pub errors: Vec<(u16, LitStr)>,
+    /// `task = "optional" | "required"`.
+    pub task: Option<Ident>,
 }
 
 /// `#[mcp_resource(...)]` as written.
@@ -81,6 +83,7 @@ pub(crate) struct CompleteWith {
 const TOOL: &[&str] = &[
     "name",
     "errors",
+    "task",
     "description",
     "title",
     "args",
@@ -158,6 +161,7 @@ impl Args for ToolArgs {
             "open_world" => self.open_world = flag(meta, cx)?,
             "output_schema" => self.without_output_schema = opt_out(meta, cx)?,
             "errors" => self.errors = errors(meta, cx)?,
+            "task" => self.task = task(meta, cx)?,
             _ => return self.common.field(key, meta, cx),
         }
         Ok(true)
@@ -250,6 +254,7 @@ fn suggestion(key: &str, known: &[&str]) -> String {
         "open_world_hint" | "openWorldHint" => Some("open_world"),
         "arguments" | "params" | "parameters" | "arg" => Some("args"),
         "responses" | "error_responses" | "statuses" => Some("errors"),
+        "tasks" | "task_support" | "long_running" | "async_task" => Some("task"),
         "outputSchema" | "output" | "structured_output" | "no_output_schema" | "text_only" => {
             Some("output_schema")
         }
@@ -604,6 +609,28 @@ fn arg_descriptions(meta: &ParseNestedMeta, cx: &mut Ctxt) -> syn::Result<Vec<Ar
         },
     )?;
     Ok(out)
+}
+
+/// `task = "optional"` or `task = "required"`: the runtime's `TaskSupport`
+/// variant.
+fn task(meta: &ParseNestedMeta, cx: &mut Ctxt) -> syn::Result<Option<Ident>> {
+    let Some(value) = string(meta, cx)? else {
+        return Ok(None);
+    };
+    let variant = match value.value().as_str() {
+        "optional" => "Optional",
+        "required" => "Required",
+        other => {
+            cx.error(
+                &value,
+                format_args!("`task = {other:?}` is not a task mode"),
+                "write `task = \"optional\"` (a task when the client opts in) or \
+                 `task = \"required\"` (only as a task)",
+            );
+            return Ok(None);
+        }
+    };
+    Ok(Some(Ident::new(variant, value.span())))
 }
 
 /// `errors(404 = "No such item", …)`: what each error status means, for

@@ -275,6 +275,7 @@ impl Tool {
             hints,
             descriptions: args.args,
             errors: args.errors,
+            task: args.task,
             describe: Describe {
                 rt: rt.clone(),
                 arity: params.len(),
@@ -636,6 +637,7 @@ struct Definition {
     hints: Hints,
     descriptions: Vec<ArgDescription>,
     errors: Vec<(u16, LitStr)>,
+    task: Option<Ident>,
     describe: Describe,
     handler: Handler,
     location: Location,
@@ -649,10 +651,14 @@ impl ToTokens for Definition {
             hints,
             descriptions,
             errors,
+            task,
             describe,
             handler,
             location,
         } = self;
+        let task = task
+            .clone()
+            .unwrap_or_else(|| Ident::new("Never", Span::call_site()));
         let descriptions = self::descriptions(descriptions);
         let errors = errors.iter().map(|(status, text)| quote!((#status, #text)));
         let output_schema = !matches!(describe.output, Some(OutputSchema::Off));
@@ -664,6 +670,7 @@ impl ToTokens for Definition {
                 descriptions: #descriptions,
                 errors: &[#(#errors),*],
                 output_schema: #output_schema,
+                task: #rt::TaskSupport::#task,
                 describe: #describe,
                 check: {
                     fn __mcp_check(

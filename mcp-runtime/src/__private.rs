@@ -3,7 +3,9 @@
 
 pub use crate::handler::arguments::{ArgumentError, FromArguments, IsArgument, Source};
 pub use crate::handler::completion::{Completer, Completion, CompletionFuture, IntoCompletions};
-pub use crate::handler::defs::{Handler, Hints, Location, PromptDef, ResourceDef, ToolDef};
+pub use crate::handler::defs::{
+    Handler, Hints, Location, PromptDef, ResourceDef, TaskSupport, ToolDef,
+};
 pub use crate::handler::invoke::{
     ArgumentHandle, ArgumentKind, CallContext, CheckContext, Handle, HasOutputSchema, IntoPrompt,
     Invoker, NoOutputSchema, OutputProbe, Probe, PromptError, RequestHandle, RequestKind,

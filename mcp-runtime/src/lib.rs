@@ -373,6 +373,7 @@ pub mod store {
     pub use crate::state::session::{
         InMemorySessionStore, Session, SessionStore, SessionStoreError, StoreFuture,
     };
+    pub use crate::state::tasks::{InMemoryTaskStore, TaskStore};
 }
 
 /// The errors the crate reports: at start-up ([`BuildError`] and its

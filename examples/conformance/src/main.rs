@@ -718,6 +718,111 @@ async fn tokio_sleep(duration: Duration) {
     actix_web::rt::time::sleep(duration).await;
 }
 
+/// Who to greet.
+#[derive(Deserialize, JsonSchema)]
+struct Greeting {
+    /// A name.
+    name: String,
+}
+
+/// Greets someone, at once (never a task).
+#[mcp_tool]
+#[post("/fixtures/greet")]
+async fn greet(who: web::Json<Greeting>) -> String {
+    format!("Hello, {}!", who.name)
+}
+
+/// How long to compute, and a label for the result.
+#[derive(Deserialize, JsonSchema)]
+struct Compute {
+    /// Seconds to take.
+    seconds: f64,
+    /// A label, echoed.
+    #[serde(default)]
+    label: String,
+}
+
+/// Computes for a while: a task when the client opts in.
+#[mcp_tool(task = "optional")]
+#[post("/fixtures/slow-compute")]
+async fn slow_compute(compute: web::Json<Compute>) -> String {
+    let seconds = compute.seconds.clamp(0.0, 300.0);
+    actix_web::rt::time::sleep(Duration::from_secs_f64(seconds)).await;
+    format!("computed {} in {seconds} s", compute.label)
+}
+
+/// A job that fails as a tool (HTTP 500) after a second: only as a task.
+#[mcp_tool(task = "required")]
+#[post("/fixtures/failing-job")]
+async fn failing_job() -> HttpResponse {
+    actix_web::rt::time::sleep(Duration::from_secs(1)).await;
+    HttpResponse::InternalServerError().body("the job failed")
+}
+
+/// A job that cannot finish at all (it panics): the task fails with a
+/// JSON-RPC error.
+#[mcp_tool(task = "optional")]
+#[post("/fixtures/protocol-error-job")]
+async fn protocol_error_job() -> &'static str {
+    panic!("the job broke down")
+}
+
+/// The file to delete.
+#[derive(Deserialize, JsonSchema)]
+struct Deletion {
+    /// Its name.
+    filename: String,
+}
+
+/// A yes or no.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+struct Confirmation {
+    /// Whether to go ahead.
+    confirm: bool,
+}
+
+/// Deletes a file after asking the user: as a task, the question is the
+/// task's input request.
+#[mcp_tool(task = "optional")]
+#[post("/fixtures/confirm-delete")]
+async fn confirm_delete(deletion: web::Json<Deletion>, ctx: McpContext) -> HttpResponse {
+    let question = format!("Delete {}?", deletion.filename);
+    match ctx.elicit::<Confirmation>(&question).await {
+        Ok(Elicitation::Accept(Confirmation { confirm: true })) => {
+            HttpResponse::Ok().body(format!("deleted {}", deletion.filename))
+        }
+        Ok(_) => HttpResponse::Ok().body(format!("kept {}", deletion.filename)),
+        Err(e) => HttpResponse::BadGateway().body(e.to_string()),
+    }
+}
+
+/// One part of `multi_input`'s answers.
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+struct Part {
+    /// A name for the part.
+    #[serde(default)]
+    name: Option<String>,
+    /// Whether it is confirmed.
+    #[serde(default)]
+    confirm: Option<bool>,
+}
+
+/// Asks two questions at once: as a task, both are its input requests,
+/// each answered on its own.
+#[mcp_tool(task = "optional")]
+#[post("/fixtures/multi-input")]
+async fn multi_input(ctx: McpContext) -> HttpResponse {
+    let (first, second) = futures_util::join!(
+        ctx.elicit::<Part>("The first part?"),
+        ctx.elicit::<Part>("The second part?")
+    );
+    let name = |answer: Result<Elicitation<Part>, mcp_runtime::ClientRequestError>| match answer {
+        Ok(Elicitation::Accept(part)) => part.name.unwrap_or_default(),
+        _ => "none".to_owned(),
+    };
+    HttpResponse::Ok().body(format!("parts: {}, {}", name(first), name(second)))
+}
+
 fn fixtures(cfg: &mut web::ServiceConfig) {
     cfg.service(simple_text)
         .service(image)
@@ -750,7 +855,13 @@ fn fixtures(cfg: &mut web::ServiceConfig) {
         .service(static_binary)
         .service(template_data)
         .service(watched_resource)
-        .service(json_schema_tool);
+        .service(json_schema_tool)
+        .service(greet)
+        .service(slow_compute)
+        .service(failing_job)
+        .service(protocol_error_job)
+        .service(confirm_delete)
+        .service(multi_input);
 }
 
 #[actix_web::main]

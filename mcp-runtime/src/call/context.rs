@@ -34,6 +34,7 @@ use crate::protocol::sampling::{Sample, Sampled};
 use crate::protocol::stateless::Client;
 use crate::schema::elicitation;
 use crate::state::live::Live;
+use crate::state::tasks::Questions;
 use crate::support::outbound::Outbound;
 use crate::support::sync::lock;
 
@@ -89,6 +90,9 @@ pub(crate) struct CallScope {
     /// Stateless era: questions become an input-required result instead of
     /// requests on the stream (see `Inputs`).
     pub inputs: Option<Inputs>,
+    /// A call running as a task: questions become the task's input
+    /// requests, answered by `tasks/update`.
+    pub task: Option<Arc<Questions>>,
     pub outbound: Outbound,
     pub cancel: CancellationToken,
     pub live: Arc<Live>,
@@ -180,6 +184,7 @@ impl CallScope {
         session: Option<Arc<str>>,
         client: Option<Client>,
         inputs: Option<Inputs>,
+        task: Option<Arc<Questions>>,
         outbound: Outbound,
         cancel: CancellationToken,
         live: Arc<Live>,
@@ -192,6 +197,7 @@ impl CallScope {
             session,
             client,
             inputs,
+            task,
             outbound,
             cancel,
             live,
@@ -570,6 +576,15 @@ enum Capability {
 }
 
 impl Capability {
+    /// [`fits`](Self::fits) for this kind of question, as a function.
+    fn fitter(self) -> fn(&Value) -> bool {
+        match self {
+            Capability::Sampling => |a| Capability::Sampling.fits(a),
+            Capability::Elicitation => |a| Capability::Elicitation.fits(a),
+            Capability::Roots => |a| Capability::Roots.fits(a),
+        }
+    }
+
     /// Whether `answer` has the shape of an answer to this kind of question.
     fn fits(self, answer: &Value) -> bool {
         let field = match self {
@@ -614,6 +629,27 @@ async fn ask<P: Serialize + ?Sized>(
     question: Question<'_>,
     params: &P,
 ) -> Result<Box<serde_json::value::RawValue>, ClientRequestError> {
+    if let Some(questions) = &scope.task {
+        if !scope.declared(question.capability) {
+            return Err(ClientRequestError::Unsupported(question.capability.name()));
+        }
+        let key = match question.key {
+            Some(key) => key.to_owned(),
+            None => questions.next_key(question.capability.name()),
+        };
+        let request = serde_json::json!({
+            "method": question.method.as_str(),
+            "params": serde_json::to_value(params)
+                .map_err(|e| ClientRequestError::InvalidSchema(e.to_string()))?,
+        });
+        let answer = tokio::select! {
+            answer = questions.ask(key, request, question.capability.fitter()) => answer,
+            () = scope.cancel.cancelled() => None,
+        };
+        let answer = answer.ok_or(ClientRequestError::Cancelled)?;
+        return serde_json::value::to_raw_value(&answer)
+            .map_err(|e| ClientRequestError::InvalidAnswer(e.to_string()));
+    }
     if let Some(inputs) = &scope.inputs {
         let key = match question.key {
             Some(key) => key.to_owned(),

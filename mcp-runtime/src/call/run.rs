@@ -115,6 +115,7 @@ pub(crate) fn scope(
         x.session.as_ref().map(|(id, _)| id.clone()),
         x.client.clone(),
         inputs,
+        x.task.clone(),
         x.outbound.clone(),
         x.cancel.clone(),
         d.state.live.clone(),

@@ -31,6 +31,7 @@ use crate::protocol::version::Version;
 use crate::state::live::Live;
 use crate::state::session::{Session, SessionStore};
 use crate::state::subscriptions::Subscribers;
+use crate::state::tasks::{Questions, Running, TaskStore};
 use crate::support::outbound::Outbound;
 
 /// Everything requests share, built once at start-up.
@@ -78,6 +79,9 @@ pub(crate) struct State {
     pub live: Arc<Live>,
     /// Who hears about changes.
     pub subscribers: Arc<Subscribers>,
+    /// Tasks (the tasks extension), and what stops those running here.
+    pub tasks: Arc<dyn TaskStore>,
+    pub running: Running,
 }
 
 /// One request as dispatch sees it.
@@ -95,6 +99,8 @@ pub(crate) struct Exchange {
     pub outbound: Outbound,
     /// Cancelled by `notifications/cancelled`, or when the client leaves.
     pub cancel: CancellationToken,
+    /// A call running as a task: where its questions go.
+    pub task: Option<Arc<Questions>>,
 }
 
 impl Exchange {

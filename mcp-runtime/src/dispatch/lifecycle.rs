@@ -5,13 +5,15 @@ use std::sync::Arc;
 
 use rmcp::model::{
     CacheScope, DiscoverResult, ErrorData, InitializeRequestParams, InitializeResult,
-    PromptsCapability, RequestId, ResourcesCapability, ServerCapabilities, ToolsCapability,
+    PromptsCapability, RequestId, ResourcesCapability, ServerCapabilities, TASKS_EXTENSION_ID,
+    ToolsCapability,
 };
 use serde_json::json;
 use serde_json::value::RawValue;
 
 use crate::call::server::Exchange;
 use crate::call::server::{Outcome, Server};
+use crate::handler::defs::TaskSupport;
 use crate::policy::limits;
 use crate::protocol::jsonrpc;
 use crate::protocol::method::RequestMethod;
@@ -24,8 +26,21 @@ use crate::state::session::Session;
 /// as the lists are.
 pub(super) fn discover(server: &Server) -> DiscoverResult {
     let versions = Version::ALL.iter().map(|v| v.to_rmcp()).collect();
-    let mut result = DiscoverResult::new(versions, capabilities(server))
-        .with_server_info(server.identity.info.clone());
+    let mut capabilities = capabilities(server);
+    // The tasks extension is the stateless revision's.
+    if server
+        .catalog
+        .registry
+        .iter()
+        .any(|t| t.def.task != TaskSupport::Never)
+    {
+        capabilities
+            .extensions
+            .get_or_insert_default()
+            .insert(TASKS_EXTENSION_ID.to_owned(), Default::default());
+    }
+    let mut result =
+        DiscoverResult::new(versions, capabilities).with_server_info(server.identity.info.clone());
     result.instructions = server.identity.instructions.clone();
     result.ttl_ms = server.catalog.lists.ttl_ms();
     result.cache_scope = CacheScope::Public;

@@ -15,6 +15,7 @@ mod lifecycle;
 mod listen;
 mod prompts;
 mod resources;
+mod tasks;
 mod tools;
 
 use std::sync::Arc;
@@ -98,6 +99,24 @@ impl Dispatcher {
                 })
                 .await
             }
+            RequestMethod::TasksGet => {
+                decoded(&id, &method, params, async |p| {
+                    tasks::get(&self.server, &id, p, x).await
+                })
+                .await
+            }
+            RequestMethod::TasksUpdate => {
+                decoded(&id, &method, params, async |p| {
+                    tasks::update(&self.server, &id, p, x).await
+                })
+                .await
+            }
+            RequestMethod::TasksCancel => {
+                decoded(&id, &method, params, async |p| {
+                    tasks::cancel(&self.server, &id, p, x).await
+                })
+                .await
+            }
             // Gone in this revision (`initialize`, `ping`, `logging/setLevel`,
             // `resources/subscribe`…), or never known.
             RequestMethod::Initialize
@@ -105,6 +124,9 @@ impl Dispatcher {
             | RequestMethod::SetLogLevel
             | RequestMethod::Subscribe
             | RequestMethod::Unsubscribe
+            // Removed from the tasks extension: `tasks/result`, `tasks/list`.
+            | RequestMethod::TasksResult
+            | RequestMethod::TasksList
             | RequestMethod::Other(_) => Outcome::refused(&id, &jsonrpc::method_not_found(&method)),
             _ => self.shared(&id, &method, params, x).await,
         }

@@ -13,6 +13,7 @@ use serde_json::{Map, Value, json};
 use tracing::Instrument as _;
 
 use super::resources::{self, Fetched};
+use super::tasks;
 use super::unknown;
 use crate::call::context::CallScope;
 use crate::call::forward;
@@ -22,6 +23,7 @@ use crate::call::server::Server;
 use crate::call::server::{Exchange, Outcome};
 use crate::catalog::registry::{Target, ToolEntry};
 use crate::handler::arguments::{ArgumentError, Coercion, Slot, Source, coerce};
+use crate::handler::defs::TaskSupport;
 use crate::handler::invoke::{CallContext, CheckContext, ToolOutcome};
 use crate::policy::auth::AuthRejection;
 use crate::protocol::codes;
@@ -42,11 +44,42 @@ enum Handled {
     Unauthorized(AuthRejection),
 }
 
+/// `tools/call`: answered in its request, or, for a task-capable tool and
+/// a client that opted in to tasks (2026-07-28), started as a task.
 pub(crate) async fn call(
+    d: &Arc<Server>,
+    id: &RequestId,
+    params: CallToolParams,
+    x: &Exchange,
+) -> Outcome {
+    if x.is_stateless()
+        && let Some(tool) = d.catalog.tool(&params.name)
+        && tool.def.task != TaskSupport::Never
+    {
+        match (tool.def.task, tasks::opted_in(x)) {
+            (TaskSupport::Required, false) => return tasks::missing_capability(id),
+            (_, true) => {
+                // Who may start it is decided now, not when it runs.
+                if let Err(challenge) = d.authenticate(id, x, tool.def.access()).await {
+                    return challenge;
+                }
+                return tasks::start(d, id, params, x).await;
+            }
+            _ => {}
+        }
+    }
+    run(d, id, params, x, false).await
+}
+
+/// Runs one `tools/call` to its result; `as_task` when it runs as a task,
+/// where a call that could not finish is the task's failure (a JSON-RPC
+/// error), not a tool error.
+pub(super) async fn run(
     d: &Server,
     id: &RequestId,
     params: CallToolParams,
     x: &Exchange,
+    as_task: bool,
 ) -> Outcome {
     let Some(tool) = d.catalog.tool(&params.name) else {
         return Outcome::error(id, &unknown("tool", &params.name));
@@ -150,8 +183,11 @@ pub(crate) async fn call(
         }
         Some(Ended::Done(Handled::Failed(message)) | Ended::Failed(message)) => {
             span.record("outcome", "error");
-            let result = ToolResult::error(format!("Tool `{}` failed: {message}", tool.def.name));
-            respond(d, x, id, result)
+            let message = format!("Tool `{}` failed: {message}", tool.def.name);
+            if as_task {
+                return Outcome::error(id, &ErrorData::internal_error(message, None));
+            }
+            respond(d, x, id, ToolResult::error(message))
         }
         Some(Ended::Stopped) => {
             span.record("outcome", "input_required");

@@ -31,6 +31,8 @@ pub struct ToolDef {
     pub errors: &'static [(u16, &'static str)],
     /// `false` with `output_schema = false`: text results only.
     pub output_schema: bool,
+    /// `task = "optional" | "required"`: whether it runs as a task.
+    pub task: TaskSupport,
     /// Records the handler's parameter and return types.
     pub describe: fn(&mut Signature),
     /// Deserializes the argument extractors from a call's arguments,
@@ -63,6 +65,20 @@ pub enum Handler {
         /// hand-written tool.
         type_name: fn() -> &'static str,
     },
+}
+
+/// Whether a tool runs as a task (the `io.modelcontextprotocol/tasks`
+/// extension) for a client that opted in.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TaskSupport {
+    /// Always answered in its request.
+    #[default]
+    Never,
+    /// A task when the client opted in, else answered in its request.
+    Optional,
+    /// Only as a task: a client that did not opt in gets `-32021`.
+    Required,
 }
 
 /// Tool annotation hints, explicit or derived from the HTTP method.

@@ -26,6 +26,27 @@ impl ConstString for SubscriptionsAcknowledgedMethod {
     const VALUE: &str = "notifications/subscriptions/acknowledged";
 }
 
+/// The tasks extension's methods (2026-07-28, `io.modelcontextprotocol/tasks`),
+/// which rmcp does not name.
+macro_rules! task_methods {
+    ($($name:ident = $value:literal,)*) => {$(
+        #[derive(Default)]
+        pub(crate) struct $name;
+
+        impl ConstString for $name {
+            const VALUE: &str = $value;
+        }
+    )*};
+}
+
+task_methods! {
+    TasksGetMethod = "tasks/get",
+    TasksUpdateMethod = "tasks/update",
+    TasksCancelMethod = "tasks/cancel",
+    TasksResultMethod = "tasks/result",
+    TasksListMethod = "tasks/list",
+}
+
 /// Declares a method enum over rmcp's constants: incoming ones with an
 /// `Other` catch-all that keeps the name for error messages, outgoing ones
 /// without.
@@ -88,6 +109,11 @@ methods! {
         Unsubscribe = UnsubscribeRequestMethod,
         Complete = CompleteRequestMethod,
         Listen = SubscriptionsListenRequestMethod,
+        TasksGet = TasksGetMethod,
+        TasksUpdate = TasksUpdateMethod,
+        TasksCancel = TasksCancelMethod,
+        TasksResult = TasksResultMethod,
+        TasksList = TasksListMethod,
     }
 }
 

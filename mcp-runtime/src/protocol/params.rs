@@ -81,6 +81,22 @@ pub(crate) struct SetLevelParams {
     pub level: LogLevel,
 }
 
+/// `tasks/get`, `tasks/update` and `tasks/cancel` (the tasks extension).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct TaskIdParams {
+    pub task_id: String,
+}
+
+/// `tasks/update`: answers to a task's questions, by key.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct UpdateTaskParams {
+    pub task_id: String,
+    #[serde(default)]
+    pub input_responses: serde_json::Map<String, serde_json::Value>,
+}
+
 /// `tools/list` and the other lists.
 #[derive(Deserialize)]
 pub(crate) struct ListParams {

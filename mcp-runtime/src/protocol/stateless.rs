@@ -227,6 +227,9 @@ fn check_names(
     let named = match method {
         RequestMethod::CallTool | RequestMethod::GetPrompt => Some("name"),
         RequestMethod::ReadResource => Some("uri"),
+        RequestMethod::TasksGet | RequestMethod::TasksUpdate | RequestMethod::TasksCancel => {
+            Some("taskId")
+        }
         _ => None,
     };
     if let Some(field) = named {

@@ -28,6 +28,7 @@ use crate::state::event_store::InMemoryEventStore;
 use crate::state::live::Live;
 use crate::state::session::{InMemorySessionStore, SessionStore};
 use crate::state::subscriptions::Subscribers;
+use crate::state::tasks::{InMemoryTaskStore, Running, TaskStore};
 use crate::transport::legacy_sse::LegacySse;
 use crate::transport::stream::{StreamConfig, Streams};
 use crate::transport::streamable_http::StreamableHttp;
@@ -58,6 +59,7 @@ pub struct McpServerBuilder {
     endpoint: Option<String>,
     selection: Selection,
     describe_responses: bool,
+    task_store: Arc<dyn TaskStore>,
     #[cfg(feature = "upstream")]
     upstream: Option<crate::call::upstream::Upstream>,
 }
@@ -88,6 +90,7 @@ impl McpServerBuilder {
             streams: StreamConfig::default(),
             selection: Selection::default(),
             describe_responses: false,
+            task_store: Arc::new(InMemoryTaskStore::default()),
             #[cfg(feature = "upstream")]
             upstream: None,
         }
@@ -388,6 +391,23 @@ impl McpServerBuilder {
     #[cfg(feature = "upstream")]
     pub fn upstream(mut self, upstream: crate::call::upstream::Upstream) -> Self {
         self.upstream = Some(upstream);
+        self
+    }
+
+    /// Where tasks are kept (default: [`InMemoryTaskStore`], 10 000 tasks of
+    /// an hour each): a tool marked `#[mcp_tool(task = "optional")]` (or
+    /// `"required"`) runs as a task for a 2026-07-28 client that opts in to
+    /// the `io.modelcontextprotocol/tasks` extension.
+    ///
+    /// ```
+    /// use std::{sync::Arc, time::Duration};
+    /// use mcp_runtime::store::InMemoryTaskStore;
+    /// let mcp = mcp_runtime::McpServer::builder()
+    ///     .task_store(Arc::new(InMemoryTaskStore::new(100, Duration::from_secs(600))))
+    ///     .build();
+    /// ```
+    pub fn task_store(mut self, store: Arc<dyn TaskStore>) -> Self {
+        self.task_store = store;
         self
     }
 
@@ -729,6 +749,8 @@ impl McpServerBuilder {
                 sessions: self.sessions,
                 live: Arc::new(Live::default()),
                 subscribers: Arc::new(subscribers),
+                tasks: self.task_store,
+                running: Running::default(),
             },
         };
         let dispatcher = Dispatcher::new(Arc::new(server));

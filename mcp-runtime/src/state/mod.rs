@@ -7,3 +7,4 @@ pub(crate) mod event_store;
 pub(crate) mod live;
 pub(crate) mod session;
 pub(crate) mod subscriptions;
+pub(crate) mod tasks;

@@ -184,6 +184,7 @@ impl Connection {
             host: host.clone(),
             outbound: self.outbound.clone(),
             cancel,
+            task: None,
         };
         let id = message.request_id().cloned();
         let outcome = self.dispatcher.handle(message, &exchange).await;
@@ -214,6 +215,7 @@ impl Connection {
             host: host.clone(),
             outbound: self.outbound.clone(),
             cancel,
+            task: None,
         };
         let id = message.request_id().cloned();
         let outcome = self.dispatcher.handle_stateless(message, &exchange).await;

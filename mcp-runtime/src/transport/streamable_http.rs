@@ -476,6 +476,7 @@ impl StreamableHttp {
             host: req,
             outbound,
             cancel: cancel.clone(),
+            task: None,
         };
         let dispatcher = self.dispatcher.clone();
         let mut call: Call = Box::pin(async move {
@@ -614,6 +615,7 @@ impl StreamableHttp {
             host: req.clone(),
             outbound: Outbound::none(),
             cancel: CancellationToken::new(),
+            task: None,
         };
         let served = batch::serve_in_turn(messages, limits.max_batch_response_bytes, |message| {
             let exchange = exchange();

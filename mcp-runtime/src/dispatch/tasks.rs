@@ -1,0 +1,206 @@
+//! The tasks extension (`io.modelcontextprotocol/tasks`, 2026-07-28): a
+//! `tools/call` that runs as a task, and `tasks/get`, `tasks/update` and
+//! `tasks/cancel`. A task runs the call exactly as a request would, through
+//! the app, in the background; it outlives the HTTP request that created
+//! it and ends with the call, `tasks/cancel`, or its store's expiry.
+
+use std::sync::Arc;
+
+use rmcp::model::{
+    CreateTaskResult, ErrorCode, ErrorData, GetTaskResult, JsonObject, RequestId,
+    TASKS_EXTENSION_ID, TaskPayload,
+};
+use serde_json::{Value, json};
+
+use super::tools;
+use crate::call::server::{Exchange, Outcome, Server};
+use crate::protocol::jsonrpc;
+use crate::protocol::params::{CallToolParams, TaskIdParams, UpdateTaskParams};
+use crate::state::session::new_session_id;
+use crate::state::tasks::working;
+use crate::support::outbound::Outbound;
+
+/// How long a finished task's result is kept, and how often clients
+/// should poll (milliseconds, as the wire says).
+const TTL_MS: u64 = 3_600_000;
+const POLL_MS: u64 = 500;
+
+/// Whether the request's client opted in to tasks.
+pub(super) fn opted_in(x: &Exchange) -> bool {
+    x.client
+        .as_ref()
+        .is_some_and(|c| c.capabilities.supports_tasks())
+}
+
+/// `-32021`: the request needs the tasks extension, which the client did
+/// not declare.
+pub(super) fn missing_capability(id: &RequestId) -> Outcome {
+    let e = ErrorData::new(
+        ErrorCode::MISSING_REQUIRED_CLIENT_CAPABILITY,
+        format!("Missing required client capability: the `{TASKS_EXTENSION_ID}` extension"),
+        Some(json!({ "requiredCapabilities": { "extensions": { TASKS_EXTENSION_ID: {} } } })),
+    );
+    Outcome::refused(id, &e)
+}
+
+fn unknown(id: &RequestId, task_id: &str) -> Outcome {
+    let e = ErrorData::invalid_params(
+        format!("Unknown task: {task_id}"),
+        Some(json!({ "taskId": task_id })),
+    );
+    Outcome::error(id, &e)
+}
+
+fn unavailable(id: &RequestId, e: &dyn std::fmt::Display) -> Outcome {
+    tracing::error!("mcp-runtime: the task store failed: {e}");
+    Outcome::error(
+        id,
+        &ErrorData::internal_error("Internal error: the task store is unavailable", None),
+    )
+}
+
+/// The empty result `tasks/update` and `tasks/cancel` acknowledge with.
+fn acknowledged(id: &RequestId) -> Outcome {
+    Outcome::Response(jsonrpc::success(id, &json!({ "resultType": "complete" })))
+}
+
+/// Starts `params`' call as a task; its `CreateTaskResult` once `tasks/get`
+/// can find it.
+pub(super) async fn start(
+    d: &Arc<Server>,
+    id: &RequestId,
+    params: CallToolParams,
+    x: &Exchange,
+) -> Outcome {
+    let task_id = match new_session_id() {
+        Ok(task_id) => task_id,
+        Err(e) => return unavailable(id, &e),
+    };
+    let record = working(task_id.clone(), TTL_MS, POLL_MS);
+    let task = record.task.clone();
+    if let Err(e) = d.state.tasks.create(record).await {
+        let refused = ErrorData::new(
+            crate::protocol::codes::TRANSPORT_ERROR,
+            format!("Too many tasks: {e}; retry later"),
+            None,
+        );
+        return Outcome::error(id, &refused);
+    }
+    let (cancel, questions) = d.state.running.start(&task_id, d.state.tasks.clone());
+    // The call's own exchange: no stream back, cancelled by `tasks/cancel`,
+    // its questions the task's.
+    let exchange = Exchange {
+        version: x.version,
+        session: None,
+        client: x.client.clone(),
+        inputs: None,
+        host: x.host.clone(),
+        outbound: Outbound::none(),
+        cancel,
+        task: Some(questions),
+    };
+    let server = d.clone();
+    let call_id = id.clone();
+    let running_id = task_id.clone();
+    actix_web::rt::spawn(async move {
+        let outcome = tools::run(&server, &call_id, params, &exchange, true).await;
+        let payload = payload(outcome);
+        if let Err(e) = server.state.tasks.set(&running_id, payload).await {
+            tracing::error!(task = %running_id, "mcp-runtime: a task's end was not stored: {e}");
+        }
+        server.state.running.finish(&running_id);
+    });
+    let mut created = CreateTaskResult::new(task);
+    created.meta = None;
+    Outcome::Response(jsonrpc::success(id, &created))
+}
+
+/// What a finished call's outcome makes of its task.
+fn payload(outcome: Outcome) -> TaskPayload {
+    let body = match outcome {
+        Outcome::Cancelled => return TaskPayload::Cancelled,
+        Outcome::Response(body)
+        | Outcome::Invalid(body)
+        | Outcome::Unauthorized { response: body, .. }
+        | Outcome::RateLimited { response: body, .. }
+        | Outcome::Refused { response: body, .. } => body,
+        Outcome::Accepted | Outcome::Initialized { .. } => Vec::new(),
+    };
+    let mut reply: JsonObject = serde_json::from_slice(&body).unwrap_or_default();
+    match (reply.remove("result"), reply.remove("error")) {
+        (Some(Value::Object(result)), _) => TaskPayload::Completed { result },
+        (_, Some(Value::Object(error))) => TaskPayload::Failed { error },
+        _ => {
+            let error = json!({ "code": ErrorCode::INTERNAL_ERROR.0, "message": "Internal error: the call gave no result" });
+            TaskPayload::Failed {
+                error: error.as_object().cloned().unwrap_or_default(),
+            }
+        }
+    }
+}
+
+/// `tasks/get`: the task, with its result, error or questions inline.
+pub(super) async fn get(d: &Server, id: &RequestId, params: TaskIdParams, x: &Exchange) -> Outcome {
+    if !opted_in(x) {
+        return missing_capability(id);
+    }
+    match d.state.tasks.get(&params.task_id).await {
+        Ok(Some(task)) => Outcome::Response(jsonrpc::success(id, &GetTaskResult::new(task))),
+        Ok(None) => unknown(id, &params.task_id),
+        Err(e) => unavailable(id, &e),
+    }
+}
+
+/// `tasks/update`: answers to the task's questions, handed to the handler
+/// waiting on each; the task's status moves on at once (the questions
+/// still open, or `working`). Answers to no open question are ignored.
+pub(super) async fn update(
+    d: &Server,
+    id: &RequestId,
+    params: UpdateTaskParams,
+    x: &Exchange,
+) -> Outcome {
+    if !opted_in(x) {
+        return missing_capability(id);
+    }
+    match d.state.tasks.get(&params.task_id).await {
+        Ok(Some(_)) => {
+            if let Some(questions) = d.state.running.questions(&params.task_id) {
+                questions.answer(&params.input_responses).await;
+            }
+            acknowledged(id)
+        }
+        Ok(None) => unknown(id, &params.task_id),
+        Err(e) => unavailable(id, &e),
+    }
+}
+
+/// `tasks/cancel`: stops the task if it still runs (idempotent: a finished
+/// task stays as it is, and is acknowledged too).
+pub(super) async fn cancel(
+    d: &Server,
+    id: &RequestId,
+    params: TaskIdParams,
+    x: &Exchange,
+) -> Outcome {
+    if !opted_in(x) {
+        return missing_capability(id);
+    }
+    match d
+        .state
+        .tasks
+        .set(&params.task_id, TaskPayload::Cancelled)
+        .await
+    {
+        Ok(true) => {
+            d.state.running.cancel(&params.task_id);
+            acknowledged(id)
+        }
+        Ok(false) => match d.state.tasks.get(&params.task_id).await {
+            Ok(Some(_)) => acknowledged(id),
+            Ok(None) => unknown(id, &params.task_id),
+            Err(e) => unavailable(id, &e),
+        },
+        Err(e) => unavailable(id, &e),
+    }
+}

@@ -1,0 +1,282 @@
+//! Long-running calls as tasks (the 2026-07-28 `io.modelcontextprotocol/tasks`
+//! extension): a task-capable tool called by a client that opted in answers
+//! a `CreateTaskResult` at once and runs on in the background, through the
+//! app like any call; `tasks/get` shows its status and, inline, its result,
+//! error or questions; `tasks/update` answers questions; `tasks/cancel`
+//! stops it. (The official suite's `tasks-*` scenarios run in
+//! `scripts/interop` against the conformance fixture.)
+
+use std::time::Duration;
+
+use actix_web::{App, HttpResponse, post, web};
+use mcp_examples::items::DEMO_TOKEN;
+use mcp_runtime::{Elicitation, McpContext, mcp_tool};
+use mcp_tests::{Reply, TestServer, stateless};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+/// How long the report takes.
+#[derive(Deserialize, JsonSchema)]
+struct Report {
+    /// Milliseconds.
+    millis: u64,
+}
+
+/// What a report found.
+#[derive(Serialize, JsonSchema)]
+struct Summary {
+    /// How many rows.
+    rows: u32,
+}
+
+/// Builds a report, slowly: a task when the client opts in.
+#[mcp_tool(task = "optional")]
+#[post("/reports")]
+async fn build_report(report: web::Json<Report>) -> web::Json<Summary> {
+    actix_web::rt::time::sleep(Duration::from_millis(report.millis)).await;
+    web::Json(Summary { rows: 42 })
+}
+
+/// Re-indexes everything: only ever a task.
+#[mcp_tool(task = "required")]
+#[post("/reindex-all")]
+async fn reindex_all() -> &'static str {
+    "reindexed"
+}
+
+/// A yes or no.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+struct Confirmation {
+    /// Whether to go ahead.
+    confirm: bool,
+}
+
+/// Purges the archive, after asking.
+#[mcp_tool(task = "optional")]
+#[post("/purge")]
+async fn purge(ctx: McpContext) -> HttpResponse {
+    match ctx.elicit::<Confirmation>("Purge the archive?").await {
+        Ok(Elicitation::Accept(Confirmation { confirm: true })) => {
+            HttpResponse::Ok().body("purged")
+        }
+        Ok(_) => HttpResponse::Ok().body("kept"),
+        Err(e) => HttpResponse::BadGateway().body(e.to_string()),
+    }
+}
+
+/// Exports the catalog (protected): authenticated before the task starts.
+#[mcp_tool(task = "optional", requires_auth)]
+#[post("/export")]
+async fn export(_user: mcp_examples::items::AuthUser) -> &'static str {
+    "exported"
+}
+
+fn server() -> TestServer {
+    let mcp = mcp_tests::registry().build().expect("builds");
+    let db = mcp_examples::items::Db::seeded();
+    TestServer::start_app(move || {
+        mcp.app(
+            App::new()
+                .app_data(db.clone())
+                .configure(mcp_examples::items::routes)
+                .service(build_report)
+                .service(reindex_all)
+                .service(purge)
+                .service(export)
+                .service(mcp.scope("/mcp")),
+        )
+    })
+}
+
+/// Capabilities that opt in to tasks (and elicitation).
+fn opted_in() -> Value {
+    json!({"extensions": {"io.modelcontextprotocol/tasks": {}}, "elicitation": {}})
+}
+
+async fn send(server: &TestServer, method: &str, params: Value, caps: Value) -> Reply {
+    let mut params = params;
+    params["_meta"] = stateless::meta(caps);
+    let task = params
+        .get("taskId")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let headers: Vec<(&str, &str)> = task.iter().map(|t| ("mcp-name", t.as_str())).collect();
+    stateless::send(server, method, params, &headers).await
+}
+
+async fn get(server: &TestServer, task: &str) -> Value {
+    let reply = send(server, "tasks/get", json!({"taskId": task}), opted_in()).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    reply.body["result"].clone()
+}
+
+/// Polls until the task leaves `working` (or 5 s pass).
+async fn settled(server: &TestServer, task: &str) -> Value {
+    for _ in 0..100 {
+        let got = get(server, task).await;
+        if got["status"] != "working" {
+            return got;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("task {task} still working after 5 s");
+}
+
+#[tokio::test]
+async fn a_call_becomes_a_task_the_client_polls() {
+    let server = server();
+    let discover = stateless::send(&server, "server/discover", json!({}), &[]).await;
+    assert_eq!(
+        discover.body["result"]["capabilities"]["extensions"]["io.modelcontextprotocol/tasks"],
+        json!({})
+    );
+
+    let created = send(
+        &server,
+        "tools/call",
+        json!({"name": "build_report", "arguments": {"millis": 300}}),
+        opted_in(),
+    )
+    .await;
+    let task = &created.body["result"];
+    assert_eq!(task["resultType"], "task", "{task}");
+    assert_eq!(task["status"], "working");
+    assert!(task["ttlMs"].as_u64().is_some_and(|t| t > 0), "{task}");
+    let id = task["taskId"].as_str().expect("taskId").to_owned();
+
+    let done = settled(&server, &id).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(done["resultType"], "complete");
+    assert_eq!(done["result"]["structuredContent"], json!({"rows": 42}));
+
+    // A client that did not opt in gets the answer in its request.
+    let sync = send(
+        &server,
+        "tools/call",
+        json!({"name": "build_report", "arguments": {"millis": 1}}),
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        sync.body["result"]["structuredContent"],
+        json!({"rows": 42})
+    );
+    assert!(sync.body["result"].get("taskId").is_none());
+}
+
+#[tokio::test]
+async fn tasks_are_refused_to_clients_that_did_not_opt_in() {
+    let server = server();
+    let reply = send(
+        &server,
+        "tools/call",
+        json!({"name": "reindex_all"}),
+        json!({}),
+    )
+    .await;
+    assert_eq!(reply.error_code(), Some(-32021), "{:?}", reply.body);
+    assert_eq!(
+        reply.body["error"]["data"]["requiredCapabilities"]["extensions"]["io.modelcontextprotocol/tasks"],
+        json!({})
+    );
+    let reply = send(&server, "tasks/get", json!({"taskId": "x"}), json!({})).await;
+    assert_eq!(reply.error_code(), Some(-32021));
+    let reply = send(&server, "tasks/get", json!({"taskId": "nope"}), opted_in()).await;
+    assert_eq!(reply.error_code(), Some(-32602));
+    for removed in ["tasks/result", "tasks/list"] {
+        let reply = send(&server, removed, json!({}), opted_in()).await;
+        assert_eq!(reply.error_code(), Some(-32601), "{removed}");
+    }
+}
+
+#[tokio::test]
+async fn a_cancelled_task_stays_cancelled() {
+    let server = server();
+    let created = send(
+        &server,
+        "tools/call",
+        json!({"name": "build_report", "arguments": {"millis": 60_000}}),
+        opted_in(),
+    )
+    .await;
+    let id = created.body["result"]["taskId"]
+        .as_str()
+        .expect("taskId")
+        .to_owned();
+    for _ in 0..2 {
+        let ack = send(&server, "tasks/cancel", json!({"taskId": id}), opted_in()).await;
+        assert_eq!(
+            ack.body["result"],
+            json!({"resultType": "complete"}),
+            "idempotent"
+        );
+    }
+    assert_eq!(get(&server, &id).await["status"], "cancelled");
+}
+
+#[tokio::test]
+async fn a_task_asks_its_questions_through_tasks_get() {
+    let server = server();
+    let created = send(&server, "tools/call", json!({"name": "purge"}), opted_in()).await;
+    let id = created.body["result"]["taskId"]
+        .as_str()
+        .expect("taskId")
+        .to_owned();
+    let asking = settled(&server, &id).await;
+    assert_eq!(asking["status"], "input_required", "{asking}");
+    let (key, request) = asking["inputRequests"]
+        .as_object()
+        .and_then(|r| r.iter().next())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .expect("a question");
+    assert_eq!(request["method"], "elicitation/create");
+    assert_eq!(request["params"]["message"], "Purge the archive?");
+
+    let answers = json!({ key: {"action": "accept", "content": {"confirm": true}} });
+    let ack = send(
+        &server,
+        "tasks/update",
+        json!({"taskId": id, "inputResponses": answers}),
+        opted_in(),
+    )
+    .await;
+    assert_eq!(ack.body["result"], json!({"resultType": "complete"}));
+    let done = settled(&server, &id).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(done["result"]["content"][0]["text"], "purged");
+}
+
+#[tokio::test]
+async fn a_protected_task_is_authenticated_before_it_starts() {
+    let server = server();
+    let reply = send(&server, "tools/call", json!({"name": "export"}), opted_in()).await;
+    assert_eq!(reply.status, 401, "{:?}", reply.body);
+    let bearer = format!("Bearer {DEMO_TOKEN}");
+    let mut params = json!({"name": "export"});
+    params["_meta"] = stateless::meta(opted_in());
+    let reply = stateless::send(&server, "tools/call", params, &[("authorization", &bearer)]).await;
+    let id = reply.body["result"]["taskId"]
+        .as_str()
+        .expect("a task")
+        .to_owned();
+    // The task's own request carries the caller's credentials too.
+    let mut params = json!({"taskId": id});
+    params["_meta"] = stateless::meta(opted_in());
+    let headers = [
+        ("authorization", bearer.as_str()),
+        ("mcp-name", id.as_str()),
+    ];
+    for _ in 0..100 {
+        let got = stateless::send(&server, "tasks/get", params.clone(), &headers).await;
+        if got.body["result"]["status"] == "completed" {
+            assert_eq!(
+                got.body["result"]["result"]["content"][0]["text"],
+                "exported"
+            );
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the export did not complete");
+}
