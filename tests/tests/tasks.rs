@@ -72,13 +72,70 @@ async fn export(_user: mcp_examples::items::AuthUser) -> &'static str {
     "exported"
 }
 
+/// How far each export has got: the app's own long-running operations.
+#[derive(Default)]
+struct Exports(std::sync::Mutex<Vec<u32>>);
+
+/// What to export.
+#[derive(Deserialize, JsonSchema)]
+struct ExportRequest {
+    /// `fail` makes the export fail.
+    #[serde(default)]
+    fail: bool,
+}
+
+/// Exports the catalog, the REST way: `202 Accepted` and where to ask.
+#[mcp_tool(task = "optional")]
+#[post("/exports")]
+async fn start_export(
+    request: web::Json<ExportRequest>,
+    exports: web::Data<Exports>,
+) -> HttpResponse {
+    let mut exports = exports.0.lock().unwrap_or_else(|p| p.into_inner());
+    exports.push(if request.fail { 100 } else { 0 });
+    let id = exports.len() - 1;
+    HttpResponse::Accepted()
+        .insert_header(("location", format!("/exports/{id}/status")))
+        .insert_header(("retry-after", "0.1"))
+        .json(json!({"status": "notStarted"}))
+}
+
+/// An export's status: running twice, then done (or failed).
+#[actix_web::get("/exports/{id}/status")]
+async fn export_status(id: web::Path<usize>, exports: web::Data<Exports>) -> HttpResponse {
+    let mut exports = exports.0.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(polls) = exports.get_mut(*id) else {
+        return HttpResponse::NotFound().finish();
+    };
+    *polls += 1;
+    match *polls {
+        1 | 2 => HttpResponse::Ok().json(json!({"status": "running"})),
+        n if n > 100 => HttpResponse::Ok().json(json!({"status": "failed", "error": "disk full"})),
+        _ => HttpResponse::Ok().json(json!({
+            "status": "succeeded",
+            "resourceLocation": format!("/exports/{id}/file")
+        })),
+    }
+}
+
+/// The exported file.
+#[actix_web::get("/exports/{id}/file")]
+async fn export_file(id: web::Path<usize>) -> HttpResponse {
+    HttpResponse::Ok().json(json!({"export": *id, "items": 3}))
+}
+
 fn server() -> TestServer {
     let mcp = mcp_tests::registry().build().expect("builds");
     let db = mcp_examples::items::Db::seeded();
+    let exports = web::Data::new(Exports::default());
     TestServer::start_app(move || {
         mcp.app(
             App::new()
                 .app_data(db.clone())
+                .app_data(exports.clone())
+                .service(start_export)
+                .service(export_status)
+                .service(export_file)
                 .configure(mcp_examples::items::routes)
                 .service(build_report)
                 .service(reindex_all)
@@ -279,4 +336,58 @@ async fn a_protected_task_is_authenticated_before_it_starts() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("the export did not complete");
+}
+
+#[tokio::test]
+async fn a_rest_long_running_operation_is_followed_as_a_task() {
+    let server = server();
+    let created = send(
+        &server,
+        "tools/call",
+        json!({"name": "start_export", "arguments": {}}),
+        opted_in(),
+    )
+    .await;
+    let id = created.body["result"]["taskId"]
+        .as_str()
+        .expect("a task")
+        .to_owned();
+    let done = settled(&server, &id).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    let text = done["result"]["content"][0]["text"].as_str().expect("text");
+    assert!(text.contains(r#""items":3"#), "the exported file: {text}");
+
+    // A failed operation is a tool error with what the status said.
+    let created = send(
+        &server,
+        "tools/call",
+        json!({"name": "start_export", "arguments": {"fail": true}}),
+        opted_in(),
+    )
+    .await;
+    let id = created.body["result"]["taskId"]
+        .as_str()
+        .expect("a task")
+        .to_owned();
+    let done = settled(&server, &id).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(done["result"]["isError"], true, "{done}");
+    assert!(
+        done["result"]["content"].to_string().contains("disk full"),
+        "{done}"
+    );
+
+    // Without a task, the 202 is the answer, as on REST.
+    let sync = send(
+        &server,
+        "tools/call",
+        json!({"name": "start_export", "arguments": {}}),
+        json!({}),
+    )
+    .await;
+    assert!(
+        sync.body["result"].to_string().contains("notStarted"),
+        "{:?}",
+        sync.body
+    );
 }

@@ -464,6 +464,37 @@ pub(crate) fn outgoing(
         .parse()
         .map_err(|e: actix_web::http::uri::InvalidUri| Unroutable::BadUri(e.to_string()))?;
 
+    let mut headers = forwarded_headers(host);
+    headers.insert(header::ACCEPT, ACCEPT);
+    let body = parts.body.map(|(content_type, body)| {
+        headers.insert(header::CONTENT_TYPE, content_type);
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+        body
+    });
+    Ok(Outgoing {
+        method,
+        uri,
+        headers,
+        body,
+    })
+}
+
+/// A follow-up `GET` of `uri` (a path and query on the app) with the
+/// call's forwarded headers: where a long-running operation reports on
+/// itself (`call::operation`).
+pub(crate) fn follow_up(host: &HttpRequest, uri: Uri) -> Outgoing {
+    let mut headers = forwarded_headers(host);
+    headers.insert(header::ACCEPT, ACCEPT);
+    Outgoing {
+        method: HttpMethod::Get,
+        uri,
+        headers,
+        body: None,
+    }
+}
+
+/// The MCP request's headers that a tool's request carries.
+fn forwarded_headers(host: &HttpRequest) -> HeaderMap {
     // Headers the MCP request's `Connection` names are hop-by-hop too
     // (RFC 9110 §7.6.1): they were meant for the connection to this server.
     let hop_by_hop: Vec<HeaderName> = host
@@ -479,18 +510,7 @@ pub(crate) fn outgoing(
             headers.append(name.clone(), value.clone());
         }
     }
-    headers.insert(header::ACCEPT, ACCEPT);
-    let body = parts.body.map(|(content_type, body)| {
-        headers.insert(header::CONTENT_TYPE, content_type);
-        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
-        body
-    });
-    Ok(Outgoing {
-        method,
-        uri,
-        headers,
-        body,
-    })
+    headers
 }
 
 /// The tool's request as the app in process receives it.

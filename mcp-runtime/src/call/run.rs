@@ -60,6 +60,8 @@ pub(crate) enum Failure {
     NotATool,
     /// Another handler answered the request (its status).
     NotReached(StatusCode),
+    /// A long-running operation (`202 Accepted`) could not be followed: why.
+    Operation(String),
     /// The API (`upstream`) could not be reached, or broke off: why.
     #[cfg(feature = "upstream")]
     Upstream(String),
@@ -84,6 +86,7 @@ impl fmt::Display for Failure {
             ),
             Failure::Body(e) => e.fmt(f),
             Failure::NotATool => f.write_str("it is a prompt"),
+            Failure::Operation(why) => write!(f, "its long-running operation failed: {why}"),
             #[cfg(feature = "upstream")]
             Failure::Upstream(why) => f.write_str(why),
             Failure::NotReached(status) => write!(
@@ -170,6 +173,41 @@ pub(crate) enum Sent {
     Answered(HttpResponse),
     /// The item's authenticator, run where its handler is, refused.
     Unauthorized(AuthRejection),
+}
+
+/// Sends `outgoing`, a request on no item's route (a long-running
+/// operation's status), through the app (or to the API, `upstream`), in the
+/// call's scope; its answer, whoever gave it.
+pub(crate) async fn through_app_unmarked(
+    d: &Server,
+    x: &Exchange,
+    scope: &Arc<CallScope>,
+    outgoing: forward::Outgoing,
+) -> Result<HttpResponse, Failure> {
+    #[cfg(feature = "upstream")]
+    if let Some(upstream) = &d.policy.upstream {
+        let max = d.policy.limits.max_response_bytes;
+        return upstream
+            .send(outgoing, max)
+            .await
+            .map_err(Failure::Upstream);
+    }
+    let request = forward::request(&x.host, outgoing);
+    for carry in &d.policy.carry {
+        carry(&x.host, &request);
+    }
+    request.extensions_mut().insert(scope.clone());
+    let Some(dispatch) = x
+        .host
+        .app_data::<AppHandle>()
+        .and_then(|app| app.dispatch(request))
+    else {
+        return Err(Failure::NoApp);
+    };
+    Ok(match dispatch.await {
+        Ok(response) => response.into_parts().1,
+        Err(e) => e.error_response(),
+    })
 }
 
 /// Sends a request for `parts` on the route named by `locator` through the

@@ -17,6 +17,7 @@ use super::tasks;
 use super::unknown;
 use crate::call::context::CallScope;
 use crate::call::forward;
+use crate::call::operation;
 use crate::call::result::{self, Mapping, ToolResult};
 use crate::call::run::{self, DisplayId, Ended, Failure, Sent};
 use crate::call::server::Server;
@@ -243,6 +244,16 @@ async fn handle(
             let auth = d.policy.auth.as_ref().map(|a| (a, tool.def.access()));
             let route = (*method, locator.as_str());
             match run::through_app(d, x, scope, target, auth, route, parts).await {
+                // A task follows the route's long-running operation.
+                Ok(Sent::Answered(response)) if x.task.is_some() => {
+                    match operation::status_location(&response) {
+                        Some(at) => match operation::follow(d, x, scope, at).await {
+                            Ok(result) => Handled::Response(result),
+                            Err(why) => Handled::Failed(why),
+                        },
+                        None => Handled::Response(response),
+                    }
+                }
                 Ok(Sent::Answered(response)) => Handled::Response(response),
                 Ok(Sent::Unauthorized(rejection)) => Handled::Unauthorized(rejection),
                 Err(why) => Handled::Failed(why),
