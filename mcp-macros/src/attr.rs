@@ -611,8 +611,8 @@ fn arg_descriptions(meta: &ParseNestedMeta, cx: &mut Ctxt) -> syn::Result<Vec<Ar
     Ok(out)
 }
 
-/// `task = "optional"` or `task = "required"`: the runtime's `TaskSupport`
-/// variant.
+/// `task = "optional"`, `"required"` or `"deferred"`: the runtime's
+/// `TaskSupport` variant.
 fn task(meta: &ParseNestedMeta, cx: &mut Ctxt) -> syn::Result<Option<Ident>> {
     let Some(value) = string(meta, cx)? else {
         return Ok(None);
@@ -620,12 +620,14 @@ fn task(meta: &ParseNestedMeta, cx: &mut Ctxt) -> syn::Result<Option<Ident>> {
     let variant = match value.value().as_str() {
         "optional" => "Optional",
         "required" => "Required",
+        "deferred" => "Deferred",
         other => {
             cx.error(
                 &value,
                 format_args!("`task = {other:?}` is not a task mode"),
-                "write `task = \"optional\"` (a task when the client opts in) or \
-                 `task = \"required\"` (only as a task)",
+                "write `task = \"optional\"` (a task when the client opts in), \
+                 `task = \"required\"` (only as a task) or `task = \"deferred\"` (a task \
+                 once the handler calls `ctx.detach()`)",
             );
             return Ok(None);
         }

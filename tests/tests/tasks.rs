@@ -124,6 +124,21 @@ async fn export_file(id: web::Path<usize>) -> HttpResponse {
     HttpResponse::Ok().json(json!({"export": *id, "items": 3}))
 }
 
+/// Rebuilds the archive: confirms in its request, then runs on as a task.
+#[mcp_tool(task = "deferred")]
+#[post("/rebuild")]
+async fn rebuild(ctx: McpContext) -> HttpResponse {
+    match ctx.elicit::<Confirmation>("Rebuild the archive?").await {
+        Ok(Elicitation::Accept(Confirmation { confirm: true })) => {
+            ctx.detach();
+            actix_web::rt::time::sleep(Duration::from_millis(200)).await;
+            HttpResponse::Ok().body("rebuilt")
+        }
+        Ok(_) => HttpResponse::Ok().body("not rebuilt"),
+        Err(e) => HttpResponse::BadGateway().body(e.to_string()),
+    }
+}
+
 fn server() -> TestServer {
     let mcp = mcp_tests::registry().build().expect("builds");
     let db = mcp_examples::items::Db::seeded();
@@ -141,6 +156,7 @@ fn server() -> TestServer {
                 .service(reindex_all)
                 .service(purge)
                 .service(export)
+                .service(rebuild)
                 .service(mcp.scope("/mcp")),
         )
     })
@@ -390,4 +406,47 @@ async fn a_rest_long_running_operation_is_followed_as_a_task() {
         "{:?}",
         sync.body
     );
+}
+
+#[tokio::test]
+async fn a_deferred_task_asks_in_its_request_then_detaches() {
+    let server = server();
+    // Round 1: an ordinary multi-round answer, no task yet.
+    let round1 = send(
+        &server,
+        "tools/call",
+        json!({"name": "rebuild"}),
+        opted_in(),
+    )
+    .await;
+    let result = &round1.body["result"];
+    assert_eq!(result["resultType"], "input_required", "{result}");
+    assert!(result.get("taskId").is_none());
+    let key = result["inputRequests"]
+        .as_object()
+        .and_then(|r| r.keys().next().cloned())
+        .expect("a question");
+    // Round 2: answered; the handler detaches and the client gets a task.
+    let answers = json!({ key.clone(): {"action": "accept", "content": {"confirm": true}} });
+    let mut params = json!({"name": "rebuild", "inputResponses": answers});
+    if let Some(state) = result.get("requestState") {
+        params["requestState"] = state.clone();
+    }
+    let round2 = send(&server, "tools/call", params, opted_in()).await;
+    let task = &round2.body["result"];
+    assert_eq!(task["resultType"], "task", "{task}");
+    assert!(task.get("requestState").is_none() && task.get("inputRequests").is_none());
+    let id = task["taskId"].as_str().expect("taskId").to_owned();
+    let done = settled(&server, &id).await;
+    assert_eq!(done["result"]["content"][0]["text"], "rebuilt", "{done}");
+
+    // Declined in its request: answered there, never a task.
+    let answers = json!({ key: {"action": "decline"} });
+    let mut params = json!({"name": "rebuild", "inputResponses": answers});
+    if let Some(state) = result.get("requestState") {
+        params["requestState"] = state.clone();
+    }
+    let declined = send(&server, "tools/call", params, opted_in()).await;
+    assert_eq!(declined.body["result"]["content"][0]["text"], "not rebuilt");
+    assert!(declined.body["result"].get("taskId").is_none());
 }

@@ -823,6 +823,29 @@ async fn multi_input(ctx: McpContext) -> HttpResponse {
     HttpResponse::Ok().body(format!("parts: {}, {}", name(first), name(second)))
 }
 
+/// Someone's name.
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+struct Named {
+    /// The name.
+    #[serde(default)]
+    name: String,
+}
+
+/// Asks who is there in its request (a multi-round call), then goes on as
+/// a task.
+#[mcp_tool(name = "test_tool_with_task", task = "deferred")]
+#[post("/fixtures/tool-with-task")]
+async fn tool_with_task(ctx: McpContext) -> HttpResponse {
+    let name = match ctx.elicit::<Named>("Who is there?").await {
+        Ok(Elicitation::Accept(Named { name })) => name,
+        Ok(_) => "nobody".to_owned(),
+        Err(e) => return HttpResponse::BadGateway().body(e.to_string()),
+    };
+    ctx.detach();
+    actix_web::rt::time::sleep(Duration::from_millis(200)).await;
+    HttpResponse::Ok().body(format!("Hello, {name}, from a task"))
+}
+
 fn fixtures(cfg: &mut web::ServiceConfig) {
     cfg.service(simple_text)
         .service(image)
@@ -861,7 +884,8 @@ fn fixtures(cfg: &mut web::ServiceConfig) {
         .service(failing_job)
         .service(protocol_error_job)
         .service(confirm_delete)
-        .service(multi_input);
+        .service(multi_input)
+        .service(tool_with_task);
 }
 
 #[actix_web::main]

@@ -366,6 +366,34 @@ impl McpContext {
         self.scope.as_ref().and_then(|s| s.client.as_ref())
     }
 
+    /// Lets a call of a `task = "deferred"` tool go on as a task: the
+    /// client (2026-07-28, opted in to tasks) gets its `CreateTaskResult`
+    /// now, and later questions become the task's input requests. Before
+    /// this, the call is an ordinary one: questions make it
+    /// `input_required` in its request (confirm cheaply, then commit to the
+    /// long job). Anywhere else (REST, other tools, a client that did not
+    /// opt in) it does nothing and the call goes on in its request.
+    ///
+    /// ```
+    /// use mcp_runtime::{Elicitation, McpContext};
+    /// # #[derive(serde::Deserialize, serde::Serialize, schemars::JsonSchema)] struct Confirm { yes: bool }
+    /// async fn rebuild(ctx: McpContext) -> &'static str {
+    ///     match ctx.elicit::<Confirm>("Rebuild everything?").await {
+    ///         Ok(Elicitation::Accept(Confirm { yes: true })) => {
+    ///             ctx.detach();
+    ///             // … the long part …
+    ///             "rebuilt"
+    ///         }
+    ///         _ => "not rebuilt",
+    ///     }
+    /// }
+    /// ```
+    pub fn detach(&self) {
+        if let Some(questions) = self.scope.as_ref().and_then(|s| s.task.as_ref()) {
+            questions.detach();
+        }
+    }
+
     /// Reports progress: `done` out of `total` (if known), with an optional
     /// message. Sent as `notifications/progress` when the client asked for
     /// progress (a `progressToken`); values must increase, others are
@@ -629,51 +657,53 @@ async fn ask<P: Serialize + ?Sized>(
     question: Question<'_>,
     params: &P,
 ) -> Result<Box<serde_json::value::RawValue>, ClientRequestError> {
-    if let Some(questions) = &scope.task {
-        if !scope.declared(question.capability) {
-            return Err(ClientRequestError::Unsupported(question.capability.name()));
-        }
-        let key = match question.key {
-            Some(key) => key.to_owned(),
-            None => questions.next_key(question.capability.name()),
-        };
-        let request = serde_json::json!({
+    // One key per question, whichever way it is asked (a deferred task's
+    // questions before and after it detaches share the count).
+    let key = match (question.key, &scope.inputs, &scope.task) {
+        (Some(key), _, _) => Some(key.to_owned()),
+        (None, Some(inputs), _) => Some(inputs.next_key(question.capability.name())),
+        (None, None, Some(questions)) => Some(questions.next_key(question.capability.name())),
+        (None, None, None) => None,
+    };
+    // An answer the client already brought (stateless era); one of the
+    // wrong shape counts as none: the question is asked again, as the
+    // revision suggests for invalid input responses.
+    if let (Some(inputs), Some(key)) = (&scope.inputs, &key)
+        && let Some(answer) = inputs
+            .answers
+            .get(key)
+            .filter(|a| question.capability.fits(a))
+    {
+        return serde_json::value::to_raw_value(answer)
+            .map_err(|e| ClientRequestError::InvalidAnswer(e.to_string()));
+    }
+    let request = || -> Result<Value, ClientRequestError> {
+        Ok(serde_json::json!({
             "method": question.method.as_str(),
             "params": serde_json::to_value(params)
                 .map_err(|e| ClientRequestError::InvalidSchema(e.to_string()))?,
-        });
+        }))
+    };
+    // A task's question: its input request, answered by `tasks/update`.
+    if let (Some(questions), Some(key)) = (&scope.task, &key)
+        && questions.is_detached()
+    {
+        if !scope.declared(question.capability) {
+            return Err(ClientRequestError::Unsupported(question.capability.name()));
+        }
         let answer = tokio::select! {
-            answer = questions.ask(key, request, question.capability.fitter()) => answer,
+            answer = questions.ask(key.clone(), request()?, question.capability.fitter()) => answer,
             () = scope.cancel.cancelled() => None,
         };
         let answer = answer.ok_or(ClientRequestError::Cancelled)?;
         return serde_json::value::to_raw_value(&answer)
             .map_err(|e| ClientRequestError::InvalidAnswer(e.to_string()));
     }
-    if let Some(inputs) = &scope.inputs {
-        let key = match question.key {
-            Some(key) => key.to_owned(),
-            None => inputs.next_key(question.capability.name()),
-        };
-        // An answer of the wrong shape counts as none: the question is asked
-        // again, as the revision suggests for invalid input responses.
-        if let Some(answer) = inputs
-            .answers
-            .get(&key)
-            .filter(|a| question.capability.fits(a))
-        {
-            return serde_json::value::to_raw_value(answer)
-                .map_err(|e| ClientRequestError::InvalidAnswer(e.to_string()));
-        }
-        if !scope.declared(question.capability) {
-            inputs.missing(question.capability.name());
+    if let (Some(inputs), Some(key)) = (&scope.inputs, key) {
+        if scope.declared(question.capability) {
+            inputs.ask(key, request()?);
         } else {
-            let request = serde_json::json!({
-                "method": question.method.as_str(),
-                "params": serde_json::to_value(params)
-                    .map_err(|e| ClientRequestError::InvalidSchema(e.to_string()))?,
-            });
-            inputs.ask(key, request);
+            inputs.missing(question.capability.name());
         }
         // The runtime drops the handler now; this never resumes.
         return std::future::pending().await;

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 use super::tools;
 use crate::call::server::{Exchange, Outcome, Server};
+use crate::handler::defs::TaskSupport;
 use crate::protocol::jsonrpc;
 use crate::protocol::params::{CallToolParams, TaskIdParams, UpdateTaskParams};
 use crate::state::session::new_session_id;
@@ -86,33 +87,58 @@ pub(super) async fn start(
         );
         return Outcome::error(id, &refused);
     }
-    let (cancel, questions) = d.state.running.start(&task_id, d.state.tasks.clone());
+    let deferred = d
+        .catalog
+        .tool(&params.name)
+        .is_some_and(|t| t.def.task == TaskSupport::Deferred);
+    let (cancel, questions, detached) =
+        d.state
+            .running
+            .start(&task_id, d.state.tasks.clone(), deferred);
     // The call's own exchange: no stream back, cancelled by `tasks/cancel`,
-    // its questions the task's.
+    // its questions the task's (a deferred one's, once it detaches; before,
+    // they are asked in the request, as any call's).
     let exchange = Exchange {
         version: x.version,
         session: None,
         client: x.client.clone(),
-        inputs: None,
+        inputs: if deferred { x.inputs.clone() } else { None },
         host: x.host.clone(),
         outbound: Outbound::none(),
         cancel,
-        task: Some(questions),
+        task: Some(questions.clone()),
     };
     let server = d.clone();
     let call_id = id.clone();
     let running_id = task_id.clone();
+    let (ended, in_request) = tokio::sync::oneshot::channel();
     actix_web::rt::spawn(async move {
         let outcome = tools::run(&server, &call_id, params, &exchange, true).await;
+        server.state.running.finish(&running_id);
+        if !questions.is_detached() {
+            // Still the request's: it answers.
+            let _ = ended.send(outcome);
+            return;
+        }
         let payload = payload(outcome);
         if let Err(e) = server.state.tasks.set(&running_id, payload).await {
             tracing::error!(task = %running_id, "mcp-runtime: a task's end was not stored: {e}");
         }
-        server.state.running.finish(&running_id);
     });
-    let mut created = CreateTaskResult::new(task);
-    created.meta = None;
-    Outcome::Response(jsonrpc::success(id, &created))
+    if deferred {
+        tokio::select! {
+            biased;
+            // (An `Err` is the run ending without detaching: the other arm.)
+            Ok(()) = detached => {}
+            outcome = in_request => {
+                // It ended (or stopped for input) before detaching: an
+                // ordinary answer, and no task.
+                let _ = d.state.tasks.set(&task_id, TaskPayload::Cancelled).await;
+                return outcome.unwrap_or(Outcome::Cancelled);
+            }
+        }
+    }
+    Outcome::Response(jsonrpc::success(id, &CreateTaskResult::new(task)))
 }
 
 /// What a finished call's outcome makes of its task.

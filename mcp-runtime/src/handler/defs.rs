@@ -79,6 +79,9 @@ pub enum TaskSupport {
     Optional,
     /// Only as a task: a client that did not opt in gets `-32021`.
     Required,
+    /// In its request until the handler detaches (`McpContext::detach`),
+    /// then a task, when the client opted in.
+    Deferred,
 }
 
 /// Tool annotation hints, explicit or derived from the HTTP method.

@@ -85,7 +85,7 @@ pub(crate) struct Checked {
 }
 
 /// Answers a client brings back to a call that asked for input.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct InputResponses {
     pub responses: Option<Value>,
     pub state: Option<String>,

@@ -118,19 +118,25 @@ pub(crate) fn working(task_id: String, ttl_ms: u64, poll_ms: u64) -> DetailedTas
 pub(crate) struct Running(Mutex<HashMap<String, (CancellationToken, Arc<Questions>)>>);
 
 impl Running {
+    /// Registers a task about to run; a deferred one runs as a task only
+    /// once its handler detaches (the receiver hears when).
     pub(crate) fn start(
         &self,
         task_id: &str,
         store: Arc<dyn TaskStore>,
-    ) -> (CancellationToken, Arc<Questions>) {
+        deferred: bool,
+    ) -> (CancellationToken, Arc<Questions>, oneshot::Receiver<()>) {
         let token = CancellationToken::new();
+        let (tx, rx) = oneshot::channel();
         let questions = Arc::new(Questions {
             task_id: task_id.to_owned(),
             store,
             pending: Mutex::new(Pending::default()),
+            detached: std::sync::atomic::AtomicBool::new(!deferred),
+            on_detach: Mutex::new(Some(tx)),
         });
         lock(&self.0).insert(task_id.to_owned(), (token.clone(), questions.clone()));
-        (token, questions)
+        (token, questions, rx)
     }
 
     pub(crate) fn finish(&self, task_id: &str) {
@@ -157,6 +163,10 @@ pub(crate) struct Questions {
     task_id: String,
     store: Arc<dyn TaskStore>,
     pending: Mutex<Pending>,
+    /// Whether the call runs as a task yet (a deferred task's does once
+    /// its handler detaches), and who waits for that.
+    detached: std::sync::atomic::AtomicBool,
+    on_detach: Mutex<Option<oneshot::Sender<()>>>,
 }
 
 #[derive(Default)]
@@ -177,6 +187,20 @@ struct Asked {
 }
 
 impl Questions {
+    /// Whether the call runs as a task.
+    pub(crate) fn is_detached(&self) -> bool {
+        self.detached.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The call goes on as a task (once).
+    pub(crate) fn detach(&self) {
+        self.detached
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(tx) = lock(&self.on_detach).take() {
+            let _ = tx.send(());
+        }
+    }
+
     /// The next automatic key for `prefix`'s questions: `elicitation-1`, …
     pub(crate) fn next_key(&self, prefix: &'static str) -> String {
         let mut pending = lock(&self.pending);
