@@ -420,22 +420,20 @@ pub fn mcp_server() -> Result<McpServer, BuildError> {
     builder().build()
 }
 
-/// The MCP server as an OAuth-protected resource: `validator` checks the
-/// issuer's tokens (register it as app data too, for [`AuthUser`]), and
-/// the protected-resource metadata sends clients to `issuer` for a token
-/// whose audience is `resource`, this server's MCP URL.
-pub fn oauth_server(issuer: &str, resource: &str) -> Result<McpServer, BuildError> {
-    builder()
-        .oauth(
-            ProtectedResource::new()
-                .authorization_server(issuer)
-                .resource(resource)
-                .resource_name("Items API"),
-        )
-        .build()
+/// `builder` as an OAuth-protected resource: the protected-resource
+/// metadata sends clients to `issuer` for a token whose audience is
+/// `resource`, this server's MCP URL. Register the [`oauth_validator`] as
+/// app data too, for [`AuthUser`].
+pub fn with_oauth(builder: McpServerBuilder, issuer: &str, resource: &str) -> McpServerBuilder {
+    builder.oauth(
+        ProtectedResource::new()
+            .authorization_server(issuer)
+            .resource(resource)
+            .resource_name("Items API"),
+    )
 }
 
-/// The JWT validator for [`oauth_server`]: discovers `issuer`'s keys and
+/// The JWT validator for [`with_oauth`]: discovers `issuer`'s keys and
 /// accepts only tokens for `resource`.
 pub async fn oauth_validator(
     issuer: &str,

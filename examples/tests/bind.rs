@@ -161,3 +161,72 @@ fn items_mcp_forwards_calls_to_items_api() {
     stop(mcp);
     result.unwrap();
 }
+
+/// Two replicas of the main example on one Redis (`REDIS_URL`): a session
+/// started on one is served by the other.
+#[test]
+#[ignore = "needs redis-server: scripts/peers redis"]
+fn items_api_replicas_share_sessions_through_redis() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let installed = Command::new(format!("{root}/scripts/peers"))
+        .args(["-q", "redis"])
+        .status()
+        .expect("scripts/peers");
+    assert!(installed.success());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let redis = Command::new(format!("{root}/target/peers/bin/redis-server"))
+        .args([
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+            "--save",
+            "",
+        ])
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("redis-server starts");
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let url = format!("redis://127.0.0.1:{port}/0");
+    let env = [
+        ("REDIS_URL", url.as_str()),
+        ("MCP_STATE_SECRET", "test secret"),
+    ];
+    let (a, a_url) = start(env!("CARGO_BIN_EXE_items-api"), &env);
+    let (b, b_url) = start(env!("CARGO_BIN_EXE_items-api"), &env);
+    let result = (|| {
+        let addr = |url: Option<String>| {
+            url.and_then(|u| {
+                u.strip_prefix("http://")?
+                    .strip_suffix("/mcp")
+                    .map(str::to_owned)
+            })
+            .ok_or("no MCP endpoint line")
+        };
+        let (a, b) = (addr(a_url)?, addr(b_url)?);
+        let init = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#;
+        let reply = http_post(&a, "/mcp", init)?;
+        let session = reply
+            .lines()
+            .find_map(|l| l.strip_prefix("mcp-session-id: "))
+            .ok_or_else(|| format!("no session: {reply}"))?
+            .trim()
+            .to_owned();
+        let headers = format!("Mcp-Session-Id: {session}\r\nMCP-Protocol-Version: 2025-11-25\r\n");
+        let call = r#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"list_items","arguments":{}}}"#;
+        let reply = http_post_with(&b, "/mcp", &headers, call)?;
+        if !reply.starts_with("HTTP/1.1 200") || !reply.contains("Hammer") {
+            return Err(format!("the other replica: {reply}"));
+        }
+        Ok(())
+    })();
+    stop(a);
+    stop(b);
+    stop(redis);
+    result.unwrap();
+}

@@ -374,6 +374,12 @@ pub mod store {
         InMemorySessionStore, Session, SessionStore, SessionStoreError, StoreFuture,
     };
     pub use crate::state::tasks::{InMemoryTaskStore, TaskStore};
+
+    /// Sessions and tasks in Redis, shared by replicas (feature `redis`).
+    #[cfg(feature = "redis")]
+    pub mod redis {
+        pub use crate::state::redis::{Redis, RedisSessionStore, RedisTaskStore};
+    }
 }
 
 /// The errors the crate reports: at start-up ([`BuildError`] and its

@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 
 pub mod bad_input;
 pub mod oidc;
+pub mod redis;
 pub mod wire;
 
 /// `McpServer::from_registry()` as a test binary needs it: every test

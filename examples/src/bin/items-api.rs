@@ -10,12 +10,19 @@
 //! printed), with scope `items:read` for reading tools and `items:write` for
 //! writing ones, and publishes its protected-resource metadata. Without it,
 //! the demo bearer token grants everything.
+//!
+//! With `REDIS_URL` (e.g. `redis://127.0.0.1:6379/0`), sessions and tasks
+//! live in Redis, so several replicas (different `BIND`s) serve the same
+//! clients; they sign request state with `MCP_STATE_SECRET` (a demo secret
+//! when unset: set your own). Without it, everything stays in memory.
 
 use std::io::Write as _;
 use std::net::TcpListener;
+use std::time::Duration;
 
 use actix_web::{App, HttpServer};
 use mcp_examples::items;
+use mcp_runtime::store::redis::Redis;
 
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
@@ -26,16 +33,29 @@ async fn main() -> std::io::Result<()> {
     let issuer = std::env::var("OAUTH_ISSUER").ok().filter(|s| !s.is_empty());
     // Start-up checks (duplicate names, auth, schemas, the issuer's keys)
     // fail here, not at the first call.
-    let (mcp, validator) = match &issuer {
-        Some(issuer) => {
-            let validator = items::oauth_validator(issuer, &mcp_url)
+    let mut builder = items::builder();
+    let mut validator = None;
+    if let Some(issuer) = &issuer {
+        validator = Some(
+            items::oauth_validator(issuer, &mcp_url)
                 .await
-                .map_err(std::io::Error::other)?;
-            let mcp = items::oauth_server(issuer, &mcp_url).map_err(std::io::Error::other)?;
-            (mcp, Some(validator))
-        }
-        None => (items::mcp_server().map_err(std::io::Error::other)?, None),
-    };
+                .map_err(std::io::Error::other)?,
+        );
+        builder = items::with_oauth(builder, issuer, &mcp_url);
+    }
+    let redis_url = std::env::var("REDIS_URL").ok().filter(|s| !s.is_empty());
+    if let Some(url) = &redis_url {
+        let redis = Redis::connect(url, "items-api")
+            .await
+            .map_err(std::io::Error::other)?;
+        let secret = std::env::var("MCP_STATE_SECRET")
+            .unwrap_or_else(|_| "items-api demo secret: set MCP_STATE_SECRET".to_owned());
+        builder = builder
+            .session_store(redis.sessions(Duration::from_secs(3600)))
+            .task_store(redis.tasks(Duration::from_secs(3600)))
+            .request_state_key(secret.as_bytes());
+    }
+    let mcp = builder.build().map_err(std::io::Error::other)?;
     let server = HttpServer::new(move || {
         let app = App::new().app_data(db.clone());
         // `AuthUser` validates the issuer's tokens when this is there.
@@ -62,6 +82,9 @@ async fn main() -> std::io::Result<()> {
             );
         }
         None => banner += &format!("Demo bearer token: {}\n", items::DEMO_TOKEN),
+    }
+    if let Some(url) = &redis_url {
+        banner += &format!("Sessions and tasks in Redis at {url}\n");
     }
     // A closed stdout (a supervisor, a test that read what it needed) must
     // not stop the server: `println!` would panic on it.

@@ -400,14 +400,14 @@ impl McpServerBuilder {
     /// the `io.modelcontextprotocol/tasks` extension.
     ///
     /// ```
-    /// use std::{sync::Arc, time::Duration};
+    /// use std::time::Duration;
     /// use mcp_runtime::store::InMemoryTaskStore;
     /// let mcp = mcp_runtime::McpServer::builder()
-    ///     .task_store(Arc::new(InMemoryTaskStore::new(100, Duration::from_secs(600))))
+    ///     .task_store(InMemoryTaskStore::new(100, Duration::from_secs(600)))
     ///     .build();
     /// ```
-    pub fn task_store(mut self, store: Arc<dyn TaskStore>) -> Self {
-        self.task_store = store;
+    pub fn task_store(mut self, store: impl TaskStore) -> Self {
+        self.task_store = Arc::new(store);
         self
     }
 
