@@ -139,6 +139,15 @@ async fn rebuild(ctx: McpContext) -> HttpResponse {
     }
 }
 
+/// Crunches numbers, saying how far it got.
+#[mcp_tool(task = "optional")]
+#[post("/crunch")]
+async fn crunch(ctx: McpContext) -> &'static str {
+    ctx.progress(1.0, Some(2.0), Some("halfway")).await;
+    actix_web::rt::time::sleep(Duration::from_millis(600)).await;
+    "crunched"
+}
+
 fn server() -> TestServer {
     let mcp = mcp_tests::registry().build().expect("builds");
     let db = mcp_examples::items::Db::seeded();
@@ -157,6 +166,7 @@ fn server() -> TestServer {
                 .service(purge)
                 .service(export)
                 .service(rebuild)
+                .service(crunch)
                 .service(mcp.scope("/mcp")),
         )
     })
@@ -449,4 +459,26 @@ async fn a_deferred_task_asks_in_its_request_then_detaches() {
     let declined = send(&server, "tools/call", params, opted_in()).await;
     assert_eq!(declined.body["result"]["content"][0]["text"], "not rebuilt");
     assert!(declined.body["result"].get("taskId").is_none());
+}
+
+#[tokio::test]
+async fn progress_is_the_tasks_status_message() {
+    let server = server();
+    let created = send(&server, "tools/call", json!({"name": "crunch"}), opted_in()).await;
+    let id = created.body["result"]["taskId"]
+        .as_str()
+        .expect("taskId")
+        .to_owned();
+    let mut seen = None;
+    for _ in 0..20 {
+        let task = get(&server, &id).await;
+        if let Some(message) = task["statusMessage"].as_str() {
+            seen = Some(message.to_owned());
+            assert_eq!(task["status"], "working");
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(seen.as_deref(), Some("halfway (1 of 2)"));
+    assert_eq!(settled(&server, &id).await["status"], "completed");
 }

@@ -401,6 +401,15 @@ impl McpContext {
     pub async fn progress(&self, done: f64, total: Option<f64>, message: Option<&str>) {
         match &self.scope {
             Some(scope) => {
+                // A task's progress is its status message too.
+                if let Some(task) = scope.task.as_ref().filter(|t| t.is_detached()) {
+                    let of = total.map(|t| format!(" of {t}")).unwrap_or_default();
+                    let text = match message {
+                        Some(message) => format!("{message} ({done}{of})"),
+                        None => format!("{done}{of}"),
+                    };
+                    task.note(text).await;
+                }
                 scope
                     .progress(done, total, message.map(str::to_owned))
                     .await
@@ -418,6 +427,14 @@ impl McpContext {
         let Some(scope) = &self.scope else {
             return log_locally(level, &data);
         };
+        // A task's log is its status message too.
+        if let Some(task) = scope.task.as_ref().filter(|t| t.is_detached()) {
+            let text = match &data {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            task.note(text).await;
+        }
         let admitted = scope.client.as_ref().is_none_or(|c| c.logs.admits(level));
         if !admitted {
             return;

@@ -212,23 +212,44 @@ impl TaskStore for RedisTaskStore {
 
     fn set(&self, task_id: &str, payload: TaskPayload) -> StoreFuture<'_, bool> {
         let key = self.redis.key("task", task_id);
-        Box::pin(async move {
-            let mut c = self.redis.connection.clone();
-            let json: Option<String> = c.get(&key).await.map_err(backend)?;
-            let Some(json) = json else {
-                return Ok(false);
-            };
-            let current: DetailedTask = serde_json::from_str(&json).map_err(backend)?;
-            let mut next = current.task.clone();
+        Box::pin(self.change(key, move |task| {
+            let mut next = task.task;
             next.last_updated_at = now();
-            let next = encode(&DetailedTask::new(next, payload))?;
-            let moved: i64 = redis::Script::new(SET_UNLESS_FINISHED)
-                .key(&key)
-                .arg(next)
-                .invoke_async(&mut c)
-                .await
-                .map_err(backend)?;
-            Ok(moved == 1)
-        })
+            DetailedTask::new(next, payload)
+        }))
+    }
+
+    fn note(&self, task_id: &str, message: String) -> StoreFuture<'_, bool> {
+        let key = self.redis.key("task", task_id);
+        Box::pin(self.change(key, move |mut task| {
+            task.task.status_message = Some(message);
+            task.task.last_updated_at = now();
+            task
+        }))
+    }
+}
+
+impl RedisTaskStore {
+    /// Replaces the task at `key` with `change` of it, unless it is
+    /// finished (checked again in Redis, atomically): `true` if it changed.
+    async fn change(
+        &self,
+        key: String,
+        change: impl FnOnce(DetailedTask) -> DetailedTask,
+    ) -> Result<bool, SessionStoreError> {
+        let mut c = self.redis.connection.clone();
+        let json: Option<String> = c.get(&key).await.map_err(backend)?;
+        let Some(json) = json else {
+            return Ok(false);
+        };
+        let current: DetailedTask = serde_json::from_str(&json).map_err(backend)?;
+        let next = encode(&change(current))?;
+        let moved: i64 = redis::Script::new(SET_UNLESS_FINISHED)
+            .key(&key)
+            .arg(next)
+            .invoke_async(&mut c)
+            .await
+            .map_err(backend)?;
+        Ok(moved == 1)
     }
 }

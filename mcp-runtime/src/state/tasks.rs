@@ -35,6 +35,10 @@ pub trait TaskStore: Send + Sync + 'static {
     /// already finished (completed, failed or cancelled): `true` if it
     /// moved.
     fn set(&self, task_id: &str, payload: TaskPayload) -> StoreFuture<'_, bool>;
+
+    /// Sets the task's `statusMessage` (its handler's latest progress or
+    /// log), unless it is finished: `true` if it changed.
+    fn note(&self, task_id: &str, message: String) -> StoreFuture<'_, bool>;
 }
 
 /// Tasks in this process's memory, at most `capacity` at once, each kept
@@ -100,6 +104,19 @@ impl TaskStore for InMemoryTaskStore {
             _ => false,
         };
         Box::pin(std::future::ready(Ok(moved)))
+    }
+
+    fn note(&self, task_id: &str, message: String) -> StoreFuture<'_, bool> {
+        let mut tasks = lock(&self.tasks);
+        let noted = match tasks.get_mut(task_id) {
+            Some((task, _)) if !task.status().is_terminal() => {
+                task.task.status_message = Some(message);
+                task.task.last_updated_at = now();
+                true
+            }
+            _ => false,
+        };
+        Box::pin(std::future::ready(Ok(noted)))
     }
 }
 
@@ -249,6 +266,13 @@ impl Questions {
             outstanding(&pending)
         };
         self.publish(outstanding).await;
+    }
+
+    /// Notes the handler's progress or log as the task's status message.
+    pub(crate) async fn note(&self, message: String) {
+        if let Err(e) = self.store.note(&self.task_id, message).await {
+            tracing::warn!(task = %self.task_id, "mcp-runtime: a task's status message was not stored: {e}");
+        }
     }
 
     /// The task's status after a change of questions: `input_required`
