@@ -26,6 +26,11 @@ async fn slow_count() -> &'static str {
 
 /// A replica of the items example on `redis`.
 async fn replica(redis: &RedisServer) -> TestServer {
+    replica_with_catalog(redis).await.0
+}
+
+/// A replica, and its server for catalog changes (shared with the others).
+async fn replica_with_catalog(redis: &RedisServer) -> (TestServer, McpServer) {
     let store = Redis::connect(&redis.url(), "items-tests")
         .await
         .expect("redis connects");
@@ -35,12 +40,14 @@ async fn replica(redis: &RedisServer) -> TestServer {
         .request_state_key(SECRET)
         .build()
         .expect("builds");
+    mcp.share_catalog(&store);
     let db = mcp_examples::items::Db::seeded();
-    TestServer::with_mcp(mcp, move |cfg| {
+    let server = TestServer::with_mcp(mcp.clone(), move |cfg| {
         cfg.app_data(db.clone())
             .configure(mcp_examples::items::routes)
             .service(slow_count);
-    })
+    });
+    (server, mcp)
 }
 
 const BEARER: &str = "Bearer demo-token";
@@ -167,5 +174,41 @@ async fn redis_down_is_a_503_and_sessions_return_with_it() {
             "sessions did not come back within 10 s"
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs redis-server: scripts/peers redis"]
+async fn a_catalog_change_on_one_replica_reaches_every_replica() {
+    let redis = RedisServer::start();
+    let (a, mcp_a) = replica_with_catalog(&redis).await;
+    let (b, _) = replica_with_catalog(&redis).await;
+    let listed = async |server: &TestServer| -> Vec<String> {
+        let reply = stateless::send(server, "tools/list", json!({}), &[]).await;
+        reply.body["result"]["tools"]
+            .as_array()
+            .expect("tools")
+            .iter()
+            .map(|t| t["name"].as_str().expect("name").to_owned())
+            .collect()
+    };
+    assert!(listed(&b).await.contains(&"stats".to_owned()));
+    // (Subscriptions are set up asynchronously: give them a moment.)
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(mcp_a.catalog().disable_tool("stats"));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while listed(&b).await.contains(&"stats".to_owned()) {
+        assert!(Instant::now() < deadline, "replica B still lists `stats`");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(!listed(&a).await.contains(&"stats".to_owned()));
+    assert!(mcp_a.catalog().enable_tool("stats"));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !listed(&b).await.contains(&"stats".to_owned()) {
+        assert!(
+            Instant::now() < deadline,
+            "replica B did not list `stats` again"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

@@ -44,10 +44,13 @@ async fn main() -> std::io::Result<()> {
         builder = items::with_oauth(builder, issuer, &mcp_url);
     }
     let redis_url = std::env::var("REDIS_URL").ok().filter(|s| !s.is_empty());
+    let mut redis = None;
     if let Some(url) = &redis_url {
-        let redis = Redis::connect(url, "items-api")
+        let shared = Redis::connect(url, "items-api")
             .await
             .map_err(std::io::Error::other)?;
+        redis = Some(shared.clone());
+        let redis = shared;
         let secret = std::env::var("MCP_STATE_SECRET")
             .unwrap_or_else(|_| "items-api demo secret: set MCP_STATE_SECRET".to_owned());
         builder = builder
@@ -56,6 +59,10 @@ async fn main() -> std::io::Result<()> {
             .request_state_key(secret.as_bytes());
     }
     let mcp = builder.build().map_err(std::io::Error::other)?;
+    // Items turned off or on anywhere are off or on on every replica.
+    if let Some(redis) = &redis {
+        mcp.share_catalog(redis);
+    }
     let server = HttpServer::new(move || {
         let app = App::new().app_data(db.clone());
         // `AuthUser` validates the issuer's tokens when this is there.

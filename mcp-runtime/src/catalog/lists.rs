@@ -72,6 +72,23 @@ pub(crate) enum Item {
 }
 
 impl Item {
+    /// Its name, as replicas tell each other of changes.
+    #[cfg(feature = "redis")]
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Item::Tool => "tool",
+            Item::Prompt => "prompt",
+            Item::Resource => "resource",
+        }
+    }
+
+    #[cfg(feature = "redis")]
+    pub(crate) fn parse(name: &str) -> Option<Item> {
+        [Item::Tool, Item::Prompt, Item::Resource]
+            .into_iter()
+            .find(|i| i.as_str() == name)
+    }
+
     pub(crate) fn changed(self) -> Changed {
         match self {
             Item::Tool => Changed::Tools,

@@ -769,6 +769,7 @@ impl McpServerBuilder {
             http,
             legacy_sse,
             endpoint: self.endpoint.map(Arc::from),
+            catalog_feed: Arc::default(),
             #[cfg(feature = "oauth")]
             validator: self.validator,
         })

@@ -36,7 +36,13 @@ use crate::state::subscriptions::Subscribers;
 pub struct Catalog {
     pub(crate) published: Arc<Published>,
     pub(crate) subscribers: Arc<Subscribers>,
+    /// Where changes go to the other replicas, when they are shared
+    /// (`McpServer::share_catalog`).
+    pub(crate) feed: Arc<std::sync::OnceLock<Feed>>,
 }
+
+/// Tells the other replicas of a change: `(item, name, enabled)`.
+pub(crate) type Feed = Box<dyn Fn(Item, &str, bool) + Send + Sync>;
 
 impl Catalog {
     /// Turns a tool off; `false` if no tool has that name.
@@ -90,6 +96,16 @@ impl Catalog {
     }
 
     fn set(&self, item: Item, name: &str, enabled: bool) -> bool {
+        let known = self.apply(item, name, enabled);
+        if known && let Some(feed) = self.feed.get() {
+            feed(item, name, enabled);
+        }
+        known
+    }
+
+    /// Turns the item off or on here, telling this process's clients if
+    /// that changed their lists; `false` if there is no such item.
+    pub(crate) fn apply(&self, item: Item, name: &str, enabled: bool) -> bool {
         match self.published.set(item, name, enabled) {
             None => false,
             Some(changed) => {

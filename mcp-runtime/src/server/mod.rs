@@ -56,6 +56,8 @@ pub struct McpServer {
     legacy_sse: Option<Arc<LegacySse>>,
     /// Where [`app`](McpServer::app) mounts the endpoint, if it does.
     endpoint: Option<Arc<str>>,
+    /// Where catalog changes go to other replicas (`share_catalog`).
+    catalog_feed: Arc<std::sync::OnceLock<catalog::Feed>>,
     /// What [`app`](McpServer::app) registers for `AccessToken`.
     #[cfg(feature = "oauth")]
     validator: Option<crate::policy::oauth::Validator>,
@@ -186,7 +188,54 @@ impl McpServer {
         Catalog {
             published: self.dispatcher.server().catalog.clone(),
             subscribers: self.dispatcher.server().state.subscribers.clone(),
+            feed: self.catalog_feed.clone(),
         }
+    }
+
+    /// Shares [`catalog`](Self::catalog) changes with the other replicas on
+    /// `redis` (feature `redis`): an item turned off or on anywhere is off
+    /// or on everywhere, and every replica tells its own clients their
+    /// lists changed. Call it once, inside the runtime (e.g. in
+    /// `#[actix_web::main]`); messages are Redis pub/sub, so a replica that
+    /// is down while a change is made misses it.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let redis = mcp_runtime::store::redis::Redis::connect("redis://127.0.0.1/0", "items").await?;
+    /// let mcp = mcp_runtime::McpServer::builder().build()?;
+    /// mcp.share_catalog(&redis);
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "redis")]
+    pub fn share_catalog(&self, redis: &crate::state::redis::Redis) {
+        let publisher = redis.clone();
+        let feed: catalog::Feed = Box::new(move |item, name, enabled| {
+            let message =
+                serde_json::json!({"item": item.as_str(), "name": name, "enabled": enabled});
+            let redis = publisher.clone();
+            tokio::spawn(async move {
+                if let Err(e) = redis.publish("catalog", message.to_string()).await {
+                    tracing::warn!("mcp-runtime: a catalog change was not shared: {e}");
+                }
+            });
+        });
+        if self.catalog_feed.set(feed).is_err() {
+            return;
+        }
+        let catalog = self.catalog();
+        redis.subscribe("catalog", move |text| {
+            let Ok(change) = serde_json::from_str::<serde_json::Value>(text) else {
+                return;
+            };
+            let item = change["item"]
+                .as_str()
+                .and_then(crate::catalog::lists::Item::parse);
+            if let (Some(item), Some(name), Some(enabled)) =
+                (item, change["name"].as_str(), change["enabled"].as_bool())
+            {
+                catalog.apply(item, name, enabled);
+            }
+        });
     }
 
     /// The names of the tools this server exposes, sorted.

@@ -40,6 +40,7 @@ const MAX_VALUE: usize = 1 << 20;
 /// ```
 #[derive(Clone)]
 pub struct Redis {
+    client: redis::Client,
     connection: ConnectionManager,
     namespace: Arc<str>,
 }
@@ -53,8 +54,9 @@ impl Redis {
             .set_connection_timeout(Some(Duration::from_secs(2)))
             .set_response_timeout(Some(Duration::from_secs(2)))
             .set_number_of_retries(1);
-        let connection = ConnectionManager::new_with_config(client, config).await?;
+        let connection = ConnectionManager::new_with_config(client.clone(), config).await?;
         Ok(Redis {
+            client,
             connection,
             namespace: namespace.into(),
         })
@@ -79,6 +81,44 @@ impl Redis {
 
     fn key(&self, kind: &str, id: &str) -> String {
         format!("{}:{kind}:{id}", self.namespace)
+    }
+
+    /// Publishes `message` on the namespace's `channel`.
+    pub(crate) async fn publish(
+        &self,
+        channel: &str,
+        message: String,
+    ) -> Result<(), redis::RedisError> {
+        let mut c = self.connection.clone();
+        c.publish(self.key("channel", channel), message).await
+    }
+
+    /// Hands every message published on `channel` (by any replica) to
+    /// `each`, for as long as the process runs: resubscribes after an
+    /// outage, waiting a second between attempts.
+    pub(crate) fn subscribe(&self, channel: &str, each: impl Fn(&str) + Send + 'static) {
+        let client = self.client.clone();
+        let channel = self.key("channel", channel);
+        tokio::spawn(async move {
+            loop {
+                match client.get_async_pubsub().await {
+                    Ok(mut pubsub) => {
+                        if pubsub.subscribe(&channel).await.is_ok() {
+                            let mut messages = pubsub.on_message();
+                            while let Some(message) =
+                                futures_util::StreamExt::next(&mut messages).await
+                            {
+                                if let Ok(text) = message.get_payload::<String>() {
+                                    each(&text);
+                                }
+                            }
+                        }
+                    }
+                    Err(e) => tracing::warn!("mcp-runtime: Redis subscription lost: {e}"),
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        });
     }
 }
 
