@@ -369,6 +369,7 @@ pub mod auth {
 /// Where sessions and the events of resumable streams are kept: the traits
 /// a shared store implements, and the in-memory defaults.
 pub mod store {
+    pub use crate::policy::rate_limit::RateLimitStore;
     pub use crate::state::event_store::{EventLog, EventStore, EventsGone, InMemoryEventStore};
     pub use crate::state::session::{
         InMemorySessionStore, Session, SessionStore, SessionStoreError, StoreFuture,
@@ -378,7 +379,9 @@ pub mod store {
     /// Sessions and tasks in Redis, shared by replicas (feature `redis`).
     #[cfg(feature = "redis")]
     pub mod redis {
-        pub use crate::state::redis::{Redis, RedisSessionStore, RedisTaskStore};
+        pub use crate::state::redis::{
+            Redis, RedisRateLimitStore, RedisSessionStore, RedisTaskStore,
+        };
     }
 }
 

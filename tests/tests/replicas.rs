@@ -8,6 +8,7 @@
 
 use std::time::{Duration, Instant};
 
+use mcp_runtime::config::RateLimit;
 use mcp_runtime::store::redis::Redis;
 use mcp_runtime::{McpServer, mcp_tool};
 use mcp_tests::redis::RedisServer;
@@ -38,6 +39,8 @@ async fn replica_with_catalog(redis: &RedisServer) -> (TestServer, McpServer) {
         .session_store(store.sessions(Duration::from_secs(600)))
         .task_store(store.tasks(Duration::from_secs(600)))
         .request_state_key(SECRET)
+        .rate_limit_tool("stats", RateLimit::per_minute(2))
+        .rate_limit_store(store.rate_limits())
         .build()
         .expect("builds");
     mcp.share_catalog(&store);
@@ -211,4 +214,27 @@ async fn a_catalog_change_on_one_replica_reaches_every_replica() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs redis-server: scripts/peers redis"]
+async fn a_tool_rate_limit_counts_calls_on_every_replica() {
+    let mut redis = RedisServer::start();
+    let (a, b) = (replica(&redis).await, replica(&redis).await);
+    let stats = async |server: &TestServer| {
+        let mut params = json!({"name": "stats", "arguments": {}});
+        params["_meta"] = stateless::meta(json!({}));
+        stateless::send(server, "tools/call", params, &[]).await
+    };
+    // Two a minute in all: two on A, then B refuses the third.
+    assert_eq!(stats(&a).await.status, 200);
+    assert_eq!(stats(&a).await.status, 200);
+    let refused = stats(&b).await;
+    assert_eq!(refused.status, 429, "{:?}", refused.body);
+    assert!(refused.header("retry-after").is_some());
+    // Redis down: the call is not counted, so it is not made: a tool error.
+    redis.stop();
+    let down = stats(&b).await;
+    assert_eq!(down.status, 200, "{:?}", down.body);
+    assert_eq!(down.body["result"]["isError"], true, "{:?}", down.body);
 }

@@ -27,6 +27,7 @@ use crate::handler::arguments::{ArgumentError, Coercion, Slot, Source, coerce};
 use crate::handler::defs::TaskSupport;
 use crate::handler::invoke::{CallContext, CheckContext, ToolOutcome};
 use crate::policy::auth::AuthRejection;
+use crate::policy::rate_limit::Limited;
 use crate::protocol::codes;
 use crate::protocol::jsonrpc;
 use crate::protocol::params::CallToolParams;
@@ -85,20 +86,31 @@ pub(super) async fn run(
     let Some(tool) = d.catalog.tool(&params.name) else {
         return Outcome::error(id, &unknown("tool", &params.name));
     };
-    if let Err(limited) = d.policy.rate_limits.check_tool(tool.def.name) {
-        let e = ErrorData::new(
-            codes::TRANSPORT_ERROR,
-            format!(
-                "Too Many Requests: tool `{}` is over its rate limit; retry in {} s",
-                tool.def.name,
-                limited.retry_after.as_secs().max(1)
-            ),
-            None,
-        );
-        return Outcome::RateLimited {
-            response: jsonrpc::failure(Some(id), &e),
-            retry_after: limited.retry_after,
-        };
+    match d.policy.rate_limits.check_tool(tool.def.name).await {
+        Ok(()) => {}
+        Err(Limited::Over(wait)) => {
+            let e = ErrorData::new(
+                codes::TRANSPORT_ERROR,
+                format!(
+                    "Too Many Requests: tool `{}` is over its rate limit; retry in {} s",
+                    tool.def.name,
+                    wait.as_secs().max(1)
+                ),
+                None,
+            );
+            return Outcome::RateLimited {
+                response: jsonrpc::failure(Some(id), &e),
+                retry_after: wait,
+            };
+        }
+        // The call cannot be counted: a tool error the model can retry.
+        Err(Limited::Unavailable) => {
+            let message = format!(
+                "Tool `{}` is rate limited and its limiter cannot be reached now; retry later",
+                tool.def.name
+            );
+            return respond(d, x, id, ToolResult::error(message));
+        }
     }
     // A route tool is authenticated where its route's request is (inside
     // its scopes and middleware, see `handler::mark`); a hand-written one

@@ -1,5 +1,6 @@
 //! Rate limits, per client and per tool (GCRA, from the `governor` crate),
-//! kept in memory.
+//! kept in memory, or in a store replicas share ([`RateLimitStore`], e.g.
+//! Redis).
 //!
 //! A client is its IP address: the connection's peer by default, or, behind
 //! a reverse proxy that sets it, the first address of `Forwarded` /
@@ -9,8 +10,11 @@
 //! over its limit answers its calls with 429 too.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -61,10 +65,48 @@ impl RateLimit {
     }
 }
 
-/// Over a limit: when to try again.
+impl RateLimit {
+    /// The time one request takes of the budget (the sustained rate's
+    /// interval), and how many may come at once.
+    pub fn interval_and_burst(self) -> (Duration, u32) {
+        (
+            self.quota.replenish_interval(),
+            self.quota.burst_size().get(),
+        )
+    }
+}
+
+/// Where rate-limit budgets live when several replicas share them (each
+/// request of a client, each call of a tool, counted once whichever replica
+/// serves it). [`store::redis`](crate::store::redis) has one.
+pub trait RateLimitStore: Send + Sync + 'static {
+    /// Takes one request from `key`'s budget under `limit`: `Ok(None)` when
+    /// it fits, `Ok(Some(wait))` when it does not (retry after `wait`),
+    /// `Err` when the store cannot say.
+    fn take<'a>(
+        &'a self,
+        key: &'a str,
+        limit: RateLimit,
+    ) -> Pin<Box<dyn Future<Output = Result<Option<Duration>, String>> + Send + 'a>>;
+}
+
+/// Why a request may not go on now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Limited {
-    pub retry_after: Duration,
+pub(crate) enum Limited {
+    /// Over a limit: when to try again.
+    Over(Duration),
+    /// The shared store cannot say (it is unreachable): refused, to retry.
+    Unavailable,
+}
+
+impl Limited {
+    /// When to try again.
+    pub(crate) fn retry_after(self) -> Duration {
+        match self {
+            Limited::Over(wait) => wait,
+            Limited::Unavailable => Duration::from_secs(1),
+        }
+    }
 }
 
 /// Checks of a keyed limiter between two cleanups of idle keys.
@@ -73,23 +115,45 @@ const CLEANUP_EVERY: u64 = 4096;
 /// The configured limits of one server.
 #[derive(Default)]
 pub(crate) struct RateLimits {
-    per_client: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    per_client: Option<(RateLimit, DefaultKeyedRateLimiter<IpAddr>)>,
     forwarded: bool,
-    per_tool: HashMap<String, DefaultDirectRateLimiter>,
+    per_tool: HashMap<String, (RateLimit, DefaultDirectRateLimiter)>,
     checks: AtomicU64,
+    /// Budgets shared by replicas, in place of the in-process ones.
+    shared: Option<Arc<dyn RateLimitStore>>,
 }
 
 impl RateLimits {
     pub(crate) fn per_client(&mut self, limit: RateLimit, forwarded: bool) {
-        self.per_client = Some(DefaultKeyedRateLimiter::keyed(limit.quota));
+        self.per_client = Some((limit, DefaultKeyedRateLimiter::keyed(limit.quota)));
         self.forwarded = forwarded;
     }
 
     pub(crate) fn per_tool(&mut self, tool: &str, limit: RateLimit) {
         self.per_tool.insert(
             tool.to_owned(),
-            DefaultDirectRateLimiter::direct(limit.quota),
+            (limit, DefaultDirectRateLimiter::direct(limit.quota)),
         );
+    }
+
+    pub(crate) fn shared(&mut self, store: Arc<dyn RateLimitStore>) {
+        self.shared = Some(store);
+    }
+
+    /// One request of `key` under `limit` in the shared store.
+    async fn take_shared(
+        store: &dyn RateLimitStore,
+        key: &str,
+        limit: RateLimit,
+    ) -> Result<(), Limited> {
+        match store.take(key, limit).await {
+            Ok(None) => Ok(()),
+            Ok(Some(wait)) => Err(Limited::Over(wait)),
+            Err(e) => {
+                tracing::warn!("mcp-runtime: the shared rate-limit store failed: {e}");
+                Err(Limited::Unavailable)
+            }
+        }
     }
 
     /// The tools with a limit, to check their names at start-up.
@@ -112,28 +176,34 @@ impl RateLimits {
     }
 
     /// Counts one request of `req`'s client.
-    pub(crate) fn check_client(&self, req: &HttpRequest) -> Result<(), Limited> {
-        let (Some(limiter), Some(client)) = (&self.per_client, self.client(req)) else {
+    pub(crate) async fn check_client(&self, req: &HttpRequest) -> Result<(), Limited> {
+        let (Some((limit, limiter)), Some(client)) = (&self.per_client, self.client(req)) else {
             return Ok(());
         };
+        if let Some(store) = &self.shared {
+            return Self::take_shared(&**store, &format!("client:{client}"), *limit).await;
+        }
         // Idle clients' state is dropped now and then: memory follows the
         // active clients, not every address ever seen.
         if self.checks.fetch_add(1, Ordering::Relaxed) % CLEANUP_EVERY == CLEANUP_EVERY - 1 {
             limiter.retain_recent();
             limiter.shrink_to_fit();
         }
-        limiter.check_key(&client).map_err(|not_until| Limited {
-            retry_after: not_until.wait_time_from(DefaultClock::default().now()),
+        limiter.check_key(&client).map_err(|not_until| {
+            Limited::Over(not_until.wait_time_from(DefaultClock::default().now()))
         })
     }
 
     /// Counts one call of `tool`.
-    pub(crate) fn check_tool(&self, tool: &str) -> Result<(), Limited> {
-        let Some(limiter) = self.per_tool.get(tool) else {
+    pub(crate) async fn check_tool(&self, tool: &str) -> Result<(), Limited> {
+        let Some((limit, limiter)) = self.per_tool.get(tool) else {
             return Ok(());
         };
-        limiter.check().map_err(|not_until| Limited {
-            retry_after: not_until.wait_time_from(DefaultClock::default().now()),
+        if let Some(store) = &self.shared {
+            return Self::take_shared(&**store, &format!("tool:{tool}"), *limit).await;
+        }
+        limiter.check().map_err(|not_until| {
+            Limited::Over(not_until.wait_time_from(DefaultClock::default().now()))
         })
     }
 }
@@ -142,6 +212,11 @@ impl RateLimits {
 mod tests {
     use super::*;
     use actix_web::test::TestRequest;
+
+    /// The in-process limiters are ready at once.
+    fn now<T>(check: impl Future<Output = T>) -> T {
+        futures_util::FutureExt::now_or_never(check).expect("ready")
+    }
 
     #[test]
     fn clients_are_limited_by_address() {
@@ -152,12 +227,12 @@ mod tests {
                 .peer_addr(format!("{ip}:1000").parse().unwrap())
                 .to_http_request()
         };
-        assert!(limits.check_client(&from("10.0.0.1")).is_ok());
-        assert!(limits.check_client(&from("10.0.0.1")).is_ok());
-        let limited = limits.check_client(&from("10.0.0.1")).unwrap_err();
-        assert!(limited.retry_after > Duration::from_secs(20));
+        assert!(now(limits.check_client(&from("10.0.0.1"))).is_ok());
+        assert!(now(limits.check_client(&from("10.0.0.1"))).is_ok());
+        let limited = now(limits.check_client(&from("10.0.0.1"))).unwrap_err();
+        assert!(limited.retry_after() > Duration::from_secs(20));
         assert!(
-            limits.check_client(&from("10.0.0.2")).is_ok(),
+            now(limits.check_client(&from("10.0.0.2"))).is_ok(),
             "another client"
         );
     }
@@ -172,17 +247,17 @@ mod tests {
                 .insert_header(("x-forwarded-for", ip))
                 .to_http_request()
         };
-        assert!(limits.check_client(&via_proxy("1.2.3.4")).is_ok());
-        assert!(limits.check_client(&via_proxy("5.6.7.8")).is_ok());
-        assert!(limits.check_client(&via_proxy("1.2.3.4")).is_err());
+        assert!(now(limits.check_client(&via_proxy("1.2.3.4"))).is_ok());
+        assert!(now(limits.check_client(&via_proxy("5.6.7.8"))).is_ok());
+        assert!(now(limits.check_client(&via_proxy("1.2.3.4"))).is_err());
     }
 
     #[test]
     fn tools_are_limited_together() {
         let mut limits = RateLimits::default();
         limits.per_tool("send", RateLimit::per_minute(1));
-        assert!(limits.check_tool("send").is_ok());
-        assert!(limits.check_tool("send").is_err());
-        assert!(limits.check_tool("other").is_ok());
+        assert!(now(limits.check_tool("send")).is_ok());
+        assert!(now(limits.check_tool("send")).is_err());
+        assert!(now(limits.check_tool("other")).is_ok());
     }
 }

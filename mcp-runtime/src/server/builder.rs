@@ -18,7 +18,7 @@ use crate::handler::defs::Defs;
 use crate::policy::auth::{Access, Authenticator, Checks, Scopes};
 use crate::policy::limits::Limits;
 use crate::policy::origin::OriginPolicy;
-use crate::policy::rate_limit::{RateLimit, RateLimits};
+use crate::policy::rate_limit::{RateLimit, RateLimitStore, RateLimits};
 use crate::policy::resource::ProtectedResource;
 use crate::protocol::stateless::StateKey;
 use crate::schema::portable::SchemaProfile;
@@ -408,6 +408,27 @@ impl McpServerBuilder {
     /// ```
     pub fn task_store(mut self, store: impl TaskStore) -> Self {
         self.task_store = Arc::new(store);
+        self
+    }
+
+    /// Keeps the rate limits' budgets in `store` (e.g. Redis), shared by
+    /// every replica: a client's requests and a tool's calls are counted
+    /// once whichever replica serves them. While the store cannot be
+    /// reached, limited requests get 503 with `Retry-After` (a limited
+    /// tool's calls an error), rather than going unlimited.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// use mcp_runtime::config::RateLimit;
+    /// let redis = mcp_runtime::store::redis::Redis::connect("redis://127.0.0.1/0", "api").await?;
+    /// let mcp = mcp_runtime::McpServer::builder()
+    ///     .rate_limit_per_client(RateLimit::per_second(20))
+    ///     .rate_limit_store(redis.rate_limits())
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn rate_limit_store(mut self, store: impl RateLimitStore) -> Self {
+        self.rate_limits.shared(Arc::new(store));
         self
     }
 

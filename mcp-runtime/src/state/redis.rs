@@ -8,6 +8,8 @@
 //! unavailable is a store error, which requests see as 503 (never as an
 //! unknown session), and the connection manager reconnects when it returns.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,6 +17,7 @@ use redis::AsyncCommands as _;
 use redis::aio::ConnectionManager;
 use rmcp::model::{DetailedTask, TaskPayload};
 
+use crate::policy::rate_limit::{RateLimit, RateLimitStore};
 use crate::state::session::{Session, SessionStore, SessionStoreError, StoreFuture};
 use crate::state::tasks::{TaskStore, now};
 
@@ -68,6 +71,14 @@ impl Redis {
         RedisSessionStore {
             redis: self.clone(),
             idle_timeout,
+        }
+    }
+
+    /// Rate-limit budgets (GCRA, one Lua script per check, on Redis's own
+    /// clock so replicas agree).
+    pub fn rate_limits(&self) -> RedisRateLimitStore {
+        RedisRateLimitStore {
+            redis: self.clone(),
         }
     }
 
@@ -205,6 +216,49 @@ impl SessionStore for RedisSessionStore {
                 .await
                 .map_err(backend)?;
             Ok(removed > 0)
+        })
+    }
+}
+
+/// Rate-limit budgets in Redis (see [`Redis::rate_limits`]).
+pub struct RedisRateLimitStore {
+    redis: Redis,
+}
+
+/// GCRA: `KEYS[1]` the budget's theoretical arrival time (µs), `ARGV[1]` the
+/// interval one request takes (µs), `ARGV[2]` the burst. 0 when the request
+/// fits, else how long to wait (µs).
+const GCRA: &str = r#"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local interval = tonumber(ARGV[1])
+local tolerance = interval * (tonumber(ARGV[2]) - 1)
+local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+if tat < now then tat = now end
+local allowed_at = tat - tolerance
+if now < allowed_at then return allowed_at - now end
+local next_tat = tat + interval
+redis.call('SET', KEYS[1], next_tat, 'PX', math.ceil((next_tat - now) / 1000) + 1000)
+return 0
+"#;
+
+impl RateLimitStore for RedisRateLimitStore {
+    fn take<'a>(
+        &'a self,
+        key: &'a str,
+        limit: RateLimit,
+    ) -> Pin<Box<dyn Future<Output = Result<Option<Duration>, String>> + Send + 'a>> {
+        Box::pin(async move {
+            let (interval, burst) = limit.interval_and_burst();
+            let mut c = self.redis.connection.clone();
+            let wait: i64 = redis::Script::new(GCRA)
+                .key(self.redis.key("rate", key))
+                .arg(u64::try_from(interval.as_micros()).unwrap_or(u64::MAX))
+                .arg(burst)
+                .invoke_async(&mut c)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok((wait > 0).then(|| Duration::from_micros(wait.unsigned_abs())))
         })
     }
 }

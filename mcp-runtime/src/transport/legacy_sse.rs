@@ -79,8 +79,10 @@ impl LegacySse {
     }
 
     /// `GET …/sse`: a new connection, its endpoint first.
-    pub(crate) fn open(self: &Arc<Self>, req: &HttpRequest) -> HttpResponse {
-        self.try_open(req).unwrap_or_else(Refusal::into_response)
+    pub(crate) async fn open(self: &Arc<Self>, req: &HttpRequest) -> HttpResponse {
+        self.try_open(req)
+            .await
+            .unwrap_or_else(Refusal::into_response)
     }
 
     /// `POST …/messages?session_id=…`: a message for a connection; 202,
@@ -92,8 +94,8 @@ impl LegacySse {
         }
     }
 
-    fn try_open(self: &Arc<Self>, req: &HttpRequest) -> Result<HttpResponse, Refusal> {
-        admit(&self.dispatcher, req)?;
+    async fn try_open(self: &Arc<Self>, req: &HttpRequest) -> Result<HttpResponse, Refusal> {
+        admit(&self.dispatcher, req).await?;
         if !accepts_event_stream(req) {
             return Err(Refusal::new(
                 StatusCode::NOT_ACCEPTABLE,
@@ -143,7 +145,7 @@ impl LegacySse {
     }
 
     async fn try_post(&self, req: HttpRequest, payload: &mut web::Payload) -> Result<(), Refusal> {
-        admit(&self.dispatcher, &req)?;
+        admit(&self.dispatcher, &req).await?;
         let target = web::Query::<PostQuery>::from_query(req.query_string())
             .ok()
             .and_then(|q| q.into_inner().session_id)
@@ -266,7 +268,7 @@ pub(crate) fn mount(cfg: &mut web::ServiceConfig, transport: Arc<LegacySse>) {
 }
 
 async fn open(transport: web::Data<LegacySse>, req: HttpRequest) -> HttpResponse {
-    transport.into_inner().open(&req)
+    transport.into_inner().open(&req).await
 }
 
 async fn post(

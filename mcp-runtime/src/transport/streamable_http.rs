@@ -34,6 +34,7 @@ use crate::dispatch::Dispatcher;
 use crate::policy::client;
 use crate::policy::limits::Limits;
 use crate::policy::origin::OriginPolicy;
+use crate::policy::rate_limit::Limited;
 use crate::protocol::codes::{SESSION_NOT_FOUND, TRANSPORT_ERROR};
 use crate::protocol::jsonrpc::{self, Incoming, Message};
 use crate::protocol::method::RequestMethod;
@@ -263,7 +264,7 @@ impl StreamableHttp {
         req: HttpRequest,
         payload: &mut web::Payload,
     ) -> Result<HttpResponse, Refusal> {
-        admit(&self.dispatcher, &req)?;
+        admit(&self.dispatcher, &req).await?;
         let limits = &self.dispatcher.server().policy.limits;
         check_content_type(&req)?;
         let accept = accepted(&req)?;
@@ -945,18 +946,37 @@ fn too_large(limit: usize) -> Refusal {
     )
 }
 
-/// What every request meets before anything is read: the per-client rate
-/// limit (429) and the header size limit (431).
-pub(super) fn admit(dispatcher: &Dispatcher, req: &HttpRequest) -> Result<(), Refusal> {
-    if let Err(limited) = dispatcher.server().policy.rate_limits.check_client(req) {
-        let mut refusal = Refusal::too_many(format!(
-            "Too Many Requests: retry in {} s",
-            limited.retry_after.as_secs().max(1)
-        ));
-        refusal.retry_after = Some(limited.retry_after);
-        return Err(refusal);
+/// What every request meets before anything is read: the header size
+/// limit (431) and the per-client rate limit (429; 503 when its shared
+/// store cannot say).
+pub(super) async fn admit(dispatcher: &Dispatcher, req: &HttpRequest) -> Result<(), Refusal> {
+    check_header_size(req, dispatcher.server().policy.limits.max_header_bytes)?;
+    match dispatcher
+        .server()
+        .policy
+        .rate_limits
+        .check_client(req)
+        .await
+    {
+        Ok(()) => Ok(()),
+        Err(limited @ Limited::Over(wait)) => {
+            let mut refusal = Refusal::too_many(format!(
+                "Too Many Requests: retry in {} s",
+                wait.as_secs().max(1)
+            ));
+            refusal.retry_after = Some(limited.retry_after());
+            Err(refusal)
+        }
+        Err(limited @ Limited::Unavailable) => {
+            let mut refusal = Refusal::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                TRANSPORT_ERROR,
+                "Service Unavailable: the rate-limit store cannot be reached; retry later",
+            );
+            refusal.retry_after = Some(limited.retry_after());
+            Err(refusal)
+        }
     }
-    check_header_size(req, dispatcher.server().policy.limits.max_header_bytes)
 }
 
 /// Whether all the request's headers together stay within `limit` bytes.
