@@ -13,8 +13,10 @@ use actix_web::{
 };
 use mcp_runtime::auth::oauth::{AccessToken, Validator};
 use mcp_runtime::auth::{ProtectedResource, Scopes};
-use mcp_runtime::config::SchemaProfile;
-use mcp_runtime::{BuildError, McpServer, McpServerBuilder, mcp_tool};
+use mcp_runtime::config::{RateLimit, SchemaProfile};
+use mcp_runtime::{
+    BuildError, Catalog, Elicitation, McpContext, McpServer, McpServerBuilder, mcp_tool,
+};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -403,6 +405,86 @@ async fn health() -> &'static str {
 }
 
 /// Registers the REST routes (all of them, tools or not).
+/// What a re-index covered.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Reindexed {
+    /// How many items are in the index.
+    pub items: usize,
+}
+
+/// Rebuild the search index. Takes a few seconds and reports its progress;
+/// a task for clients that opt in to tasks. At most 6 a minute.
+#[mcp_tool(scopes = ["items:write"], tags = ["admin"], task = "optional")]
+#[post("/admin/reindex")]
+async fn reindex(_user: AuthUser, ctx: McpContext, db: web::Data<Db>) -> web::Json<Reindexed> {
+    let items = db.items.read().unwrap_or_else(|p| p.into_inner()).len();
+    for step in 1..=3 {
+        ctx.progress(f64::from(step), Some(3.0), Some("indexing"))
+            .await;
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(800)).await;
+    }
+    web::Json(Reindexed { items })
+}
+
+/// A yes or no from the user.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct Confirmation {
+    /// Whether to go ahead.
+    pub confirm: bool,
+}
+
+/// Remove every tag from every item, after asking the user to confirm.
+#[mcp_tool(scopes = ["items:write"], tags = ["admin"])]
+#[post("/admin/clear-tags")]
+async fn clear_tags(
+    _user: AuthUser,
+    ctx: McpContext,
+    db: web::Data<Db>,
+) -> Result<String, ApiError> {
+    if ctx.is_mcp() {
+        match ctx
+            .elicit::<Confirmation>("Remove every tag from every item?")
+            .await
+        {
+            Ok(Elicitation::Accept(Confirmation { confirm: true })) => {}
+            Ok(_) => return Ok("kept the tags".to_owned()),
+            Err(e) => return Err(ApiError::Invalid(e.to_string())),
+        }
+    }
+    let mut items = db.items.write().unwrap_or_else(|p| p.into_inner());
+    for item in items.values_mut() {
+        item.tags.clear();
+    }
+    Ok(format!("cleared the tags of {} items", items.len()))
+}
+
+/// Whether a tool is on.
+#[derive(Debug, Deserialize)]
+pub struct Toggle {
+    pub enabled: bool,
+}
+
+/// REST only, for operators: turns a tool off or on for MCP clients (their
+/// lists change at once, on every replica when the catalog is shared).
+#[actix_web::put("/admin/tools/{name}/enabled")]
+async fn set_tool_enabled(
+    _user: AuthUser,
+    name: web::Path<String>,
+    toggle: web::Json<Toggle>,
+    catalog: web::Data<Catalog>,
+) -> HttpResponse {
+    let known = if toggle.enabled {
+        catalog.enable_tool(&name)
+    } else {
+        catalog.disable_tool(&name)
+    };
+    if known {
+        HttpResponse::NoContent().finish()
+    } else {
+        HttpResponse::NotFound().body(format!("no tool `{name}`"))
+    }
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(list_items)
         .service(get_item)
@@ -411,6 +493,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(delete_item)
         .service(stats)
         .service(item_label)
+        .service(reindex)
+        .service(clear_tags)
+        .service(set_tool_enabled)
         .service(health);
 }
 
@@ -456,4 +541,5 @@ pub fn builder() -> McpServerBuilder {
         .auth_with_scopes::<AuthUser>()
         // Also the 2024-11-05 HTTP+SSE transport, for older clients (`/mcp/sse`).
         .legacy_sse(true)
+        .rate_limit_tool("reindex", RateLimit::per_minute(6))
 }

@@ -45,12 +45,14 @@ fn items_stdio_serves_the_items_app_and_exits_at_the_end_of_stdin() {
     assert_eq!(
         names,
         [
+            "clear_tags",
             "create_item",
             "delete_item",
             "get_item",
             "item_label",
             "list_items",
             "quote",
+            "reindex",
             "set_price",
             "stats"
         ]

@@ -17,7 +17,10 @@ from mcp.shared.exceptions import MCPError
 
 TARGET, MODE = sys.argv[1], sys.argv[2]
 TRANSPORT = sys.argv[3] if len(sys.argv) > 3 else "http"
-EXPECTED_TOOLS = ["create_item", "delete_item", "get_item", "item_label", "list_items", "quote", "set_price", "stats"]
+EXPECTED_TOOLS = [
+    "clear_tags", "create_item", "delete_item", "get_item", "item_label", "list_items", "quote",
+    "reindex", "set_price", "stats",
+]
 
 
 def check(condition: bool, what: str) -> None:

@@ -26,7 +26,7 @@ check(transport.protocolVersion === "2025-11-25", `negotiated ${transport.protoc
 check(typeof transport.sessionId === "string" && transport.sessionId.length === 32, "no session id");
 
 const { tools } = await client.listTools();
-check(tools.length === 8, `tools: ${tools.map((t) => t.name)}`);
+check(tools.length === 10, `tools: ${tools.map((t) => t.name)}`);
 const getItem = tools.find((t) => t.name === "get_item");
 check(getItem.annotations.readOnlyHint === true, "get_item is not read-only");
 

@@ -169,7 +169,14 @@ fn requires_auth_without_an_authenticator_fails_closed_at_startup() {
         .collect();
     assert_eq!(
         unprotected,
-        ["create_item", "delete_item", "get_item", "set_price"]
+        [
+            "clear_tags",
+            "create_item",
+            "delete_item",
+            "get_item",
+            "reindex",
+            "set_price"
+        ]
     );
     let message = err.to_string();
     assert!(

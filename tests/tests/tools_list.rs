@@ -47,12 +47,14 @@ async fn tools_are_sorted_and_the_payload_is_stable() {
     assert_eq!(
         names,
         [
+            "clear_tags",
             "create_item",
             "delete_item",
             "get_item",
             "item_label",
             "list_items",
             "quote",
+            "reindex",
             "set_price",
             "stats"
         ]
@@ -65,7 +67,7 @@ async fn the_rmcp_client_parses_every_tool() {
     let server = TestServer::items();
     let client = server.client().await;
     let tools = client.list_all_tools().await.unwrap();
-    assert_eq!(tools.len(), 8);
+    assert_eq!(tools.len(), 10);
     let get_item = tools.iter().find(|t| t.name == "get_item").unwrap();
     assert_eq!(
         get_item.description.as_deref(),

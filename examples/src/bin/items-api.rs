@@ -64,7 +64,10 @@ async fn main() -> std::io::Result<()> {
         mcp.share_catalog(redis);
     }
     let server = HttpServer::new(move || {
-        let app = App::new().app_data(db.clone());
+        let app = App::new()
+            .app_data(db.clone())
+            // For the operators' route that turns tools off and on.
+            .app_data(actix_web::web::Data::new(mcp.catalog()));
         // `AuthUser` validates the issuer's tokens when this is there.
         let app = match &validator {
             Some(validator) => app.app_data(validator.clone()),

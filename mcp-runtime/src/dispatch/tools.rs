@@ -54,10 +54,38 @@ pub(crate) async fn call(
     params: CallToolParams,
     x: &Exchange,
 ) -> Outcome {
-    if x.is_stateless()
-        && let Some(tool) = d.catalog.tool(&params.name)
-        && tool.def.task != TaskSupport::Never
-    {
+    let Some(tool) = d.catalog.tool(&params.name) else {
+        return Outcome::error(id, &unknown("tool", &params.name));
+    };
+    // Counted once, when the call is made (a task's run is not counted
+    // again).
+    match d.policy.rate_limits.check_tool(tool.def.name).await {
+        Ok(()) => {}
+        Err(Limited::Over(wait)) => {
+            let e = ErrorData::new(
+                codes::TRANSPORT_ERROR,
+                format!(
+                    "Too Many Requests: tool `{}` is over its rate limit; retry in {} s",
+                    tool.def.name,
+                    wait.as_secs().max(1)
+                ),
+                None,
+            );
+            return Outcome::RateLimited {
+                response: jsonrpc::failure(Some(id), &e),
+                retry_after: wait,
+            };
+        }
+        // The call cannot be counted: a tool error the model can retry.
+        Err(Limited::Unavailable) => {
+            let message = format!(
+                "Tool `{}` is rate limited and its limiter cannot be reached now; retry later",
+                tool.def.name
+            );
+            return respond(d, x, id, ToolResult::error(message));
+        }
+    }
+    if x.is_stateless() && tool.def.task != TaskSupport::Never {
         match (tool.def.task, tasks::opted_in(x)) {
             (TaskSupport::Required, false) => return tasks::missing_capability(id),
             (_, true) => {
@@ -86,32 +114,6 @@ pub(super) async fn run(
     let Some(tool) = d.catalog.tool(&params.name) else {
         return Outcome::error(id, &unknown("tool", &params.name));
     };
-    match d.policy.rate_limits.check_tool(tool.def.name).await {
-        Ok(()) => {}
-        Err(Limited::Over(wait)) => {
-            let e = ErrorData::new(
-                codes::TRANSPORT_ERROR,
-                format!(
-                    "Too Many Requests: tool `{}` is over its rate limit; retry in {} s",
-                    tool.def.name,
-                    wait.as_secs().max(1)
-                ),
-                None,
-            );
-            return Outcome::RateLimited {
-                response: jsonrpc::failure(Some(id), &e),
-                retry_after: wait,
-            };
-        }
-        // The call cannot be counted: a tool error the model can retry.
-        Err(Limited::Unavailable) => {
-            let message = format!(
-                "Tool `{}` is rate limited and its limiter cannot be reached now; retry later",
-                tool.def.name
-            );
-            return respond(d, x, id, ToolResult::error(message));
-        }
-    }
     // A route tool is authenticated where its route's request is (inside
     // its scopes and middleware, see `handler::mark`); a hand-written one
     // on the MCP request.
