@@ -482,3 +482,42 @@ async fn progress_is_the_tasks_status_message() {
     assert_eq!(seen.as_deref(), Some("halfway (1 of 2)"));
     assert_eq!(settled(&server, &id).await["status"], "completed");
 }
+
+#[tokio::test]
+async fn one_client_runs_at_most_its_share_of_tasks() {
+    let mcp = mcp_tests::registry()
+        .limits(mcp_runtime::config::Limits::default().max_tasks_per_client(2))
+        .build()
+        .expect("builds");
+    let server = TestServer::with_mcp(mcp, |cfg| {
+        cfg.service(build_report);
+    });
+    let start = async || {
+        send(
+            &server,
+            "tools/call",
+            json!({"name": "build_report", "arguments": {"millis": 60_000}}),
+            opted_in(),
+        )
+        .await
+    };
+    let first = start().await;
+    assert_eq!(first.body["result"]["resultType"], "task");
+    assert_eq!(start().await.body["result"]["resultType"], "task");
+    let refused = start().await;
+    assert!(
+        refused.body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("this client runs 2 already")),
+        "{:?}",
+        refused.body
+    );
+    // One ends: room for another.
+    let id = first.body["result"]["taskId"]
+        .as_str()
+        .expect("taskId")
+        .to_owned();
+    send(&server, "tasks/cancel", json!({"taskId": id}), opted_in()).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(start().await.body["result"]["resultType"], "task");
+}

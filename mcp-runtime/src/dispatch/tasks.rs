@@ -15,10 +15,11 @@ use serde_json::{Value, json};
 use super::tools;
 use crate::call::server::{Exchange, Outcome, Server};
 use crate::handler::defs::TaskSupport;
+use crate::policy::client;
 use crate::protocol::jsonrpc;
 use crate::protocol::params::{CallToolParams, TaskIdParams, UpdateTaskParams};
 use crate::state::session::new_session_id;
-use crate::state::tasks::working;
+use crate::state::tasks::{TooManyTasks, working};
 use crate::support::outbound::Outbound;
 
 /// How long a finished task's result is kept, and how often clients
@@ -77,9 +78,32 @@ pub(super) async fn start(
         Ok(task_id) => task_id,
         Err(e) => return unavailable(id, &e),
     };
+    let deferred = d
+        .catalog
+        .tool(&params.name)
+        .is_some_and(|t| t.def.task == TaskSupport::Deferred);
+    // The client's share first, then room in the store.
+    let client: Arc<str> = client::key(&x.host, &d.policy.state_key).into();
+    let max = d.policy.limits.max_tasks_per_client;
+    let started = d
+        .state
+        .running
+        .start(&task_id, client, max, d.state.tasks.clone(), deferred);
+    let (cancel, questions, detached) = match started {
+        Ok(started) => started,
+        Err(TooManyTasks(max)) => {
+            let e = ErrorData::new(
+                crate::protocol::codes::TRANSPORT_ERROR,
+                format!("Too many tasks: this client runs {max} already; retry when one ends"),
+                None,
+            );
+            return Outcome::error(id, &e);
+        }
+    };
     let record = working(task_id.clone(), TTL_MS, POLL_MS);
     let task = record.task.clone();
     if let Err(e) = d.state.tasks.create(record).await {
+        d.state.running.finish(&task_id);
         let refused = ErrorData::new(
             crate::protocol::codes::TRANSPORT_ERROR,
             format!("Too many tasks: {e}; retry later"),
@@ -87,14 +111,6 @@ pub(super) async fn start(
         );
         return Outcome::error(id, &refused);
     }
-    let deferred = d
-        .catalog
-        .tool(&params.name)
-        .is_some_and(|t| t.def.task == TaskSupport::Deferred);
-    let (cancel, questions, detached) =
-        d.state
-            .running
-            .start(&task_id, d.state.tasks.clone(), deferred);
     // The call's own exchange: no stream back, cancelled by `tasks/cancel`,
     // its questions the task's (a deferred one's, once it detaches; before,
     // they are asked in the request, as any call's).

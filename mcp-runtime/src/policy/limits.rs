@@ -38,6 +38,7 @@ use std::time::Duration;
 /// | [`max_session_size`](Self::max_session_size) | 16 KiB of client information | `-32602` on `initialize` |
 /// | [`answer_timeout`](Self::answer_timeout) | 120 s for a client's answer | an error value in the handler |
 /// | [`listeners`](Self::listeners) | 1 000 listen streams, 100 per client | 429 with `Retry-After` |
+/// | [`max_tasks_per_client`](Self::max_tasks_per_client) | 100 running tasks per client | `-32000` on the call that would start one |
 ///
 /// ```
 /// use std::time::Duration;
@@ -69,6 +70,7 @@ pub struct Limits {
     pub(crate) max_subscriptions_per_session: usize,
     pub(crate) max_listeners: usize,
     pub(crate) max_listeners_per_client: usize,
+    pub(crate) max_tasks_per_client: usize,
 }
 
 impl Default for Limits {
@@ -88,6 +90,7 @@ impl Default for Limits {
             max_subscriptions_per_session: 64,
             max_listeners: 1000,
             max_listeners_per_client: 100,
+            max_tasks_per_client: 100,
         }
     }
 }
@@ -169,6 +172,16 @@ impl Limits {
     pub fn listeners(mut self, in_all: usize, per_client: usize) -> Self {
         self.max_listeners = in_all;
         self.max_listeners_per_client = per_client.max(1);
+        self
+    }
+
+    /// Most tasks one client may have running at once in this process
+    /// (default 100; a client is its credentials, else its address), so one
+    /// client cannot fill the server with work; past it, the call that
+    /// would start one is refused (`-32000`). The task store's capacity
+    /// bounds all of them together.
+    pub fn max_tasks_per_client(mut self, tasks: usize) -> Self {
+        self.max_tasks_per_client = tasks.max(1);
         self
     }
 

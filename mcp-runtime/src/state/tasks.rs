@@ -129,10 +129,20 @@ pub(crate) fn working(task_id: String, ttl_ms: u64, poll_ms: u64) -> DetailedTas
     DetailedTask::new(task, TaskPayload::Working)
 }
 
-/// The tasks running in this process, by id: what cancels each, and its
-/// outstanding questions.
+/// The tasks running in this process, by id: what cancels each, its
+/// outstanding questions and its client; and how many each client runs.
 #[derive(Default)]
-pub(crate) struct Running(Mutex<HashMap<String, (CancellationToken, Arc<Questions>)>>);
+pub(crate) struct Running(Mutex<RunningTasks>);
+
+#[derive(Default)]
+pub(crate) struct RunningTasks {
+    tasks: HashMap<String, (CancellationToken, Arc<Questions>, Arc<str>)>,
+    per_client: HashMap<Arc<str>, usize>,
+}
+
+/// The client runs as many tasks as it may.
+#[derive(Debug)]
+pub(crate) struct TooManyTasks(pub usize);
 
 impl Running {
     /// Registers a task about to run; a deferred one runs as a task only
@@ -140,9 +150,17 @@ impl Running {
     pub(crate) fn start(
         &self,
         task_id: &str,
+        client: Arc<str>,
+        max_per_client: usize,
         store: Arc<dyn TaskStore>,
         deferred: bool,
-    ) -> (CancellationToken, Arc<Questions>, oneshot::Receiver<()>) {
+    ) -> Result<(CancellationToken, Arc<Questions>, oneshot::Receiver<()>), TooManyTasks> {
+        let mut running = lock(&self.0);
+        let count = running.per_client.entry(client.clone()).or_default();
+        if *count >= max_per_client {
+            return Err(TooManyTasks(max_per_client));
+        }
+        *count += 1;
         let token = CancellationToken::new();
         let (tx, rx) = oneshot::channel();
         let questions = Arc::new(Questions {
@@ -152,24 +170,37 @@ impl Running {
             detached: std::sync::atomic::AtomicBool::new(!deferred),
             on_detach: Mutex::new(Some(tx)),
         });
-        lock(&self.0).insert(task_id.to_owned(), (token.clone(), questions.clone()));
-        (token, questions, rx)
+        running.tasks.insert(
+            task_id.to_owned(),
+            (token.clone(), questions.clone(), client),
+        );
+        Ok((token, questions, rx))
     }
 
+    /// The task ended: it no longer counts for its client.
     pub(crate) fn finish(&self, task_id: &str) {
-        lock(&self.0).remove(task_id);
+        let mut running = lock(&self.0);
+        let Some((_, _, client)) = running.tasks.remove(task_id) else {
+            return;
+        };
+        if let Some(count) = running.per_client.get_mut(&client) {
+            *count -= 1;
+            if *count == 0 {
+                running.per_client.remove(&client);
+            }
+        }
     }
 
-    /// Stops the task if it runs here.
+    /// Stops the task if it runs here (it finishes as it unwinds).
     pub(crate) fn cancel(&self, task_id: &str) {
-        if let Some((token, _)) = lock(&self.0).remove(task_id) {
+        if let Some((token, _, _)) = lock(&self.0).tasks.get(task_id) {
             token.cancel();
         }
     }
 
     /// The questions of the task, if it runs here.
     pub(crate) fn questions(&self, task_id: &str) -> Option<Arc<Questions>> {
-        lock(&self.0).get(task_id).map(|(_, q)| q.clone())
+        lock(&self.0).tasks.get(task_id).map(|(_, q, _)| q.clone())
     }
 }
 
