@@ -452,6 +452,28 @@ async fn made_up_key_ids_cost_the_provider_one_fetch_per_interval() {
 
 #[tokio::test]
 #[ignore = "needs the OIDC provider: scripts/peers oidc"]
+async fn keys_withdrawn_by_the_issuer_stop_working_after_max_age() {
+    let provider = Provider::start();
+    let audience = "http://127.0.0.1:9/mcp";
+    let jwt = JwtValidator::discover(&provider.issuer, audience)
+        .await
+        .expect("discovers")
+        .refetch_interval(Duration::from_secs(3600))
+        .max_age(Duration::from_millis(300));
+    let old = provider.token(audience, "items:read").await;
+    jwt.validate(&old)
+        .await
+        .expect("valid while its key is published");
+    provider.rotate().await;
+    // Its key is still cached: accepted until the keys are old.
+    jwt.validate(&old).await.expect("cached key");
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let e = jwt.validate(&old).await.expect_err("the key was withdrawn");
+    assert_eq!(e.to_string(), "the token is signed by an unknown key");
+}
+
+#[tokio::test]
+#[ignore = "needs the OIDC provider: scripts/peers oidc"]
 async fn lists_show_each_caller_what_it_may_use() {
     let provider = Provider::start();
     let p = Protected::with(

@@ -209,7 +209,9 @@ impl JwtValidator {
         if let Some(jwk) = found.filter(|_| !stale) {
             return Ok(jwk);
         }
-        let may_refetch = fetched.is_none_or(|at| at.elapsed() >= self.refetch_interval);
+        // Old keys are fetched again; an unknown key id triggers a fetch at
+        // most once per interval.
+        let may_refetch = stale || fetched.is_none_or(|at| at.elapsed() >= self.refetch_interval);
         if may_refetch {
             let _one = self.fetching.lock().await;
             // Another request may have fetched while this one waited.
