@@ -622,6 +622,17 @@ pub mod stateless {
     /// The revision.
     pub const V: &str = "2026-07-28";
 
+    /// The names of the tools `tools/list` shows, with `extra` headers.
+    pub async fn tool_names(server: &TestServer, extra: &[(&str, &str)]) -> Vec<String> {
+        let reply = send(server, "tools/list", json!({}), extra).await;
+        reply.body["result"]["tools"]
+            .as_array()
+            .unwrap_or_else(|| panic!("tools: {:?}", reply.body))
+            .iter()
+            .map(|t| t["name"].as_str().expect("a name").to_owned())
+            .collect()
+    }
+
     /// A request's `_meta`, declaring `capabilities`.
     pub fn meta(capabilities: Value) -> Value {
         json!({

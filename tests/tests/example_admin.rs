@@ -44,13 +44,7 @@ async fn send(server: &TestServer, method: &str, mut params: Value) -> Reply {
 }
 
 async fn tool_names(server: &TestServer) -> Vec<String> {
-    let reply = send(server, "tools/list", json!({})).await;
-    reply.body["result"]["tools"]
-        .as_array()
-        .expect("tools")
-        .iter()
-        .map(|t| t["name"].as_str().expect("name").to_owned())
-        .collect()
+    stateless::tool_names(server, &[("authorization", BEARER)]).await
 }
 
 #[tokio::test]

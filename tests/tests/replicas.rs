@@ -186,15 +186,7 @@ async fn a_catalog_change_on_one_replica_reaches_every_replica() {
     let redis = RedisServer::start();
     let (a, mcp_a) = replica_with_catalog(&redis).await;
     let (b, _) = replica_with_catalog(&redis).await;
-    let listed = async |server: &TestServer| -> Vec<String> {
-        let reply = stateless::send(server, "tools/list", json!({}), &[]).await;
-        reply.body["result"]["tools"]
-            .as_array()
-            .expect("tools")
-            .iter()
-            .map(|t| t["name"].as_str().expect("name").to_owned())
-            .collect()
-    };
+    let listed = async |server: &TestServer| stateless::tool_names(server, &[]).await;
     assert!(listed(&b).await.contains(&"stats".to_owned()));
     // (Subscriptions are set up asynchronously: give them a moment.)
     tokio::time::sleep(Duration::from_millis(300)).await;

@@ -117,7 +117,7 @@ async fn get(
     let uri = local(x, at).ok_or_else(|| {
         Failure::Operation(format!("its status location {at:?} is not on this app"))
     })?;
-    run::through_app_unmarked(d, x, scope, forward::follow_up(&x.host, uri)).await
+    run::send(d, x, scope, forward::follow_up(&x.host, uri), None).await
 }
 
 /// `at` as a path and query on this app: a path, or an absolute URL on the

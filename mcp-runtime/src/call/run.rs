@@ -175,14 +175,16 @@ pub(crate) enum Sent {
     Unauthorized(AuthRejection),
 }
 
-/// Sends `outgoing`, a request on no item's route (a long-running
-/// operation's status), through the app (or to the API, `upstream`), in the
-/// call's scope; its answer, whoever gave it.
-pub(crate) async fn through_app_unmarked(
+/// Sends `outgoing` to the API (`upstream`) or through the app, in the
+/// call's scope, carrying `mark` for the item's handler when it has one (a
+/// long-running operation's status route has none); the answer, whoever
+/// gave it.
+pub(crate) async fn send(
     d: &Server,
     x: &Exchange,
     scope: &Arc<CallScope>,
     outgoing: forward::Outgoing,
+    mark: Option<&Arc<Mark>>,
 ) -> Result<HttpResponse, Failure> {
     #[cfg(feature = "upstream")]
     if let Some(upstream) = &d.policy.upstream {
@@ -195,6 +197,9 @@ pub(crate) async fn through_app_unmarked(
     let request = forward::request(&x.host, outgoing);
     for carry in &d.policy.carry {
         carry(&x.host, &request);
+    }
+    if let Some(mark) = mark {
+        request.extensions_mut().insert(mark.clone());
     }
     request.extensions_mut().insert(scope.clone());
     let Some(dispatch) = x
@@ -228,7 +233,7 @@ pub(crate) async fn through_app(
         forward::outgoing(&x.host, method, locator, parts).map_err(Failure::Unroutable)?;
     let auth = auth.filter(|(_, access)| access.auth);
     #[cfg(feature = "upstream")]
-    if let Some(upstream) = &d.policy.upstream {
+    if d.policy.upstream.is_some() {
         // The handler runs at the API: the item's authenticator runs here,
         // on the MCP request, before anything is sent.
         if let Some((authenticator, access)) = auth
@@ -236,31 +241,10 @@ pub(crate) async fn through_app(
         {
             return Ok(Sent::Unauthorized(rejection));
         }
-        let max = d.policy.limits.max_response_bytes;
-        return upstream
-            .send(outgoing, max)
-            .await
-            .map(Sent::Answered)
-            .map_err(Failure::Upstream);
-    }
-    let request = forward::request(&x.host, outgoing);
-    for carry in &d.policy.carry {
-        carry(&x.host, &request);
+        return send(d, x, scope, outgoing, None).await.map(Sent::Answered);
     }
     let mark = Mark::new(target, auth.map(|(a, access)| (a.clone(), access)));
-    request.extensions_mut().insert(mark.clone());
-    request.extensions_mut().insert(scope.clone());
-    let Some(dispatch) = x
-        .host
-        .app_data::<AppHandle>()
-        .and_then(|app| app.dispatch(request))
-    else {
-        return Err(Failure::NoApp);
-    };
-    let response = match dispatch.await {
-        Ok(response) => response.into_parts().1,
-        Err(e) => e.error_response(),
-    };
+    let response = send(d, x, scope, outgoing, Some(&mark)).await?;
     if let Some(rejection) = mark.rejection() {
         return Ok(Sent::Unauthorized(rejection));
     }

@@ -14,7 +14,6 @@ use serde_json::{Value, json};
 
 use super::tools;
 use crate::call::server::{Exchange, Outcome, Server};
-use crate::handler::defs::TaskSupport;
 use crate::policy::client;
 use crate::protocol::jsonrpc;
 use crate::protocol::params::{CallToolParams, TaskIdParams, UpdateTaskParams};
@@ -73,15 +72,12 @@ pub(super) async fn start(
     id: &RequestId,
     params: CallToolParams,
     x: &Exchange,
+    deferred: bool,
 ) -> Outcome {
     let task_id = match new_session_id() {
         Ok(task_id) => task_id,
         Err(e) => return unavailable(id, &e),
     };
-    let deferred = d
-        .catalog
-        .tool(&params.name)
-        .is_some_and(|t| t.def.task == TaskSupport::Deferred);
     // The client's share first, then room in the store.
     let client: Arc<str> = client::key(&x.host, &d.policy.state_key).into();
     let max = d.policy.limits.max_tasks_per_client;
@@ -129,7 +125,12 @@ pub(super) async fn start(
     let running_id = task_id.clone();
     let (ended, in_request) = tokio::sync::oneshot::channel();
     actix_web::rt::spawn(async move {
-        let outcome = tools::run(&server, &call_id, params, &exchange, true).await;
+        // The tool was on when the call was made: it runs even if it is
+        // turned off meanwhile.
+        let outcome = match server.catalog.registry.get(&params.name) {
+            Some(tool) => tools::run(&server, &call_id, tool, params, &exchange, true).await,
+            None => Outcome::error(&call_id, &ErrorData::invalid_params("Unknown tool", None)),
+        };
         server.state.running.finish(&running_id);
         if !questions.is_detached() {
             // Still the request's: it answers.

@@ -93,12 +93,13 @@ pub(crate) async fn call(
                 if let Err(challenge) = d.authenticate(id, x, tool.def.access()).await {
                     return challenge;
                 }
-                return tasks::start(d, id, params, x).await;
+                let deferred = tool.def.task == TaskSupport::Deferred;
+                return tasks::start(d, id, params, x, deferred).await;
             }
             _ => {}
         }
     }
-    run(d, id, params, x, false).await
+    run(d, id, tool, params, x, false).await
 }
 
 /// Runs one `tools/call` to its result; `as_task` when it runs as a task,
@@ -107,13 +108,11 @@ pub(crate) async fn call(
 pub(super) async fn run(
     d: &Server,
     id: &RequestId,
+    tool: &ToolEntry,
     params: CallToolParams,
     x: &Exchange,
     as_task: bool,
 ) -> Outcome {
-    let Some(tool) = d.catalog.tool(&params.name) else {
-        return Outcome::error(id, &unknown("tool", &params.name));
-    };
     // A route tool is authenticated where its route's request is (inside
     // its scopes and middleware, see `handler::mark`); a hand-written one
     // on the MCP request.
