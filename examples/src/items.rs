@@ -404,7 +404,6 @@ async fn health() -> &'static str {
     "ok"
 }
 
-/// Registers the REST routes (all of them, tools or not).
 /// What a re-index covered.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct Reindexed {
@@ -485,6 +484,7 @@ async fn set_tool_enabled(
     }
 }
 
+/// Registers the REST routes (all of them, tools or not).
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(list_items)
         .service(get_item)

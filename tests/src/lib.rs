@@ -249,6 +249,14 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// The id of the task a `tools/call` created.
+    pub fn task_id(&self) -> String {
+        self.body["result"]["taskId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("a task: {:?}", self.body))
+            .to_owned()
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }

@@ -1,19 +1,23 @@
 //! Several replicas on one Redis (feature `redis`): a session started on
 //! one replica is served by another, ended on either; a task created on one
-//! is read on another; Redis down is a 503 (never an unknown session, never
-//! a session that is not stored), and sessions work again once it returns.
+//! is read on another; an answer, a cancellation or a resource update sent
+//! to one replica reaches the replica it concerns; Redis down is a 503
+//! (never an unknown session, never a session that is not stored), and
+//! sessions work again once it returns.
 //!
 //! Ignored by default (they need `redis-server`, which `scripts/peers redis`
 //! unpacks once); the README's test command runs them.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use mcp_examples::items::Confirmation;
 use mcp_runtime::config::RateLimit;
 use mcp_runtime::store::redis::Redis;
-use mcp_runtime::{McpServer, mcp_tool};
+use mcp_runtime::{Elicitation, McpContext, McpServer, mcp_resource, mcp_tool};
 use mcp_tests::redis::RedisServer;
-use mcp_tests::{Raw, Reply, TestServer, stateless};
-use serde_json::json;
+use mcp_tests::{EventReader, Raw, Reply, TestServer, stateless};
+use serde_json::{Value, json};
 
 const SECRET: &[u8] = b"one secret for every replica";
 
@@ -23,6 +27,35 @@ const SECRET: &[u8] = b"one secret for every replica";
 async fn slow_count() -> &'static str {
     actix_web::rt::time::sleep(Duration::from_millis(200)).await;
     "counted"
+}
+
+/// Purges after asking: a task when the client opts in.
+#[mcp_tool(task = "optional")]
+#[actix_web::post("/purge")]
+async fn purge(ctx: McpContext) -> &'static str {
+    match ctx.elicit::<Confirmation>("Purge?").await {
+        Ok(Elicitation::Accept(Confirmation { confirm: true })) => "purged",
+        _ => "kept",
+    }
+}
+
+/// Set when `mark_later` finishes.
+static MARKED: AtomicBool = AtomicBool::new(false);
+
+/// Marks after a second: a task when the client opts in.
+#[mcp_tool(task = "optional")]
+#[actix_web::post("/mark")]
+async fn mark_later() -> &'static str {
+    actix_web::rt::time::sleep(Duration::from_secs(1)).await;
+    MARKED.store(true, Ordering::SeqCst);
+    "marked"
+}
+
+/// What the replicas report about themselves.
+#[mcp_resource(uri = "replicas://status")]
+#[actix_web::get("/replicas/status")]
+async fn status() -> &'static str {
+    "serving"
 }
 
 /// A replica of the items example on `redis`.
@@ -43,12 +76,15 @@ async fn replica_with_catalog(redis: &RedisServer) -> (TestServer, McpServer) {
         .rate_limit_store(store.rate_limits())
         .build()
         .expect("builds");
-    mcp.share_catalog(&store);
+    mcp.share(&store);
     let db = mcp_examples::items::Db::seeded();
     let server = TestServer::with_mcp(mcp.clone(), move |cfg| {
         cfg.app_data(db.clone())
             .configure(mcp_examples::items::routes)
-            .service(slow_count);
+            .service(slow_count)
+            .service(purge)
+            .service(mark_later)
+            .service(status);
     });
     (server, mcp)
 }
@@ -56,10 +92,14 @@ async fn replica_with_catalog(redis: &RedisServer) -> (TestServer, McpServer) {
 const BEARER: &str = "Bearer demo-token";
 
 async fn initialize(raw: &mut Raw) -> Reply {
+    initialize_with(raw, json!({})).await
+}
+
+async fn initialize_with(raw: &mut Raw, capabilities: Value) -> Reply {
     let reply = raw
         .post_bytes(
             json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
-                "protocolVersion": "2025-11-25", "capabilities": {},
+                "protocolVersion": "2025-11-25", "capabilities": capabilities,
                 "clientInfo": {"name": "t", "version": "0"}}})
             .to_string(),
             &[("authorization", BEARER)],
@@ -113,10 +153,7 @@ async fn a_task_created_on_one_replica_is_read_on_another() {
     let mut params = json!({"name": "slow_count", "arguments": {}});
     params["_meta"] = stateless::meta(opted_in.clone());
     let created = stateless::send(&a, "tools/call", params, &[]).await;
-    let id = created.body["result"]["taskId"]
-        .as_str()
-        .unwrap_or_else(|| panic!("a task: {:?}", created.body))
-        .to_owned();
+    let id = created.task_id();
     // Polled on B while A runs it: B reads what A stores.
     let mut get = json!({"taskId": id});
     get["_meta"] = stateless::meta(opted_in);
@@ -229,4 +266,209 @@ async fn a_tool_rate_limit_counts_calls_on_every_replica() {
     let down = stats(&b).await;
     assert_eq!(down.status, 200, "{:?}", down.body);
     assert_eq!(down.body["result"]["isError"], true, "{:?}", down.body);
+}
+
+/// The same session on `other`.
+fn same_session(raw: &Raw, other: &TestServer) -> Raw {
+    let mut on_other = other.raw();
+    on_other.session = raw.session.clone();
+    on_other.version = raw.version.clone();
+    on_other
+}
+
+/// The next JSON-RPC message on `events`, within 10 s.
+async fn next_message(events: &mut EventReader) -> Option<Value> {
+    loop {
+        let event = tokio::time::timeout(Duration::from_secs(10), events.next())
+            .await
+            .expect("a message within 10 s")?;
+        if let Some(message) = event.message() {
+            return Some(message);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs redis-server: scripts/peers redis"]
+async fn an_answer_sent_to_another_replica_reaches_the_call_that_asked() {
+    let redis = RedisServer::start();
+    let (a, b) = (replica(&redis).await, replica(&redis).await);
+    let mut on_a = a.raw();
+    let reply = initialize_with(&mut on_a, json!({"elicitation": {}})).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    let on_b = same_session(&on_a, &b);
+    tokio::time::sleep(Duration::from_millis(300)).await; // subscriptions start
+
+    let call = json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+                      "params": {"name": "clear_tags", "arguments": {}}});
+    let mut events = on_a.post_stream(call, &[("authorization", BEARER)]).await;
+    let question = next_message(&mut events).await.expect("a question");
+    assert_eq!(question["method"], "elicitation/create", "{question}");
+    let answer = json!({"jsonrpc": "2.0", "id": question["id"],
+                        "result": {"action": "accept", "content": {"confirm": true}}});
+    let accepted = on_b
+        .post_bytes(answer.to_string(), &[("authorization", BEARER)])
+        .await;
+    assert_eq!(accepted.status, 202, "{:?}", accepted.body);
+    let result = next_message(&mut events).await.expect("the call's result");
+    assert_eq!(result["id"], 7, "{result}");
+    let text = result["result"]["content"][0]["text"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(text.starts_with("cleared the tags"), "{result}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs redis-server: scripts/peers redis"]
+async fn a_cancellation_sent_to_another_replica_stops_the_call() {
+    let redis = RedisServer::start();
+    let (a, b) = (replica(&redis).await, replica(&redis).await);
+    let mut on_a = a.raw();
+    assert_eq!(initialize(&mut on_a).await.status, 200);
+    let on_b = same_session(&on_a, &b);
+    tokio::time::sleep(Duration::from_millis(300)).await; // subscriptions start
+
+    // Three steps of 0.8 s, each reported first.
+    let call = json!({"jsonrpc": "2.0", "id": 8, "method": "tools/call",
+                      "params": {"name": "reindex", "arguments": {},
+                                 "_meta": {"progressToken": "p"}}});
+    let mut events = on_a.post_stream(call, &[("authorization", BEARER)]).await;
+    let progress = next_message(&mut events).await.expect("progress");
+    assert_eq!(progress["method"], "notifications/progress", "{progress}");
+    let cancel = json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
+                        "params": {"requestId": 8, "reason": "changed my mind"}});
+    let accepted = on_b
+        .post_bytes(cancel.to_string(), &[("authorization", BEARER)])
+        .await;
+    assert_eq!(accepted.status, 202, "{:?}", accepted.body);
+    // The call stops: no further progress, no result.
+    let rest = next_message(&mut events).await;
+    assert!(rest.is_none(), "the call went on: {rest:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs redis-server: scripts/peers redis"]
+async fn a_resource_update_reaches_its_subscriber_on_another_replica() {
+    let redis = RedisServer::start();
+    let (a, _) = replica_with_catalog(&redis).await;
+    let (b, _) = replica_with_catalog(&redis).await;
+    let (_c, mcp_c) = replica_with_catalog(&redis).await;
+    // Subscribed through A, listening on B, changed on C.
+    let mut on_a = a.raw();
+    assert_eq!(initialize(&mut on_a).await.status, 200);
+    let subscribe = json!({"jsonrpc": "2.0", "id": 1, "method": "resources/subscribe",
+                           "params": {"uri": "replicas://status"}});
+    let subscribed = on_a
+        .post_bytes(subscribe.to_string(), &[("authorization", BEARER)])
+        .await;
+    assert_eq!(
+        subscribed.body["result"],
+        json!({}),
+        "{:?}",
+        subscribed.body
+    );
+    let stream = reqwest::Client::new()
+        .get(b.mcp_url())
+        .header("accept", "text/event-stream")
+        .header("mcp-session-id", on_a.session.clone().unwrap())
+        .header("mcp-protocol-version", "2025-11-25")
+        .header("authorization", BEARER)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 200);
+    let mut events = EventReader::new(stream);
+    assert_eq!(events.next().await.expect("priming").data, "");
+    tokio::time::sleep(Duration::from_millis(300)).await; // subscriptions start
+
+    assert_eq!(
+        mcp_c.notifier().resource_updated("replicas://status").await,
+        0,
+        "nobody on C"
+    );
+    let updated = next_message(&mut events).await.expect("an update");
+    assert_eq!(
+        updated["method"], "notifications/resources/updated",
+        "{updated}"
+    );
+    assert_eq!(updated["params"]["uri"], "replicas://status");
+}
+
+/// A tasks-extension request from a client that opted in to tasks and
+/// elicitation.
+async fn tasks(server: &TestServer, method: &str, mut params: Value) -> Reply {
+    params["_meta"] = stateless::meta(
+        json!({"extensions": {"io.modelcontextprotocol/tasks": {}}, "elicitation": {}}),
+    );
+    let task = params["taskId"].as_str().map(str::to_owned);
+    let headers: Vec<(&str, &str)> = task.iter().map(|t| ("mcp-name", t.as_str())).collect();
+    stateless::send(server, method, params, &headers).await
+}
+
+/// The task once it is no longer `working`, read through `server`.
+async fn settled(server: &TestServer, id: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let reply = tasks(server, "tasks/get", json!({"taskId": id})).await;
+        let task = reply.body["result"].clone();
+        if task["status"] != "working" {
+            return task;
+        }
+        assert!(Instant::now() < deadline, "still working: {task}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs redis-server: scripts/peers redis"]
+async fn a_task_on_one_replica_is_answered_and_cancelled_through_another() {
+    let redis = RedisServer::start();
+    let (a, b) = (replica(&redis).await, replica(&redis).await);
+    tokio::time::sleep(Duration::from_millis(300)).await; // subscriptions start
+
+    let created = tasks(&a, "tools/call", json!({"name": "purge", "arguments": {}})).await;
+    let id = created.task_id();
+    let asking = settled(&b, &id).await;
+    assert_eq!(asking["status"], "input_required", "{asking}");
+    let key = asking["inputRequests"]
+        .as_object()
+        .and_then(|r| r.keys().next().cloned())
+        .expect("a question");
+    let answers = json!({ key: {"action": "accept", "content": {"confirm": true}} });
+    let ack = tasks(
+        &b,
+        "tasks/update",
+        json!({"taskId": id, "inputResponses": answers}),
+    )
+    .await;
+    assert_eq!(
+        ack.body["result"],
+        json!({"resultType": "complete"}),
+        "{:?}",
+        ack.body
+    );
+    let done = settled(&b, &id).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(done["result"]["content"][0]["text"], "purged");
+
+    let created = tasks(
+        &a,
+        "tools/call",
+        json!({"name": "mark_later", "arguments": {}}),
+    )
+    .await;
+    let id = created.task_id();
+    let ack = tasks(&b, "tasks/cancel", json!({"taskId": id})).await;
+    assert_eq!(
+        ack.body["result"],
+        json!({"resultType": "complete"}),
+        "{:?}",
+        ack.body
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(
+        !MARKED.load(Ordering::SeqCst),
+        "the handler ran on after tasks/cancel"
+    );
+    assert_eq!(settled(&a, &id).await["status"], "cancelled");
 }

@@ -194,14 +194,6 @@ async fn get(server: &TestServer, task: &str) -> Value {
     reply.body["result"].clone()
 }
 
-/// The id of the task a call created.
-fn task_id(created: &Reply) -> String {
-    created.body["result"]["taskId"]
-        .as_str()
-        .unwrap_or_else(|| panic!("a task: {:?}", created.body))
-        .to_owned()
-}
-
 /// Polls until the task leaves `working` (or 5 s pass).
 async fn settled(server: &TestServer, task: &str) -> Value {
     for _ in 0..100 {
@@ -291,7 +283,7 @@ async fn a_cancelled_task_stays_cancelled() {
         opted_in(),
     )
     .await;
-    let id = task_id(&created);
+    let id = created.task_id();
     for _ in 0..2 {
         let ack = send(&server, "tasks/cancel", json!({"taskId": id}), opted_in()).await;
         assert_eq!(
@@ -307,7 +299,7 @@ async fn a_cancelled_task_stays_cancelled() {
 async fn a_task_asks_its_questions_through_tasks_get() {
     let server = server();
     let created = send(&server, "tools/call", json!({"name": "purge"}), opted_in()).await;
-    let id = task_id(&created);
+    let id = created.task_id();
     let asking = settled(&server, &id).await;
     assert_eq!(asking["status"], "input_required", "{asking}");
     let (key, request) = asking["inputRequests"]
@@ -341,7 +333,7 @@ async fn a_protected_task_is_authenticated_before_it_starts() {
     let mut params = json!({"name": "export"});
     params["_meta"] = stateless::meta(opted_in());
     let reply = stateless::send(&server, "tools/call", params, &[("authorization", &bearer)]).await;
-    let id = task_id(&reply);
+    let id = reply.task_id();
     // The task's own request carries the caller's credentials too.
     let mut params = json!({"taskId": id});
     params["_meta"] = stateless::meta(opted_in());
@@ -373,7 +365,7 @@ async fn a_rest_long_running_operation_is_followed_as_a_task() {
         opted_in(),
     )
     .await;
-    let id = task_id(&created);
+    let id = created.task_id();
     let done = settled(&server, &id).await;
     assert_eq!(done["status"], "completed", "{done}");
     let text = done["result"]["content"][0]["text"].as_str().expect("text");
@@ -387,7 +379,7 @@ async fn a_rest_long_running_operation_is_followed_as_a_task() {
         opted_in(),
     )
     .await;
-    let id = task_id(&created);
+    let id = created.task_id();
     let done = settled(&server, &id).await;
     assert_eq!(done["status"], "completed", "{done}");
     assert_eq!(done["result"]["isError"], true, "{done}");
@@ -458,7 +450,7 @@ async fn a_deferred_task_asks_in_its_request_then_detaches() {
 async fn progress_is_the_tasks_status_message() {
     let server = server();
     let created = send(&server, "tools/call", json!({"name": "crunch"}), opted_in()).await;
-    let id = task_id(&created);
+    let id = created.task_id();
     let mut seen = None;
     for _ in 0..20 {
         let task = get(&server, &id).await;
@@ -503,7 +495,7 @@ async fn one_client_runs_at_most_its_share_of_tasks() {
         refused.body
     );
     // One ends: room for another.
-    let id = task_id(&first);
+    let id = first.task_id();
     send(&server, "tasks/cancel", json!({"taskId": id}), opted_in()).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(start().await.body["result"]["resultType"], "task");

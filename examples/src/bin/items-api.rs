@@ -61,7 +61,7 @@ async fn main() -> std::io::Result<()> {
     let mcp = builder.build().map_err(std::io::Error::other)?;
     // Items turned off or on anywhere are off or on on every replica.
     if let Some(redis) = &redis {
-        mcp.share_catalog(redis);
+        mcp.share(redis);
     }
     let server = HttpServer::new(move || {
         let app = App::new()

@@ -29,6 +29,7 @@ use crate::protocol::log::LogFilter;
 use crate::protocol::stateless::{Client, InputResponses, Revised, StateKey};
 use crate::protocol::version::Version;
 use crate::state::live::Live;
+use crate::state::relay::Relay;
 use crate::state::session::{Session, SessionStore};
 use crate::state::subscriptions::Subscribers;
 use crate::state::tasks::{Questions, Running, TaskStore};
@@ -82,6 +83,8 @@ pub(crate) struct State {
     /// Tasks (the tasks extension), and what stops those running here.
     pub tasks: Arc<dyn TaskStore>,
     pub running: Running,
+    /// The other replicas, when there are (`McpServer::share`).
+    pub relay: Arc<Relay>,
 }
 
 /// One request as dispatch sees it.

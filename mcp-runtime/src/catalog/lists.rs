@@ -73,7 +73,6 @@ pub(crate) enum Item {
 
 impl Item {
     /// Its name, as replicas tell each other of changes.
-    #[cfg(feature = "redis")]
     pub(crate) fn as_str(self) -> &'static str {
         match self {
             Item::Tool => "tool",
@@ -82,7 +81,7 @@ impl Item {
         }
     }
 
-    #[cfg(feature = "redis")]
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(crate) fn parse(name: &str) -> Option<Item> {
         [Item::Tool, Item::Prompt, Item::Resource]
             .into_iter()

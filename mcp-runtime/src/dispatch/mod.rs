@@ -31,6 +31,7 @@ use crate::policy::auth::Access;
 use crate::protocol::jsonrpc::{self, Message};
 use crate::protocol::method::{NotificationMethod, RequestMethod};
 use crate::protocol::params::{CancelledParams, ListParams};
+use crate::state::relay::Relayed;
 
 /// The method table: decodes nothing and knows no transport, only which
 /// handler serves which method in which revision.
@@ -60,7 +61,15 @@ impl Dispatcher {
             }
             Message::Response { id, outcome } => {
                 let session = x.session.as_ref().map(|(id, _)| id);
-                if !self.server.state.live.answer(session, &id, outcome) {
+                let state = &self.server.state;
+                // Not asked here: perhaps by a call on another replica.
+                if let Err(answer) = state.live.answer(session, &id, outcome)
+                    && !state.relay.send(Relayed::Answer {
+                        session: session.cloned(),
+                        id,
+                        answer,
+                    })
+                {
                     tracing::debug!("an answer from the client matched no pending request");
                 }
                 Outcome::Accepted
@@ -271,6 +280,10 @@ impl Dispatcher {
         // Ids are the client's own, so only its session can name its calls.
         if let Some((session, _)) = &x.session
             && !self.server.state.live.cancel(session, &request_id)
+            && !self.server.state.relay.send(Relayed::Cancel {
+                session: session.clone(),
+                id: request_id,
+            })
         {
             tracing::debug!("cancellation for a request that is not in flight");
         }

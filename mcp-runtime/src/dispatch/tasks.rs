@@ -17,6 +17,7 @@ use crate::call::server::{Exchange, Outcome, Server};
 use crate::policy::client;
 use crate::protocol::jsonrpc;
 use crate::protocol::params::{CallToolParams, TaskIdParams, UpdateTaskParams};
+use crate::state::relay::Relayed;
 use crate::state::session::new_session_id;
 use crate::state::tasks::{TooManyTasks, working};
 use crate::support::outbound::Outbound;
@@ -208,8 +209,15 @@ pub(super) async fn update(
     }
     match d.state.tasks.get(&params.task_id).await {
         Ok(Some(_)) => {
-            if let Some(questions) = d.state.running.questions(&params.task_id) {
-                questions.answer(&params.input_responses).await;
+            match d.state.running.questions(&params.task_id) {
+                Some(questions) => questions.answer(&params.input_responses).await,
+                // Running on another replica, if it still runs.
+                None => {
+                    d.state.relay.send(Relayed::TaskAnswers {
+                        task: params.task_id,
+                        responses: params.input_responses,
+                    });
+                }
             }
             acknowledged(id)
         }
@@ -236,7 +244,11 @@ pub(super) async fn cancel(
         .await
     {
         Ok(true) => {
-            d.state.running.cancel(&params.task_id);
+            if !d.state.running.cancel(&params.task_id) {
+                d.state.relay.send(Relayed::TaskCancel {
+                    task: params.task_id,
+                });
+            }
             acknowledged(id)
         }
         Ok(false) => match d.state.tasks.get(&params.task_id).await {

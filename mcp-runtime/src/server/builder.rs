@@ -26,6 +26,7 @@ use crate::state::event_store::EventStore;
 #[cfg(doc)]
 use crate::state::event_store::InMemoryEventStore;
 use crate::state::live::Live;
+use crate::state::relay::Relay;
 use crate::state::session::{InMemorySessionStore, SessionStore};
 use crate::state::subscriptions::Subscribers;
 use crate::state::tasks::{InMemoryTaskStore, Running, TaskStore};
@@ -738,8 +739,10 @@ impl McpServerBuilder {
         };
         let stream_limits = self.streams.limits(self.limits.max_streams_per_session());
         let streams = Arc::new(Streams::new(stream_limits, self.event_store));
+        let relay = Arc::new(Relay::default());
         let subscribers = Subscribers::new(
             streams.clone(),
+            relay.clone(),
             self.sessions.clone(),
             self.limits.max_subscriptions_per_session,
             (
@@ -772,6 +775,7 @@ impl McpServerBuilder {
                 subscribers: Arc::new(subscribers),
                 tasks: self.task_store,
                 running: Running::default(),
+                relay,
             },
         };
         let dispatcher = Dispatcher::new(Arc::new(server));
@@ -790,7 +794,6 @@ impl McpServerBuilder {
             http,
             legacy_sse,
             endpoint: self.endpoint.map(Arc::from),
-            catalog_feed: Arc::default(),
             #[cfg(feature = "oauth")]
             validator: self.validator,
         })

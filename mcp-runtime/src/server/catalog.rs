@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::catalog::lists::{Item, Published};
+use crate::state::relay::Relayed;
 use crate::state::subscriptions::Subscribers;
 
 /// Turns tools, prompts and resources off and on while the server runs.
@@ -36,13 +37,7 @@ use crate::state::subscriptions::Subscribers;
 pub struct Catalog {
     pub(crate) published: Arc<Published>,
     pub(crate) subscribers: Arc<Subscribers>,
-    /// Where changes go to the other replicas, when they are shared
-    /// (`McpServer::share_catalog`).
-    pub(crate) feed: Arc<std::sync::OnceLock<Feed>>,
 }
-
-/// Tells the other replicas of a change: `(item, name, enabled)`.
-pub(crate) type Feed = Box<dyn Fn(Item, &str, bool) + Send + Sync>;
 
 impl Catalog {
     /// Turns a tool off; `false` if no tool has that name.
@@ -97,8 +92,12 @@ impl Catalog {
 
     fn set(&self, item: Item, name: &str, enabled: bool) -> bool {
         let known = self.apply(item, name, enabled);
-        if known && let Some(feed) = self.feed.get() {
-            feed(item, name, enabled);
+        if known {
+            self.subscribers.relay.send(Relayed::Catalog {
+                item: item.as_str().to_owned(),
+                name: name.to_owned(),
+                enabled,
+            });
         }
         known
     }

@@ -23,6 +23,8 @@ use crate::transport::legacy_sse::LegacySse;
 use crate::transport::stdio::Stdio;
 use crate::transport::streamable_http::StreamableHttp;
 use crate::transport::{metadata, mount};
+#[cfg(feature = "redis")]
+use crate::{call::server::Server, state::relay::Relayed};
 
 /// An MCP server exposing every `#[mcp_tool]`, `#[mcp_prompt]` and
 /// `#[mcp_resource]` of the binary.
@@ -56,8 +58,6 @@ pub struct McpServer {
     legacy_sse: Option<Arc<LegacySse>>,
     /// Where [`app`](McpServer::app) mounts the endpoint, if it does.
     endpoint: Option<Arc<str>>,
-    /// Where catalog changes go to other replicas (`share_catalog`).
-    catalog_feed: Arc<std::sync::OnceLock<catalog::Feed>>,
     /// What [`app`](McpServer::app) registers for `AccessToken`.
     #[cfg(feature = "oauth")]
     validator: Option<crate::policy::oauth::Validator>,
@@ -188,52 +188,62 @@ impl McpServer {
         Catalog {
             published: self.dispatcher.server().catalog.clone(),
             subscribers: self.dispatcher.server().state.subscribers.clone(),
-            feed: self.catalog_feed.clone(),
         }
     }
 
-    /// Shares [`catalog`](Self::catalog) changes with the other replicas on
-    /// `redis` (feature `redis`): an item turned off or on anywhere is off
-    /// or on everywhere, and every replica tells its own clients their
-    /// lists changed. Call it once, inside the runtime (e.g. in
-    /// `#[actix_web::main]`); messages are Redis pub/sub, so a replica that
-    /// is down while a change is made misses it.
+    /// Joins the other replicas serving the same clients through `redis`
+    /// (feature `redis`), so that a client's follow-up reaches the replica
+    /// it concerns, wherever the load balancer sends it:
+    ///
+    /// * an answer to a question (elicitation, sampling, roots), to the call
+    ///   that asked; `notifications/cancelled`, to the call it names;
+    /// * `tasks/update` and `tasks/cancel`, to the replica running the task;
+    /// * [`catalog`](Self::catalog) changes: an item turned off or on
+    ///   anywhere is off or on everywhere, and every replica tells its own
+    ///   clients their lists changed;
+    /// * [`Notifier::resource_updated`] on one replica, to the subscribers
+    ///   of every replica, and any message for a session's standalone
+    ///   stream, to the replica where that stream is open.
+    ///
+    /// Sessions and tasks are shared by their stores
+    /// ([`Redis::sessions`](crate::store::redis::Redis::sessions),
+    /// [`Redis::tasks`](crate::store::redis::Redis::tasks)); this shares
+    /// what is alive. Call it once, inside the runtime (e.g. in
+    /// `#[actix_web::main]`). Messages are Redis pub/sub: at most once, in
+    /// order from each replica; a replica that is down misses them, and
+    /// while Redis is down they are dropped (at most 1,024 wait to be sent).
     ///
     /// ```no_run
     /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
     /// let redis = mcp_runtime::store::redis::Redis::connect("redis://127.0.0.1/0", "items").await?;
     /// let mcp = mcp_runtime::McpServer::builder().build()?;
-    /// mcp.share_catalog(&redis);
+    /// mcp.share(&redis);
     /// # Ok(()) }
     /// ```
     #[cfg(feature = "redis")]
-    pub fn share_catalog(&self, redis: &crate::state::redis::Redis) {
-        let publisher = redis.clone();
-        let feed: catalog::Feed = Box::new(move |item, name, enabled| {
-            let message =
-                serde_json::json!({"item": item.as_str(), "name": name, "enabled": enabled});
-            let redis = publisher.clone();
-            tokio::spawn(async move {
-                if let Err(e) = redis.publish("catalog", message.to_string()).await {
-                    tracing::warn!("mcp-runtime: a catalog change was not shared: {e}");
-                }
-            });
-        });
-        if self.catalog_feed.set(feed).is_err() {
+    pub fn share(&self, redis: &crate::state::redis::Redis) {
+        const CHANNEL: &str = "relay";
+        let server = self.dispatcher.server().clone();
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<String>(1024);
+        if !server.state.relay.connect(Box::new(move |json| {
+            if tx.try_send(json).is_err() {
+                tracing::warn!("mcp-runtime: a message for other replicas was dropped");
+            }
+        })) {
             return;
         }
+        let publisher = redis.clone();
+        tokio::spawn(async move {
+            while let Some(json) = rx.recv().await {
+                if let Err(e) = publisher.publish(CHANNEL, json).await {
+                    tracing::warn!("mcp-runtime: a message for other replicas was lost: {e}");
+                }
+            }
+        });
         let catalog = self.catalog();
-        redis.subscribe("catalog", move |text| {
-            let Ok(change) = serde_json::from_str::<serde_json::Value>(text) else {
-                return;
-            };
-            let item = change["item"]
-                .as_str()
-                .and_then(crate::catalog::lists::Item::parse);
-            if let (Some(item), Some(name), Some(enabled)) =
-                (item, change["name"].as_str(), change["enabled"].as_bool())
-            {
-                catalog.apply(item, name, enabled);
+        redis.subscribe(CHANNEL, move |text| {
+            if let Some(message) = server.state.relay.receive(text) {
+                relayed(&server, &catalog, message);
             }
         });
     }
@@ -277,5 +287,50 @@ impl McpServer {
         B: MessageBody + 'static,
     {
         Stdio::new(self.dispatcher.clone(), app)
+    }
+}
+
+/// Does here what another replica asked (see [`McpServer::share`]).
+#[cfg(feature = "redis")]
+fn relayed(server: &Arc<Server>, catalog: &Catalog, message: Relayed) {
+    let state = &server.state;
+    match message {
+        Relayed::Answer {
+            session,
+            id,
+            answer,
+        } => {
+            let _ = state.live.answer(session.as_ref(), &id, answer);
+        }
+        Relayed::Cancel { session, id } => {
+            state.live.cancel(&session, &id);
+        }
+        Relayed::TaskAnswers { task, responses } => {
+            if let Some(questions) = state.running.questions(&task) {
+                tokio::spawn(async move { questions.answer(&responses).await });
+            }
+        }
+        Relayed::TaskCancel { task } => {
+            state.running.cancel(&task);
+        }
+        Relayed::Notify { session, message } => {
+            state
+                .subscribers
+                .streams
+                .notify(&session, message.as_bytes());
+        }
+        Relayed::Updated { uri } => {
+            let subscribers = state.subscribers.clone();
+            tokio::spawn(async move { subscribers.resource_updated(&uri).await });
+        }
+        Relayed::Catalog {
+            item,
+            name,
+            enabled,
+        } => {
+            if let Some(item) = crate::catalog::lists::Item::parse(&item) {
+                catalog.apply(item, &name, enabled);
+            }
+        }
     }
 }

@@ -10,6 +10,7 @@ use serde_json::Value;
 use crate::protocol::jsonrpc;
 use crate::protocol::log::LogLevel;
 use crate::protocol::method::ServerMethod;
+use crate::state::relay::Relayed;
 use crate::state::subscriptions::Subscribers;
 
 /// Sends server-initiated messages to connected clients. Get one from
@@ -75,7 +76,9 @@ impl Notifier {
     /// (`notifications/resources/updated`): sessions that called
     /// `resources/subscribe` (on their standalone stream), and
     /// `subscriptions/listen` streams that named it. Returns how many were
-    /// told.
+    /// told by this process; with several replicas
+    /// ([`McpServer::share`](crate::McpServer::share)), the others tell
+    /// their own.
     ///
     /// ```
     /// # async fn f(mcp: mcp_runtime::McpServer) {
@@ -84,6 +87,10 @@ impl Notifier {
     /// # }
     /// ```
     pub async fn resource_updated(&self, uri: &str) -> usize {
-        self.subscribers.resource_updated(uri).await
+        let reached = self.subscribers.resource_updated(uri).await;
+        self.subscribers.relay.send(Relayed::Updated {
+            uri: uri.to_owned(),
+        });
+        reached
     }
 }

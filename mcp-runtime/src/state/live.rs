@@ -8,8 +8,8 @@
 //! channels), while the call itself stays on the worker that started it.
 //! Entries are removed by guards when their call ends, so the registry holds
 //! only what is in flight. It is process-local: with several replicas, a
-//! client's follow-up must reach the replica running its call (sticky
-//! sessions); the stateless 2026-07-28 revision needs no such routing.
+//! follow-up that finds nothing here goes to the others through the relay
+//! (`state::relay`), and the replica running the call takes it.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -133,22 +133,23 @@ impl Live {
         (id, rx, guard)
     }
 
-    /// Delivers a client's answer; `false` if nobody (from that session)
-    /// is waiting for it.
+    /// Delivers a client's answer; gives it back if nobody here (from that
+    /// session) is waiting for it.
     pub(crate) fn answer(
         &self,
         session: Option<&Arc<str>>,
         id: &RequestId,
         answer: Answer,
-    ) -> bool {
+    ) -> Result<(), Answer> {
         let mut pending = lock(&self.pending);
         match pending.get(id) {
             Some(p) if p.session.as_ref() == session => {}
-            _ => return false,
+            _ => return Err(answer),
         }
-        pending
-            .remove(id)
-            .is_some_and(|p| p.answer.send(answer).is_ok())
+        match pending.remove(id) {
+            Some(p) => p.answer.send(answer),
+            None => Err(answer),
+        }
     }
 
     #[cfg(test)]
@@ -237,16 +238,16 @@ mod tests {
         let a: Arc<str> = "a".into();
         let (id, mut rx, guard) = live.ask(Some(a.clone()));
         let raw = || Ok(RawValue::from_string("{}".into()).unwrap());
-        assert!(!live.answer(Some(&"b".into()), &id, raw()));
-        assert!(!live.answer(None, &id, raw()));
-        assert!(live.answer(Some(&a), &id, raw()));
+        assert!(live.answer(Some(&"b".into()), &id, raw()).is_err());
+        assert!(live.answer(None, &id, raw()).is_err());
+        assert!(live.answer(Some(&a), &id, raw()).is_ok());
         assert_eq!(rx.try_recv().unwrap().unwrap().get(), "{}");
-        assert!(!live.answer(Some(&a), &id, raw()), "answered once");
+        assert!(live.answer(Some(&a), &id, raw()).is_err(), "answered once");
         drop(guard);
 
         let (id, _rx, guard) = live.ask(None);
         drop(guard);
-        assert!(!live.answer(None, &id, raw()), "withdrawn");
+        assert!(live.answer(None, &id, raw()).is_err(), "withdrawn");
         assert_eq!(live.sizes(), (0, 0));
     }
 }

@@ -7,6 +7,7 @@ pub(crate) mod event_store;
 pub(crate) mod live;
 #[cfg(feature = "redis")]
 pub(crate) mod redis;
+pub(crate) mod relay;
 pub(crate) mod session;
 pub(crate) mod subscriptions;
 pub(crate) mod tasks;

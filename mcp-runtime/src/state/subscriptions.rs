@@ -14,6 +14,7 @@ use tokio::sync::mpsc;
 use crate::protocol::jsonrpc;
 use crate::protocol::method::ServerMethod;
 use crate::protocol::params::SubscriptionFilter;
+use crate::state::relay::{Relay, Relayed};
 use crate::state::session::SessionStore;
 use crate::support::sync::lock;
 
@@ -88,6 +89,8 @@ pub(crate) trait Push: Send + Sync {
 /// Sends change notifications to whoever asked for them.
 pub(crate) struct Subscribers {
     pub streams: Arc<dyn Push>,
+    /// Reaches standalone streams open on other replicas.
+    pub relay: Arc<Relay>,
     pub sessions: Option<Arc<dyn SessionStore>>,
     /// Resource URI → sessions subscribed to it.
     resources: Mutex<HashMap<String, HashSet<Arc<str>>>>,
@@ -103,12 +106,14 @@ pub(crate) struct Subscribers {
 impl Subscribers {
     pub(crate) fn new(
         streams: Arc<dyn Push>,
+        relay: Arc<Relay>,
         sessions: Option<Arc<dyn SessionStore>>,
         max_per_session: usize,
         (max_listeners, max_listeners_per_client): (usize, usize),
     ) -> Self {
         Subscribers {
             streams,
+            relay,
             sessions,
             resources: Mutex::default(),
             counts: Mutex::default(),
@@ -235,7 +240,7 @@ impl Subscribers {
                 if self.ended(&session).await {
                     self.forget(&session);
                 } else {
-                    reached += usize::from(self.streams.notify(&session, &message));
+                    reached += usize::from(self.notify(&session, &message));
                 }
             }
         }
@@ -243,6 +248,17 @@ impl Subscribers {
             + self.tell_listeners(ServerMethod::ResourceUpdated, &params, |f| {
                 f.resource_subscriptions.iter().any(|u| u == uri)
             })
+    }
+
+    /// Sends `message` to `session`'s standalone stream, here or on the
+    /// replica that has it open.
+    fn notify(&self, session: &Arc<str>, message: &[u8]) -> bool {
+        self.streams.notify(session, message)
+            || (self.relay.is_shared()
+                && self.relay.send(Relayed::Notify {
+                    session: session.clone(),
+                    message: String::from_utf8_lossy(message).into_owned(),
+                }))
     }
 
     async fn ended(&self, session: &Arc<str>) -> bool {

@@ -191,11 +191,15 @@ impl Running {
         }
     }
 
-    /// Stops the task if it runs here (it finishes as it unwinds).
-    pub(crate) fn cancel(&self, task_id: &str) {
-        if let Some((token, _, _)) = lock(&self.0).tasks.get(task_id) {
+    /// Stops the task if it runs here (it finishes as it unwinds); `false`
+    /// if it does not.
+    pub(crate) fn cancel(&self, task_id: &str) -> bool {
+        let running = lock(&self.0);
+        let task = running.tasks.get(task_id);
+        if let Some((token, _, _)) = task {
             token.cancel();
         }
+        task.is_some()
     }
 
     /// The questions of the task, if it runs here.
