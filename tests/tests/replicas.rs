@@ -472,3 +472,50 @@ async fn a_task_on_one_replica_is_answered_and_cancelled_through_another() {
     );
     assert_eq!(settled(&a, &id).await["status"], "cancelled");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs redis-server: scripts/peers redis"]
+async fn a_stream_dropped_on_one_replica_is_resumed_on_another() {
+    let redis = RedisServer::start();
+    let (a, b) = (replica(&redis).await, replica(&redis).await);
+    let mut on_a = a.raw();
+    assert_eq!(initialize(&mut on_a).await.status, 200);
+    tokio::time::sleep(Duration::from_millis(300)).await; // subscriptions start
+
+    let call = json!({"jsonrpc": "2.0", "id": 9, "method": "tools/call",
+                      "params": {"name": "reindex", "arguments": {},
+                                 "_meta": {"progressToken": "p"}}});
+    let mut events = on_a.post_stream(call, &[("authorization", BEARER)]).await;
+    let mut last = None;
+    let mut seen = Vec::new();
+    while seen.is_empty() {
+        let event = events.next().await.expect("an event");
+        last = event.id.clone().or(last);
+        seen.extend(event.message());
+    }
+    drop(events); // the connection drops after the first progress
+
+    let resumed = reqwest::Client::new()
+        .get(b.mcp_url())
+        .header("accept", "text/event-stream")
+        .header("mcp-session-id", on_a.session.clone().unwrap())
+        .header("mcp-protocol-version", "2025-11-25")
+        .header("authorization", BEARER)
+        .header("last-event-id", last.expect("events have ids"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resumed.status(), 200);
+    let mut events = EventReader::new(resumed);
+    while let Some(message) = next_message(&mut events).await {
+        seen.push(message);
+    }
+    let progress: Vec<_> = seen
+        .iter()
+        .filter_map(|m| m["params"]["progress"].as_f64())
+        .collect();
+    assert_eq!(progress, [1.0, 2.0, 3.0], "every progress, once: {seen:?}");
+    let result = seen.last().unwrap();
+    assert_eq!(result["id"], 9, "then the result: {seen:?}");
+    assert_eq!(result["result"]["structuredContent"]["items"], 3);
+}

@@ -788,6 +788,7 @@ impl McpServerBuilder {
             streams,
             always_stream: self.streams.always_stream,
             mounts: Arc::default(),
+            elsewhere: std::sync::OnceLock::new(),
         });
         Ok(McpServer {
             dispatcher,

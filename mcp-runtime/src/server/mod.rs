@@ -4,6 +4,8 @@
 mod builder;
 pub(crate) mod catalog;
 pub(crate) mod notifier;
+#[cfg(feature = "redis")]
+mod replicas;
 
 use std::sync::Arc;
 
@@ -23,8 +25,6 @@ use crate::transport::legacy_sse::LegacySse;
 use crate::transport::stdio::Stdio;
 use crate::transport::streamable_http::StreamableHttp;
 use crate::transport::{metadata, mount};
-#[cfg(feature = "redis")]
-use crate::{call::server::Server, state::relay::Relayed};
 
 /// An MCP server exposing every `#[mcp_tool]`, `#[mcp_prompt]` and
 /// `#[mcp_resource]` of the binary.
@@ -222,30 +222,11 @@ impl McpServer {
     /// ```
     #[cfg(feature = "redis")]
     pub fn share(&self, redis: &crate::state::redis::Redis) {
-        const CHANNEL: &str = "relay";
         let server = self.dispatcher.server().clone();
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<String>(1024);
-        if !server.state.relay.connect(Box::new(move |json| {
-            if tx.try_send(json).is_err() {
-                tracing::warn!("mcp-runtime: a message for other replicas was dropped");
-            }
-        })) {
-            return;
+        let streams = self.http.streams.clone();
+        if let Some(replica) = replicas::Replica::join(redis, server, self.catalog(), streams) {
+            let _ = self.http.elsewhere.set(replica);
         }
-        let publisher = redis.clone();
-        tokio::spawn(async move {
-            while let Some(json) = rx.recv().await {
-                if let Err(e) = publisher.publish(CHANNEL, json).await {
-                    tracing::warn!("mcp-runtime: a message for other replicas was lost: {e}");
-                }
-            }
-        });
-        let catalog = self.catalog();
-        redis.subscribe(CHANNEL, move |text| {
-            if let Some(message) = server.state.relay.receive(text) {
-                relayed(&server, &catalog, message);
-            }
-        });
     }
 
     /// The names of the tools this server exposes, sorted.
@@ -287,50 +268,5 @@ impl McpServer {
         B: MessageBody + 'static,
     {
         Stdio::new(self.dispatcher.clone(), app)
-    }
-}
-
-/// Does here what another replica asked (see [`McpServer::share`]).
-#[cfg(feature = "redis")]
-fn relayed(server: &Arc<Server>, catalog: &Catalog, message: Relayed) {
-    let state = &server.state;
-    match message {
-        Relayed::Answer {
-            session,
-            id,
-            answer,
-        } => {
-            let _ = state.live.answer(session.as_ref(), &id, answer);
-        }
-        Relayed::Cancel { session, id } => {
-            state.live.cancel(&session, &id);
-        }
-        Relayed::TaskAnswers { task, responses } => {
-            if let Some(questions) = state.running.questions(&task) {
-                tokio::spawn(async move { questions.answer(&responses).await });
-            }
-        }
-        Relayed::TaskCancel { task } => {
-            state.running.cancel(&task);
-        }
-        Relayed::Notify { session, message } => {
-            state
-                .subscribers
-                .streams
-                .notify(&session, message.as_bytes());
-        }
-        Relayed::Updated { uri } => {
-            let subscribers = state.subscribers.clone();
-            tokio::spawn(async move { subscribers.resource_updated(&uri).await });
-        }
-        Relayed::Catalog {
-            item,
-            name,
-            enabled,
-        } => {
-            if let Some(item) = crate::catalog::lists::Item::parse(&item) {
-                catalog.apply(item, &name, enabled);
-            }
-        }
     }
 }

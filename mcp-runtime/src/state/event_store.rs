@@ -11,8 +11,9 @@
 //! The interface is synchronous: events are written and read while the
 //! stream's state is locked, on the path of every message, so a log must
 //! not block. A store that persists elsewhere should write behind. Streams
-//! belong to the process running their call, so resuming needs the client
-//! to reach the same replica whatever the store.
+//! belong to the process running their call: with several replicas
+//! (`McpServer::share`), a client that resumes on another one reads the
+//! stream from there, whatever the store.
 
 use std::collections::VecDeque;
 use std::fmt;

@@ -104,6 +104,20 @@ impl Redis {
         c.publish(self.key("channel", channel), message).await
     }
 
+    /// The messages published on `channel` from now on, on a connection of
+    /// their own that closes when the stream is dropped.
+    pub(crate) async fn listen(
+        &self,
+        channel: &str,
+    ) -> Result<impl futures_util::Stream<Item = String> + Send + use<>, redis::RedisError> {
+        let mut pubsub = self.client.get_async_pubsub().await?;
+        pubsub.subscribe(self.key("channel", channel)).await?;
+        Ok(futures_util::StreamExt::filter_map(
+            pubsub.into_on_message(),
+            |message| async move { message.get_payload::<String>().ok() },
+        ))
+    }
+
     /// Hands every message published on `channel` (by any replica) to
     /// `each`, for as long as the process runs: resubscribes after an
     /// outage, waiting a second between attempts.

@@ -43,6 +43,18 @@ pub(crate) enum Relayed {
     Notify { session: Arc<str>, message: String },
     /// A resource changed: tell its subscribers.
     Updated { uri: String },
+    /// A client resumes, on the sender, a stream that is not there: the
+    /// replica running it forwards it on the `reader`'s channel.
+    Resume {
+        session: Arc<str>,
+        last_event_id: String,
+        reader: String,
+    },
+    /// A remote reader's client has taken the stream's pieces up to
+    /// `upto` (and the reader is still there).
+    Read { reader: String, upto: u64 },
+    /// A remote reader's client left.
+    Detach { reader: String },
     /// A catalog item was turned off or on.
     Catalog {
         item: String,

@@ -25,8 +25,10 @@
 //!
 //! Backpressure rather than loss: when the consumer falls a full log behind
 //! (or there is none), the pump stops taking messages and the handler's
-//! next send waits. The hubs are process-local: with several replicas, a
-//! resuming client must reach the replica running its call.
+//! next send waits. The hubs are process-local; with several replicas
+//! (`McpServer::share`), a client resuming on another replica reads the
+//! stream from the one running its call ([`Elsewhere`]), under the same
+//! backpressure.
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
@@ -50,6 +52,21 @@ use crate::support::sync::lock;
 
 /// A call whose response has not been decided yet.
 pub(crate) type Call = Pin<Box<dyn Future<Output = Outcome>>>;
+
+/// A stream read from another replica, for a client that resumed here.
+pub(crate) type RemoteBody = Pin<Box<dyn Stream<Item = Result<Bytes, actix_web::Error>>>>;
+
+/// Where streams that run on other replicas are found
+/// (`McpServer::share`).
+pub(crate) trait Elsewhere: Send + Sync {
+    /// The rest of the stream after `last_event_id`, from the replica
+    /// running it, if `session` owns such a stream there.
+    fn resume(
+        self: Arc<Self>,
+        session: Arc<str>,
+        last_event_id: String,
+    ) -> Pin<Box<dyn Future<Output = Option<RemoteBody>> + Send>>;
+}
 
 /// Bounds and timings of streams.
 #[derive(Debug, Clone, Copy)]
@@ -255,7 +272,7 @@ impl Streams {
             open: Mutex::default(),
             standalone: Mutex::default(),
             expiry: Mutex::default(),
-            next_id: AtomicU64::new(1),
+            next_id: AtomicU64::new(first_stream_id()),
             limits,
         }
     }
@@ -405,6 +422,18 @@ impl Streams {
             hub.finish();
         }
     }
+}
+
+/// The id of a server's first stream: random in the high 32 bits, so that
+/// replicas number their streams apart and an event id names one stream
+/// among all of them.
+fn first_stream_id() -> u64 {
+    let mut high = [0u8; 4];
+    let high = match getrandom::fill(&mut high) {
+        Ok(()) => u32::from_le_bytes(high),
+        Err(_) => std::process::id(),
+    };
+    u64::from(high) << 32 | 1
 }
 
 impl Hub {

@@ -28,7 +28,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::batch;
 use super::metadata::Mounts;
-use super::stream::{Call, Hub, Pump, Streams};
+use super::stream::{Call, Elsewhere, Hub, Pump, Streams};
 use crate::call::server::{Exchange, Outcome, session_client};
 use crate::dispatch::Dispatcher;
 use crate::policy::client;
@@ -59,6 +59,8 @@ pub(crate) struct StreamableHttp {
     pub always_stream: bool,
     /// Where `McpServer::scope` mounted it (for the metadata's paths).
     pub mounts: Arc<Mounts>,
+    /// Streams of other replicas, once `McpServer::share` joined them.
+    pub elsewhere: std::sync::OnceLock<Arc<dyn Elsewhere>>,
 }
 
 /// A request refused before (or instead of) dispatch: an HTTP status and a
@@ -568,6 +570,11 @@ impl StreamableHttp {
         if let Some(last) = req.headers().get(LAST_EVENT_ID) {
             let last = last.to_str().unwrap_or_default();
             let Some((hub, from)) = self.streams.find(&session, last) else {
+                if let Some(elsewhere) = self.elsewhere.get()
+                    && let Some(body) = elsewhere.clone().resume(session, last.to_owned()).await
+                {
+                    return Ok(event_stream(body));
+                }
                 return Err(Refusal::new(
                     StatusCode::NOT_FOUND,
                     TRANSPORT_ERROR,
