@@ -11,10 +11,12 @@
 //! writing ones, and publishes its protected-resource metadata. Without it,
 //! the demo bearer token grants everything.
 //!
-//! With `REDIS_URL` (e.g. `redis://127.0.0.1:6379/0`), sessions and tasks
-//! live in Redis, so several replicas (different `BIND`s) serve the same
-//! clients; they sign request state with `MCP_STATE_SECRET` (a demo secret
-//! when unset: set your own). Without it, everything stays in memory.
+//! With `REDIS_URL` (e.g. `redis://127.0.0.1:6379/0`), sessions, tasks and
+//! rate limits live in Redis and the replicas relay to each other what is
+//! alive (answers, cancellations, streams, changes), so several replicas
+//! (different `BIND`s) serve the same clients behind a load balancer; they
+//! sign request state with `MCP_STATE_SECRET` (a demo secret when unset:
+//! set your own). Without it, everything stays in memory.
 
 use std::io::Write as _;
 use std::net::TcpListener;
@@ -56,10 +58,11 @@ async fn main() -> std::io::Result<()> {
         builder = builder
             .session_store(redis.sessions(Duration::from_secs(3600)))
             .task_store(redis.tasks(Duration::from_secs(3600)))
+            .rate_limit_store(redis.rate_limits())
             .request_state_key(secret.as_bytes());
     }
     let mcp = builder.build().map_err(std::io::Error::other)?;
-    // Items turned off or on anywhere are off or on on every replica.
+    // A client's follow-ups reach the replica they concern.
     if let Some(redis) = &redis {
         mcp.share(redis);
     }
@@ -94,7 +97,7 @@ async fn main() -> std::io::Result<()> {
         None => banner += &format!("Demo bearer token: {}\n", items::DEMO_TOKEN),
     }
     if let Some(url) = &redis_url {
-        banner += &format!("Sessions and tasks in Redis at {url}\n");
+        banner += &format!("Sessions, tasks and rate limits in Redis at {url}\n");
     }
     // A closed stdout (a supervisor, a test that read what it needed) must
     // not stop the server: `println!` would panic on it.
