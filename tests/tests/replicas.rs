@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use mcp_examples::items::Confirmation;
 use mcp_runtime::config::RateLimit;
-use mcp_runtime::store::redis::Redis;
+use mcp_runtime::store::redis::{Redis, RedisSessionStore};
 use mcp_runtime::{Elicitation, McpContext, McpServer, mcp_resource, mcp_tool};
 use mcp_tests::redis::RedisServer;
 use mcp_tests::{EventReader, Raw, Reply, TestServer, stateless};
@@ -65,11 +65,19 @@ async fn replica(redis: &RedisServer) -> TestServer {
 
 /// A replica, and its server for catalog changes (shared with the others).
 async fn replica_with_catalog(redis: &RedisServer) -> (TestServer, McpServer) {
+    replica_with(redis, |sessions| sessions).await
+}
+
+/// A replica whose session store is configured by `sessions`.
+async fn replica_with(
+    redis: &RedisServer,
+    sessions: impl FnOnce(RedisSessionStore) -> RedisSessionStore,
+) -> (TestServer, McpServer) {
     let store = Redis::connect(&redis.url(), "items-tests")
         .await
         .expect("redis connects");
     let mcp: McpServer = mcp_tests::registry()
-        .session_store(store.sessions(Duration::from_secs(600)))
+        .session_store(sessions(store.sessions(Duration::from_secs(600))))
         .task_store(store.tasks(Duration::from_secs(600)))
         .request_state_key(SECRET)
         .rate_limit_tool("stats", RateLimit::per_minute(2))
@@ -96,13 +104,17 @@ async fn initialize(raw: &mut Raw) -> Reply {
 }
 
 async fn initialize_with(raw: &mut Raw, capabilities: Value) -> Reply {
+    initialize_as(raw, capabilities, BEARER).await
+}
+
+async fn initialize_as(raw: &mut Raw, capabilities: Value, authorization: &str) -> Reply {
     let reply = raw
         .post_bytes(
             json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
                 "protocolVersion": "2025-11-25", "capabilities": capabilities,
                 "clientInfo": {"name": "t", "version": "0"}}})
             .to_string(),
-            &[("authorization", BEARER)],
+            &[("authorization", authorization)],
         )
         .await;
     raw.session = reply.header("mcp-session-id").map(str::to_owned);
@@ -518,4 +530,37 @@ async fn a_stream_dropped_on_one_replica_is_resumed_on_another() {
     let result = seen.last().unwrap();
     assert_eq!(result["id"], 9, "then the result: {seen:?}");
     assert_eq!(result["result"]["structuredContent"]["items"], 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs redis-server: scripts/peers redis"]
+async fn session_bounds_are_counted_across_replicas() {
+    let redis = RedisServer::start();
+    let bounded = |sessions: RedisSessionStore| sessions.capacity(3).per_client(2);
+    let (a, _) = replica_with(&redis, bounded).await;
+    let (b, _) = replica_with(&redis, bounded).await;
+    let start = async |server: &TestServer, token: &str| {
+        let mut raw = server.raw();
+        let reply = initialize_as(&mut raw, json!({}), &format!("Bearer {token}")).await;
+        (reply, raw)
+    };
+    // One client: two sessions on A, the third (on B) is over its share.
+    let (first, mut first_raw) = start(&a, "one").await;
+    assert_eq!(first.status, 200, "{:?}", first.body);
+    assert_eq!(start(&a, "one").await.0.status, 200);
+    let over = start(&b, "one").await.0;
+    assert_eq!(over.status, 429, "{:?}", over.body);
+    assert!(over.header("retry-after").is_some());
+    // Ended on A, its place is free on B.
+    first_raw.session = first.header("mcp-session-id").map(str::to_owned);
+    let ended = first_raw
+        .request(reqwest::Method::DELETE, &[("authorization", "Bearer one")])
+        .await;
+    assert_eq!(ended.status, 200);
+    assert_eq!(start(&b, "one").await.0.status, 200);
+    // Three in all: another client's first on B fills the store, the next is refused.
+    assert_eq!(start(&b, "two").await.0.status, 200);
+    let full = start(&a, "three").await.0;
+    assert_eq!(full.status, 503, "{:?}", full.body);
+    assert!(full.header("retry-after").is_some());
 }

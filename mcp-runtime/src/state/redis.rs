@@ -10,7 +10,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use redis::AsyncCommands as _;
@@ -66,11 +66,15 @@ impl Redis {
     }
 
     /// A session store: each session expires `idle_timeout` after its last
-    /// use.
+    /// use. Like the in-memory store it holds at most 10,000 sessions, a
+    /// tenth of them per client, counted across replicas (see
+    /// [`RedisSessionStore::capacity`]).
     pub fn sessions(&self, idle_timeout: Duration) -> RedisSessionStore {
         RedisSessionStore {
             redis: self.clone(),
             idle_timeout,
+            capacity: 10_000,
+            share: 1_000,
         }
     }
 
@@ -165,15 +169,112 @@ fn encode<T: serde::Serialize>(value: &T) -> Result<String, SessionStoreError> {
     Ok(json)
 }
 
-/// Sessions in Redis (see [`Redis`]).
+/// Sessions in Redis (see [`Redis`]), within a bound in all and per client
+/// that every replica counts against: past it a new session is refused
+/// (503, or 429 for a client over its share) rather than evicting a live
+/// one.
 pub struct RedisSessionStore {
     redis: Redis,
     idle_timeout: Duration,
+    capacity: usize,
+    share: usize,
 }
 
+/// Admits and stores a new session. `KEYS`: the session, the set of all
+/// sessions, the set of its holder's (each scored by when it expires, in
+/// ms); `ARGV`: its JSON, the idle timeout (s), its id, the capacity, the
+/// share. 0 stored, 1 full, 2 over the share.
+static INSERT: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r#"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local expires = now + tonumber(ARGV[2]) * 1000
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[4]) then return 1 end
+if KEYS[3] ~= KEYS[2] then
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+  if redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[5]) then return 2 end
+  redis.call('ZADD', KEYS[3], expires, ARGV[3])
+  redis.call('PEXPIREAT', KEYS[3], expires)
+end
+redis.call('ZADD', KEYS[2], expires, ARGV[3])
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return 0
+"#,
+    )
+});
+
+/// Reads a session and keeps it alive, in its key and in the counts.
+/// `KEYS`: the session, the set of all; `ARGV`: the idle timeout (s), its
+/// id, the prefix of holders' sets. Its JSON, or nil.
+static TOUCH: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r#"
+local json = redis.call('GETEX', KEYS[1], 'EX', ARGV[1])
+if not json then return false end
+local t = redis.call('TIME')
+local expires = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[1]) * 1000
+redis.call('ZADD', KEYS[2], 'XX', expires, ARGV[2])
+local ok, session = pcall(cjson.decode, json)
+if ok and type(session) == 'table' and type(session.holder) == 'string' then
+  local holder = ARGV[3] .. session.holder
+  if redis.call('ZADD', holder, 'XX', 'CH', expires, ARGV[2]) > 0 then
+    redis.call('PEXPIREAT', holder, expires)
+  end
+end
+return json
+"#,
+    )
+});
+
+/// Ends a session, and its place in the counts. `KEYS`: the session, the
+/// set of all; `ARGV`: its id, the prefix of holders' sets. 1 if it existed.
+static REMOVE: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r#"
+local json = redis.call('GET', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+if not json then return 0 end
+local ok, session = pcall(cjson.decode, json)
+if ok and type(session) == 'table' and type(session.holder) == 'string' then
+  redis.call('ZREM', ARGV[2] .. session.holder, ARGV[1])
+end
+return redis.call('DEL', KEYS[1])
+"#,
+    )
+});
+
 impl RedisSessionStore {
+    /// At most `sessions` in all (default 10,000): past it a new session is
+    /// refused with 503 and `Retry-After`.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// let redis = mcp_runtime::store::redis::Redis::connect("redis://127.0.0.1/0", "items").await?;
+    /// let store = redis.sessions(Duration::from_secs(3600)).capacity(50_000).per_client(100);
+    /// # Ok(()) }
+    /// ```
+    pub fn capacity(mut self, sessions: usize) -> Self {
+        self.capacity = sessions;
+        self
+    }
+
+    /// At most `share` sessions per client (its credentials, else its
+    /// address: [`Session::holder`]; default 1,000): past it a new one is
+    /// refused with 429 and `Retry-After`.
+    pub fn per_client(mut self, share: usize) -> Self {
+        self.share = share;
+        self
+    }
+
     fn seconds(&self) -> u64 {
         self.idle_timeout.as_secs().max(1)
+    }
+
+    fn all(&self) -> String {
+        self.redis.key("sessions", "all")
     }
 }
 
@@ -182,11 +283,33 @@ impl SessionStore for RedisSessionStore {
         Box::pin(async move {
             let json = encode(&*session)?;
             let mut c = self.redis.connection.clone();
-            let _: () = c
-                .set_ex(self.redis.key("session", id), json, self.seconds())
+            let all = self.all();
+            let holder = match &session.holder {
+                Some(holder) => self.redis.key("sessions:holder", holder),
+                None => all.clone(),
+            };
+            let verdict: i64 = INSERT
+                .key(self.redis.key("session", id))
+                .key(&all)
+                .key(holder)
+                .arg(json)
+                .arg(self.seconds())
+                .arg(id)
+                .arg(self.capacity)
+                .arg(self.share)
+                .invoke_async(&mut c)
                 .await
                 .map_err(backend)?;
-            Ok(())
+            // A slot frees when a session ends or idles out: soon, or not.
+            let retry_after = Duration::from_secs(30);
+            match verdict {
+                0 => Ok(()),
+                1 => Err(SessionStoreError::Full { retry_after }),
+                _ => Err(SessionStoreError::Share {
+                    share: self.share,
+                    retry_after,
+                }),
+            }
         })
     }
 
@@ -194,11 +317,13 @@ impl SessionStore for RedisSessionStore {
         Box::pin(async move {
             let mut c = self.redis.connection.clone();
             // Read and keep alive in one round trip.
-            let json: Option<String> = c
-                .get_ex(
-                    self.redis.key("session", id),
-                    redis::Expiry::EX(self.seconds()),
-                )
+            let json: Option<String> = TOUCH
+                .key(self.redis.key("session", id))
+                .key(self.all())
+                .arg(self.seconds())
+                .arg(id)
+                .arg(self.redis.key("sessions:holder", ""))
+                .invoke_async(&mut c)
                 .await
                 .map_err(backend)?;
             json.map(|j| serde_json::from_str(&j).map(Arc::new).map_err(backend))
@@ -225,8 +350,12 @@ impl SessionStore for RedisSessionStore {
     fn remove<'a>(&'a self, id: &'a str) -> StoreFuture<'a, bool> {
         Box::pin(async move {
             let mut c = self.redis.connection.clone();
-            let removed: u64 = c
-                .del(self.redis.key("session", id))
+            let removed: i64 = REMOVE
+                .key(self.redis.key("session", id))
+                .key(self.all())
+                .arg(id)
+                .arg(self.redis.key("sessions:holder", ""))
+                .invoke_async(&mut c)
                 .await
                 .map_err(backend)?;
             Ok(removed > 0)
@@ -242,7 +371,9 @@ pub struct RedisRateLimitStore {
 /// GCRA: `KEYS[1]` the budget's theoretical arrival time (µs), `ARGV[1]` the
 /// interval one request takes (µs), `ARGV[2]` the burst. 0 when the request
 /// fits, else how long to wait (µs).
-const GCRA: &str = r#"
+static GCRA: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r#"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local interval = tonumber(ARGV[1])
@@ -254,7 +385,9 @@ if now < allowed_at then return allowed_at - now end
 local next_tat = tat + interval
 redis.call('SET', KEYS[1], next_tat, 'PX', math.ceil((next_tat - now) / 1000) + 1000)
 return 0
-"#;
+"#,
+    )
+});
 
 impl RateLimitStore for RedisRateLimitStore {
     fn take<'a>(
@@ -265,7 +398,7 @@ impl RateLimitStore for RedisRateLimitStore {
         Box::pin(async move {
             let (interval, burst) = limit.interval_and_burst();
             let mut c = self.redis.connection.clone();
-            let wait: i64 = redis::Script::new(GCRA)
+            let wait: i64 = GCRA
                 .key(self.redis.key("rate", key))
                 .arg(u64::try_from(interval.as_micros()).unwrap_or(u64::MAX))
                 .arg(burst)
@@ -285,14 +418,18 @@ pub struct RedisTaskStore {
 
 /// Moves a task to a new state unless it is finished: `KEYS[1]` the task,
 /// `ARGV[1]` its next JSON. 1 if it moved.
-const SET_UNLESS_FINISHED: &str = r#"
+static SET_UNLESS_FINISHED: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r#"
 local current = redis.call('GET', KEYS[1])
 if not current then return 0 end
 local status = cjson.decode(current)['status']
 if status == 'completed' or status == 'failed' or status == 'cancelled' then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL')
 return 1
-"#;
+"#,
+    )
+});
 
 impl TaskStore for RedisTaskStore {
     fn create(&self, task: DetailedTask) -> StoreFuture<'_, ()> {
@@ -352,7 +489,7 @@ impl RedisTaskStore {
         };
         let current: DetailedTask = serde_json::from_str(&json).map_err(backend)?;
         let next = encode(&change(current))?;
-        let moved: i64 = redis::Script::new(SET_UNLESS_FINISHED)
+        let moved: i64 = SET_UNLESS_FINISHED
             .key(&key)
             .arg(next)
             .invoke_async(&mut c)
