@@ -15,7 +15,10 @@
 //! 2. `tools/call` in a 2025-11-25 session, answered in JSON;
 //! 3. the same answered as an SSE stream (a priming event, then the result);
 //! 4. and 5. `tools/call` in the stateless 2026-07-28 revision (no session,
-//!    `_meta` and the `Mcp-Method`/`Mcp-Name` headers), JSON and SSE.
+//!    `_meta` and the `Mcp-Method`/`Mcp-Name` headers), JSON and SSE;
+//! 6. row 2 with its session in Redis (`store::redis`, mounted at
+//!    `/mcp-redis`: a `redis-server` on loopback, which `scripts/peers redis`
+//!    unpacks; its own CPU is not counted). `BENCH_REDIS=0` leaves it out.
 //!
 //! Each row is warmed up (`BENCH_WARMUP` requests, default 500), then
 //! `BENCH_N` requests (default 5000) of each are timed, the rows taking
@@ -59,7 +62,9 @@ use std::time::{Duration, Instant};
 
 use actix_web::{App, HttpServer, get, web};
 use mcp_runtime::config::StreamConfig;
+use mcp_runtime::store::redis::Redis;
 use mcp_runtime::{McpServer, mcp_tool};
+use mcp_tests::redis::RedisServer;
 use serde_json::{Value, json};
 
 /// Echo a word.
@@ -130,7 +135,7 @@ fn pin_to(cpu: usize) {
 
 /// Starts the server on its own thread and actix system; it runs until the
 /// process exits.
-fn start_server(nodelay: bool, pin: Pin) -> SocketAddr {
+fn start_server(nodelay: bool, pin: Pin, redis: Option<String>) -> SocketAddr {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         match pin {
@@ -148,6 +153,20 @@ fn start_server(nodelay: bool, pin: Pin) -> SocketAddr {
                 .streams(StreamConfig::default().always_stream(true))
                 .build()
                 .expect("registry builds");
+            let mcp_redis = match redis {
+                Some(url) => {
+                    let redis = Redis::connect(&url, "latency-bench")
+                        .await
+                        .expect("redis connects");
+                    let mcp = McpServer::from_registry()
+                        .auth_with_scopes::<mcp_examples::items::AuthUser>()
+                        .session_store(redis.sessions(Duration::from_secs(3600)))
+                        .build()
+                        .expect("registry builds");
+                    Some(mcp)
+                }
+                None => None,
+            };
             let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
             let addr = listener.local_addr().expect("local addr");
             let mut server = HttpServer::new(move || {
@@ -155,7 +174,12 @@ fn start_server(nodelay: bool, pin: Pin) -> SocketAddr {
                     App::new()
                         .service(bench_echo)
                         .service(mcp.scope("/mcp"))
-                        .service(mcp_sse.scope("/mcp-sse")),
+                        .service(mcp_sse.scope("/mcp-sse"))
+                        .configure(|cfg| {
+                            if let Some(mcp_redis) = &mcp_redis {
+                                cfg.service(mcp_redis.scope("/mcp-redis"));
+                            }
+                        }),
                 )
             })
             .workers(1)
@@ -336,8 +360,14 @@ impl Conn {
 #[derive(Clone, Copy, PartialEq)]
 enum Kind {
     Rest,
-    Handshake { sse: bool },
-    Stateless { sse: bool },
+    /// In a session; `redis`: kept in Redis.
+    Handshake {
+        sse: bool,
+        redis: bool,
+    },
+    Stateless {
+        sse: bool,
+    },
 }
 
 /// One row's client: a connection (and session) of its own.
@@ -354,8 +384,9 @@ impl Row {
     fn new(name: &'static str, kind: Kind, addr: SocketAddr) -> Row {
         let path = match kind {
             Kind::Rest => "/bench/echo/hi",
-            Kind::Handshake { sse: false } | Kind::Stateless { sse: false } => "/mcp",
-            Kind::Handshake { sse: true } | Kind::Stateless { sse: true } => "/mcp-sse",
+            Kind::Handshake { redis: true, .. } => "/mcp-redis",
+            Kind::Handshake { sse: false, .. } | Kind::Stateless { sse: false } => "/mcp",
+            Kind::Handshake { sse: true, .. } | Kind::Stateless { sse: true } => "/mcp-sse",
         };
         let mut row = Row {
             name,
@@ -480,7 +511,7 @@ impl Row {
                 assert_eq!(body, "hi", "{}: REST body", self.name);
                 return;
             }
-            Kind::Handshake { sse } => (sse, sse),
+            Kind::Handshake { sse, .. } => (sse, sse),
             Kind::Stateless { sse } => (sse, false),
         };
         let content_type = reply.header("content-type").unwrap_or_default();
@@ -654,17 +685,29 @@ fn main() {
     let warmup = env_usize("BENCH_WARMUP", 500);
     let nodelay = std::env::var_os("BENCH_SERVER_NODELAY").is_none_or(|v| v != "0");
     let pin = Pin::from_env();
-    let addr = start_server(nodelay, pin);
+    let redis = std::env::var_os("BENCH_REDIS")
+        .is_none_or(|v| v != "0")
+        .then(RedisServer::start);
+    let addr = start_server(nodelay, pin, redis.as_ref().map(RedisServer::url));
     if pin != Pin::No {
         pin_to(0);
     }
-    let rows = [
+    let mut rows = vec![
         ("REST GET /bench/echo/hi", Kind::Rest),
         (
             "MCP tools/call, JSON answer",
-            Kind::Handshake { sse: false },
+            Kind::Handshake {
+                sse: false,
+                redis: false,
+            },
         ),
-        ("MCP tools/call, SSE answer", Kind::Handshake { sse: true }),
+        (
+            "MCP tools/call, SSE answer",
+            Kind::Handshake {
+                sse: true,
+                redis: false,
+            },
+        ),
         (
             "MCP tools/call 2026-07-28 (stateless), JSON answer",
             Kind::Stateless { sse: false },
@@ -674,6 +717,15 @@ fn main() {
             Kind::Stateless { sse: true },
         ),
     ];
+    if redis.is_some() {
+        rows.push((
+            "MCP tools/call, JSON answer, session in Redis",
+            Kind::Handshake {
+                sse: false,
+                redis: true,
+            },
+        ));
+    }
     let rows = rows
         .into_iter()
         .map(|(name, kind)| Row::new(name, kind, addr))

@@ -51,6 +51,14 @@ async fn mark_later() -> &'static str {
     "marked"
 }
 
+/// Runs for a minute: a task when the client opts in.
+#[mcp_tool(task = "optional")]
+#[actix_web::post("/stall")]
+async fn stall() -> &'static str {
+    actix_web::rt::time::sleep(Duration::from_secs(60)).await;
+    "done"
+}
+
 /// What the replicas report about themselves.
 #[mcp_resource(uri = "replicas://status")]
 #[actix_web::get("/replicas/status")]
@@ -78,7 +86,8 @@ async fn replica_with(
         .expect("redis connects");
     let mcp: McpServer = mcp_tests::registry()
         .session_store(sessions(store.sessions(Duration::from_secs(600))))
-        .task_store(store.tasks(Duration::from_secs(600)))
+        // A short lease, so a replica's end shows soon.
+        .task_store(store.tasks(Duration::from_secs(600)).lease(Duration::from_millis(600)))
         .request_state_key(SECRET)
         .rate_limit_tool("stats", RateLimit::per_minute(2))
         .rate_limit_store(store.rate_limits())
@@ -92,6 +101,7 @@ async fn replica_with(
             .service(slow_count)
             .service(purge)
             .service(mark_later)
+            .service(stall)
             .service(status);
     });
     (server, mcp)
@@ -563,4 +573,22 @@ async fn session_bounds_are_counted_across_replicas() {
     let full = start(&a, "three").await.0;
     assert_eq!(full.status, 503, "{:?}", full.body);
     assert!(full.header("retry-after").is_some());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs redis-server: scripts/peers redis"]
+async fn a_task_whose_replica_stopped_fails() {
+    let redis = RedisServer::start();
+    let (a, b) = (replica(&redis).await, replica(&redis).await);
+    let created = tasks(&a, "tools/call", json!({"name": "stall", "arguments": {}})).await;
+    let id = created.task_id();
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let running = tasks(&b, "tasks/get", json!({"taskId": id})).await;
+    assert_eq!(running.body["result"]["status"], "working", "leased while A runs it");
+    drop(a); // the replica stops, its task with it
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let task = settled(&b, &id).await;
+    assert_eq!(task["status"], "failed", "{task}");
+    let message = task["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("stopped before it finished"), "{task}");
 }

@@ -86,11 +86,14 @@ impl Redis {
         }
     }
 
-    /// A task store: each task is kept `ttl` after it was created.
+    /// A task store: each task is kept `ttl` after it was created. A
+    /// running task is leased to the replica running it (see
+    /// [`RedisTaskStore::lease`]).
     pub fn tasks(&self, ttl: Duration) -> RedisTaskStore {
         RedisTaskStore {
             redis: self.clone(),
             ttl,
+            lease: Duration::from_secs(10),
         }
     }
 
@@ -411,10 +414,50 @@ impl RateLimitStore for RedisRateLimitStore {
 }
 
 /// Tasks in Redis (see [`Redis`]).
+///
+/// The replica that creates a task renews a lease on it while it runs. A
+/// task still `working` (or `input_required`) whose lease lapsed lost its
+/// replica (stopped, or cut off from Redis): whoever reads it next marks it
+/// `failed`, so its client learns so instead of polling until the task
+/// expires.
 pub struct RedisTaskStore {
     redis: Redis,
     ttl: Duration,
+    lease: Duration,
 }
+
+/// Reads a task, and whether it lost its replica: `KEYS[1]` the task,
+/// `KEYS[2]` its lease. `{json, 1}` if it is unfinished and unleased.
+static GET_TASK: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r#"
+local json = redis.call('GET', KEYS[1])
+if not json then return false end
+local status = cjson.decode(json)['status']
+local unfinished = status == 'working' or status == 'input_required'
+if unfinished and redis.call('EXISTS', KEYS[2]) == 0 then return {json, 1} end
+return {json, 0}
+"#,
+    )
+});
+
+/// Renews a running task's lease: `KEYS[1]` the task, `KEYS[2]` its lease,
+/// `ARGV[1]` the lease (ms). 0 once the task is finished or gone (the
+/// lease is dropped then), else 1.
+static RENEW: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r#"
+local json = redis.call('GET', KEYS[1])
+local status = json and cjson.decode(json)['status']
+if status == 'working' or status == 'input_required' then
+  redis.call('SET', KEYS[2], 1, 'PX', ARGV[1])
+  return 1
+end
+redis.call('DEL', KEYS[2])
+return 0
+"#,
+    )
+});
 
 /// Moves a task to a new state unless it is finished: `KEYS[1]` the task,
 /// `ARGV[1]` its next JSON. 1 if it moved.
@@ -436,20 +479,70 @@ impl TaskStore for RedisTaskStore {
         Box::pin(async move {
             let json = encode(&task)?;
             let mut c = self.redis.connection.clone();
-            let key = self.redis.key("task", &task.task.task_id);
-            let _: () = c
-                .set_ex(key, json, self.ttl.as_secs().max(1))
+            let id = &task.task.task_id;
+            let (key, lease) = (self.redis.key("task", id), self.redis.key("task-lease", id));
+            let lease_ms = u64::try_from(self.lease.as_millis()).unwrap_or(u64::MAX);
+            let _: () = redis::pipe()
+                .set_ex(&key, json, self.ttl.as_secs().max(1))
+                .ignore()
+                .pset_ex(&lease, 1, lease_ms)
+                .ignore()
+                .query_async(&mut c)
                 .await
                 .map_err(backend)?;
+            // Renewed while it runs here (a third of the lease apart, so one
+            // lost renewal is not a lapse); the renewer ends with it, or
+            // with this process.
+            let period = self.lease / 3;
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(period).await;
+                    let renewed: Result<i64, _> = RENEW
+                        .key(&key)
+                        .key(&lease)
+                        .arg(lease_ms)
+                        .invoke_async(&mut c)
+                        .await;
+                    if matches!(renewed, Ok(0)) {
+                        return;
+                    }
+                }
+            });
             Ok(())
         })
     }
 
     fn get(&self, task_id: &str) -> StoreFuture<'_, Option<DetailedTask>> {
         let key = self.redis.key("task", task_id);
+        let lease = self.redis.key("task-lease", task_id);
         Box::pin(async move {
             let mut c = self.redis.connection.clone();
-            let json: Option<String> = c.get(key).await.map_err(backend)?;
+            let found: Option<(String, i64)> = GET_TASK
+                .key(&key)
+                .key(&lease)
+                .invoke_async(&mut c)
+                .await
+                .map_err(backend)?;
+            let Some((json, orphaned)) = found else {
+                return Ok(None);
+            };
+            let task: DetailedTask = serde_json::from_str(&json).map_err(backend)?;
+            if orphaned == 0 {
+                return Ok(Some(task));
+            }
+            let error = serde_json::json!({
+                "code": rmcp::model::ErrorCode::INTERNAL_ERROR.0,
+                "message": "the server running this task stopped before it finished",
+            });
+            let error = error.as_object().cloned().unwrap_or_default();
+            self.change(key.clone(), |task| {
+                let mut next = task.task;
+                next.last_updated_at = now();
+                DetailedTask::new(next, TaskPayload::Failed { error })
+            })
+            .await?;
+            // As it is now (failed, or finished meanwhile).
+            let json: Option<String> = c.get(&key).await.map_err(backend)?;
             json.map(|j| serde_json::from_str(&j).map_err(backend))
                 .transpose()
         })
@@ -475,6 +568,22 @@ impl TaskStore for RedisTaskStore {
 }
 
 impl RedisTaskStore {
+    /// How long a running task stays leased to its replica without a
+    /// renewal (default 10 s; renewed every third of it): past it, a task
+    /// not finished is failed.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// let redis = mcp_runtime::store::redis::Redis::connect("redis://127.0.0.1/0", "items").await?;
+    /// let tasks = redis.tasks(Duration::from_secs(3600)).lease(Duration::from_secs(30));
+    /// # Ok(()) }
+    /// ```
+    pub fn lease(mut self, lease: Duration) -> Self {
+        self.lease = lease.max(Duration::from_millis(300));
+        self
+    }
+
     /// Replaces the task at `key` with `change` of it, unless it is
     /// finished (checked again in Redis, atomically): `true` if it changed.
     async fn change(
