@@ -87,7 +87,11 @@ async fn replica_with(
     let mcp: McpServer = mcp_tests::registry()
         .session_store(sessions(store.sessions(Duration::from_secs(600))))
         // A short lease, so a replica's end shows soon.
-        .task_store(store.tasks(Duration::from_secs(600)).lease(Duration::from_millis(600)))
+        .task_store(
+            store
+                .tasks(Duration::from_secs(600))
+                .lease(Duration::from_millis(600)),
+        )
         .request_state_key(SECRET)
         .rate_limit_tool("stats", RateLimit::per_minute(2))
         .rate_limit_store(store.rate_limits())
@@ -256,6 +260,13 @@ async fn a_catalog_change_on_one_replica_reaches_every_replica() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(!listed(&a).await.contains(&"stats".to_owned()));
+    // A replica that starts later finds it off too.
+    let (c, _) = replica_with_catalog(&redis).await;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while listed(&c).await.contains(&"stats".to_owned()) {
+        assert!(Instant::now() < deadline, "a later replica lists `stats`");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     assert!(mcp_a.catalog().enable_tool("stats"));
     let deadline = Instant::now() + Duration::from_secs(5);
     while !listed(&b).await.contains(&"stats".to_owned()) {
@@ -584,7 +595,10 @@ async fn a_task_whose_replica_stopped_fails() {
     let id = created.task_id();
     tokio::time::sleep(Duration::from_millis(1000)).await;
     let running = tasks(&b, "tasks/get", json!({"taskId": id})).await;
-    assert_eq!(running.body["result"]["status"], "working", "leased while A runs it");
+    assert_eq!(
+        running.body["result"]["status"], "working",
+        "leased while A runs it"
+    );
     drop(a); // the replica stops, its task with it
     tokio::time::sleep(Duration::from_millis(1000)).await;
     let task = settled(&b, &id).await;

@@ -199,8 +199,9 @@ impl McpServer {
     ///   that asked; `notifications/cancelled`, to the call it names;
     /// * `tasks/update` and `tasks/cancel`, to the replica running the task;
     /// * [`catalog`](Self::catalog) changes: an item turned off or on
-    ///   anywhere is off or on everywhere, and every replica tells its own
-    ///   clients their lists changed;
+    ///   anywhere is off or on everywhere (kept in Redis too, for replicas
+    ///   that start later), and every replica tells its own clients their
+    ///   lists changed;
     /// * [`Notifier::resource_updated`] on one replica, to the subscribers
     ///   of every replica, and any message for a session's standalone
     ///   stream, to the replica where that stream is open.

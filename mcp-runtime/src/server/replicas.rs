@@ -48,6 +48,17 @@ const FOUND_WITHIN: Duration = Duration::from_secs(2);
 /// Messages waiting to be sent to the other replicas, at most.
 const OUTBOX: usize = 1024;
 
+/// What waits to be sent to Redis.
+enum Outgoing {
+    /// A message for the other replicas.
+    Publish(String),
+    /// An item's state, for replicas that start later.
+    Remember { field: String, enabled: bool },
+}
+
+/// The hash of catalog items' states, `<item>:<name>` → `0` or `1`.
+const CATALOG: &str = "catalog";
+
 /// What a runner sends on a reader's channel.
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -79,9 +90,21 @@ impl Replica {
         catalog: Catalog,
         streams: Arc<Streams>,
     ) -> Option<Arc<Replica>> {
-        let (tx, mut outbox) = mpsc::channel::<String>(OUTBOX);
-        let connected = server.state.relay.connect(Box::new(move |json| {
-            if tx.try_send(json).is_err() {
+        let (tx, mut outbox) = mpsc::channel::<Outgoing>(OUTBOX);
+        let connected = server.state.relay.connect(Box::new(move |message, json| {
+            if let Relayed::Catalog {
+                item,
+                name,
+                enabled,
+            } = message
+            {
+                let field = format!("{item}:{name}");
+                let _ = tx.try_send(Outgoing::Remember {
+                    field,
+                    enabled: *enabled,
+                });
+            }
+            if tx.try_send(Outgoing::Publish(json)).is_err() {
                 tracing::warn!("mcp-runtime: a message for other replicas was dropped");
             }
         }));
@@ -90,8 +113,14 @@ impl Replica {
         }
         let publisher = redis.clone();
         tokio::spawn(async move {
-            while let Some(json) = outbox.recv().await {
-                if let Err(e) = publisher.publish(RELAY, json).await {
+            while let Some(outgoing) = outbox.recv().await {
+                let sent = match outgoing {
+                    Outgoing::Publish(json) => publisher.publish(RELAY, json).await,
+                    Outgoing::Remember { field, enabled } => {
+                        publisher.remember(CATALOG, &field, enabled).await
+                    }
+                };
+                if let Err(e) = sent {
                     tracing::warn!("mcp-runtime: a message for other replicas was lost: {e}");
                 }
             }
@@ -107,6 +136,24 @@ impl Replica {
         redis.subscribe(RELAY, move |text| {
             if let Some(message) = this.server.state.relay.receive(text) {
                 this.relayed(message);
+            }
+        });
+        // Items turned off or on before this replica started (or while it
+        // was cut off), as the others left them.
+        let this = replica.clone();
+        tokio::spawn(async move {
+            match this.redis.recall(CATALOG).await {
+                Ok(states) => {
+                    for (field, enabled) in states {
+                        let item = field.split_once(':').and_then(|(item, name)| {
+                            Some((crate::catalog::lists::Item::parse(item)?, name))
+                        });
+                        if let Some((item, name)) = item {
+                            this.catalog.apply(item, name, enabled);
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!("mcp-runtime: the shared catalog was not read: {e}"),
             }
         });
         Some(replica)

@@ -111,6 +111,28 @@ impl Redis {
         c.publish(self.key("channel", channel), message).await
     }
 
+    /// Keeps `field` of the namespace's hash `name` as `on` or off, for
+    /// replicas that start later.
+    pub(crate) async fn remember(
+        &self,
+        name: &str,
+        field: &str,
+        on: bool,
+    ) -> Result<(), redis::RedisError> {
+        let mut c = self.connection.clone();
+        c.hset(self.key("state", name), field, u8::from(on)).await
+    }
+
+    /// Every field of the hash `name` that [`remember`](Self::remember) kept.
+    pub(crate) async fn recall(
+        &self,
+        name: &str,
+    ) -> Result<Vec<(String, bool)>, redis::RedisError> {
+        let mut c = self.connection.clone();
+        let fields: Vec<(String, u8)> = c.hgetall(self.key("state", name)).await?;
+        Ok(fields.into_iter().map(|(f, on)| (f, on == 1)).collect())
+    }
+
     /// The messages published on `channel` from now on, on a connection of
     /// their own that closes when the stream is dropped.
     pub(crate) async fn listen(

@@ -63,8 +63,8 @@ pub(crate) enum Relayed {
     },
 }
 
-/// Sends a message's JSON to the other replicas.
-pub(crate) type Sender = Box<dyn Fn(String) + Send + Sync>;
+/// Sends a message, as JSON, to the other replicas.
+pub(crate) type Sender = Box<dyn Fn(&Relayed, String) + Send + Sync>;
 
 /// This replica's end of the relay: unconnected (one process) until
 /// `McpServer::share` connects it.
@@ -124,7 +124,7 @@ impl Relay {
         };
         match serde_json::to_string(&envelope) {
             Ok(json) => {
-                sender(json);
+                sender(&envelope.message, json);
                 true
             }
             Err(e) => {
@@ -160,7 +160,7 @@ mod tests {
         assert!(!a.send(Relayed::TaskCancel { task: "t".into() }));
         let sent = Arc::new(Mutex::new(Vec::new()));
         let out = sent.clone();
-        assert!(a.connect(Box::new(move |json| out.lock().unwrap().push(json))));
+        assert!(a.connect(Box::new(move |_, json| out.lock().unwrap().push(json))));
         assert!(a.send(Relayed::Answer {
             session: Some("s".into()),
             id: RequestId::String("mcp-1".into()),
