@@ -606,3 +606,32 @@ async fn a_task_whose_replica_stopped_fails() {
     let message = task["error"]["message"].as_str().unwrap_or_default();
     assert!(message.contains("stopped before it finished"), "{task}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs redis-server: scripts/peers redis"]
+async fn a_session_deleted_on_one_replica_ends_its_stream_on_another() {
+    let redis = RedisServer::start();
+    let (a, b) = (replica(&redis).await, replica(&redis).await);
+    let mut on_a = a.raw();
+    assert_eq!(initialize(&mut on_a).await.status, 200);
+    let stream = reqwest::Client::new()
+        .get(a.mcp_url())
+        .header("accept", "text/event-stream")
+        .header("mcp-session-id", on_a.session.clone().unwrap())
+        .header("mcp-protocol-version", "2025-11-25")
+        .header("authorization", BEARER)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 200);
+    let mut events = EventReader::new(stream);
+    assert_eq!(events.next().await.expect("priming").data, "");
+    tokio::time::sleep(Duration::from_millis(300)).await; // subscriptions start
+
+    let on_b = same_session(&on_a, &b);
+    let ended = on_b
+        .request(reqwest::Method::DELETE, &[("authorization", BEARER)])
+        .await;
+    assert_eq!(ended.status, 200);
+    assert_eq!(next_message(&mut events).await, None, "A's stream ends");
+}

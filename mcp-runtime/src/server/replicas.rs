@@ -181,6 +181,10 @@ impl Replica {
             Relayed::TaskCancel { task } => {
                 state.running.cancel(&task);
             }
+            Relayed::Ended { session } => {
+                self.streams.close_session(&session);
+                state.subscribers.forget(&session);
+            }
             Relayed::Notify { session, message } => {
                 state
                     .subscribers

@@ -39,6 +39,8 @@ pub(crate) enum Relayed {
     },
     /// `tasks/cancel` for a task running elsewhere.
     TaskCancel { task: String },
+    /// A session was deleted: end its streams and subscriptions.
+    Ended { session: Arc<str> },
     /// A message for a session's standalone stream, open elsewhere.
     Notify { session: Arc<str>, message: String },
     /// A resource changed: tell its subscribers.

@@ -42,6 +42,7 @@ use crate::protocol::stateless::{self, Client};
 use crate::protocol::version::VERSION_HEADER;
 use crate::protocol::version::{self, Version};
 use crate::state::live::{NotStarted, in_use};
+use crate::state::relay::Relayed;
 use crate::state::session::{Session, SessionStore, SessionStoreError, new_session_id};
 use crate::support::media;
 use crate::support::outbound::Outbound;
@@ -731,7 +732,10 @@ impl StreamableHttp {
             Ok(true) => {
                 let id: Arc<str> = id.into();
                 self.streams.close_session(&id);
-                self.dispatcher.server().state.subscribers.forget(&id);
+                let state = &self.dispatcher.server().state;
+                state.subscribers.forget(&id);
+                // Its streams and subscriptions on other replicas end too.
+                state.relay.send(Relayed::Ended { session: id });
                 Ok(HttpResponse::Ok().finish())
             }
             Ok(false) => Err(Refusal::session_not_found()),
