@@ -266,18 +266,6 @@ fn replica(reply: &reqwest::Response) -> String {
         .to_owned()
 }
 
-/// The next JSON-RPC message on a stream, within 10 s.
-async fn next_message(events: &mut EventReader) -> Option<Value> {
-    loop {
-        let event = tokio::time::timeout(Duration::from_secs(10), events.next())
-            .await
-            .expect("a message within 10 s")?;
-        if let Some(message) = event.message() {
-            return Some(message);
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs redis-server, nginx and the Python SDK: scripts/peers"]
 async fn three_replicas_behind_a_round_robin_balancer() {
@@ -383,7 +371,7 @@ async fn a_stream_dropped_on_one_replica_is_resumed_on_another(url: &str) {
     assert_eq!(resumed.status(), 200);
     assert_ne!(replica(&resumed), first, "resumed on another replica");
     let mut events = EventReader::new(resumed);
-    while let Some(message) = next_message(&mut events).await {
+    while let Some(message) = events.next_message().await {
         seen.push(message);
     }
     let progress: Vec<_> = seen
@@ -440,7 +428,7 @@ async fn a_replica_killed_mid_call(url: &str, replicas: &mut [Replica]) {
     let reply = session.post(call).await;
     let running = replica(&reply);
     let mut events = EventReader::new(reply);
-    let question = next_message(&mut events).await.expect("a question");
+    let question = events.next_message().await.expect("a question");
     assert_eq!(question["method"], "elicitation/create");
     let victim = replicas
         .iter_mut()
@@ -450,7 +438,7 @@ async fn a_replica_killed_mid_call(url: &str, replicas: &mut [Replica]) {
     let _ = victim.child.wait();
     // Its call ends without a result: the stream closes.
     let started = Instant::now();
-    assert_eq!(next_message(&mut events).await, None);
+    assert_eq!(events.next_message().await, None);
     assert!(started.elapsed() < Duration::from_secs(5));
     // The session lives on, on the others.
     for id in 11..14 {

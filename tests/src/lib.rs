@@ -585,6 +585,19 @@ impl EventReader {
         }
     }
 
+    /// The next JSON-RPC message (events without one skipped), or `None`
+    /// at the end of the stream; panics after 10 s without one.
+    pub async fn next_message(&mut self) -> Option<Value> {
+        loop {
+            let event = tokio::time::timeout(std::time::Duration::from_secs(10), self.next())
+                .await
+                .expect("a message within 10 s")?;
+            if let Some(message) = event.message() {
+                return Some(message);
+            }
+        }
+    }
+
     /// The next event (comments skipped), or `None` at the end of the stream.
     pub async fn next(&mut self) -> Option<Event> {
         loop {

@@ -301,24 +301,33 @@ async fn a_tool_rate_limit_counts_calls_on_every_replica() {
     assert_eq!(down.body["result"]["isError"], true, "{:?}", down.body);
 }
 
+/// The session of `raw` (authorized) GETs its stream from `server`: the
+/// standalone one, or with `last_event_id` the rest of a dropped one.
+async fn get_stream(
+    raw: &Raw,
+    server: &TestServer,
+    last_event_id: Option<&str>,
+) -> reqwest::Response {
+    let mut request = reqwest::Client::new()
+        .get(server.mcp_url())
+        .header("accept", "text/event-stream")
+        .header("mcp-session-id", raw.session.clone().unwrap())
+        .header("mcp-protocol-version", "2025-11-25")
+        .header("authorization", BEARER);
+    if let Some(id) = last_event_id {
+        request = request.header("last-event-id", id);
+    }
+    let response = request.send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    response
+}
+
 /// The same session on `other`.
 fn same_session(raw: &Raw, other: &TestServer) -> Raw {
     let mut on_other = other.raw();
     on_other.session = raw.session.clone();
     on_other.version = raw.version.clone();
     on_other
-}
-
-/// The next JSON-RPC message on `events`, within 10 s.
-async fn next_message(events: &mut EventReader) -> Option<Value> {
-    loop {
-        let event = tokio::time::timeout(Duration::from_secs(10), events.next())
-            .await
-            .expect("a message within 10 s")?;
-        if let Some(message) = event.message() {
-            return Some(message);
-        }
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -335,7 +344,7 @@ async fn an_answer_sent_to_another_replica_reaches_the_call_that_asked() {
     let call = json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call",
                       "params": {"name": "clear_tags", "arguments": {}}});
     let mut events = on_a.post_stream(call, &[("authorization", BEARER)]).await;
-    let question = next_message(&mut events).await.expect("a question");
+    let question = events.next_message().await.expect("a question");
     assert_eq!(question["method"], "elicitation/create", "{question}");
     let answer = json!({"jsonrpc": "2.0", "id": question["id"],
                         "result": {"action": "accept", "content": {"confirm": true}}});
@@ -343,7 +352,7 @@ async fn an_answer_sent_to_another_replica_reaches_the_call_that_asked() {
         .post_bytes(answer.to_string(), &[("authorization", BEARER)])
         .await;
     assert_eq!(accepted.status, 202, "{:?}", accepted.body);
-    let result = next_message(&mut events).await.expect("the call's result");
+    let result = events.next_message().await.expect("the call's result");
     assert_eq!(result["id"], 7, "{result}");
     let text = result["result"]["content"][0]["text"]
         .as_str()
@@ -366,7 +375,7 @@ async fn a_cancellation_sent_to_another_replica_stops_the_call() {
                       "params": {"name": "reindex", "arguments": {},
                                  "_meta": {"progressToken": "p"}}});
     let mut events = on_a.post_stream(call, &[("authorization", BEARER)]).await;
-    let progress = next_message(&mut events).await.expect("progress");
+    let progress = events.next_message().await.expect("progress");
     assert_eq!(progress["method"], "notifications/progress", "{progress}");
     let cancel = json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
                         "params": {"requestId": 8, "reason": "changed my mind"}});
@@ -375,7 +384,7 @@ async fn a_cancellation_sent_to_another_replica_stops_the_call() {
         .await;
     assert_eq!(accepted.status, 202, "{:?}", accepted.body);
     // The call stops: no further progress, no result.
-    let rest = next_message(&mut events).await;
+    let rest = events.next_message().await;
     assert!(rest.is_none(), "the call went on: {rest:?}");
 }
 
@@ -400,17 +409,7 @@ async fn a_resource_update_reaches_its_subscriber_on_another_replica() {
         "{:?}",
         subscribed.body
     );
-    let stream = reqwest::Client::new()
-        .get(b.mcp_url())
-        .header("accept", "text/event-stream")
-        .header("mcp-session-id", on_a.session.clone().unwrap())
-        .header("mcp-protocol-version", "2025-11-25")
-        .header("authorization", BEARER)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(stream.status(), 200);
-    let mut events = EventReader::new(stream);
+    let mut events = EventReader::new(get_stream(&on_a, &b, None).await);
     assert_eq!(events.next().await.expect("priming").data, "");
     tokio::time::sleep(Duration::from_millis(300)).await; // subscriptions start
 
@@ -419,7 +418,7 @@ async fn a_resource_update_reaches_its_subscriber_on_another_replica() {
         0,
         "nobody on C"
     );
-    let updated = next_message(&mut events).await.expect("an update");
+    let updated = events.next_message().await.expect("an update");
     assert_eq!(
         updated["method"], "notifications/resources/updated",
         "{updated}"
@@ -528,19 +527,9 @@ async fn a_stream_dropped_on_one_replica_is_resumed_on_another() {
     }
     drop(events); // the connection drops after the first progress
 
-    let resumed = reqwest::Client::new()
-        .get(b.mcp_url())
-        .header("accept", "text/event-stream")
-        .header("mcp-session-id", on_a.session.clone().unwrap())
-        .header("mcp-protocol-version", "2025-11-25")
-        .header("authorization", BEARER)
-        .header("last-event-id", last.expect("events have ids"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resumed.status(), 200);
-    let mut events = EventReader::new(resumed);
-    while let Some(message) = next_message(&mut events).await {
+    let last = last.expect("events have ids");
+    let mut events = EventReader::new(get_stream(&on_a, &b, Some(&last)).await);
+    while let Some(message) = events.next_message().await {
         seen.push(message);
     }
     let progress: Vec<_> = seen
@@ -614,17 +603,7 @@ async fn a_session_deleted_on_one_replica_ends_its_stream_on_another() {
     let (a, b) = (replica(&redis).await, replica(&redis).await);
     let mut on_a = a.raw();
     assert_eq!(initialize(&mut on_a).await.status, 200);
-    let stream = reqwest::Client::new()
-        .get(a.mcp_url())
-        .header("accept", "text/event-stream")
-        .header("mcp-session-id", on_a.session.clone().unwrap())
-        .header("mcp-protocol-version", "2025-11-25")
-        .header("authorization", BEARER)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(stream.status(), 200);
-    let mut events = EventReader::new(stream);
+    let mut events = EventReader::new(get_stream(&on_a, &a, None).await);
     assert_eq!(events.next().await.expect("priming").data, "");
     tokio::time::sleep(Duration::from_millis(300)).await; // subscriptions start
 
@@ -633,5 +612,5 @@ async fn a_session_deleted_on_one_replica_ends_its_stream_on_another() {
         .request(reqwest::Method::DELETE, &[("authorization", BEARER)])
         .await;
     assert_eq!(ended.status, 200);
-    assert_eq!(next_message(&mut events).await, None, "A's stream ends");
+    assert_eq!(events.next_message().await, None, "A's stream ends");
 }
