@@ -376,11 +376,12 @@ pub mod store {
     };
     pub use crate::state::tasks::{InMemoryTaskStore, TaskStore};
 
-    /// Sessions and tasks in Redis, shared by replicas (feature `redis`).
+    /// Sessions, tasks, rate limits and stream events in Redis, shared by
+    /// replicas (feature `redis`).
     #[cfg(feature = "redis")]
     pub mod redis {
         pub use crate::state::redis::{
-            Redis, RedisRateLimitStore, RedisSessionStore, RedisTaskStore,
+            Redis, RedisEventStore, RedisRateLimitStore, RedisSessionStore, RedisTaskStore,
         };
     }
 }

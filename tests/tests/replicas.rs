@@ -95,6 +95,7 @@ async fn replica_with(
         .request_state_key(SECRET)
         .rate_limit_tool("stats", RateLimit::per_minute(2))
         .rate_limit_store(store.rate_limits())
+        .event_store(store.events(256, 1 << 20, Duration::from_secs(60)))
         .build()
         .expect("builds");
     mcp.share(&store);
@@ -613,4 +614,52 @@ async fn a_session_deleted_on_one_replica_ends_its_stream_on_another() {
         .await;
     assert_eq!(ended.status, 200);
     assert_eq!(events.next_message().await, None, "A's stream ends");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs redis-server: scripts/peers redis"]
+async fn a_stream_whose_replica_stopped_is_replayed_from_redis() {
+    let redis = RedisServer::start();
+    let (a, b) = (replica(&redis).await, replica(&redis).await);
+    let mut on_a = a.raw();
+    assert_eq!(initialize(&mut on_a).await.status, 200);
+    let call = json!({"jsonrpc": "2.0", "id": 12, "method": "tools/call",
+                      "params": {"name": "reindex", "arguments": {},
+                                 "_meta": {"progressToken": "p"}}});
+    let mut events = on_a.post_stream(call, &[("authorization", BEARER)]).await;
+    let (mut last, mut seen) = (None, Vec::new());
+    while seen.is_empty() {
+        let event = events.next().await.expect("an event");
+        last = event.id.clone().or(last);
+        seen.extend(event.message());
+    }
+    drop(events);
+    // The call finishes on A with nobody reading; then A stops.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    drop(a);
+    let last = last.expect("events have ids");
+    // Another session cannot read it.
+    let mut other = b.raw();
+    assert_eq!(initialize(&mut other).await.status, 200);
+    let refused = reqwest::Client::new()
+        .get(b.mcp_url())
+        .header("accept", "text/event-stream")
+        .header("mcp-session-id", other.session.clone().unwrap())
+        .header("mcp-protocol-version", "2025-11-25")
+        .header("authorization", BEARER)
+        .header("last-event-id", &last)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 404);
+    let mut events = EventReader::new(get_stream(&on_a, &b, Some(&last)).await);
+    while let Some(message) = events.next_message().await {
+        seen.push(message);
+    }
+    let progress: Vec<_> = seen
+        .iter()
+        .filter_map(|m| m["params"]["progress"].as_f64())
+        .collect();
+    assert_eq!(progress, [1.0, 2.0, 3.0], "nothing lost: {seen:?}");
+    assert_eq!(seen.last().unwrap()["id"], 12, "then the result: {seen:?}");
 }

@@ -253,9 +253,9 @@ static RECORDED: Mutex<Vec<u64>> = Mutex::new(Vec::new());
 struct Recording(InMemoryEventStore);
 
 impl EventStore for Recording {
-    fn open(&self, stream: u64) -> Box<dyn EventLog> {
+    fn open(&self, stream: u64, session: &str) -> Box<dyn EventLog> {
         RECORDED.lock().unwrap().push(stream);
-        self.0.open(stream)
+        self.0.open(stream, session)
     }
 }
 

@@ -59,6 +59,7 @@ async fn main() -> std::io::Result<()> {
             .session_store(redis.sessions(Duration::from_secs(3600)))
             .task_store(redis.tasks(Duration::from_secs(3600)))
             .rate_limit_store(redis.rate_limits())
+            .event_store(redis.events(256, 1 << 20, Duration::from_secs(300)))
             .request_state_key(secret.as_bytes());
     }
     let mcp = builder.build().map_err(std::io::Error::other)?;

@@ -33,7 +33,7 @@ use crate::server::catalog::Catalog;
 use crate::state::redis::Redis;
 use crate::state::relay::Relayed;
 use crate::support::sync::lock;
-use crate::transport::stream::{Elsewhere, ReaderBody, RemoteBody, Streams};
+use crate::transport::stream::{Elsewhere, ReaderBody, RemoteBody, Streams, position};
 
 /// The relay's channel.
 const RELAY: &str = "relay";
@@ -282,6 +282,7 @@ impl Elsewhere for Replica {
         last_event_id: String,
     ) -> std::pin::Pin<Box<dyn Future<Output = Option<RemoteBody>> + Send>> {
         Box::pin(async move {
+            let (session_for_replay, last_for_replay) = (session.clone(), last_event_id.clone());
             let reader = crate::state::session::new_session_id().ok()?;
             let mut chunks = self
                 .redis
@@ -294,11 +295,12 @@ impl Elsewhere for Replica {
                 last_event_id,
                 reader: reader.clone(),
             });
-            let found = tokio::time::timeout(FOUND_WITHIN, chunks.next())
-                .await
-                .ok()??;
-            if !matches!(serde_json::from_str(&found), Ok(Chunk::Found)) {
-                return None;
+            let found = tokio::time::timeout(FOUND_WITHIN, chunks.next()).await;
+            let found = found.ok().flatten();
+            if !found.is_some_and(|f| matches!(serde_json::from_str(&f), Ok(Chunk::Found))) {
+                // No replica runs it (any more): what a `RedisEventStore`
+                // kept of it, if anything.
+                return self.replay(&session_for_replay, &last_for_replay).await;
             }
             let (tx, rx) = mpsc::channel(16);
             // The runner's keep-alives stop: it is gone.
@@ -308,6 +310,20 @@ impl Elsewhere for Replica {
             let body = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx)).map(Ok);
             Some(Box::pin(body) as RemoteBody)
         })
+    }
+}
+
+impl Replica {
+    /// The events kept in Redis of a stream nobody runs, after
+    /// `last_event_id`; `None` if none were kept for `session`.
+    async fn replay(&self, session: &str, last_event_id: &str) -> Option<RemoteBody> {
+        let (stream, from) = position(last_event_id)?;
+        let events = self.redis.replay(stream, session, from).await.ok()??;
+        if events.is_empty() {
+            return None;
+        }
+        let body = futures_util::stream::iter(events.into_iter().map(Ok));
+        Some(Box::pin(body) as RemoteBody)
     }
 }
 

@@ -30,9 +30,9 @@ use actix_web::web::{Bytes, BytesMut};
 /// struct Counting(InMemoryEventStore, std::sync::atomic::AtomicU64);
 ///
 /// impl EventStore for Counting {
-///     fn open(&self, stream: u64) -> Box<dyn EventLog> {
+///     fn open(&self, stream: u64, session: &str) -> Box<dyn EventLog> {
 ///         self.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-///         self.0.open(stream)
+///         self.0.open(stream, session)
 ///     }
 /// }
 ///
@@ -40,9 +40,9 @@ use actix_web::web::{Bytes, BytesMut};
 /// let mcp = McpServer::from_registry().event_store(store).build().unwrap();
 /// ```
 pub trait EventStore: Send + Sync + 'static {
-    /// A log for the new stream `stream` (an id unique in this process).
-    /// The log is dropped when the stream is forgotten.
-    fn open(&self, stream: u64) -> Box<dyn EventLog>;
+    /// A log for the new stream `stream` (an id unique among replicas) of
+    /// `session`. The log is dropped when the stream is forgotten.
+    fn open(&self, stream: u64, session: &str) -> Box<dyn EventLog>;
 }
 
 /// The events of one stream, in order; see [`EventStore`].
@@ -78,7 +78,7 @@ impl std::error::Error for EventsGone {}
 /// use actix_web::web::{Bytes, BytesMut};
 /// use mcp_runtime::store::{EventStore, EventsGone, InMemoryEventStore};
 ///
-/// let mut log = InMemoryEventStore::new(2, 1 << 20).open(1);
+/// let mut log = InMemoryEventStore::new(2, 1 << 20).open(1, "a-session");
 /// for seq in 0..3 {
 ///     log.append(seq, Bytes::from(format!("id: 1-{seq}\ndata: {{}}\n\n")));
 /// }
@@ -103,8 +103,16 @@ impl InMemoryEventStore {
     }
 }
 
+impl InMemoryEventStore {
+    /// The most events a stream keeps.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn max_events(&self) -> usize {
+        self.max_events
+    }
+}
+
 impl EventStore for InMemoryEventStore {
-    fn open(&self, _stream: u64) -> Box<dyn EventLog> {
+    fn open(&self, _stream: u64, _session: &str) -> Box<dyn EventLog> {
         Box::new(MemoryLog {
             bounds: *self,
             events: VecDeque::new(),

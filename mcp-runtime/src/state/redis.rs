@@ -1,23 +1,30 @@
-//! Sessions and tasks in Redis (feature `redis`), so several replicas
-//! behind a load balancer serve the same clients: a session started on one
-//! is found on every other, a task created on one is read on any.
+//! Sessions, tasks, rate limits and stream events in Redis (feature
+//! `redis`), so several replicas behind a load balancer serve the same
+//! clients: a session started on one is found on every other, a task
+//! created on one is read on any, a budget is spent once across all, and a
+//! stream's events outlive the replica that sent them.
 //!
-//! Keys are `<namespace>:session:<id>` and `<namespace>:task:<id>`, each
-//! expiring (a session after its idle timeout, refreshed on use; a task
-//! after its time to live); values are JSON, at most 1 MiB. Redis
+//! Keys start with the namespace (`<namespace>:session:<id>`,
+//! `<namespace>:task:<id>`, …), and each expires (a session after its idle
+//! timeout, refreshed on use; a task after its time to live; a stream's
+//! events some time after the last); values are JSON, at most 1 MiB. Redis
 //! unavailable is a store error, which requests see as 503 (never as an
 //! unknown session), and the connection manager reconnects when it returns.
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, LazyLock};
+use std::sync::{Arc, LazyLock, OnceLock};
+
+use actix_web::web::{Bytes, BytesMut};
 use std::time::Duration;
+use tokio::sync::mpsc;
 
 use redis::AsyncCommands as _;
 use redis::aio::ConnectionManager;
 use rmcp::model::{DetailedTask, TaskPayload};
 
 use crate::policy::rate_limit::{RateLimit, RateLimitStore};
+use crate::state::event_store::{EventLog, EventStore, EventsGone, InMemoryEventStore};
 use crate::state::session::{Session, SessionStore, SessionStoreError, StoreFuture};
 use crate::state::tasks::{TaskStore, now};
 
@@ -95,6 +102,49 @@ impl Redis {
             ttl,
             lease: Duration::from_secs(10),
         }
+    }
+
+    /// An event store: each resumable stream's events stay in memory
+    /// (within `max_events` and `max_bytes`, as the in-memory store keeps
+    /// them) and are copied to Redis behind the stream, kept there
+    /// `retain` after the last one. So a stream whose replica stopped can
+    /// still be resumed on another, up to where that replica got (see
+    /// [`RedisEventStore`]).
+    pub fn events(&self, max_events: usize, max_bytes: usize, retain: Duration) -> RedisEventStore {
+        RedisEventStore {
+            redis: self.clone(),
+            memory: InMemoryEventStore::new(max_events, max_bytes),
+            retain,
+            writer: OnceLock::new(),
+        }
+    }
+
+    /// The events of `session`'s stream `stream` from `from` on, as kept
+    /// by a [`RedisEventStore`]; `None` if it kept none for that session.
+    pub(crate) async fn replay(
+        &self,
+        stream: u64,
+        session: &str,
+        from: u64,
+    ) -> Result<Option<Vec<Bytes>>, redis::RedisError> {
+        let mut c = self.connection.clone();
+        let key = self.key("events", &stream.to_string());
+        let owner: Option<String> = c.get(format!("{key}:session")).await?;
+        if owner.as_deref() != Some(session) {
+            return Ok(None);
+        }
+        let entries: Vec<StreamEntry> = redis::cmd("XRANGE")
+            .arg(&key)
+            .arg(format!("0-{}", from + 1))
+            .arg("+")
+            .query_async(&mut c)
+            .await?;
+        Ok(Some(
+            entries
+                .into_iter()
+                .flat_map(|(_, fields)| fields.into_iter().map(|(_, event)| Bytes::from(event)))
+                .collect(),
+        ))
     }
 
     fn key(&self, kind: &str, id: &str) -> String {
@@ -627,5 +677,125 @@ impl RedisTaskStore {
             .await
             .map_err(backend)?;
         Ok(moved == 1)
+    }
+}
+
+/// An entry of a Redis stream: its id, and its fields (one, the event).
+type StreamEntry = (String, Vec<(String, Vec<u8>)>);
+
+/// Resumable streams' events, in memory and copied to Redis (see
+/// [`Redis::events`]).
+///
+/// The copy is written behind the stream (a stream never waits for
+/// Redis): at most 4,096 events wait to be written, and past that, or
+/// while Redis is down, events are kept in memory only. Each stream is a
+/// Redis stream trimmed to about `max_events`, with the session that owns
+/// it, both expiring `retain` after the last event.
+pub struct RedisEventStore {
+    redis: Redis,
+    memory: InMemoryEventStore,
+    retain: Duration,
+    writer: OnceLock<mpsc::Sender<Backup>>,
+}
+
+/// What the writer copies to Redis.
+enum Backup {
+    Owner { stream: u64, session: String },
+    Event { stream: u64, seq: u64, event: Bytes },
+}
+
+impl RedisEventStore {
+    /// The writer's queue, started on first use (inside the runtime).
+    fn writer(&self) -> &mpsc::Sender<Backup> {
+        self.writer.get_or_init(|| {
+            let (tx, mut rx) = mpsc::channel::<Backup>(4096);
+            let redis = self.redis.clone();
+            let (retain_ms, max_events) = (
+                u64::try_from(self.retain.as_millis()).unwrap_or(u64::MAX),
+                self.memory.max_events(),
+            );
+            tokio::spawn(async move {
+                let mut batch = Vec::new();
+                while rx.recv_many(&mut batch, 64).await > 0 {
+                    let mut pipe = redis::pipe();
+                    for copy in batch.drain(..) {
+                        let (stream, owner) = match &copy {
+                            Backup::Owner { stream, .. } | Backup::Event { stream, .. } => {
+                                let key = redis.key("events", &stream.to_string());
+                                (key.clone(), format!("{key}:session"))
+                            }
+                        };
+                        match copy {
+                            Backup::Owner { session, .. } => {
+                                pipe.cmd("SET")
+                                    .arg(&owner)
+                                    .arg(session)
+                                    .arg("PX")
+                                    .arg(retain_ms)
+                                    .ignore();
+                            }
+                            Backup::Event { seq, event, .. } => {
+                                pipe.cmd("XADD")
+                                    .arg(&stream)
+                                    .arg("MAXLEN")
+                                    .arg("~")
+                                    .arg(max_events)
+                                    .arg(format!("0-{}", seq + 1))
+                                    .arg("e")
+                                    .arg(event.as_ref())
+                                    .ignore();
+                                pipe.pexpire(&stream, retain_ms as i64).ignore();
+                                pipe.pexpire(&owner, retain_ms as i64).ignore();
+                            }
+                        }
+                    }
+                    let mut c = redis.connection.clone();
+                    if let Err(e) = pipe.query_async::<()>(&mut c).await {
+                        tracing::warn!("mcp-runtime: stream events were not copied to Redis: {e}");
+                    }
+                }
+            });
+            tx
+        })
+    }
+}
+
+impl EventStore for RedisEventStore {
+    fn open(&self, stream: u64, session: &str) -> Box<dyn EventLog> {
+        let writer = self.writer().clone();
+        let _ = writer.try_send(Backup::Owner {
+            stream,
+            session: session.to_owned(),
+        });
+        Box::new(CopiedLog {
+            memory: self.memory.open(stream, session),
+            stream,
+            writer,
+        })
+    }
+}
+
+/// A stream's events in memory, copied to Redis as they come.
+struct CopiedLog {
+    memory: Box<dyn EventLog>,
+    stream: u64,
+    writer: mpsc::Sender<Backup>,
+}
+
+impl EventLog for CopiedLog {
+    fn append(&mut self, seq: u64, event: Bytes) {
+        let copy = Backup::Event {
+            stream: self.stream,
+            seq,
+            event: event.clone(),
+        };
+        if self.writer.try_send(copy).is_err() {
+            tracing::debug!("mcp-runtime: an event was kept in memory only (Redis behind)");
+        }
+        self.memory.append(seq, event);
+    }
+
+    fn read(&self, from: u64, out: &mut BytesMut) -> Result<u64, EventsGone> {
+        self.memory.read(from, out)
     }
 }

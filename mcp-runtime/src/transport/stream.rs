@@ -298,10 +298,11 @@ impl Streams {
             None => None,
         };
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let owner = session.as_deref().unwrap_or_default();
         let log = if resumable {
-            self.store.open(id)
+            self.store.open(id, owner)
         } else {
-            self.buffer.open(id)
+            self.buffer.open(id, owner)
         };
         let hub = Arc::new(Hub {
             id,
@@ -382,12 +383,12 @@ impl Streams {
         }
     }
 
-    /// The stream a `Last-Event-ID` points into, if `session` owns it.
+    /// The stream a `Last-Event-ID` points into, if `session` owns it, and
+    /// the seq to read from.
     pub(crate) fn find(&self, session: &Arc<str>, last_event_id: &str) -> Option<(Arc<Hub>, u64)> {
-        let (stream, seq) = last_event_id.split_once('-')?;
-        let (stream, seq) = (stream.parse().ok()?, seq.parse::<u64>().ok()?);
+        let (stream, from) = position(last_event_id)?;
         let hub = lock(&self.hubs).get(&stream).cloned()?;
-        (hub.session.as_ref() == Some(session)).then_some((hub, seq + 1))
+        (hub.session.as_ref() == Some(session)).then_some((hub, from))
     }
 
     /// The session's standalone stream: a new one, or `None` if one is
@@ -422,6 +423,16 @@ impl Streams {
             hub.finish();
         }
     }
+}
+
+/// The stream a `Last-Event-ID` (`<stream>-<seq>`) names, and the seq
+/// after it.
+pub(crate) fn position(last_event_id: &str) -> Option<(u64, u64)> {
+    let (stream, seq) = last_event_id.split_once('-')?;
+    Some((
+        stream.parse().ok()?,
+        seq.parse::<u64>().ok()?.checked_add(1)?,
+    ))
 }
 
 /// The id of a server's first stream: random in the high 32 bits, so that
