@@ -285,6 +285,7 @@ async fn three_replicas_behind_a_round_robin_balancer() {
     the_rmcp_client_works_through_the_balancer(&url).await;
     the_python_sdk_works_through_the_balancer(&url);
     a_stream_dropped_on_one_replica_is_resumed_on_another(&url).await;
+    a_cancellation_reaches_the_replica_running_the_call(&url).await;
     a_rate_limit_holds_across_replicas(&url).await;
     a_replica_killed_mid_call(&url, &mut replicas).await;
     redis_restarted_mid_run(&url, &mut redis).await;
@@ -380,6 +381,25 @@ async fn a_stream_dropped_on_one_replica_is_resumed_on_another(url: &str) {
         .collect();
     assert_eq!(progress, [1.0, 2.0, 3.0], "nothing lost: {seen:?}");
     assert_eq!(seen.last().unwrap()["id"], 9, "then the result: {seen:?}");
+}
+
+async fn a_cancellation_reaches_the_replica_running_the_call(url: &str) {
+    let session = Session::start(url).await;
+    let call = json!({"jsonrpc": "2.0", "id": 30, "method": "tools/call",
+                      "params": {"name": "clear_tags", "arguments": {}}});
+    let reply = session.post(call).await;
+    let running = replica(&reply);
+    let mut events = EventReader::new(reply);
+    let question = events.next_message().await.expect("a question");
+    assert_eq!(question["method"], "elicitation/create");
+    // Round robin: the next request goes to another replica.
+    let cancel = json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
+                        "params": {"requestId": 30}});
+    let accepted = session.post(cancel).await;
+    assert_eq!(accepted.status(), 202);
+    assert_ne!(replica(&accepted), running);
+    // The call stops there: its stream ends with no result.
+    assert_eq!(events.next_message().await, None);
 }
 
 async fn a_rate_limit_holds_across_replicas(url: &str) {
