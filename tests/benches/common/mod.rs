@@ -1,0 +1,554 @@
+//! What the benchmarks share: the server (one handler as a REST route and
+//! as the tool `bench_echo`, MCP mounted for JSON and for SSE answers), a
+//! raw HTTP/1.1 client, the requests of each row and their checks, and the
+//! process's and threads' CPU clocks.
+
+#![allow(dead_code)] // each benchmark uses its part
+
+use std::io::{Read as _, Write as _};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use actix_web::{App, HttpServer, get, web};
+use mcp_runtime::config::StreamConfig;
+use mcp_runtime::store::redis::Redis;
+use mcp_runtime::{McpServer, mcp_tool};
+use serde_json::{Value, json};
+
+/// Echo a word.
+#[mcp_tool]
+#[get("/bench/echo/{word}")]
+async fn bench_echo(word: web::Path<String>) -> String {
+    word.into_inner()
+}
+
+pub const HANDSHAKE: &str = "2025-11-25";
+pub const STATELESS: &str = "2026-07-28";
+
+pub fn env_usize(name: &str, default: usize) -> usize {
+    match std::env::var(name) {
+        Ok(v) => v
+            .parse()
+            .unwrap_or_else(|_| panic!("{name} must be a number, got {v:?}")),
+        Err(_) => default,
+    }
+}
+
+/// Where the client and the server threads run (`BENCH_PIN`).
+#[derive(Clone, Copy, PartialEq)]
+pub enum Pin {
+    /// Wherever the scheduler puts them.
+    No,
+    /// All on CPU 0.
+    Same,
+    /// The client on CPU 0, the server on CPU 1.
+    Split,
+}
+
+impl Pin {
+    pub fn from_env() -> Pin {
+        match std::env::var("BENCH_PIN").as_deref() {
+            Err(_) | Ok("" | "no") => Pin::No,
+            Ok("same") => Pin::Same,
+            Ok("split") => Pin::Split,
+            Ok(other) => panic!("BENCH_PIN is `same`, `split` or `no`, not {other:?}"),
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Pin::No => "threads unpinned",
+            Pin::Same => "client and server pinned to one CPU",
+            Pin::Split => "client pinned to CPU 0, server to CPU 1",
+        }
+    }
+}
+
+/// Pins the calling thread (and the threads it starts later) to `cpu`.
+pub fn pin_to(cpu: usize) {
+    // SAFETY: a zeroed `cpu_set_t` is an empty set; `sched_setaffinity` on
+    // pid 0 applies to the calling thread and only reads the set.
+    unsafe {
+        let mut set = std::mem::zeroed::<libc::cpu_set_t>();
+        libc::CPU_SET(cpu, &mut set);
+        let size = std::mem::size_of::<libc::cpu_set_t>();
+        assert_eq!(
+            libc::sched_setaffinity(0, size, &set),
+            0,
+            "cannot pin to CPU {cpu}: {}",
+            std::io::Error::last_os_error()
+        );
+    }
+}
+
+/// Starts the server on its own thread and actix system; it runs until the
+/// process exits.
+pub fn start_server(nodelay: bool, pin: Pin, redis: Option<String>) -> SocketAddr {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        match pin {
+            Pin::No => {}
+            Pin::Same => pin_to(0),
+            Pin::Split => pin_to(1),
+        }
+        actix_web::rt::System::new().block_on(async move {
+            let mcp = McpServer::from_registry()
+                .auth_with_scopes::<mcp_examples::items::AuthUser>()
+                .build()
+                .expect("registry builds");
+            let mcp_sse = McpServer::from_registry()
+                .auth_with_scopes::<mcp_examples::items::AuthUser>()
+                .streams(StreamConfig::default().always_stream(true))
+                .build()
+                .expect("registry builds");
+            let mcp_redis = match redis {
+                Some(url) => {
+                    let redis = Redis::connect(&url, "latency-bench")
+                        .await
+                        .expect("redis connects");
+                    let mcp = McpServer::from_registry()
+                        .auth_with_scopes::<mcp_examples::items::AuthUser>()
+                        .session_store(redis.sessions(Duration::from_secs(3600)))
+                        .build()
+                        .expect("registry builds");
+                    Some(mcp)
+                }
+                None => None,
+            };
+            let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+            let addr = listener.local_addr().expect("local addr");
+            let mut server = HttpServer::new(move || {
+                mcp.app(
+                    App::new()
+                        .service(bench_echo)
+                        .service(mcp.scope("/mcp"))
+                        .service(mcp_sse.scope("/mcp-sse"))
+                        .configure(|cfg| {
+                            if let Some(mcp_redis) = &mcp_redis {
+                                cfg.service(mcp_redis.scope("/mcp-redis"));
+                            }
+                        }),
+                )
+            })
+            .workers(1)
+            // Rows take turns: an idle connection waits for the others
+            // (long with `BENCH_SERVER_NODELAY=0`) and must stay open.
+            .keep_alive(Duration::from_secs(600));
+            if nodelay {
+                server = server.tcp_nodelay(true);
+            }
+            let server = server.listen(listener).expect("listen").run();
+            tx.send(addr).expect("report address");
+            server.await.expect("server runs");
+        });
+    });
+    rx.recv().expect("server started")
+}
+
+/// A response as read off the wire.
+pub struct Response {
+    pub status: u16,
+    /// Header names lowercased.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// One keep-alive HTTP/1.1 connection, one request at a time.
+pub struct Conn {
+    pub stream: TcpStream,
+    pub host: String,
+    pub buf: Vec<u8>,
+    /// Start of the unread part of `buf`.
+    pub pos: usize,
+}
+
+impl Conn {
+    pub fn open(addr: SocketAddr) -> Conn {
+        let stream = TcpStream::connect(addr).expect("connect");
+        stream.set_nodelay(true).expect("TCP_NODELAY");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("read timeout");
+        Conn {
+            stream,
+            host: addr.to_string(),
+            buf: Vec::with_capacity(64 * 1024),
+            pos: 0,
+        }
+    }
+
+    /// Reads more bytes into the buffer; panics at end of stream.
+    pub fn fill(&mut self) {
+        if self.pos == self.buf.len() {
+            self.buf.clear();
+            self.pos = 0;
+        }
+        let len = self.buf.len();
+        self.buf.resize(len + 16 * 1024, 0);
+        let n = self.stream.read(&mut self.buf[len..]).expect("read");
+        self.buf.truncate(len + n);
+        assert!(n > 0, "the server closed the connection");
+    }
+
+    /// The unread bytes up to and including the first `needle`, consumed.
+    pub fn take_through(&mut self, needle: &[u8]) -> Vec<u8> {
+        // Unread bytes already searched (relative to `pos`, which `fill`
+        // may move, but only when nothing is unread).
+        let mut searched: usize = 0;
+        loop {
+            let from = self.pos + searched.saturating_sub(needle.len() - 1);
+            if let Some(at) = self.buf[from..]
+                .windows(needle.len())
+                .position(|w| w == needle)
+            {
+                let end = from + at + needle.len();
+                let out = self.buf[self.pos..end].to_vec();
+                self.pos = end;
+                return out;
+            }
+            searched = self.buf.len() - self.pos;
+            self.fill();
+        }
+    }
+
+    pub fn take(&mut self, n: usize) -> Vec<u8> {
+        while self.buf.len() - self.pos < n {
+            self.fill();
+        }
+        let out = self.buf[self.pos..self.pos + n].to_vec();
+        self.pos += n;
+        out
+    }
+
+    /// Sends a request and reads its whole response (a chunked one through
+    /// its terminating chunk).
+    pub fn exchange(
+        &mut self,
+        method: &str,
+        target: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Response {
+        let mut request = format!("{method} {target} HTTP/1.1\r\nHost: {}\r\n", self.host);
+        for (k, v) in headers {
+            request.push_str(&format!("{k}: {v}\r\n"));
+        }
+        if method != "GET" {
+            request.push_str(&format!("Content-Length: {}\r\n", body.len()));
+        }
+        request.push_str("\r\n");
+        let mut request = request.into_bytes();
+        request.extend_from_slice(body);
+        self.stream.write_all(&request).expect("write request");
+        self.read_response()
+    }
+
+    pub fn read_response(&mut self) -> Response {
+        let head = self.take_through(b"\r\n\r\n");
+        let head = String::from_utf8(head).expect("UTF-8 head");
+        let mut lines = head.split("\r\n");
+        let status_line = lines.next().expect("status line");
+        let status = status_line
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("bad status line {status_line:?}"));
+        let headers: Vec<(String, String)> = lines
+            .filter(|l| !l.is_empty())
+            .map(|l| {
+                let (k, v) = l.split_once(':').expect("header line");
+                (k.trim().to_ascii_lowercase(), v.trim().to_owned())
+            })
+            .collect();
+        let get = |name: &str| {
+            headers
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        };
+        let body = if get("transfer-encoding").is_some_and(|v| v.contains("chunked")) {
+            let mut body = Vec::new();
+            loop {
+                let line = self.take_through(b"\r\n");
+                let size = std::str::from_utf8(&line[..line.len() - 2]).expect("chunk size");
+                let size = size.split(';').next().unwrap_or_default().trim();
+                let size = usize::from_str_radix(size, 16).expect("hex chunk size");
+                if size == 0 {
+                    // No trailers: the blank line that ends the body.
+                    let end = self.take_through(b"\r\n");
+                    assert_eq!(end, b"\r\n", "no trailers expected");
+                    break;
+                }
+                body.extend_from_slice(&self.take(size));
+                assert_eq!(self.take(2), b"\r\n", "chunk ends with CRLF");
+            }
+            body
+        } else {
+            let length = get("content-length").map_or(0, |v| v.parse().expect("Content-Length"));
+            self.take(length)
+        };
+        Response {
+            status,
+            headers,
+            body,
+        }
+    }
+}
+
+/// What a row sends, and how its answer is checked.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Kind {
+    Rest,
+    /// In a session; `redis`: kept in Redis.
+    Handshake {
+        sse: bool,
+        redis: bool,
+    },
+    Stateless {
+        sse: bool,
+    },
+    /// `tools/list` in a session (JSON).
+    List,
+}
+
+/// One row's client: a connection (and session) of its own.
+pub struct Row {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub conn: Conn,
+    pub path: &'static str,
+    pub session: Option<String>,
+    pub next_id: u64,
+}
+
+impl Row {
+    pub fn new(name: &'static str, kind: Kind, addr: SocketAddr) -> Row {
+        let path = match kind {
+            Kind::Rest => "/bench/echo/hi",
+            Kind::Handshake { redis: true, .. } => "/mcp-redis",
+            Kind::Handshake { sse: false, .. } | Kind::Stateless { sse: false } | Kind::List => {
+                "/mcp"
+            }
+            Kind::Handshake { sse: true, .. } | Kind::Stateless { sse: true } => "/mcp-sse",
+        };
+        let mut row = Row {
+            name,
+            kind,
+            conn: Conn::open(addr),
+            path,
+            session: None,
+            next_id: 1,
+        };
+        if let Kind::Handshake { .. } | Kind::List = kind {
+            row.initialize();
+        }
+        row
+    }
+
+    /// `initialize` and `notifications/initialized`: the session the calls
+    /// run in.
+    pub fn initialize(&mut self) {
+        let body = json!({
+            "jsonrpc": "2.0", "id": 0, "method": "initialize",
+            "params": {
+                "protocolVersion": HANDSHAKE,
+                "capabilities": {},
+                "clientInfo": {"name": "latency-bench", "version": "1"}
+            }
+        })
+        .to_string();
+        let reply = self.conn.exchange(
+            "POST",
+            self.path,
+            &[
+                ("Content-Type", "application/json"),
+                ("Accept", "application/json, text/event-stream"),
+            ],
+            body.as_bytes(),
+        );
+        assert_eq!(reply.status, 200, "initialize: {}", text(&reply.body));
+        let result: Value = serde_json::from_slice(&reply.body).expect("JSON initialize result");
+        assert_eq!(result["result"]["protocolVersion"], HANDSHAKE);
+        let session = reply
+            .header("mcp-session-id")
+            .expect("a session id")
+            .to_owned();
+        let body = json!({"jsonrpc": "2.0", "method": "notifications/initialized"}).to_string();
+        let reply = self.conn.exchange(
+            "POST",
+            self.path,
+            &[
+                ("Content-Type", "application/json"),
+                ("Accept", "application/json, text/event-stream"),
+                ("Mcp-Session-Id", &session),
+                ("MCP-Protocol-Version", HANDSHAKE),
+            ],
+            body.as_bytes(),
+        );
+        assert_eq!(reply.status, 202, "initialized: {}", text(&reply.body));
+        self.session = Some(session);
+    }
+
+    /// Sends one request; returns its latency, and the response with the
+    /// request id it should answer.
+    pub fn send(&mut self) -> (Duration, Response, u64) {
+        let id = self.next_id;
+        self.next_id += 1;
+        match self.kind {
+            Kind::Rest => {
+                let start = Instant::now();
+                let reply = self.conn.exchange("GET", self.path, &[], b"");
+                (start.elapsed(), reply, id)
+            }
+            Kind::Handshake { .. } | Kind::List => {
+                let body = if self.kind == Kind::List {
+                    format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/list"}}"#)
+                } else {
+                    format!(
+                        r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/call","params":{{"name":"bench_echo","arguments":{{"word":"hi"}}}}}}"#
+                    )
+                };
+                let session = self.session.as_deref().expect("a session");
+                let start = Instant::now();
+                let reply = self.conn.exchange(
+                    "POST",
+                    self.path,
+                    &[
+                        ("Content-Type", "application/json"),
+                        ("Accept", "application/json, text/event-stream"),
+                        ("Mcp-Session-Id", session),
+                        ("MCP-Protocol-Version", HANDSHAKE),
+                    ],
+                    body.as_bytes(),
+                );
+                (start.elapsed(), reply, id)
+            }
+            Kind::Stateless { .. } => {
+                let body = format!(
+                    r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/call","params":{{"name":"bench_echo","arguments":{{"word":"hi"}},"_meta":{{"io.modelcontextprotocol/protocolVersion":"{STATELESS}","io.modelcontextprotocol/clientInfo":{{"name":"latency-bench","version":"1"}},"io.modelcontextprotocol/clientCapabilities":{{}}}}}}}}"#
+                );
+                let start = Instant::now();
+                let reply = self.conn.exchange(
+                    "POST",
+                    self.path,
+                    &[
+                        ("Content-Type", "application/json"),
+                        ("Accept", "application/json, text/event-stream"),
+                        ("MCP-Protocol-Version", STATELESS),
+                        ("Mcp-Method", "tools/call"),
+                        ("Mcp-Name", "bench_echo"),
+                    ],
+                    body.as_bytes(),
+                );
+                (start.elapsed(), reply, id)
+            }
+        }
+    }
+
+    /// Panics unless `reply` is the right answer to request `id`.
+    pub fn check(&self, reply: &Response, id: u64) {
+        let body = text(&reply.body);
+        assert_eq!(
+            reply.status, 200,
+            "{}: status {}: {body}",
+            self.name, reply.status
+        );
+        let (sse, primed) = match self.kind {
+            Kind::Rest => {
+                assert_eq!(body, "hi", "{}: REST body", self.name);
+                return;
+            }
+            Kind::Handshake { sse, .. } => (sse, sse),
+            Kind::Stateless { sse } => (sse, false),
+            Kind::List => {
+                let list: Value = serde_json::from_str(&body).expect("a JSON answer");
+                assert_eq!(list["id"], id, "{}: answers its request", self.name);
+                let tools = list["result"]["tools"].as_array().map_or(0, Vec::len);
+                assert!(tools > 0, "{}: tools listed: {body}", self.name);
+                return;
+            }
+        };
+        let content_type = reply.header("content-type").unwrap_or_default();
+        let message = if sse {
+            assert_eq!(content_type, "text/event-stream", "{}", self.name);
+            if primed {
+                // The priming event (an id, `retry`, no data) comes first.
+                let first = body.split("\n\n").next().unwrap_or_default();
+                assert!(
+                    first.starts_with("id:") && first.contains("retry:"),
+                    "{}: no priming event first: {body}",
+                    self.name
+                );
+            }
+            let messages = mcp_tests::sse_messages(&body);
+            assert_eq!(messages.len(), 1, "{}: one message: {body}", self.name);
+            messages.into_iter().next().expect("one message")
+        } else {
+            assert!(
+                content_type.starts_with("application/json"),
+                "{}: {content_type}",
+                self.name
+            );
+            serde_json::from_str(&body).expect("a JSON answer")
+        };
+        assert_eq!(
+            message["id"], id,
+            "{}: answers its request: {body}",
+            self.name
+        );
+        assert_eq!(
+            message.pointer("/result/content/0/text"),
+            Some(&json!("hi")),
+            "{}: tool result: {body}",
+            self.name
+        );
+        assert_ne!(
+            message.pointer("/result/isError"),
+            Some(&json!(true)),
+            "{}: {body}",
+            self.name
+        );
+    }
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// CPU time (user + system) of the whole process.
+pub fn process_cpu() -> Duration {
+    // SAFETY: `getrusage` fills the struct it is given.
+    let usage = unsafe {
+        let mut usage = std::mem::zeroed::<libc::rusage>();
+        assert_eq!(libc::getrusage(libc::RUSAGE_SELF, &mut usage), 0);
+        usage
+    };
+    let tv = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+    };
+    tv(usage.ru_utime) + tv(usage.ru_stime)
+}
+
+/// CPU time of the calling thread.
+pub fn thread_cpu() -> Duration {
+    // SAFETY: `clock_gettime` fills the struct it is given.
+    let ts = unsafe {
+        let mut ts = std::mem::zeroed::<libc::timespec>();
+        assert_eq!(
+            libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts),
+            0
+        );
+        ts
+    };
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
