@@ -43,6 +43,8 @@ use actix_web::dev::{AppConfig, Service, ServiceFactory, ServiceRequest, Service
 use actix_web::{App, Error};
 use futures_util::future::LocalBoxFuture;
 
+use crate::call::forward::Paths;
+
 /// An actix [`App`] wrapped so MCP tool calls can go through its routes,
 /// middleware and configuration exactly as REST requests do. Made by
 /// [`McpServer::app`](crate::McpServer::app); return it from the
@@ -140,9 +142,14 @@ where
 
 /// A handle on the app service of the current worker, found in `app_data`.
 #[derive(Clone)]
-pub(crate) struct AppHandle(Rc<ServiceSlot>);
+pub(crate) struct AppHandle(Rc<ServiceSlot>, Rc<Paths>);
 
 impl AppHandle {
+    /// The app's routes' paths, rendered once each.
+    pub(crate) fn paths(&self) -> &Paths {
+        &self.1
+    }
+
     /// Sends `req` through the app: router, middleware, handler.
     pub(crate) fn dispatch(
         &self,
@@ -162,7 +169,7 @@ impl<S> McpApp<S> {
         B: MessageBody,
     {
         let slot = Rc::new(ServiceSlot::default());
-        let app = app.app_data(AppHandle(slot.clone()));
+        let app = app.app_data(AppHandle(slot.clone(), Rc::default()));
         McpApp {
             factory: actix_service::IntoServiceFactory::into_factory(app),
             slot,

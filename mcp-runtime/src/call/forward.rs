@@ -32,7 +32,9 @@
 //! over unless their type is named with `McpServerBuilder::carry_extension`,
 //! since the route's own middleware runs again and sets what REST would see.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use actix_http::Request;
 use actix_web::dev::Payload;
@@ -44,6 +46,7 @@ use serde::Serialize;
 use serde::ser::SerializeMap;
 use serde_json::{Map, Value};
 
+use crate::call::app::AppHandle;
 use crate::handler::arguments::{ArgumentError, Plan, Slot, Source, decode_base64};
 use crate::schema::route::HttpMethod;
 use crate::schema::route::{Matcher, Segment, Template};
@@ -116,33 +119,120 @@ fn segment(param: &Segment, argument: &str, value: &Value) -> Result<String, Arg
     Ok(utf8_percent_encode(&text, SEGMENT).to_string())
 }
 
-/// Stands in for the segment `.` or `..` while the app's resource map
-/// renders the path: URL rendering resolves dot segments (escaped or not),
-/// which would take the call to another route. `!` never occurs in an
-/// encoded segment, so the stand-in cannot be confused with a value.
-const DOT_SEGMENT: [(&str, &str); 2] = [("!mcp-dot!", "%2E"), ("!mcp-dot-dot!", "%2E%2E")];
-
-/// The stand-in for an encoded segment that is a dot segment.
-fn dot_stand_in(encoded: &str) -> Option<&'static str> {
+/// How a segment that is a dot segment is written in the path: escaped,
+/// so that nothing on the way resolves it (which would take the call to
+/// another route), while the router decodes it back to the value.
+fn escape_dots(encoded: &str) -> &str {
     match encoded {
-        "." => Some(DOT_SEGMENT[0].0),
-        ".." => Some(DOT_SEGMENT[1].0),
-        _ => None,
+        "." => "%2E",
+        ".." => "%2E%2E",
+        other => other,
     }
 }
 
-/// `path` with the stand-ins of dot segments replaced by their escaped
-/// form, which the router decodes back to the value.
-fn restore_dot_segments(path: &str) -> String {
-    path.split('/')
-        .map(|segment| {
-            DOT_SEGMENT
-                .iter()
-                .find(|(stand_in, _)| *stand_in == segment)
-                .map_or(segment, |(_, escaped)| escaped)
-        })
-        .collect::<Vec<_>>()
-        .join("/")
+/// Routes' full paths, scope prefixes included, as the app's resource map
+/// renders them, split around their segments: rendered once per route and
+/// app (the app's [`AppHandle`](crate::call::app::AppHandle) keeps them),
+/// then filled in per call with no URL to build and parse.
+#[derive(Default)]
+pub(crate) struct Paths(RefCell<HashMap<String, Rc<[Piece]>>>);
+
+/// A piece of a route's rendered path.
+#[derive(Debug, PartialEq)]
+enum Piece {
+    Literal(Box<str>),
+    Segment(Box<str>),
+}
+
+/// Marks a segment while a route's path is rendered: unreserved
+/// characters only, so rendering keeps it as it is.
+const MARK: &str = "~mcp~";
+
+impl Paths {
+    /// The path of the route `locator` names, its segments filled in from
+    /// `segments` (encoded already).
+    fn render(
+        &self,
+        host: &HttpRequest,
+        locator: &str,
+        segments: &HashMap<String, String>,
+    ) -> Result<String, Unroutable> {
+        let cached = self.0.borrow().get(locator).cloned();
+        let template = match cached {
+            Some(template) => template,
+            None => {
+                let template = template(host, locator, segments.keys())?;
+                self.0
+                    .borrow_mut()
+                    .insert(locator.to_owned(), template.clone());
+                template
+            }
+        };
+        let mut path = String::with_capacity(64);
+        for piece in template.iter() {
+            match piece {
+                Piece::Literal(text) => path.push_str(text),
+                Piece::Segment(name) => match segments.get(&**name) {
+                    Some(value) => path.push_str(escape_dots(value)),
+                    None => return Err(Unroutable::ScopeSegments),
+                },
+            }
+        }
+        Ok(path)
+    }
+}
+
+/// Renders `locator`'s path through the app's resource map with a mark
+/// for each of `names`, and splits it around them.
+fn template<'a>(
+    host: &HttpRequest,
+    locator: &str,
+    names: impl Iterator<Item = &'a String>,
+) -> Result<Rc<[Piece]>, Unroutable> {
+    use actix_web::error::UrlGenerationError;
+    let names: Vec<&String> = names.collect();
+    let marks: HashMap<&str, String> = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| (name.as_str(), format!("{MARK}{i}~")))
+        .collect();
+    let url = host
+        .resource_map()
+        .url_for_map(host, locator, &marks)
+        .map_err(|e| match e {
+            UrlGenerationError::ResourceNotFound => Unroutable::NotMounted,
+            UrlGenerationError::NotEnoughElements => Unroutable::ScopeSegments,
+            other => Unroutable::BadUri(other.to_string()),
+        })?;
+    Ok(split_marks(url.path(), &names).into())
+}
+
+/// `path`'s literal pieces and its marked segments (`~mcp~<i>~`, the
+/// `i`th of `names`).
+fn split_marks(path: &str, names: &[&String]) -> Vec<Piece> {
+    let mut pieces = Vec::new();
+    let mut rest = path;
+    while let Some(at) = rest.find(MARK) {
+        let after = &rest[at + MARK.len()..];
+        let index = after
+            .split_once('~')
+            .and_then(|(i, tail)| Some((i.parse::<usize>().ok()?, tail)));
+        let Some((name, tail)) = index.and_then(|(i, tail)| Some((names.get(i)?, tail))) else {
+            // Not a mark of ours: literal text.
+            pieces.push(Piece::Literal(rest[..at + MARK.len()].into()));
+            rest = after;
+            continue;
+        };
+        if at > 0 {
+            pieces.push(Piece::Literal(rest[..at].into()));
+        }
+        pieces.push(Piece::Segment(name.as_str().into()));
+        rest = tail;
+    }
+    if !rest.is_empty() {
+        pieces.push(Piece::Literal(rest.into()));
+    }
+    pieces
 }
 
 /// The arguments an extractor reads, under the names it knows them by
@@ -434,27 +524,10 @@ pub(crate) fn outgoing(
     locator: &str,
     parts: Parts,
 ) -> Result<Outgoing, Unroutable> {
-    use actix_web::error::UrlGenerationError;
-    let mut segments = parts.segments;
-    let mut dots = false;
-    for value in segments.values_mut() {
-        if let Some(stand_in) = dot_stand_in(value) {
-            *value = stand_in.to_owned();
-            dots = true;
-        }
-    }
-    let url = host
-        .resource_map()
-        .url_for_map(host, locator, &segments)
-        .map_err(|e| match e {
-            UrlGenerationError::ResourceNotFound => Unroutable::NotMounted,
-            UrlGenerationError::NotEnoughElements => Unroutable::ScopeSegments,
-            other => Unroutable::BadUri(other.to_string()),
-        })?;
-    let mut target = if dots {
-        restore_dot_segments(url.path())
-    } else {
-        url.path().to_owned()
+    let mut target = match host.app_data::<AppHandle>() {
+        Some(app) => app.paths().render(host, locator, &parts.segments)?,
+        // (Not wrapped by `McpServer::app`: rendered each time.)
+        None => Paths::default().render(host, locator, &parts.segments)?,
     };
     if !parts.query.is_empty() {
         target.push('?');
@@ -578,12 +651,31 @@ mod tests {
     }
 
     #[test]
-    fn dot_segments_survive_rendering_escaped() {
-        assert_eq!(dot_stand_in(".."), Some("!mcp-dot-dot!"));
-        assert_eq!(dot_stand_in("a..b"), None);
+    fn dot_segments_are_written_escaped() {
+        assert_eq!(escape_dots(".."), "%2E%2E");
+        assert_eq!(escape_dots("."), "%2E");
+        assert_eq!(escape_dots("a..b"), "a..b");
+    }
+
+    #[test]
+    fn rendered_paths_split_around_their_marks() {
+        let (id, tail) = ("id".to_owned(), "tail".to_owned());
+        let names = [&id, &tail];
+        let literal = |s: &str| Piece::Literal(s.into());
+        let segment = |s: &str| Piece::Segment(s.into());
         assert_eq!(
-            restore_dot_segments("/p/!mcp-dot-dot!/!mcp-dot!/x!mcp-dot!"),
-            "/p/%2E%2E/%2E/x!mcp-dot!"
+            split_marks("/api/items/~mcp~0~/files/~mcp~1~", &names),
+            [
+                literal("/api/items/"),
+                segment("id"),
+                literal("/files/"),
+                segment("tail")
+            ]
+        );
+        assert_eq!(
+            split_marks("/a~mcp~x/~mcp~9~/b", &names),
+            [literal("/a~mcp~"), literal("x/~mcp~"), literal("9~/b")],
+            "what is not one of our marks stays literal"
         );
     }
 
