@@ -25,7 +25,8 @@
 //! ```
 //!
 //! `BENCH_PIN=split` pins the load generator to CPU 0 and the server to
-//! CPU 1. A measurement, not a test: it exits 0 whatever the numbers, and
+//! CPU 1; `BENCH_ONLY=<text>` keeps REST and the rows whose name contains
+//! the text (e.g. to profile one). A measurement, not a test: it exits 0 whatever the numbers, and
 //! is skipped when run without `--bench`.
 
 mod common;
@@ -126,8 +127,12 @@ fn rows(addr: SocketAddr, conns: usize) -> Vec<Row> {
         ),
         ("MCP tools/list", Kind::List),
     ];
+    // `BENCH_ONLY=<text>`: REST and the rows whose name contains it (to
+    // profile one row).
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
     kinds
         .into_iter()
+        .filter(|(name, kind)| *kind == Kind::Rest || name.contains(only.as_str()))
         .map(|(name, kind)| Row {
             name,
             conns: (0..conns)
