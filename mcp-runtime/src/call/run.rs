@@ -275,33 +275,59 @@ pub(crate) async fn beside<T>(
 }
 
 /// What the state of a stateless request on `item` with `arguments` is
-/// bound to (see `stateless::Binding`): the caller is the fingerprint of the
-/// request's credentials.
-pub(crate) fn binding(
-    d: &Server,
-    x: &Exchange,
-    item: String,
-    arguments: &Map<String, Value>,
-) -> Binding {
-    let key = &d.policy.state_key;
-    let caller = x
-        .host
-        .headers()
-        .get(actix_web::http::header::AUTHORIZATION)
-        .map(|v| key.fingerprint(v.as_bytes()));
-    Binding::new(key, item, arguments, caller)
+/// bound to (see `stateless::Binding`; the caller is the fingerprint of the
+/// request's credentials), worked out only when a state is opened or
+/// sealed: hashing the arguments and the credentials per call cost about a
+/// tenth of a plain call's instructions.
+pub(crate) struct Binder<'a> {
+    d: &'a Server,
+    x: &'a Exchange,
+    /// `tools/call`, `prompts/get`, `resources/read`.
+    method: &'static str,
+    /// The tool's or prompt's name, or the resource's URI.
+    item: &'a str,
+    arguments: &'a Map<String, Value>,
+}
+
+impl<'a> Binder<'a> {
+    pub(crate) fn new(
+        d: &'a Server,
+        x: &'a Exchange,
+        (method, item): (&'static str, &'a str),
+        arguments: &'a Map<String, Value>,
+    ) -> Self {
+        Binder {
+            d,
+            x,
+            method,
+            item,
+            arguments,
+        }
+    }
+
+    fn binding(&self) -> Binding {
+        let key = &self.d.policy.state_key;
+        let caller = self
+            .x
+            .host
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .map(|v| key.fingerprint(v.as_bytes()));
+        let item = format!("{}:{}", self.method, self.item);
+        Binding::new(key, item, self.arguments, caller)
+    }
 }
 
 /// A stateless request's answers to earlier questions: those carried in its
 /// signed `requestState`, then those of this retry's `inputResponses`.
-/// `None` outside the stateless revision. The state is bound to `binding`
-/// (the item, its exact arguments, the caller) and expires, so it cannot be
-/// replayed on another request; answers without the state that asked for
-/// them are not used.
+/// `None` outside the stateless revision. The state is bound to the
+/// request (`binder`: the item, its exact arguments, the caller) and
+/// expires, so it cannot be replayed on another request; answers without
+/// the state that asked for them are not used.
 pub(crate) fn answers(
     d: &Server,
     x: &Exchange,
-    binding: &Binding,
+    binder: &Binder<'_>,
 ) -> Result<Option<Inputs>, ErrorData> {
     let Some(inputs) = &x.inputs else {
         return Ok(None);
@@ -317,13 +343,17 @@ pub(crate) fn answers(
                 None,
             ));
         }
-        Some(token) => d.policy.state_key.open(binding, token).ok_or_else(|| {
-            ErrorData::invalid_params(
-                "Invalid params: `requestState` failed its check (it was altered, expired, \
+        Some(token) => d
+            .policy
+            .state_key
+            .open(&binder.binding(), token)
+            .ok_or_else(|| {
+                ErrorData::invalid_params(
+                    "Invalid params: `requestState` failed its check (it was altered, expired, \
                  or belongs to another request, other arguments or another caller)",
-                None,
-            )
-        })?,
+                    None,
+                )
+            })?,
     };
     match &inputs.responses {
         None => {}
@@ -343,7 +373,12 @@ pub(crate) fn answers(
 /// A stateless request that stopped for the client: the questions it asked
 /// (with the signed state of what it knows so far), or `-32021` when it
 /// needs a capability the client lacks.
-pub(crate) fn stopped(d: &Server, id: &RequestId, binding: &Binding, scope: &CallScope) -> Outcome {
+pub(crate) fn stopped(
+    d: &Server,
+    id: &RequestId,
+    binder: &Binder<'_>,
+    scope: &CallScope,
+) -> Outcome {
     let Some(inputs) = &scope.inputs else {
         return Outcome::Cancelled;
     };
@@ -359,7 +394,7 @@ pub(crate) fn stopped(d: &Server, id: &RequestId, binding: &Binding, scope: &Cal
         Stopped::InputRequired(asked) => {
             let result = InputRequired {
                 input_requests: asked.into_iter().collect(),
-                request_state: d.policy.state_key.sign(binding, &inputs.answers),
+                request_state: d.policy.state_key.sign(&binder.binding(), &inputs.answers),
                 envelope: Envelope {
                     result_type: ResultType::INPUT_REQUIRED,
                     ..Envelope::complete(&d.identity.info, None)

@@ -44,8 +44,8 @@ pub(crate) async fn get(
             format!("unknown argument `{unknown}`"),
         ));
     }
-    let binding = run::binding(d, x, format!("prompts/get:{name}"), &args);
-    let inputs = match run::answers(d, x, &binding) {
+    let binder = run::Binder::new(d, x, ("prompts/get", name), &args);
+    let inputs = match run::answers(d, x, &binder) {
         Ok(inputs) => inputs,
         Err(e) => return Outcome::error(id, &e),
     };
@@ -61,7 +61,7 @@ pub(crate) async fn get(
     };
     match run::guarded(d, &scope, run::beside(x, &scope, (prompt.def.invoke)(cx))).await {
         None => Outcome::Cancelled,
-        Some(Ended::Stopped) => run::stopped(d, id, &binding, &scope),
+        Some(Ended::Stopped) => run::stopped(d, id, &binder, &scope),
         Some(Ended::Failed(failure)) => failed(failure.to_string()),
         Some(Ended::Done(ToolOutcome::Prompt(Ok(messages)))) => {
             let mut result = GetPromptResult::new(messages.messages);

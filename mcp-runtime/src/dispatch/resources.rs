@@ -52,20 +52,16 @@ pub(crate) async fn read(
     let Some((resource, _)) = d.catalog.resource_for(&uri) else {
         return not_found(x, id, &uri);
     };
-    let binding = run::binding(
-        d,
-        x,
-        format!("resources/read:{uri}"),
-        &serde_json::Map::new(),
-    );
-    let inputs = match run::answers(d, x, &binding) {
+    let no_arguments = serde_json::Map::new();
+    let binder = run::Binder::new(d, x, ("resources/read", &uri), &no_arguments);
+    let inputs = match run::answers(d, x, &binder) {
         Ok(inputs) => inputs,
         Err(e) => return Outcome::error(id, &e),
     };
     let scope = run::scope(d, x, id, resource.def.name, None, inputs);
     let fetched = match run::guarded(d, &scope, fetch(d, x, &scope, &uri)).await {
         None => return Outcome::Cancelled,
-        Some(Ended::Stopped) => return run::stopped(d, id, &binding, &scope),
+        Some(Ended::Stopped) => return run::stopped(d, id, &binder, &scope),
         Some(Ended::Failed(failure)) => Fetched::Failed(failure),
         Some(Ended::Done(fetched)) => fetched,
     };

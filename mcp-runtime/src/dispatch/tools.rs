@@ -130,8 +130,8 @@ pub(super) async fn run(
     {
         return Outcome::refused(id, &e);
     }
-    let binding = run::binding(d, x, format!("tools/call:{}", tool.def.name), &args);
-    let inputs = match run::answers(d, x, &binding) {
+    let binder = run::Binder::new(d, x, ("tools/call", tool.def.name), &args);
+    let inputs = match run::answers(d, x, &binder) {
         Ok(inputs) => inputs,
         Err(e) => return Outcome::error(id, &e),
     };
@@ -205,7 +205,7 @@ pub(super) async fn run(
         }
         Some(Ended::Stopped) => {
             span.record("outcome", "input_required");
-            run::stopped(d, id, &binding, &scope)
+            run::stopped(d, id, &binder, &scope)
         }
     }
 }
