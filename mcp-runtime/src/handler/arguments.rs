@@ -17,7 +17,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess};
 use serde_json::{Map, Value};
 
-use crate::schema::json::resolve;
+use crate::schema::json::{def_name, resolve};
 
 /// Stands in for an absent argument, so serde reports "missing" or accepts `None`.
 static NULL: Value = Value::Null;
@@ -592,9 +592,18 @@ pub(crate) fn coerce(args: &mut Map<String, Value>, schema: &Map<String, Value>,
         .get("$defs")
         .and_then(Value::as_object)
         .unwrap_or(&empty);
-    let root = Value::Object(schema.clone());
     let cx = Coerce { defs, how };
-    cx.fields(args, &root, 0);
+    // The root, through its `$ref` if it has one (without copying it into
+    // a `Value` to resolve it: this runs on every call).
+    let target = schema
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(def_name)
+        .and_then(|name| defs.get(&name));
+    match target {
+        Some(target) => cx.fields(args, target, 0),
+        None => cx.object_fields(args, schema, 0),
+    }
 }
 
 /// The largest integer a float holds exactly with every integer below it
@@ -612,7 +621,17 @@ struct Coerce<'a> {
 
 impl Coerce<'_> {
     fn fields(&self, map: &mut Map<String, Value>, schema: &Value, depth: usize) {
-        let schema = resolve(schema, self.defs);
+        if let Some(schema) = resolve(schema, self.defs).as_object() {
+            self.object_fields(map, schema, depth);
+        }
+    }
+
+    fn object_fields(
+        &self,
+        map: &mut Map<String, Value>,
+        schema: &Map<String, Value>,
+        depth: usize,
+    ) {
         let props = schema.get("properties").and_then(Value::as_object);
         let rest = schema.get("additionalProperties").filter(|a| a.is_object());
         for (name, value) in map.iter_mut() {

@@ -10,6 +10,7 @@
 //! protects the state a multi-round call hands the client (`requestState`,
 //! signed with HMAC-SHA256, so a tampered state is refused).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use actix_web::http::header::HeaderMap;
@@ -32,7 +33,6 @@ use crate::protocol::version::Version;
 
 pub(crate) const PROTOCOL_VERSION: &str = "io.modelcontextprotocol/protocolVersion";
 pub(crate) const CLIENT_CAPABILITIES: &str = "io.modelcontextprotocol/clientCapabilities";
-pub(crate) const CLIENT_INFO: &str = "io.modelcontextprotocol/clientInfo";
 pub(crate) const LOG_LEVEL: &str = "io.modelcontextprotocol/logLevel";
 pub(crate) const SERVER_INFO: &str = "io.modelcontextprotocol/serverInfo";
 
@@ -147,35 +147,39 @@ fn read(
     method: &RequestMethod,
     params: Option<&RawValue>,
 ) -> Result<Checked, Refused> {
-    let params: Map<String, Value> = match params {
-        None => Map::new(),
+    let params: Params<'_> = match params {
+        None => Params::default(),
         Some(raw) => serde_json::from_str(raw.get())
             .map_err(|_| invalid("Invalid params: `params` must be an object"))?,
     };
-    let Some(Value::Object(meta)) = params.get("_meta") else {
-        return Err(invalid(
-            "Invalid params: a 2026-07-28 request needs `params._meta` with its protocol \
-             version and client capabilities",
-        ));
-    };
-    let Some(requested) = meta.get(PROTOCOL_VERSION).and_then(Value::as_str) else {
+    let meta: Meta<'_> = params
+        .meta
+        .filter(|m| is_object(m))
+        .and_then(|m| serde_json::from_str(m.get()).ok())
+        .ok_or_else(|| {
+            invalid(
+                "Invalid params: a 2026-07-28 request needs `params._meta` with its protocol \
+                 version and client capabilities",
+            )
+        })?;
+    let Some(requested) = meta.version.and_then(text) else {
         return Err(invalid(format!(
             "Invalid params: `_meta` lacks `{PROTOCOL_VERSION}`"
         )));
     };
-    let Some(Value::Object(capabilities)) = meta.get(CLIENT_CAPABILITIES) else {
+    let Some(capabilities) = meta.capabilities.filter(|c| is_object(c)) else {
         return Err(invalid(format!(
             "Invalid params: `_meta` lacks `{CLIENT_CAPABILITIES}`"
         )));
     };
     if let Some(headers) = headers
-        && header(headers, VERSION_HEADER)? != Some(requested)
+        && header(headers, VERSION_HEADER)? != Some(&*requested)
     {
         return Err(mismatch(format!(
             "Header mismatch: MCP-Protocol-Version must repeat `_meta`'s protocol version {requested:?}"
         )));
     }
-    if !Version::parse_any(requested).is_some_and(Version::is_stateless) {
+    if !Version::parse_any(&requested).is_some_and(Version::is_stateless) {
         return Err(ErrorData::new(
             ErrorCode::UNSUPPORTED_PROTOCOL_VERSION,
             format!("Unsupported protocol version {requested:?}"),
@@ -185,30 +189,67 @@ fn read(
     if let Some(headers) = headers {
         check_names(headers, method, &params)?;
     }
-    let logs = match meta.get(LOG_LEVEL) {
+    let logs = match meta.log_level {
         None => LogFilter::Off,
         Some(level) => LogFilter::AtLeast(
-            serde_json::from_value(level.clone())
+            serde_json::from_str(level.get())
                 .map_err(|_| invalid(format!("Invalid params: bad `{LOG_LEVEL}`")))?,
         ),
     };
     let client = Client {
-        capabilities: serde_json::from_value(Value::Object(capabilities.clone()))
-            .unwrap_or_default(),
-        info: meta
-            .get(CLIENT_INFO)
-            .and_then(|i| serde_json::from_value(i.clone()).ok()),
+        capabilities: serde_json::from_str(capabilities.get()).unwrap_or_default(),
+        info: meta.info.and_then(|i| serde_json::from_str(i.get()).ok()),
         logs,
     };
     let inputs = InputResponses {
-        responses: params.get("inputResponses").cloned(),
-        state: params
-            .get("requestState")
-            .and_then(Value::as_str)
-            .map(str::to_owned),
+        responses: params
+            .input_responses
+            .and_then(|r| serde_json::from_str(r.get()).ok()),
+        state: params.request_state.and_then(text).map(Cow::into_owned),
         mirrored: headers.is_some(),
     };
     Ok(Checked { client, inputs })
+}
+
+/// What the check reads of a stateless request's `params`, borrowed from
+/// the request; the rest (the arguments above all) is skipped, not built.
+#[derive(Default, Deserialize)]
+struct Params<'a> {
+    #[serde(rename = "_meta", borrow, default)]
+    meta: Option<&'a RawValue>,
+    #[serde(rename = "inputResponses", borrow, default)]
+    input_responses: Option<&'a RawValue>,
+    #[serde(rename = "requestState", borrow, default)]
+    request_state: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    name: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    uri: Option<&'a RawValue>,
+    #[serde(rename = "taskId", borrow, default)]
+    task_id: Option<&'a RawValue>,
+}
+
+/// What the check reads of `_meta` (keys as in [`PROTOCOL_VERSION`] and
+/// the other constants).
+#[derive(Deserialize)]
+struct Meta<'a> {
+    #[serde(rename = "io.modelcontextprotocol/protocolVersion", borrow, default)]
+    version: Option<&'a RawValue>,
+    #[serde(rename = "io.modelcontextprotocol/clientCapabilities", borrow, default)]
+    capabilities: Option<&'a RawValue>,
+    #[serde(rename = "io.modelcontextprotocol/clientInfo", borrow, default)]
+    info: Option<&'a RawValue>,
+    #[serde(rename = "io.modelcontextprotocol/logLevel", borrow, default)]
+    log_level: Option<&'a RawValue>,
+}
+
+fn is_object(raw: &RawValue) -> bool {
+    raw.get().starts_with('{')
+}
+
+/// The string a raw value is, if it is one.
+fn text(raw: &RawValue) -> Option<Cow<'_, str>> {
+    serde_json::from_str(raw.get()).ok()
 }
 
 /// Checks that `Mcp-Method` (and `Mcp-Name`, for requests naming something)
@@ -216,7 +257,7 @@ fn read(
 fn check_names(
     headers: &HeaderMap,
     method: &RequestMethod,
-    params: &Map<String, Value>,
+    params: &Params<'_>,
 ) -> Result<(), Refused> {
     if header(headers, METHOD_HEADER)? != Some(method.as_str()) {
         return Err(mismatch(format!(
@@ -225,16 +266,16 @@ fn check_names(
         )));
     }
     let named = match method {
-        RequestMethod::CallTool | RequestMethod::GetPrompt => Some("name"),
-        RequestMethod::ReadResource => Some("uri"),
+        RequestMethod::CallTool | RequestMethod::GetPrompt => Some(("name", params.name)),
+        RequestMethod::ReadResource => Some(("uri", params.uri)),
         RequestMethod::TasksGet | RequestMethod::TasksUpdate | RequestMethod::TasksCancel => {
-            Some("taskId")
+            Some(("taskId", params.task_id))
         }
         _ => None,
     };
-    if let Some(field) = named {
-        let body = params.get(field).and_then(Value::as_str);
-        if body.is_none() || header(headers, NAME_HEADER)? != body {
+    if let Some((field, value)) = named {
+        let body = value.and_then(text);
+        if body.is_none() || header(headers, NAME_HEADER)? != body.as_deref() {
             return Err(mismatch(format!(
                 "Header mismatch: Mcp-Name must repeat the request's `{field}`"
             )));
