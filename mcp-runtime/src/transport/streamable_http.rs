@@ -882,30 +882,36 @@ struct Accept {
 
 /// The media ranges of the request's `Accept` headers, each with whether
 /// it is acceptable (a weight of 0 means "not acceptable", RFC 9110 §12.4.2).
-fn media_ranges(req: &HttpRequest) -> Vec<(String, bool)> {
+fn media_ranges(req: &HttpRequest) -> Vec<(&str, bool)> {
     req.headers()
         .get_all(header::ACCEPT)
         .flat_map(|v| v.to_str().unwrap_or("").split(','))
         .map(|range| {
-            let refused = range.split(';').skip(1).any(|param| {
+            let mut parts = range.split(';');
+            let essence = parts.next().unwrap_or("").trim();
+            let refused = parts.any(|param| {
                 param.split_once('=').is_some_and(|(k, v)| {
                     k.trim().eq_ignore_ascii_case("q")
                         && v.trim().parse::<f32>().is_ok_and(|q| q <= 0.0)
                 })
             });
-            (media::essence(range), !refused)
+            (essence, !refused)
         })
         .collect()
 }
 
 /// Whether `ranges` accept `wanted` (`type/subtype`): some range covering it
-/// has a weight, and it is not itself refused by name.
-fn accepts(ranges: &[(String, bool)], wanted: &str, covering: &[&str]) -> bool {
-    let refused = ranges.iter().any(|(t, ok)| !ok && t == wanted);
+/// has a weight, and it is not itself refused by name. (Compared without
+/// case and without copying: this runs on every request.)
+fn accepts(ranges: &[(&str, bool)], wanted: &str, covering: &[&str]) -> bool {
+    let refused = ranges
+        .iter()
+        .any(|(t, ok)| !ok && t.eq_ignore_ascii_case(wanted));
     !refused
-        && ranges
-            .iter()
-            .any(|(t, ok)| *ok && (t == wanted || covering.contains(&t.as_str())))
+        && ranges.iter().any(|(t, ok)| {
+            *ok && (t.eq_ignore_ascii_case(wanted)
+                || covering.iter().any(|c| t.eq_ignore_ascii_case(c)))
+        })
 }
 
 /// Clients must accept JSON (the spec has them list `application/json` and
