@@ -279,7 +279,7 @@ async fn three_replicas_behind_a_round_robin_balancer() {
     let balancer = Balancer::start(&replicas);
     let url = balancer.mcp_url();
     // (Each replica's relay subscription starts with it: give them a moment.)
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
 
     a_session_is_served_by_every_replica(&url).await;
     the_rmcp_client_works_through_the_balancer(&url).await;

@@ -90,7 +90,7 @@ async fn replica_with(
         .task_store(
             store
                 .tasks(Duration::from_secs(600))
-                .lease(Duration::from_millis(600)),
+                .lease(Duration::from_secs(2)),
         )
         .request_state_key(SECRET)
         .rate_limit_tool("stats", RateLimit::per_minute(2))
@@ -253,7 +253,7 @@ async fn a_catalog_change_on_one_replica_reaches_every_replica() {
     let listed = async |server: &TestServer| stateless::tool_names(server, &[]).await;
     assert!(listed(&b).await.contains(&"stats".to_owned()));
     // (Subscriptions are set up asynchronously: give them a moment.)
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
     assert!(mcp_a.catalog().disable_tool("stats"));
     let deadline = Instant::now() + Duration::from_secs(5);
     while listed(&b).await.contains(&"stats".to_owned()) {
@@ -340,7 +340,7 @@ async fn an_answer_sent_to_another_replica_reaches_the_call_that_asked() {
     let reply = initialize_with(&mut on_a, json!({"elicitation": {}})).await;
     assert_eq!(reply.status, 200, "{:?}", reply.body);
     let on_b = same_session(&on_a, &b);
-    tokio::time::sleep(Duration::from_millis(300)).await; // subscriptions start
+    tokio::time::sleep(Duration::from_millis(1000)).await; // subscriptions start
 
     let call = json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call",
                       "params": {"name": "clear_tags", "arguments": {}}});
@@ -369,7 +369,7 @@ async fn a_cancellation_sent_to_another_replica_stops_the_call() {
     let mut on_a = a.raw();
     assert_eq!(initialize(&mut on_a).await.status, 200);
     let on_b = same_session(&on_a, &b);
-    tokio::time::sleep(Duration::from_millis(300)).await; // subscriptions start
+    tokio::time::sleep(Duration::from_millis(1000)).await; // subscriptions start
 
     // Three steps of 0.8 s, each reported first.
     let call = json!({"jsonrpc": "2.0", "id": 8, "method": "tools/call",
@@ -412,7 +412,7 @@ async fn a_resource_update_reaches_its_subscriber_on_another_replica() {
     );
     let mut events = EventReader::new(get_stream(&on_a, &b, None).await);
     assert_eq!(events.next().await.expect("priming").data, "");
-    tokio::time::sleep(Duration::from_millis(300)).await; // subscriptions start
+    tokio::time::sleep(Duration::from_millis(1000)).await; // subscriptions start
 
     assert_eq!(
         mcp_c.notifier().resource_updated("replicas://status").await,
@@ -457,7 +457,7 @@ async fn settled(server: &TestServer, id: &str) -> Value {
 async fn a_task_on_one_replica_is_answered_and_cancelled_through_another() {
     let redis = RedisServer::start();
     let (a, b) = (replica(&redis).await, replica(&redis).await);
-    tokio::time::sleep(Duration::from_millis(300)).await; // subscriptions start
+    tokio::time::sleep(Duration::from_millis(1000)).await; // subscriptions start
 
     let created = tasks(&a, "tools/call", json!({"name": "purge", "arguments": {}})).await;
     let id = created.task_id();
@@ -513,7 +513,7 @@ async fn a_stream_dropped_on_one_replica_is_resumed_on_another() {
     let (a, b) = (replica(&redis).await, replica(&redis).await);
     let mut on_a = a.raw();
     assert_eq!(initialize(&mut on_a).await.status, 200);
-    tokio::time::sleep(Duration::from_millis(300)).await; // subscriptions start
+    tokio::time::sleep(Duration::from_millis(1000)).await; // subscriptions start
 
     let call = json!({"jsonrpc": "2.0", "id": 9, "method": "tools/call",
                       "params": {"name": "reindex", "arguments": {},
@@ -590,7 +590,7 @@ async fn a_task_whose_replica_stopped_fails() {
         "leased while A runs it"
     );
     drop(a); // the replica stops, its task with it
-    tokio::time::sleep(Duration::from_millis(1000)).await;
+    tokio::time::sleep(Duration::from_millis(3000)).await; // its lease lapses
     let task = settled(&b, &id).await;
     assert_eq!(task["status"], "failed", "{task}");
     let message = task["error"]["message"].as_str().unwrap_or_default();
@@ -606,7 +606,7 @@ async fn a_session_deleted_on_one_replica_ends_its_stream_on_another() {
     assert_eq!(initialize(&mut on_a).await.status, 200);
     let mut events = EventReader::new(get_stream(&on_a, &a, None).await);
     assert_eq!(events.next().await.expect("priming").data, "");
-    tokio::time::sleep(Duration::from_millis(300)).await; // subscriptions start
+    tokio::time::sleep(Duration::from_millis(1000)).await; // subscriptions start
 
     let on_b = same_session(&on_a, &b);
     let ended = on_b
@@ -634,8 +634,9 @@ async fn a_stream_whose_replica_stopped_is_replayed_from_redis() {
         seen.extend(event.message());
     }
     drop(events);
-    // The call finishes on A with nobody reading; then A stops.
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    // The call (three steps of 0.8 s) finishes on A with nobody reading;
+    // then A stops.
+    tokio::time::sleep(Duration::from_millis(4000)).await;
     drop(a);
     let last = last.expect("events have ids");
     // Another session cannot read it.
