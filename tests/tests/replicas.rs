@@ -222,6 +222,7 @@ async fn redis_down_is_a_503_and_sessions_return_with_it() {
         "never a 404 for a session that exists: {:?}",
         reply.body
     );
+    assert!(reply.header("retry-after").is_some(), "when to try again");
     assert!(
         started.elapsed() < Duration::from_secs(10),
         "{:?}",

@@ -119,11 +119,15 @@ impl Refusal {
             ),
             _ => {
                 tracing::error!("mcp-runtime: {e}");
-                return Refusal::new(
+                // A shared store that is down is usually back soon (the
+                // connection is re-established in the background).
+                let mut refusal = Refusal::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     ErrorCode::INTERNAL_ERROR,
                     "Internal error: the session store is unavailable",
                 );
+                refusal.retry_after = Some(Duration::from_secs(2));
+                return refusal;
             }
         };
         let mut refusal = Refusal::new(status, TRANSPORT_ERROR, message);
