@@ -241,6 +241,19 @@ impl Session {
             .expect("a reply")
     }
 
+    /// Calls `clear_tags` as request `id` and reads up to its question:
+    /// the replica running the call, and the call's stream.
+    async fn asking(&self, id: u64) -> (String, EventReader) {
+        let call = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
+                          "params": {"name": "clear_tags", "arguments": {}}});
+        let reply = self.post(call).await;
+        let running = replica(&reply);
+        let mut events = EventReader::new(reply);
+        let question = events.next_message().await.expect("a question");
+        assert_eq!(question["method"], "elicitation/create");
+        (running, events)
+    }
+
     async fn call(&self, id: u64, tool: &str, arguments: Value) -> Answer {
         let reply = self
             .post(json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
@@ -356,42 +369,24 @@ async fn a_stream_dropped_on_one_replica_is_resumed_on_another(url: &str) {
     let reply = session.post(call).await;
     let first = replica(&reply);
     let mut events = EventReader::new(reply);
-    let (mut last, mut seen) = (None, Vec::new());
-    while seen.is_empty() {
-        let event = events.next().await.expect("an event");
-        last = event.id.clone().or(last);
-        seen.extend(event.message());
-    }
+    let (message, last) = events.until_message().await;
     drop(events);
     let resumed = session
         .request(reqwest::Method::GET)
-        .header("last-event-id", last.expect("events have ids"))
+        .header("last-event-id", last)
         .send()
         .await
         .unwrap();
     assert_eq!(resumed.status(), 200);
     assert_ne!(replica(&resumed), first, "resumed on another replica");
-    let mut events = EventReader::new(resumed);
-    while let Some(message) = events.next_message().await {
-        seen.push(message);
-    }
-    let progress: Vec<_> = seen
-        .iter()
-        .filter_map(|m| m["params"]["progress"].as_f64())
-        .collect();
-    assert_eq!(progress, [1.0, 2.0, 3.0], "nothing lost: {seen:?}");
-    assert_eq!(seen.last().unwrap()["id"], 9, "then the result: {seen:?}");
+    let mut seen = vec![message];
+    seen.extend(EventReader::new(resumed).remaining_messages().await);
+    mcp_tests::assert_whole_reindex(&seen, 9);
 }
 
 async fn a_cancellation_reaches_the_replica_running_the_call(url: &str) {
     let session = Session::start(url).await;
-    let call = json!({"jsonrpc": "2.0", "id": 30, "method": "tools/call",
-                      "params": {"name": "clear_tags", "arguments": {}}});
-    let reply = session.post(call).await;
-    let running = replica(&reply);
-    let mut events = EventReader::new(reply);
-    let question = events.next_message().await.expect("a question");
-    assert_eq!(question["method"], "elicitation/create");
+    let (running, mut events) = session.asking(30).await;
     // Round robin: the next request goes to another replica.
     let cancel = json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
                         "params": {"requestId": 30}});
@@ -445,13 +440,7 @@ async fn a_rate_limit_holds_across_replicas(url: &str) {
 
 async fn a_replica_killed_mid_call(url: &str, replicas: &mut [Replica]) {
     let session = Session::start(url).await;
-    let call = json!({"jsonrpc": "2.0", "id": 10, "method": "tools/call",
-                      "params": {"name": "clear_tags", "arguments": {}}});
-    let reply = session.post(call).await;
-    let running = replica(&reply);
-    let mut events = EventReader::new(reply);
-    let question = events.next_message().await.expect("a question");
-    assert_eq!(question["method"], "elicitation/create");
+    let (running, mut events) = session.asking(10).await;
     let victim = replicas
         .iter_mut()
         .find(|r| running.ends_with(&format!(":{}", r.port)))

@@ -165,31 +165,11 @@ fn main() {
     if pin != Pin::No {
         pin_to(0);
     }
-    let mut rows = vec![
-        ("REST GET /bench/echo/hi", Kind::Rest),
-        (
-            "MCP tools/call, JSON answer",
-            Kind::Handshake {
-                sse: false,
-                redis: false,
-            },
-        ),
-        (
-            "MCP tools/call, SSE answer",
-            Kind::Handshake {
-                sse: true,
-                redis: false,
-            },
-        ),
-        (
-            "MCP tools/call 2026-07-28 (stateless), JSON answer",
-            Kind::Stateless { sse: false },
-        ),
-        (
-            "MCP tools/call 2026-07-28 (stateless), SSE answer",
-            Kind::Stateless { sse: true },
-        ),
-    ];
+    let mut rows = CALL_ROWS.to_vec();
+    rows.push((
+        "MCP tools/call 2026-07-28 (stateless), SSE answer",
+        Kind::Stateless { sse: true },
+    ));
     if redis.is_some() {
         rows.push((
             "MCP tools/call, JSON answer, session in Redis",

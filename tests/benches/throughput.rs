@@ -105,28 +105,8 @@ fn percentile(sorted: &[u32], p: f64) -> f64 {
 }
 
 fn rows(addr: SocketAddr, conns: usize) -> Vec<Row> {
-    let kinds = [
-        ("REST GET /bench/echo/hi", Kind::Rest),
-        (
-            "MCP tools/call, JSON answer",
-            Kind::Handshake {
-                sse: false,
-                redis: false,
-            },
-        ),
-        (
-            "MCP tools/call, SSE answer",
-            Kind::Handshake {
-                sse: true,
-                redis: false,
-            },
-        ),
-        (
-            "MCP tools/call 2026-07-28 (stateless), JSON answer",
-            Kind::Stateless { sse: false },
-        ),
-        ("MCP tools/list", Kind::List),
-    ];
+    let mut kinds = CALL_ROWS.to_vec();
+    kinds.push(("MCP tools/list", Kind::List));
     // `BENCH_ONLY=<text>`: REST and the rows whose name contains it (to
     // profile one row).
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();

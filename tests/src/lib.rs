@@ -598,6 +598,28 @@ impl EventReader {
         }
     }
 
+    /// Reads up to the first JSON-RPC message: it, and the id of the last
+    /// event read (a priming event's, or its own), to resume after it.
+    pub async fn until_message(&mut self) -> (Value, String) {
+        let mut last = None;
+        loop {
+            let event = self.next().await.expect("an event");
+            last = event.id.clone().or(last);
+            if let Some(message) = event.message() {
+                return (message, last.expect("the stream's events have ids"));
+            }
+        }
+    }
+
+    /// The JSON-RPC messages left, up to the end of the stream.
+    pub async fn remaining_messages(mut self) -> Vec<Value> {
+        let mut messages = Vec::new();
+        while let Some(message) = self.next_message().await {
+            messages.push(message);
+        }
+        messages
+    }
+
     /// The next event (comments skipped), or `None` at the end of the stream.
     pub async fn next(&mut self) -> Option<Event> {
         loop {
@@ -631,6 +653,23 @@ impl EventReader {
             self.buffer.push_str(&String::from_utf8_lossy(&chunk));
         }
     }
+}
+
+/// Panics unless `seen` is one whole run of the example's `reindex`
+/// answering request `id`: its three progress notifications, each once,
+/// then its result.
+pub fn assert_whole_reindex(seen: &[Value], id: i64) {
+    let progress: Vec<_> = seen
+        .iter()
+        .filter_map(|m| m["params"]["progress"].as_f64())
+        .collect();
+    assert_eq!(progress, [1.0, 2.0, 3.0], "every progress, once: {seen:?}");
+    let result = seen.last().expect("messages");
+    assert_eq!(result["id"], id, "then the result: {seen:?}");
+    assert_eq!(
+        result["result"]["structuredContent"]["items"], 3,
+        "{result}"
+    );
 }
 
 /// Requests of the 2026-07-28 revision: no session, `_meta` in every

@@ -176,26 +176,18 @@ async fn a_session_started_on_one_replica_is_served_by_another() {
 async fn a_task_created_on_one_replica_is_read_on_another() {
     let redis = RedisServer::start();
     let (a, b) = (replica(&redis).await, replica(&redis).await);
-    let opted_in = json!({"extensions": {"io.modelcontextprotocol/tasks": {}}});
-    let mut params = json!({"name": "slow_count", "arguments": {}});
-    params["_meta"] = stateless::meta(opted_in.clone());
-    let created = stateless::send(&a, "tools/call", params, &[]).await;
+    let created = tasks(
+        &a,
+        "tools/call",
+        json!({"name": "slow_count", "arguments": {}}),
+    )
+    .await;
     let id = created.task_id();
     // Polled on B while A runs it: B reads what A stores.
-    let mut get = json!({"taskId": id});
-    get["_meta"] = stateless::meta(opted_in);
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let reply = stateless::send(&b, "tasks/get", get.clone(), &[("mcp-name", &id)]).await;
-        let task = &reply.body["result"];
-        assert_eq!(task["taskId"], id.as_str(), "{:?}", reply.body);
-        if task["status"] == "completed" {
-            assert_eq!(task["result"]["content"][0]["text"], "counted");
-            break;
-        }
-        assert!(Instant::now() < deadline, "never completed: {task}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let task = settled(&b, &id).await;
+    assert_eq!(task["taskId"], id.as_str(), "{task}");
+    assert_eq!(task["status"], "completed", "{task}");
+    assert_eq!(task["result"]["content"][0]["text"], "counted");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -230,19 +222,12 @@ async fn redis_down_is_a_503_and_sessions_return_with_it() {
     );
 
     redis.resume();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let mut again = a.raw();
-        if initialize(&mut again).await.status == 200 {
-            assert_eq!(get_item(&again).await.status, 200);
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "sessions did not come back within 10 s"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let mut again = a.raw();
+    eventually(10, "sessions come back", async || {
+        initialize(&mut again).await.status == 200
+    })
+    .await;
+    assert_eq!(get_item(&again).await.status, 200);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -256,28 +241,24 @@ async fn a_catalog_change_on_one_replica_reaches_every_replica() {
     // (Subscriptions are set up asynchronously: give them a moment.)
     tokio::time::sleep(Duration::from_millis(1000)).await;
     assert!(mcp_a.catalog().disable_tool("stats"));
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while listed(&b).await.contains(&"stats".to_owned()) {
-        assert!(Instant::now() < deadline, "replica B still lists `stats`");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(!listed(&a).await.contains(&"stats".to_owned()));
+    let lists_stats =
+        async |server: &TestServer| listed(server).await.contains(&"stats".to_owned());
+    eventually(5, "replica B drops `stats`", async || {
+        !lists_stats(&b).await
+    })
+    .await;
+    assert!(!lists_stats(&a).await);
     // A replica that starts later finds it off too.
     let (c, _) = replica_with_catalog(&redis).await;
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while listed(&c).await.contains(&"stats".to_owned()) {
-        assert!(Instant::now() < deadline, "a later replica lists `stats`");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually(5, "a later replica drops `stats`", async || {
+        !lists_stats(&c).await
+    })
+    .await;
     assert!(mcp_a.catalog().enable_tool("stats"));
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !listed(&b).await.contains(&"stats".to_owned()) {
-        assert!(
-            Instant::now() < deadline,
-            "replica B did not list `stats` again"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually(5, "replica B lists `stats` again", async || {
+        lists_stats(&b).await
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -301,6 +282,16 @@ async fn a_tool_rate_limit_counts_calls_on_every_replica() {
     let down = stats(&b).await;
     assert_eq!(down.status, 200, "{:?}", down.body);
     assert_eq!(down.body["result"]["isError"], true, "{:?}", down.body);
+}
+
+/// Waits until `done` says so, asking every 50 ms; panics after `secs`
+/// seconds, saying what did not happen.
+async fn eventually(secs: u64, what: &str, mut done: impl AsyncFnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !done().await {
+        assert!(Instant::now() < deadline, "not within {secs} s: {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// The session of `raw` (authorized) GETs its stream from `server`: the
@@ -441,16 +432,13 @@ async fn tasks(server: &TestServer, method: &str, mut params: Value) -> Reply {
 
 /// The task once it is no longer `working`, read through `server`.
 async fn settled(server: &TestServer, id: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let reply = tasks(server, "tasks/get", json!({"taskId": id})).await;
-        let task = reply.body["result"].clone();
-        if task["status"] != "working" {
-            return task;
-        }
-        assert!(Instant::now() < deadline, "still working: {task}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let mut task = Value::Null;
+    eventually(5, "the task settles", async || {
+        task = tasks(server, "tasks/get", json!({"taskId": id})).await.body["result"].clone();
+        task["status"] != "working"
+    })
+    .await;
+    task
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -520,28 +508,13 @@ async fn a_stream_dropped_on_one_replica_is_resumed_on_another() {
                       "params": {"name": "reindex", "arguments": {},
                                  "_meta": {"progressToken": "p"}}});
     let mut events = on_a.post_stream(call, &[("authorization", BEARER)]).await;
-    let mut last = None;
-    let mut seen = Vec::new();
-    while seen.is_empty() {
-        let event = events.next().await.expect("an event");
-        last = event.id.clone().or(last);
-        seen.extend(event.message());
-    }
+    let (first, last) = events.until_message().await;
     drop(events); // the connection drops after the first progress
 
-    let last = last.expect("events have ids");
-    let mut events = EventReader::new(get_stream(&on_a, &b, Some(&last)).await);
-    while let Some(message) = events.next_message().await {
-        seen.push(message);
-    }
-    let progress: Vec<_> = seen
-        .iter()
-        .filter_map(|m| m["params"]["progress"].as_f64())
-        .collect();
-    assert_eq!(progress, [1.0, 2.0, 3.0], "every progress, once: {seen:?}");
-    let result = seen.last().unwrap();
-    assert_eq!(result["id"], 9, "then the result: {seen:?}");
-    assert_eq!(result["result"]["structuredContent"]["items"], 3);
+    let resumed = EventReader::new(get_stream(&on_a, &b, Some(&last)).await);
+    let mut seen = vec![first];
+    seen.extend(resumed.remaining_messages().await);
+    mcp_tests::assert_whole_reindex(&seen, 9);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -628,18 +601,12 @@ async fn a_stream_whose_replica_stopped_is_replayed_from_redis() {
                       "params": {"name": "reindex", "arguments": {},
                                  "_meta": {"progressToken": "p"}}});
     let mut events = on_a.post_stream(call, &[("authorization", BEARER)]).await;
-    let (mut last, mut seen) = (None, Vec::new());
-    while seen.is_empty() {
-        let event = events.next().await.expect("an event");
-        last = event.id.clone().or(last);
-        seen.extend(event.message());
-    }
+    let (first, last) = events.until_message().await;
     drop(events);
     // The call (three steps of 0.8 s) finishes on A with nobody reading;
     // then A stops.
     tokio::time::sleep(Duration::from_millis(4000)).await;
     drop(a);
-    let last = last.expect("events have ids");
     // Another session cannot read it.
     let mut other = b.raw();
     assert_eq!(initialize(&mut other).await.status, 200);
@@ -654,14 +621,8 @@ async fn a_stream_whose_replica_stopped_is_replayed_from_redis() {
         .await
         .unwrap();
     assert_eq!(refused.status(), 404);
-    let mut events = EventReader::new(get_stream(&on_a, &b, Some(&last)).await);
-    while let Some(message) = events.next_message().await {
-        seen.push(message);
-    }
-    let progress: Vec<_> = seen
-        .iter()
-        .filter_map(|m| m["params"]["progress"].as_f64())
-        .collect();
-    assert_eq!(progress, [1.0, 2.0, 3.0], "nothing lost: {seen:?}");
-    assert_eq!(seen.last().unwrap()["id"], 12, "then the result: {seen:?}");
+    let replayed = EventReader::new(get_stream(&on_a, &b, Some(&last)).await);
+    let mut seen = vec![first];
+    seen.extend(replayed.remaining_messages().await);
+    mcp_tests::assert_whole_reindex(&seen, 12);
 }

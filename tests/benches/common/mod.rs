@@ -305,6 +305,30 @@ impl Conn {
     }
 }
 
+/// The rows both benchmarks start with: REST, then the same handler as a
+/// tool called in a session (JSON, then SSE) and in the stateless revision.
+pub const CALL_ROWS: [(&str, Kind); 4] = [
+    ("REST GET /bench/echo/hi", Kind::Rest),
+    (
+        "MCP tools/call, JSON answer",
+        Kind::Handshake {
+            sse: false,
+            redis: false,
+        },
+    ),
+    (
+        "MCP tools/call, SSE answer",
+        Kind::Handshake {
+            sse: true,
+            redis: false,
+        },
+    ),
+    (
+        "MCP tools/call 2026-07-28 (stateless), JSON answer",
+        Kind::Stateless { sse: false },
+    ),
+];
+
 /// What a row sends, and how its answer is checked.
 #[derive(Clone, Copy, PartialEq)]
 pub enum Kind {
