@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 /// Echo a word.
 #[mcp_tool]
 #[get("/bench/echo/{word}")]
-async fn bench_echo(word: web::Path<String>) -> String {
+pub async fn bench_echo(word: web::Path<String>) -> String {
     word.into_inner()
 }
 
