@@ -124,3 +124,15 @@ async fn each_domain_is_its_own_app_behind_one_server() {
         "orders in the order book via orders middleware"
     );
 }
+
+/// Filters run before duplicate names are looked for: leaving one domain
+/// out leaves one `list`, which needs no prefix.
+#[test]
+fn a_filter_that_leaves_one_list_out_resolves_the_duplicate() {
+    let mcp = mcp_tests::registry()
+        .filter(mcp_runtime::config::Filter::new().exclude_modules(["composition::orders"]))
+        .build()
+        .expect("one `list` left");
+    let names: Vec<&str> = mcp.tool_names().collect();
+    assert!(names.contains(&"list"), "{names:?}");
+}

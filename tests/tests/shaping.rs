@@ -8,7 +8,7 @@ use actix_web::http::Method;
 use mcp_examples::items::{self, DEMO_TOKEN};
 use mcp_runtime::config::Filter;
 use mcp_runtime::error::Problem;
-use mcp_runtime::{McpServerBuilder, mcp_tool};
+use mcp_runtime::{Completion, McpServerBuilder, mcp_prompt, mcp_resource, mcp_tool};
 use mcp_tests::{TestServer, call, call_error, text};
 use serde_json::json;
 
@@ -16,6 +16,36 @@ use serde_json::json;
 #[mcp_tool(tags = ["greeting"])]
 async fn hello() -> &'static str {
     "hello"
+}
+
+/// A staff-only note.
+#[mcp_resource(uri = "staff://notes/{n}", tags = ["staff"], complete(n = note_numbers))]
+#[actix_web::get("/staff/notes/{n}")]
+async fn staff_note(n: actix_web::web::Path<u32>) -> String {
+    format!("note {n}")
+}
+
+async fn note_numbers(c: Completion) -> Vec<String> {
+    ["1", "2", "12"]
+        .into_iter()
+        .filter(|n| n.starts_with(c.value()))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Brief a new member of staff.
+#[mcp_prompt(tags = ["staff"], complete(team = teams))]
+async fn staff_briefing(args: mcp_runtime::Arguments<Briefing>) -> String {
+    format!("Welcome to {}.", args.into_inner().team)
+}
+
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+struct Briefing {
+    team: String,
+}
+
+async fn teams(_: Completion) -> Vec<String> {
+    vec!["sales".to_owned(), "support".to_owned()]
 }
 
 fn builder() -> McpServerBuilder {
@@ -227,9 +257,12 @@ async fn one_app_serves_several_views_of_one_registry() {
         .instructions("Browse the catalog.")
         .build()
         .expect("builds");
+    // Each view its own auth: only callers with a token may connect to the
+    // admin view at all; the public one takes anyone.
     let admin = builder()
         .name("items-admin")
         .instructions("Manage the catalog.")
+        .endpoint_auth::<&str>([])
         .build()
         .expect("builds");
     let db = items::Db::seeded();
@@ -259,6 +292,31 @@ async fn one_app_serves_several_views_of_one_registry() {
     )
     .await;
     assert_eq!(e.message, "Unknown tool: create_item");
+
+    let initialize = json!({
+        "jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": "2025-11-25", "capabilities": {},
+                   "clientInfo": {"name": "anonymous", "version": "1"}}
+    });
+    let anonymous = |path: &str| {
+        reqwest::Client::new()
+            .post(server.url(path))
+            .header("accept", "application/json, text/event-stream")
+            .json(&initialize)
+            .send()
+    };
+    let refused = anonymous("/admin/mcp").await.expect("HTTP");
+    assert_eq!(refused.status(), 401, "the admin view wants a token");
+    assert!(
+        refused
+            .headers()
+            .get("www-authenticate")
+            .is_some_and(|v| v.to_str().unwrap_or_default().starts_with("Bearer")),
+        "{:?}",
+        refused.headers()
+    );
+    let welcomed = anonymous("/mcp").await.expect("HTTP");
+    assert_eq!(welcomed.status(), 200, "the public view does not");
 
     let admin = {
         use rmcp::ServiceExt as _;
@@ -388,6 +446,10 @@ fn descriptions_can_spell_out_responses() {
         description.contains("comes back as a tool error"),
         "{description}"
     );
+    assert!(
+        description.ends_with("\nHTTP 404: No item has this id."),
+        "the attribute's `errors(404 = …)`: {description}"
+    );
     let label = tools
         .iter()
         .find(|t| t.name == "item_label")
@@ -401,4 +463,82 @@ fn descriptions_can_spell_out_responses() {
         "{:?}",
         label.description
     );
+}
+
+/// Resources and prompts are filtered as tools are: what a filter leaves
+/// out is neither listed, read, got nor completed (and, unfiltered, is).
+#[tokio::test]
+async fn what_a_filter_leaves_out_cannot_be_read_got_or_completed() {
+    use rmcp::model::{
+        ArgumentInfo, CompleteRequestParams, GetPromptRequestParams, ReadResourceRequestParams,
+        Reference,
+    };
+
+    for filtered in [false, true] {
+        let mut filter = Filter::new();
+        if filtered {
+            filter = filter.exclude_tags(["staff"]);
+        }
+        let mcp = builder().filter(filter).build().expect("builds");
+        let server = TestServer::start_app(move || {
+            mcp.app(App::new().service(staff_note).service(mcp.scope("/mcp")))
+        });
+        let client = server.client().await;
+        // With nothing left of a kind, its capability (and list) is gone.
+        let templates = client
+            .list_all_resource_templates()
+            .await
+            .unwrap_or_default();
+        assert_eq!(
+            templates.iter().any(|t| t.name == "staff_note"),
+            !filtered,
+            "{templates:?}"
+        );
+        let prompts = client.list_all_prompts().await.unwrap_or_default();
+        assert_eq!(
+            prompts.iter().any(|p| p.name == "staff_briefing"),
+            !filtered,
+            "{prompts:?}"
+        );
+        let read = client
+            .read_resource(ReadResourceRequestParams::new("staff://notes/12"))
+            .await;
+        let got = client
+            .get_prompt(
+                GetPromptRequestParams::new("staff_briefing")
+                    .with_arguments(serde_json::from_value(json!({"team": "sales"})).expect("map")),
+            )
+            .await;
+        let completed_note = client
+            .complete(CompleteRequestParams::new(
+                Reference::for_resource("staff://notes/{n}"),
+                ArgumentInfo::new("n", "1"),
+            ))
+            .await;
+        let completed_team = client
+            .complete(CompleteRequestParams::new(
+                Reference::for_prompt("staff_briefing"),
+                ArgumentInfo::new("team", "s"),
+            ))
+            .await;
+        if filtered {
+            assert!(read.is_err(), "{read:?}");
+            assert!(got.is_err(), "{got:?}");
+            assert!(completed_note.is_err(), "{completed_note:?}");
+            assert!(completed_team.is_err(), "{completed_team:?}");
+        } else {
+            let read = read.expect("reads");
+            assert!(format!("{read:?}").contains("note 12"), "{read:?}");
+            let got = got.expect("gets");
+            assert!(format!("{got:?}").contains("Welcome to sales."), "{got:?}");
+            assert_eq!(
+                completed_note.expect("completes").completion.values,
+                ["1", "12"]
+            );
+            assert_eq!(
+                completed_team.expect("completes").completion.values,
+                ["sales", "support"]
+            );
+        }
+    }
 }

@@ -124,3 +124,31 @@ async fn an_unreachable_api_is_a_clear_tool_error() {
     let again = call(&client, "list_items", json!({})).await;
     assert_eq!(again.is_error, Some(true));
 }
+
+#[tokio::test]
+async fn an_api_slower_than_the_timeout_is_a_clear_tool_error() {
+    // An API that takes connections and never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let silent = format!("http://{}", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in listener.incoming() {
+            held.push(conn);
+        }
+    });
+    let mcp = mcp_for(Upstream::new(silent.clone()).timeout(std::time::Duration::from_millis(300)));
+    let client = mcp.client().await;
+    let started = std::time::Instant::now();
+    let result = call(&client, "list_items", json!({})).await;
+    assert_eq!(result.is_error, Some(true));
+    assert!(
+        text(&result).contains(&format!("the API at {silent} did not answer")),
+        "{}",
+        text(&result)
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "the timeout ended the call, not the client's: {:?}",
+        started.elapsed()
+    );
+}
