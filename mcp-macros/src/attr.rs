@@ -44,6 +44,11 @@ pub(crate) struct ToolArgs {
     pub errors: Vec<(u16, LitStr)>,
     /// `task = "optional" | "required"`.
     pub task: Option<Ident>,
+    /// `use_when = "…"`: when an agent should pick this tool, appended to
+    /// the description.
+    pub use_when: Option<LitStr>,
+    /// `returns = "…"`: what it answers, in words, appended after it.
+    pub returns: Option<LitStr>,
 }
 
 /// `#[mcp_resource(...)]` as written.
@@ -85,6 +90,8 @@ const TOOL: &[&str] = &[
     "errors",
     "task",
     "description",
+    "use_when",
+    "returns",
     "title",
     "args",
     "requires_auth",
@@ -162,6 +169,8 @@ impl Args for ToolArgs {
             "output_schema" => self.without_output_schema = opt_out(meta, cx)?,
             "errors" => self.errors = errors(meta, cx)?,
             "task" => self.task = task(meta, cx)?,
+            "use_when" => self.use_when = string(meta, cx)?,
+            "returns" => self.returns = string(meta, cx)?,
             _ => return self.common.field(key, meta, cx),
         }
         Ok(true)
@@ -254,6 +263,8 @@ fn suggestion(key: &str, known: &[&str]) -> String {
         "open_world_hint" | "openWorldHint" => Some("open_world"),
         "arguments" | "params" | "parameters" | "arg" => Some("args"),
         "responses" | "error_responses" | "statuses" => Some("errors"),
+        "when" | "when_to_use" | "use_for" | "usage" => Some("use_when"),
+        "return" | "returns_description" | "output_description" => Some("returns"),
         "tasks" | "task_support" | "long_running" | "async_task" => Some("task"),
         "outputSchema" | "output" | "structured_output" | "no_output_schema" | "text_only" => {
             Some("output_schema")

@@ -88,6 +88,7 @@ pub(crate) fn mcp_tool(
         &func.sig.ident,
         &mut cx,
     );
+    let description = description.map(|d| metadata::with_agent_parts(d, &args, &mut cx));
     let methods = route.as_ref().map_or(&[][..], |r| &r.methods);
     let hints = tool::hints(&args, methods, &mut cx);
     let errors = cx.into_compile_errors();

@@ -49,6 +49,38 @@ pub(crate) fn name(kind: Kind, explicit: Option<&LitStr>, ident: &Ident, cx: &mu
     name
 }
 
+/// A tool's description followed by what its attribute tells agents:
+/// `use_when` as "Use when: …", `returns` as "Returns: …" (clients that
+/// ignore `outputSchema` and annotations still read the description).
+pub(crate) fn with_agent_parts(
+    description: TokenStream,
+    args: &crate::attr::ToolArgs,
+    cx: &mut Ctxt,
+) -> TokenStream {
+    let mut parts = vec![description];
+    let given = [
+        (&args.use_when, "use_when", "Use when: "),
+        (&args.returns, "returns", "Returns: "),
+    ];
+    for (lit, key, label) in given {
+        let Some(lit) = lit else { continue };
+        if lit.value().trim().is_empty() {
+            cx.error(
+                lit,
+                format_args!("`{key}` is empty"),
+                "say it in a sentence for the model, or leave the argument out",
+            );
+        }
+        let label = format!("\n\n{label}");
+        parts.push(quote!(#label));
+        parts.push(quote!(#lit));
+    }
+    if parts.len() == 1 {
+        return parts.remove(0);
+    }
+    quote!(concat!(#(#parts),*))
+}
+
 /// The description: `description = "…"`, else the doc comment, as a string
 /// expression; `None` when there is neither. A tool or prompt the model or
 /// user cannot read about is a compile error; a resource's description is

@@ -85,6 +85,10 @@ pub use handler::completion::{Completion, Completions};
 /// | `name = "…"` | the fn name | 1–128 characters of `A-Za-z0-9_.-` |
 /// | `description = "…"` | the doc comment | required one way or the other |
 /// | `title = "…"` | none | display title |
+/// | `use_when = "…"`, `returns = "…"` | none | for agents: appended to the description as "Use when: …" and "Returns: …" |
+/// | `scopes = ["a", "b"]` | none | OAuth scopes the caller needs (implies `requires_auth`); 403 `insufficient_scope` without |
+/// | `tags = ["a", "b"]` | none | labels for [`Filter`](crate::config::Filter)s |
+/// | `errors(404 = "…")` | none | what error statuses mean, for [`McpServerBuilder::describe_responses`] |
 /// | `args(code = "…", "page-size" = "…")` | field docs | argument descriptions, by argument name (an identifier or a string); a name the prompt does not have is a start-up error |
 /// | `requires_auth` | off | authenticate with [`McpServerBuilder::auth`] first |
 /// | `complete(language = path::to::fn, …)` | none | completion of argument values, as for [`mcp_resource`]; a name the prompt does not have is a start-up error |

@@ -13,7 +13,11 @@ use mcp_tests::{TestServer, call, call_error, text};
 use serde_json::json;
 
 /// Say hello (hand-written, no route).
-#[mcp_tool(tags = ["greeting"])]
+#[mcp_tool(
+    tags = ["greeting"],
+    use_when = "the user greets you.",
+    returns = "the word hello."
+)]
 async fn hello() -> &'static str {
     "hello"
 }
@@ -449,6 +453,15 @@ fn descriptions_can_spell_out_responses() {
     assert!(
         description.ends_with("\nHTTP 404: No item has this id."),
         "the attribute's `errors(404 = …)`: {description}"
+    );
+    let hello = tools.iter().find(|t| t.name == "hello").expect("hello");
+    assert!(
+        hello.description.as_deref().is_some_and(|d| d.starts_with(
+            "Say hello (hand-written, no route).\n\nUse when: the user greets you.\n\n\
+             Returns: the word hello.\n\nReturns the response body as text"
+        )),
+        "the attribute's agent-facing parts: {:?}",
+        hello.description
     );
     let label = tools
         .iter()
