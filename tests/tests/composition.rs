@@ -46,6 +46,12 @@ mod inventory {
     pub fn configure(cfg: &mut web::ServiceConfig) {
         cfg.service(list);
     }
+
+    /// How to count stock.
+    #[mcp_runtime::mcp_prompt]
+    async fn guide() -> &'static str {
+        "Count every shelf."
+    }
 }
 
 mod orders {
@@ -63,6 +69,12 @@ mod orders {
 
     pub fn configure(cfg: &mut web::ServiceConfig) {
         cfg.service(list);
+    }
+
+    /// How to take an order.
+    #[mcp_runtime::mcp_prompt]
+    async fn guide() -> &'static str {
+        "Read it back."
     }
 }
 
@@ -113,6 +125,17 @@ async fn each_domain_is_its_own_app_behind_one_server() {
         )
     });
     let client = server.client().await;
+    // Each domain's prompt under its prefix too.
+    for (name, says) in [
+        ("inventory_guide", "Count every shelf."),
+        ("orders_guide", "Read it back."),
+    ] {
+        let got = client
+            .get_prompt(rmcp::model::GetPromptRequestParams::new(name))
+            .await
+            .expect("gets the prompt");
+        assert!(format!("{got:?}").contains(says), "{name}: {got:?}");
+    }
     let result = call(&client, "inventory_list", json!({})).await;
     assert_eq!(
         text(&result),

@@ -7,7 +7,7 @@
 use actix_web::http::Method;
 
 use crate::catalog::error::{ItemKind, Problem};
-use crate::handler::defs::{Defs, Handler, Location, ResourceDef, ToolDef};
+use crate::handler::defs::{Defs, Handler, Location, PromptDef, ResourceDef, ToolDef};
 use crate::schema::route::Route;
 
 /// Which of the registered tools, prompts and resources a server exposes
@@ -382,6 +382,7 @@ impl Selection {
                 .prompts
                 .into_iter()
                 .filter(|d| self.exposes(d.name, d.tags, None, d.location))
+                .map(|def| self.named(def, problems))
                 .collect(),
             resources: defs
                 .resources
@@ -425,39 +426,74 @@ impl Selection {
         }
     }
 
-    /// `def` under its final name: renamed, then prefixed. A changed name
-    /// must be one clients accept.
-    fn named(&self, def: &'static ToolDef, problems: &mut Vec<Problem>) -> &'static ToolDef {
-        let renamed = self
-            .renames
-            .iter()
-            .find(|(from, _)| from == def.name)
-            .map_or(def.name, |(_, to)| to.as_str());
+    /// `def` under its final name: renamed (tools), then prefixed. A
+    /// changed name must be one clients accept.
+    fn named<D: Named>(&self, def: &'static D, problems: &mut Vec<Problem>) -> &'static D {
+        let (name, location) = (def.name(), def.location());
+        let renamed = match D::KIND {
+            ItemKind::Tool => self
+                .renames
+                .iter()
+                .find(|(from, _)| from == name)
+                .map_or(name, |(_, to)| to.as_str()),
+            ItemKind::Prompt | ItemKind::Resource => name,
+        };
         let module = self
             .module_prefixes
             .iter()
-            .filter(|(module, _)| in_module(def.location.handler, module))
+            .filter(|(module, _)| in_module(location.handler, module))
             .max_by_key(|(module, _)| module.len())
             .map_or("", |(_, prefix)| prefix.as_str());
         let global = self.prefix.as_deref().unwrap_or_default();
-        let name = format!("{global}{module}{renamed}");
-        if name == def.name {
+        let new = format!("{global}{module}{renamed}");
+        if new == name {
             return def;
         }
-        if let Some(reason) = refused(&name) {
+        if let Some(reason) = refused(&new) {
             problems.push(Problem::Invalid {
-                kind: ItemKind::Tool,
-                name: def.name,
-                location: def.location,
-                reason: format!("its new name `{name}` {reason}"),
+                kind: D::KIND,
+                name,
+                location,
+                reason: format!("its new name `{new}` {reason}"),
             });
             return def;
         }
         // Once per server: the changed definition lives as long as it does.
-        Box::leak(Box::new(ToolDef {
-            name: Box::leak(name.into_boxed_str()),
-            ..*def
-        }))
+        Box::leak(Box::new(def.renamed(Box::leak(new.into_boxed_str()))))
+    }
+}
+
+/// What clients call by name: tools and prompts (resources are read by URI).
+trait Named: Sized + 'static {
+    const KIND: ItemKind;
+    fn name(&self) -> &'static str;
+    fn location(&self) -> Location;
+    fn renamed(&self, name: &'static str) -> Self;
+}
+
+impl Named for ToolDef {
+    const KIND: ItemKind = ItemKind::Tool;
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn location(&self) -> Location {
+        self.location
+    }
+    fn renamed(&self, name: &'static str) -> Self {
+        ToolDef { name, ..*self }
+    }
+}
+
+impl Named for PromptDef {
+    const KIND: ItemKind = ItemKind::Prompt;
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn location(&self) -> Location {
+        self.location
+    }
+    fn renamed(&self, name: &'static str) -> Self {
+        PromptDef { name, ..*self }
     }
 }
 

@@ -329,9 +329,9 @@ impl McpServerBuilder {
         self
     }
 
-    /// Puts `prefix` before every tool's name (after renames), e.g.
-    /// `inventory_` for one domain's server: `inventory_get_item`. The same
-    /// checks as [`rename`](Self::rename) apply.
+    /// Puts `prefix` before every tool's and prompt's name (after renames),
+    /// e.g. `inventory_` for one domain's server: `inventory_get_item`. The
+    /// same checks as [`rename`](Self::rename) apply.
     ///
     /// ```
     /// let mcp = mcp_runtime::McpServer::builder().prefix("inventory_").build();
@@ -341,7 +341,7 @@ impl McpServerBuilder {
         self
     }
 
-    /// Puts `prefix` before the names of the tools whose handlers are in
+    /// Puts `prefix` before the names of the tools and prompts defined in
     /// `module` (after renames, before [`prefix`](Self::prefix)): several
     /// domain apps (`my_app::inventory`, `my_app::orders`), each a scope
     /// with its own middleware and data, served as one MCP server with
