@@ -223,3 +223,50 @@ async fn a_file_can_be_a_link_to_a_resource_of_the_server() {
         text(&missing)
     );
 }
+
+/// Separate deployment: the MCP process builds the same raw body and
+/// multipart form and sends them over HTTP to the API.
+#[tokio::test]
+async fn files_reach_an_upstream_api_as_they_reach_the_app() {
+    let api = TestServer::start_app(|| App::new().service(store_blob).service(upload));
+    let mcp = mcp_tests::registry()
+        .upstream(mcp_runtime::config::Upstream::new(api.url("")))
+        .build()
+        .expect("builds");
+    // Here the routes only give their paths: run here, they would answer 418.
+    let front = TestServer::start_app(move || {
+        mcp.app(
+            App::new()
+                .service(mcp.scope("/mcp"))
+                .service(
+                    web::scope("")
+                        .wrap(actix_web::middleware::from_fn(
+                            |_: actix_web::dev::ServiceRequest,
+                             _: actix_web::middleware::Next<actix_web::body::BoxBody>| async {
+                                Err::<actix_web::dev::ServiceResponse, _>(
+                                    actix_web::error::ErrorImATeapot("ran in the MCP process"),
+                                )
+                            },
+                        ))
+                        .service(store_blob)
+                        .service(upload),
+                ),
+        )
+    });
+    let client = front.client().await;
+    let result = call(&client, "store_blob", json!({"body": "aGVsbG8A/w=="})).await;
+    assert_eq!(
+        text(&result),
+        r#"7 bytes (application/octet-stream): "hello""#
+    );
+    let result = call(
+        &client,
+        "upload",
+        json!({"note": "sent on", "raw": {"content": "AAEC"}}),
+    )
+    .await;
+    assert_eq!(
+        text(&result),
+        "note: sent on; raw: file raw (application/octet-stream, 3 bytes)"
+    );
+}
