@@ -28,6 +28,12 @@ async fn boom() -> String {
     panic!("kaboom")
 }
 
+/// A name the spec allows and many clients refuse (over 64 characters).
+#[mcp_tool(name = "a_tool_whose_name_goes_on_and_on_past_what_many_clients_will_accept")]
+async fn long_name() -> &'static str {
+    "long"
+}
+
 /// `(field, value as text)` pairs.
 type FieldList = Vec<(String, String)>;
 
@@ -125,4 +131,17 @@ async fn one_span_per_tool_call_and_panics_are_logged_with_their_call() {
         .expect("the panic is logged");
     assert_eq!(field(panic, "tool"), Some("boom"));
     assert_eq!(field(panic, "request_id"), Some("42"));
+    // Built above: a warning for the long name, with where it is written.
+    let long = events
+        .iter()
+        .find(|e| field(e, "message").is_some_and(|m| m.contains("refuse names over 64")))
+        .expect("the long name is warned about");
+    assert_eq!(
+        field(long, "tool"),
+        Some("a_tool_whose_name_goes_on_and_on_past_what_many_clients_will_accept")
+    );
+    assert!(
+        field(long, "location").is_some_and(|l| l.contains("observability.rs")),
+        "{long:?}"
+    );
 }

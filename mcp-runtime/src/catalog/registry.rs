@@ -481,6 +481,16 @@ fn compile(def: &'static ToolDef, options: Options) -> Result<(ToolEntry, Tool),
         descriptions: def.descriptions,
     };
     let mut compiled = input_schema::compile(signature, &extras)?;
+    if def.name.len() > crate::catalog::select::MAX_CHANGED_NAME {
+        // The spec allows it; names a server changes are held to 64.
+        tracing::warn!(
+            tool = def.name,
+            location = %def.location,
+            "mcp-runtime: the tool's name is {} characters; many clients (OpenAI's among \
+             them) refuse names over 64: shorten it or `rename` it",
+            def.name.len()
+        );
+    }
     for warning in &compiled.omitted {
         tracing::warn!(tool = def.name, location = %def.location, "mcp-runtime: {warning}");
     }

@@ -343,7 +343,7 @@ fn without_patterns(path: &str) -> String {
 
 /// The longest tool name many clients accept (the spec allows 128; OpenAI
 /// and others refuse more than 64). Names this server changes must fit.
-const MAX_CHANGED_NAME: usize = 64;
+pub(crate) const MAX_CHANGED_NAME: usize = 64;
 
 impl Selection {
     /// The items this server exposes, under their final names; problems
