@@ -22,7 +22,10 @@ pub use inventory;
 /// map, so a call can find the route's full path (scope prefixes included)
 /// without renaming the route the app may itself refer to.
 pub fn register_locator(config: &mut AppService, path: &'static str, exposed: Exposed) {
-    let locator = actix_web::Resource::new(path)
+    // Its segments as marks: a static pattern, which the router parses with
+    // no regex (a route whose path does not parse is refused at start-up).
+    let pattern = crate::schema::route::marked(path).unwrap_or_else(|_| path.to_owned());
+    let locator = actix_web::Resource::new(pattern)
         .name(&exposed.locator_name())
         .guard(actix_web::guard::fn_guard(|_| false));
     HttpServiceFactory::register(locator, config);

@@ -49,7 +49,7 @@ use serde_json::{Map, Value};
 use crate::call::app::AppHandle;
 use crate::handler::arguments::{ArgumentError, Plan, Slot, Source, decode_base64};
 use crate::schema::route::HttpMethod;
-use crate::schema::route::{Matcher, Segment, Template};
+use crate::schema::route::{MARK, Matcher, Segment, Template, unmark};
 
 /// Characters kept as they are in a path segment: RFC 3986 unreserved.
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -144,10 +144,6 @@ enum Piece {
     Segment(Box<str>),
 }
 
-/// Marks a segment while a route's path is rendered: unreserved
-/// characters only, so rendering keeps it as it is.
-const MARK: &str = "~mcp~";
-
 impl Paths {
     /// The path of the route `locator` names, its segments filled in from
     /// `segments` (encoded already).
@@ -161,7 +157,7 @@ impl Paths {
         let template = match cached {
             Some(template) => template,
             None => {
-                let template = template(host, locator, segments.keys())?;
+                let template = template(host, locator)?;
                 self.0
                     .borrow_mut()
                     .insert(locator.to_owned(), template.clone());
@@ -182,42 +178,34 @@ impl Paths {
     }
 }
 
-/// Renders `locator`'s path through the app's resource map with a mark
-/// for each of `names`, and splits it around them.
-fn template<'a>(
-    host: &HttpRequest,
-    locator: &str,
-    names: impl Iterator<Item = &'a String>,
-) -> Result<Rc<[Piece]>, Unroutable> {
+/// Renders `locator`'s path (its pattern marked, see
+/// `schema::route::marked`) through the app's resource map, and splits it
+/// around the marks.
+fn template(host: &HttpRequest, locator: &str) -> Result<Rc<[Piece]>, Unroutable> {
     use actix_web::error::UrlGenerationError;
-    let names: Vec<&String> = names.collect();
-    let marks: HashMap<&str, String> = names
-        .iter()
-        .enumerate()
-        .map(|(i, name)| (name.as_str(), format!("{MARK}{i}~")))
-        .collect();
+    // The route's own segments are marks already; a scope's are missing.
+    let none: HashMap<&str, &str> = HashMap::new();
     let url = host
         .resource_map()
-        .url_for_map(host, locator, &marks)
+        .url_for_map(host, locator, &none)
         .map_err(|e| match e {
             UrlGenerationError::ResourceNotFound => Unroutable::NotMounted,
             UrlGenerationError::NotEnoughElements => Unroutable::ScopeSegments,
             other => Unroutable::BadUri(other.to_string()),
         })?;
-    Ok(split_marks(url.path(), &names).into())
+    Ok(split_marks(url.path()).into())
 }
 
-/// `path`'s literal pieces and its marked segments (`~mcp~<i>~`, the
-/// `i`th of `names`).
-fn split_marks(path: &str, names: &[&String]) -> Vec<Piece> {
+/// `path`'s literal pieces and its marked segments.
+fn split_marks(path: &str) -> Vec<Piece> {
     let mut pieces = Vec::new();
     let mut rest = path;
     while let Some(at) = rest.find(MARK) {
         let after = &rest[at + MARK.len()..];
-        let index = after
+        let marked = after
             .split_once('~')
-            .and_then(|(i, tail)| Some((i.parse::<usize>().ok()?, tail)));
-        let Some((name, tail)) = index.and_then(|(i, tail)| Some((names.get(i)?, tail))) else {
+            .and_then(|(hex, tail)| Some((unmark(hex)?, tail)));
+        let Some((name, tail)) = marked else {
             // Not a mark of ours: literal text.
             pieces.push(Piece::Literal(rest[..at + MARK.len()].into()));
             rest = after;
@@ -226,7 +214,7 @@ fn split_marks(path: &str, names: &[&String]) -> Vec<Piece> {
         if at > 0 {
             pieces.push(Piece::Literal(rest[..at].into()));
         }
-        pieces.push(Piece::Segment(name.as_str().into()));
+        pieces.push(Piece::Segment(name.into()));
         rest = tail;
     }
     if !rest.is_empty() {
@@ -659,12 +647,12 @@ mod tests {
 
     #[test]
     fn rendered_paths_split_around_their_marks() {
-        let (id, tail) = ("id".to_owned(), "tail".to_owned());
-        let names = [&id, &tail];
         let literal = |s: &str| Piece::Literal(s.into());
         let segment = |s: &str| Piece::Segment(s.into());
+        let marked = crate::schema::route::marked("/items/{id:\\d+}/files/{tail}*").unwrap();
+        assert_eq!(marked, "/items/~mcp~6964~/files/~mcp~7461696c~");
         assert_eq!(
-            split_marks("/api/items/~mcp~0~/files/~mcp~1~", &names),
+            split_marks(&format!("/api{marked}")),
             [
                 literal("/api/items/"),
                 segment("id"),
@@ -673,7 +661,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            split_marks("/a~mcp~x/~mcp~9~/b", &names),
+            split_marks("/a~mcp~x/~mcp~9~/b"),
             [literal("/a~mcp~"), literal("x/~mcp~"), literal("9~/b")],
             "what is not one of our marks stays literal"
         );

@@ -32,7 +32,8 @@ pub(crate) struct ToolEntry {
     /// revision has clients repeat them in `Mcp-Param-Name` headers.
     pub header_arguments: BTreeMap<String, String>,
     /// For argument coercion (`arguments::coerce`).
-    pub input_schema: Map<String, Value>,
+    /// Shared with the listed tool: one copy per tool.
+    pub input_schema: Arc<Map<String, Value>>,
     pub structured: Structured,
     pub target: Target,
     /// The arguments that travel in the URL (path segments, query fields),
@@ -501,13 +502,13 @@ fn compile(def: &'static ToolDef, options: Options) -> Result<(ToolEntry, Tool),
         }
     }
 
-    let input_schema = compiled.input_schema;
+    let input_schema = Arc::new(compiled.input_schema);
     let description = if options.describe_responses {
         described(def.description, compiled.output_schema.as_ref(), def.errors)
     } else {
         def.description.to_owned()
     };
-    let mut tool = Tool::new(def.name, description, Arc::new(input_schema.clone()));
+    let mut tool = Tool::new(def.name, description, input_schema.clone());
     if let Some(output) = compiled.output_schema {
         tool = tool.with_raw_output_schema(Arc::new(output));
     }

@@ -127,28 +127,8 @@ impl Template {
     /// final `{name}*`, like `actix_router::ResourceDef`.
     pub(crate) fn parse(path: &str) -> Result<Template, TemplateError> {
         let mut params = Vec::new();
-        let mut rest = path;
-        while let Some(start) = rest.find('{') {
-            let mut depth = 0usize;
-            let end = rest[start..]
-                .char_indices()
-                .find_map(|(i, c)| {
-                    match c {
-                        '{' => depth += 1,
-                        '}' => {
-                            depth -= 1;
-                            if depth == 0 {
-                                return Some(start + i);
-                            }
-                        }
-                        _ => {}
-                    }
-                    None
-                })
-                .ok_or_else(|| TemplateError::Unclosed(path.to_owned()))?;
-            let inner = &rest[start + 1..end];
-            rest = &rest[end + 1..];
-            let tail = rest == "*";
+        for found in scan(path)? {
+            let (inner, tail) = (found.inner, found.tail);
             let (name, pattern, matcher) = match inner.split_once(':') {
                 Some((name, regex)) => {
                     let matcher = Regex::new(&format!("(?s)^(?:{regex})$")).map_err(|error| {
@@ -179,6 +159,90 @@ impl Template {
     pub(crate) fn param(&self, name: &str) -> Option<&Segment> {
         self.params.iter().find(|p| p.name == name)
     }
+}
+
+/// A segment as written in a route's path.
+struct Found<'a> {
+    /// Where it starts (`{`) and ends (after `}`, and after a tail's `*`).
+    start: usize,
+    end: usize,
+    /// Between the braces: `name` or `name:regex`.
+    inner: &'a str,
+    /// A final `{name}*`.
+    tail: bool,
+}
+
+/// The segments of `path`, in order, found as `actix_router` finds them (a
+/// regex may hold braces of its own).
+fn scan(path: &str) -> Result<Vec<Found<'_>>, TemplateError> {
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(start) = path[from..].find('{').map(|i| from + i) {
+        let mut depth = 0usize;
+        let close = path[start..]
+            .char_indices()
+            .find_map(|(i, c)| {
+                match c {
+                    '{' => depth += 1,
+                    '}' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(start + i);
+                        }
+                    }
+                    _ => {}
+                }
+                None
+            })
+            .ok_or_else(|| TemplateError::Unclosed(path.to_owned()))?;
+        let tail = &path[close + 1..] == "*";
+        let end = close + 1 + usize::from(tail);
+        found.push(Found {
+            start,
+            end,
+            inner: &path[start + 1..close],
+            tail,
+        });
+        from = end;
+    }
+    Ok(found)
+}
+
+/// Marks a segment in a route's locator pattern: this, the segment's name
+/// in hex, `~`. Unreserved characters only, so the resource map renders the
+/// mark as written.
+pub(crate) const MARK: &str = "~mcp~";
+
+/// `path` as a static pattern, each segment replaced by its mark: the
+/// locator registered with it costs the router no regex, and rendering it
+/// gives the route's full path with the marks where the values go.
+pub(crate) fn marked(path: &str) -> Result<String, TemplateError> {
+    let mut out = String::with_capacity(path.len() + 16);
+    let mut copied = 0;
+    for found in scan(path)? {
+        out.push_str(&path[copied..found.start]);
+        let name = found.inner.split_once(':').map_or(found.inner, |(n, _)| n);
+        out.push_str(MARK);
+        for byte in name.trim().bytes() {
+            out.push_str(&format!("{byte:02x}"));
+        }
+        out.push('~');
+        copied = found.end;
+    }
+    out.push_str(&path[copied..]);
+    Ok(out)
+}
+
+/// The segment name a mark's hex stands for.
+pub(crate) fn unmark(hex: &str) -> Option<String> {
+    if hex.is_empty() || hex.len() % 2 != 0 {
+        return None;
+    }
+    let bytes: Option<Vec<u8>> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+        .collect();
+    String::from_utf8(bytes?).ok()
 }
 
 impl HttpMethod {
