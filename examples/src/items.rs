@@ -121,6 +121,15 @@ impl std::fmt::Display for ApiError {
     }
 }
 
+/// For tool descriptions (`describe_responses`): what each status means.
+impl mcp_runtime::DescribeErrors for ApiError {
+    const ERRORS: &'static [(u16, &'static str)] = &[
+        (401, "The token is missing or wrong."),
+        (404, "No such item."),
+        (422, "The request was invalid; the body says why."),
+    ];
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {

@@ -234,6 +234,7 @@ impl Tool {
         let cfgs = cfgs(&func.attrs);
         let ident = func.sig.ident.clone();
         let return_span = output.ty.as_ref().map_or(ident.span(), Spanned::span);
+        let errors_of = output.ty.clone();
         let output = if args.without_output_schema {
             OutputSchema::Off
         } else {
@@ -281,6 +282,7 @@ impl Tool {
                 rt: rt.clone(),
                 arity: params.len(),
                 output: Some(output),
+                errors_of,
             },
             handler,
             location: Location {
@@ -342,7 +344,7 @@ impl<D: ToTokens> ToTokens for Registration<D> {
         let imports = handles.as_ref().map(|_| {
             quote! {
                 #[allow(unused_imports)]
-                use #rt::{NoOutputSchema as _, ViaArguments as _, ViaOutputSchema as _, ViaRequest as _};
+                use #rt::{NoDescribedErrors as _, NoOutputSchema as _, ViaArguments as _, ViaDescribeErrors as _, ViaOutputSchema as _, ViaRequest as _};
             }
         });
         tokens.extend(quote! {
@@ -702,17 +704,31 @@ pub(crate) struct Describe {
     pub arity: usize,
     /// `None` for a prompt, which has no output schema.
     pub output: Option<OutputSchema>,
+    /// A tool's nameable return type, probed for the error responses its
+    /// error type describes (`DescribeErrors`).
+    pub errors_of: Option<Type>,
 }
 
 impl ToTokens for Describe {
     fn to_tokens(&self, tokens: &mut TokenStream) {
-        let Describe { rt, arity, output } = self;
+        let Describe {
+            rt,
+            arity,
+            output,
+            errors_of,
+        } = self;
         let positions = positions(*arity);
+        let errors = errors_of.as_ref().map(|ty| {
+            quote_spanned!(ty.span()=>
+                __mcp_sig.errors((&&#rt::ErrorsProbe::<#ty>::new()).errors());
+            )
+        });
         tokens.extend(quote! {
             {
                 fn __mcp_describe(__mcp_sig: &mut #rt::Signature) {
                     let __mcp_h = __mcp_handles();
                     #(#rt::Handle::describe(&__mcp_h.#positions, __mcp_sig);)*
+                    #errors
                     #output
                 }
                 __mcp_describe
@@ -1118,6 +1134,12 @@ pub(crate) mod tests {
         assert_eq!(
             describe.block.stmts.last().unwrap(),
             &parse_quote!(__mcp_sig.output((&&#rt::OutputProbe::<String>::new()).output());)
+        );
+        let statements = describe.block.stmts.len();
+        assert_eq!(
+            describe.block.stmts[statements - 2],
+            parse_quote!(__mcp_sig.errors((&&#rt::ErrorsProbe::<String>::new()).errors());),
+            "the return type probed for its error type's `DescribeErrors`"
         );
     }
 

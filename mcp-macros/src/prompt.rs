@@ -136,6 +136,7 @@ impl Prompt {
                 rt: rt.clone(),
                 arity,
                 output: None,
+                errors_of: None,
             },
             invoke: Invoker {
                 rt: rt.clone(),

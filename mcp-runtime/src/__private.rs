@@ -7,9 +7,10 @@ pub use crate::handler::defs::{
     Handler, Hints, Location, PromptDef, ResourceDef, TaskSupport, ToolDef,
 };
 pub use crate::handler::invoke::{
-    ArgumentHandle, ArgumentKind, CallContext, CheckContext, Handle, HasOutputSchema, IntoPrompt,
-    Invoker, NoOutputSchema, OutputProbe, Probe, PromptError, RequestHandle, RequestKind,
-    ToolFuture, ToolOutcome, ViaArguments, ViaOutputSchema, ViaRequest,
+    ArgumentHandle, ArgumentKind, CallContext, CheckContext, ErrorsProbe, Handle, HasOutputSchema,
+    IntoPrompt, Invoker, NoDescribedErrors, NoOutputSchema, OutputProbe, Probe, PromptError,
+    RequestHandle, RequestKind, ToolFuture, ToolOutcome, ViaArguments, ViaDescribeErrors,
+    ViaOutputSchema, ViaRequest,
 };
 pub use crate::handler::mark::{Reached, Target};
 pub use crate::handler::signature::Signature;

@@ -72,6 +72,7 @@ pub use call::context::{ClientRequestError, Elicitation, McpContext};
 pub use catalog::error::BuildError;
 pub use handler::arguments::Arguments;
 pub use handler::completion::{Completion, Completions};
+pub use handler::invoke::DescribeErrors;
 /// Exposes an `async fn` as an MCP prompt.
 ///
 /// Put it on a plain `async fn`, not a route: `prompts/get` calls it with

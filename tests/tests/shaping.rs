@@ -451,8 +451,12 @@ fn descriptions_can_spell_out_responses() {
         "{description}"
     );
     assert!(
-        description.ends_with("\nHTTP 404: No item has this id."),
-        "the attribute's `errors(404 = …)`: {description}"
+        description.ends_with(
+            "\nHTTP 404: No item has this id.\nHTTP 401: The token is missing or wrong.\n\
+             HTTP 422: The request was invalid; the body says why."
+        ),
+        "the attribute's `errors(404 = …)`, then the rest of `ApiError`'s \
+         `DescribeErrors`: {description}"
     );
     let hello = tools.iter().find(|t| t.name == "hello").expect("hello");
     assert!(

@@ -481,6 +481,7 @@ fn compile(def: &'static ToolDef, options: Options) -> Result<(ToolEntry, Tool),
         },
         descriptions: def.descriptions,
     };
+    let type_errors = signature.errors;
     let mut compiled = input_schema::compile(signature, &extras)?;
     if def.name.len() > crate::catalog::select::MAX_CHANGED_NAME {
         // The spec allows it; names a server changes are held to 64.
@@ -504,7 +505,18 @@ fn compile(def: &'static ToolDef, options: Options) -> Result<(ToolEntry, Tool),
 
     let input_schema = Arc::new(compiled.input_schema);
     let description = if options.describe_responses {
-        described(def.description, compiled.output_schema.as_ref(), def.errors)
+        // The attribute's `errors(…)` first; the error type's for the rest.
+        let errors: Vec<(u16, &str)> = def
+            .errors
+            .iter()
+            .chain(
+                type_errors
+                    .iter()
+                    .filter(|(status, _)| !def.errors.iter().any(|(s, _)| s == status)),
+            )
+            .copied()
+            .collect();
+        described(def.description, compiled.output_schema.as_ref(), &errors)
     } else {
         def.description.to_owned()
     };

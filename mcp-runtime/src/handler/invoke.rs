@@ -314,6 +314,79 @@ impl<R> NoOutputSchema for OutputProbe<R> {
     }
 }
 
+/// What an error type's HTTP statuses mean, for the descriptions of the
+/// tools that return it: with
+/// [`McpServerBuilder::describe_responses`](crate::McpServerBuilder::describe_responses),
+/// each tool whose handler returns `Result<_, E>` lists `E`'s statuses (after
+/// any its attribute's `errors(…)` gives, which win for the same status), for
+/// clients that show the model only descriptions.
+///
+/// ```
+/// use actix_web::{HttpResponse, ResponseError, http::StatusCode};
+///
+/// #[derive(Debug)]
+/// enum ApiError {
+///     NotFound,
+///     Invalid(String),
+/// }
+/// # impl std::fmt::Display for ApiError {
+/// #     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { write!(f, "{self:?}") }
+/// # }
+/// impl ResponseError for ApiError {
+///     fn status_code(&self) -> StatusCode {
+///         match self {
+///             ApiError::NotFound => StatusCode::NOT_FOUND,
+///             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+///         }
+///     }
+/// }
+///
+/// impl mcp_runtime::DescribeErrors for ApiError {
+///     const ERRORS: &'static [(u16, &'static str)] = &[
+///         (404, "No such item."),
+///         (422, "The request was invalid; the body says why."),
+///     ];
+/// }
+/// ```
+pub trait DescribeErrors {
+    /// Each status the type answers with, and what it means.
+    const ERRORS: &'static [(u16, &'static str)];
+}
+
+/// Picks the error responses of a return type `Result<_, E>` whose `E`
+/// describes them (autoref, as [`Probe`]).
+#[doc(hidden)]
+pub struct ErrorsProbe<R>(PhantomData<R>);
+
+impl<R> ErrorsProbe<R> {
+    #[allow(clippy::new_without_default)]
+    pub const fn new() -> Self {
+        ErrorsProbe(PhantomData)
+    }
+}
+
+#[doc(hidden)]
+pub trait ViaDescribeErrors {
+    fn errors(&self) -> &'static [(u16, &'static str)];
+}
+
+impl<T, E: DescribeErrors> ViaDescribeErrors for &ErrorsProbe<Result<T, E>> {
+    fn errors(&self) -> &'static [(u16, &'static str)] {
+        E::ERRORS
+    }
+}
+
+#[doc(hidden)]
+pub trait NoDescribedErrors {
+    fn errors(&self) -> &'static [(u16, &'static str)];
+}
+
+impl<R> NoDescribedErrors for ErrorsProbe<R> {
+    fn errors(&self) -> &'static [(u16, &'static str)] {
+        &[]
+    }
+}
+
 /// The error a prompt function returned, as the client is shown it.
 #[derive(Debug)]
 pub struct PromptError(String);

@@ -14,6 +14,8 @@ pub struct Signature {
     pub(crate) output_generator: SchemaGenerator,
     pub(crate) params: Vec<Param>,
     pub(crate) output: Option<Schema>,
+    /// What the handler's error type says its statuses mean.
+    pub(crate) errors: &'static [(u16, &'static str)],
 }
 
 pub(crate) enum Param {
@@ -36,6 +38,7 @@ impl Signature {
                 .into_generator(),
             params: Vec::new(),
             output: None,
+            errors: &[],
         }
     }
 
@@ -53,5 +56,10 @@ impl Signature {
     /// Records the output schema of the return type, if it has one.
     pub fn output(&mut self, schema: Option<fn(&mut SchemaGenerator) -> Schema>) {
         self.output = schema.map(|f| f(&mut self.output_generator));
+    }
+
+    /// Records what the handler's error type's statuses mean.
+    pub fn errors(&mut self, errors: &'static [(u16, &'static str)]) {
+        self.errors = errors;
     }
 }
