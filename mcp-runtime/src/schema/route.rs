@@ -235,7 +235,7 @@ pub(crate) fn marked(path: &str) -> Result<String, TemplateError> {
 
 /// The segment name a mark's hex stands for.
 pub(crate) fn unmark(hex: &str) -> Option<String> {
-    if hex.is_empty() || hex.len() % 2 != 0 {
+    if hex.is_empty() || !hex.len().is_multiple_of(2) {
         return None;
     }
     let bytes: Option<Vec<u8>> = (0..hex.len())
