@@ -45,7 +45,6 @@ use std::time::{Duration, Instant};
 
 use actix_web::{App, HttpServer};
 use common::*;
-use mcp_runtime::McpServer;
 use mcp_runtime::store::InMemorySessionStore;
 
 fn main() {
@@ -78,8 +77,7 @@ fn serve() {
     actix_web::rt::System::new().block_on(async move {
         let store = InMemorySessionStore::new(Duration::from_secs(3600), sessions + 1000)
             .per_client(sessions + 1000);
-        let mcp = McpServer::from_registry()
-            .auth_with_scopes::<mcp_examples::items::AuthUser>()
+        let mcp = builder(false)
             .session_store(store)
             .build()
             .expect("registry builds");
@@ -376,7 +374,7 @@ fn start_once(binary: &Path, mcp: bool, tools: usize) -> (Duration, Duration) {
     out.read_line(&mut line).expect("address");
     let addr = line.trim().parse().expect("an address");
     if mcp {
-        let mut row = Row::new("tools/list", Kind::List, addr);
+        let mut row = Row::new("tools/list", Kind::List { many: false }, addr);
         let (_, reply, _) = row.send();
         let list: serde_json::Value = serde_json::from_slice(&reply.body).expect("JSON");
         let listed = list["result"]["tools"].as_array().map_or(0, Vec::len);

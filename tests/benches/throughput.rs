@@ -106,7 +106,11 @@ fn percentile(sorted: &[u32], p: f64) -> f64 {
 
 fn rows(addr: SocketAddr, conns: usize) -> Vec<Row> {
     let mut kinds = CALL_ROWS.to_vec();
-    kinds.push(("MCP tools/list", Kind::List));
+    kinds.push((
+        "MCP tools/list, the app's tools",
+        Kind::List { many: false },
+    ));
+    kinds.push(("MCP tools/list, 200 tools", Kind::List { many: true }));
     // `BENCH_ONLY=<text>`: REST and the rows whose name contains it (to
     // profile one row).
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();

@@ -11,9 +11,10 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use actix_web::{App, HttpServer, get, web};
+use mcp_runtime::config::Filter;
 use mcp_runtime::config::StreamConfig;
 use mcp_runtime::store::redis::Redis;
-use mcp_runtime::{McpServer, mcp_tool};
+use mcp_runtime::{McpServer, McpServerBuilder, mcp_tool};
 use serde_json::{Value, json};
 
 /// Echo a word.
@@ -21,6 +22,52 @@ use serde_json::{Value, json};
 #[get("/bench/echo/{word}")]
 pub async fn bench_echo(word: web::Path<String>) -> String {
     word.into_inner()
+}
+
+/// Ten hand-written tools, `t0` to `t9`; each module of [`many`] has them.
+macro_rules! ten_tools {
+    ($($t:ident)*) => {$(
+        /// One of the many tools of the `tools/list` row.
+        #[mcp_tool]
+        pub async fn $t() -> &'static str {
+            stringify!($t)
+        }
+    )*};
+}
+
+/// 200 tools for the long `tools/list` row: 20 modules of 10, each module's
+/// names prefixed (`m07_t3`), served at `/mcp-many` only.
+pub mod many {
+    macro_rules! modules {
+        ($($m:ident)*) => {$(
+            pub mod $m {
+                use mcp_runtime::mcp_tool;
+                ten_tools!(t0 t1 t2 t3 t4 t5 t6 t7 t8 t9);
+            }
+        )*};
+    }
+    modules!(m00 m01 m02 m03 m04 m05 m06 m07 m08 m09 m10 m11 m12 m13 m14 m15 m16 m17 m18 m19);
+
+    /// How many tools `/mcp-many` lists.
+    pub const TOOLS: usize = 200;
+
+    /// This module's path, which filters and prefixes name.
+    pub fn module() -> &'static str {
+        module_path!()
+    }
+}
+
+/// A server builder for the benchmarks' endpoints: the registry without
+/// [`many`]'s tools, or (`many`) only them.
+pub fn builder(many: bool) -> McpServerBuilder {
+    let b = McpServer::from_registry().auth_with_scopes::<mcp_examples::items::AuthUser>();
+    if !many {
+        return b.filter(Filter::new().exclude_modules([many::module()]));
+    }
+    (0..20).fold(
+        b.filter(Filter::new().include_modules([many::module()])),
+        |b, i| b.prefix_module(format!("{}::m{i:02}", many::module()), format!("m{i:02}_")),
+    )
 }
 
 pub const HANDSHAKE: &str = "2025-11-25";
@@ -93,12 +140,9 @@ pub fn start_server(nodelay: bool, pin: Pin, redis: Option<String>) -> SocketAdd
             Pin::Split => pin_to(1),
         }
         actix_web::rt::System::new().block_on(async move {
-            let mcp = McpServer::from_registry()
-                .auth_with_scopes::<mcp_examples::items::AuthUser>()
-                .build()
-                .expect("registry builds");
-            let mcp_sse = McpServer::from_registry()
-                .auth_with_scopes::<mcp_examples::items::AuthUser>()
+            let mcp = builder(false).build().expect("registry builds");
+            let mcp_many = builder(true).build().expect("registry builds");
+            let mcp_sse = builder(false)
                 .streams(StreamConfig::default().always_stream(true))
                 .build()
                 .expect("registry builds");
@@ -107,8 +151,7 @@ pub fn start_server(nodelay: bool, pin: Pin, redis: Option<String>) -> SocketAdd
                     let redis = Redis::connect(&url, "latency-bench")
                         .await
                         .expect("redis connects");
-                    let mcp = McpServer::from_registry()
-                        .auth_with_scopes::<mcp_examples::items::AuthUser>()
+                    let mcp = builder(false)
                         .session_store(redis.sessions(Duration::from_secs(3600)))
                         .build()
                         .expect("registry builds");
@@ -122,6 +165,7 @@ pub fn start_server(nodelay: bool, pin: Pin, redis: Option<String>) -> SocketAdd
                 mcp.app(
                     App::new()
                         .service(bench_echo)
+                        .service(mcp_many.scope("/mcp-many"))
                         .service(mcp.scope("/mcp"))
                         .service(mcp_sse.scope("/mcp-sse"))
                         .configure(|cfg| {
@@ -341,8 +385,10 @@ pub enum Kind {
     Stateless {
         sse: bool,
     },
-    /// `tools/list` in a session (JSON).
-    List,
+    /// `tools/list` in a session (JSON); `many`: of the 200 tools.
+    List {
+        many: bool,
+    },
 }
 
 /// One row's client: a connection (and session) of its own.
@@ -360,9 +406,10 @@ impl Row {
         let path = match kind {
             Kind::Rest => "/bench/echo/hi",
             Kind::Handshake { redis: true, .. } => "/mcp-redis",
-            Kind::Handshake { sse: false, .. } | Kind::Stateless { sse: false } | Kind::List => {
-                "/mcp"
-            }
+            Kind::List { many: true } => "/mcp-many",
+            Kind::Handshake { sse: false, .. }
+            | Kind::Stateless { sse: false }
+            | Kind::List { many: false } => "/mcp",
             Kind::Handshake { sse: true, .. } | Kind::Stateless { sse: true } => "/mcp-sse",
         };
         let mut row = Row {
@@ -373,7 +420,7 @@ impl Row {
             session: None,
             next_id: 1,
         };
-        if let Kind::Handshake { .. } | Kind::List = kind {
+        if let Kind::Handshake { .. } | Kind::List { .. } = kind {
             row.initialize();
         }
         row
@@ -434,8 +481,8 @@ impl Row {
                 let reply = self.conn.exchange("GET", self.path, &[], b"");
                 (start.elapsed(), reply, id)
             }
-            Kind::Handshake { .. } | Kind::List => {
-                let body = if self.kind == Kind::List {
+            Kind::Handshake { .. } | Kind::List { .. } => {
+                let body = if let Kind::List { .. } = self.kind {
                     format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/list"}}"#)
                 } else {
                     format!(
@@ -494,11 +541,14 @@ impl Row {
             }
             Kind::Handshake { sse, .. } => (sse, sse),
             Kind::Stateless { sse } => (sse, false),
-            Kind::List => {
+            Kind::List { many } => {
                 let list: Value = serde_json::from_str(&body).expect("a JSON answer");
                 assert_eq!(list["id"], id, "{}: answers its request", self.name);
                 let tools = list["result"]["tools"].as_array().map_or(0, Vec::len);
                 assert!(tools > 0, "{}: tools listed: {body}", self.name);
+                if many {
+                    assert_eq!(tools, many::TOOLS, "{}: every tool, one page", self.name);
+                }
                 return;
             }
         };
