@@ -104,13 +104,18 @@ fn percentile(sorted: &[u32], p: f64) -> f64 {
     f64::from(sorted[at])
 }
 
-fn rows(addr: SocketAddr, conns: usize) -> Vec<Row> {
+/// The rows; the peer's (rmcp's own server at `peer`) when built with the
+/// feature `rmcp-peer`.
+fn rows(addr: SocketAddr, peer: Option<SocketAddr>, conns: usize) -> Vec<Row> {
     let mut kinds = CALL_ROWS.to_vec();
     kinds.push((
         "MCP tools/list, the app's tools",
         Kind::List { many: false },
     ));
     kinds.push(("MCP tools/list, 200 tools", Kind::List { many: true }));
+    if peer.is_some() {
+        kinds.push(("peer: rmcp 3.11 #[tool] tools/call (SSE)", Kind::Peer));
+    }
     // `BENCH_ONLY=<text>`: REST and the rows whose name contains it (to
     // profile one row).
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
@@ -120,7 +125,13 @@ fn rows(addr: SocketAddr, conns: usize) -> Vec<Row> {
         .map(|(name, kind)| Row {
             name,
             conns: (0..conns)
-                .map(|_| common::Row::new(name, kind, addr))
+                .map(|_| {
+                    let to = match kind {
+                        Kind::Peer => peer.expect("the peer runs"),
+                        _ => addr,
+                    };
+                    common::Row::new(name, kind, to)
+                })
                 .collect(),
             rounds: Vec::new(),
             latencies: Vec::new(),
@@ -140,10 +151,14 @@ fn main() {
     let rounds = env_usize("BENCH_ROUNDS", 3).max(1);
     let pin = Pin::from_env();
     let addr = start_server(true, pin, None);
+    #[cfg(feature = "rmcp-peer")]
+    let peer = Some(common::peer::start(pin));
+    #[cfg(not(feature = "rmcp-peer"))]
+    let peer = None;
     if pin != Pin::No {
         pin_to(0);
     }
-    let mut rows = rows(addr, conns);
+    let mut rows = rows(addr, peer, conns);
     // Warm-up: a short round of each, not counted.
     for row in &mut rows {
         round(row, Duration::from_millis(300));

@@ -190,6 +190,91 @@ pub fn start_server(nodelay: bool, pin: Pin, redis: Option<String>) -> SocketAdd
     rx.recv().expect("server started")
 }
 
+/// rmcp's own server with the same tool (`#[tool]` on its Streamable HTTP
+/// service, sessions on, on axum with `TCP_NODELAY`): the peer row
+/// (feature `rmcp-peer`).
+#[cfg(feature = "rmcp-peer")]
+pub mod peer {
+    use std::net::SocketAddr;
+
+    use rmcp::handler::server::router::tool::ToolRouter;
+    use rmcp::handler::server::wrapper::Parameters;
+    use rmcp::model::{ServerCapabilities, ServerConfig};
+    use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+    use rmcp::transport::streamable_http_server::{
+        StreamableHttpServerConfig, StreamableHttpService,
+    };
+    use rmcp::{ServerHandler, schemars, tool, tool_handler, tool_router};
+
+    use super::{Pin, pin_to};
+
+    #[derive(serde::Deserialize, schemars::JsonSchema)]
+    pub struct Word {
+        word: String,
+    }
+
+    #[derive(Clone)]
+    pub struct Echo {
+        tool_router: ToolRouter<Self>,
+    }
+
+    #[tool_router]
+    impl Echo {
+        #[tool(description = "Echo a word.")]
+        async fn bench_echo(&self, Parameters(Word { word }): Parameters<Word>) -> String {
+            word
+        }
+    }
+
+    #[tool_handler(router = self.tool_router)]
+    impl ServerHandler for Echo {
+        fn get_info(&self) -> ServerConfig {
+            ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+        }
+    }
+
+    /// Starts the peer on its own thread and single-threaded runtime (as
+    /// the actix server's one worker), pinned as `pin` says.
+    pub fn start(pin: Pin) -> SocketAddr {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            match pin {
+                Pin::No => {}
+                Pin::Same => pin_to(0),
+                Pin::Split => pin_to(1),
+            }
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime");
+            runtime.block_on(async move {
+                let service: StreamableHttpService<Echo, LocalSessionManager> =
+                    StreamableHttpService::new(
+                        || {
+                            Ok(Echo {
+                                tool_router: Echo::tool_router(),
+                            })
+                        },
+                        Default::default(),
+                        StreamableHttpServerConfig::default().with_sse_keep_alive(None),
+                    );
+                let router = axum::Router::new().nest_service("/mcp", service);
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .expect("bind 127.0.0.1:0");
+                tx.send(listener.local_addr().expect("local addr"))
+                    .expect("report address");
+                use axum::serve::ListenerExt as _;
+                let listener = listener.tap_io(|tcp| {
+                    let _ = tcp.set_nodelay(true);
+                });
+                axum::serve(listener, router).await.expect("peer serves");
+            });
+        });
+        rx.recv().expect("peer started")
+    }
+}
+
 /// A response as read off the wire.
 pub struct Response {
     pub status: u16,
@@ -389,6 +474,8 @@ pub enum Kind {
     List {
         many: bool,
     },
+    /// `tools/call` in a session of rmcp's own server ([`peer`]).
+    Peer,
 }
 
 /// One row's client: a connection (and session) of its own.
@@ -407,6 +494,7 @@ impl Row {
             Kind::Rest => "/bench/echo/hi",
             Kind::Handshake { redis: true, .. } => "/mcp-redis",
             Kind::List { many: true } => "/mcp-many",
+            Kind::Peer => "/mcp",
             Kind::Handshake { sse: false, .. }
             | Kind::Stateless { sse: false }
             | Kind::List { many: false } => "/mcp",
@@ -420,7 +508,7 @@ impl Row {
             session: None,
             next_id: 1,
         };
-        if let Kind::Handshake { .. } | Kind::List { .. } = kind {
+        if let Kind::Handshake { .. } | Kind::List { .. } | Kind::Peer = kind {
             row.initialize();
         }
         row
@@ -448,7 +536,16 @@ impl Row {
             body.as_bytes(),
         );
         assert_eq!(reply.status, 200, "initialize: {}", text(&reply.body));
-        let result: Value = serde_json::from_slice(&reply.body).expect("JSON initialize result");
+        let result: Value = if reply
+            .header("content-type")
+            .is_some_and(|t| t.starts_with("text/event-stream"))
+        {
+            // (rmcp's server answers in SSE.)
+            let messages = mcp_tests::sse_messages(&text(&reply.body));
+            messages.into_iter().next().expect("an initialize result")
+        } else {
+            serde_json::from_slice(&reply.body).expect("JSON initialize result")
+        };
         assert_eq!(result["result"]["protocolVersion"], HANDSHAKE);
         let session = reply
             .header("mcp-session-id")
@@ -481,7 +578,7 @@ impl Row {
                 let reply = self.conn.exchange("GET", self.path, &[], b"");
                 (start.elapsed(), reply, id)
             }
-            Kind::Handshake { .. } | Kind::List { .. } => {
+            Kind::Handshake { .. } | Kind::List { .. } | Kind::Peer => {
                 let body = if let Kind::List { .. } = self.kind {
                     format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/list"}}"#)
                 } else {
@@ -540,6 +637,8 @@ impl Row {
                 return;
             }
             Kind::Handshake { sse, .. } => (sse, sse),
+            // rmcp answers in SSE, primed as it sees fit.
+            Kind::Peer => (true, false),
             Kind::Stateless { sse } => (sse, false),
             Kind::List { many } => {
                 let list: Value = serde_json::from_str(&body).expect("a JSON answer");
