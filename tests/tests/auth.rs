@@ -268,3 +268,66 @@ async fn without_oauth_there_is_no_metadata() {
         .expect("request");
     assert_eq!(reply.status(), 404);
 }
+
+/// An API key in its own header, as the builder's documentation shows.
+struct ApiKey;
+
+impl actix_web::FromRequest for ApiKey {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+    fn from_request(req: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(match req.headers().get("x-api-key") {
+            Some(key) if key == "key-1" || key == "key-2" => Ok(ApiKey),
+            Some(_) => Err(actix_web::error::ErrorUnauthorized("unknown API key")),
+            None => Err(actix_web::error::ErrorUnauthorized("missing API key")),
+        })
+    }
+}
+
+impl mcp_runtime::auth::Scopes for ApiKey {
+    fn has_scope(&self, _: &str) -> bool {
+        true
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_key_in_the_apps_own_header_is_an_invalid_token() {
+    use actix_web::http::header::HeaderName;
+    let mcp = McpServer::from_registry()
+        .auth_with_scopes::<ApiKey>()
+        .auth_scheme("ApiKey")
+        .auth_header(HeaderName::from_static("x-api-key"))
+        .build()
+        .expect("builds");
+    let server = TestServer::items_with(mcp);
+    let mut raw = server.raw();
+    raw.initialize("2025-11-25").await;
+    let get_item = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                          "params": {"name": "get_item", "arguments": {"id": 1}}})
+    .to_string();
+
+    let reply = raw.post_bytes(get_item.clone(), &[]).await;
+    assert_eq!(reply.status, 401);
+    assert_eq!(
+        reply.header("www-authenticate"),
+        Some(r#"ApiKey scope="items:read""#)
+    );
+    let reply = raw
+        .post_bytes(get_item.clone(), &[("x-api-key", "guessed")])
+        .await;
+    assert_eq!(reply.status, 401);
+    assert_eq!(
+        reply.header("www-authenticate"),
+        Some(
+            r#"ApiKey error="invalid_token", scope="items:read", error_description="unknown API key""#
+        )
+    );
+    // The right key passes; a session is bound to the key it is used with.
+    raw.initialize("2025-11-25").await;
+    let reply = raw
+        .post_bytes(get_item.clone(), &[("x-api-key", "key-1")])
+        .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    let reply = raw.post_bytes(get_item, &[("x-api-key", "key-2")]).await;
+    assert_eq!(reply.status, 403, "{:?}", reply.body);
+}

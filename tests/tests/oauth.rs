@@ -19,7 +19,7 @@ use mcp_runtime::auth::oauth::{Introspection, JwtValidator, TokenValidator as _,
 use mcp_runtime::config::ListConfig;
 use mcp_runtime::{Arguments, Completion, McpServer, mcp_prompt, mcp_resource};
 use mcp_tests::oidc::Provider;
-use mcp_tests::{Reply, TestServer, stateless};
+use mcp_tests::{Raw, Reply, TestServer, stateless};
 use serde_json::{Value, json};
 
 /// The audit log: writers only.
@@ -322,6 +322,82 @@ async fn a_missing_scope_is_a_403_naming_it() {
         )
     );
     assert_eq!(p.item_count().await, before, "the handler did not run");
+}
+
+/// A `tools/call` on `raw`'s session with `token`.
+async fn call_on(raw: &Raw, token: &str, tool: &str, arguments: Value) -> Reply {
+    let body = json!({
+        "jsonrpc": "2.0", "id": 1, "method": "tools/call",
+        "params": {"name": tool, "arguments": arguments}
+    });
+    let bearer = format!("Bearer {token}");
+    raw.post_bytes(body.to_string(), &[("authorization", &bearer)])
+        .await
+}
+
+#[tokio::test]
+#[ignore = "needs the OIDC provider: scripts/peers oidc"]
+async fn a_session_outlives_step_up_and_refresh_but_not_a_change_of_caller() {
+    let provider = Provider::start();
+    let p = Protected::start(&provider).await;
+    let reader = provider.token(&p.url, "items:read").await;
+    let mut raw = p.server.raw();
+    let bearer = format!("Bearer {reader}");
+    let reply = raw
+        .initialize_with("2025-11-25", &[("authorization", &bearer)])
+        .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    let create = json!({"name": "x", "price_cents": 1, "category": "toy"});
+
+    // Step-up: the 403 names the scope; the same session takes the new token.
+    let reply = call_on(&raw, &reader, "create_item", create.clone()).await;
+    assert_eq!(reply.status, 403, "{:?}", reply.body);
+    assert!(challenge(&reply).contains(r#"error="insufficient_scope""#));
+    let writer = provider.token(&p.url, "items:read items:write").await;
+    let reply = call_on(&raw, &writer, "create_item", create.clone()).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert_ne!(
+        reply.body["result"]["isError"],
+        json!(true),
+        "{:?}",
+        reply.body
+    );
+
+    // A refreshed token (another token, the same caller) keeps the session.
+    let refreshed = provider.token(&p.url, "items:read").await;
+    assert_ne!(refreshed, reader);
+    let reply = call_on(&raw, &refreshed, "get_item", json!({"id": 1})).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+
+    // An expired one is asked to refresh (401 with the challenge), not
+    // turned away from the session.
+    let expired = forged(
+        &provider,
+        &p.url,
+        json!({"sub": "mcp-tests", "exp": now() - 120}),
+    )
+    .await;
+    let reply = call_on(&raw, &expired, "get_item", json!({"id": 1})).await;
+    assert_eq!(reply.status, 401, "{:?}", reply.body);
+    assert!(
+        challenge(&reply).starts_with(r#"Bearer error="invalid_token""#),
+        "{}",
+        challenge(&reply)
+    );
+
+    // Someone else's valid token, or none, cannot use the session.
+    let other = forged(&provider, &p.url, json!({"sub": "someone-else"})).await;
+    let reply = call_on(&raw, &other, "get_item", json!({"id": 1})).await;
+    assert_eq!(reply.status, 403, "{:?}", reply.body);
+    assert!(
+        reply.body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("bound to")),
+        "{:?}",
+        reply.body
+    );
+    let reply = raw.call(2, "list_items", json!({})).await;
+    assert_eq!(reply.status, 403, "{:?}", reply.body);
 }
 
 #[tokio::test]

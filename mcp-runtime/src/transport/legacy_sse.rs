@@ -35,8 +35,8 @@ use tokio::time::{Interval, Sleep};
 use super::connection::{Connection, Eras};
 use super::stream;
 use super::streamable_http::{
-    Refusal, accepts_event_stream, admit, check_content_length, check_content_type, credential,
-    event_stream, holding_unread_body, not_its_credentials, read_body,
+    Presented, Refusal, accepts_event_stream, admit, check_content_length, check_content_type,
+    event_stream, holding_unread_body, read_body,
 };
 use crate::dispatch::Dispatcher;
 use crate::policy::client;
@@ -103,6 +103,7 @@ impl LegacySse {
                 "Not Acceptable: the client must accept text/event-stream",
             ));
         }
+        let credential = Presented::of(&self.dispatcher, req).await.binding;
         let (outbound, messages) = Outbound::channel();
         let connection = Connection::open(self.dispatcher.clone(), outbound, Eras::Handshake)
             .map_err(|e| Refusal::store_failure(&e))?;
@@ -124,7 +125,7 @@ impl LegacySse {
             }
             let bound = Bound {
                 connection: connection.clone(),
-                credential: credential(&self.dispatcher, req),
+                credential,
                 holder,
             };
             connections.insert(connection.id().clone(), bound);
@@ -152,18 +153,15 @@ impl LegacySse {
             .ok_or_else(|| {
                 Refusal::bad_request("Bad Request: the `session_id` query parameter is required")
             })?;
+        let presented = Presented::of(&self.dispatcher, &req).await;
         let connection = {
             let mut connections = lock(&self.connections);
             let bound = connections
                 .get_mut(target.as_str())
                 .ok_or_else(Refusal::session_not_found)?;
             // A session id is never a credential (see Streamable HTTP's).
-            match (&bound.credential, credential(&self.dispatcher, &req)) {
-                (Some(known), presented) if presented.as_ref() != Some(known) => {
-                    return Err(not_its_credentials());
-                }
-                (None, Some(first)) => bound.credential = Some(first),
-                _ => {}
+            if let Some(first) = presented.admit(bound.credential.as_ref())? {
+                bound.credential = Some(first);
             }
             bound.connection.clone()
         };
