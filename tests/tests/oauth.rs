@@ -16,10 +16,10 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use mcp_examples::items;
 use mcp_runtime::auth::ProtectedResource;
 use mcp_runtime::auth::oauth::{Introspection, JwtValidator, TokenValidator as _, Validator};
-use mcp_runtime::config::ListConfig;
+use mcp_runtime::config::{ListConfig, StreamConfig};
 use mcp_runtime::{Arguments, Completion, McpServer, mcp_prompt, mcp_resource};
 use mcp_tests::oidc::Provider;
-use mcp_tests::{Raw, Reply, TestServer, stateless};
+use mcp_tests::{EventReader, Raw, Reply, TestServer, stateless};
 use serde_json::{Value, json};
 
 /// The audit log: writers only.
@@ -398,6 +398,112 @@ async fn a_session_outlives_step_up_and_refresh_but_not_a_change_of_caller() {
     );
     let reply = raw.call(2, "list_items", json!({})).await;
     assert_eq!(reply.status, 403, "{:?}", reply.body);
+}
+
+/// A `tools/call` of `tool` as a JSON-RPC body.
+fn tool_call(id: i64, tool: &str, arguments: Value) -> String {
+    json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
+           "params": {"name": tool, "arguments": arguments}})
+    .to_string()
+}
+
+/// POSTs `body` to `url` with `token`: the status and `WWW-Authenticate`.
+async fn post_as(url: &str, token: Option<&str>, body: String) -> (u16, String) {
+    let mut request = reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream");
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.body(body).send().await.expect("POST");
+    let challenge = response
+        .headers()
+        .get("www-authenticate")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (response.status().as_u16(), challenge)
+}
+
+#[tokio::test]
+#[ignore = "needs the OIDC provider: scripts/peers oidc"]
+async fn every_transport_challenges_before_it_commits_to_an_answer() {
+    let provider = Provider::start();
+    let p = Protected::with(
+        &provider,
+        |b| b.streams(StreamConfig::default().always_stream(true)),
+        |v| v,
+    )
+    .await;
+    let reader = provider.token(&p.url, "items:read").await;
+    let writer = provider.token(&p.url, "items:read items:write").await;
+    let create = json!({"name": "x", "price_cents": 1, "category": "toy"});
+    let missing = format!(
+        r#"Bearer scope="items:read", resource_metadata="{}""#,
+        p.metadata_url()
+    );
+    let step_up = format!(
+        r#"Bearer error="insufficient_scope", scope="items:write", resource_metadata="{}""#,
+        p.metadata_url()
+    );
+
+    // The legacy transport: refused POSTs are not 202 with an error on the
+    // stream, but the challenges of Streamable HTTP.
+    let response = reqwest::Client::new()
+        .get(p.server.url("/mcp/sse"))
+        .header("accept", "text/event-stream")
+        .send()
+        .await
+        .expect("GET /mcp/sse");
+    let mut events = EventReader::new(response);
+    let endpoint = events.next().await.expect("the endpoint event").data;
+    let messages = p.server.url(&endpoint);
+    let initialize = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize",
+        "params": {"protocolVersion": "2024-11-05", "capabilities": {},
+                   "clientInfo": {"name": "legacy", "version": "0"}}});
+    let (status, _) = post_as(&messages, None, initialize.to_string()).await;
+    assert_eq!(status, 202);
+    let get_item = tool_call(1, "get_item", json!({"id": 1}));
+    assert_eq!(
+        post_as(&messages, None, get_item.clone()).await,
+        (401, missing.clone())
+    );
+    let create_item = tool_call(2, "create_item", create.clone());
+    assert_eq!(
+        post_as(&messages, Some(&reader), create_item.clone()).await,
+        (403, step_up.clone())
+    );
+    assert_eq!(post_as(&messages, Some(&writer), create_item).await.0, 202);
+
+    // Streamable HTTP answering every request with a stream: the challenge
+    // comes before the stream would open.
+    let mut raw = p.server.raw();
+    raw.initialize("2025-11-25").await;
+    let post = |token: Option<&'static str>, body: String| {
+        let raw = raw.clone();
+        async move {
+            let bearer = token.map(|t| format!("Bearer {t}"));
+            let headers: Vec<(&str, &str)> = bearer
+                .iter()
+                .map(|b| ("authorization", b.as_str()))
+                .collect();
+            raw.post_bytes(body, &headers).await
+        }
+    };
+    let reply = post(None, tool_call(3, "get_item", json!({"id": 1}))).await;
+    assert_eq!((reply.status, challenge(&reply)), (401, missing.as_str()));
+    assert_eq!(reply.body["id"], 3);
+    let reader: &'static str = reader.leak();
+    let reply = post(Some(reader), tool_call(4, "create_item", create)).await;
+    assert_eq!((reply.status, challenge(&reply)), (403, step_up.as_str()));
+    let reply = post(Some(reader), tool_call(5, "get_item", json!({"id": 1}))).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(
+        reply.header("content-type"),
+        Some("text/event-stream"),
+        "allowed calls still stream"
+    );
 }
 
 #[tokio::test]

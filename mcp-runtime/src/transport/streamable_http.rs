@@ -87,11 +87,13 @@ impl Refusal {
         }
     }
 
-    /// The authenticator's refusal of `req`: 401 or 403, with the same
-    /// challenge a protected item's would have.
+    /// The authenticator's refusal of `req` to the endpoint at `path` (by
+    /// default, the route's): 401 or 403, with the same challenge a
+    /// protected item's would have.
     pub(super) fn unauthorized(
         server: &Server,
         req: &HttpRequest,
+        path: Option<&str>,
         rejection: &AuthRejection,
     ) -> Self {
         let mut refusal = Refusal::new(
@@ -99,7 +101,7 @@ impl Refusal {
             ErrorCode::INVALID_REQUEST,
             &rejection.message,
         );
-        let metadata = server.metadata_url(req, None);
+        let metadata = server.metadata_url(req, path);
         refusal.challenge = Some(rejection.challenge(metadata.as_deref()));
         refusal
     }
@@ -235,11 +237,8 @@ impl StreamableHttp {
         let access = server.policy.endpoint;
         let auth = server.policy.auth.as_ref().filter(|_| access.auth)?;
         let rejection = auth.check(req, access).await.err()?;
-        let mut refusal = Refusal::unauthorized(server, req, &rejection);
         // The middleware runs before the route matched: say whose path.
-        let metadata = server.metadata_url(req, Some(path));
-        refusal.challenge = Some(rejection.challenge(metadata.as_deref()));
-        Some(refusal.into_response())
+        Some(Refusal::unauthorized(server, req, Some(path), &rejection).into_response())
     }
 
     /// Checks `Host` and `Origin` before anything else (DNS-rebinding
@@ -405,7 +404,7 @@ impl StreamableHttp {
         session: Arc<Session>,
         req: &HttpRequest,
     ) -> Result<Arc<Session>, Refusal> {
-        let presented = Presented::of(&self.dispatcher, req).await;
+        let presented = Presented::of(&self.dispatcher, req, None).await;
         match presented.admit(session.credential.as_ref())? {
             Some(first) => {
                 let bound = Arc::new(session.with_credential(Some(first)));
@@ -438,6 +437,11 @@ impl StreamableHttp {
             ),
             _ => (None, false),
         };
+        // A stream opened now could carry a refusal only as a JSON-RPC
+        // error: the authenticator decides first, for the HTTP challenge.
+        if streams && self.always_stream {
+            admits(&self.dispatcher, &req, None, &message).await?;
+        }
         let (outbound, mut messages) = if streams {
             let (outbound, rx) = Outbound::channel();
             (outbound, Some(rx))
@@ -486,7 +490,7 @@ impl StreamableHttp {
             }
         ) {
             let holder = client::key(&req, &self.dispatcher.server().policy.state_key);
-            let credential = Presented::of(&self.dispatcher, &req).await.binding;
+            let credential = Presented::of(&self.dispatcher, &req, None).await.binding;
             Some((credential, holder))
         } else {
             None
@@ -845,6 +849,21 @@ fn session_id(req: &HttpRequest) -> Result<&str, Refusal> {
     }
 }
 
+/// Whether `req` may send `message` (see `Dispatcher::admits`): `Err` is
+/// the 401 or 403 with the challenge the item's handler would give (for
+/// the endpoint at `endpoint`, by default the route's).
+pub(super) async fn admits(
+    dispatcher: &Dispatcher,
+    req: &HttpRequest,
+    endpoint: Option<&str>,
+    message: &Message,
+) -> Result<(), Refusal> {
+    dispatcher.admits(req, message).await.map_err(|rejection| {
+        let refusal = Refusal::unauthorized(dispatcher.server(), req, endpoint, &rejection);
+        refusal.with_id(message.request_id())
+    })
+}
+
 /// The credentials a request presents, as sessions are bound to them.
 pub(super) struct Presented {
     /// A keyed hash of the caller when the authenticator names them, else
@@ -856,7 +875,13 @@ pub(super) struct Presented {
 }
 
 impl Presented {
-    pub(super) async fn of(dispatcher: &Dispatcher, req: &HttpRequest) -> Presented {
+    /// What `req`, to the endpoint at `endpoint` (by default the route's),
+    /// presents.
+    pub(super) async fn of(
+        dispatcher: &Dispatcher,
+        req: &HttpRequest,
+        endpoint: Option<&str>,
+    ) -> Presented {
         let server = dispatcher.server();
         let key = &server.policy.state_key;
         let binding = match &server.policy.auth {
@@ -868,7 +893,10 @@ impl Presented {
         };
         let (binding, rejected) = match binding {
             Ok(binding) => (binding, None),
-            Err(rejection) => (None, Some(Refusal::unauthorized(server, req, &rejection))),
+            Err(rejection) => (
+                None,
+                Some(Refusal::unauthorized(server, req, endpoint, &rejection)),
+            ),
         };
         let binding = binding.map(|binding| match binding {
             // A NUL never occurs in a header value: no credentials hash as
