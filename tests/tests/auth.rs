@@ -331,3 +331,50 @@ async fn a_wrong_key_in_the_apps_own_header_is_an_invalid_token() {
     let reply = raw.post_bytes(get_item, &[("x-api-key", "key-2")]).await;
     assert_eq!(reply.status, 403, "{:?}", reply.body);
 }
+
+#[tokio::test]
+async fn metadata_inferred_from_the_request_is_not_for_shared_caches() {
+    use mcp_runtime::auth::ProtectedResource;
+    let metadata = |resource: Option<&str>| {
+        let mut protected =
+            ProtectedResource::new().authorization_server("https://auth.example.com");
+        if let Some(resource) = resource {
+            protected = protected.resource(resource);
+        }
+        let mcp = mcp_tests::registry()
+            .oauth(protected)
+            .build()
+            .expect("builds");
+        TestServer::items_with(mcp)
+    };
+    let server = metadata(None);
+    let poisoned = reqwest::Client::new()
+        .get(server.url("/.well-known/oauth-protected-resource/mcp"))
+        .header("x-forwarded-host", "evil.example")
+        .send()
+        .await
+        .expect("served");
+    let header = |name: &str| {
+        poisoned
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(header("cache-control"), "private, max-age=3600");
+    assert!(
+        header("vary").starts_with("Host, Forwarded, X-Forwarded-Host, X-Forwarded-Proto"),
+        "{}",
+        header("vary")
+    );
+    let doc: serde_json::Value = poisoned.json().await.expect("JSON");
+    assert_eq!(doc["resource"], "http://evil.example/mcp");
+
+    // A configured resource is the same for everyone: cacheable.
+    let server = metadata(Some("https://api.example.com/mcp"));
+    let fixed = reqwest::get(server.url("/.well-known/oauth-protected-resource/mcp"))
+        .await
+        .expect("served");
+    assert_eq!(fixed.headers()["cache-control"], "public, max-age=3600");
+}

@@ -92,20 +92,31 @@ async fn protected_resource(published: web::Data<Published>, req: HttpRequest) -
     } else {
         published.mounts.endpoint(suffix)
     };
+    let mut response = HttpResponse::Ok();
     let resource = match (&protected.resource, endpoint) {
         // A configured resource answers at the root and at its own path.
         (Some(url), _)
             if suffix.is_empty() || url.ends_with(&format!("/{}", suffix.trim_matches('/'))) =>
         {
+            response.insert_header((header::CACHE_CONTROL, "public, max-age=3600"));
             url.clone()
         }
-        (None, Some(path)) => protected.resource_url(&req, &path),
+        (None, Some(path)) => {
+            // Inferred from the request's host and forwarding headers,
+            // which anyone can set: a shared cache must not hand one
+            // client's answer to another.
+            response
+                .insert_header((header::CACHE_CONTROL, "private, max-age=3600"))
+                .insert_header((header::VARY, INFERRED_FROM));
+            protected.resource_url(&req, &path)
+        }
         _ => return HttpResponse::NotFound().finish(),
     };
-    HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
-        .json(protected.document(&resource, &policy.scopes))
+    response.json(protected.document(&resource, &policy.scopes))
 }
+
+/// The request headers an inferred `resource` depends on.
+const INFERRED_FROM: &str = "Host, Forwarded, X-Forwarded-Host, X-Forwarded-Proto";
 
 async fn authorization_server(published: web::Data<Published>) -> HttpResponse {
     match published
