@@ -9,9 +9,10 @@
 //! `scripts/peers` installs once); the README's test command runs them.
 
 use std::net::TcpListener;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use actix_web::{App, get};
+use actix_web::{App, HttpResponse, get, web};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use mcp_examples::items;
 use mcp_runtime::auth::ProtectedResource;
@@ -630,6 +631,45 @@ async fn made_up_key_ids_cost_the_provider_one_fetch_per_interval() {
         let e = jwt.validate(&new).await.expect_err("unknown key");
         assert_eq!(e.to_string(), "the token is signed by an unknown key");
     }
+}
+
+/// Requests that reached the key set that is down.
+static JWKS_HITS: AtomicUsize = AtomicUsize::new(0);
+
+#[tokio::test]
+async fn a_key_set_that_is_down_is_asked_once_per_interval() {
+    let jwks = TestServer::start(|cfg| {
+        cfg.route(
+            "/jwks",
+            web::get().to(|| async {
+                JWKS_HITS.fetch_add(1, Ordering::SeqCst);
+                HttpResponse::ServiceUnavailable().finish()
+            }),
+        );
+    });
+    let jwt = JwtValidator::new(
+        "http://127.0.0.1:9",
+        jwks.url("/jwks"),
+        "http://127.0.0.1:9/mcp",
+    )
+    .refetch_interval(Duration::from_secs(3600));
+    let b64 = |v: Value| {
+        use base64::Engine as _;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+    };
+    let token = format!(
+        "{}.{}.c2ln",
+        b64(json!({"alg": "RS256", "kid": "k1"})),
+        b64(json!({"sub": "a"}))
+    );
+    for _ in 0..5 {
+        let e = jwt.validate(&token).await.expect_err("no keys");
+        assert_eq!(
+            e.to_string(),
+            "the token could not be checked: the issuer's keys are unreachable"
+        );
+    }
+    assert_eq!(JWKS_HITS.load(Ordering::SeqCst), 1, "one try per interval");
 }
 
 #[tokio::test]
