@@ -518,10 +518,12 @@ pub fn mcp_server() -> Result<McpServer, BuildError> {
 
 /// `builder` as an OAuth-protected resource: the protected-resource
 /// metadata sends clients to `issuer` for a token whose audience is
-/// `resource`, this server's MCP URL. Register the [`oauth_validator`] as
-/// app data too, for [`AuthUser`].
+/// `resource`, this server's MCP URL. Every request needs `items:read`
+/// (so every reading tool, `list_items` and `stats` included, does, while
+/// the demo mode keeps them public), writing tools `items:write` too.
+/// Register the [`oauth_validator`] as app data too, for [`AuthUser`].
 pub fn with_oauth(builder: McpServerBuilder, issuer: &str, resource: &str) -> McpServerBuilder {
-    builder.oauth(
+    builder.endpoint_auth([READ]).oauth(
         ProtectedResource::new()
             .authorization_server(issuer)
             .resource(resource)

@@ -56,13 +56,14 @@ struct Protected {
 
 impl Protected {
     async fn start(provider: &Provider) -> Protected {
-        Protected::with(provider, |b| b, |v| v).await
+        Protected::with(provider, |b, _| b, |v| v).await
     }
 
-    /// With changes to the server's builder and to the JWT validator.
+    /// With changes to the server's builder (given the server's MCP URL)
+    /// and to the JWT validator.
     async fn with(
         provider: &Provider,
-        builder: impl FnOnce(mcp_runtime::McpServerBuilder) -> mcp_runtime::McpServerBuilder,
+        builder: impl FnOnce(mcp_runtime::McpServerBuilder, &str) -> mcp_runtime::McpServerBuilder,
         jwt: impl FnOnce(JwtValidator) -> JwtValidator,
     ) -> Protected {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -77,6 +78,7 @@ impl Protected {
                     .authorization_server(&provider.issuer)
                     .resource_name("Items API"),
             ),
+            &url,
         )
         .build()
         .expect("builds");
@@ -433,7 +435,7 @@ async fn every_transport_challenges_before_it_commits_to_an_answer() {
     let provider = Provider::start();
     let p = Protected::with(
         &provider,
-        |b| b.streams(StreamConfig::default().always_stream(true)),
+        |b, _| b.streams(StreamConfig::default().always_stream(true)),
         |v| v,
     )
     .await;
@@ -583,7 +585,7 @@ async fn a_key_rotated_at_the_provider_is_picked_up() {
     let provider = Provider::start();
     let p = Protected::with(
         &provider,
-        |b| b,
+        |b, _| b,
         |jwt| jwt.refetch_interval(Duration::from_millis(300)),
     )
     .await;
@@ -700,7 +702,7 @@ async fn lists_show_each_caller_what_it_may_use() {
     let provider = Provider::start();
     let p = Protected::with(
         &provider,
-        |b| b.lists(ListConfig::default().per_caller(true)),
+        |b, _| b.lists(ListConfig::default().per_caller(true)),
         |v| v,
     )
     .await;
@@ -797,7 +799,7 @@ async fn opaque_tokens_are_introspected() {
 #[ignore = "needs the OIDC provider: scripts/peers oidc"]
 async fn the_endpoint_can_require_a_token_to_connect_at_all() {
     let provider = Provider::start();
-    let p = Protected::with(&provider, |b| b.endpoint_auth([items::READ]), |v| v).await;
+    let p = Protected::with(&provider, |b, _| b.endpoint_auth([items::READ]), |v| v).await;
     let mut raw = p.server.raw();
     let reply = raw.initialize("2025-11-25").await;
     assert_eq!(reply.status, 401);
@@ -826,6 +828,50 @@ async fn the_endpoint_can_require_a_token_to_connect_at_all() {
     // The metadata stays reachable without a token.
     let meta = reqwest::get(p.metadata_url()).await.expect("metadata");
     assert_eq!(meta.status(), 200);
+}
+
+#[tokio::test]
+#[ignore = "needs the OIDC provider: scripts/peers oidc"]
+async fn the_example_in_oauth_mode_needs_items_read_for_every_reading_tool() {
+    let provider = Provider::start();
+    let issuer = provider.issuer.clone();
+    let p = Protected::with(
+        &provider,
+        |b, url| items::with_oauth(b, &issuer, url),
+        |v| v,
+    )
+    .await;
+    // Public in the demo mode, not here.
+    for tool in ["list_items", "stats", "quote"] {
+        let reply = p.call(None, tool, json!({})).await;
+        assert_eq!(reply.status, 401, "{tool}");
+        assert_eq!(
+            challenge(&reply),
+            format!(
+                r#"Bearer scope="items:read", resource_metadata="{}""#,
+                p.metadata_url()
+            ),
+            "{tool}"
+        );
+    }
+    let writer_only = provider.token(&p.url, "items:write").await;
+    let reply = p.call(Some(&writer_only), "list_items", json!({})).await;
+    assert_eq!(reply.status, 403);
+    let reader = provider.token(&p.url, "items:read").await;
+    let reply = p.call(Some(&reader), "list_items", json!({})).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    let create = json!({"name": "x", "price_cents": 1, "category": "toy"});
+    let reply = p.call(Some(&reader), "create_item", create).await;
+    assert_eq!(reply.status, 403);
+    assert!(challenge(&reply).contains(r#"scope="items:write""#));
+    // The metadata names the MCP URL it was given.
+    let doc: Value = reqwest::get(p.metadata_url())
+        .await
+        .expect("metadata")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(doc["resource"], p.url);
 }
 
 #[test]
