@@ -211,9 +211,9 @@ async fn the_rest_route_keeps_its_own_auth() {
 async fn apps_can_serve_their_own_authorization_server_metadata() {
     use mcp_runtime::auth::ProtectedResource;
     let metadata = json!({
-        "issuer": "https://auth.example.com",
-        "authorization_endpoint": "https://auth.example.com/authorize",
-        "token_endpoint": "https://auth.example.com/token",
+        "issuer": "https://api.example.com/auth",
+        "authorization_endpoint": "https://api.example.com/auth/authorize",
+        "token_endpoint": "https://api.example.com/auth/token",
         "code_challenge_methods_supported": ["S256"],
     });
     let mcp = mcp_tests::registry()
@@ -225,17 +225,23 @@ async fn apps_can_serve_their_own_authorization_server_metadata() {
         .build()
         .expect("builds");
     let server = TestServer::items_with(mcp);
-    let served: serde_json::Value =
-        reqwest::get(server.url("/.well-known/oauth-authorization-server"))
+    // RFC 8414 §3.1: the issuer's path after the well-known segment (where
+    // clients look), and the root form.
+    for path in [
+        "/.well-known/oauth-authorization-server/auth",
+        "/.well-known/oauth-authorization-server",
+    ] {
+        let served: serde_json::Value = reqwest::get(server.url(path))
             .await
             .expect("served")
             .json()
             .await
             .expect("JSON");
-    assert_eq!(
-        served, metadata,
-        "as given: no registration endpoint invented"
-    );
+        assert_eq!(
+            served, metadata,
+            "{path}: as given, no registration endpoint invented"
+        );
+    }
     // Behind a proxy: the configured resource, at its own path.
     let doc: serde_json::Value =
         reqwest::get(server.url("/.well-known/oauth-protected-resource/mcp"))
@@ -247,7 +253,7 @@ async fn apps_can_serve_their_own_authorization_server_metadata() {
     assert_eq!(doc["resource"], "https://api.example.com/mcp");
     assert_eq!(
         doc["authorization_servers"],
-        json!(["https://auth.example.com"])
+        json!(["https://api.example.com/auth"])
     );
     let mut raw = server.raw();
     raw.initialize("2025-11-25").await;
@@ -258,6 +264,32 @@ async fn apps_can_serve_their_own_authorization_server_metadata() {
             r#"Bearer scope="items:read", resource_metadata="https://api.example.com/.well-known/oauth-protected-resource/mcp""#
         )
     );
+}
+
+#[test]
+fn metadata_of_an_issuer_elsewhere_cannot_be_served_here() {
+    use mcp_runtime::auth::ProtectedResource;
+    let build = |issuer: serde_json::Value| {
+        mcp_tests::registry()
+            .oauth(
+                ProtectedResource::new()
+                    .resource("https://api.example.com/mcp")
+                    .authorization_server_metadata(json!({"issuer": issuer})),
+            )
+            .build()
+            .err()
+            .map(|e| e.to_string())
+    };
+    let e = build(json!("https://auth.example.com")).expect("refused");
+    assert!(
+        e.contains("issuer `https://auth.example.com` is not on this server's origin `https://api.example.com`"),
+        "{e}"
+    );
+    let e = build(json!("https://api.example.com/auth?x=1")).expect("refused");
+    assert!(e.contains("without query or fragment"), "{e}");
+    let e = build(serde_json::Value::Null).expect("refused");
+    assert!(e.contains("needs an `issuer`"), "{e}");
+    assert_eq!(build(json!("https://API.example.com")), None);
 }
 
 #[tokio::test]

@@ -785,6 +785,13 @@ impl McpServerBuilder {
                 Access::new(true, scopes.leak())
             }
         };
+        if let Some(Err(why)) = self
+            .protected
+            .as_ref()
+            .map(|p| p.authorization_server_paths())
+        {
+            return Err(BuildError::new(vec![Problem::Setting(why)]));
+        }
         let scopes = registry.scopes(endpoint.scopes);
         let lists = Lists::new(&registry, &self.lists, self.info.clone())
             .map_err(|e| BuildError::new(vec![Problem::Serialize(e.to_string())]))?;

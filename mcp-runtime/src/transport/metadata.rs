@@ -10,7 +10,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::call::server::Server;
-use crate::policy::resource::{AUTHORIZATION_SERVER, WELL_KNOWN};
+use crate::policy::resource::WELL_KNOWN;
 use crate::support::sync::lock;
 
 /// Where the server's endpoints are mounted (`McpServer::scope`'s paths),
@@ -70,9 +70,11 @@ pub(crate) fn services(
             .wrap(cors())
             .route(web::get().to(protected_resource)),
     ];
-    if protected.authorization_server_metadata.is_some() {
+    // Checked at build: an issuer that cannot be served here never gets this far.
+    let paths = protected.authorization_server_paths().unwrap_or_default();
+    if !paths.is_empty() {
         services.push(
-            web::resource([AUTHORIZATION_SERVER.to_owned()])
+            web::resource(paths)
                 .app_data(data)
                 .wrap(cors())
                 .route(web::get().to(authorization_server)),
