@@ -8,8 +8,10 @@
 //! Ignored by default (they need Node and the provider, which
 //! `scripts/peers` installs once); the README's test command runs them.
 
+use std::fmt::Write as _;
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use actix_web::{App, HttpResponse, get, web};
@@ -22,6 +24,9 @@ use mcp_runtime::{Arguments, Completion, McpServer, mcp_prompt, mcp_resource};
 use mcp_tests::oidc::Provider;
 use mcp_tests::{EventReader, Raw, Reply, TestServer, stateless};
 use serde_json::{Value, json};
+use tracing::field::{Field, Visit};
+use tracing::span;
+use tracing_subscriber::layer::{Context, SubscriberExt as _};
 
 /// The audit log: writers only.
 #[mcp_resource(uri = "audit://log", scopes = ["items:write"])]
@@ -978,6 +983,62 @@ async fn the_example_in_oauth_mode_needs_items_read_for_every_reading_tool() {
         .await
         .expect("JSON");
     assert_eq!(doc["resource"], p.url);
+}
+
+/// Everything this test binary logs (events and spans), as text.
+#[derive(Clone, Default)]
+struct Logged(Arc<Mutex<String>>);
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Logged {
+    fn on_new_span(&self, attrs: &span::Attributes<'_>, _: &span::Id, _: Context<'_, S>) {
+        attrs.record(&mut Line(&mut self.0.lock().unwrap()));
+    }
+
+    fn on_record(&self, _: &span::Id, values: &span::Record<'_>, _: Context<'_, S>) {
+        values.record(&mut Line(&mut self.0.lock().unwrap()));
+    }
+
+    fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
+        event.record(&mut Line(&mut self.0.lock().unwrap()));
+    }
+}
+
+struct Line<'a>(&'a mut String);
+
+impl Visit for Line<'_> {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        let _ = writeln!(self.0, "{}={value:?}", field.name());
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs the OIDC provider: scripts/peers oidc"]
+async fn logs_give_reasons_never_tokens() {
+    let logged = Logged::default();
+    tracing::subscriber::set_global_default(tracing_subscriber::registry().with(logged.clone()))
+        .expect("the only subscriber of this test binary");
+    let provider = Provider::start();
+    let p = Protected::start(&provider).await;
+    let expired = forged(&provider, &p.url, json!({"exp": now() - 120})).await;
+    let reader = provider.token(&p.url, "items:read").await;
+    let writer = provider.token(&p.url, "items:read items:write").await;
+    let create = json!({"name": "x", "price_cents": 1, "category": "toy"});
+    for token in [&expired, &reader, &writer] {
+        p.call(Some(token), "create_item", create.clone()).await;
+    }
+    let mut raw = p.server.raw();
+    let bearer = format!("Bearer {expired}");
+    raw.initialize_with("2025-11-25", &[("authorization", &bearer)])
+        .await;
+    call_on(&raw, &reader, "get_item", json!({"id": 1})).await;
+
+    let text = logged.0.lock().unwrap().clone();
+    assert!(text.contains("the token has expired"), "the reason: {text}");
+    for token in [&expired, &reader, &writer] {
+        // The signature alone identifies a token.
+        let signature = token.rsplit('.').next().expect("a JWT");
+        assert!(!text.contains(signature), "a token in the logs");
+    }
 }
 
 #[test]
