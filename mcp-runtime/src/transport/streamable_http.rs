@@ -72,8 +72,9 @@ pub(super) struct Refusal {
     error: ErrorData,
     id: Option<RequestId>,
     retry_after: Option<Duration>,
-    /// `WWW-Authenticate`, for a refusal by the authenticator.
-    challenge: Option<HeaderValue>,
+    /// `WWW-Authenticate`, for a refusal by the authenticator (boxed: most
+    /// refusals have none, and all travel in `Result`s).
+    challenge: Option<Box<HeaderValue>>,
 }
 
 impl Refusal {
@@ -102,7 +103,7 @@ impl Refusal {
             &rejection.message,
         );
         let metadata = server.metadata_url(req, path);
-        refusal.challenge = Some(rejection.challenge(metadata.as_deref()));
+        refusal.challenge = Some(Box::new(rejection.challenge(metadata.as_deref())));
         refusal
     }
 
@@ -174,7 +175,7 @@ impl Refusal {
         if let Some(challenge) = self.challenge {
             response
                 .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, challenge);
+                .insert(header::WWW_AUTHENTICATE, *challenge);
         }
         response
     }
