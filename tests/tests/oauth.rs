@@ -974,7 +974,15 @@ async fn the_example_in_oauth_mode_needs_items_read_for_every_reading_tool() {
     let create = json!({"name": "x", "price_cents": 1, "category": "toy"});
     let reply = p.call(Some(&reader), "create_item", create).await;
     assert_eq!(reply.status, 403);
-    assert!(challenge(&reply).contains(r#"scope="items:write""#));
+    // Both scopes: a client stepping up to `items:write` alone would lose
+    // the `items:read` every request needs.
+    assert_eq!(
+        challenge(&reply),
+        format!(
+            r#"Bearer error="insufficient_scope", scope="items:read items:write", resource_metadata="{}""#,
+            p.metadata_url()
+        )
+    );
     // The metadata names the MCP URL it was given.
     let doc: Value = reqwest::get(p.metadata_url())
         .await

@@ -143,6 +143,10 @@ pub(crate) struct Authenticator {
     scheme: Option<Arc<str>>,
     /// Where the credentials come (`Authorization` when `None`).
     header: Option<HeaderName>,
+    /// The scopes every request needs (`endpoint_auth`), named in every
+    /// challenge beside the item's: a client that steps up to the item's
+    /// alone would lose them.
+    always: &'static [&'static str],
 }
 
 /// Who passed the authenticator: which scopes they hold when the extractor
@@ -185,6 +189,7 @@ impl Authenticator {
             identifies: false,
             scheme: None,
             header: None,
+            always: &[],
         }
     }
 
@@ -207,6 +212,7 @@ impl Authenticator {
             identifies: false,
             scheme: None,
             header: None,
+            always: &[],
         }
     }
 
@@ -229,12 +235,19 @@ impl Authenticator {
             identifies: true,
             scheme: None,
             header: None,
+            always: &[],
         }
     }
 
     /// Challenges with `scheme` (e.g. `ApiKey`) instead of `Bearer`.
     pub(crate) fn with_scheme(mut self, scheme: String) -> Self {
         self.scheme = Some(scheme.into());
+        self
+    }
+
+    /// Names `scopes`, which every request needs, in every challenge.
+    pub(crate) fn with_endpoint_scopes(mut self, scopes: &'static [&'static str]) -> Self {
+        self.always = scopes;
         self
     }
 
@@ -326,10 +339,12 @@ impl Authenticator {
         } else {
             detail
         };
+        let mut scopes = self.always.to_vec();
+        scopes.extend(needed.iter().filter(|s| !self.always.contains(s)));
         AuthRejection {
             status,
             problem,
-            scopes: needed,
+            scopes,
             scheme: self.scheme.clone(),
             message,
         }
@@ -360,8 +375,8 @@ pub(crate) enum Problem {
 pub(crate) struct AuthRejection {
     pub status: StatusCode,
     problem: Problem,
-    /// The scopes the refused item needs.
-    scopes: &'static [&'static str],
+    /// The scopes the refused request needs: the endpoint's and the item's.
+    scopes: Vec<&'static str>,
     scheme: Option<Arc<str>>,
     pub message: String,
 }
@@ -435,6 +450,7 @@ mod tests {
             identifies: false,
             scheme: None,
             header: None,
+            always: &[],
         }
     }
 
@@ -489,6 +505,7 @@ mod tests {
             identifies: false,
             scheme: None,
             header: None,
+            always: &[],
         };
         let req = TestRequest::default().to_http_request();
         let r = denied(&auth, &req, WRITE);
@@ -501,6 +518,32 @@ mod tests {
         assert!(
             futures_util::FutureExt::now_or_never(auth.check(&req, read))
                 .is_some_and(|r| r.is_ok())
+        );
+    }
+
+    #[test]
+    fn challenges_name_the_endpoint_scopes_too() {
+        let auth = Authenticator {
+            extract: |_| {
+                Box::pin(async {
+                    Ok(Caller {
+                        scopes: Some(Box::new(Holder(&["items:read"]))),
+                        id: None,
+                    })
+                })
+            },
+            scoped: true,
+            identifies: false,
+            scheme: None,
+            header: None,
+            always: &[],
+        }
+        .with_endpoint_scopes(&["items:read"]);
+        let req = TestRequest::default().to_http_request();
+        // Stepping up to `items:write` alone would lose `items:read`.
+        assert_eq!(
+            denied(&auth, &req, WRITE).challenge(None),
+            r#"Bearer error="insufficient_scope", scope="items:read items:write""#
         );
     }
 

@@ -812,10 +812,11 @@ impl McpServerBuilder {
                 Some(scheme) => auth.with_scheme(scheme),
                 None => auth,
             };
-            match self.auth_header {
+            let auth = match self.auth_header {
                 Some(header) => auth.with_header(header),
                 None => auth,
-            }
+            };
+            auth.with_endpoint_scopes(endpoint.scopes)
         });
         let stream_limits = self.streams.limits(self.limits.max_streams_per_session());
         let streams = Arc::new(Streams::new(stream_limits, self.event_store));
