@@ -12,7 +12,7 @@ use actix_web::{
     FromRequest, HttpRequest, HttpResponse, ResponseError, delete, get, patch, post, web,
 };
 use mcp_runtime::auth::oauth::{AccessToken, Validator};
-use mcp_runtime::auth::{ProtectedResource, Scopes};
+use mcp_runtime::auth::{CallerId, ProtectedResource, Scopes};
 use mcp_runtime::config::{RateLimit, SchemaProfile};
 use mcp_runtime::{
     BuildError, Catalog, Elicitation, McpContext, McpServer, McpServerBuilder, mcp_tool,
@@ -153,6 +153,15 @@ impl ResponseError for ApiError {
 pub struct AuthUser {
     pub name: String,
     pub scopes: Vec<String>,
+    /// Who the caller is across their tokens (issuer and subject), for
+    /// MCP sessions to outlive a token refresh; `None` for the demo token.
+    pub caller_id: Option<String>,
+}
+
+impl CallerId for AuthUser {
+    fn caller_id(&self) -> Option<String> {
+        self.caller_id.clone()
+    }
 }
 
 impl Scopes for AuthUser {
@@ -173,6 +182,7 @@ impl FromRequest for AuthUser {
                 Ok(AuthUser {
                     name: token.subject().unwrap_or("client").to_owned(),
                     scopes: token.scopes().to_vec(),
+                    caller_id: token.caller_id(),
                 })
             });
         }
@@ -185,6 +195,7 @@ impl FromRequest for AuthUser {
                 Some(DEMO_TOKEN) => Ok(AuthUser {
                     name: "demo".into(),
                     scopes: vec![READ.into(), WRITE.into()],
+                    caller_id: None,
                 }),
                 Some(_) => Err(ApiError::Unauthorized("invalid bearer token").into()),
                 None => Err(ApiError::Unauthorized("missing bearer token").into()),
@@ -516,10 +527,12 @@ pub fn mcp_server() -> Result<McpServer, BuildError> {
 
 /// `builder` as an OAuth-protected resource: the protected-resource
 /// metadata sends clients to `issuer` for a token whose audience is
-/// `resource`, this server's MCP URL. Register the [`oauth_validator`] as
-/// app data too, for [`AuthUser`].
+/// `resource`, this server's MCP URL. Every request needs `items:read`
+/// (so every reading tool, `list_items` and `stats` included, does, while
+/// the demo mode keeps them public), writing tools `items:write` too.
+/// Register the [`oauth_validator`] as app data too, for [`AuthUser`].
 pub fn with_oauth(builder: McpServerBuilder, issuer: &str, resource: &str) -> McpServerBuilder {
-    builder.oauth(
+    builder.endpoint_auth([READ]).oauth(
         ProtectedResource::new()
             .authorization_server(issuer)
             .resource(resource)
@@ -547,7 +560,7 @@ pub fn builder() -> McpServerBuilder {
         .instructions(
             "A product catalog. Read with list_items/get_item; writes need a bearer token.",
         )
-        .auth_with_scopes::<AuthUser>()
+        .auth_with_caller_id::<AuthUser>()
         // Also the 2024-11-05 HTTP+SSE transport, for older clients (`/mcp/sse`).
         .legacy_sse(true)
         .rate_limit_tool("reindex", RateLimit::per_minute(6))

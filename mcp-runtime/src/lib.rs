@@ -358,7 +358,7 @@ pub mod config {
 /// where to get a token ([`ProtectedResource`](auth::ProtectedResource)).
 /// See the README's "Authentication" section.
 pub mod auth {
-    pub use crate::policy::auth::Scopes;
+    pub use crate::policy::auth::{CallerId, Scopes};
     pub use crate::policy::resource::ProtectedResource;
 
     /// Ready access-token validators (feature `oauth`).

@@ -97,6 +97,17 @@ function configuration(signingKey) {
     // discovery's scopes_supported then lists them. What a resource's token carries is decided by
     // getResourceServerInfo below. Requests without openid (plain OAuth 2.0) are fine.
     scopes: ["openid", "offline_access", ...RESOURCE_SCOPES],
+    // MCP clients register with the scope of the first challenge they meet (`items:read`); a
+    // registered client may still ask for any of the resource's scopes later (step-up after a
+    // 403 insufficient_scope), as a Keycloak or Auth0 client of the API may.
+    extraClientMetadata: {
+      properties: ["scope"],
+      validator(_ctx, key, value, metadata) {
+        if (key === "scope" && value !== undefined) {
+          metadata.scope = [...new Set([...value.split(" "), ...RESOURCE_SCOPES])].join(" ");
+        }
+      },
+    },
     responseTypes: ["code"],
     ttl: {
       AccessToken: TOKEN_TTL,

@@ -339,16 +339,20 @@ impl Raw {
     /// Initializes with `version`, keeping the session id and version for
     /// later requests; returns the `initialize` reply.
     pub async fn initialize(&mut self, version: &str) -> Reply {
-        let reply = self
-            .post(json!({
-                "jsonrpc": "2.0", "id": 0, "method": "initialize",
-                "params": {
-                    "protocolVersion": version,
-                    "capabilities": {},
-                    "clientInfo": {"name": "raw-test", "version": "0"}
-                }
-            }))
-            .await;
+        self.initialize_with(version, &[]).await
+    }
+
+    /// `initialize` with `extra` headers (credentials).
+    pub async fn initialize_with(&mut self, version: &str, extra: &[(&str, &str)]) -> Reply {
+        let body = json!({
+            "jsonrpc": "2.0", "id": 0, "method": "initialize",
+            "params": {
+                "protocolVersion": version,
+                "capabilities": {},
+                "clientInfo": {"name": "raw-test", "version": "0"}
+            }
+        });
+        let reply = self.post_bytes(body.to_string(), extra).await;
         self.session = reply.header("mcp-session-id").map(str::to_owned);
         self.version = reply
             .body

@@ -211,9 +211,9 @@ async fn the_rest_route_keeps_its_own_auth() {
 async fn apps_can_serve_their_own_authorization_server_metadata() {
     use mcp_runtime::auth::ProtectedResource;
     let metadata = json!({
-        "issuer": "https://auth.example.com",
-        "authorization_endpoint": "https://auth.example.com/authorize",
-        "token_endpoint": "https://auth.example.com/token",
+        "issuer": "https://api.example.com/auth",
+        "authorization_endpoint": "https://api.example.com/auth/authorize",
+        "token_endpoint": "https://api.example.com/auth/token",
         "code_challenge_methods_supported": ["S256"],
     });
     let mcp = mcp_tests::registry()
@@ -225,17 +225,23 @@ async fn apps_can_serve_their_own_authorization_server_metadata() {
         .build()
         .expect("builds");
     let server = TestServer::items_with(mcp);
-    let served: serde_json::Value =
-        reqwest::get(server.url("/.well-known/oauth-authorization-server"))
+    // RFC 8414 §3.1: the issuer's path after the well-known segment (where
+    // clients look), and the root form.
+    for path in [
+        "/.well-known/oauth-authorization-server/auth",
+        "/.well-known/oauth-authorization-server",
+    ] {
+        let served: serde_json::Value = reqwest::get(server.url(path))
             .await
             .expect("served")
             .json()
             .await
             .expect("JSON");
-    assert_eq!(
-        served, metadata,
-        "as given: no registration endpoint invented"
-    );
+        assert_eq!(
+            served, metadata,
+            "{path}: as given, no registration endpoint invented"
+        );
+    }
     // Behind a proxy: the configured resource, at its own path.
     let doc: serde_json::Value =
         reqwest::get(server.url("/.well-known/oauth-protected-resource/mcp"))
@@ -247,7 +253,7 @@ async fn apps_can_serve_their_own_authorization_server_metadata() {
     assert_eq!(doc["resource"], "https://api.example.com/mcp");
     assert_eq!(
         doc["authorization_servers"],
-        json!(["https://auth.example.com"])
+        json!(["https://api.example.com/auth"])
     );
     let mut raw = server.raw();
     raw.initialize("2025-11-25").await;
@@ -260,6 +266,32 @@ async fn apps_can_serve_their_own_authorization_server_metadata() {
     );
 }
 
+#[test]
+fn metadata_of_an_issuer_elsewhere_cannot_be_served_here() {
+    use mcp_runtime::auth::ProtectedResource;
+    let build = |issuer: serde_json::Value| {
+        mcp_tests::registry()
+            .oauth(
+                ProtectedResource::new()
+                    .resource("https://api.example.com/mcp")
+                    .authorization_server_metadata(json!({"issuer": issuer})),
+            )
+            .build()
+            .err()
+            .map(|e| e.to_string())
+    };
+    let e = build(json!("https://auth.example.com")).expect("refused");
+    assert!(
+        e.contains("issuer `https://auth.example.com` is not on this server's origin `https://api.example.com`"),
+        "{e}"
+    );
+    let e = build(json!("https://api.example.com/auth?x=1")).expect("refused");
+    assert!(e.contains("without query or fragment"), "{e}");
+    let e = build(serde_json::Value::Null).expect("refused");
+    assert!(e.contains("needs an `issuer`"), "{e}");
+    assert_eq!(build(json!("https://API.example.com")), None);
+}
+
 #[tokio::test]
 async fn without_oauth_there_is_no_metadata() {
     let server = TestServer::items();
@@ -267,4 +299,114 @@ async fn without_oauth_there_is_no_metadata() {
         .await
         .expect("request");
     assert_eq!(reply.status(), 404);
+}
+
+/// An API key in its own header, as the builder's documentation shows.
+struct ApiKey;
+
+impl actix_web::FromRequest for ApiKey {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+    fn from_request(req: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(match req.headers().get("x-api-key") {
+            Some(key) if key == "key-1" || key == "key-2" => Ok(ApiKey),
+            Some(_) => Err(actix_web::error::ErrorUnauthorized("unknown API key")),
+            None => Err(actix_web::error::ErrorUnauthorized("missing API key")),
+        })
+    }
+}
+
+impl mcp_runtime::auth::Scopes for ApiKey {
+    fn has_scope(&self, _: &str) -> bool {
+        true
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_key_in_the_apps_own_header_is_an_invalid_token() {
+    use actix_web::http::header::HeaderName;
+    let mcp = McpServer::from_registry()
+        .auth_with_scopes::<ApiKey>()
+        .auth_scheme("ApiKey")
+        .auth_header(HeaderName::from_static("x-api-key"))
+        .build()
+        .expect("builds");
+    let server = TestServer::items_with(mcp);
+    let mut raw = server.raw();
+    raw.initialize("2025-11-25").await;
+    let get_item = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                          "params": {"name": "get_item", "arguments": {"id": 1}}})
+    .to_string();
+
+    let reply = raw.post_bytes(get_item.clone(), &[]).await;
+    assert_eq!(reply.status, 401);
+    assert_eq!(
+        reply.header("www-authenticate"),
+        Some(r#"ApiKey scope="items:read""#)
+    );
+    let reply = raw
+        .post_bytes(get_item.clone(), &[("x-api-key", "guessed")])
+        .await;
+    assert_eq!(reply.status, 401);
+    assert_eq!(
+        reply.header("www-authenticate"),
+        Some(
+            r#"ApiKey error="invalid_token", scope="items:read", error_description="unknown API key""#
+        )
+    );
+    // The right key passes; a session is bound to the key it is used with.
+    raw.initialize("2025-11-25").await;
+    let reply = raw
+        .post_bytes(get_item.clone(), &[("x-api-key", "key-1")])
+        .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    let reply = raw.post_bytes(get_item, &[("x-api-key", "key-2")]).await;
+    assert_eq!(reply.status, 403, "{:?}", reply.body);
+}
+
+#[tokio::test]
+async fn metadata_inferred_from_the_request_is_not_for_shared_caches() {
+    use mcp_runtime::auth::ProtectedResource;
+    let metadata = |resource: Option<&str>| {
+        let mut protected =
+            ProtectedResource::new().authorization_server("https://auth.example.com");
+        if let Some(resource) = resource {
+            protected = protected.resource(resource);
+        }
+        let mcp = mcp_tests::registry()
+            .oauth(protected)
+            .build()
+            .expect("builds");
+        TestServer::items_with(mcp)
+    };
+    let server = metadata(None);
+    let poisoned = reqwest::Client::new()
+        .get(server.url("/.well-known/oauth-protected-resource/mcp"))
+        .header("x-forwarded-host", "evil.example")
+        .send()
+        .await
+        .expect("served");
+    let header = |name: &str| {
+        poisoned
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(header("cache-control"), "private, max-age=3600");
+    assert!(
+        header("vary").starts_with("Host, Forwarded, X-Forwarded-Host, X-Forwarded-Proto"),
+        "{}",
+        header("vary")
+    );
+    let doc: serde_json::Value = poisoned.json().await.expect("JSON");
+    assert_eq!(doc["resource"], "http://evil.example/mcp");
+
+    // A configured resource is the same for everyone: cacheable.
+    let server = metadata(Some("https://api.example.com/mcp"));
+    let fixed = reqwest::get(server.url("/.well-known/oauth-protected-resource/mcp"))
+        .await
+        .expect("served");
+    assert_eq!(fixed.headers()["cache-control"], "public, max-age=3600");
 }

@@ -8,25 +8,38 @@
 //! Ignored by default (they need Node and the provider, which
 //! `scripts/peers` installs once); the README's test command runs them.
 
+use std::fmt::Write as _;
 use std::net::TcpListener;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use actix_web::{App, get};
+use actix_web::{App, HttpResponse, get, web};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use mcp_examples::items;
 use mcp_runtime::auth::ProtectedResource;
 use mcp_runtime::auth::oauth::{Introspection, JwtValidator, TokenValidator as _, Validator};
-use mcp_runtime::config::ListConfig;
+use mcp_runtime::config::{ListConfig, StreamConfig};
 use mcp_runtime::{Arguments, Completion, McpServer, mcp_prompt, mcp_resource};
 use mcp_tests::oidc::Provider;
-use mcp_tests::{Reply, TestServer, stateless};
+use mcp_tests::{EventReader, Raw, Reply, TestServer, stateless};
 use serde_json::{Value, json};
+use tracing::field::{Field, Visit};
+use tracing::span;
+use tracing_subscriber::layer::{Context, SubscriberExt as _};
 
 /// The audit log: writers only.
 #[mcp_resource(uri = "audit://log", scopes = ["items:write"])]
 #[get("/audit")]
 async fn audit_log() -> &'static str {
     "nothing happened"
+}
+
+/// One day of the audit log: writers only.
+#[mcp_resource(uri = "audit://log/{day}", scopes = ["items:write"])]
+#[get("/audit/{day}")]
+async fn audit_day(day: web::Path<String>) -> String {
+    format!("nothing happened on {day}")
 }
 
 /// The arguments of `plan_change`.
@@ -55,27 +68,49 @@ struct Protected {
 
 impl Protected {
     async fn start(provider: &Provider) -> Protected {
-        Protected::with(provider, |b| b, |v| v).await
+        Protected::with(provider, |b, _| b, |v| v).await
     }
 
-    /// With changes to the server's builder and to the JWT validator.
+    /// With changes to the server's builder (given the server's MCP URL)
+    /// and to the JWT validator.
     async fn with(
         provider: &Provider,
-        builder: impl FnOnce(mcp_runtime::McpServerBuilder) -> mcp_runtime::McpServerBuilder,
+        builder: impl FnOnce(mcp_runtime::McpServerBuilder, &str) -> mcp_runtime::McpServerBuilder,
         jwt: impl FnOnce(JwtValidator) -> JwtValidator,
     ) -> Protected {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let url = format!("http://{}/mcp", listener.local_addr().expect("addr"));
+        let (listener, url) = Protected::bind();
         let validator = JwtValidator::discover(&provider.issuer, &url)
             .await
             .expect("the provider's metadata and keys");
-        let validator = Validator::new(jwt(validator));
+        Protected::serve(
+            provider,
+            (listener, url),
+            builder,
+            Validator::new(jwt(validator)),
+        )
+    }
+
+    /// A port, and the MCP URL the server will have there.
+    fn bind() -> (TcpListener, String) {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}/mcp", listener.local_addr().expect("addr"));
+        (listener, url)
+    }
+
+    /// Serves the example at `url` with `validator` behind its `AuthUser`.
+    fn serve(
+        provider: &Provider,
+        (listener, url): (TcpListener, String),
+        builder: impl FnOnce(mcp_runtime::McpServerBuilder, &str) -> mcp_runtime::McpServerBuilder,
+        validator: Validator,
+    ) -> Protected {
         let mcp = builder(
             items::builder().oauth(
                 ProtectedResource::new()
                     .authorization_server(&provider.issuer)
                     .resource_name("Items API"),
             ),
+            &url,
         )
         .build()
         .expect("builds");
@@ -87,6 +122,7 @@ impl Protected {
                     .app_data(db.clone())
                     .configure(items::routes)
                     .service(audit_log)
+                    .service(audit_day)
                     .service(mcp.scope("/mcp")),
             )
         });
@@ -324,6 +360,188 @@ async fn a_missing_scope_is_a_403_naming_it() {
     assert_eq!(p.item_count().await, before, "the handler did not run");
 }
 
+/// A `tools/call` on `raw`'s session with `token`.
+async fn call_on(raw: &Raw, token: &str, tool: &str, arguments: Value) -> Reply {
+    let body = json!({
+        "jsonrpc": "2.0", "id": 1, "method": "tools/call",
+        "params": {"name": tool, "arguments": arguments}
+    });
+    let bearer = format!("Bearer {token}");
+    raw.post_bytes(body.to_string(), &[("authorization", &bearer)])
+        .await
+}
+
+#[tokio::test]
+#[ignore = "needs the OIDC provider: scripts/peers oidc"]
+async fn a_session_outlives_step_up_and_refresh_but_not_a_change_of_caller() {
+    let provider = Provider::start();
+    let p = Protected::start(&provider).await;
+    let reader = provider.token(&p.url, "items:read").await;
+    let mut raw = p.server.raw();
+    let bearer = format!("Bearer {reader}");
+    let reply = raw
+        .initialize_with("2025-11-25", &[("authorization", &bearer)])
+        .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    let create = json!({"name": "x", "price_cents": 1, "category": "toy"});
+
+    // Step-up: the 403 names the scope; the same session takes the new token.
+    let reply = call_on(&raw, &reader, "create_item", create.clone()).await;
+    assert_eq!(reply.status, 403, "{:?}", reply.body);
+    assert!(challenge(&reply).contains(r#"error="insufficient_scope""#));
+    let writer = provider.token(&p.url, "items:read items:write").await;
+    let reply = call_on(&raw, &writer, "create_item", create.clone()).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert_ne!(
+        reply.body["result"]["isError"],
+        json!(true),
+        "{:?}",
+        reply.body
+    );
+
+    // A refreshed token (another token, the same caller) keeps the session.
+    let refreshed = provider.token(&p.url, "items:read").await;
+    assert_ne!(refreshed, reader);
+    let reply = call_on(&raw, &refreshed, "get_item", json!({"id": 1})).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+
+    // An expired one is asked to refresh (401 with the challenge), not
+    // turned away from the session.
+    let expired = forged(
+        &provider,
+        &p.url,
+        json!({"sub": "mcp-tests", "exp": now() - 120}),
+    )
+    .await;
+    let reply = call_on(&raw, &expired, "get_item", json!({"id": 1})).await;
+    assert_eq!(reply.status, 401, "{:?}", reply.body);
+    assert!(
+        challenge(&reply).starts_with(r#"Bearer error="invalid_token""#),
+        "{}",
+        challenge(&reply)
+    );
+
+    // Someone else's valid token, or none, cannot use the session.
+    let other = forged(&provider, &p.url, json!({"sub": "someone-else"})).await;
+    let reply = call_on(&raw, &other, "get_item", json!({"id": 1})).await;
+    assert_eq!(reply.status, 403, "{:?}", reply.body);
+    assert!(
+        reply.body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("bound to")),
+        "{:?}",
+        reply.body
+    );
+    let reply = raw.call(2, "list_items", json!({})).await;
+    assert_eq!(reply.status, 403, "{:?}", reply.body);
+}
+
+/// A `tools/call` of `tool` as a JSON-RPC body.
+fn tool_call(id: i64, tool: &str, arguments: Value) -> String {
+    json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
+           "params": {"name": tool, "arguments": arguments}})
+    .to_string()
+}
+
+/// POSTs `body` to `url` with `token`: the status and `WWW-Authenticate`.
+async fn post_as(url: &str, token: Option<&str>, body: String) -> (u16, String) {
+    let mut request = reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream");
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.body(body).send().await.expect("POST");
+    let challenge = response
+        .headers()
+        .get("www-authenticate")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (response.status().as_u16(), challenge)
+}
+
+#[tokio::test]
+#[ignore = "needs the OIDC provider: scripts/peers oidc"]
+async fn every_transport_challenges_before_it_commits_to_an_answer() {
+    let provider = Provider::start();
+    let p = Protected::with(
+        &provider,
+        |b, _| b.streams(StreamConfig::default().always_stream(true)),
+        |v| v,
+    )
+    .await;
+    let reader = provider.token(&p.url, "items:read").await;
+    let writer = provider.token(&p.url, "items:read items:write").await;
+    let create = json!({"name": "x", "price_cents": 1, "category": "toy"});
+    let missing = format!(
+        r#"Bearer scope="items:read", resource_metadata="{}""#,
+        p.metadata_url()
+    );
+    let step_up = format!(
+        r#"Bearer error="insufficient_scope", scope="items:write", resource_metadata="{}""#,
+        p.metadata_url()
+    );
+
+    // The legacy transport: refused POSTs are not 202 with an error on the
+    // stream, but the challenges of Streamable HTTP.
+    let response = reqwest::Client::new()
+        .get(p.server.url("/mcp/sse"))
+        .header("accept", "text/event-stream")
+        .send()
+        .await
+        .expect("GET /mcp/sse");
+    let mut events = EventReader::new(response);
+    let endpoint = events.next().await.expect("the endpoint event").data;
+    let messages = p.server.url(&endpoint);
+    let initialize = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize",
+        "params": {"protocolVersion": "2024-11-05", "capabilities": {},
+                   "clientInfo": {"name": "legacy", "version": "0"}}});
+    let (status, _) = post_as(&messages, None, initialize.to_string()).await;
+    assert_eq!(status, 202);
+    let get_item = tool_call(1, "get_item", json!({"id": 1}));
+    assert_eq!(
+        post_as(&messages, None, get_item.clone()).await,
+        (401, missing.clone())
+    );
+    let create_item = tool_call(2, "create_item", create.clone());
+    assert_eq!(
+        post_as(&messages, Some(&reader), create_item.clone()).await,
+        (403, step_up.clone())
+    );
+    assert_eq!(post_as(&messages, Some(&writer), create_item).await.0, 202);
+
+    // Streamable HTTP answering every request with a stream: the challenge
+    // comes before the stream would open.
+    let mut raw = p.server.raw();
+    raw.initialize("2025-11-25").await;
+    let post = |token: Option<&'static str>, body: String| {
+        let raw = raw.clone();
+        async move {
+            let bearer = token.map(|t| format!("Bearer {t}"));
+            let headers: Vec<(&str, &str)> = bearer
+                .iter()
+                .map(|b| ("authorization", b.as_str()))
+                .collect();
+            raw.post_bytes(body, &headers).await
+        }
+    };
+    let reply = post(None, tool_call(3, "get_item", json!({"id": 1}))).await;
+    assert_eq!((reply.status, challenge(&reply)), (401, missing.as_str()));
+    assert_eq!(reply.body["id"], 3);
+    let reader: &'static str = reader.leak();
+    let reply = post(Some(reader), tool_call(4, "create_item", create)).await;
+    assert_eq!((reply.status, challenge(&reply)), (403, step_up.as_str()));
+    let reply = post(Some(reader), tool_call(5, "get_item", json!({"id": 1}))).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(
+        reply.header("content-type"),
+        Some("text/event-stream"),
+        "allowed calls still stream"
+    );
+}
+
 #[tokio::test]
 #[ignore = "needs the OIDC provider: scripts/peers oidc"]
 async fn resources_prompts_and_completions_ask_for_their_scopes_too() {
@@ -400,7 +618,7 @@ async fn a_key_rotated_at_the_provider_is_picked_up() {
     let provider = Provider::start();
     let p = Protected::with(
         &provider,
-        |b| b,
+        |b, _| b,
         |jwt| jwt.refetch_interval(Duration::from_millis(300)),
     )
     .await;
@@ -450,6 +668,45 @@ async fn made_up_key_ids_cost_the_provider_one_fetch_per_interval() {
     }
 }
 
+/// Requests that reached the key set that is down.
+static JWKS_HITS: AtomicUsize = AtomicUsize::new(0);
+
+#[tokio::test]
+async fn a_key_set_that_is_down_is_asked_once_per_interval() {
+    let jwks = TestServer::start(|cfg| {
+        cfg.route(
+            "/jwks",
+            web::get().to(|| async {
+                JWKS_HITS.fetch_add(1, Ordering::SeqCst);
+                HttpResponse::ServiceUnavailable().finish()
+            }),
+        );
+    });
+    let jwt = JwtValidator::new(
+        "http://127.0.0.1:9",
+        jwks.url("/jwks"),
+        "http://127.0.0.1:9/mcp",
+    )
+    .refetch_interval(Duration::from_secs(3600));
+    let b64 = |v: Value| {
+        use base64::Engine as _;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+    };
+    let token = format!(
+        "{}.{}.c2ln",
+        b64(json!({"alg": "RS256", "kid": "k1"})),
+        b64(json!({"sub": "a"}))
+    );
+    for _ in 0..5 {
+        let e = jwt.validate(&token).await.expect_err("no keys");
+        assert_eq!(
+            e.to_string(),
+            "the token could not be checked: the issuer's keys are unreachable"
+        );
+    }
+    assert_eq!(JWKS_HITS.load(Ordering::SeqCst), 1, "one try per interval");
+}
+
 #[tokio::test]
 #[ignore = "needs the OIDC provider: scripts/peers oidc"]
 async fn keys_withdrawn_by_the_issuer_stop_working_after_max_age() {
@@ -478,7 +735,7 @@ async fn lists_show_each_caller_what_it_may_use() {
     let provider = Provider::start();
     let p = Protected::with(
         &provider,
-        |b| b.lists(ListConfig::default().per_caller(true)),
+        |b, _| b.lists(ListConfig::default().per_caller(true)),
         |v| v,
     )
     .await;
@@ -541,10 +798,27 @@ async fn lists_show_each_caller_what_it_may_use() {
             .iter()
             .any(|r| r["uri"] == "audit://log")
     };
+    let templates = async |token: Option<&str>| {
+        let reply = p.send(token, "resources/templates/list", json!({})).await;
+        assert_eq!(reply.body["result"]["cacheScope"], "private");
+        reply.body["result"]["resourceTemplates"]
+            .as_array()
+            .expect("templates")
+            .iter()
+            .any(|r| r["uriTemplate"] == "audit://log/{day}")
+    };
     let reader = provider.token(&p.url, "items:read").await;
     let writer = provider.token(&p.url, "items:write").await;
     assert!(!prompts(None).await && !prompts(Some(&reader)).await && prompts(Some(&writer)).await);
     assert!(!resources(Some(&reader)).await && resources(Some(&writer)).await);
+    assert!(
+        !templates(None).await && !templates(Some(&reader)).await && templates(Some(&writer)).await
+    );
+    // Lists that differ per caller are never for a shared cache.
+    for method in ["prompts/list", "resources/list"] {
+        let reply = p.send(Some(&writer), method, json!({})).await;
+        assert_eq!(reply.body["result"]["cacheScope"], "private", "{method}");
+    }
 }
 
 #[tokio::test]
@@ -573,9 +847,70 @@ async fn opaque_tokens_are_introspected() {
 
 #[tokio::test]
 #[ignore = "needs the OIDC provider: scripts/peers oidc"]
+async fn opaque_tokens_are_introspected_by_the_server() {
+    let provider = Provider::start();
+    let introspection = Introspection::discover(&provider.issuer, "mcp-tests", "mcp-tests-secret")
+        .await
+        .expect("the provider's introspection endpoint");
+    let p = Protected::serve(
+        &provider,
+        Protected::bind(),
+        |b, _| b,
+        Validator::new(introspection),
+    );
+    // Active, for a caller without the scope: authenticated, asked to step up.
+    let opaque = provider.opaque_token().await;
+    let reply = p.call(Some(&opaque), "get_item", json!({"id": 1})).await;
+    assert_eq!(reply.status, 403, "{:?}", reply.body);
+    assert!(challenge(&reply).starts_with(r#"Bearer error="insufficient_scope""#));
+    // Unknown to the issuer: rejected.
+    let reply = p
+        .call(Some("not-a-token"), "get_item", json!({"id": 1}))
+        .await;
+    assert_eq!(reply.status, 401);
+    assert!(
+        challenge(&reply).contains(r#"error_description="the token is not active""#),
+        "{}",
+        challenge(&reply)
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs the OIDC provider: scripts/peers oidc"]
+async fn listening_to_a_protected_resource_is_challenged() {
+    let provider = Provider::start();
+    let p = Protected::start(&provider).await;
+    let listen = |token: Option<String>| {
+        let server = &p.server;
+        async move {
+            let bearer = token.map(|t| format!("Bearer {t}"));
+            let mut headers = vec![("accept", "application/json, text/event-stream")];
+            headers.extend(bearer.iter().map(|b| ("authorization", b.as_str())));
+            let params = json!({"notifications": {"resourceSubscriptions": ["audit://log"]}});
+            stateless::send(server, "subscriptions/listen", params, &headers).await
+        }
+    };
+    let reply = listen(None).await;
+    assert_eq!(reply.status, 401);
+    assert_eq!(
+        challenge(&reply),
+        format!(
+            r#"Bearer scope="items:write", resource_metadata="{}""#,
+            p.metadata_url()
+        )
+    );
+    let reply = listen(Some(provider.token(&p.url, "items:read").await)).await;
+    assert_eq!(reply.status, 403);
+    assert!(
+        challenge(&reply).starts_with(r#"Bearer error="insufficient_scope", scope="items:write""#)
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs the OIDC provider: scripts/peers oidc"]
 async fn the_endpoint_can_require_a_token_to_connect_at_all() {
     let provider = Provider::start();
-    let p = Protected::with(&provider, |b| b.endpoint_auth([items::READ]), |v| v).await;
+    let p = Protected::with(&provider, |b, _| b.endpoint_auth([items::READ]), |v| v).await;
     let mut raw = p.server.raw();
     let reply = raw.initialize("2025-11-25").await;
     assert_eq!(reply.status, 401);
@@ -604,6 +939,114 @@ async fn the_endpoint_can_require_a_token_to_connect_at_all() {
     // The metadata stays reachable without a token.
     let meta = reqwest::get(p.metadata_url()).await.expect("metadata");
     assert_eq!(meta.status(), 200);
+}
+
+#[tokio::test]
+#[ignore = "needs the OIDC provider: scripts/peers oidc"]
+async fn the_example_in_oauth_mode_needs_items_read_for_every_reading_tool() {
+    let provider = Provider::start();
+    let issuer = provider.issuer.clone();
+    let p = Protected::with(
+        &provider,
+        |b, url| items::with_oauth(b, &issuer, url),
+        |v| v,
+    )
+    .await;
+    // Public in the demo mode, not here.
+    for tool in ["list_items", "stats", "quote"] {
+        let reply = p.call(None, tool, json!({})).await;
+        assert_eq!(reply.status, 401, "{tool}");
+        assert_eq!(
+            challenge(&reply),
+            format!(
+                r#"Bearer scope="items:read", resource_metadata="{}""#,
+                p.metadata_url()
+            ),
+            "{tool}"
+        );
+    }
+    let writer_only = provider.token(&p.url, "items:write").await;
+    let reply = p.call(Some(&writer_only), "list_items", json!({})).await;
+    assert_eq!(reply.status, 403);
+    let reader = provider.token(&p.url, "items:read").await;
+    let reply = p.call(Some(&reader), "list_items", json!({})).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    let create = json!({"name": "x", "price_cents": 1, "category": "toy"});
+    let reply = p.call(Some(&reader), "create_item", create).await;
+    assert_eq!(reply.status, 403);
+    // Both scopes: a client stepping up to `items:write` alone would lose
+    // the `items:read` every request needs.
+    assert_eq!(
+        challenge(&reply),
+        format!(
+            r#"Bearer error="insufficient_scope", scope="items:read items:write", resource_metadata="{}""#,
+            p.metadata_url()
+        )
+    );
+    // The metadata names the MCP URL it was given.
+    let doc: Value = reqwest::get(p.metadata_url())
+        .await
+        .expect("metadata")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(doc["resource"], p.url);
+}
+
+/// Everything this test binary logs (events and spans), as text.
+#[derive(Clone, Default)]
+struct Logged(Arc<Mutex<String>>);
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Logged {
+    fn on_new_span(&self, attrs: &span::Attributes<'_>, _: &span::Id, _: Context<'_, S>) {
+        attrs.record(&mut Line(&mut self.0.lock().unwrap()));
+    }
+
+    fn on_record(&self, _: &span::Id, values: &span::Record<'_>, _: Context<'_, S>) {
+        values.record(&mut Line(&mut self.0.lock().unwrap()));
+    }
+
+    fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
+        event.record(&mut Line(&mut self.0.lock().unwrap()));
+    }
+}
+
+struct Line<'a>(&'a mut String);
+
+impl Visit for Line<'_> {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        let _ = writeln!(self.0, "{}={value:?}", field.name());
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs the OIDC provider: scripts/peers oidc"]
+async fn logs_give_reasons_never_tokens() {
+    let logged = Logged::default();
+    tracing::subscriber::set_global_default(tracing_subscriber::registry().with(logged.clone()))
+        .expect("the only subscriber of this test binary");
+    let provider = Provider::start();
+    let p = Protected::start(&provider).await;
+    let expired = forged(&provider, &p.url, json!({"exp": now() - 120})).await;
+    let reader = provider.token(&p.url, "items:read").await;
+    let writer = provider.token(&p.url, "items:read items:write").await;
+    let create = json!({"name": "x", "price_cents": 1, "category": "toy"});
+    for token in [&expired, &reader, &writer] {
+        p.call(Some(token), "create_item", create.clone()).await;
+    }
+    let mut raw = p.server.raw();
+    let bearer = format!("Bearer {expired}");
+    raw.initialize_with("2025-11-25", &[("authorization", &bearer)])
+        .await;
+    call_on(&raw, &reader, "get_item", json!({"id": 1})).await;
+
+    let text = logged.0.lock().unwrap().clone();
+    assert!(text.contains("the token has expired"), "the reason: {text}");
+    for token in [&expired, &reader, &writer] {
+        // The signature alone identifies a token.
+        let signature = token.rsplit('.').next().expect("a JWT");
+        assert!(!text.contains(signature), "a token in the logs");
+    }
 }
 
 #[test]

@@ -3,13 +3,18 @@
 //! ```text
 //! BIND=127.0.0.1:8080 cargo run -p mcp-examples --bin items-api
 //! OAUTH_ISSUER=https://login.example.com/realms/items cargo run -p mcp-examples --bin items-api
+//! OAUTH_ISSUER=… PUBLIC_URL=https://items.example.com/mcp cargo run -p mcp-examples --bin items-api
 //! ```
 //!
 //! With `OAUTH_ISSUER`, it is an OAuth-protected resource: it discovers the
 //! issuer's keys, accepts only JWTs whose audience is its MCP URL (as
-//! printed), with scope `items:read` for reading tools and `items:write` for
-//! writing ones, and publishes its protected-resource metadata. Without it,
-//! the demo bearer token grants everything.
+//! printed), with scope `items:read` for every request (so every reading
+//! tool) and `items:write` for writing tools, and publishes its
+//! protected-resource metadata. `PUBLIC_URL` is that MCP URL as clients
+//! reach it (e.g. `https://items.example.com/mcp` behind a proxy; default
+//! `http://<BIND>/mcp`): the tokens' audience and the metadata's
+//! `resource`. Without `OAUTH_ISSUER`, the demo bearer token grants
+//! everything and reading tools stay public.
 //!
 //! With `REDIS_URL` (e.g. `redis://127.0.0.1:6379/0`), sessions, tasks and
 //! rate limits live in Redis and the replicas relay to each other what is
@@ -32,6 +37,11 @@ async fn main() -> std::io::Result<()> {
     let listener = TcpListener::bind(mcp_examples::bind_address())?;
     let addr = listener.local_addr()?;
     let mcp_url = format!("http://{addr}/mcp");
+    // What clients reach, behind a proxy: the tokens' audience.
+    let public_url = std::env::var("PUBLIC_URL")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| mcp_url.clone());
     let issuer = std::env::var("OAUTH_ISSUER").ok().filter(|s| !s.is_empty());
     // Start-up checks (duplicate names, auth, schemas, the issuer's keys)
     // fail here, not at the first call.
@@ -39,11 +49,11 @@ async fn main() -> std::io::Result<()> {
     let mut validator = None;
     if let Some(issuer) = &issuer {
         validator = Some(
-            items::oauth_validator(issuer, &mcp_url)
+            items::oauth_validator(issuer, &public_url)
                 .await
                 .map_err(std::io::Error::other)?,
         );
-        builder = items::with_oauth(builder, issuer, &mcp_url);
+        builder = items::with_oauth(builder, issuer, &public_url);
     }
     let redis_url = std::env::var("REDIS_URL").ok().filter(|s| !s.is_empty());
     let mut redis = None;
@@ -89,8 +99,8 @@ async fn main() -> std::io::Result<()> {
     match &issuer {
         Some(issuer) => {
             banner += &format!(
-                "OAuth: tokens from {issuer} for audience {mcp_url} \
-                 (scopes {} and {})\n",
+                "OAuth: tokens from {issuer} for audience {public_url} \
+                 (scope {} for every request, {} to write)\n",
                 items::READ,
                 items::WRITE
             );

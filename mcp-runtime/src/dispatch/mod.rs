@@ -20,6 +20,7 @@ mod tools;
 
 use std::sync::Arc;
 
+use actix_web::HttpRequest;
 use rmcp::model::{ErrorData, RequestId};
 use serde::de::DeserializeOwned;
 use serde_json::json;
@@ -27,10 +28,13 @@ use serde_json::value::RawValue;
 
 use crate::call::server::{Exchange, Outcome, Server};
 use crate::catalog::lists::{List, Published};
-use crate::policy::auth::Access;
+use crate::policy::auth::{Access, AuthRejection};
 use crate::protocol::jsonrpc::{self, Message};
 use crate::protocol::method::{NotificationMethod, RequestMethod};
-use crate::protocol::params::{CancelledParams, ListParams};
+use crate::protocol::params::{
+    CallToolParams, CancelledParams, CompleteParams, GetPromptParams, ListParams, ListenParams,
+    Reference, UriParams,
+};
 use crate::state::relay::Relayed;
 
 /// The method table: decodes nothing and knows no transport, only which
@@ -265,6 +269,69 @@ impl Dispatcher {
             }
             _ => self.shared(id, method, params, x).await,
         }
+    }
+
+    /// Whether `req` may send `message`, decided before a transport commits
+    /// to an answer it cannot take back (the legacy transport's 202, an
+    /// event stream): the authenticator's verdict, on the MCP request, for
+    /// each protected item the message touches. `Err` is the challenge the
+    /// item's handler would give, so every transport answers the same.
+    pub(crate) async fn admits(
+        &self,
+        req: &HttpRequest,
+        message: &Message,
+    ) -> Result<(), AuthRejection> {
+        let Some(auth) = &self.server.policy.auth else {
+            return Ok(());
+        };
+        for access in self.accesses(message) {
+            if access.auth {
+                auth.check(req, access).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// What the items `message` touches ask of its caller. Parameters that
+    /// do not decode touch nothing: their handler says why.
+    fn accesses(&self, message: &Message) -> Vec<Access> {
+        let Message::Request { method, params, .. } = message else {
+            return Vec::new();
+        };
+        let catalog = &self.server.catalog;
+        let params = params.as_deref();
+        let resource = |uri: &str| catalog.resource_for(uri).map(|(r, _)| r.def.access());
+        let access = match method {
+            RequestMethod::CallTool => jsonrpc::params::<CallToolParams>(method, params)
+                .ok()
+                .and_then(|p| catalog.tool(&p.name).map(|t| t.def.access())),
+            RequestMethod::GetPrompt => jsonrpc::params::<GetPromptParams>(method, params)
+                .ok()
+                .and_then(|p| catalog.prompt(&p.name).map(|p| p.def.access())),
+            RequestMethod::ReadResource | RequestMethod::Subscribe => {
+                jsonrpc::params::<UriParams>(method, params)
+                    .ok()
+                    .and_then(|p| resource(&p.uri))
+            }
+            RequestMethod::Complete => jsonrpc::params::<CompleteParams>(method, params)
+                .ok()
+                .and_then(|p| match p.reference {
+                    Reference::Prompt { name } => catalog.prompt(&name).map(|p| p.def.access()),
+                    Reference::Resource { uri } => {
+                        catalog.resource_template(&uri).map(|r| r.def.access())
+                    }
+                }),
+            RequestMethod::Listen => {
+                return jsonrpc::params::<ListenParams>(method, params)
+                    .map(|p| {
+                        let uris = p.notifications.resource_subscriptions;
+                        uris.iter().filter_map(|uri| resource(uri)).collect()
+                    })
+                    .unwrap_or_default();
+            }
+            _ => None,
+        };
+        access.into_iter().collect()
     }
 
     fn notification(&self, method: &NotificationMethod, params: Option<&RawValue>, x: &Exchange) {

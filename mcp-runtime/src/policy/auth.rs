@@ -17,7 +17,14 @@
 //!   403): 403 `error="insufficient_scope"`, naming the scopes (step-up).
 //!
 //! Apps that authenticate with something else than bearer tokens name their
-//! own scheme (`.auth_scheme("ApiKey")`).
+//! own scheme (`.auth_scheme("ApiKey")`) and, when it is not
+//! `Authorization`, the header their credentials come in
+//! (`.auth_header("x-api-key")`), which tells a rejected credential from a
+//! missing one.
+//!
+//! A session is bound to its caller: to who they are when the extractor
+//! names them ([`CallerId`]), so a refreshed or stepped-up token keeps it;
+//! else to the exact credentials presented.
 //!
 //! Only this authenticator's rejections become HTTP challenges: a 401 or 403
 //! from anything else (a handler, another extractor, route middleware) is an
@@ -29,7 +36,7 @@ use std::sync::Arc;
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{AUTHORIZATION, HeaderValue};
+use actix_web::http::header::{AUTHORIZATION, HeaderName, HeaderValue};
 use actix_web::{FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 
@@ -52,6 +59,31 @@ use futures_util::future::LocalBoxFuture;
 pub trait Scopes {
     /// Whether the caller was granted `scope`.
     fn has_scope(&self, scope: &str) -> bool;
+}
+
+/// Who an authenticated caller is, stably across their credentials: the
+/// issuer and subject of their tokens, an account id. Implemented by the
+/// app's auth extractor (see
+/// [`auth_with_caller_id`](crate::McpServerBuilder::auth_with_caller_id)),
+/// so a session stays bound to the caller rather than to one token: a
+/// client that refreshes its token, or gets one with more scopes after a
+/// 403 (step-up), keeps its session; another caller still cannot use it.
+///
+/// ```
+/// use mcp_runtime::auth::CallerId;
+///
+/// struct AuthUser { issuer: String, subject: String }
+///
+/// impl CallerId for AuthUser {
+///     fn caller_id(&self) -> Option<String> {
+///         Some(format!("{} {}", self.issuer, self.subject))
+///     }
+/// }
+/// ```
+pub trait CallerId {
+    /// The caller's stable identity; `None` when unknown, and the session
+    /// is bound to the exact credentials instead.
+    fn caller_id(&self) -> Option<String>;
 }
 
 /// What an item asks of its caller: credentials, and these scopes (all of
@@ -106,12 +138,24 @@ pub(crate) struct Authenticator {
     extract: Extract,
     /// Whether the extractor knows the caller's scopes.
     scoped: bool,
+    /// Whether it names the caller ([`CallerId`]).
+    identifies: bool,
     scheme: Option<Arc<str>>,
+    /// Where the credentials come (`Authorization` when `None`).
+    header: Option<HeaderName>,
+    /// The scopes every request needs (`endpoint_auth`), named in every
+    /// challenge beside the item's: a client that steps up to the item's
+    /// alone would lose them.
+    always: &'static [&'static str],
 }
 
-/// Who passed the authenticator, and which scopes they hold when the
-/// extractor says.
-pub(crate) struct Caller(Option<Box<dyn Scopes>>);
+/// Who passed the authenticator: which scopes they hold when the extractor
+/// says, and who they are when it names them.
+#[derive(Default)]
+pub(crate) struct Caller {
+    scopes: Option<Box<dyn Scopes>>,
+    id: Option<String>,
+}
 
 impl Caller {
     /// The scopes of `needed` the caller lacks.
@@ -119,7 +163,7 @@ impl Caller {
         needed
             .iter()
             .copied()
-            .filter(|s| !self.0.as_ref().is_some_and(|c| c.has_scope(s)))
+            .filter(|s| !self.scopes.as_ref().is_some_and(|c| c.has_scope(s)))
             .collect()
     }
 
@@ -137,10 +181,15 @@ impl Authenticator {
         Authenticator {
             extract: |req| {
                 let extract = A::from_request(req, &mut Payload::None);
-                Box::pin(async move { extract.await.map(|_| Caller(None)).map_err(Into::into) })
+                Box::pin(
+                    async move { extract.await.map(|_| Caller::default()).map_err(Into::into) },
+                )
             },
             scoped: false,
+            identifies: false,
             scheme: None,
+            header: None,
+            always: &[],
         }
     }
 
@@ -153,11 +202,40 @@ impl Authenticator {
                 let extract = A::from_request(req, &mut Payload::None);
                 Box::pin(async move {
                     let caller = extract.await.map_err(Into::into)?;
-                    Ok(Caller(Some(Box::new(caller))))
+                    Ok(Caller {
+                        scopes: Some(Box::new(caller)),
+                        id: None,
+                    })
                 })
             },
             scoped: true,
+            identifies: false,
             scheme: None,
+            header: None,
+            always: &[],
+        }
+    }
+
+    pub(crate) fn with_caller_id<A>() -> Self
+    where
+        A: FromRequest + Scopes + CallerId + 'static,
+    {
+        Authenticator {
+            extract: |req| {
+                let extract = A::from_request(req, &mut Payload::None);
+                Box::pin(async move {
+                    let caller = extract.await.map_err(Into::into)?;
+                    Ok(Caller {
+                        id: caller.caller_id(),
+                        scopes: Some(Box::new(caller)),
+                    })
+                })
+            },
+            scoped: true,
+            identifies: true,
+            scheme: None,
+            header: None,
+            always: &[],
         }
     }
 
@@ -165,6 +243,44 @@ impl Authenticator {
     pub(crate) fn with_scheme(mut self, scheme: String) -> Self {
         self.scheme = Some(scheme.into());
         self
+    }
+
+    /// Names `scopes`, which every request needs, in every challenge.
+    pub(crate) fn with_endpoint_scopes(mut self, scopes: &'static [&'static str]) -> Self {
+        self.always = scopes;
+        self
+    }
+
+    /// Reads the credentials from `header` instead of `Authorization`.
+    pub(crate) fn with_header(mut self, header: HeaderName) -> Self {
+        self.header = Some(header);
+        self
+    }
+
+    /// The credentials `req` presents, raw.
+    pub(crate) fn presented<'r>(&self, req: &'r HttpRequest) -> Option<&'r HeaderValue> {
+        req.headers()
+            .get(self.header.as_ref().unwrap_or(&AUTHORIZATION))
+    }
+
+    /// What a session `req` is part of is bound to: the caller's identity
+    /// when the extractor names it, else the raw credentials. Credentials
+    /// the extractor rejects bind nothing: `Err` is their challenge.
+    pub(crate) async fn binding<'r>(
+        &self,
+        req: &'r HttpRequest,
+    ) -> Result<Option<Binding<'r>>, AuthRejection> {
+        let presented = self
+            .presented(req)
+            .map(|v| Binding::Credentials(v.as_bytes()));
+        if !self.identifies {
+            return Ok(presented);
+        }
+        match self.caller(req, &[]).await {
+            Ok(Caller { id: Some(id), .. }) => Ok(Some(Binding::Caller(id))),
+            Err(rejection) if rejection.problem == Problem::InvalidToken => Err(rejection),
+            Ok(_) | Err(_) => Ok(presented),
+        }
     }
 
     /// Runs the extractor: who the caller is, or why they were turned away
@@ -178,7 +294,7 @@ impl Authenticator {
             let status = e.as_response_error().status_code();
             let problem = if status == StatusCode::FORBIDDEN {
                 Problem::InsufficientScope
-            } else if req.headers().contains_key(AUTHORIZATION) {
+            } else if self.presented(req).is_some() {
                 // RFC 6750 §3.1: a presented but rejected token is
                 // `invalid_token`; a request without credentials gets a bare
                 // challenge.
@@ -223,14 +339,24 @@ impl Authenticator {
         } else {
             detail
         };
+        let mut scopes = self.always.to_vec();
+        scopes.extend(needed.iter().filter(|s| !self.always.contains(s)));
         AuthRejection {
             status,
             problem,
-            scopes: needed,
+            scopes,
             scheme: self.scheme.clone(),
             message,
         }
     }
+}
+
+/// What a session is bound to (see [`Authenticator::binding`]).
+pub(crate) enum Binding<'r> {
+    /// The caller, as [`CallerId`] names them.
+    Caller(String),
+    /// The credentials presented, as they are.
+    Credentials(&'r [u8]),
 }
 
 /// Why a request was turned away, as RFC 6750 names it.
@@ -249,8 +375,8 @@ pub(crate) enum Problem {
 pub(crate) struct AuthRejection {
     pub status: StatusCode,
     problem: Problem,
-    /// The scopes the refused item needs.
-    scopes: &'static [&'static str],
+    /// The scopes the refused request needs: the endpoint's and the item's.
+    scopes: Vec<&'static str>,
     scheme: Option<Arc<str>>,
     pub message: String,
 }
@@ -321,7 +447,10 @@ mod tests {
                 |_| Box::pin(async { Err(actix_web::error::ErrorUnauthorized("bad \"token\"\n")) })
             },
             scoped: false,
+            identifies: false,
             scheme: None,
+            header: None,
+            always: &[],
         }
     }
 
@@ -364,9 +493,19 @@ mod tests {
     #[test]
     fn a_caller_without_a_scope_is_asked_to_step_up() {
         let auth = Authenticator {
-            extract: |_| Box::pin(async { Ok(Caller(Some(Box::new(Holder(&["items:read"]))))) }),
+            extract: |_| {
+                Box::pin(async {
+                    Ok(Caller {
+                        scopes: Some(Box::new(Holder(&["items:read"]))),
+                        id: None,
+                    })
+                })
+            },
             scoped: true,
+            identifies: false,
             scheme: None,
+            header: None,
+            always: &[],
         };
         let req = TestRequest::default().to_http_request();
         let r = denied(&auth, &req, WRITE);
@@ -379,6 +518,32 @@ mod tests {
         assert!(
             futures_util::FutureExt::now_or_never(auth.check(&req, read))
                 .is_some_and(|r| r.is_ok())
+        );
+    }
+
+    #[test]
+    fn challenges_name_the_endpoint_scopes_too() {
+        let auth = Authenticator {
+            extract: |_| {
+                Box::pin(async {
+                    Ok(Caller {
+                        scopes: Some(Box::new(Holder(&["items:read"]))),
+                        id: None,
+                    })
+                })
+            },
+            scoped: true,
+            identifies: false,
+            scheme: None,
+            header: None,
+            always: &[],
+        }
+        .with_endpoint_scopes(&["items:read"]);
+        let req = TestRequest::default().to_http_request();
+        // Stepping up to `items:write` alone would lose `items:read`.
+        assert_eq!(
+            denied(&auth, &req, WRITE).challenge(None),
+            r#"Bearer error="insufficient_scope", scope="items:read items:write""#
         );
     }
 

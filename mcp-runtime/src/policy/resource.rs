@@ -44,7 +44,7 @@ pub struct ProtectedResource {
 /// Where RFC 9728 puts the metadata.
 pub(crate) const WELL_KNOWN: &str = "/.well-known/oauth-protected-resource";
 /// Where RFC 8414 puts an authorization server's.
-pub(crate) const AUTHORIZATION_SERVER: &str = "/.well-known/oauth-authorization-server";
+const AUTHORIZATION_SERVER: &str = "/.well-known/oauth-authorization-server";
 
 impl ProtectedResource {
     /// No authorization server yet: add one with
@@ -91,21 +91,29 @@ impl ProtectedResource {
     }
 
     /// Serves `metadata` as this host's own RFC 8414 authorization-server
-    /// metadata (`/.well-known/oauth-authorization-server`), for setups
-    /// where the issuer publishes none or clients must be pointed at
-    /// endpoints of your choosing; the issuer it names is then listed as
-    /// the authorization server. Nothing is invented: no registration
-    /// endpoint unless `metadata` has one (clients use client-ID metadata
-    /// documents or pre-registration).
+    /// metadata, for setups where the issuer publishes none or clients
+    /// must be pointed at endpoints of your choosing; the issuer it names
+    /// is then listed as the authorization server. It is served at
+    /// `/.well-known/oauth-authorization-server` and, for an issuer with a
+    /// path (`https://api.example.com/auth`), at RFC 8414's path-inserted
+    /// form (`/.well-known/oauth-authorization-server/auth`), where clients
+    /// look. The issuer must be an http(s) URL on this server's origin
+    /// (checked against [`resource`](Self::resource) when set):
+    /// [`build`](crate::McpServerBuilder::build) refuses others, since
+    /// clients would look for the document on the issuer's host. Nothing
+    /// is invented: no registration endpoint unless `metadata` has one
+    /// (clients use client-ID metadata documents or pre-registration).
     ///
     /// ```
     /// use mcp_runtime::auth::ProtectedResource;
-    /// let metadata = ProtectedResource::new().authorization_server_metadata(serde_json::json!({
-    ///     "issuer": "https://auth.example.com",
-    ///     "authorization_endpoint": "https://auth.example.com/authorize",
-    ///     "token_endpoint": "https://auth.example.com/token",
-    ///     "code_challenge_methods_supported": ["S256"],
-    /// }));
+    /// let metadata = ProtectedResource::new()
+    ///     .resource("https://api.example.com/mcp")
+    ///     .authorization_server_metadata(serde_json::json!({
+    ///         "issuer": "https://api.example.com/auth",
+    ///         "authorization_endpoint": "https://api.example.com/auth/authorize",
+    ///         "token_endpoint": "https://api.example.com/auth/token",
+    ///         "code_challenge_methods_supported": ["S256"],
+    ///     }));
     /// ```
     pub fn authorization_server_metadata(mut self, metadata: Value) -> Self {
         if let Some(issuer) = metadata.get("issuer").and_then(Value::as_str)
@@ -115,6 +123,41 @@ impl ProtectedResource {
         }
         self.authorization_server_metadata = Some(metadata);
         self
+    }
+
+    /// Where this host serves the custom authorization-server metadata:
+    /// the root form, and the path-inserted one for an issuer with a path
+    /// (none without custom metadata). `Err` says why its issuer cannot be
+    /// served from here.
+    pub(crate) fn authorization_server_paths(&self) -> Result<Vec<String>, String> {
+        let Some(metadata) = &self.authorization_server_metadata else {
+            return Ok(Vec::new());
+        };
+        let Some(issuer) = metadata.get("issuer").and_then(Value::as_str) else {
+            return Err("`authorization_server_metadata` needs an `issuer` (RFC 8414 §2)".into());
+        };
+        let Some((origin, path)) = split_url(issuer) else {
+            return Err(format!(
+                "the authorization-server metadata's issuer `{issuer}` is not an http(s) URL \
+                 without query or fragment (RFC 8414 §2)"
+            ));
+        };
+        if let Some((ours, _)) = self.resource.as_deref().and_then(split_url)
+            && !ours.eq_ignore_ascii_case(origin)
+        {
+            return Err(format!(
+                "the authorization-server metadata's issuer `{issuer}` is not on this server's \
+                 origin `{ours}`: clients would look for its metadata at `{origin}`, not here\n  \
+                 help: give `authorization_server(\"{issuer}\")` instead when that issuer \
+                 publishes its own metadata"
+            ));
+        }
+        let path = path.trim_end_matches('/');
+        let mut paths = vec![AUTHORIZATION_SERVER.to_owned()];
+        if !path.is_empty() {
+            paths.push(format!("{AUTHORIZATION_SERVER}{path}"));
+        }
+        Ok(paths)
     }
 
     /// The document for the endpoint at `resource`, advertising `scopes`
@@ -152,6 +195,22 @@ impl ProtectedResource {
             }
         }
     }
+}
+
+/// The origin (`scheme://authority`) and path of an http(s) URL without
+/// query or fragment.
+fn split_url(url: &str) -> Option<(&str, &str)> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
+    if url.contains(['?', '#']) {
+        return None;
+    }
+    let authority = rest.find('/').unwrap_or(rest.len());
+    if authority == 0 {
+        return None;
+    }
+    Some(url.split_at(url.len() - rest.len() + authority))
 }
 
 /// The metadata URL for `resource` (RFC 9728 §3.1: the well-known segment

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use actix_web::FromRequest;
+use actix_web::http::header::HeaderName;
 use rmcp::model::Implementation;
 
 use super::McpServer;
@@ -15,7 +16,7 @@ use crate::catalog::registry::{Options, Registry};
 use crate::catalog::select::{Filter, RouteMap, Selection};
 use crate::dispatch::Dispatcher;
 use crate::handler::defs::Defs;
-use crate::policy::auth::{Access, Authenticator, Checks, Scopes};
+use crate::policy::auth::{Access, Authenticator, CallerId, Checks, Scopes};
 use crate::policy::limits::Limits;
 use crate::policy::origin::OriginPolicy;
 use crate::policy::rate_limit::{RateLimit, RateLimitStore, RateLimits};
@@ -41,6 +42,7 @@ pub struct McpServerBuilder {
     instructions: Option<String>,
     auth: Option<Authenticator>,
     auth_scheme: Option<String>,
+    auth_header: Option<HeaderName>,
     endpoint_scopes: Option<Vec<String>>,
     protected: Option<ProtectedResource>,
     #[cfg(feature = "oauth")]
@@ -72,6 +74,7 @@ impl McpServerBuilder {
             instructions: None,
             auth: None,
             auth_scheme: None,
+            auth_header: None,
             endpoint_scopes: None,
             protected: None,
             #[cfg(feature = "oauth")]
@@ -250,11 +253,57 @@ impl McpServerBuilder {
         self
     }
 
+    /// Like [`auth_with_scopes`](Self::auth_with_scopes), with an extractor
+    /// that also names its caller ([`CallerId`]): sessions are then bound to
+    /// the caller, not to one token, so a client that refreshes its token or
+    /// steps up to more scopes keeps its session, while a request with
+    /// another caller's credentials (or none) is still refused. The
+    /// extractor then runs on every request of a session.
+    ///
+    /// ```
+    /// use std::future::{Ready, ready};
+    /// use actix_web::{FromRequest, HttpRequest, dev::Payload, error::ErrorUnauthorized};
+    /// use mcp_runtime::auth::{CallerId, Scopes};
+    ///
+    /// struct Account { id: u64 }
+    ///
+    /// impl FromRequest for Account {
+    ///     type Error = actix_web::Error;
+    ///     type Future = Ready<Result<Self, Self::Error>>;
+    ///     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+    ///         ready(match req.headers().get("authorization").and_then(|v| v.to_str().ok()) {
+    ///             Some("Bearer alice-1" | "Bearer alice-2") => Ok(Account { id: 1 }),
+    ///             _ => Err(ErrorUnauthorized("unknown token")),
+    ///         })
+    ///     }
+    /// }
+    ///
+    /// impl Scopes for Account {
+    ///     fn has_scope(&self, _: &str) -> bool { true }
+    /// }
+    ///
+    /// impl CallerId for Account {
+    ///     fn caller_id(&self) -> Option<String> { Some(self.id.to_string()) }
+    /// }
+    ///
+    /// let server = mcp_runtime::McpServer::from_registry()
+    ///     .auth_with_caller_id::<Account>()
+    ///     .build();
+    /// ```
+    pub fn auth_with_caller_id<A>(mut self) -> Self
+    where
+        A: FromRequest + Scopes + CallerId + 'static,
+    {
+        self.auth = Some(Authenticator::with_caller_id::<A>());
+        self
+    }
+
     /// Authenticates protected items with OAuth bearer tokens checked by
     /// `validator` ([`JwtValidator`](crate::auth::oauth::JwtValidator),
     /// [`Introspection`](crate::auth::oauth::Introspection) or your own):
     /// the authenticator becomes [`AccessToken`](crate::auth::oauth::AccessToken),
-    /// with its scopes, and [`McpServer::app`] registers the validator as
+    /// with its scopes and its caller (sessions survive a token refresh),
+    /// and [`McpServer::app`] registers the validator as
     /// app data, so REST handlers can take `AccessToken` too. Feature
     /// `oauth`.
     ///
@@ -274,7 +323,7 @@ impl McpServerBuilder {
     /// ```
     #[cfg(feature = "oauth")]
     pub fn bearer(mut self, validator: crate::policy::oauth::Validator) -> Self {
-        self.auth = Some(Authenticator::with_scopes::<
+        self.auth = Some(Authenticator::with_caller_id::<
             crate::policy::oauth::AccessToken,
         >());
         self.validator = Some(validator);
@@ -500,6 +549,24 @@ impl McpServerBuilder {
         self
     }
 
+    /// The request header the authenticator's credentials come in, when it
+    /// is not `Authorization` (an API key in `x-api-key`): a request that
+    /// presents it and is refused gets `error="invalid_token"` rather than
+    /// a bare challenge, and sessions are bound to it.
+    ///
+    /// ```
+    /// use actix_web::http::header::HeaderName;
+    ///
+    /// let server = mcp_runtime::McpServer::from_registry()
+    ///     .auth_scheme("ApiKey")
+    ///     .auth_header(HeaderName::from_static("x-api-key"))
+    ///     .build();
+    /// ```
+    pub fn auth_header(mut self, header: HeaderName) -> Self {
+        self.auth_header = Some(header);
+        self
+    }
+
     /// Copies request extensions of type `T` (set by middleware around the
     /// MCP endpoint, e.g. an identity) into each tool call's request.
     ///
@@ -718,6 +785,13 @@ impl McpServerBuilder {
                 Access::new(true, scopes.leak())
             }
         };
+        if let Some(Err(why)) = self
+            .protected
+            .as_ref()
+            .map(|p| p.authorization_server_paths())
+        {
+            return Err(BuildError::new(vec![Problem::Setting(why)]));
+        }
         let scopes = registry.scopes(endpoint.scopes);
         let lists = Lists::new(&registry, &self.lists, self.info.clone())
             .map_err(|e| BuildError::new(vec![Problem::Serialize(e.to_string())]))?;
@@ -733,10 +807,17 @@ impl McpServerBuilder {
         if !unknown.is_empty() {
             return Err(BuildError::new(unknown));
         }
-        let auth = match (self.auth, self.auth_scheme) {
-            (Some(auth), Some(scheme)) => Some(auth.with_scheme(scheme)),
-            (auth, _) => auth,
-        };
+        let auth = self.auth.map(|auth| {
+            let auth = match self.auth_scheme {
+                Some(scheme) => auth.with_scheme(scheme),
+                None => auth,
+            };
+            let auth = match self.auth_header {
+                Some(header) => auth.with_header(header),
+                None => auth,
+            };
+            auth.with_endpoint_scopes(endpoint.scopes)
+        });
         let stream_limits = self.streams.limits(self.limits.max_streams_per_session());
         let streams = Arc::new(Streams::new(stream_limits, self.event_store));
         let relay = Arc::new(Relay::default());

@@ -5,7 +5,9 @@
 //! `GET <endpoint>/sse` opens a connection: an SSE stream whose first event
 //! (`endpoint`) names where to POST, `<endpoint>/messages?session_id=<id>`.
 //! Each POST carries one JSON-RPC message (or a 2025-03-26 batch) and is
-//! answered `202 Accepted` at once; whatever the message causes — its
+//! answered `202 Accepted` at once (unless the authenticator refuses a
+//! protected item it touches: then 401 or 403 with the challenge, as on
+//! Streamable HTTP); whatever the message causes — its
 //! response, the notifications and requests a call sends while it runs —
 //! goes out on the stream as `event: message`. The stream is the session
 //! (see `connection`): closing it ends the session and cancels its calls.
@@ -35,13 +37,13 @@ use tokio::time::{Interval, Sleep};
 use super::connection::{Connection, Eras};
 use super::stream;
 use super::streamable_http::{
-    Refusal, accepts_event_stream, admit, check_content_length, check_content_type, credential,
-    event_stream, holding_unread_body, not_its_credentials, read_body,
+    Presented, Refusal, accepts_event_stream, admit, admits, check_content_length,
+    check_content_type, event_stream, holding_unread_body, read_body,
 };
 use crate::dispatch::Dispatcher;
 use crate::policy::client;
 use crate::protocol::codes::TRANSPORT_ERROR;
-use crate::protocol::jsonrpc;
+use crate::protocol::jsonrpc::{self, Incoming};
 use crate::state::session::SessionStoreError;
 use crate::support::outbound::{self, Outbound, Queued};
 use crate::support::sync::lock;
@@ -103,6 +105,10 @@ impl LegacySse {
                 "Not Acceptable: the client must accept text/event-stream",
             ));
         }
+        let endpoint = endpoint_path(req, "/sse");
+        let credential = Presented::of(&self.dispatcher, req, endpoint.as_deref())
+            .await
+            .binding;
         let (outbound, messages) = Outbound::channel();
         let connection = Connection::open(self.dispatcher.clone(), outbound, Eras::Handshake)
             .map_err(|e| Refusal::store_failure(&e))?;
@@ -124,7 +130,7 @@ impl LegacySse {
             }
             let bound = Bound {
                 connection: connection.clone(),
-                credential: credential(&self.dispatcher, req),
+                credential,
                 holder,
             };
             connections.insert(connection.id().clone(), bound);
@@ -152,18 +158,16 @@ impl LegacySse {
             .ok_or_else(|| {
                 Refusal::bad_request("Bad Request: the `session_id` query parameter is required")
             })?;
+        let endpoint = endpoint_path(&req, "/messages");
+        let presented = Presented::of(&self.dispatcher, &req, endpoint.as_deref()).await;
         let connection = {
             let mut connections = lock(&self.connections);
             let bound = connections
                 .get_mut(target.as_str())
                 .ok_or_else(Refusal::session_not_found)?;
             // A session id is never a credential (see Streamable HTTP's).
-            match (&bound.credential, credential(&self.dispatcher, &req)) {
-                (Some(known), presented) if presented.as_ref() != Some(known) => {
-                    return Err(not_its_credentials());
-                }
-                (None, Some(first)) => bound.credential = Some(first),
-                _ => {}
+            if let Some(first) = presented.admit(bound.credential.as_ref())? {
+                bound.credential = Some(first);
             }
             bound.connection.clone()
         };
@@ -175,6 +179,15 @@ impl LegacySse {
         let body = read_body(payload, &self.dispatcher.server().policy.limits).await?;
         let incoming = jsonrpc::parse(&body)
             .map_err(|e| Refusal::new(StatusCode::BAD_REQUEST, e.code, e.message))?;
+        // Once answered 202, a refusal could only go on the stream: the
+        // authenticator decides first, for the HTTP challenge.
+        let messages = match &incoming {
+            Incoming::Single(message) => std::slice::from_ref(message),
+            Incoming::Batch(messages) => messages.as_slice(),
+        };
+        for message in messages {
+            admits(&self.dispatcher, &req, endpoint.as_deref(), message).await?;
+        }
         // Served on this worker, beside this request; answered on the stream.
         actix_web::rt::spawn(async move { connection.receive(req, incoming).await });
         Ok(())
@@ -258,6 +271,13 @@ impl Stream for Events {
         }
         Poll::Pending
     }
+}
+
+/// The path of the endpoint whose legacy route (`route`) `req` reached:
+/// the one its challenges name.
+fn endpoint_path(req: &HttpRequest, route: &str) -> Option<String> {
+    let pattern = req.match_pattern()?;
+    pattern.strip_suffix(route).map(str::to_owned)
 }
 
 /// Serves the legacy transport's two routes in the endpoint's scope.

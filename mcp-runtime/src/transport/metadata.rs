@@ -10,7 +10,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::call::server::Server;
-use crate::policy::resource::{AUTHORIZATION_SERVER, WELL_KNOWN};
+use crate::policy::resource::WELL_KNOWN;
 use crate::support::sync::lock;
 
 /// Where the server's endpoints are mounted (`McpServer::scope`'s paths),
@@ -70,9 +70,11 @@ pub(crate) fn services(
             .wrap(cors())
             .route(web::get().to(protected_resource)),
     ];
-    if protected.authorization_server_metadata.is_some() {
+    // Checked at build: an issuer that cannot be served here never gets this far.
+    let paths = protected.authorization_server_paths().unwrap_or_default();
+    if !paths.is_empty() {
         services.push(
-            web::resource([AUTHORIZATION_SERVER.to_owned()])
+            web::resource(paths)
                 .app_data(data)
                 .wrap(cors())
                 .route(web::get().to(authorization_server)),
@@ -92,20 +94,31 @@ async fn protected_resource(published: web::Data<Published>, req: HttpRequest) -
     } else {
         published.mounts.endpoint(suffix)
     };
+    let mut response = HttpResponse::Ok();
     let resource = match (&protected.resource, endpoint) {
         // A configured resource answers at the root and at its own path.
         (Some(url), _)
             if suffix.is_empty() || url.ends_with(&format!("/{}", suffix.trim_matches('/'))) =>
         {
+            response.insert_header((header::CACHE_CONTROL, "public, max-age=3600"));
             url.clone()
         }
-        (None, Some(path)) => protected.resource_url(&req, &path),
+        (None, Some(path)) => {
+            // Inferred from the request's host and forwarding headers,
+            // which anyone can set: a shared cache must not hand one
+            // client's answer to another.
+            response
+                .insert_header((header::CACHE_CONTROL, "private, max-age=3600"))
+                .insert_header((header::VARY, INFERRED_FROM));
+            protected.resource_url(&req, &path)
+        }
         _ => return HttpResponse::NotFound().finish(),
     };
-    HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
-        .json(protected.document(&resource, &policy.scopes))
+    response.json(protected.document(&resource, &policy.scopes))
 }
+
+/// The request headers an inferred `resource` depends on.
+const INFERRED_FROM: &str = "Host, Forwarded, X-Forwarded-Host, X-Forwarded-Proto";
 
 async fn authorization_server(published: web::Data<Published>) -> HttpResponse {
     match published

@@ -29,8 +29,9 @@ use tokio_util::sync::CancellationToken;
 use super::batch;
 use super::metadata::Mounts;
 use super::stream::{Call, Elsewhere, Hub, Pump, Streams};
-use crate::call::server::{Exchange, Outcome, session_client};
+use crate::call::server::{Exchange, Outcome, Server, session_client};
 use crate::dispatch::Dispatcher;
+use crate::policy::auth::{AuthRejection, Binding};
 use crate::policy::client;
 use crate::policy::limits::Limits;
 use crate::policy::origin::OriginPolicy;
@@ -71,6 +72,9 @@ pub(super) struct Refusal {
     error: ErrorData,
     id: Option<RequestId>,
     retry_after: Option<Duration>,
+    /// `WWW-Authenticate`, for a refusal by the authenticator (boxed: most
+    /// refusals have none, and all travel in `Result`s).
+    challenge: Option<Box<HeaderValue>>,
 }
 
 impl Refusal {
@@ -80,7 +84,27 @@ impl Refusal {
             error: ErrorData::new(code, message.into(), None),
             id: None,
             retry_after: None,
+            challenge: None,
         }
+    }
+
+    /// The authenticator's refusal of `req` to the endpoint at `path` (by
+    /// default, the route's): 401 or 403, with the same challenge a
+    /// protected item's would have.
+    pub(super) fn unauthorized(
+        server: &Server,
+        req: &HttpRequest,
+        path: Option<&str>,
+        rejection: &AuthRejection,
+    ) -> Self {
+        let mut refusal = Refusal::new(
+            rejection.status,
+            ErrorCode::INVALID_REQUEST,
+            &rejection.message,
+        );
+        let metadata = server.metadata_url(req, path);
+        refusal.challenge = Some(Box::new(rejection.challenge(metadata.as_deref())));
+        refusal
     }
 
     pub(super) fn bad_request(message: impl Into<String>) -> Self {
@@ -148,6 +172,11 @@ impl Refusal {
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
+        if let Some(challenge) = self.challenge {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, *challenge);
+        }
         response
     }
 }
@@ -209,18 +238,8 @@ impl StreamableHttp {
         let access = server.policy.endpoint;
         let auth = server.policy.auth.as_ref().filter(|_| access.auth)?;
         let rejection = auth.check(req, access).await.err()?;
-        let metadata = server.metadata_url(req, Some(path));
-        let mut response = Refusal::new(
-            rejection.status,
-            ErrorCode::INVALID_REQUEST,
-            &rejection.message,
-        )
-        .into_response();
-        response.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            rejection.challenge(metadata.as_deref()),
-        );
-        Some(response)
+        // The middleware runs before the route matched: say whose path.
+        Some(Refusal::unauthorized(server, req, Some(path), &rejection).into_response())
     }
 
     /// Checks `Host` and `Origin` before anything else (DNS-rebinding
@@ -283,6 +302,7 @@ impl StreamableHttp {
             error,
             id: None,
             retry_after: None,
+            challenge: None,
         })?;
         let id = match &incoming {
             Incoming::Single(message) => message.request_id().cloned(),
@@ -373,10 +393,6 @@ impl StreamableHttp {
         Ok(Some((id.into(), session)))
     }
 
-    fn credential(&self, req: &HttpRequest) -> Option<String> {
-        credential(&self.dispatcher, req)
-    }
-
     /// `session`, if `req` presents the credentials it is bound to; one
     /// started without credentials is bound to the first a request presents.
     /// A session id is never a credential: resuming a stream, answering the
@@ -389,12 +405,9 @@ impl StreamableHttp {
         session: Arc<Session>,
         req: &HttpRequest,
     ) -> Result<Arc<Session>, Refusal> {
-        let presented = self.credential(req);
-        match (&session.credential, presented) {
-            (Some(bound), presented) if presented.as_ref() != Some(bound) => {
-                Err(not_its_credentials())
-            }
-            (None, Some(first)) => {
+        let presented = Presented::of(&self.dispatcher, req, None).await;
+        match presented.admit(session.credential.as_ref())? {
+            Some(first) => {
                 let bound = Arc::new(session.with_credential(Some(first)));
                 store
                     .update(id, bound.clone())
@@ -402,7 +415,7 @@ impl StreamableHttp {
                     .map_err(|e| Refusal::store_failure(&e))?;
                 Ok(bound)
             }
-            _ => Ok(session),
+            None => Ok(session),
         }
     }
 
@@ -425,6 +438,11 @@ impl StreamableHttp {
             ),
             _ => (None, false),
         };
+        // A stream opened now could carry a refusal only as a JSON-RPC
+        // error: the authenticator decides first, for the HTTP challenge.
+        if streams && self.always_stream {
+            admits(&self.dispatcher, &req, None, &message).await?;
+        }
         let (outbound, mut messages) = if streams {
             let (outbound, rx) = Outbound::channel();
             (outbound, Some(rx))
@@ -463,19 +481,21 @@ impl StreamableHttp {
             }
             _ => None,
         };
-        // A session starts bound to the credentials of its `initialize`,
-        // held by its client for the store's per-client share.
-        let starts = matches!(
+        // A session starts bound to the caller of its `initialize`, held by
+        // its client for the store's per-client share.
+        let starts = if matches!(
             &message,
             Message::Request {
                 method: RequestMethod::Initialize,
                 ..
             }
-        )
-        .then(|| {
+        ) {
             let holder = client::key(&req, &self.dispatcher.server().policy.state_key);
-            (self.credential(&req), holder)
-        });
+            let credential = Presented::of(&self.dispatcher, &req, None).await.binding;
+            Some((credential, holder))
+        } else {
+            None
+        };
         let exchange = Exchange {
             version,
             session,
@@ -830,17 +850,81 @@ fn session_id(req: &HttpRequest) -> Result<&str, Refusal> {
     }
 }
 
-/// The fingerprint of the credentials `req` presents (`Authorization`), if
-/// any: what a session is bound to.
-pub(super) fn credential(dispatcher: &Dispatcher, req: &HttpRequest) -> Option<String> {
-    let key = &dispatcher.server().policy.state_key;
-    req.headers()
-        .get(header::AUTHORIZATION)
-        .map(|v| key.fingerprint(v.as_bytes()))
+/// Whether `req` may send `message` (see `Dispatcher::admits`): `Err` is
+/// the 401 or 403 with the challenge the item's handler would give (for
+/// the endpoint at `endpoint`, by default the route's).
+pub(super) async fn admits(
+    dispatcher: &Dispatcher,
+    req: &HttpRequest,
+    endpoint: Option<&str>,
+    message: &Message,
+) -> Result<(), Refusal> {
+    dispatcher.admits(req, message).await.map_err(|rejection| {
+        let refusal = Refusal::unauthorized(dispatcher.server(), req, endpoint, &rejection);
+        refusal.with_id(message.request_id())
+    })
+}
+
+/// The credentials a request presents, as sessions are bound to them.
+pub(super) struct Presented {
+    /// A keyed hash of the caller when the authenticator names them, else
+    /// of the credentials as they are (see `Authenticator::binding`);
+    /// `None` without credentials, or with credentials it rejected.
+    pub binding: Option<String>,
+    /// The challenge to credentials the authenticator rejected.
+    rejected: Option<Refusal>,
+}
+
+impl Presented {
+    /// What `req`, to the endpoint at `endpoint` (by default the route's),
+    /// presents.
+    pub(super) async fn of(
+        dispatcher: &Dispatcher,
+        req: &HttpRequest,
+        endpoint: Option<&str>,
+    ) -> Presented {
+        let server = dispatcher.server();
+        let key = &server.policy.state_key;
+        let binding = match &server.policy.auth {
+            Some(auth) => auth.binding(req).await,
+            None => Ok(req
+                .headers()
+                .get(header::AUTHORIZATION)
+                .map(|v| Binding::Credentials(v.as_bytes()))),
+        };
+        let (binding, rejected) = match binding {
+            Ok(binding) => (binding, None),
+            Err(rejection) => (
+                None,
+                Some(Refusal::unauthorized(server, req, endpoint, &rejection)),
+            ),
+        };
+        let binding = binding.map(|binding| match binding {
+            // A NUL never occurs in a header value: no credentials hash as
+            // a caller's identity.
+            Binding::Caller(id) => key.fingerprint(format!("\0caller\0{id}").as_bytes()),
+            Binding::Credentials(raw) => key.fingerprint(raw),
+        });
+        Presented { binding, rejected }
+    }
+
+    /// Whether a session bound to `bound` admits these credentials: `Err`
+    /// when it is bound to others (the authenticator's challenge when it
+    /// rejected these, so the client can refresh them); `Ok(Some(_))` when
+    /// it is bound to none yet and is to be bound to these.
+    pub(super) fn admit(self, bound: Option<&String>) -> Result<Option<String>, Refusal> {
+        match (bound, self.binding) {
+            (Some(bound), presented) if presented.as_ref() != Some(bound) => {
+                Err(self.rejected.unwrap_or_else(not_its_credentials))
+            }
+            (None, Some(first)) => Ok(Some(first)),
+            _ => Ok(None),
+        }
+    }
 }
 
 /// A session bound to other credentials than a request presents.
-pub(super) fn not_its_credentials() -> Refusal {
+fn not_its_credentials() -> Refusal {
     Refusal::new(
         StatusCode::FORBIDDEN,
         TRANSPORT_ERROR,

@@ -53,6 +53,9 @@ pub struct JwtValidator {
 struct Keys {
     set: Arc<JwkSet>,
     fetched: Option<Instant>,
+    /// When the last fetch failed, if it did: the next waits an interval,
+    /// so an issuer that is down is not asked at every token.
+    failed: Option<Instant>,
 }
 
 /// The asymmetric algorithms accepted by default.
@@ -113,6 +116,7 @@ impl JwtValidator {
             keys: RwLock::new(Keys {
                 set: Arc::new(JwkSet { keys: Vec::new() }),
                 fetched: None,
+                failed: None,
             }),
             fetching: tokio::sync::Mutex::new(()),
         }
@@ -147,8 +151,9 @@ impl JwtValidator {
     }
 
     /// How soon after a fetch a token with an unknown key id may trigger
-    /// another (default 30 s): rotation is picked up, and a flood of
-    /// made-up key ids costs the issuer one request per interval.
+    /// another (default 30 s), and after a failed fetch any may: rotation
+    /// is picked up, and a flood of made-up key ids, or of tokens while
+    /// the issuer is down, costs it one request per interval.
     #[must_use]
     pub fn refetch_interval(mut self, interval: Duration) -> Self {
         self.refetch_interval = interval;
@@ -210,23 +215,33 @@ impl JwtValidator {
             return Ok(jwk);
         }
         // Old keys are fetched again; an unknown key id triggers a fetch at
-        // most once per interval.
-        let may_refetch = stale || fetched.is_none_or(|at| at.elapsed() >= self.refetch_interval);
-        if may_refetch {
+        // most once per interval; so does a failed fetch.
+        let may_refetch = || {
+            let keys = read(&self.keys);
+            let recent =
+                |at: Option<Instant>| at.is_some_and(|at| at.elapsed() < self.refetch_interval);
+            !recent(keys.failed) && (stale || !recent(keys.fetched))
+        };
+        if may_refetch() {
             let _one = self.fetching.lock().await;
-            // Another request may have fetched while this one waited.
+            // Another request may have fetched, or failed to, while this
+            // one waited.
             if self.lookup(kid).1 == fetched
+                && may_refetch()
                 && let Err(e) = self.refresh().await
             {
                 tracing::warn!("mcp-runtime: cannot fetch the issuer's keys: {e}");
-                if fetched.is_none() {
-                    return Err(TokenError::Unavailable(
-                        "the issuer's keys are unreachable".into(),
-                    ));
-                }
+                write(&self.keys).failed = Some(Instant::now());
             }
         }
-        self.lookup(kid).0.ok_or(TokenError::UnknownKey)
+        let (found, fetched) = self.lookup(kid);
+        match (found, fetched) {
+            (Some(jwk), _) => Ok(jwk),
+            (None, None) => Err(TokenError::Unavailable(
+                "the issuer's keys are unreachable".into(),
+            )),
+            (None, Some(_)) => Err(TokenError::UnknownKey),
+        }
     }
 
     fn lookup(&self, kid: Option<&str>) -> (Option<Jwk>, Option<Instant>) {
@@ -251,6 +266,7 @@ impl JwtValidator {
         *write(&self.keys) = Keys {
             set: Arc::new(set),
             fetched: Some(Instant::now()),
+            failed: None,
         };
         Ok(())
     }

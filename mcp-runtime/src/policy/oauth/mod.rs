@@ -28,7 +28,7 @@ pub use discovery::DiscoveryError;
 pub use introspection::Introspection;
 pub use jwt::JwtValidator;
 
-use crate::policy::auth::Scopes;
+use crate::policy::auth::{CallerId, Scopes};
 
 /// The future a [`TokenValidator`] returns.
 pub type ValidationFuture<'a> =
@@ -172,6 +172,21 @@ impl AccessToken {
 impl Scopes for AccessToken {
     fn has_scope(&self, scope: &str) -> bool {
         self.scopes.iter().any(|s| s == scope)
+    }
+}
+
+/// The issuer and subject, else the issuer and client: the same for every
+/// token of one caller, so their session survives a refresh or a step-up.
+impl CallerId for AccessToken {
+    fn caller_id(&self) -> Option<String> {
+        let issuer = self.claims.get("iss").and_then(Value::as_str);
+        let (claim, who) = match (&self.subject, &self.client_id) {
+            (Some(subject), _) => ("sub", subject),
+            (None, Some(client)) => ("client_id", client),
+            (None, None) => return None,
+        };
+        // JSON keeps the parts apart whatever they contain.
+        Some(serde_json::json!([issuer, claim, who]).to_string())
     }
 }
 
