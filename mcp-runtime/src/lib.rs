@@ -247,9 +247,30 @@ pub use mcp_runtime_macros::mcp_resource;
 /// | `title = "…"` | none | display title |
 /// | `args(id = "…", "page-size" = "…")` | field docs | argument descriptions in the `inputSchema`, by argument name (an identifier or a string); a name the tool does not have is a start-up error |
 /// | `requires_auth` | off | authenticate with [`McpServerBuilder::auth`] first |
+/// | `scopes = ["a", "b"]` | none | also require these OAuth scopes (implies `requires_auth`) |
+/// | `tags = ["a", "b"]` | none | labels for the server's filters |
+/// | `errors(404 = "…")` | none | what error statuses mean, for descriptions |
 /// | `read_only`, `destructive`, `idempotent`, `open_world` | from the HTTP method | annotation hints (`= false` to clear) |
 /// | `output_schema = false` | on, from `web::Json<T>` | no `outputSchema`: text results only (the only value: the schema cannot be turned on for a type that has none) |
+/// | `task = "optional"`, `"required"`, `"deferred"` | none | runs as a task (2026-07-28 tasks extension) for a client that opted in; `required`: only as a task (`-32021` otherwise); `deferred`: once the handler calls [`McpContext::detach`] |
+/// | `requires = ["elicitation", "sampling", "roots"]` | none | client capabilities the tool cannot do without: a client that did not declare one is refused up front (`-32021`, in either era) instead of the handler's questions failing with [`ClientRequestError::Unsupported`] |
 /// | `crate = path` | `::mcp_runtime` | path to this crate, for re-exporting crates |
+///
+/// ```
+/// use actix_web::post;
+/// use mcp_runtime::{Elicitation, McpContext, mcp_tool};
+/// # #[derive(serde::Deserialize, schemars::JsonSchema)] struct Confirm { yes: bool }
+///
+/// /// Delete every item, once the user confirms.
+/// #[mcp_tool(requires = ["elicitation"])]
+/// #[post("/purge")]
+/// async fn purge(ctx: McpContext) -> &'static str {
+///     match ctx.elicit::<Confirm>("Delete every item?").await {
+///         Ok(Elicitation::Accept(Confirm { yes: true })) => "purged",
+///         _ => "kept",
+///     }
+/// }
+/// ```
 ///
 /// # Parameters
 ///

@@ -56,6 +56,19 @@ async fn greet(ctx: McpContext) -> String {
     format!("Hello, {name} ({mood})")
 }
 
+/// Deletes everything, once the user confirms: it cannot do without asking.
+#[mcp_tool(requires = ["elicitation"])]
+#[post("/purge")]
+async fn purge(ctx: McpContext) -> String {
+    match ctx
+        .elicit_as::<Name>("confirm", "Your name, to confirm")
+        .await
+    {
+        Ok(Elicitation::Accept(n)) => format!("purged for {}", n.name),
+        other => format!("kept: {other:?}"),
+    }
+}
+
 fn server() -> TestServer {
     let mcp = mcp_tests::registry().build().unwrap();
     TestServer::start_app(move || {
@@ -63,6 +76,7 @@ fn server() -> TestServer {
             App::new()
                 .service(shout)
                 .service(greet)
+                .service(purge)
                 .service(mcp.scope("/mcp")),
         )
     })
@@ -282,8 +296,9 @@ async fn questions_become_input_required_results_answered_on_retry() {
 }
 
 #[tokio::test]
-async fn asking_for_a_capability_the_client_lacks_is_minus_32021() {
+async fn a_question_the_client_cannot_answer_is_an_error_value_for_the_handler() {
     let server = server();
+    // No capabilities: the handler's fallback runs and the call completes.
     let reply = send(
         &server,
         "tools/call",
@@ -291,7 +306,67 @@ async fn asking_for_a_capability_the_client_lacks_is_minus_32021() {
         &[],
     )
     .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert_eq!(reply.body["result"]["resultType"], "complete");
+    assert_eq!(
+        reply.body["result"]["content"][0]["text"],
+        r#"no name: Err(Unsupported("elicitation"))"#
+    );
+    // Elicitation but no sampling: the name is asked, the mood falls back.
+    let caps = json!({"elicitation": {}});
+    let first = send(
+        &server,
+        "tools/call",
+        json!({"name": "greet", "arguments": {}, "_meta": meta(caps.clone())}),
+        &[],
+    )
+    .await;
+    let state = first.body["result"]["requestState"].as_str().unwrap();
+    let retry = send(
+        &server,
+        "tools/call",
+        json!({"name": "greet", "arguments": {}, "_meta": meta(caps),
+               "inputResponses": {"user_name": {"action": "accept", "content": {"name": "Ann"}}},
+               "requestState": state}),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        retry.body["result"]["content"][0]["text"],
+        "no mood: the client did not declare the `sampling` capability"
+    );
+}
+
+#[tokio::test]
+async fn a_tool_that_requires_a_capability_is_refused_up_front_without_it() {
+    let server = server();
+    let reply = send(
+        &server,
+        "tools/call",
+        json!({"name": "purge", "arguments": {}, "_meta": meta(json!({"sampling": {}}))}),
+        &[],
+    )
+    .await;
     assert_eq!((reply.status, reply.error_code()), (400, Some(-32021)));
+    assert_eq!(
+        reply.body["error"]["data"]["requiredCapabilities"],
+        json!({"elicitation": {}})
+    );
+    // Declared: the call goes on and asks.
+    let asked = send(
+        &server,
+        "tools/call",
+        json!({"name": "purge", "arguments": {}, "_meta": meta(json!({"elicitation": {}}))}),
+        &[],
+    )
+    .await;
+    assert_eq!(asked.body["result"]["resultType"], "input_required");
+
+    // The handshake era: the session's capabilities decide.
+    let mut raw = server.raw();
+    raw.initialize("2025-11-25").await;
+    let reply = raw.call(1, "purge", json!({})).await;
+    assert_eq!((reply.status, reply.error_code()), (200, Some(-32021)));
     assert_eq!(
         reply.body["error"]["data"]["requiredCapabilities"],
         json!({"elicitation": {}})
@@ -308,3 +383,4 @@ async fn the_handshake_era_keeps_working_on_the_same_url() {
     assert_eq!(reply.body["result"]["content"][0]["text"], "X");
     assert_eq!(reply.body["result"].get("resultType"), None);
 }
+

@@ -13,14 +13,13 @@ use std::time::Duration;
 use actix_web::http::StatusCode;
 use actix_web::{HttpMessage as _, HttpResponse};
 use futures_util::FutureExt as _;
-use rmcp::model::ErrorCode;
 use rmcp::model::ResultType;
 use rmcp::model::{ErrorData, ProgressToken, RequestId};
 use serde::Serialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::call::app::AppHandle;
-use crate::call::context::{CallScope, Inputs, Stopped};
+use crate::call::context::{CallScope, Inputs};
 use crate::call::forward::Unroutable;
 use crate::call::forward::{self, Parts};
 use crate::call::result::BodyError;
@@ -370,9 +369,8 @@ pub(crate) fn answers(
     Ok(Some(Inputs::new(answers)))
 }
 
-/// A stateless request that stopped for the client: the questions it asked
-/// (with the signed state of what it knows so far), or `-32021` when it
-/// needs a capability the client lacks.
+/// A stateless request that stopped for the client: the questions it asked,
+/// with the signed state of what it knows so far.
 pub(crate) fn stopped(
     d: &Server,
     id: &RequestId,
@@ -382,27 +380,15 @@ pub(crate) fn stopped(
     let Some(inputs) = &scope.inputs else {
         return Outcome::Cancelled;
     };
-    match inputs.stopped() {
-        Stopped::MissingCapability(capability) => {
-            let e = ErrorData::new(
-                ErrorCode::MISSING_REQUIRED_CLIENT_CAPABILITY,
-                format!("Missing required client capability: `{capability}`"),
-                Some(json!({ "requiredCapabilities": { capability: {} } })),
-            );
-            Outcome::refused(id, &e)
-        }
-        Stopped::InputRequired(asked) => {
-            let result = InputRequired {
-                input_requests: asked.into_iter().collect(),
-                request_state: d.policy.state_key.sign(&binder.binding(), &inputs.answers),
-                envelope: Envelope {
-                    result_type: ResultType::INPUT_REQUIRED,
-                    ..Envelope::complete(&d.identity.info, None)
-                },
-            };
-            Outcome::Response(jsonrpc::success(id, &result))
-        }
-    }
+    let result = InputRequired {
+        input_requests: inputs.asked().into_iter().collect(),
+        request_state: d.policy.state_key.sign(&binder.binding(), &inputs.answers),
+        envelope: Envelope {
+            result_type: ResultType::INPUT_REQUIRED,
+            ..Envelope::complete(&d.identity.info, None)
+        },
+    };
+    Outcome::Response(jsonrpc::success(id, &result))
 }
 
 /// The stateless revision's `input_required` result: the questions asked,
