@@ -69,6 +69,17 @@ async fn purge(ctx: McpContext) -> String {
     }
 }
 
+/// Asks the client's model at a low temperature.
+#[mcp_tool]
+#[post("/muse")]
+async fn muse(ctx: McpContext) -> String {
+    let ask = Sample::user("A haiku").temperature(0.2);
+    match ctx.sample(ask).await {
+        Ok(answer) => answer.text(),
+        Err(e) => e.to_string(),
+    }
+}
+
 fn server() -> TestServer {
     let mcp = mcp_tests::registry().build().unwrap();
     TestServer::start_app(move || {
@@ -77,6 +88,7 @@ fn server() -> TestServer {
                 .service(shout)
                 .service(greet)
                 .service(purge)
+                .service(muse)
                 .service(mcp.scope("/mcp")),
         )
     })
@@ -384,3 +396,59 @@ async fn the_handshake_era_keeps_working_on_the_same_url() {
     assert_eq!(reply.body["result"].get("resultType"), None);
 }
 
+/// The wire's `"temperature"`, as written in `text`.
+fn temperature(text: &str) -> &str {
+    let at = text.find(r#""temperature":"#).expect("a temperature") + 14;
+    let len = text[at..].find([',', '}']).unwrap();
+    &text[at..at + len]
+}
+
+#[tokio::test]
+async fn numbers_go_out_as_written_in_both_eras() {
+    let server = server();
+    // 2026-07-28: the question is in the input-required result.
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                      "params": {"name": "muse", "arguments": {},
+                                 "_meta": meta(json!({"sampling": {}}))}});
+    let text = reqwest::Client::new()
+        .post(server.mcp_url())
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", V)
+        .header("mcp-method", "tools/call")
+        .header("mcp-name", "muse")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(temperature(&text), "0.2", "{text}");
+
+    // The handshake era: the request on the call's stream.
+    let mut raw = server.raw();
+    let init = raw
+        .post(
+            json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+            "protocolVersion": "2025-11-25", "capabilities": {"sampling": {}},
+            "clientInfo": {"name": "raw-test", "version": "0"}}}),
+        )
+        .await;
+    raw.session = init.header("mcp-session-id").map(str::to_owned);
+    raw.version = Some("2025-11-25".into());
+    let mut events = raw
+        .post_stream(
+            json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                   "params": {"name": "muse", "arguments": {}}}),
+            &[],
+        )
+        .await;
+    let asked = loop {
+        let event = events.next().await.expect("the sampling request");
+        if event.data.contains("sampling/createMessage") {
+            break event.data;
+        }
+    };
+    assert_eq!(temperature(&asked), "0.2", "{asked}");
+}
