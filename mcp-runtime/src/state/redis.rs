@@ -547,6 +547,10 @@ return 1
 });
 
 impl TaskStore for RedisTaskStore {
+    fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
     fn create(&self, task: DetailedTask) -> StoreFuture<'_, ()> {
         Box::pin(async move {
             let json = encode(&task)?;
