@@ -57,7 +57,7 @@ async fn greet(ctx: McpContext) -> String {
 }
 
 /// Deletes everything, once the user confirms: it cannot do without asking.
-#[mcp_tool(requires = ["elicitation"])]
+#[mcp_tool(requires = ["elicitation"], destructive)]
 #[post("/purge")]
 async fn purge(ctx: McpContext) -> String {
     match ctx
@@ -305,6 +305,43 @@ async fn questions_become_input_required_results_answered_on_retry() {
     )
     .await;
     assert_eq!(reply.error_code(), Some(-32602));
+}
+
+#[tokio::test]
+async fn answers_without_state_count_for_a_tool_that_destroys_nothing() {
+    let server = server();
+    let caps = json!({"elicitation": {}, "sampling": {}});
+    // Brought up front, next to keys nobody asks for (ignored): the name is
+    // used, and the call goes on to its next question.
+    let answers = json!({"user_name": {"action": "accept", "content": {"name": "Ann"}},
+                         "unknown_extra_key": {"action": "accept", "content": {"foo": "bar"}}});
+    let reply = send(
+        &server,
+        "tools/call",
+        json!({"name": "greet", "arguments": {}, "_meta": meta(caps.clone()),
+               "inputResponses": answers}),
+        &[],
+    )
+    .await;
+    let result = &reply.body["result"];
+    assert_eq!(result["resultType"], "input_required", "{result}");
+    let asked: Vec<&String> = result["inputRequests"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    assert_eq!(asked, ["mood"]);
+    // A destructive tool takes answers only from a round that asked.
+    let answers = json!({"confirm": {"action": "accept", "content": {"name": "Ann"}}});
+    let reply = send(
+        &server,
+        "tools/call",
+        json!({"name": "purge", "arguments": {}, "_meta": meta(caps),
+               "inputResponses": answers}),
+        &[],
+    )
+    .await;
+    assert_eq!(reply.body["result"]["resultType"], "input_required");
 }
 
 #[tokio::test]

@@ -286,6 +286,9 @@ pub(crate) struct Binder<'a> {
     /// The tool's or prompt's name, or the resource's URI.
     item: &'a str,
     arguments: &'a Map<String, Value>,
+    /// Whether the item may destroy data: its answers count only with the
+    /// signed state of the round that asked for them.
+    destructive: bool,
 }
 
 impl<'a> Binder<'a> {
@@ -301,7 +304,16 @@ impl<'a> Binder<'a> {
             method,
             item,
             arguments,
+            destructive: false,
         }
+    }
+
+    /// For a tool that may destroy data (MCP's `destructiveHint`, true
+    /// unless the tool is read-only or says otherwise): answers a request
+    /// brings without a `requestState` are not used.
+    pub(crate) fn destructive(mut self, destructive: bool) -> Self {
+        self.destructive = destructive;
+        self
     }
 
     fn binding(&self) -> Binding {
@@ -321,8 +333,11 @@ impl<'a> Binder<'a> {
 /// signed `requestState`, then those of this retry's `inputResponses`.
 /// `None` outside the stateless revision. The state is bound to the
 /// request (`binder`: the item, its exact arguments, the caller) and
-/// expires, so it cannot be replayed on another request; answers without
-/// the state that asked for them are not used.
+/// expires, so it cannot be replayed on another request. Answers without a
+/// state are this request's own (SEP-2322 has servers use what they
+/// recognize, and ignore the rest), except for a destructive tool, which
+/// takes answers only from a round that asked for them: a confirmation
+/// nobody was asked for destroys nothing.
 pub(crate) fn answers(
     d: &Server,
     x: &Exchange,
@@ -332,10 +347,11 @@ pub(crate) fn answers(
         return Ok(None);
     };
     let mut answers = match &inputs.state {
-        // Answers no signed state asked for are not used (they could be a
-        // confirmation nobody gave): the call asks again, as SEP-2322
-        // suggests for missing answers.
-        None => return Ok(Some(Inputs::new(Map::new()))),
+        // A destructive tool's answers no signed state asked for are not
+        // used (they could be a confirmation nobody gave): the call asks
+        // again, as SEP-2322 suggests for missing answers.
+        None if binder.destructive => return Ok(Some(Inputs::new(Map::new()))),
+        None => Map::new(),
         Some(token) if token.len() > MAX_STATE_BYTES => {
             return Err(ErrorData::invalid_params(
                 format!("Invalid params: `requestState` is larger than {MAX_STATE_BYTES} bytes"),

@@ -165,7 +165,10 @@ pub(super) async fn run(
     {
         return Outcome::refused(id, &e);
     }
-    let binder = run::Binder::new(d, x, ("tools/call", tool.def.name), &args);
+    let hints = tool.def.hints;
+    let destructive = hints.read_only != Some(true) && hints.destructive != Some(false);
+    let binder =
+        run::Binder::new(d, x, ("tools/call", tool.def.name), &args).destructive(destructive);
     let inputs = match run::answers(d, x, &binder) {
         Ok(inputs) => inputs,
         Err(e) => return Outcome::error(id, &e),
