@@ -765,3 +765,38 @@ async fn running_tasks_stop_with_the_server() {
     drop(server);
     assert!(watch_stopped("shutdown").await);
 }
+
+#[tokio::test]
+async fn a_deferred_call_that_never_detached_leaves_no_task_behind() {
+    let mcp = mcp_tests::registry()
+        .task_store(InMemoryTaskStore::new(1, Duration::from_secs(60)))
+        .build()
+        .expect("builds");
+    let server = TestServer::with_mcp(mcp, |cfg| {
+        cfg.service(rebuild);
+    });
+    // Round 1 stops for input in its request: no task.
+    let round1 = send(
+        &server,
+        "tools/call",
+        json!({"name": "rebuild"}),
+        opted_in(),
+    )
+    .await;
+    let result = &round1.body["result"];
+    assert_eq!(result["resultType"], "input_required", "{result}");
+    let key = result["inputRequests"]
+        .as_object()
+        .and_then(|r| r.keys().next().cloned())
+        .expect("a question");
+    // Round 2 detaches: the store's one place is free for its task.
+    let answers = json!({ key: {"action": "accept", "content": {"confirm": true}} });
+    let mut params = json!({"name": "rebuild", "inputResponses": answers});
+    params["requestState"] = result["requestState"].clone();
+    let round2 = send(&server, "tools/call", params, opted_in()).await;
+    assert_eq!(
+        round2.body["result"]["resultType"], "task",
+        "{:?}",
+        round2.body
+    );
+}

@@ -173,8 +173,10 @@ pub(super) async fn start(
             Ok(()) = detached => {}
             outcome = in_request => {
                 // It ended (or stopped for input) before detaching: an
-                // ordinary answer, and no task.
-                let _ = d.state.tasks.set(&task_id, TaskPayload::Cancelled).await;
+                // ordinary answer, and no task, nor its record.
+                if let Err(e) = d.state.tasks.remove(&task_id).await {
+                    tracing::warn!(task = %task_id, "mcp-runtime: a deferred call's task record was not removed: {e}");
+                }
                 return outcome.unwrap_or(Outcome::Cancelled);
             }
         }

@@ -641,6 +641,18 @@ impl TaskStore for RedisTaskStore {
             task
         }))
     }
+
+    fn remove(&self, task_id: &str) -> StoreFuture<'_, ()> {
+        let (key, lease) = (
+            self.redis.key("task", task_id),
+            self.redis.key("task-lease", task_id),
+        );
+        Box::pin(async move {
+            let mut c = self.redis.connection.clone();
+            let _: () = c.del(&[key, lease]).await.map_err(backend)?;
+            Ok(())
+        })
+    }
 }
 
 impl RedisTaskStore {

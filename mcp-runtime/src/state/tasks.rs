@@ -44,6 +44,11 @@ pub trait TaskStore: Send + Sync + 'static {
     /// log), unless it is finished, unknown or expired: `true` if it
     /// changed.
     fn note(&self, task_id: &str, message: String) -> StoreFuture<'_, bool>;
+
+    /// Forgets the task: a `task = "deferred"` call that ended without
+    /// detaching was never a task its client heard of, and must not hold
+    /// the store's room until its TTL.
+    fn remove(&self, task_id: &str) -> StoreFuture<'_, ()>;
 }
 
 /// Tasks in this process's memory, at most `capacity` at once, each kept
@@ -140,6 +145,11 @@ impl TaskStore for InMemoryTaskStore {
             None => false,
         };
         Box::pin(std::future::ready(Ok(noted)))
+    }
+
+    fn remove(&self, task_id: &str) -> StoreFuture<'_, ()> {
+        lock(&self.tasks).remove(task_id);
+        Box::pin(std::future::ready(Ok(())))
     }
 }
 
@@ -415,6 +425,12 @@ mod tests {
         // Full: a second task is refused, not an old one evicted.
         let second = futures_util::FutureExt::now_or_never(store.create(working("u".into(), 1, 1)));
         assert!(second.unwrap().is_err());
+        // Removed: room again.
+        futures_util::FutureExt::now_or_never(store.remove("t"))
+            .unwrap()
+            .unwrap();
+        let third = futures_util::FutureExt::now_or_never(store.create(working("u".into(), 1, 1)));
+        assert!(third.unwrap().is_ok());
     }
 
     #[test]
