@@ -214,7 +214,16 @@ pub(super) async fn get(d: &Server, id: &RequestId, params: TaskIdParams, x: &Ex
         return missing_capability(id);
     }
     match d.state.tasks.get(&params.task_id).await {
-        Ok(Some(task)) => Outcome::Response(jsonrpc::success(id, &rendered(task))),
+        Ok(Some(task)) => match rendered(task) {
+            Ok(result) => Outcome::Response(jsonrpc::success(id, &result)),
+            Err(e) => Outcome::error(
+                id,
+                &ErrorData::internal_error(
+                    format!("Internal error: the task does not serialize: {e}"),
+                    None,
+                ),
+            ),
+        },
         Ok(None) => unknown(id, &params.task_id),
         Err(e) => unavailable(id, &e),
     }
@@ -224,8 +233,8 @@ pub(super) async fn get(d: &Server, id: &RequestId, params: TaskIdParams, x: &Ex
 /// an `f32` and serializes its requests through a `Value`, widening it
 /// (`0.2` would go out as `0.20000000298023224`): each is written as its
 /// `f32`'s shortest decimal instead.
-fn rendered(task: DetailedTask) -> Value {
-    let mut result = serde_json::to_value(GetTaskResult::new(task)).unwrap_or_default();
+fn rendered(task: DetailedTask) -> Result<Value, serde_json::Error> {
+    let mut result = serde_json::to_value(GetTaskResult::new(task))?;
     if let Some(requests) = result
         .get_mut("inputRequests")
         .and_then(Value::as_object_mut)
@@ -235,13 +244,11 @@ fn rendered(task: DetailedTask) -> Value {
                 && let Some(wide) = t.as_f64()
             {
                 // Narrowing gives back the `f32` rmcp held.
-                #[allow(clippy::cast_possible_truncation)]
-                let narrow = wide as f32;
-                *t = json!(sampling::shortest(narrow));
+                *t = json!(sampling::shortest(wide as f32));
             }
         }
     }
-    result
+    Ok(result)
 }
 
 /// `tasks/update`: answers to the task's questions, handed to the handler
