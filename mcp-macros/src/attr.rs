@@ -42,13 +42,16 @@ pub(crate) struct ToolArgs {
     pub without_output_schema: bool,
     /// `errors(404 = "…")`: the error responses, for descriptions.
     pub errors: Vec<(u16, LitStr)>,
-    /// `task = "optional" | "required"`.
+    /// `task = "optional" | "required" | "deferred"`.
     pub task: Option<Ident>,
     /// `use_when = "…"`: when an agent should pick this tool, appended to
     /// the description.
     pub use_when: Option<LitStr>,
     /// `returns = "…"`: what it answers, in words, appended after it.
     pub returns: Option<LitStr>,
+    /// `requires = ["elicitation"]`: the runtime's `ClientCapability`
+    /// variants.
+    pub requires: Vec<Ident>,
 }
 
 /// `#[mcp_resource(...)]` as written.
@@ -89,6 +92,7 @@ const TOOL: &[&str] = &[
     "name",
     "errors",
     "task",
+    "requires",
     "description",
     "use_when",
     "returns",
@@ -171,6 +175,7 @@ impl Args for ToolArgs {
             "task" => self.task = task(meta, cx)?,
             "use_when" => self.use_when = string(meta, cx)?,
             "returns" => self.returns = string(meta, cx)?,
+            "requires" => self.requires = requires(meta, cx)?,
             _ => return self.common.field(key, meta, cx),
         }
         Ok(true)
@@ -266,6 +271,9 @@ fn suggestion(key: &str, known: &[&str]) -> String {
         "when" | "when_to_use" | "use_for" | "usage" => Some("use_when"),
         "return" | "returns_description" | "output_description" => Some("returns"),
         "tasks" | "task_support" | "long_running" | "async_task" => Some("task"),
+        "capabilities" | "needs" | "requires_capabilities" | "client_capabilities" => {
+            Some("requires")
+        }
         "outputSchema" | "output" | "structured_output" | "no_output_schema" | "text_only" => {
             Some("output_schema")
         }
@@ -646,6 +654,37 @@ fn task(meta: &ParseNestedMeta, cx: &mut Ctxt) -> syn::Result<Option<Ident>> {
     Ok(Some(Ident::new(variant, value.span())))
 }
 
+const CAPABILITIES: Words = Words {
+    key: "requires",
+    one: "client capability",
+    example: "elicitation",
+    if_empty: "name at least one capability, or leave `requires` out",
+    rule: "a client capability is `elicitation`, `sampling` or `roots`",
+};
+
+/// `requires = ["elicitation", "sampling", "roots"]`: the runtime's
+/// `ClientCapability` variants.
+fn requires(meta: &ParseNestedMeta, cx: &mut Ctxt) -> syn::Result<Vec<Ident>> {
+    let mut out = Vec::new();
+    for word in words(meta, cx, &CAPABILITIES)? {
+        let variant = match word.value().as_str() {
+            "elicitation" => "Elicitation",
+            "sampling" => "Sampling",
+            "roots" => "Roots",
+            other => {
+                cx.error(
+                    &word,
+                    format_args!("`{other}` is not a client capability a tool can require"),
+                    suggestion(other, &["elicitation", "sampling", "roots"]),
+                );
+                continue;
+            }
+        };
+        out.push(Ident::new(variant, word.span()));
+    }
+    Ok(out)
+}
+
 /// `errors(404 = "No such item", …)`: what each error status means, for
 /// tool descriptions (`describe_responses`).
 fn errors(meta: &ParseNestedMeta, cx: &mut Ctxt) -> syn::Result<Vec<(u16, LitStr)>> {
@@ -807,6 +846,7 @@ mod tests {
                 idempotent = true,
                 open_world = false,
                 output_schema = false,
+                requires = ["elicitation", "roots"],
                 crate = ::facade::mcp
             ),
             &mut cx,
@@ -821,6 +861,8 @@ mod tests {
         assert!(a.idempotent.unwrap().value);
         assert!(!a.open_world.unwrap().value);
         assert!(a.without_output_schema);
+        let requires: Vec<String> = a.requires.iter().map(Ident::to_string).collect();
+        assert_eq!(requires, ["Elicitation", "Roots"]);
         let args: Vec<(String, String)> = a
             .args
             .iter()

@@ -278,6 +278,7 @@ impl Tool {
             descriptions: args.args,
             errors: args.errors,
             task: args.task,
+            requires: args.requires,
             describe: Describe {
                 rt: rt.clone(),
                 arity: params.len(),
@@ -641,6 +642,7 @@ struct Definition {
     descriptions: Vec<ArgDescription>,
     errors: Vec<(u16, LitStr)>,
     task: Option<Ident>,
+    requires: Vec<Ident>,
     describe: Describe,
     handler: Handler,
     location: Location,
@@ -655,6 +657,7 @@ impl ToTokens for Definition {
             descriptions,
             errors,
             task,
+            requires,
             describe,
             handler,
             location,
@@ -674,6 +677,7 @@ impl ToTokens for Definition {
                 errors: &[#(#errors),*],
                 output_schema: #output_schema,
                 task: #rt::TaskSupport::#task,
+                requires: &[#(#rt::ClientCapability::#requires),*],
                 describe: #describe,
                 check: {
                     fn __mcp_check(

@@ -14,6 +14,7 @@ pub use crate::handler::invoke::{
 };
 pub use crate::handler::mark::{Reached, Target};
 pub use crate::handler::signature::Signature;
+pub use crate::protocol::capability::ClientCapability;
 pub use crate::schema::route::{Exposed, HttpMethod, Route};
 pub use actix_web::dev::{AppService, HttpServiceFactory};
 pub use inventory;

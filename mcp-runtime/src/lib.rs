@@ -86,10 +86,8 @@ pub use handler::invoke::DescribeErrors;
 /// | `name = "…"` | the fn name | 1–128 characters of `A-Za-z0-9_.-` |
 /// | `description = "…"` | the doc comment | required one way or the other |
 /// | `title = "…"` | none | display title |
-/// | `use_when = "…"`, `returns = "…"` | none | for agents: appended to the description as "Use when: …" and "Returns: …" |
 /// | `scopes = ["a", "b"]` | none | OAuth scopes the caller needs (implies `requires_auth`); 403 `insufficient_scope` without |
 /// | `tags = ["a", "b"]` | none | labels for [`Filter`](crate::config::Filter)s |
-/// | `errors(404 = "…")` | none | what error statuses mean, for [`McpServerBuilder::describe_responses`] |
 /// | `args(code = "…", "page-size" = "…")` | field docs | argument descriptions, by argument name (an identifier or a string); a name the prompt does not have is a start-up error |
 /// | `requires_auth` | off | authenticate with [`McpServerBuilder::auth`] first |
 /// | `complete(language = path::to::fn, …)` | none | completion of argument values, as for [`mcp_resource`]; a name the prompt does not have is a start-up error |
@@ -172,6 +170,8 @@ pub use mcp_runtime_macros::mcp_prompt;
 /// | `description = "…"` | the doc comment | optional |
 /// | `mime_type = "…"` | none | the contents' MIME type (`type/subtype`) |
 /// | `requires_auth` | off | authenticate with [`McpServerBuilder::auth`] first |
+/// | `scopes = ["a", "b"]` | none | OAuth scopes the caller needs (implies `requires_auth`) |
+/// | `tags = ["a", "b"]` | none | labels for [`Filter`](crate::config::Filter)s |
 /// | `complete(id = path::to::fn, …)` | none | completion of template variables (see below) |
 /// | `crate = path` | `::mcp_runtime` | path to this crate, for re-exporting crates |
 ///
@@ -250,11 +250,33 @@ pub use mcp_runtime_macros::mcp_resource;
 /// | `name = "…"` | the fn name | 1–128 characters of `A-Za-z0-9_.-` |
 /// | `description = "…"` | the doc comment | required one way or the other |
 /// | `title = "…"` | none | display title |
+/// | `use_when = "…"`, `returns = "…"` | none | for agents: appended to the description as "Use when: …" and "Returns: …" |
 /// | `args(id = "…", "page-size" = "…")` | field docs | argument descriptions in the `inputSchema`, by argument name (an identifier or a string); a name the tool does not have is a start-up error |
 /// | `requires_auth` | off | authenticate with [`McpServerBuilder::auth`] first |
+/// | `scopes = ["a", "b"]` | none | also require these OAuth scopes (implies `requires_auth`) |
+/// | `tags = ["a", "b"]` | none | labels for the server's filters |
+/// | `errors(404 = "…")` | none | what error statuses mean, for [`McpServerBuilder::describe_responses`] (beside those of the error type's [`DescribeErrors`]) |
 /// | `read_only`, `destructive`, `idempotent`, `open_world` | from the HTTP method | annotation hints (`= false` to clear) |
 /// | `output_schema = false` | on, from `web::Json<T>` | no `outputSchema`: text results only (the only value: the schema cannot be turned on for a type that has none) |
+/// | `task = "optional"`, `"required"`, `"deferred"` | none | runs as a task (2026-07-28 tasks extension) for a client that opted in; `required`: only as a task (`-32021` otherwise); `deferred`: once the handler calls [`McpContext::detach`] |
+/// | `requires = ["elicitation", "sampling", "roots"]` | none | client capabilities the tool cannot do without: a client that did not declare one is refused up front (`-32021`, in either era) instead of the handler's questions failing with [`ClientRequestError::Unsupported`] |
 /// | `crate = path` | `::mcp_runtime` | path to this crate, for re-exporting crates |
+///
+/// ```
+/// use actix_web::post;
+/// use mcp_runtime::{Elicitation, McpContext, mcp_tool};
+/// # #[derive(serde::Deserialize, schemars::JsonSchema)] struct Confirm { yes: bool }
+///
+/// /// Delete every item, once the user confirms.
+/// #[mcp_tool(requires = ["elicitation"])]
+/// #[post("/purge")]
+/// async fn purge(ctx: McpContext) -> &'static str {
+///     match ctx.elicit::<Confirm>("Delete every item?").await {
+///         Ok(Elicitation::Accept(Confirm { yes: true })) => "purged",
+///         _ => "kept",
+///     }
+/// }
+/// ```
 ///
 /// # Parameters
 ///

@@ -12,7 +12,12 @@ pub struct RedisServer {
     child: Option<Child>,
 }
 
+/// `$MCP_PEERS_REDIS_SERVER` when set (peers installed elsewhere, e.g. a
+/// shared checkout's), else the one `scripts/peers redis` unpacks here.
 fn binary() -> std::path::PathBuf {
+    if let Some(server) = std::env::var_os("MCP_PEERS_REDIS_SERVER") {
+        return server.into();
+    }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("root")

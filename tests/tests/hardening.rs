@@ -60,8 +60,8 @@ struct Confirm {
 /// Which records were purged.
 static PURGED: std::sync::Mutex<Vec<u64>> = std::sync::Mutex::new(Vec::new());
 
-/// Purge a record, after the user confirms (destructive).
-#[mcp_tool]
+/// Purge a record, after the user confirms.
+#[mcp_tool(destructive)]
 #[post("/hardening/purge/{id}")]
 async fn purge(id: web::Path<u64>, ctx: McpContext) -> String {
     let id = id.into_inner();
@@ -323,8 +323,8 @@ async fn request_state_is_bound_to_its_arguments_and_caller() {
             reply.body
         );
     }
-    // Answers without the state that asked for them are not used: the
-    // call asks again.
+    // A destructive tool does not use answers without the state that asked
+    // for them: the call asks again.
     let bare = json!({"inputResponses": yes});
     let reply = stateless::send(&server, "tools/call", call(2, bare), &[BEARER]).await;
     assert_eq!(

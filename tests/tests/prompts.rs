@@ -273,10 +273,16 @@ async fn prompts_ask_the_user_in_either_era() {
         result["messages"][0]["content"]["text"],
         "Write a warm greeting for Lin."
     );
-    // Without the capability: -32021, as for tools.
-    let refused = send(&server, "prompts/get", json!({"name": "greeting"}), &[]).await;
-    assert_eq!(refused.status, 400);
-    assert_eq!(refused.error_code(), Some(-32021));
+    // Without the capability the handler gets an error value; this prompt
+    // has no fallback and fails with it.
+    let failed = send(&server, "prompts/get", json!({"name": "greeting"}), &[]).await;
+    assert_eq!(failed.status, 200);
+    assert_eq!(failed.error_code(), Some(-32603), "{:?}", failed.body);
+    let message = failed.body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("the client did not declare the `elicitation` capability"),
+        "{message}"
+    );
 }
 
 #[tokio::test]

@@ -182,6 +182,12 @@ async fn a_task_created_on_one_replica_is_read_on_another() {
         json!({"name": "slow_count", "arguments": {}}),
     )
     .await;
+    // The Redis store's TTL is the one advertised.
+    assert_eq!(
+        created.body["result"]["ttlMs"], 600_000,
+        "{:?}",
+        created.body
+    );
     let id = created.task_id();
     // Polled on B while A runs it: B reads what A stores.
     let task = settled(&b, &id).await;
@@ -625,4 +631,26 @@ async fn a_stream_whose_replica_stopped_is_replayed_from_redis() {
     let mut seen = vec![first];
     seen.extend(replayed.remaining_messages().await);
     mcp_tests::assert_whole_reindex(&seen, 12);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs redis-server: scripts/peers redis"]
+async fn the_redis_task_store_tells_its_ttl_and_forgets_a_removed_task() {
+    use mcp_runtime::store::TaskStore as _;
+    use rmcp::model::{DetailedTask, Task, TaskPayload, TaskStatus};
+    let redis = RedisServer::start();
+    let store = Redis::connect(&redis.url(), "items-tests")
+        .await
+        .expect("redis connects")
+        .tasks(Duration::from_secs(90));
+    assert_eq!(store.ttl(), Duration::from_secs(90));
+    let at = "2026-07-28T12:00:00.000Z".to_owned();
+    let task = Task::new("t1".to_owned(), TaskStatus::Working, at.clone(), at);
+    store
+        .create(DetailedTask::new(task, TaskPayload::Working))
+        .await
+        .expect("stored");
+    assert!(store.get("t1").await.expect("read").is_some());
+    store.remove("t1").await.expect("removed");
+    assert!(store.get("t1").await.expect("read").is_none());
 }

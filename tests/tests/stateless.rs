@@ -56,6 +56,30 @@ async fn greet(ctx: McpContext) -> String {
     format!("Hello, {name} ({mood})")
 }
 
+/// Deletes everything, once the user confirms: it cannot do without asking.
+#[mcp_tool(requires = ["elicitation"], destructive)]
+#[post("/purge")]
+async fn purge(ctx: McpContext) -> String {
+    match ctx
+        .elicit_as::<Name>("confirm", "Your name, to confirm")
+        .await
+    {
+        Ok(Elicitation::Accept(n)) => format!("purged for {}", n.name),
+        other => format!("kept: {other:?}"),
+    }
+}
+
+/// Asks the client's model at a low temperature.
+#[mcp_tool]
+#[post("/muse")]
+async fn muse(ctx: McpContext) -> String {
+    let ask = Sample::user("A haiku").temperature(0.2);
+    match ctx.sample(ask).await {
+        Ok(answer) => answer.text(),
+        Err(e) => e.to_string(),
+    }
+}
+
 fn server() -> TestServer {
     let mcp = mcp_tests::registry().build().unwrap();
     TestServer::start_app(move || {
@@ -63,6 +87,8 @@ fn server() -> TestServer {
             App::new()
                 .service(shout)
                 .service(greet)
+                .service(purge)
+                .service(muse)
                 .service(mcp.scope("/mcp")),
         )
     })
@@ -282,8 +308,46 @@ async fn questions_become_input_required_results_answered_on_retry() {
 }
 
 #[tokio::test]
-async fn asking_for_a_capability_the_client_lacks_is_minus_32021() {
+async fn answers_without_state_count_for_a_tool_that_destroys_nothing() {
     let server = server();
+    let caps = json!({"elicitation": {}, "sampling": {}});
+    // Brought up front, next to keys nobody asks for (ignored): the name is
+    // used, and the call goes on to its next question.
+    let answers = json!({"user_name": {"action": "accept", "content": {"name": "Ann"}},
+                         "unknown_extra_key": {"action": "accept", "content": {"foo": "bar"}}});
+    let reply = send(
+        &server,
+        "tools/call",
+        json!({"name": "greet", "arguments": {}, "_meta": meta(caps.clone()),
+               "inputResponses": answers}),
+        &[],
+    )
+    .await;
+    let result = &reply.body["result"];
+    assert_eq!(result["resultType"], "input_required", "{result}");
+    let asked: Vec<&String> = result["inputRequests"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    assert_eq!(asked, ["mood"]);
+    // A destructive tool takes answers only from a round that asked.
+    let answers = json!({"confirm": {"action": "accept", "content": {"name": "Ann"}}});
+    let reply = send(
+        &server,
+        "tools/call",
+        json!({"name": "purge", "arguments": {}, "_meta": meta(caps),
+               "inputResponses": answers}),
+        &[],
+    )
+    .await;
+    assert_eq!(reply.body["result"]["resultType"], "input_required");
+}
+
+#[tokio::test]
+async fn a_question_the_client_cannot_answer_is_an_error_value_for_the_handler() {
+    let server = server();
+    // No capabilities: the handler's fallback runs and the call completes.
     let reply = send(
         &server,
         "tools/call",
@@ -291,7 +355,67 @@ async fn asking_for_a_capability_the_client_lacks_is_minus_32021() {
         &[],
     )
     .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert_eq!(reply.body["result"]["resultType"], "complete");
+    assert_eq!(
+        reply.body["result"]["content"][0]["text"],
+        r#"no name: Err(Unsupported("elicitation"))"#
+    );
+    // Elicitation but no sampling: the name is asked, the mood falls back.
+    let caps = json!({"elicitation": {}});
+    let first = send(
+        &server,
+        "tools/call",
+        json!({"name": "greet", "arguments": {}, "_meta": meta(caps.clone())}),
+        &[],
+    )
+    .await;
+    let state = first.body["result"]["requestState"].as_str().unwrap();
+    let retry = send(
+        &server,
+        "tools/call",
+        json!({"name": "greet", "arguments": {}, "_meta": meta(caps),
+               "inputResponses": {"user_name": {"action": "accept", "content": {"name": "Ann"}}},
+               "requestState": state}),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        retry.body["result"]["content"][0]["text"],
+        "no mood: the client did not declare the `sampling` capability"
+    );
+}
+
+#[tokio::test]
+async fn a_tool_that_requires_a_capability_is_refused_up_front_without_it() {
+    let server = server();
+    let reply = send(
+        &server,
+        "tools/call",
+        json!({"name": "purge", "arguments": {}, "_meta": meta(json!({"sampling": {}}))}),
+        &[],
+    )
+    .await;
     assert_eq!((reply.status, reply.error_code()), (400, Some(-32021)));
+    assert_eq!(
+        reply.body["error"]["data"]["requiredCapabilities"],
+        json!({"elicitation": {}})
+    );
+    // Declared: the call goes on and asks.
+    let asked = send(
+        &server,
+        "tools/call",
+        json!({"name": "purge", "arguments": {}, "_meta": meta(json!({"elicitation": {}}))}),
+        &[],
+    )
+    .await;
+    assert_eq!(asked.body["result"]["resultType"], "input_required");
+
+    // The handshake era: the session's capabilities decide.
+    let mut raw = server.raw();
+    raw.initialize("2025-11-25").await;
+    let reply = raw.call(1, "purge", json!({})).await;
+    assert_eq!((reply.status, reply.error_code()), (200, Some(-32021)));
     assert_eq!(
         reply.body["error"]["data"]["requiredCapabilities"],
         json!({"elicitation": {}})
@@ -307,4 +431,61 @@ async fn the_handshake_era_keeps_working_on_the_same_url() {
     let reply = raw.call(1, "shout", json!({"text": "x"})).await;
     assert_eq!(reply.body["result"]["content"][0]["text"], "X");
     assert_eq!(reply.body["result"].get("resultType"), None);
+}
+
+/// The wire's `"temperature"`, as written in `text`.
+fn temperature(text: &str) -> &str {
+    let at = text.find(r#""temperature":"#).expect("a temperature") + 14;
+    let len = text[at..].find([',', '}']).unwrap();
+    &text[at..at + len]
+}
+
+#[tokio::test]
+async fn numbers_go_out_as_written_in_both_eras() {
+    let server = server();
+    // 2026-07-28: the question is in the input-required result.
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                      "params": {"name": "muse", "arguments": {},
+                                 "_meta": meta(json!({"sampling": {}}))}});
+    let text = reqwest::Client::new()
+        .post(server.mcp_url())
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", V)
+        .header("mcp-method", "tools/call")
+        .header("mcp-name", "muse")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(temperature(&text), "0.2", "{text}");
+
+    // The handshake era: the request on the call's stream.
+    let mut raw = server.raw();
+    let init = raw
+        .post(
+            json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+            "protocolVersion": "2025-11-25", "capabilities": {"sampling": {}},
+            "clientInfo": {"name": "raw-test", "version": "0"}}}),
+        )
+        .await;
+    raw.session = init.header("mcp-session-id").map(str::to_owned);
+    raw.version = Some("2025-11-25".into());
+    let mut events = raw
+        .post_stream(
+            json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                   "params": {"name": "muse", "arguments": {}}}),
+            &[],
+        )
+        .await;
+    let asked = loop {
+        let event = events.next().await.expect("the sampling request");
+        if event.data.contains("sampling/createMessage") {
+            break event.data;
+        }
+    };
+    assert_eq!(temperature(&asked), "0.2", "{asked}");
 }

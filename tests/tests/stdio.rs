@@ -486,7 +486,12 @@ async fn a_2026_07_28_client_is_served_without_initialize() {
             json!({}),
         ))
         .await;
-    assert_eq!(missing["error"]["code"], -32021, "{missing}");
+    // Without the capability, the handler's fallback answers.
+    assert_eq!(missing["result"]["resultType"], "complete", "{missing}");
+    assert_eq!(
+        missing["result"]["content"][0]["text"],
+        "no sample: the client did not declare the `sampling` capability"
+    );
 
     // Cancellation over stdio is `notifications/cancelled`, in this era too.
     raw.send(

@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use actix_web::{App, HttpResponse, post, web};
 use mcp_examples::items::DEMO_TOKEN;
-use mcp_runtime::{Elicitation, McpContext, mcp_tool};
+use mcp_runtime::store::InMemoryTaskStore;
+use mcp_runtime::{Elicitation, McpContext, Sample, mcp_tool};
 use mcp_tests::{Reply, TestServer, stateless};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -82,6 +83,10 @@ struct ExportRequest {
     /// `fail` makes the export fail.
     #[serde(default)]
     fail: bool,
+    /// Name the status route in `Operation-Location` (Azure's spelling)
+    /// instead of `Location`.
+    #[serde(default)]
+    operation: bool,
 }
 
 /// Exports the catalog, the REST way: `202 Accepted` and where to ask.
@@ -94,8 +99,13 @@ async fn start_export(
     let mut exports = exports.0.lock().unwrap_or_else(|p| p.into_inner());
     exports.push(if request.fail { 100 } else { 0 });
     let id = exports.len() - 1;
+    let header = if request.operation {
+        "operation-location"
+    } else {
+        "location"
+    };
     HttpResponse::Accepted()
-        .insert_header(("location", format!("/exports/{id}/status")))
+        .insert_header((header, format!("/exports/{id}/status")))
         .insert_header(("retry-after", "0.1"))
         .json(json!({"status": "notStarted"}))
 }
@@ -148,6 +158,60 @@ async fn crunch(ctx: McpContext) -> &'static str {
     "crunched"
 }
 
+/// Asks the client's model, then for its roots.
+#[mcp_tool(task = "optional")]
+#[post("/survey")]
+async fn survey(ctx: McpContext) -> String {
+    let topic = match ctx
+        .sample(Sample::user("Pick a topic").temperature(0.2))
+        .await
+    {
+        Ok(answer) => answer.text(),
+        Err(e) => return format!("no topic: {e}"),
+    };
+    match ctx.list_roots().await {
+        Ok(roots) => format!("{topic} in {} roots", roots.len()),
+        Err(e) => format!("no roots: {e}"),
+    }
+}
+
+/// The labels of the `watch` tasks whose work saw them cancelled.
+static WATCHES_STOPPED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// Which watch.
+#[derive(Deserialize, JsonSchema)]
+struct Watch {
+    label: String,
+}
+
+/// Watches until cancelled.
+#[mcp_tool(task = "optional")]
+#[post("/watch")]
+async fn watch(ctx: McpContext, which: web::Json<Watch>) -> &'static str {
+    let token = ctx.cancellation_token();
+    let label = which.into_inner().label;
+    // Work of its own (a thread outliving the worker): it stops only
+    // through the token.
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread().build();
+        runtime.expect("a runtime").block_on(token.cancelled());
+        WATCHES_STOPPED.lock().unwrap().push(label);
+    });
+    std::future::pending::<()>().await;
+    "never"
+}
+
+/// Whether the `watch` labelled `label` stopped within 2 s.
+async fn watch_stopped(label: &str) -> bool {
+    for _ in 0..100 {
+        if WATCHES_STOPPED.lock().unwrap().iter().any(|l| l == label) {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    false
+}
+
 fn server() -> TestServer {
     let mcp = mcp_tests::registry().build().expect("builds");
     let db = mcp_examples::items::Db::seeded();
@@ -167,6 +231,7 @@ fn server() -> TestServer {
                 .service(export)
                 .service(rebuild)
                 .service(crunch)
+                .service(survey)
                 .service(mcp.scope("/mcp")),
         )
     })
@@ -210,10 +275,13 @@ async fn settled(server: &TestServer, task: &str) -> Value {
 async fn a_call_becomes_a_task_the_client_polls() {
     let server = server();
     let discover = stateless::send(&server, "server/discover", json!({}), &[]).await;
+    let capabilities = &discover.body["result"]["capabilities"];
     assert_eq!(
-        discover.body["result"]["capabilities"]["extensions"]["io.modelcontextprotocol/tasks"],
+        capabilities["extensions"]["io.modelcontextprotocol/tasks"],
         json!({})
     );
+    // The extension, never the handshake era's `capabilities.tasks`.
+    assert!(capabilities.get("tasks").is_none(), "{capabilities}");
 
     let created = send(
         &server,
@@ -225,7 +293,8 @@ async fn a_call_becomes_a_task_the_client_polls() {
     let task = &created.body["result"];
     assert_eq!(task["resultType"], "task", "{task}");
     assert_eq!(task["status"], "working");
-    assert!(task["ttlMs"].as_u64().is_some_and(|t| t > 0), "{task}");
+    // The default store's TTL: an hour.
+    assert_eq!(task["ttlMs"], 3_600_000, "{task}");
     let id = task["taskId"].as_str().expect("taskId").to_owned();
 
     let done = settled(&server, &id).await;
@@ -388,6 +457,20 @@ async fn a_rest_long_running_operation_is_followed_as_a_task() {
         "{done}"
     );
 
+    // `Operation-Location` is followed as `Location` is.
+    let created = send(
+        &server,
+        "tools/call",
+        json!({"name": "start_export", "arguments": {"operation": true}}),
+        opted_in(),
+    )
+    .await;
+    let id = created.task_id();
+    let done = settled(&server, &id).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    let text = done["result"]["content"][0]["text"].as_str().expect("text");
+    assert!(text.contains(r#""items":3"#), "the exported file: {text}");
+
     // Without a task, the 202 is the answer, as on REST.
     let sync = send(
         &server,
@@ -499,4 +582,221 @@ async fn one_client_runs_at_most_its_share_of_tasks() {
     send(&server, "tasks/cancel", json!({"taskId": id}), opted_in()).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(start().await.body["result"]["resultType"], "task");
+}
+
+#[tokio::test]
+async fn a_task_samples_and_lists_roots_through_tasks_update() {
+    let server = server();
+    let caps = json!({"extensions": {"io.modelcontextprotocol/tasks": {}},
+                      "sampling": {}, "roots": {}});
+    let created = send(
+        &server,
+        "tools/call",
+        json!({"name": "survey"}),
+        caps.clone(),
+    )
+    .await;
+    let id = created.task_id();
+    // Each question in turn: its input request, answered by tasks/update.
+    let answers = [
+        (
+            "sampling/createMessage",
+            json!({"model": "m", "role": "assistant",
+                                          "content": {"type": "text", "text": "tides"}}),
+        ),
+        (
+            "roots/list",
+            json!({"roots": [{"uri": "file:///a"}, {"uri": "file:///b"}]}),
+        ),
+    ];
+    for (method, answer) in answers {
+        let asking = settled(&server, &id).await;
+        assert_eq!(asking["status"], "input_required", "{asking}");
+        let (key, request) = asking["inputRequests"]
+            .as_object()
+            .and_then(|r| r.iter().next())
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .expect("a question");
+        assert_eq!(request["method"], method, "{asking}");
+        if method == "sampling/createMessage" {
+            // As written, not widened from f32 (0.20000000298023224).
+            assert_eq!(request["params"]["temperature"], json!(0.2), "{request}");
+        }
+        let ack = send(
+            &server,
+            "tasks/update",
+            json!({"taskId": id, "inputResponses": { key.clone(): answer }}),
+            caps.clone(),
+        )
+        .await;
+        assert_eq!(ack.body["result"], json!({"resultType": "complete"}));
+        // Until the handler takes the answer and moves on.
+        for _ in 0..100 {
+            if get(&server, &id).await["inputRequests"].get(&key).is_none() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    let done = settled(&server, &id).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(done["result"]["content"][0]["text"], "tides in 2 roots");
+}
+
+#[tokio::test]
+async fn cancelling_a_completed_task_changes_nothing() {
+    let server = server();
+    let created = send(
+        &server,
+        "tools/call",
+        json!({"name": "build_report", "arguments": {"millis": 1}}),
+        opted_in(),
+    )
+    .await;
+    let id = created.task_id();
+    assert_eq!(settled(&server, &id).await["status"], "completed");
+    for _ in 0..2 {
+        let ack = send(&server, "tasks/cancel", json!({"taskId": id}), opted_in()).await;
+        assert_eq!(
+            ack.body["result"],
+            json!({"resultType": "complete"}),
+            "{:?}",
+            ack.body
+        );
+    }
+    let task = get(&server, &id).await;
+    assert_eq!(task["status"], "completed");
+    assert_eq!(task["result"]["structuredContent"], json!({"rows": 42}));
+}
+
+#[tokio::test]
+async fn a_tasks_request_naming_another_task_in_its_header_is_refused() {
+    let server = server();
+    let created = send(
+        &server,
+        "tools/call",
+        json!({"name": "build_report", "arguments": {"millis": 1}}),
+        opted_in(),
+    )
+    .await;
+    let id = created.task_id();
+    for method in ["tasks/get", "tasks/cancel", "tasks/update"] {
+        let mut params = json!({"taskId": id, "inputResponses": {}});
+        params["_meta"] = stateless::meta(opted_in());
+        let reply = stateless::send(&server, method, params, &[("mcp-name", "another")]).await;
+        assert_eq!(
+            (reply.status, reply.error_code()),
+            (400, Some(-32020)),
+            "{method}: {:?}",
+            reply.body
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_task_past_its_ttl_is_cancelled_and_frees_its_slot() {
+    let mcp = mcp_tests::registry()
+        .task_store(InMemoryTaskStore::new(100, Duration::from_millis(400)))
+        .limits(mcp_runtime::config::Limits::default().max_tasks_per_client(1))
+        .build()
+        .expect("builds");
+    let server = TestServer::with_mcp(mcp, |cfg| {
+        cfg.service(watch);
+    });
+    let start = async || {
+        let call = json!({"name": "watch", "arguments": {"label": "ttl"}});
+        send(&server, "tools/call", call, opted_in()).await
+    };
+    let created = start().await;
+    // The store's TTL is the one advertised.
+    assert_eq!(created.body["result"]["ttlMs"], 400, "{:?}", created.body);
+    let id = created.task_id();
+    // The client's one slot is taken.
+    assert!(start().await.body.get("error").is_some());
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    // Gone, its work stopped, its slot free.
+    let reply = send(&server, "tasks/get", json!({"taskId": id}), opted_in()).await;
+    assert_eq!(reply.error_code(), Some(-32602), "{:?}", reply.body);
+    assert!(watch_stopped("ttl").await);
+    assert_eq!(start().await.body["result"]["resultType"], "task");
+}
+
+#[tokio::test]
+async fn the_task_store_holds_at_most_its_capacity() {
+    let mcp = mcp_tests::registry()
+        .task_store(InMemoryTaskStore::new(1, Duration::from_secs(60)))
+        .build()
+        .expect("builds");
+    let server = TestServer::with_mcp(mcp, |cfg| {
+        cfg.service(build_report);
+    });
+    let start = async || {
+        send(
+            &server,
+            "tools/call",
+            json!({"name": "build_report", "arguments": {"millis": 60_000}}),
+            opted_in(),
+        )
+        .await
+    };
+    assert_eq!(start().await.body["result"]["resultType"], "task");
+    let refused = start().await;
+    assert_eq!(refused.error_code(), Some(-32000), "{:?}", refused.body);
+    let message = refused.body["error"]["message"].as_str().unwrap();
+    assert_eq!(
+        message,
+        "Too many tasks: the server's task store is full; retry in 1 s"
+    );
+    assert_eq!(refused.body["error"]["data"]["retryAfterSeconds"], 1);
+}
+
+#[tokio::test]
+async fn running_tasks_stop_with_the_server() {
+    let server = TestServer::with_mcp(mcp_tests::registry().build().expect("builds"), |cfg| {
+        cfg.service(watch);
+    });
+    let call = json!({"name": "watch", "arguments": {"label": "shutdown"}});
+    let created = send(&server, "tools/call", call, opted_in()).await;
+    assert_eq!(
+        created.body["result"]["status"], "working",
+        "{:?}",
+        created.body
+    );
+    drop(server);
+    assert!(watch_stopped("shutdown").await);
+}
+
+#[tokio::test]
+async fn a_deferred_call_that_never_detached_leaves_no_task_behind() {
+    let mcp = mcp_tests::registry()
+        .task_store(InMemoryTaskStore::new(1, Duration::from_secs(60)))
+        .build()
+        .expect("builds");
+    let server = TestServer::with_mcp(mcp, |cfg| {
+        cfg.service(rebuild);
+    });
+    // Round 1 stops for input in its request: no task.
+    let round1 = send(
+        &server,
+        "tools/call",
+        json!({"name": "rebuild"}),
+        opted_in(),
+    )
+    .await;
+    let result = &round1.body["result"];
+    assert_eq!(result["resultType"], "input_required", "{result}");
+    let key = result["inputRequests"]
+        .as_object()
+        .and_then(|r| r.keys().next().cloned())
+        .expect("a question");
+    // Round 2 detaches: the store's one place is free for its task.
+    let answers = json!({ key: {"action": "accept", "content": {"confirm": true}} });
+    let mut params = json!({"name": "rebuild", "inputResponses": answers});
+    params["requestState"] = result["requestState"].clone();
+    let round2 = send(&server, "tools/call", params, opted_in()).await;
+    assert_eq!(
+        round2.body["result"]["resultType"], "task",
+        "{:?}",
+        round2.body
+    );
 }

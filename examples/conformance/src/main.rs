@@ -285,8 +285,10 @@ async fn elicitation_enums(ctx: McpContext) -> HttpResponse {
 // The stateless revision's fixtures (2026-07-28): questions become
 // input-required results, answered when the client retries.
 
-/// Asks the client's model, which a client without `sampling` cannot answer.
-#[mcp_tool(name = "test_missing_capability")]
+/// Asks the client's model, which a client without `sampling` cannot answer:
+/// such a client is refused up front (`-32021`, the `server-stateless`
+/// scenario).
+#[mcp_tool(name = "test_missing_capability", requires = ["sampling"])]
 #[post("/fixtures/missing-capability")]
 async fn missing_capability(ctx: McpContext) -> HttpResponse {
     match ctx.sample(Sample::user("Anyone there?")).await {

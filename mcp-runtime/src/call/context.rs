@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
+use crate::protocol::capability::ClientCapability as Capability;
 use crate::protocol::jsonrpc;
 use crate::protocol::log::LogLevel;
 use crate::protocol::method::ServerMethod;
@@ -119,16 +120,7 @@ pub(crate) struct Inputs {
 #[derive(Default)]
 struct InputState {
     asked: Vec<(String, Value)>,
-    missing: Option<&'static str>,
     counters: HashMap<&'static str, usize>,
-}
-
-/// Why a stateless call stopped.
-pub(crate) enum Stopped {
-    /// It needs these answers (key, `{method, params}`).
-    InputRequired(Vec<(String, Value)>),
-    /// It needs a capability the client did not declare.
-    MissingCapability(&'static str),
 }
 
 impl Inputs {
@@ -140,13 +132,10 @@ impl Inputs {
         }
     }
 
-    /// Why the call stopped, once `stop` was notified.
-    pub(crate) fn stopped(&self) -> Stopped {
-        let state = lock(&self.state);
-        match state.missing {
-            Some(capability) => Stopped::MissingCapability(capability),
-            None => Stopped::InputRequired(state.asked.clone()),
-        }
+    /// The questions the call stopped for, once `stop` was notified (key,
+    /// `{method, params}`).
+    pub(crate) fn asked(&self) -> Vec<(String, Value)> {
+        lock(&self.state).asked.clone()
     }
 
     /// The next automatic key for `method`'s questions: `elicitation-1`, …
@@ -163,13 +152,6 @@ impl Inputs {
         if !state.asked.iter().any(|(k, _)| *k == key) {
             state.asked.push((key, request));
         }
-        drop(state);
-        self.stop.notify_one();
-    }
-
-    fn missing(&self, capability: &'static str) {
-        let mut state = lock(&self.state);
-        state.missing.get_or_insert(capability);
         drop(state);
         self.stop.notify_one();
     }
@@ -207,19 +189,9 @@ impl CallScope {
     }
 
     fn declared(&self, capability: Capability) -> bool {
-        let Some(client) = &self.client else {
-            return false;
-        };
-        let caps = &client.capabilities;
-        match capability {
-            Capability::Sampling => caps.sampling.is_some(),
-            // An empty `elicitation: {}` means form mode (2025-06-18 style).
-            Capability::Elicitation => caps
-                .elicitation
-                .as_ref()
-                .is_some_and(|e| e.form.is_some() || e.url.is_none()),
-            Capability::Roots => caps.roots.is_some(),
-        }
+        self.client
+            .as_ref()
+            .is_some_and(|c| capability.declared_in(&c.capabilities))
     }
 
     /// Sends a progress notification if the client asked for progress and
@@ -280,7 +252,9 @@ pub enum ClientRequestError {
     /// There is no MCP client: the handler runs as a plain REST route.
     NoClient,
     /// The client did not declare the capability (`sampling`,
-    /// `elicitation`), so it must not be asked.
+    /// `elicitation`, `roots`), so it must not be asked. The same in both
+    /// protocol eras; `requires = [...]` on `#[mcp_tool]` refuses such a
+    /// client up front instead.
     Unsupported(&'static str),
     /// The request cannot be sent where this call runs (e.g. inside a
     /// JSON-RPC batch, which has no stream to ask on).
@@ -477,8 +451,13 @@ impl McpContext {
     /// Asks the client's model for a completion (`sampling/createMessage`).
     ///
     /// Fails with a [`ClientRequestError`] rather than waiting forever: when
-    /// there is no MCP client, when the client did not declare `sampling`,
-    /// on a client error, on timeout, or when the call is cancelled.
+    /// there is no MCP client, when the client did not declare `sampling`
+    /// ([`Unsupported`](ClientRequestError::Unsupported), in either protocol
+    /// era, so a fallback can run; a tool that cannot do without declares
+    /// `requires = ["sampling"]` and such a client is refused before it
+    /// runs), on a client error, on timeout, or when the call is cancelled.
+    /// Under 2026-07-28 an unanswered question ends this round of the call
+    /// with an input-required result; the handler runs again with the answer.
     ///
     /// ```no_run
     /// # async fn f(ctx: mcp_runtime::McpContext) -> Result<(), mcp_runtime::ClientRequestError> {
@@ -511,6 +490,8 @@ impl McpContext {
 
     /// Asks the client for its roots (`roots/list`): the directories or
     /// files it exposes, as `{"uri", "name"?}` objects.
+    /// [`ClientRequestError::Unsupported`] when the client did not declare
+    /// `roots` (see [`sample`](Self::sample)).
     pub async fn list_roots(&self) -> Result<Vec<Value>, ClientRequestError> {
         self.list_roots_as(None).await
     }
@@ -542,6 +523,12 @@ impl McpContext {
     /// [`ClientRequestError::InvalidSchema`] before anything is sent. Field
     /// doc comments become the form's descriptions, `#[serde(default)]`
     /// values its defaults.
+    ///
+    /// A client that did not declare `elicitation` (form mode) is not asked:
+    /// this returns [`ClientRequestError::Unsupported`] in either protocol
+    /// era, so the handler's fallback runs. A tool that cannot do without
+    /// declares `#[mcp_tool(requires = ["elicitation"])]`, and such a client
+    /// gets `-32021` before the handler runs.
     ///
     /// ```no_run
     /// # async fn f(ctx: mcp_runtime::McpContext) -> Result<(), mcp_runtime::ClientRequestError> {
@@ -612,14 +599,6 @@ impl McpContext {
     }
 }
 
-/// A client capability a question needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Capability {
-    Sampling,
-    Elicitation,
-    Roots,
-}
-
 impl Capability {
     /// [`fits`](Self::fits) for this kind of question, as a function.
     fn fitter(self) -> fn(&Value) -> bool {
@@ -638,14 +617,6 @@ impl Capability {
             Capability::Roots => "roots",
         };
         answer.get(field).is_some()
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Capability::Sampling => "sampling",
-            Capability::Elicitation => "elicitation",
-            Capability::Roots => "roots",
-        }
     }
 }
 
@@ -674,6 +645,12 @@ async fn ask<P: Serialize + ?Sized>(
     question: Question<'_>,
     params: &P,
 ) -> Result<Box<serde_json::value::RawValue>, ClientRequestError> {
+    // Whatever the era, a client is only asked what it declared it can
+    // answer; the handler gets an error value and its fallback runs (a tool
+    // that cannot do without says so with `requires = [...]`).
+    if !scope.declared(question.capability) {
+        return Err(ClientRequestError::Unsupported(question.capability.name()));
+    }
     // One key per question, whichever way it is asked (a deferred task's
     // questions before and after it detaches share the count).
     let key = match (question.key, &scope.inputs, &scope.task) {
@@ -705,9 +682,6 @@ async fn ask<P: Serialize + ?Sized>(
     if let (Some(questions), Some(key)) = (&scope.task, &key)
         && questions.is_detached()
     {
-        if !scope.declared(question.capability) {
-            return Err(ClientRequestError::Unsupported(question.capability.name()));
-        }
         let answer = tokio::select! {
             answer = questions.ask(key.clone(), request()?, question.capability.fitter()) => answer,
             () = scope.cancel.cancelled() => None,
@@ -717,16 +691,9 @@ async fn ask<P: Serialize + ?Sized>(
             .map_err(|e| ClientRequestError::InvalidAnswer(e.to_string()));
     }
     if let (Some(inputs), Some(key)) = (&scope.inputs, key) {
-        if scope.declared(question.capability) {
-            inputs.ask(key, request()?);
-        } else {
-            inputs.missing(question.capability.name());
-        }
+        inputs.ask(key, request()?);
         // The runtime drops the handler now; this never resumes.
         return std::future::pending().await;
-    }
-    if !scope.declared(question.capability) {
-        return Err(ClientRequestError::Unsupported(question.capability.name()));
     }
     if !scope.outbound.is_open() {
         return Err(ClientRequestError::NoStream);

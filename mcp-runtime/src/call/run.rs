@@ -13,14 +13,13 @@ use std::time::Duration;
 use actix_web::http::StatusCode;
 use actix_web::{HttpMessage as _, HttpResponse};
 use futures_util::FutureExt as _;
-use rmcp::model::ErrorCode;
 use rmcp::model::ResultType;
 use rmcp::model::{ErrorData, ProgressToken, RequestId};
 use serde::Serialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::call::app::AppHandle;
-use crate::call::context::{CallScope, Inputs, Stopped};
+use crate::call::context::{CallScope, Inputs};
 use crate::call::forward::Unroutable;
 use crate::call::forward::{self, Parts};
 use crate::call::result::BodyError;
@@ -287,6 +286,9 @@ pub(crate) struct Binder<'a> {
     /// The tool's or prompt's name, or the resource's URI.
     item: &'a str,
     arguments: &'a Map<String, Value>,
+    /// Whether the item may destroy data: its answers count only with the
+    /// signed state of the round that asked for them.
+    destructive: bool,
 }
 
 impl<'a> Binder<'a> {
@@ -302,7 +304,16 @@ impl<'a> Binder<'a> {
             method,
             item,
             arguments,
+            destructive: false,
         }
+    }
+
+    /// For a tool that may destroy data (MCP's `destructiveHint`, true
+    /// unless the tool is read-only or says otherwise): answers a request
+    /// brings without a `requestState` are not used.
+    pub(crate) fn destructive(mut self, destructive: bool) -> Self {
+        self.destructive = destructive;
+        self
     }
 
     fn binding(&self) -> Binding {
@@ -322,8 +333,11 @@ impl<'a> Binder<'a> {
 /// signed `requestState`, then those of this retry's `inputResponses`.
 /// `None` outside the stateless revision. The state is bound to the
 /// request (`binder`: the item, its exact arguments, the caller) and
-/// expires, so it cannot be replayed on another request; answers without
-/// the state that asked for them are not used.
+/// expires, so it cannot be replayed on another request. Answers without a
+/// state are this request's own (SEP-2322 has servers use what they
+/// recognize, and ignore the rest), except for a destructive tool, which
+/// takes answers only from a round that asked for them: a confirmation
+/// nobody was asked for destroys nothing.
 pub(crate) fn answers(
     d: &Server,
     x: &Exchange,
@@ -333,10 +347,11 @@ pub(crate) fn answers(
         return Ok(None);
     };
     let mut answers = match &inputs.state {
-        // Answers no signed state asked for are not used (they could be a
-        // confirmation nobody gave): the call asks again, as SEP-2322
-        // suggests for missing answers.
-        None => return Ok(Some(Inputs::new(Map::new()))),
+        // A destructive tool's answers no signed state asked for are not
+        // used (they could be a confirmation nobody gave): the call asks
+        // again, as SEP-2322 suggests for missing answers.
+        None if binder.destructive => return Ok(Some(Inputs::new(Map::new()))),
+        None => Map::new(),
         Some(token) if token.len() > MAX_STATE_BYTES => {
             return Err(ErrorData::invalid_params(
                 format!("Invalid params: `requestState` is larger than {MAX_STATE_BYTES} bytes"),
@@ -370,9 +385,8 @@ pub(crate) fn answers(
     Ok(Some(Inputs::new(answers)))
 }
 
-/// A stateless request that stopped for the client: the questions it asked
-/// (with the signed state of what it knows so far), or `-32021` when it
-/// needs a capability the client lacks.
+/// A stateless request that stopped for the client: the questions it asked,
+/// with the signed state of what it knows so far.
 pub(crate) fn stopped(
     d: &Server,
     id: &RequestId,
@@ -382,27 +396,15 @@ pub(crate) fn stopped(
     let Some(inputs) = &scope.inputs else {
         return Outcome::Cancelled;
     };
-    match inputs.stopped() {
-        Stopped::MissingCapability(capability) => {
-            let e = ErrorData::new(
-                ErrorCode::MISSING_REQUIRED_CLIENT_CAPABILITY,
-                format!("Missing required client capability: `{capability}`"),
-                Some(json!({ "requiredCapabilities": { capability: {} } })),
-            );
-            Outcome::refused(id, &e)
-        }
-        Stopped::InputRequired(asked) => {
-            let result = InputRequired {
-                input_requests: asked.into_iter().collect(),
-                request_state: d.policy.state_key.sign(&binder.binding(), &inputs.answers),
-                envelope: Envelope {
-                    result_type: ResultType::INPUT_REQUIRED,
-                    ..Envelope::complete(&d.identity.info, None)
-                },
-            };
-            Outcome::Response(jsonrpc::success(id, &result))
-        }
-    }
+    let result = InputRequired {
+        input_requests: inputs.asked().into_iter().collect(),
+        request_state: d.policy.state_key.sign(&binder.binding(), &inputs.answers),
+        envelope: Envelope {
+            result_type: ResultType::INPUT_REQUIRED,
+            ..Envelope::complete(&d.identity.info, None)
+        },
+    };
+    Outcome::Response(jsonrpc::success(id, &result))
 }
 
 /// The stateless revision's `input_required` result: the questions asked,

@@ -2,12 +2,14 @@
 //! `tools/call` that runs as a task, and `tasks/get`, `tasks/update` and
 //! `tasks/cancel`. A task runs the call exactly as a request would, through
 //! the app, in the background; it outlives the HTTP request that created
-//! it and ends with the call, `tasks/cancel`, or its store's expiry.
+//! it and ends with the call, `tasks/cancel`, its store's TTL (it is
+//! cancelled then), or the worker running it (at shutdown: its handler is
+//! dropped and its cancellation token cancelled).
 
 use std::sync::Arc;
 
 use rmcp::model::{
-    CreateTaskResult, ErrorCode, ErrorData, GetTaskResult, JsonObject, RequestId,
+    CreateTaskResult, DetailedTask, ErrorCode, ErrorData, GetTaskResult, JsonObject, RequestId,
     TASKS_EXTENSION_ID, TaskPayload,
 };
 use serde_json::{Value, json};
@@ -15,16 +17,14 @@ use serde_json::{Value, json};
 use super::tools;
 use crate::call::server::{Exchange, Outcome, Server};
 use crate::policy::client;
-use crate::protocol::jsonrpc;
 use crate::protocol::params::{CallToolParams, TaskIdParams, UpdateTaskParams};
+use crate::protocol::{codes, jsonrpc, sampling};
 use crate::state::relay::Relayed;
-use crate::state::session::new_session_id;
+use crate::state::session::{SessionStoreError, new_session_id};
 use crate::state::tasks::{TooManyTasks, working};
 use crate::support::outbound::Outbound;
 
-/// How long a finished task's result is kept, and how often clients
-/// should poll (milliseconds, as the wire says).
-const TTL_MS: u64 = 3_600_000;
+/// How often clients should poll (milliseconds, as the wire says).
 const POLL_MS: u64 = 500;
 
 /// Whether the request's client opted in to tasks.
@@ -90,23 +90,31 @@ pub(super) async fn start(
         Ok(started) => started,
         Err(TooManyTasks(max)) => {
             let e = ErrorData::new(
-                crate::protocol::codes::TRANSPORT_ERROR,
+                codes::TRANSPORT_ERROR,
                 format!("Too many tasks: this client runs {max} already; retry when one ends"),
                 None,
             );
             return Outcome::error(id, &e);
         }
     };
-    let record = working(task_id.clone(), TTL_MS, POLL_MS);
+    let ttl = d.state.tasks.ttl();
+    let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX);
+    let record = working(task_id.clone(), ttl_ms, POLL_MS);
     let task = record.task.clone();
     if let Err(e) = d.state.tasks.create(record).await {
         d.state.running.finish(&task_id);
-        let refused = ErrorData::new(
-            crate::protocol::codes::TRANSPORT_ERROR,
-            format!("Too many tasks: {e}; retry later"),
-            None,
-        );
-        return Outcome::error(id, &refused);
+        return match e {
+            SessionStoreError::Full { retry_after } => {
+                let secs = retry_after.as_secs().max(1);
+                let refused = ErrorData::new(
+                    codes::TRANSPORT_ERROR,
+                    format!("Too many tasks: the server's task store is full; retry in {secs} s"),
+                    Some(json!({ "retryAfterSeconds": secs })),
+                );
+                Outcome::error(id, &refused)
+            }
+            e => unavailable(id, &e),
+        };
     }
     // The call's own exchange: no stream back, cancelled by `tasks/cancel`,
     // its questions the task's (a deferred one's, once it detaches; before,
@@ -126,10 +134,25 @@ pub(super) async fn start(
     let running_id = task_id.clone();
     let (ended, in_request) = tokio::sync::oneshot::channel();
     actix_web::rt::spawn(async move {
+        // Dropped with its worker at shutdown: work the handler spawned
+        // stops too.
+        let _stop = exchange.cancel.clone().drop_guard();
         // The tool was on when the call was made: it runs even if it is
         // turned off meanwhile.
         let outcome = match server.catalog.registry.get(&params.name) {
-            Some(tool) => tools::run(&server, &call_id, tool, params, &exchange, true).await,
+            Some(tool) => {
+                let run = tools::run(&server, &call_id, tool, params, &exchange, true);
+                tokio::pin!(run);
+                tokio::select! {
+                    outcome = &mut run => outcome,
+                    // Its TTL passed: it is cancelled, and unwinds as on
+                    // `tasks/cancel` (its record is gone, or going).
+                    () = tokio::time::sleep(ttl) => {
+                        exchange.cancel.cancel();
+                        run.await
+                    }
+                }
+            }
             None => Outcome::error(&call_id, &ErrorData::invalid_params("Unknown tool", None)),
         };
         server.state.running.finish(&running_id);
@@ -150,8 +173,10 @@ pub(super) async fn start(
             Ok(()) = detached => {}
             outcome = in_request => {
                 // It ended (or stopped for input) before detaching: an
-                // ordinary answer, and no task.
-                let _ = d.state.tasks.set(&task_id, TaskPayload::Cancelled).await;
+                // ordinary answer, and no task, nor its record.
+                if let Err(e) = d.state.tasks.remove(&task_id).await {
+                    tracing::warn!(task = %task_id, "mcp-runtime: a deferred call's task record was not removed: {e}");
+                }
                 return outcome.unwrap_or(Outcome::Cancelled);
             }
         }
@@ -189,10 +214,41 @@ pub(super) async fn get(d: &Server, id: &RequestId, params: TaskIdParams, x: &Ex
         return missing_capability(id);
     }
     match d.state.tasks.get(&params.task_id).await {
-        Ok(Some(task)) => Outcome::Response(jsonrpc::success(id, &GetTaskResult::new(task))),
+        Ok(Some(task)) => match rendered(task) {
+            Ok(result) => Outcome::Response(jsonrpc::success(id, &result)),
+            Err(e) => Outcome::error(
+                id,
+                &ErrorData::internal_error(
+                    format!("Internal error: the task does not serialize: {e}"),
+                    None,
+                ),
+            ),
+        },
         Ok(None) => unknown(id, &params.task_id),
         Err(e) => unavailable(id, &e),
     }
+}
+
+/// A `tasks/get` result. rmcp keeps a sampling request's `temperature` as
+/// an `f32` and serializes its requests through a `Value`, widening it
+/// (`0.2` would go out as `0.20000000298023224`): each is written as its
+/// `f32`'s shortest decimal instead.
+fn rendered(task: DetailedTask) -> Result<Value, serde_json::Error> {
+    let mut result = serde_json::to_value(GetTaskResult::new(task))?;
+    if let Some(requests) = result
+        .get_mut("inputRequests")
+        .and_then(Value::as_object_mut)
+    {
+        for request in requests.values_mut() {
+            if let Some(t) = request.pointer_mut("/params/temperature")
+                && let Some(wide) = t.as_f64()
+            {
+                // Narrowing gives back the `f32` rmcp held.
+                *t = json!(sampling::shortest(wide as f32));
+            }
+        }
+    }
+    Ok(result)
 }
 
 /// `tasks/update`: answers to the task's questions, handed to the handler

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use actix_web::HttpResponse;
 use base64::Engine as _;
-use rmcp::model::{ErrorData, RequestId};
+use rmcp::model::{ErrorCode, ErrorData, RequestId};
 use serde_json::{Map, Value, json};
 use tracing::Instrument as _;
 
@@ -57,6 +57,9 @@ pub(crate) async fn call(
     let Some(tool) = d.catalog.tool(&params.name) else {
         return Outcome::error(id, &unknown("tool", &params.name));
     };
+    if let Some(refusal) = lacking(id, tool, x) {
+        return refusal;
+    }
     // Counted once, when the call is made (a task's run is not counted
     // again).
     match d.policy.rate_limits.check_tool(tool.def.name).await {
@@ -102,6 +105,38 @@ pub(crate) async fn call(
     run(d, id, tool, params, x, false).await
 }
 
+/// `-32021` for a tool whose `requires = [...]` names a capability the
+/// client did not declare (in its session, or in this request's `_meta`),
+/// before anything runs or is counted.
+fn lacking(id: &RequestId, tool: &ToolEntry, x: &Exchange) -> Option<Outcome> {
+    let declared = x.client.as_ref().map(|c| &c.capabilities);
+    let missing: Map<String, Value> = tool
+        .def
+        .requires
+        .iter()
+        .filter(|c| !declared.is_some_and(|d| c.declared_in(d)))
+        .map(|c| (c.name().to_owned(), json!({})))
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    let names: Vec<String> = missing.keys().map(|n| format!("`{n}`")).collect();
+    let e = ErrorData::new(
+        ErrorCode::MISSING_REQUIRED_CLIENT_CAPABILITY,
+        format!(
+            "Missing required client capability: tool `{}` needs {}",
+            tool.def.name,
+            names.join(", ")
+        ),
+        Some(json!({ "requiredCapabilities": missing })),
+    );
+    Some(if x.is_stateless() {
+        Outcome::refused(id, &e)
+    } else {
+        Outcome::error(id, &e)
+    })
+}
+
 /// Runs one `tools/call` to its result; `as_task` when it runs as a task,
 /// where a call that could not finish is the task's failure (a JSON-RPC
 /// error), not a tool error.
@@ -130,7 +165,10 @@ pub(super) async fn run(
     {
         return Outcome::refused(id, &e);
     }
-    let binder = run::Binder::new(d, x, ("tools/call", tool.def.name), &args);
+    let hints = tool.def.hints;
+    let destructive = hints.read_only != Some(true) && hints.destructive != Some(false);
+    let binder =
+        run::Binder::new(d, x, ("tools/call", tool.def.name), &args).destructive(destructive);
     let inputs = match run::answers(d, x, &binder) {
         Ok(inputs) => inputs,
         Err(e) => return Outcome::error(id, &e),

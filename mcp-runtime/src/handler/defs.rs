@@ -10,6 +10,7 @@ use crate::handler::completion::Completer;
 use crate::handler::invoke::{CheckContext, Invoker};
 use crate::handler::signature::Signature;
 use crate::policy::auth::Access;
+use crate::protocol::capability::ClientCapability;
 use crate::schema::route::Route;
 
 /// One `#[mcp_tool]`, as registered by the macro. Generated code builds it;
@@ -31,8 +32,13 @@ pub struct ToolDef {
     pub errors: &'static [(u16, &'static str)],
     /// `false` with `output_schema = false`: text results only.
     pub output_schema: bool,
-    /// `task = "optional" | "required"`: whether it runs as a task.
+    /// `task = "optional" | "required" | "deferred"`: whether it runs as a
+    /// task.
     pub task: TaskSupport,
+    /// `requires = ["elicitation", …]`: client capabilities it cannot do
+    /// without; a client that did not declare one is refused up front
+    /// (`-32021`) instead of the handler's questions failing one by one.
+    pub requires: &'static [ClientCapability],
     /// Records the handler's parameter and return types.
     pub describe: fn(&mut Signature),
     /// Deserializes the argument extractors from a call's arguments,

@@ -24,8 +24,12 @@ pub struct Sample {
     #[serde(skip_serializing_if = "Option::is_none")]
     system_prompt: Option<String>,
     max_tokens: u32,
+    /// Kept as the `f64` of the `f32`'s shortest decimal: widened bit for
+    /// bit, `0.2f32` would go out as `0.20000000298023224` wherever the
+    /// request passes through a `serde_json::Value` (stateless and task
+    /// input requests).
     #[serde(skip_serializing_if = "Option::is_none")]
-    temperature: Option<f32>,
+    temperature: Option<f64>,
 }
 
 impl Sample {
@@ -69,11 +73,18 @@ impl Sample {
         self
     }
 
-    /// The sampling temperature.
+    /// The sampling temperature, sent as written (`0.2` goes out as `0.2`).
     pub fn temperature(mut self, t: f32) -> Self {
-        self.temperature = Some(t);
+        self.temperature = Some(shortest(t));
         self
     }
+}
+
+/// `t` as the `f64` of its shortest decimal (`0.2f32` → `0.2`), where
+/// `f64::from` would give `0.20000000298023224`.
+pub(crate) fn shortest(t: f32) -> f64 {
+    // `f32`'s `Display` is its shortest round-tripping decimal.
+    t.to_string().parse().unwrap_or(f64::from(t))
 }
 
 /// The client model's answer.
@@ -117,7 +128,8 @@ mod tests {
         let ask = Sample::user("hi")
             .then_assistant("hello")
             .system("s")
-            .max_tokens(9);
+            .max_tokens(9)
+            .temperature(0.2);
         assert_eq!(
             serde_json::to_value(&ask).unwrap(),
             json!({
@@ -126,7 +138,8 @@ mod tests {
                     {"role": "assistant", "content": {"type": "text", "text": "hello"}}
                 ],
                 "systemPrompt": "s",
-                "maxTokens": 9
+                "maxTokens": 9,
+                "temperature": 0.2
             })
         );
         let answer: Sampled = serde_json::from_value(json!({

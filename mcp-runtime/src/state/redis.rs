@@ -547,6 +547,10 @@ return 1
 });
 
 impl TaskStore for RedisTaskStore {
+    fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
     fn create(&self, task: DetailedTask) -> StoreFuture<'_, ()> {
         Box::pin(async move {
             let json = encode(&task)?;
@@ -636,6 +640,18 @@ impl TaskStore for RedisTaskStore {
             task.task.last_updated_at = now();
             task
         }))
+    }
+
+    fn remove(&self, task_id: &str) -> StoreFuture<'_, ()> {
+        let (key, lease) = (
+            self.redis.key("task", task_id),
+            self.redis.key("task-lease", task_id),
+        );
+        Box::pin(async move {
+            let mut c = self.redis.connection.clone();
+            let _: () = c.del(&[key, lease]).await.map_err(backend)?;
+            Ok(())
+        })
     }
 }
 

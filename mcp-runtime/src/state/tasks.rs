@@ -25,6 +25,10 @@ use crate::support::sync::lock;
 /// # let _: &dyn TaskStore = &store;
 /// ```
 pub trait TaskStore: Send + Sync + 'static {
+    /// How long a task is kept after it was created: advertised to clients
+    /// as its `ttlMs`, and a task still running then is cancelled.
+    fn ttl(&self) -> Duration;
+
     /// Stores a new task; refuses (`Full`) when there is no room.
     fn create(&self, task: DetailedTask) -> StoreFuture<'_, ()>;
 
@@ -32,13 +36,19 @@ pub trait TaskStore: Send + Sync + 'static {
     fn get(&self, task_id: &str) -> StoreFuture<'_, Option<DetailedTask>>;
 
     /// Moves the task to `payload` (its status follows), unless it is
-    /// already finished (completed, failed or cancelled): `true` if it
-    /// moved.
+    /// already finished (completed, failed or cancelled), unknown or
+    /// expired: `true` if it moved.
     fn set(&self, task_id: &str, payload: TaskPayload) -> StoreFuture<'_, bool>;
 
     /// Sets the task's `statusMessage` (its handler's latest progress or
-    /// log), unless it is finished: `true` if it changed.
+    /// log), unless it is finished, unknown or expired: `true` if it
+    /// changed.
     fn note(&self, task_id: &str, message: String) -> StoreFuture<'_, bool>;
+
+    /// Forgets the task: a `task = "deferred"` call that ended without
+    /// detaching was never a task its client heard of, and must not hold
+    /// the store's room until its TTL.
+    fn remove(&self, task_id: &str) -> StoreFuture<'_, ()>;
 }
 
 /// Tasks in this process's memory, at most `capacity` at once, each kept
@@ -67,7 +77,25 @@ impl Default for InMemoryTaskStore {
     }
 }
 
+impl InMemoryTaskStore {
+    /// The task `task_id` names, unless it is finished or expired.
+    fn unfinished<'a>(
+        tasks: &'a mut HashMap<String, (DetailedTask, Instant)>,
+        task_id: &str,
+    ) -> Option<&'a mut DetailedTask> {
+        let now = Instant::now();
+        tasks
+            .get_mut(task_id)
+            .filter(|(task, expires)| *expires > now && !task.status().is_terminal())
+            .map(|(task, _)| task)
+    }
+}
+
 impl TaskStore for InMemoryTaskStore {
+    fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
     fn create(&self, task: DetailedTask) -> StoreFuture<'_, ()> {
         let mut tasks = lock(&self.tasks);
         let now = Instant::now();
@@ -94,29 +122,34 @@ impl TaskStore for InMemoryTaskStore {
 
     fn set(&self, task_id: &str, payload: TaskPayload) -> StoreFuture<'_, bool> {
         let mut tasks = lock(&self.tasks);
-        let moved = match tasks.get_mut(task_id) {
-            Some((task, _)) if !task.status().is_terminal() => {
+        let moved = match Self::unfinished(&mut tasks, task_id) {
+            Some(task) => {
                 let mut next = task.task.clone();
                 next.last_updated_at = now();
                 *task = DetailedTask::new(next, payload);
                 true
             }
-            _ => false,
+            None => false,
         };
         Box::pin(std::future::ready(Ok(moved)))
     }
 
     fn note(&self, task_id: &str, message: String) -> StoreFuture<'_, bool> {
         let mut tasks = lock(&self.tasks);
-        let noted = match tasks.get_mut(task_id) {
-            Some((task, _)) if !task.status().is_terminal() => {
+        let noted = match Self::unfinished(&mut tasks, task_id) {
+            Some(task) => {
                 task.task.status_message = Some(message);
                 task.task.last_updated_at = now();
                 true
             }
-            _ => false,
+            None => false,
         };
         Box::pin(std::future::ready(Ok(noted)))
+    }
+
+    fn remove(&self, task_id: &str) -> StoreFuture<'_, ()> {
+        lock(&self.tasks).remove(task_id);
+        Box::pin(std::future::ready(Ok(())))
     }
 }
 
@@ -392,5 +425,23 @@ mod tests {
         // Full: a second task is refused, not an old one evicted.
         let second = futures_util::FutureExt::now_or_never(store.create(working("u".into(), 1, 1)));
         assert!(second.unwrap().is_err());
+        // Removed: room again.
+        futures_util::FutureExt::now_or_never(store.remove("t"))
+            .unwrap()
+            .unwrap();
+        let third = futures_util::FutureExt::now_or_never(store.create(working("u".into(), 1, 1)));
+        assert!(third.unwrap().is_ok());
+    }
+
+    #[test]
+    fn expired_tasks_are_not_changed() {
+        let store = InMemoryTaskStore::new(1, Duration::ZERO);
+        let ready =
+            |f: StoreFuture<'_, bool>| futures_util::FutureExt::now_or_never(f).unwrap().unwrap();
+        futures_util::FutureExt::now_or_never(store.create(working("t".into(), 0, 1)))
+            .unwrap()
+            .unwrap();
+        assert!(!ready(store.set("t", TaskPayload::Working)));
+        assert!(!ready(store.note("t", "late".into())));
     }
 }
