@@ -484,8 +484,8 @@ async fn every_transport_challenges_before_it_commits_to_an_answer() {
         p.metadata_url()
     );
 
-    // The legacy transport: refused POSTs are not 202 with an error on the
-    // stream, but the challenges of Streamable HTTP.
+    // The legacy transport: refused items are 202 and a JSON-RPC error on
+    // the stream (its official clients cannot read a POST's 401).
     let response = reqwest::Client::new()
         .get(p.server.url("/mcp/sse"))
         .header("accept", "text/event-stream")
@@ -500,17 +500,32 @@ async fn every_transport_challenges_before_it_commits_to_an_answer() {
                    "clientInfo": {"name": "legacy", "version": "0"}}});
     let (status, _) = post_as(&messages, None, initialize.to_string()).await;
     assert_eq!(status, 202);
+    let answer = async |events: &mut EventReader| loop {
+        let event = events.next().await.expect("an event");
+        let message: serde_json::Value = serde_json::from_str(&event.data).expect("JSON");
+        if message.get("id").is_some_and(|id| id != 0) {
+            break message;
+        }
+    };
     let get_item = tool_call(1, "get_item", json!({"id": 1}));
-    assert_eq!(
-        post_as(&messages, None, get_item.clone()).await,
-        (401, missing.clone())
-    );
+    assert_eq!(post_as(&messages, None, get_item).await.0, 202);
+    let refused = answer(&mut events).await;
+    assert_eq!(refused["id"], 1);
+    assert!(refused.get("error").is_some(), "{refused}");
     let create_item = tool_call(2, "create_item", create.clone());
     assert_eq!(
-        post_as(&messages, Some(&reader), create_item.clone()).await,
-        (403, step_up.clone())
+        post_as(&messages, Some(&reader), create_item.clone())
+            .await
+            .0,
+        202
     );
+    let refused = answer(&mut events).await;
+    assert_eq!(refused["id"], 2);
+    assert!(refused.get("error").is_some(), "{refused}");
     assert_eq!(post_as(&messages, Some(&writer), create_item).await.0, 202);
+    let created = answer(&mut events).await;
+    assert_eq!(created["id"], 2);
+    assert!(created.get("result").is_some(), "{created}");
 
     // Streamable HTTP answering every request with a stream: the challenge
     // comes before the stream would open.

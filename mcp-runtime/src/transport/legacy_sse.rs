@@ -5,9 +5,7 @@
 //! `GET <endpoint>/sse` opens a connection: an SSE stream whose first event
 //! (`endpoint`) names where to POST, `<endpoint>/messages?session_id=<id>`.
 //! Each POST carries one JSON-RPC message (or a 2025-03-26 batch) and is
-//! answered `202 Accepted` at once (unless the authenticator refuses a
-//! protected item it touches: then 401 or 403 with the challenge, as on
-//! Streamable HTTP); whatever the message causes — its
+//! answered `202 Accepted` at once; whatever the message causes — its
 //! response, the notifications and requests a call sends while it runs —
 //! goes out on the stream as `event: message`. The stream is the session
 //! (see `connection`): closing it ends the session and cancels its calls.
@@ -37,13 +35,13 @@ use tokio::time::{Interval, Sleep};
 use super::connection::{Connection, Eras};
 use super::stream;
 use super::streamable_http::{
-    Presented, Refusal, accepts_event_stream, admit, admits, check_content_length,
-    check_content_type, event_stream, holding_unread_body, read_body,
+    Presented, Refusal, accepts_event_stream, admit, check_content_length, check_content_type,
+    event_stream, holding_unread_body, read_body,
 };
 use crate::dispatch::Dispatcher;
 use crate::policy::client;
 use crate::protocol::codes::TRANSPORT_ERROR;
-use crate::protocol::jsonrpc::{self, Incoming};
+use crate::protocol::jsonrpc;
 use crate::state::session::SessionStoreError;
 use crate::support::outbound::{self, Outbound, Queued};
 use crate::support::sync::lock;
@@ -179,15 +177,11 @@ impl LegacySse {
         let body = read_body(payload, &self.dispatcher.server().policy.limits).await?;
         let incoming = jsonrpc::parse(&body)
             .map_err(|e| Refusal::new(StatusCode::BAD_REQUEST, e.code, e.message))?;
-        // Once answered 202, a refusal could only go on the stream: the
-        // authenticator decides first, for the HTTP challenge.
-        let messages = match &incoming {
-            Incoming::Single(message) => std::slice::from_ref(message),
-            Incoming::Batch(messages) => messages.as_slice(),
-        };
-        for message in messages {
-            admits(&self.dispatcher, &req, endpoint.as_deref(), message).await?;
-        }
+        // A protected item's refusal goes on the stream as a JSON-RPC error,
+        // not as an HTTP 401/403 here: the official legacy clients drop a
+        // POST's error status and then wait for an answer forever. (OAuth
+        // clients find the challenge on `GET <endpoint>/sse` with
+        // `endpoint_auth`, and on Streamable HTTP.)
         // Served on this worker, beside this request; answered on the stream.
         actix_web::rt::spawn(async move { connection.receive(req, incoming).await });
         Ok(())
