@@ -248,6 +248,15 @@ pub struct Reply {
     pub body: Value,
 }
 
+/// The key of the first of `result`'s `inputRequests` (an `input_required`
+/// result, or a task's status): where its answer goes.
+pub fn first_question(result: &Value) -> String {
+    result["inputRequests"]
+        .as_object()
+        .and_then(|r| r.keys().next().cloned())
+        .unwrap_or_else(|| panic!("a question: {result}"))
+}
+
 impl Reply {
     /// The id of the task a `tools/call` created.
     pub fn task_id(&self) -> String {

@@ -77,10 +77,7 @@ async fn clear_tags_asks_first() {
     .await;
     let result = &asked.body["result"];
     assert_eq!(result["resultType"], "input_required", "{result}");
-    let key = result["inputRequests"]
-        .as_object()
-        .and_then(|r| r.keys().next().cloned())
-        .expect("a question");
+    let key = mcp_tests::first_question(result);
     let answers = json!({ key: {"action": "accept", "content": {"confirm": true}} });
     let mut params = json!({"name": "clear_tags", "arguments": {}, "inputResponses": answers});
     params["requestState"] = result["requestState"].clone();

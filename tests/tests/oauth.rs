@@ -882,7 +882,7 @@ async fn opaque_tokens_are_introspected_by_the_server() {
     let reply = p
         .call(Some("not-a-token"), "get_item", json!({"id": 1}))
         .await;
-    assert_eq!(reply.status, 401);
+    assert_eq!(reply.status, 401, "{:?}", reply.body);
     assert!(
         challenge(&reply).contains(r#"error_description="the token is not active""#),
         "{}",

@@ -458,10 +458,7 @@ async fn a_task_on_one_replica_is_answered_and_cancelled_through_another() {
     let id = created.task_id();
     let asking = settled(&b, &id).await;
     assert_eq!(asking["status"], "input_required", "{asking}");
-    let key = asking["inputRequests"]
-        .as_object()
-        .and_then(|r| r.keys().next().cloned())
-        .expect("a question");
+    let key = mcp_tests::first_question(&asking);
     let answers = json!({ key: {"action": "accept", "content": {"confirm": true}} });
     let ack = tasks(
         &b,

@@ -253,6 +253,19 @@ async fn send(server: &TestServer, method: &str, params: Value, caps: Value) -> 
     stateless::send(server, method, params, &headers).await
 }
 
+/// A server of `mcp` with the `build_report` route only.
+fn report_server(mcp: mcp_runtime::McpServer) -> TestServer {
+    TestServer::with_mcp(mcp, |cfg| {
+        cfg.service(build_report);
+    })
+}
+
+/// `build_report` called as a task (the client opted in) that takes `millis`.
+async fn report(server: &TestServer, millis: u64) -> Reply {
+    let call = json!({"name": "build_report", "arguments": {"millis": millis}});
+    send(server, "tools/call", call, opted_in()).await
+}
+
 async fn get(server: &TestServer, task: &str) -> Value {
     let reply = send(server, "tasks/get", json!({"taskId": task}), opted_in()).await;
     assert_eq!(reply.status, 200, "{:?}", reply.body);
@@ -283,13 +296,7 @@ async fn a_call_becomes_a_task_the_client_polls() {
     // The extension, never the handshake era's `capabilities.tasks`.
     assert!(capabilities.get("tasks").is_none(), "{capabilities}");
 
-    let created = send(
-        &server,
-        "tools/call",
-        json!({"name": "build_report", "arguments": {"millis": 300}}),
-        opted_in(),
-    )
-    .await;
+    let created = report(&server, 300).await;
     let task = &created.body["result"];
     assert_eq!(task["resultType"], "task", "{task}");
     assert_eq!(task["status"], "working");
@@ -345,13 +352,7 @@ async fn tasks_are_refused_to_clients_that_did_not_opt_in() {
 #[tokio::test]
 async fn a_cancelled_task_stays_cancelled() {
     let server = server();
-    let created = send(
-        &server,
-        "tools/call",
-        json!({"name": "build_report", "arguments": {"millis": 60_000}}),
-        opted_in(),
-    )
-    .await;
+    let created = report(&server, 60_000).await;
     let id = created.task_id();
     for _ in 0..2 {
         let ack = send(&server, "tasks/cancel", json!({"taskId": id}), opted_in()).await;
@@ -500,10 +501,7 @@ async fn a_deferred_task_asks_in_its_request_then_detaches() {
     let result = &round1.body["result"];
     assert_eq!(result["resultType"], "input_required", "{result}");
     assert!(result.get("taskId").is_none());
-    let key = result["inputRequests"]
-        .as_object()
-        .and_then(|r| r.keys().next().cloned())
-        .expect("a question");
+    let key = mcp_tests::first_question(result);
     // Round 2: answered; the handler detaches and the client gets a task.
     let answers = json!({ key.clone(): {"action": "accept", "content": {"confirm": true}} });
     let mut params = json!({"name": "rebuild", "inputResponses": answers});
@@ -554,18 +552,8 @@ async fn one_client_runs_at_most_its_share_of_tasks() {
         .limits(mcp_runtime::config::Limits::default().max_tasks_per_client(2))
         .build()
         .expect("builds");
-    let server = TestServer::with_mcp(mcp, |cfg| {
-        cfg.service(build_report);
-    });
-    let start = async || {
-        send(
-            &server,
-            "tools/call",
-            json!({"name": "build_report", "arguments": {"millis": 60_000}}),
-            opted_in(),
-        )
-        .await
-    };
+    let server = report_server(mcp);
+    let start = async || report(&server, 60_000).await;
     let first = start().await;
     assert_eq!(first.body["result"]["resultType"], "task");
     assert_eq!(start().await.body["result"]["resultType"], "task");
@@ -646,13 +634,7 @@ async fn a_task_samples_and_lists_roots_through_tasks_update() {
 #[tokio::test]
 async fn cancelling_a_completed_task_changes_nothing() {
     let server = server();
-    let created = send(
-        &server,
-        "tools/call",
-        json!({"name": "build_report", "arguments": {"millis": 1}}),
-        opted_in(),
-    )
-    .await;
+    let created = report(&server, 1).await;
     let id = created.task_id();
     assert_eq!(settled(&server, &id).await["status"], "completed");
     for _ in 0..2 {
@@ -672,13 +654,7 @@ async fn cancelling_a_completed_task_changes_nothing() {
 #[tokio::test]
 async fn a_tasks_request_naming_another_task_in_its_header_is_refused() {
     let server = server();
-    let created = send(
-        &server,
-        "tools/call",
-        json!({"name": "build_report", "arguments": {"millis": 1}}),
-        opted_in(),
-    )
-    .await;
+    let created = report(&server, 1).await;
     let id = created.task_id();
     for method in ["tasks/get", "tasks/cancel", "tasks/update"] {
         let mut params = json!({"taskId": id, "inputResponses": {}});
@@ -727,18 +703,8 @@ async fn the_task_store_holds_at_most_its_capacity() {
         .task_store(InMemoryTaskStore::new(1, Duration::from_secs(60)))
         .build()
         .expect("builds");
-    let server = TestServer::with_mcp(mcp, |cfg| {
-        cfg.service(build_report);
-    });
-    let start = async || {
-        send(
-            &server,
-            "tools/call",
-            json!({"name": "build_report", "arguments": {"millis": 60_000}}),
-            opted_in(),
-        )
-        .await
-    };
+    let server = report_server(mcp);
+    let start = async || report(&server, 60_000).await;
     assert_eq!(start().await.body["result"]["resultType"], "task");
     let refused = start().await;
     assert_eq!(refused.error_code(), Some(-32000), "{:?}", refused.body);
@@ -785,10 +751,7 @@ async fn a_deferred_call_that_never_detached_leaves_no_task_behind() {
     .await;
     let result = &round1.body["result"];
     assert_eq!(result["resultType"], "input_required", "{result}");
-    let key = result["inputRequests"]
-        .as_object()
-        .and_then(|r| r.keys().next().cloned())
-        .expect("a question");
+    let key = mcp_tests::first_question(result);
     // Round 2 detaches: the store's one place is free for its task.
     let answers = json!({ key: {"action": "accept", "content": {"confirm": true}} });
     let mut params = json!({"name": "rebuild", "inputResponses": answers});

@@ -454,6 +454,25 @@ mod tests {
         }
     }
 
+    /// An authenticator whose callers hold `items:read`.
+    fn reader() -> Authenticator {
+        Authenticator {
+            extract: |_| {
+                Box::pin(async {
+                    Ok(Caller {
+                        scopes: Some(Box::new(Holder(&["items:read"]))),
+                        id: None,
+                    })
+                })
+            },
+            scoped: true,
+            identifies: false,
+            scheme: None,
+            header: None,
+            always: &[],
+        }
+    }
+
     const WRITE: Access = Access {
         auth: true,
         scopes: &["items:write"],
@@ -492,21 +511,7 @@ mod tests {
 
     #[test]
     fn a_caller_without_a_scope_is_asked_to_step_up() {
-        let auth = Authenticator {
-            extract: |_| {
-                Box::pin(async {
-                    Ok(Caller {
-                        scopes: Some(Box::new(Holder(&["items:read"]))),
-                        id: None,
-                    })
-                })
-            },
-            scoped: true,
-            identifies: false,
-            scheme: None,
-            header: None,
-            always: &[],
-        };
+        let auth = reader();
         let req = TestRequest::default().to_http_request();
         let r = denied(&auth, &req, WRITE);
         assert_eq!(r.status, 403);
@@ -523,22 +528,7 @@ mod tests {
 
     #[test]
     fn challenges_name_the_endpoint_scopes_too() {
-        let auth = Authenticator {
-            extract: |_| {
-                Box::pin(async {
-                    Ok(Caller {
-                        scopes: Some(Box::new(Holder(&["items:read"]))),
-                        id: None,
-                    })
-                })
-            },
-            scoped: true,
-            identifies: false,
-            scheme: None,
-            header: None,
-            always: &[],
-        }
-        .with_endpoint_scopes(&["items:read"]);
+        let auth = reader().with_endpoint_scopes(&["items:read"]);
         let req = TestRequest::default().to_http_request();
         // Stepping up to `items:write` alone would lose `items:read`.
         assert_eq!(
