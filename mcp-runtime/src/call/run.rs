@@ -7,7 +7,9 @@
 use std::fmt;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::pin::pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
@@ -128,12 +130,18 @@ pub(crate) fn scope(
 /// Runs `work`; `None` if the request was cancelled first. A panic fails
 /// this request only: it is logged with the name and request id, and the
 /// client learns no more than the server is configured to tell.
+///
+/// The timeout's timer is armed only once `work` has to wait: a call that
+/// finishes in its first poll (most in-process handlers) costs no timer,
+/// whose registration wakes the runtime's driver (a syscall) when no
+/// earlier timer is pending. The deadline still counts from the start.
 pub(crate) async fn guarded<T>(
     d: &Server,
     scope: &CallScope,
     work: impl Future<Output = T>,
 ) -> Option<Ended<T>> {
     let timeout = d.policy.limits.tool_timeout;
+    let deadline = tokio::time::Instant::now() + timeout;
     let stop = async {
         match &scope.inputs {
             Some(inputs) => inputs.stop.notified().await,
@@ -141,28 +149,52 @@ pub(crate) async fn guarded<T>(
         }
     };
     let (name, request_id) = (scope.tool, DisplayId(&scope.request_id));
-    tokio::select! {
-        biased;
-        () = scope.cancel.cancelled() => None,
-        () = tokio::time::sleep(timeout) => {
-            tracing::warn!(tool = name, request_id = %request_id, "handler timed out");
-            Some(Ended::Failed(Failure::TimedOut(timeout)))
+    let mut cancelled = pin!(scope.cancel.cancelled());
+    let mut work = pin!(AssertUnwindSafe(work).catch_unwind());
+    let mut stop = pin!(stop);
+    let mut timer = pin!(None::<tokio::time::Sleep>);
+    let timed_out = || {
+        tracing::warn!(tool = name, request_id = %request_id, "handler timed out");
+        Poll::Ready(Some(Ended::Failed(Failure::TimedOut(timeout))))
+    };
+    std::future::poll_fn(|cx| {
+        if cancelled.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(None);
         }
-        ended = AssertUnwindSafe(work).catch_unwind() => Some(match ended {
-            Ok(done) => Ended::Done(done),
-            Err(panic) => {
-                let detail = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "a non-string panic payload".into());
-                tracing::error!(tool = name, request_id = %request_id, "handler panicked: {detail}");
-                Ended::Failed(Failure::Panicked(d.policy.expose_panics.then_some(detail)))
-            }
-        }),
+        if let Some(timer) = timer.as_mut().as_pin_mut()
+            && timer.poll(cx).is_ready()
+        {
+            return timed_out();
+        }
+        if let Poll::Ready(ended) = work.as_mut().poll(cx) {
+            return Poll::Ready(Some(match ended {
+                Ok(done) => Ended::Done(done),
+                Err(panic) => {
+                    let detail = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "a non-string panic payload".into());
+                    tracing::error!(tool = name, request_id = %request_id, "handler panicked: {detail}");
+                    Ended::Failed(Failure::Panicked(d.policy.expose_panics.then_some(detail)))
+                }
+            }));
+        }
         // After the handler's poll, so every question it asked at once is in.
-        () = stop => Some(Ended::Stopped),
-    }
+        if stop.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(Some(Ended::Stopped));
+        }
+        if timer.is_none() {
+            timer.set(Some(tokio::time::sleep_until(deadline)));
+            if let Some(timer) = timer.as_mut().as_pin_mut()
+                && timer.poll(cx).is_ready()
+            {
+                return timed_out();
+            }
+        }
+        Poll::Pending
+    })
+    .await
 }
 
 /// What the app made of a call's request.

@@ -225,7 +225,7 @@ impl Dispatcher {
             }
             _ => lists
                 .page(list, x.is_stateless(), cursor)
-                .map(|page| jsonrpc::success(id, page.get())),
+                .map(|page| jsonrpc::success_raw(id, page.get())),
         };
         match page {
             Ok(response) => Outcome::Response(response),
@@ -366,7 +366,10 @@ async fn decoded<P: DeserializeOwned>(
     handler: impl AsyncFnOnce(P) -> Outcome,
 ) -> Outcome {
     match jsonrpc::params(method, params) {
-        Ok(params) => handler(params).await,
+        // Boxed: each method's future is large (a tool call's is ~3 KB),
+        // and held inline it would be copied at every level above, up to
+        // the transport, which is several times its size again.
+        Ok(params) => Box::pin(handler(params)).await,
         Err(e) => Outcome::error(id, &e),
     }
 }

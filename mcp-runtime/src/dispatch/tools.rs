@@ -193,7 +193,9 @@ pub(super) async fn run(
         duration_ms = tracing::field::Empty,
     );
     let started = Instant::now();
-    let outcome = run::guarded(d, &scope, handle(d, tool, &args, &scope, x))
+    // Boxed: `guarded` holds its argument and the pinned copy it polls, so
+    // an inline handler future would count twice at each level above.
+    let outcome = run::guarded(d, &scope, Box::pin(handle(d, tool, &args, &scope, x)))
         .instrument(span.clone())
         .await;
     span.record("duration_ms", started.elapsed().as_secs_f64() * 1000.0);

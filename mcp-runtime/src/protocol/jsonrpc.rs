@@ -89,15 +89,22 @@ pub(crate) fn parse(body: &[u8]) -> Result<Incoming, ErrorData> {
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
     if first == Some(&b'[') {
         let items: Vec<Box<RawValue>> = serde_json::from_slice(body).map_err(parse_error)?;
-        Ok(Incoming::Batch(
+        return Ok(Incoming::Batch(
             items.iter().map(|raw| decode(raw.get())).collect(),
-        ))
-    } else {
-        // Validate the JSON syntax first so a syntax error is -32700 even when
-        // the shape is also wrong.
-        let raw: &RawValue = serde_json::from_slice(body).map_err(parse_error)?;
-        Ok(Incoming::Single(decode(raw.get())))
+        ));
     }
+    // One pass for the common case: UTF-8 text with an object that reads
+    // as an envelope is valid JSON (serde checks what it skips). Otherwise
+    // the syntax is checked on its own, so a syntax error is -32700 even
+    // when the shape is also wrong, and a shape error is not one.
+    if first == Some(&b'{')
+        && let Ok(text) = std::str::from_utf8(body)
+        && let Ok(envelope) = serde_json::from_str::<Envelope>(text)
+    {
+        return Ok(Incoming::Single(message(envelope)));
+    }
+    let raw: &RawValue = serde_json::from_slice(body).map_err(parse_error)?;
+    Ok(Incoming::Single(decode(raw.get())))
 }
 
 fn parse_error(e: serde_json::Error) -> ErrorData {
@@ -118,10 +125,14 @@ fn decode(json: &str) -> Message {
     if !json.trim_start().starts_with('{') {
         return invalid(None, "Invalid request: a message must be a JSON object");
     }
-    let env: Envelope = match serde_json::from_str(json) {
-        Ok(env) => env,
-        Err(e) => return invalid(None, format!("Invalid request: {e}")),
-    };
+    match serde_json::from_str(json) {
+        Ok(envelope) => message(envelope),
+        Err(e) => invalid(None, format!("Invalid request: {e}")),
+    }
+}
+
+/// The message an object's members make.
+fn message(env: Envelope) -> Message {
     let id = match env.id {
         None => None,
         Some(v) => match request_id(&v) {
@@ -222,6 +233,21 @@ pub(crate) fn success<T: Serialize + ?Sized>(id: &RequestId, result: &T) -> Vec<
         result,
     })
     .unwrap_or_else(|e| internal_error(id, &e))
+}
+
+/// A success response around a result serialized beforehand (a list's
+/// page): copied once into a buffer of its final size, where serializing
+/// it as a value would grow the buffer, and copy it, several times.
+pub(crate) fn success_raw(id: &RequestId, result: &RawValue) -> Vec<u8> {
+    let mut out = Vec::with_capacity(result.get().len() + 64);
+    out.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
+    if let Err(e) = serde_json::to_writer(&mut out, id) {
+        return internal_error(id, &e);
+    }
+    out.extend_from_slice(br#","result":"#);
+    out.extend_from_slice(result.get().as_bytes());
+    out.push(b'}');
+    out
 }
 
 fn internal_error(id: &RequestId, e: &serde_json::Error) -> Vec<u8> {
