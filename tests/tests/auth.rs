@@ -5,7 +5,7 @@
 use mcp_examples::items::{self, AuthUser, DEMO_TOKEN};
 use mcp_runtime::error::Problem;
 use mcp_runtime::{McpServer, mcp_tool};
-use mcp_tests::{TestServer, call, json_body, text, try_call};
+use mcp_tests::{TestServer, call, json_body, stateless, text, try_call};
 use serde_json::json;
 
 #[tokio::test]
@@ -409,4 +409,89 @@ async fn metadata_inferred_from_the_request_is_not_for_shared_caches() {
         .await
         .expect("served");
     assert_eq!(fixed.headers()["cache-control"], "public, max-age=3600");
+}
+
+/// Who waits at [`introspect`]: the first of two requests in flight.
+type Waiting = actix_web::web::Data<std::sync::Mutex<Option<tokio::sync::oneshot::Sender<()>>>>;
+
+/// An RFC 7662 introspection endpoint that knows no token and answers two
+/// requests in flight at once in reverse order: the first waits until the
+/// second has been answered, and half a second more (a lone request, at
+/// most two seconds).
+async fn introspect(waiting: Waiting) -> actix_web::HttpResponse {
+    let wait = {
+        let mut waiting = waiting.lock().unwrap_or_else(|p| p.into_inner());
+        match waiting.take() {
+            Some(first) => {
+                actix_web::rt::spawn(async move {
+                    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                    let _ = first.send(());
+                });
+                None
+            }
+            None => {
+                let (tx, rx) = tokio::sync::oneshot::channel();
+                *waiting = Some(tx);
+                Some(rx)
+            }
+        }
+    };
+    if let Some(rx) = wait {
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(2), rx).await;
+    }
+    actix_web::HttpResponse::Ok().json(json!({"active": false}))
+}
+
+/// The items example with its `AuthUser` over introspection at `endpoint`.
+fn introspected(endpoint: String) -> TestServer {
+    use mcp_runtime::auth::oauth::{Introspection, Validator};
+    let validator = Validator::new(Introspection::new(endpoint, "items-api", "s3cret"));
+    let mcp = items::builder().build().expect("builds");
+    let db = items::Db::seeded();
+    TestServer::with_mcp(mcp, move |cfg| {
+        cfg.app_data(validator.clone())
+            .app_data(db.clone())
+            .configure(items::routes);
+    })
+}
+
+/// The challenge to a `get_item` call with `token`, which must be refused.
+async fn refused(server: &TestServer, token: &str) -> String {
+    let bearer = format!("Bearer {token}");
+    let params = json!({"name": "get_item", "arguments": {"id": 1}});
+    let reply = stateless::send(server, "tools/call", params, &[("authorization", &bearer)]).await;
+    assert_eq!(reply.status, 401, "{:?}", reply.body);
+    reply
+        .header("www-authenticate")
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn the_items_authenticator_refuses_even_when_the_routes_own_extractor_is_first() {
+    let waiting = Waiting::default();
+    let issuer = TestServer::start(move |cfg| {
+        cfg.app_data(waiting.clone())
+            .route("/introspect", actix_web::web::post().to(introspect));
+    });
+    // The route's `AuthUser` and the tool's authenticator (the same type)
+    // each ask the issuer; the route's answer comes first.
+    let server = introspected(issuer.url("/introspect"));
+    assert_eq!(
+        refused(&server, "not-a-token").await,
+        r#"Bearer error="invalid_token", scope="items:read", error_description="the token is not active""#
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_issuer_is_a_challenge_not_a_tool_result() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let endpoint = format!("http://{}/introspect", closed.local_addr().expect("addr"));
+    drop(closed);
+    let server = introspected(endpoint);
+    let challenge = refused(&server, "some-token").await;
+    assert!(
+        challenge.starts_with(r#"Bearer error="invalid_token", scope="items:read", error_description="the token could not be checked: "#),
+        "{challenge}"
+    );
 }

@@ -8,6 +8,7 @@ use std::fmt;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::pin;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
@@ -27,7 +28,7 @@ use crate::call::forward::{self, Parts};
 use crate::call::result::BodyError;
 use crate::call::server::Server;
 use crate::call::server::{Exchange, Outcome};
-use crate::handler::mark::Mark;
+use crate::handler::mark::{Held, Mark};
 use crate::policy::auth::{Access, AuthRejection, Authenticator};
 use crate::protocol::jsonrpc;
 use crate::protocol::stateless::{Binding, Envelope, MAX_STATE_BYTES};
@@ -215,7 +216,7 @@ pub(crate) async fn send(
     x: &Exchange,
     scope: &Arc<CallScope>,
     outgoing: forward::Outgoing,
-    mark: Option<&Arc<Mark>>,
+    mark: Option<&Rc<Mark>>,
 ) -> Result<HttpResponse, Failure> {
     #[cfg(feature = "upstream")]
     if let Some(upstream) = &d.policy.upstream {
@@ -274,9 +275,9 @@ pub(crate) async fn through_app(
         }
         return send(d, x, scope, outgoing, None).await.map(Sent::Answered);
     }
-    let mark = Mark::new(target, auth.map(|(a, access)| (a.clone(), access)));
+    let mark = Held::new(target, auth.map(|(a, access)| (a.clone(), access)));
     let response = send(d, x, scope, outgoing, Some(&mark)).await?;
-    if let Some(rejection) = mark.rejection() {
+    if let Some(rejection) = mark.rejection().await {
         return Ok(Sent::Unauthorized(rejection));
     }
     // Not reached, yet answered as if it were: a sibling route (whose guard

@@ -11,50 +11,111 @@
 //! another macro-generated handler refuses to run. After the app answers,
 //! the runtime knows whether its handler ran (`Mark::reached`).
 //!
+//! actix runs a handler's extractors together, and the first to fail ends
+//! them all. So the authenticator's check lives in the mark, not in
+//! `Reached`'s future: when another extractor fails first (the route's own
+//! `AuthUser`, asking the same issuer about the same token, may well hear
+//! back first), the runtime finishes the check, and its refusal, not that
+//! extractor's error, is the answer (`Mark::rejection`).
+//!
 //! On plain REST requests there is no mark and `Reached` does nothing.
 
-use std::future::{Future, ready};
+use std::cell::{Cell, RefCell};
+use std::future::{Future, poll_fn, ready};
 use std::marker::PhantomData;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::rc::Rc;
+use std::task::{Context, Poll};
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpMessage as _, HttpRequest, HttpResponse, ResponseError};
+use futures_util::future::LocalBoxFuture;
 
 use crate::policy::auth::{Access, AuthRejection, Authenticator};
 use crate::schema::route::Exposed;
-use crate::support::sync::lock;
 
-/// What a forwarded request carries for the handler it is meant for.
+/// What a forwarded request carries for the handler it is meant for, on
+/// the worker that runs the call (the check is a local future).
 pub(crate) struct Mark {
     target: Exposed,
     /// The authenticator of a protected item and what the item asks for,
     /// run where its handler is.
     auth: Option<(Authenticator, Access)>,
-    reached: AtomicBool,
-    rejection: Mutex<Option<AuthRejection>>,
+    reached: Cell<bool>,
+    check: RefCell<Check>,
+}
+
+/// Where the item's authenticator stands on the request.
+enum Check {
+    /// Not run (no handler reached, or nothing to check), or passed.
+    Clear,
+    /// Running, driven by `Reached` and, when another extractor ended the
+    /// handler first, by the runtime.
+    Running(LocalBoxFuture<'static, Result<(), AuthRejection>>),
+    /// Refused.
+    Refused(AuthRejection),
 }
 
 impl Mark {
-    pub(crate) fn new(target: Exposed, auth: Option<(Authenticator, Access)>) -> Arc<Mark> {
-        Arc::new(Mark {
-            target,
-            auth,
-            reached: AtomicBool::new(false),
-            rejection: Mutex::new(None),
-        })
-    }
-
     /// Whether the target's handler was reached (its extractors ran).
     pub(crate) fn reached(&self) -> bool {
-        self.reached.load(Ordering::SeqCst)
+        self.reached.get()
     }
 
-    /// The authenticator's rejection, if it turned the request away.
-    pub(crate) fn rejection(&self) -> Option<AuthRejection> {
-        lock(&self.rejection).take()
+    /// The authenticator's rejection, if it turned the request away; a
+    /// check the handler's other extractors cut short is finished first.
+    pub(crate) async fn rejection(&self) -> Option<AuthRejection> {
+        poll_fn(|cx| self.poll_check(cx)).await.err()?;
+        match self.check.replace(Check::Clear) {
+            Check::Refused(rejection) => Some(rejection),
+            Check::Clear | Check::Running(_) => None,
+        }
+    }
+
+    /// Drives the check to its verdict: `Err` with the refusal's status.
+    fn poll_check(&self, cx: &mut Context<'_>) -> Poll<Result<(), StatusCode>> {
+        let mut check = self.check.borrow_mut();
+        if let Check::Running(running) = &mut *check {
+            *check = match std::task::ready!(running.as_mut().poll(cx)) {
+                Ok(()) => Check::Clear,
+                Err(rejection) => Check::Refused(rejection),
+            };
+        }
+        Poll::Ready(match &*check {
+            Check::Refused(rejection) => Err(rejection.status),
+            Check::Clear | Check::Running(_) => Ok(()),
+        })
+    }
+}
+
+/// The runtime's hold on the mark of a request it sends. A running check
+/// holds the request, which holds the mark: dropping this (the call ended,
+/// or was cancelled mid-check) drops the check, so neither outlives it.
+pub(crate) struct Held(Rc<Mark>);
+
+impl Held {
+    pub(crate) fn new(target: Exposed, auth: Option<(Authenticator, Access)>) -> Held {
+        Held(Rc::new(Mark {
+            target,
+            auth,
+            reached: Cell::new(false),
+            check: RefCell::new(Check::Clear),
+        }))
+    }
+}
+
+impl std::ops::Deref for Held {
+    type Target = Rc<Mark>;
+
+    fn deref(&self) -> &Rc<Mark> {
+        &self.0
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.0.check.replace(Check::Clear);
     }
 }
 
@@ -107,26 +168,96 @@ impl<T: Target> FromRequest for Reached<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let Some(mark) = req.extensions().get::<Arc<Mark>>().cloned() else {
+        let Some(mark) = req.extensions().get::<Rc<Mark>>().cloned() else {
             return Box::pin(ready(Ok(Reached(PhantomData))));
         };
         if mark.target != T::EXPOSED {
             return Box::pin(ready(Err(Refusal::Misrouted.into())));
         }
-        mark.reached.store(true, Ordering::SeqCst);
+        mark.reached.set(true);
         let Some((auth, access)) = mark.auth.clone() else {
             return Box::pin(ready(Ok(Reached(PhantomData))));
         };
         let req = req.clone();
+        mark.check.replace(Check::Running(Box::pin(async move {
+            auth.check(&req, access).await
+        })));
         Box::pin(async move {
-            match auth.check(&req, access).await {
-                Ok(()) => Ok(Reached(PhantomData)),
-                Err(rejection) => {
-                    let status = rejection.status;
-                    *lock(&mark.rejection) = Some(rejection);
-                    Err(Refusal::Unauthorized(status).into())
-                }
-            }
+            poll_fn(|cx| mark.poll_check(cx))
+                .await
+                .map(|()| Reached(PhantomData))
+                .map_err(|status| Refusal::Unauthorized(status).into())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::rc::Weak;
+
+    use actix_web::test::TestRequest;
+    use futures_util::FutureExt as _;
+
+    use super::*;
+
+    struct Tool;
+
+    impl Target for Tool {
+        const EXPOSED: Exposed = Exposed::Tool("t");
+    }
+
+    /// An extractor that turns every request away.
+    struct Refusing;
+
+    impl FromRequest for Refusing {
+        type Error = actix_web::Error;
+        type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+        fn from_request(_: &HttpRequest, _: &mut Payload) -> Self::Future {
+            ready(Err(actix_web::error::ErrorUnauthorized("no")))
+        }
+    }
+
+    /// An extractor still waiting (on an issuer, say) when it is dropped.
+    struct Waiting;
+
+    impl FromRequest for Waiting {
+        type Error = actix_web::Error;
+        type Future = std::future::Pending<Result<Self, Self::Error>>;
+
+        fn from_request(_: &HttpRequest, _: &mut Payload) -> Self::Future {
+            std::future::pending()
+        }
+    }
+
+    /// Sends a request marked for `Tool` with `A` as its authenticator to
+    /// `Tool`'s handler, whose other extractor fails first: its `Reached`
+    /// is dropped undecided, and so is the request.
+    fn cut_short<A: FromRequest + 'static>() -> Held {
+        let auth = Authenticator::of::<A>();
+        let held = Held::new(Tool::EXPOSED, Some((auth, Access::new(true, &[]))));
+        let req = TestRequest::default().to_http_request();
+        req.extensions_mut().insert(Rc::clone(&held));
+        drop(Reached::<Tool>::from_request(&req, &mut Payload::None));
+        held
+    }
+
+    #[test]
+    fn the_runtime_finishes_a_check_the_handler_cut_short() {
+        let held = cut_short::<Refusing>();
+        let rejection = held.rejection().now_or_never().expect("decided");
+        assert_eq!(rejection.map(|r| r.status), Some(StatusCode::UNAUTHORIZED));
+    }
+
+    #[test]
+    fn a_call_cancelled_mid_check_leaves_no_cycle() {
+        let held = cut_short::<Waiting>();
+        assert!(held.rejection().now_or_never().is_none(), "still waiting");
+        let mark: Weak<Mark> = Rc::downgrade(&held);
+        drop(held);
+        assert!(
+            mark.upgrade().is_none(),
+            "the check, its request and the mark are gone"
+        );
     }
 }
