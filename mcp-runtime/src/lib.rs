@@ -68,6 +68,10 @@ mod transport;
 #[doc(hidden)]
 pub mod __private;
 
+#[cfg(feature = "bench")]
+#[doc(hidden)]
+pub mod __bench;
+
 pub use call::context::{ClientRequestError, Elicitation, McpContext};
 pub use catalog::error::BuildError;
 pub use handler::arguments::Arguments;

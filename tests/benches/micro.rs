@@ -10,21 +10,31 @@
 //! ```
 //!
 //! Groups: `call` (the REST request, the same handler as a stateless
-//! `tools/call`, and `tools/list`), `build` (`McpServer::build` with the
-//! bench binary's tools).
+//! `tools/call`, and `tools/list`); `stage` (the stages of that call one at
+//! a time, through `mcp_runtime::__bench`: JSON-RPC decoding with the
+//! stateless check, argument mapping, building the forwarded request,
+//! result encoding, and the `tools/list` page); `build` (`McpServer::build`
+//! with the bench binary's tools).
 
 mod common;
 
 use actix_web::test::{TestRequest, call_service, init_service, read_body};
-use actix_web::{App, body::MessageBody as _};
-use criterion::{Criterion, criterion_group, criterion_main};
+use actix_web::{App, HttpRequest, HttpResponse, body::MessageBody as _, web};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use mcp_runtime::__bench::Stages;
+use std::cell::RefCell;
 use std::hint::black_box;
 
 const META: &str = r#""_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientInfo":{"name":"micro","version":"1"},"io.modelcontextprotocol/clientCapabilities":{}}"#;
 
+/// A stateless request's body: `params` are the members before `_meta`,
+/// each followed by a comma.
+fn body(method: &str, params: &str) -> String {
+    format!(r#"{{"jsonrpc":"2.0","id":1,"method":"{method}","params":{{{params}{META}}}}}"#)
+}
+
 fn stateless(method: &str, name: Option<&str>, params: &str) -> TestRequest {
-    let body =
-        format!(r#"{{"jsonrpc":"2.0","id":1,"method":"{method}","params":{{{params}{META}}}}}"#);
+    let body = body(method, params);
     let mut req = TestRequest::post()
         .uri("/mcp")
         .insert_header(("content-type", "application/json"))
@@ -94,11 +104,76 @@ fn call(c: &mut Criterion) {
     group.finish();
 }
 
+thread_local! {
+    /// A request seen by a handler inside the app, kept for the stages that
+    /// need one (as the MCP request a call is forwarded from).
+    static HOST: RefCell<Option<HttpRequest>> = const { RefCell::new(None) };
+}
+
+async fn keep_host(req: HttpRequest) -> HttpResponse {
+    HOST.with(|host| *host.borrow_mut() = Some(req));
+    HttpResponse::Ok().finish()
+}
+
+fn stage(c: &mut Criterion) {
+    let system = actix_web::rt::System::new();
+    let mcp = common::builder(false).build().expect("registry builds");
+    let stages = Stages::new(&mcp, "bench_echo").expect("bench_echo is a route tool");
+    let app = system.block_on(init_service(
+        mcp.app(
+            App::new()
+                .service(common::bench_echo)
+                .route("/mcp/host", web::post().to(keep_host))
+                .service(mcp.scope("/mcp")),
+        ),
+    ));
+    let params = r#""name":"bench_echo","arguments":{"word":"hi"},"#;
+    let body = body("tools/call", params);
+    let host = system.block_on(async {
+        let req = stateless("tools/call", Some("bench_echo"), params).uri("/mcp/host");
+        call_service(&app, req.to_request()).await;
+        HOST.with(|h| h.borrow_mut().take())
+            .expect("the handler kept its request")
+    });
+    let args = Stages::decode(body.as_bytes(), host.headers()).expect("the call decodes");
+    let mut group = c.benchmark_group("stage");
+    group.bench_function("JSON-RPC decode (envelope, stateless check, params)", |b| {
+        b.iter(|| black_box(Stages::decode(body.as_bytes(), host.headers())))
+    });
+    group.bench_function("argument mapping", |b| {
+        b.iter_batched(
+            || args.clone(),
+            |args| black_box(stages.map_arguments(args)),
+            BatchSize::SmallInput,
+        )
+    });
+    group.bench_function("building the forwarded request", |b| {
+        b.iter_batched(
+            || {
+                stages
+                    .map_arguments(args.clone())
+                    .expect("the arguments map")
+            },
+            |mapped| black_box(stages.forward(&host, mapped)),
+            BatchSize::SmallInput,
+        )
+    });
+    group.bench_function("result encoding", |b| {
+        b.iter_batched(
+            || HttpResponse::Ok().content_type("text/plain").body("hi"),
+            |response| black_box(system.block_on(stages.encode(response))),
+            BatchSize::SmallInput,
+        )
+    });
+    group.bench_function("tools/list page", |b| b.iter(|| black_box(stages.list())));
+    group.finish();
+}
+
 fn build(c: &mut Criterion) {
     c.bench_function("build/McpServer::build (the bench binary's tools)", |b| {
         b.iter(|| black_box(common::builder(false).build().expect("registry builds")))
     });
 }
 
-criterion_group!(benches, call, build);
+criterion_group!(benches, call, stage, build);
 criterion_main!(benches);

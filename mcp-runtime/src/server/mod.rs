@@ -64,6 +64,11 @@ pub struct McpServer {
 }
 
 impl McpServer {
+    #[cfg(feature = "bench")]
+    pub(crate) fn dispatcher(&self) -> &Dispatcher {
+        &self.dispatcher
+    }
+
     /// Starts configuring a server over every `#[mcp_tool]`,
     /// `#[mcp_prompt]` and `#[mcp_resource]` linked into this binary.
     ///
