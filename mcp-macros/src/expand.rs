@@ -402,10 +402,11 @@ impl ToTokens for Exposed {
     }
 }
 
-/// A route handler: the fn under a hidden name with its route attribute and
-/// a hidden first parameter that checks a call reached it (the runtime's
-/// `Reached`, see its module docs), and, under the fn's own name, the
-/// service the app registers.
+/// A route handler: the fn under a hidden name with its route attribute
+/// (plus a last guard recording which item the router chose, the runtime's
+/// `routed`) and a hidden first parameter that checks a call reached it
+/// (the runtime's `Reached`, see its module docs), and, under the fn's own
+/// name, the service the app registers.
 pub(crate) struct RouteService {
     rt: Runtime,
     cfgs: Vec<Attribute>,
@@ -428,7 +429,9 @@ impl RouteService {
         cfgs: &[Attribute],
     ) -> RouteService {
         let ident = handler.sig.ident.clone();
-        handler.attrs[route.index] = named_route(handler.attrs[route.index].clone(), &ident);
+        let guard = guard_name(&ident);
+        handler.attrs[route.index] =
+            named_route(handler.attrs[route.index].clone(), &ident, &guard);
         let (docs, attrs): (Vec<Attribute>, Vec<Attribute>) = std::mem::take(&mut handler.attrs)
             .into_iter()
             .partition(|a| a.path().is_ident("doc"));
@@ -436,11 +439,10 @@ impl RouteService {
             .chain(attrs)
             .collect();
         handler.sig.ident = format_ident!("__mcp_route_{}", ident.unraw());
-        let target = format_ident!("__mcp_target_{}", ident.unraw());
         handler
             .sig
             .inputs
-            .insert(0, syn::parse_quote!(_: #rt::Reached<#target>));
+            .insert(0, syn::parse_quote!(_: #rt::Reached));
         RouteService {
             rt: rt.clone(),
             cfgs: cfgs.to_vec(),
@@ -467,16 +469,12 @@ impl ToTokens for RouteService {
             exposed,
         } = self;
         let inner = &handler.sig.ident;
-        let target = format_ident!("__mcp_target_{}", ident.unraw());
+        let guard = guard_name(ident);
         tokens.extend(quote! {
             #(#cfgs)*
             #[doc(hidden)]
-            #[allow(non_camel_case_types)]
-            struct #target;
-
-            #(#cfgs)*
-            impl #rt::Target for #target {
-                const EXPOSED: #rt::Exposed = #rt::Exposed::#exposed;
+            fn #guard(ctx: &#rt::GuardContext<'_>) -> bool {
+                #rt::routed(ctx, #rt::Exposed::#exposed)
             }
 
             #handler
@@ -497,10 +495,16 @@ impl ToTokens for RouteService {
     }
 }
 
-/// The route attribute with `name = "<fn name>"` added when it has none:
-/// actix names a resource after its fn, and the fn is renamed, so the
-/// resource keeps the name the app may refer to (`url_for`).
-fn named_route(mut attr: Attribute, ident: &Ident) -> Attribute {
+/// The route's last guard (see [`RouteService`]).
+fn guard_name(ident: &Ident) -> Ident {
+    format_ident!("__mcp_guard_{}", ident.unraw())
+}
+
+/// The route attribute with `name = "<fn name>"` added when it has none
+/// (actix names a resource after its fn, and the fn is renamed, so the
+/// resource keeps the name the app may refer to: `url_for`), and `guard`
+/// last.
+fn named_route(mut attr: Attribute, ident: &Ident, guard: &Ident) -> Attribute {
     if let syn::Meta::List(list) = &mut attr.meta {
         let has_name = list
             .tokens
@@ -512,6 +516,9 @@ fn named_route(mut attr: Attribute, ident: &Ident) -> Attribute {
             let tokens = &list.tokens;
             list.tokens = quote!(#tokens, name = #name);
         }
+        let guard = guard.to_string();
+        let tokens = &list.tokens;
+        list.tokens = quote!(#tokens, guard = #guard);
     }
     attr
 }
@@ -1073,12 +1080,15 @@ pub(crate) mod tests {
         let handler = out.item_fn("__mcp_route_get_item");
         let attrs: Vec<Attribute> = vec![
             parse_quote!(#[doc(hidden)]),
-            parse_quote!(#[get("/items/{id}", name = "get_item")]),
+            parse_quote!(#[get("/items/{id}", name = "get_item", guard = "__mcp_guard_get_item")]),
         ];
-        assert_eq!(handler.attrs, attrs);
+        assert_eq!(
+            handler.attrs, attrs,
+            "the guard that records the route comes last"
+        );
         assert_eq!(handler.vis, Visibility::Inherited);
         let inputs: syn::punctuated::Punctuated<syn::FnArg, syn::Token![,]> = parse_quote!(
-            _: #rt::Reached<__mcp_target_get_item>, id: web::Path<u64>, q: web::Query<Q>
+            _: #rt::Reached, id: web::Path<u64>, q: web::Query<Q>
         );
         assert_eq!(
             handler.sig.inputs, inputs,
@@ -1162,7 +1172,7 @@ pub(crate) mod tests {
         let attrs: Vec<Attribute> = vec![
             parse_quote!(#[doc(hidden)]),
             parse_quote!(#[tracing::instrument]),
-            parse_quote!(#[get("/items/{id}", name = "item")]),
+            parse_quote!(#[get("/items/{id}", name = "item", guard = "__mcp_guard_get_item")]),
             parse_quote!(#[cfg(feature = "mcp")]),
         ];
         assert_eq!(out.item_fn("__mcp_route_get_item").attrs, attrs);

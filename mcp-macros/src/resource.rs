@@ -342,7 +342,7 @@ mod tests {
         let rt = quote!(::mcp_runtime::__private);
         let attrs: Vec<Attribute> = vec![
             parse_quote!(#[doc(hidden)]),
-            parse_quote!(#[get("/items/{id}", name = "get_item")]),
+            parse_quote!(#[get("/items/{id}", name = "get_item", guard = "__mcp_guard_get_item")]),
         ];
         assert_eq!(out.item_fn("__mcp_route_get_item").attrs, attrs);
         out.item_struct("get_item");

@@ -12,11 +12,12 @@ pub use crate::handler::invoke::{
     RequestHandle, RequestKind, ToolFuture, ToolOutcome, ViaArguments, ViaDescribeErrors,
     ViaOutputSchema, ViaRequest,
 };
-pub use crate::handler::mark::{Reached, Target};
+pub use crate::handler::mark::{Reached, routed};
 pub use crate::handler::signature::Signature;
 pub use crate::protocol::capability::ClientCapability;
 pub use crate::schema::route::{Exposed, HttpMethod, Route};
 pub use actix_web::dev::{AppService, HttpServiceFactory};
+pub use actix_web::guard::GuardContext;
 pub use inventory;
 
 /// Registers, next to a tool's or resource's route, a resource that never

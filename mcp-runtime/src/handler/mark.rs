@@ -3,13 +3,19 @@
 //! A call is a request on its route, sent through the app: the router may
 //! still choose another handler (a sibling route on the same path whose
 //! guard the call satisfies, where the tool's own guard refused it). So the
-//! request carries a [`Mark`] naming its target, and every route handler a
-//! macro generates takes a hidden first parameter, [`Reached`], that checks
-//! it: the target's own handler records that it was reached, and there,
+//! request carries a [`Mark`] naming its target, every route a macro
+//! generates has a last guard ([`routed`]) that records on the mark which
+//! item the router chose, and its handler takes a hidden first parameter,
+//! [`Reached`], that checks the two agree: the target's own handler records
+//! that it was reached, and there,
 //! inside the route's scopes and middleware, runs the authenticator of a
 //! `requires_auth` item (so identity set by a scope's middleware counts);
 //! another macro-generated handler refuses to run. After the app answers,
 //! the runtime knows whether its handler ran (`Mark::reached`).
+//!
+//! The guard, not a type parameter of `Reached`, says which item a route
+//! serves: so every handler with the same extractors shares one extractor
+//! tuple, which actix compiles once, rather than once per tool.
 //!
 //! actix runs a handler's extractors together, and the first to fail ends
 //! them all. So the authenticator's check lives in the mark, not in
@@ -21,16 +27,15 @@
 //! On plain REST requests there is no mark and `Reached` does nothing.
 
 use std::cell::{Cell, RefCell};
-use std::future::{Future, poll_fn, ready};
-use std::marker::PhantomData;
-use std::pin::Pin;
+use std::future::{Ready, poll_fn, ready};
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use actix_web::dev::Payload;
+use actix_web::guard::GuardContext;
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpMessage as _, HttpRequest, HttpResponse, ResponseError};
-use futures_util::future::LocalBoxFuture;
+use futures_util::future::{Either, LocalBoxFuture};
 
 use crate::policy::auth::{Access, AuthRejection, Authenticator};
 use crate::schema::route::Exposed;
@@ -42,6 +47,8 @@ pub(crate) struct Mark {
     /// The authenticator of a protected item and what the item asks for,
     /// run where its handler is.
     auth: Option<(Authenticator, Access)>,
+    /// The item whose route the router chose, if it chose one (`routed`).
+    routed: Cell<Option<Exposed>>,
     reached: Cell<bool>,
     check: RefCell<Check>,
 }
@@ -99,6 +106,7 @@ impl Held {
         Held(Rc::new(Mark {
             target,
             auth,
+            routed: Cell::new(None),
             reached: Cell::new(false),
             check: RefCell::new(Check::Clear),
         }))
@@ -119,18 +127,21 @@ impl Drop for Held {
     }
 }
 
-/// Which item a generated handler serves. Generated code implements it on
-/// a type of its own per handler.
+/// The last guard of every macro-generated route (see the module docs): on
+/// a call's request, records on its mark which item the router chose. It
+/// always lets the request through.
 #[doc(hidden)]
-pub trait Target: 'static {
-    /// The item, as its route's locator names it.
-    const EXPOSED: Exposed;
+pub fn routed(ctx: &GuardContext<'_>, exposed: Exposed) -> bool {
+    if let Some(mark) = ctx.req_data().get::<Rc<Mark>>() {
+        mark.routed.set(Some(exposed));
+    }
+    true
 }
 
 /// The hidden first parameter of every macro-generated route handler (see
 /// the module docs). Not a public API.
 #[doc(hidden)]
-pub struct Reached<T>(PhantomData<T>);
+pub struct Reached(());
 
 /// Why a handler refused a call's request.
 #[derive(Debug)]
@@ -163,31 +174,34 @@ impl ResponseError for Refusal {
     }
 }
 
-impl<T: Target> FromRequest for Reached<T> {
+impl FromRequest for Reached {
     type Error = actix_web::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+    type Future = Either<
+        Ready<Result<Self, Self::Error>>,
+        LocalBoxFuture<'static, Result<Self, Self::Error>>,
+    >;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let Some(mark) = req.extensions().get::<Rc<Mark>>().cloned() else {
-            return Box::pin(ready(Ok(Reached(PhantomData))));
+            return Either::Left(ready(Ok(Reached(()))));
         };
-        if mark.target != T::EXPOSED {
-            return Box::pin(ready(Err(Refusal::Misrouted.into())));
+        if mark.routed.get() != Some(mark.target) {
+            return Either::Left(ready(Err(Refusal::Misrouted.into())));
         }
         mark.reached.set(true);
         let Some((auth, access)) = mark.auth.clone() else {
-            return Box::pin(ready(Ok(Reached(PhantomData))));
+            return Either::Left(ready(Ok(Reached(()))));
         };
         let req = req.clone();
         mark.check.replace(Check::Running(Box::pin(async move {
             auth.check(&req, access).await
         })));
-        Box::pin(async move {
+        Either::Right(Box::pin(async move {
             poll_fn(|cx| mark.poll_check(cx))
                 .await
-                .map(|()| Reached(PhantomData))
+                .map(|()| Reached(()))
                 .map_err(|status| Refusal::Unauthorized(status).into())
-        })
+        }))
     }
 }
 
@@ -200,11 +214,7 @@ mod tests {
 
     use super::*;
 
-    struct Tool;
-
-    impl Target for Tool {
-        const EXPOSED: Exposed = Exposed::Tool("t");
-    }
+    const TOOL: Exposed = Exposed::Tool("t");
 
     /// An extractor that turns every request away.
     struct Refusing;
@@ -230,15 +240,16 @@ mod tests {
         }
     }
 
-    /// Sends a request marked for `Tool` with `A` as its authenticator to
-    /// `Tool`'s handler, whose other extractor fails first: its `Reached`
+    /// Sends a request marked for `TOOL` with `A` as its authenticator to
+    /// `TOOL`'s handler, whose other extractor fails first: its `Reached`
     /// is dropped undecided, and so is the request.
     fn cut_short<A: FromRequest + 'static>() -> Held {
         let auth = Authenticator::of::<A>();
-        let held = Held::new(Tool::EXPOSED, Some((auth, Access::new(true, &[]))));
+        let held = Held::new(TOOL, Some((auth, Access::new(true, &[]))));
+        held.routed.set(Some(TOOL));
         let req = TestRequest::default().to_http_request();
         req.extensions_mut().insert(Rc::clone(&held));
-        drop(Reached::<Tool>::from_request(&req, &mut Payload::None));
+        drop(Reached::from_request(&req, &mut Payload::None));
         held
     }
 
