@@ -36,8 +36,7 @@ impl PromptEntry {
 ///
 /// [`Arguments`]: crate::Arguments
 pub(crate) fn compile(def: &'static PromptDef) -> Result<(PromptEntry, Listed), Vec<Unexposable>> {
-    let mut signature = Signature::new();
-    (def.describe)(&mut signature);
+    let mut signature = Signature::of(def.describe);
     signature.output(None);
     let extras = Extras {
         template: None,

@@ -17,7 +17,7 @@ use crate::catalog::resource::{self, ResourceEntry};
 use crate::handler::arguments::{ArgumentError, Plan, Slot, Source};
 use crate::handler::defs::{Defs, Handler, Location, PromptDef, ResourceDef, ToolDef};
 use crate::handler::invoke::Invoker;
-use crate::handler::signature::Signature;
+use crate::handler::signature::{Schemas, Signature};
 use crate::policy::auth::{Access, Checks};
 use crate::schema::check::Rule;
 use crate::schema::portable::{self, SchemaProfile};
@@ -295,6 +295,10 @@ impl Registry {
         auth: Checks,
         options: Options,
     ) -> Result<Registry, BuildError> {
+        Schemas::during(|| Registry::compile(defs, auth, options))
+    }
+
+    fn compile(defs: Defs, auth: Checks, options: Options) -> Result<Registry, BuildError> {
         let mut problems = Vec::new();
         let (tools, listed_tools): (Vec<_>, Vec<_>) =
             compile_all(defs.tools, auth, options, &mut problems)
@@ -460,8 +464,7 @@ fn swallowed_by_a_route_macro(type_name: &str) -> bool {
 }
 
 fn compile(def: &'static ToolDef, options: Options) -> Result<(ToolEntry, Tool), Vec<Unexposable>> {
-    let mut signature = Signature::new();
-    (def.describe)(&mut signature);
+    let mut signature = Signature::of(def.describe);
     if !def.output_schema {
         signature.output(None);
     }

@@ -1,8 +1,13 @@
 //! [`Signature`]: what a handler's parameters and return type contribute to
 //! its schemas, recorded by generated code at start-up.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use schemars::generate::SchemaSettings;
 use schemars::{Schema, SchemaGenerator};
+use serde_json::{Map, Value};
 
 use crate::handler::arguments::Source;
 
@@ -16,6 +21,10 @@ pub struct Signature {
     pub(crate) output: Option<Schema>,
     /// What the handler's error type says its statuses mean.
     pub(crate) errors: &'static [(u16, &'static str)],
+    /// Whether schemas come from the build's cache ([`Schemas`]), and
+    /// whether two of them named different types alike.
+    cached: bool,
+    collided: bool,
 }
 
 pub(crate) enum Param {
@@ -28,23 +37,39 @@ pub(crate) enum Param {
 }
 
 impl Signature {
+    /// A signature whose schemas come from the build's cache when there is
+    /// one (see [`Schemas`]).
     pub(crate) fn new() -> Self {
         Signature {
-            input: SchemaSettings::draft2020_12()
-                .for_deserialize()
-                .into_generator(),
-            output_generator: SchemaSettings::draft2020_12()
-                .for_serialize()
-                .into_generator(),
+            input: Side::Input.generator(),
+            output_generator: Side::Output.generator(),
             params: Vec::new(),
             output: None,
             errors: &[],
+            cached: true,
+            collided: false,
         }
+    }
+
+    /// The signature `describe` records. When two of its types have one
+    /// name, its schemas are generated again in one generator per side,
+    /// not taken from the cache: schemars then renames one of the two.
+    pub(crate) fn of(describe: fn(&mut Signature)) -> Self {
+        let mut signature = Signature::new();
+        describe(&mut signature);
+        if signature.collided {
+            signature = Signature {
+                cached: false,
+                ..Signature::new()
+            };
+            describe(&mut signature);
+        }
+        signature
     }
 
     /// Records the next parameter as an argument extractor.
     pub fn argument(&mut self, source: Source, schema: fn(&mut SchemaGenerator) -> Schema) {
-        let schema = schema(&mut self.input);
+        let schema = self.generate(Side::Input, schema);
         self.params.push(Param::Argument { source, schema });
     }
 
@@ -55,11 +80,177 @@ impl Signature {
 
     /// Records the output schema of the return type, if it has one.
     pub fn output(&mut self, schema: Option<fn(&mut SchemaGenerator) -> Schema>) {
-        self.output = schema.map(|f| f(&mut self.output_generator));
+        self.output = schema.map(|f| self.generate(Side::Output, f));
+    }
+
+    /// `schema` from the build's cache, its definitions added to this
+    /// signature's; generated here when there is no cache.
+    fn generate(&mut self, side: Side, schema: fn(&mut SchemaGenerator) -> Schema) -> Schema {
+        let generator = match side {
+            Side::Input => &mut self.input,
+            Side::Output => &mut self.output_generator,
+        };
+        let cached = self.cached.then(|| Schemas::get(side, schema)).flatten();
+        let Some(generated) = cached else {
+            return schema(generator);
+        };
+        let definitions = generator.definitions_mut();
+        for (name, definition) in &generated.definitions {
+            match definitions.get(name) {
+                None => {
+                    definitions.insert(name.clone(), definition.clone());
+                }
+                Some(known) => self.collided |= known != definition,
+            }
+        }
+        generated.schema.clone()
     }
 
     /// Records what the handler's error type's statuses mean.
     pub fn errors(&mut self, errors: &'static [(u16, &'static str)]) {
         self.errors = errors;
+    }
+}
+
+/// Which of a handler's schemas: its arguments' (as deserialized) or its
+/// output's (as serialized).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Side {
+    Input,
+    Output,
+}
+
+impl Side {
+    fn generator(self) -> SchemaGenerator {
+        let settings = SchemaSettings::draft2020_12();
+        match self {
+            Side::Input => settings.for_deserialize(),
+            Side::Output => settings.for_serialize(),
+        }
+        .into_generator()
+    }
+}
+
+/// A type's schema and the definitions it refers to, generated alone.
+struct Generated {
+    schema: Schema,
+    definitions: Map<String, Value>,
+}
+
+/// The schemas generated during one registry build, by the function that
+/// generates them (one per type): an API's handlers mostly share their
+/// argument and output types, and schemars would generate each again for
+/// every tool (half of a 1,000-tool server's start-up).
+pub(crate) struct Schemas;
+
+type Cache = HashMap<(Side, usize), Rc<Generated>>;
+
+thread_local! {
+    static CACHE: RefCell<Option<Cache>> = const { RefCell::new(None) };
+}
+
+impl Schemas {
+    /// Runs `build` with a cache of schemas, dropped when it returns.
+    pub(crate) fn during<T>(build: impl FnOnce() -> T) -> T {
+        struct Reset(Option<Cache>);
+        impl Drop for Reset {
+            fn drop(&mut self) {
+                CACHE.with(|cache| *cache.borrow_mut() = self.0.take());
+            }
+        }
+        let _reset = Reset(CACHE.with(|cache| cache.borrow_mut().replace(Cache::new())));
+        build()
+    }
+
+    /// `schema` generated alone (or before), if a build's cache is active.
+    fn get(side: Side, schema: fn(&mut SchemaGenerator) -> Schema) -> Option<Rc<Generated>> {
+        CACHE.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            let cache = cache.as_mut()?;
+            let key = (side, schema as usize);
+            if let Some(generated) = cache.get(&key) {
+                return Some(generated.clone());
+            }
+            let mut generator = side.generator();
+            let generated = Rc::new(Generated {
+                schema: schema(&mut generator),
+                definitions: generator.definitions().clone(),
+            });
+            cache.insert(key, generated.clone());
+            Some(generated)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use schemars::JsonSchema;
+
+    use super::*;
+
+    mod a {
+        #[derive(schemars::JsonSchema)]
+        pub struct Item {
+            pub name: String,
+        }
+    }
+
+    mod b {
+        #[derive(schemars::JsonSchema)]
+        pub struct Item {
+            pub count: u32,
+        }
+    }
+
+    fn schema<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
+        generator.subschema_for::<T>()
+    }
+
+    fn first(s: &mut Signature) {
+        s.argument(Source::Query, schema::<a::Item>);
+        s.output(Some(schema::<a::Item>));
+    }
+
+    fn both(s: &mut Signature) {
+        s.argument(Source::Query, schema::<a::Item>);
+        s.argument(Source::Json, schema::<b::Item>);
+    }
+
+    /// The argument schemas and the definitions of a signature.
+    fn made(mut s: Signature) -> (Vec<Value>, Map<String, Value>) {
+        let schemas = s
+            .params
+            .iter()
+            .filter_map(|p| match p {
+                Param::Argument { schema, .. } => Some(schema.as_value().clone()),
+                Param::Request => None,
+            })
+            .collect();
+        (schemas, s.input.take_definitions(false))
+    }
+
+    #[test]
+    fn schemas_from_the_cache_are_those_one_generator_makes() {
+        let mut alone = Signature::new();
+        first(&mut alone);
+        let cached = Schemas::during(|| {
+            Signature::of(first);
+            Signature::of(first)
+        });
+        assert_eq!(cached.output, alone.output);
+        assert_eq!(made(cached), made(alone));
+    }
+
+    #[test]
+    fn two_types_of_one_name_in_one_signature_are_told_apart() {
+        let mut alone = Signature::new();
+        both(&mut alone);
+        let (schemas, definitions) = made(Schemas::during(|| {
+            Signature::of(first);
+            Signature::of(both)
+        }));
+        assert_eq!(definitions.len(), 2, "{definitions:?}");
+        assert_ne!(schemas[0], schemas[1]);
+        assert_eq!((schemas, definitions), made(alone));
     }
 }
