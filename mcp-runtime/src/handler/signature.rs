@@ -188,6 +188,8 @@ mod tests {
 
     use super::*;
 
+    // Only their schemas are read.
+    #[allow(dead_code)]
     mod a {
         #[derive(schemars::JsonSchema)]
         pub struct Item {
@@ -195,6 +197,7 @@ mod tests {
         }
     }
 
+    #[allow(dead_code)]
     mod b {
         #[derive(schemars::JsonSchema)]
         pub struct Item {
