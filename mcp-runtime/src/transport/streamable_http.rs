@@ -15,7 +15,9 @@
 //! unknown session 404 (`-32001`), bad JSON 400 (`-32700`). Every error body
 //! carries the request's `id` when it could be read, `null` otherwise.
 
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Waker};
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
@@ -561,11 +563,19 @@ impl StreamableHttp {
             hub.prime();
         }
         let body = hub.reader(0);
-        let pump = Pump::new(hub, call, rx, cancel.drop_guard());
+        let mut pump = Pump::new(hub, call, rx, cancel.drop_guard());
         if let Some(first) = first {
             pump.push(&first);
         }
-        actix_web::rt::spawn(pump);
+        // Polled here once first: a call that is done by then has its whole
+        // stream in the hub, so the response goes out in one write, with no
+        // task spawned to finish it. (Without a waker: the task polls it
+        // again first thing; and nothing is held across an await, which
+        // would grow this future.)
+        let mut cx = Context::from_waker(Waker::noop());
+        if Pin::new(&mut pump).poll(&mut cx).is_pending() {
+            actix_web::rt::spawn(pump);
+        }
         Ok(event_stream(body))
     }
 
