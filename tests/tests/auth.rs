@@ -495,3 +495,42 @@ async fn an_unreachable_issuer_is_a_challenge_not_a_tool_result() {
         "{challenge}"
     );
 }
+
+/// A server answering every request as a stream decides on credentials
+/// before it opens one, for the item a call names; a call whose parameters
+/// do not decode names no item, so it is answered on the stream with
+/// `-32602`, credentials or not, as every other transport answers it.
+#[tokio::test]
+async fn a_stream_opens_after_the_named_items_credentials_are_checked() {
+    let mcp = items::builder()
+        .streams(mcp_runtime::config::StreamConfig::default().always_stream(true))
+        .build()
+        .expect("builds");
+    let server = TestServer::items_with(mcp);
+    let mut raw = server.raw();
+    raw.initialize("2025-11-25").await;
+
+    let refused = raw.call(1, "get_item", json!({"id": 1})).await;
+    assert_eq!(refused.status, 401);
+    assert_eq!(
+        refused.header("www-authenticate"),
+        Some(r#"Bearer scope="items:read""#)
+    );
+
+    let undecodable = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                             "params": {"name": "get_item", "arguments": 5}});
+    let reply = raw.post(undecodable).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("content-type"), Some("text/event-stream"));
+    let stream = reply.body.as_str().expect("an event stream");
+    assert!(stream.contains("-32602"), "{stream}");
+
+    // A public tool's call needs no credentials, whatever else it carries.
+    let public = raw.call(3, "list_items", json!({})).await;
+    assert_eq!(public.status, 200);
+    let stream = public.body.as_str().expect("an event stream");
+    assert!(
+        stream.contains(r#""id":3"#) && stream.contains("result"),
+        "{stream}"
+    );
+}

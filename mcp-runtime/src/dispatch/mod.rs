@@ -33,7 +33,7 @@ use crate::protocol::jsonrpc::{self, Message};
 use crate::protocol::method::{NotificationMethod, RequestMethod};
 use crate::protocol::params::{
     CallToolParams, CancelledParams, CompleteParams, GetPromptParams, ListParams, ListenParams,
-    Reference, UriParams,
+    Named, Reference, UriParams,
 };
 use crate::state::relay::Relayed;
 
@@ -301,13 +301,17 @@ impl Dispatcher {
         let catalog = &self.server.catalog;
         let params = params.as_deref();
         let resource = |uri: &str| catalog.resource_for(uri).map(|(r, _)| r.def.access());
+        // The name alone finds the item; only a protected one's parameters
+        // are decoded in full (an unprotected item asks nothing either way),
+        // which spares most calls reading their arguments twice.
+        let named = || serde_json::from_str::<Named<'_>>(params.map_or("{}", RawValue::get)).ok();
         let access = match method {
-            RequestMethod::CallTool => jsonrpc::params::<CallToolParams>(method, params)
-                .ok()
-                .and_then(|p| catalog.tool(&p.name).map(|t| t.def.access())),
-            RequestMethod::GetPrompt => jsonrpc::params::<GetPromptParams>(method, params)
-                .ok()
-                .and_then(|p| catalog.prompt(&p.name).map(|p| p.def.access())),
+            RequestMethod::CallTool => named()
+                .and_then(|p| catalog.tool(&p.name).map(|t| t.def.access()))
+                .filter(|a| !a.auth || jsonrpc::params::<CallToolParams>(method, params).is_ok()),
+            RequestMethod::GetPrompt => named()
+                .and_then(|p| catalog.prompt(&p.name).map(|p| p.def.access()))
+                .filter(|a| !a.auth || jsonrpc::params::<GetPromptParams>(method, params).is_ok()),
             RequestMethod::ReadResource | RequestMethod::Subscribe => {
                 jsonrpc::params::<UriParams>(method, params)
                     .ok()

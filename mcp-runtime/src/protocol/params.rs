@@ -2,6 +2,7 @@
 //! one place: each handler receives its own type, decoded by the dispatcher
 //! (which answers `-32602` when they do not decode).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use rmcp::model::{ProgressToken, RequestId};
@@ -18,6 +19,14 @@ pub(crate) struct CallToolParams {
     pub arguments: Option<Map<String, Value>>,
     #[serde(rename = "_meta", default)]
     pub meta: Option<RequestMeta>,
+}
+
+/// `tools/call` or `prompts/get` read for the item's name only (the rest
+/// is skipped, not built).
+#[derive(Deserialize)]
+pub(crate) struct Named<'a> {
+    #[serde(borrow)]
+    pub name: Cow<'a, str>,
 }
 
 /// The `_meta` of a request, as far as the server reads it.
