@@ -10,8 +10,9 @@
 //! seconds per row and round (default 2); the rows take turns for
 //! `BENCH_ROUNDS` rounds (default 3), and each figure is the median of the
 //! rounds. Rows: REST; `tools/call` in a session (JSON, then SSE); the
-//! stateless 2026-07-28 `tools/call`; `tools/list` in a session. Every
-//! answer is checked.
+//! stateless 2026-07-28 `tools/call`; `tools/list` in a session, each
+//! list beside a REST response of the same number of bytes (a static
+//! body, `GET /bench/bytes/{len}`). Every answer is checked.
 //!
 //! **Server CPU per call** is the process's CPU time (`getrusage`) minus
 //! the load generator's threads' own (`CLOCK_THREAD_CPUTIME_ID`), divided by
@@ -108,11 +109,19 @@ fn percentile(sorted: &[u32], p: f64) -> f64 {
 /// feature `rmcp-peer`.
 fn rows(addr: SocketAddr, peer: Option<SocketAddr>, conns: usize) -> Vec<Row> {
     let mut kinds = CALL_ROWS.to_vec();
-    kinds.push((
-        "MCP tools/list, the app's tools",
-        Kind::List { many: false },
-    ));
-    kinds.push(("MCP tools/list, 200 tools", Kind::List { many: true }));
+    // Each list, and beside it a REST response of the list's size: what
+    // serving those bytes costs without MCP.
+    for (name, many) in [
+        ("MCP tools/list, the app's tools", false),
+        ("MCP tools/list, 200 tools", true),
+    ] {
+        let kind = Kind::List { many };
+        let (_, reply, _) = common::Row::new(name, kind, addr).send();
+        let len = reply.body.len();
+        kinds.push((name, kind));
+        let rest = format!("REST GET of as many bytes as {name} ({len} B)");
+        kinds.push((Box::leak(rest.into_boxed_str()), Kind::Bytes { len }));
+    }
     if peer.is_some() {
         kinds.push(("peer: rmcp 3.11 #[tool] tools/call (SSE)", Kind::Peer));
     }

@@ -7,10 +7,11 @@
 
 use std::io::{Read as _, Write as _};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::mpsc;
+use std::sync::{OnceLock, mpsc};
 use std::time::{Duration, Instant};
 
-use actix_web::{App, HttpServer, get, web};
+use actix_web::web::{Bytes, BytesMut};
+use actix_web::{App, HttpResponse, HttpServer, get, web};
 use mcp_runtime::config::Filter;
 use mcp_runtime::config::StreamConfig;
 use mcp_runtime::store::redis::Redis;
@@ -23,6 +24,28 @@ use serde_json::{Value, json};
 pub async fn bench_echo(word: web::Path<String>) -> String {
     word.into_inner()
 }
+
+/// `len` bytes of JSON text (a string of spaces), from one buffer made
+/// once: a REST response of a list's size, to set a list against.
+#[get("/bench/bytes/{len}")]
+pub async fn bench_bytes(len: web::Path<usize>) -> HttpResponse {
+    static BUFFER: OnceLock<Bytes> = OnceLock::new();
+    let buffer = BUFFER.get_or_init(|| {
+        let mut text = vec![b' '; BYTES_MAX];
+        text[0] = b'"';
+        Bytes::from(text)
+    });
+    let len = len.into_inner().clamp(2, BYTES_MAX);
+    let mut body = BytesMut::with_capacity(len);
+    body.extend_from_slice(&buffer[..len - 1]);
+    body.extend_from_slice(b"\"");
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body.freeze())
+}
+
+/// The largest body `bench_bytes` serves.
+pub const BYTES_MAX: usize = 1 << 20;
 
 /// Ten hand-written tools, `t0` to `t9`; each module of [`many`] has them.
 macro_rules! ten_tools {
@@ -165,6 +188,7 @@ pub fn start_server(nodelay: bool, pin: Pin, redis: Option<String>) -> SocketAdd
                 mcp.app(
                     App::new()
                         .service(bench_echo)
+                        .service(bench_bytes)
                         .service(mcp_many.scope("/mcp-many"))
                         .service(mcp.scope("/mcp"))
                         .service(mcp_sse.scope("/mcp-sse"))
@@ -462,6 +486,10 @@ pub const CALL_ROWS: [(&str, Kind); 4] = [
 #[derive(Clone, Copy, PartialEq)]
 pub enum Kind {
     Rest,
+    /// REST, `GET /bench/bytes/{len}`: a response of `len` bytes.
+    Bytes {
+        len: usize,
+    },
     /// In a session; `redis`: kept in Redis.
     Handshake {
         sse: bool,
@@ -486,12 +514,15 @@ pub struct Row {
     pub path: &'static str,
     pub session: Option<String>,
     pub next_id: u64,
+    /// A list row's first result, which every later answer repeats.
+    pub list: Option<Vec<u8>>,
 }
 
 impl Row {
     pub fn new(name: &'static str, kind: Kind, addr: SocketAddr) -> Row {
         let path = match kind {
             Kind::Rest => "/bench/echo/hi",
+            Kind::Bytes { len } => Box::leak(format!("/bench/bytes/{len}").into_boxed_str()),
             Kind::Handshake { redis: true, .. } => "/mcp-redis",
             Kind::List { many: true } => "/mcp-many",
             Kind::Peer => "/mcp",
@@ -507,6 +538,7 @@ impl Row {
             path,
             session: None,
             next_id: 1,
+            list: None,
         };
         if let Kind::Handshake { .. } | Kind::List { .. } | Kind::Peer = kind {
             row.initialize();
@@ -573,7 +605,7 @@ impl Row {
         let id = self.next_id;
         self.next_id += 1;
         match self.kind {
-            Kind::Rest => {
+            Kind::Rest | Kind::Bytes { .. } => {
                 let start = Instant::now();
                 let reply = self.conn.exchange("GET", self.path, &[], b"");
                 (start.elapsed(), reply, id)
@@ -624,7 +656,10 @@ impl Row {
     }
 
     /// Panics unless `reply` is the right answer to request `id`.
-    pub fn check(&self, reply: &Response, id: u64) {
+    pub fn check(&mut self, reply: &Response, id: u64) {
+        if let Kind::List { many } = self.kind {
+            return self.check_list(reply, id, many);
+        }
         let body = text(&reply.body);
         assert_eq!(
             reply.status, 200,
@@ -636,20 +671,15 @@ impl Row {
                 assert_eq!(body, "hi", "{}: REST body", self.name);
                 return;
             }
+            Kind::Bytes { len } => {
+                assert_eq!(reply.body.len(), len, "{}: REST body", self.name);
+                return;
+            }
             Kind::Handshake { sse, .. } => (sse, sse),
             // rmcp answers in SSE, primed as it sees fit.
             Kind::Peer => (true, false),
             Kind::Stateless { sse } => (sse, false),
-            Kind::List { many } => {
-                let list: Value = serde_json::from_str(&body).expect("a JSON answer");
-                assert_eq!(list["id"], id, "{}: answers its request", self.name);
-                let tools = list["result"]["tools"].as_array().map_or(0, Vec::len);
-                assert!(tools > 0, "{}: tools listed: {body}", self.name);
-                if many {
-                    assert_eq!(tools, many::TOOLS, "{}: every tool, one page", self.name);
-                }
-                return;
-            }
+            Kind::List { .. } => unreachable!("checked by check_list"),
         };
         let content_type = reply.header("content-type").unwrap_or_default();
         let message = if sse {
@@ -691,6 +721,37 @@ impl Row {
             "{}: {body}",
             self.name
         );
+    }
+}
+
+impl Row {
+    /// A list answer: the first is read in full; every later one must
+    /// repeat its result byte for byte (the list is one page rendered once),
+    /// so checking it costs the load generator a comparison, not a parse.
+    fn check_list(&mut self, reply: &Response, id: u64, many: bool) {
+        assert_eq!(reply.status, 200, "{}: status {}", self.name, reply.status);
+        let body = &reply.body[..];
+        let at = body
+            .windows(10)
+            .position(|w| w == br#","result":"#)
+            .unwrap_or_else(|| panic!("{}: no result: {}", self.name, text(body)));
+        assert!(
+            body[..at].ends_with(format!(r#""id":{id}"#).as_bytes()),
+            "{}: answers its request: {}",
+            self.name,
+            text(&body[..at])
+        );
+        if let Some(first) = &self.list {
+            assert!(body[at..] == first[..], "{}: the same list", self.name);
+            return;
+        }
+        let list: Value = serde_json::from_slice(body).expect("a JSON answer");
+        let tools = list["result"]["tools"].as_array().map_or(0, Vec::len);
+        assert!(tools > 0, "{}: tools listed: {}", self.name, text(body));
+        if many {
+            assert_eq!(tools, many::TOOLS, "{}: every tool, one page", self.name);
+        }
+        self.list = Some(body[at..].to_vec());
     }
 }
 
