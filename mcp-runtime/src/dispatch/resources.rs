@@ -152,7 +152,7 @@ pub(crate) async fn fetch(d: &Server, x: &Exchange, scope: &Arc<CallScope>, uri:
         response.headers(),
         resource.def.requires_auth || x.host.headers().contains_key(header::AUTHORIZATION),
     );
-    let mime = media::of(response.headers());
+    let mime = media::of(response.headers()).into_owned();
     let mapping = Mapping {
         tool: resource.def.name,
         structured: Structured::No,

@@ -7,6 +7,8 @@
 //! per method, for bad `params`. `params` and a client response's `result`
 //! stay raw until whoever routes them claims them.
 
+use std::borrow::Cow;
+
 use rmcp::model::{ErrorCode, ErrorData, RequestId};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
@@ -68,14 +70,15 @@ fn present_raw<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Box<RawValue>>,
 
 /// The members of a message, each kept raw (but `id`) so that one of the
 /// wrong type does not hide the others: the error still carries the id.
+/// (`jsonrpc` and `method` borrowed from the body: read once, not kept.)
 #[derive(Deserialize)]
-struct Envelope {
-    #[serde(default)]
-    jsonrpc: Option<Box<RawValue>>,
+struct Envelope<'a> {
+    #[serde(default, borrow)]
+    jsonrpc: Option<&'a RawValue>,
     #[serde(default, deserialize_with = "present")]
     id: Option<Value>,
-    #[serde(default)]
-    method: Option<Box<RawValue>>,
+    #[serde(default, borrow)]
+    method: Option<&'a RawValue>,
     #[serde(default)]
     params: Option<Box<RawValue>>,
     #[serde(default, deserialize_with = "present_raw")]
@@ -132,7 +135,7 @@ fn decode(json: &str) -> Message {
 }
 
 /// The message an object's members make.
-fn message(env: Envelope) -> Message {
+fn message(env: Envelope<'_>) -> Message {
     let id = match env.id {
         None => None,
         Some(v) => match request_id(&v) {
@@ -140,17 +143,15 @@ fn message(env: Envelope) -> Message {
             None => return invalid(None, "Invalid request: `id` must be a string or an integer"),
         },
     };
-    let version = env
-        .jsonrpc
-        .and_then(|raw| serde_json::from_str::<String>(raw.get()).ok());
+    let version = env.jsonrpc.and_then(string);
     if version.as_deref() != Some("2.0") {
         return invalid(id, "Invalid request: `jsonrpc` must be \"2.0\"");
     }
     let method = match env.method {
         None => None,
-        Some(raw) => match serde_json::from_str::<String>(raw.get()) {
-            Ok(method) => Some(method),
-            Err(_) => return invalid(id, "Invalid request: `method` must be a string"),
+        Some(raw) => match string(raw) {
+            Some(method) => Some(method),
+            None => return invalid(id, "Invalid request: `method` must be a string"),
         },
     };
     // MCP's messages take their parameters by name (`null` is as absent).
@@ -189,6 +190,16 @@ fn message(env: Envelope) -> Message {
             (None, None) => invalid(Some(id), "Invalid request: missing `method`"),
         },
         (None, None) => invalid(None, "Invalid request: missing `method`"),
+    }
+}
+
+/// The string a raw value is, if it is one: borrowed unless it has escapes.
+pub(crate) fn string(raw: &RawValue) -> Option<Cow<'_, str>> {
+    match serde_json::from_str::<&str>(raw.get()) {
+        Ok(text) => Some(Cow::Borrowed(text)),
+        Err(_) => serde_json::from_str::<String>(raw.get())
+            .ok()
+            .map(Cow::Owned),
     }
 }
 
@@ -317,6 +328,27 @@ mod tests {
             Incoming::Single(m) => m,
             Incoming::Batch(_) => panic!("expected a single message"),
         }
+    }
+
+    #[test]
+    fn escaped_strings_read_as_their_text() {
+        // `jsonrpc` and `method` are read borrowed; one with an escape is
+        // read all the same.
+        match single(r#"{"jsonrpc":"2\u002e0","id":1,"method":"tools\/list"}"#) {
+            Message::Request { id, method, .. } => {
+                assert_eq!(id, RequestId::Number(1));
+                assert_eq!(method, RequestMethod::ListTools);
+            }
+            other => panic!("expected a request, got {other:?}"),
+        }
+        assert!(matches!(
+            string(RawValue::from_string("\"a\"".into()).unwrap().as_ref()),
+            Some(Cow::Borrowed("a"))
+        ));
+        assert_eq!(
+            string(RawValue::from_string("5".into()).unwrap().as_ref()),
+            None
+        );
     }
 
     fn invalid_code(m: Message) -> (Option<RequestId>, i32) {

@@ -25,7 +25,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 use sha2::Sha256;
 
-use crate::protocol::jsonrpc::Message;
+use crate::protocol::jsonrpc::{self, Message};
 use crate::protocol::log::LogFilter;
 use crate::protocol::method::RequestMethod;
 use crate::protocol::version::VERSION_HEADER;
@@ -162,7 +162,7 @@ fn read(
                  version and client capabilities",
             )
         })?;
-    let Some(requested) = meta.version.and_then(text) else {
+    let Some(requested) = meta.version.and_then(jsonrpc::string) else {
         return Err(invalid(format!(
             "Invalid params: `_meta` lacks `{PROTOCOL_VERSION}`"
         )));
@@ -205,7 +205,10 @@ fn read(
         responses: params
             .input_responses
             .and_then(|r| serde_json::from_str(r.get()).ok()),
-        state: params.request_state.and_then(text).map(Cow::into_owned),
+        state: params
+            .request_state
+            .and_then(jsonrpc::string)
+            .map(Cow::into_owned),
         mirrored: headers.is_some(),
     };
     Ok(Checked { client, inputs })
@@ -247,11 +250,6 @@ fn is_object(raw: &RawValue) -> bool {
     raw.get().starts_with('{')
 }
 
-/// The string a raw value is, if it is one.
-fn text(raw: &RawValue) -> Option<Cow<'_, str>> {
-    serde_json::from_str(raw.get()).ok()
-}
-
 /// Checks that `Mcp-Method` (and `Mcp-Name`, for requests naming something)
 /// repeat the body.
 fn check_names(
@@ -274,7 +272,7 @@ fn check_names(
         _ => None,
     };
     if let Some((field, value)) = named {
-        let body = value.and_then(text);
+        let body = value.and_then(jsonrpc::string);
         if body.is_none() || header(headers, NAME_HEADER)? != body.as_deref() {
             return Err(mismatch(format!(
                 "Header mismatch: Mcp-Name must repeat the request's `{field}`"
