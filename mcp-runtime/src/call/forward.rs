@@ -32,7 +32,7 @@
 //! over unless their type is named with `McpServerBuilder::carry_extension`,
 //! since the route's own middleware runs again and sets what REST would see.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -565,7 +565,9 @@ fn forwarded_headers(host: &HttpRequest) -> HeaderMap {
         .flat_map(|v| v.split(','))
         .filter_map(|token| HeaderName::from_bytes(token.trim().as_bytes()).ok())
         .collect();
-    let mut headers = HeaderMap::with_capacity(host.headers().len() + 2);
+    let mut headers = SPARE_HEADERS
+        .take()
+        .unwrap_or_else(|| HeaderMap::with_capacity(host.headers().len() + 2));
     for (name, value) in host.headers().iter() {
         if forwarded(name) && !hop_by_hop.contains(name) {
             headers.append(name.clone(), value.clone());
@@ -585,9 +587,19 @@ pub(crate) fn request(host: &HttpRequest, outgoing: Outgoing) -> Request {
     head.method = outgoing.method.to_actix();
     head.uri = outgoing.uri;
     head.version = host.version();
-    head.headers = outgoing.headers;
+    let mut pooled = std::mem::replace(&mut head.headers, outgoing.headers);
+    pooled.clear();
+    SPARE_HEADERS.set(Some(pooled));
     head.peer_addr = host.peer_addr();
     req
+}
+
+thread_local! {
+    /// An empty header map with room, for the next forwarded request: the
+    /// one its request head came with from actix's pool (where the map just
+    /// installed goes back when the request ends). So a call neither
+    /// allocates a map nor frees one: each is a table of a few KiB.
+    static SPARE_HEADERS: Cell<Option<HeaderMap>> = const { Cell::new(None) };
 }
 
 /// Copies extension values from the MCP request into the tool's request.
