@@ -82,6 +82,9 @@ pub(crate) struct StreamLimits {
     pub orphan_grace: Duration,
     /// How long a finished (or abandoned) stream stays resumable.
     pub retain: Duration,
+    /// How many streams are kept for resumption at most, running or not:
+    /// past it, the oldest finished ones are forgotten before `retain`.
+    pub max_retained: usize,
     /// The `retry` hint of priming events.
     pub retry: Duration,
     /// Interval of keep-alive comments on a quiet stream.
@@ -112,6 +115,7 @@ pub struct StreamConfig {
     pub(crate) orphan_grace: Duration,
     pub(crate) keep_alive: Duration,
     pub(crate) always_stream: bool,
+    pub(crate) max_retained: usize,
 }
 
 impl Default for StreamConfig {
@@ -122,6 +126,7 @@ impl Default for StreamConfig {
             orphan_grace: Duration::from_secs(30),
             keep_alive: Duration::from_secs(15),
             always_stream: false,
+            max_retained: 10_000,
         }
     }
 }
@@ -168,6 +173,23 @@ impl StreamConfig {
         self
     }
 
+    /// How many streams the server keeps for resumption at most (default
+    /// 10,000, at least 1). A stream stays resumable for a minute after it
+    /// ends; at a high rate of streamed calls that would be millions, so
+    /// past this many the oldest finished streams are forgotten first (a
+    /// running one never is). Memory stays bounded at any rate: about 1 KiB
+    /// per kept stream with a small result.
+    ///
+    /// ```
+    /// use mcp_runtime::config::StreamConfig;
+    ///
+    /// let streams = StreamConfig::default().retained(50_000);
+    /// ```
+    pub fn retained(mut self, streams: usize) -> Self {
+        self.max_retained = streams.max(1);
+        self
+    }
+
     /// The limits of each stream, for a session allowed `max_per_session`.
     pub(crate) fn limits(&self, max_per_session: usize) -> StreamLimits {
         StreamLimits {
@@ -175,6 +197,7 @@ impl StreamConfig {
             max_bytes: self.max_bytes,
             orphan_grace: self.orphan_grace,
             retain: Duration::from_secs(60),
+            max_retained: self.max_retained,
             retry: Duration::from_secs(1),
             keep_alive: self.keep_alive,
             max_per_session,
@@ -328,11 +351,43 @@ impl Streams {
             }),
         });
         if resumable {
-            lock(&self.hubs).insert(id, hub.clone());
+            let kept = {
+                let mut hubs = lock(&self.hubs);
+                hubs.insert(id, hub.clone());
+                hubs.len()
+            };
             // Checked again then: kept while it is live.
             self.expire_later(id);
+            if kept > self.limits.max_retained {
+                self.forget_oldest_finished();
+            }
         }
         Ok(hub)
+    }
+
+    /// Forgets finished streams, oldest first, until no more than
+    /// `max_retained` are kept; a few looked at per call, so each new stream
+    /// pays a bounded share. Running ones go to the back of the queue.
+    fn forget_oldest_finished(&self) {
+        for _ in 0..8 {
+            if lock(&self.hubs).len() <= self.limits.max_retained {
+                return;
+            }
+            let Some((_, id)) = lock(&self.expiry).pop_front() else {
+                return;
+            };
+            let hub = lock(&self.hubs).get(&id).cloned();
+            let Some(hub) = hub else { continue };
+            let finished = {
+                let state = hub.state();
+                state.finished && !state.reader.attached
+            };
+            if finished && !hub.is_standalone_of(self) {
+                self.forget(&hub);
+            } else {
+                self.expire_later(id);
+            }
+        }
     }
 
     fn expire_later(&self, id: u64) {
@@ -775,5 +830,52 @@ impl Push for Streams {
 
     fn sessions(&self) -> Vec<Arc<str>> {
         lock(&self.standalone).keys().cloned().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn streams(max_retained: usize) -> Arc<Streams> {
+        let limits = StreamConfig::default().retained(max_retained).limits(100);
+        Arc::new(Streams::new(limits, None))
+    }
+
+    /// A resumable stream of `session` that ran, was read to its end and
+    /// lost its reader, as a streamed call's does.
+    fn finished(streams: &Arc<Streams>, session: &Arc<str>) -> Arc<Hub> {
+        let hub = streams.open(Some(session.clone()), true).expect("opens");
+        let reader = hub.reader(0);
+        hub.push(b"{}", true, None);
+        hub.finish();
+        drop(reader);
+        hub
+    }
+
+    #[actix_web::test]
+    async fn past_the_bound_the_oldest_finished_streams_are_forgotten_first() {
+        let streams = streams(3);
+        let session: Arc<str> = "s".into();
+        let running = streams.open(Some(session.clone()), true).expect("opens");
+        let _reader = running.reader(0);
+        let hubs: Vec<Arc<Hub>> = (0..6).map(|_| finished(&streams, &session)).collect();
+        assert!(lock(&streams.hubs).len() <= 3, "kept within the bound");
+        let resumable = |hub: &Hub| streams.find(&session, &format!("{}-0", hub.id)).is_some();
+        // A running stream is never forgotten; the newest finished one is
+        // still resumable, the oldest are not.
+        assert!(resumable(&running));
+        assert!(resumable(&hubs[5]));
+        assert!(!resumable(&hubs[0]) && !resumable(&hubs[1]));
+    }
+
+    #[actix_web::test]
+    async fn within_the_bound_finished_streams_stay_resumable() {
+        let streams = streams(10);
+        let session: Arc<str> = "s".into();
+        let hubs: Vec<Arc<Hub>> = (0..6).map(|_| finished(&streams, &session)).collect();
+        for hub in &hubs {
+            assert!(streams.find(&session, &format!("{}-0", hub.id)).is_some());
+        }
     }
 }
