@@ -144,7 +144,8 @@ impl StreamConfig {
     /// How long a call keeps running after its client's stream dropped,
     /// waiting for the client to resume it with `Last-Event-ID` (default
     /// 30 s); then it is cancelled. Streams stay resumable for a minute
-    /// after they end, so a result produced meanwhile is not lost. (In
+    /// after they end (the latest [`retained`](Self::retained) of them), so
+    /// a result produced meanwhile is not lost. (In
     /// stateless mode nothing can resume, and a dropped stream cancels its
     /// call at once.)
     pub fn orphan_grace(mut self, grace: Duration) -> Self {
