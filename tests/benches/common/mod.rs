@@ -25,8 +25,9 @@ pub async fn bench_echo(word: web::Path<String>) -> String {
     word.into_inner()
 }
 
-/// `len` bytes of JSON text (a string of spaces), from one buffer made
-/// once: a REST response of a list's size, to set a list against.
+/// `len` bytes of JSON text (a string of spaces), copied from one buffer
+/// made once, as a list's page is copied into its answer: a REST response
+/// of a list's size, to set the list against.
 #[get("/bench/bytes/{len}")]
 pub async fn bench_bytes(len: web::Path<usize>) -> HttpResponse {
     static BUFFER: OnceLock<Bytes> = OnceLock::new();
@@ -722,9 +723,7 @@ impl Row {
             self.name
         );
     }
-}
 
-impl Row {
     /// A list answer: the first is read in full; every later one must
     /// repeat its result byte for byte (the list is one page rendered once),
     /// so checking it costs the load generator a comparison, not a parse.
