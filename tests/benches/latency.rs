@@ -18,7 +18,9 @@
 //!    `_meta` and the `Mcp-Method`/`Mcp-Name` headers), JSON and SSE;
 //! 6. row 2 with its session in Redis (`store::redis`, mounted at
 //!    `/mcp-redis`: a `redis-server` on loopback, which `scripts/peers redis`
-//!    unpacks; its own CPU is not counted). `BENCH_REDIS=0` leaves it out.
+//!    unpacks; its own CPU is not counted), and 7. the same with the
+//!    session cached in the replica (`RedisSessionStore::cached`, at
+//!    `/mcp-redis-cached`). `BENCH_REDIS=0` leaves both out.
 //!
 //! Each row is warmed up (`BENCH_WARMUP` requests, default 500), then
 //! `BENCH_N` requests (default 5000) of each are timed, the rows taking
@@ -175,7 +177,14 @@ fn main() {
             "MCP tools/call, JSON answer, session in Redis",
             Kind::Handshake {
                 sse: false,
-                redis: true,
+                store: Store::Redis,
+            },
+        ));
+        rows.push((
+            "MCP tools/call, JSON answer, session in Redis, cached",
+            Kind::Handshake {
+                sse: false,
+                store: Store::RedisCached,
             },
         ));
     }

@@ -115,7 +115,7 @@ fn memory() {
         "warm",
         Kind::Handshake {
             sse: false,
-            redis: false,
+            store: Store::Memory,
         },
         addr,
     );

@@ -1,6 +1,7 @@
 //! A real `redis-server` on 127.0.0.1 for the replica tests, from Debian's
 //! packages unpacked by `scripts/peers redis` (once).
 
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -70,6 +71,30 @@ impl RedisServer {
             assert!(Instant::now() < deadline, "redis-server did not listen");
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// How many scripts it has run (`EVAL` and `EVALSHA`, from `INFO
+    /// commandstats`): every store operation is one.
+    pub fn scripts_run(&self) -> u64 {
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.port)).expect("connects");
+        stream
+            .write_all(b"*2\r\n$4\r\nINFO\r\n$12\r\ncommandstats\r\n")
+            .expect("writes");
+        let mut reader = BufReader::new(stream);
+        let mut header = String::new();
+        reader.read_line(&mut header).expect("reads");
+        let len: usize = header
+            .trim_end()
+            .strip_prefix('$')
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("a bulk reply, not {header:?}"));
+        let mut info = vec![0; len];
+        reader.read_exact(&mut info).expect("reads");
+        String::from_utf8_lossy(&info)
+            .lines()
+            .filter(|l| l.starts_with("cmdstat_eval:") || l.starts_with("cmdstat_evalsha:"))
+            .filter_map(|l| l.split_once("calls=")?.1.split(',').next()?.parse::<u64>().ok())
+            .sum()
     }
 }
 

@@ -171,6 +171,78 @@ async fn a_session_started_on_one_replica_is_served_by_another() {
     assert_eq!(reply.status, 404, "{:?}", reply.body);
 }
 
+/// A replica whose sessions are cached for a minute.
+async fn cached_replica(redis: &RedisServer) -> TestServer {
+    replica_with(redis, |sessions| sessions.cached(Duration::from_secs(60)))
+        .await
+        .0
+}
+
+/// Waits until `raw`'s calls are answered from its replica's cache: a call
+/// that runs no script on `redis`.
+async fn until_cached(redis: &RedisServer, raw: &Raw) {
+    eventually(5, "the session is cached", async || {
+        assert_eq!(get_item(raw).await.status, 200);
+        let before = redis.scripts_run();
+        assert_eq!(get_item(raw).await.status, 200);
+        redis.scripts_run() == before
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs redis-server: scripts/peers redis"]
+async fn a_cached_session_costs_no_round_trip_and_its_end_reaches_every_cache() {
+    let redis = RedisServer::start();
+    let (a, b) = (cached_replica(&redis).await, cached_replica(&redis).await);
+    let mut on_a = a.raw();
+    assert_eq!(initialize(&mut on_a).await.status, 200);
+    let on_b = same_session(&on_a, &b);
+    until_cached(&redis, &on_b).await;
+    let before = redis.scripts_run();
+    for _ in 0..5 {
+        assert_eq!(get_item(&on_b).await.status, 200);
+    }
+    assert_eq!(redis.scripts_run(), before, "five calls, no round trip");
+
+    // Ended on A: B hears of it, long before its cached minute is up.
+    let ended = on_a
+        .request(reqwest::Method::DELETE, &[("authorization", BEARER)])
+        .await;
+    assert_eq!(ended.status, 200);
+    eventually(2, "B forgets the ended session", async || {
+        get_item(&on_b).await.status == 404
+    })
+    .await;
+    assert_eq!(get_item(&on_b).await.status, 404, "and stays ended");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs redis-server: scripts/peers redis"]
+async fn a_cached_replica_cut_off_from_redis_serves_nothing_from_its_cache() {
+    let mut redis = RedisServer::start();
+    let a = cached_replica(&redis).await;
+    let mut raw = a.raw();
+    assert_eq!(initialize(&mut raw).await.status, 200);
+    until_cached(&redis, &raw).await;
+
+    redis.stop();
+    eventually(10, "the outage is a 503, not the cached session", async || {
+        get_item(&raw).await.status == 503
+    })
+    .await;
+
+    redis.resume();
+    let mut again = a.raw();
+    eventually(10, "sessions come back", async || {
+        initialize(&mut again).await.status == 200
+    })
+    .await;
+    assert_eq!(get_item(&again).await.status, 200);
+    // Redis came back empty: what was cached before is not served.
+    assert_eq!(get_item(&raw).await.status, 404);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs redis-server: scripts/peers redis"]
 async fn a_task_created_on_one_replica_is_read_on_another() {

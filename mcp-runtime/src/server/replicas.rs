@@ -19,6 +19,7 @@
 //! sends keep-alives, and the reader ends the response when they stop.
 
 use std::collections::HashMap;
+use std::ops::ControlFlow;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -30,7 +31,7 @@ use tokio::time::Instant;
 
 use crate::call::server::Server;
 use crate::server::catalog::Catalog;
-use crate::state::redis::Redis;
+use crate::state::redis::{Heard, Redis};
 use crate::state::relay::Relayed;
 use crate::support::sync::lock;
 use crate::transport::stream::{Elsewhere, ReaderBody, RemoteBody, Streams, position};
@@ -133,10 +134,13 @@ impl Replica {
             readers: Mutex::default(),
         });
         let this = replica.clone();
-        redis.subscribe(RELAY, move |text| {
-            if let Some(message) = this.server.state.relay.receive(text) {
+        redis.subscribe(RELAY, move |heard| {
+            if let Heard::Message(text) = heard
+                && let Some(message) = this.server.state.relay.receive(text)
+            {
                 this.relayed(message);
             }
+            ControlFlow::Continue(())
         });
         // Items turned off or on before this replica started (or while it
         // was cut off), as the others left them.

@@ -9,5 +9,7 @@ pub(crate) mod live;
 pub(crate) mod redis;
 pub(crate) mod relay;
 pub(crate) mod session;
+#[cfg(feature = "redis")]
+pub(crate) mod session_cache;
 pub(crate) mod subscriptions;
 pub(crate) mod tasks;

@@ -12,8 +12,9 @@
 //! unknown session), and the connection manager reconnects when it returns.
 
 use std::future::Future;
+use std::ops::ControlFlow;
 use std::pin::Pin;
-use std::sync::{Arc, LazyLock, OnceLock};
+use std::sync::{Arc, LazyLock, OnceLock, Weak};
 
 use actix_web::web::{Bytes, BytesMut};
 use std::time::Duration;
@@ -26,6 +27,7 @@ use rmcp::model::{DetailedTask, TaskPayload};
 use crate::policy::rate_limit::{RateLimit, RateLimitStore};
 use crate::state::event_store::{EventLog, EventStore, EventsGone, InMemoryEventStore};
 use crate::state::session::{Session, SessionStore, SessionStoreError, StoreFuture};
+use crate::state::session_cache::SessionCache;
 use crate::state::tasks::{TaskStore, now};
 
 /// The largest value either store writes (a session is small; a task's
@@ -82,6 +84,8 @@ impl Redis {
             idle_timeout,
             capacity: 10_000,
             share: 1_000,
+            cache_age: None,
+            cache: OnceLock::new(),
         }
     }
 
@@ -197,33 +201,66 @@ impl Redis {
         ))
     }
 
-    /// Hands every message published on `channel` (by any replica) to
-    /// `each`, for as long as the process runs: resubscribes after an
-    /// outage, waiting a second between attempts.
-    pub(crate) fn subscribe(&self, channel: &str, each: impl Fn(&str) + Send + 'static) {
+    /// Tells `each` what is heard on `channel`: that it is subscribed,
+    /// every message published on it (by any replica), and that it was
+    /// lost (then resubscribes, waiting a second between attempts), until
+    /// `each` breaks or the process ends.
+    pub(crate) fn subscribe(
+        &self,
+        channel: &str,
+        mut each: impl FnMut(Heard<'_>) -> ControlFlow<()> + Send + 'static,
+    ) {
         let client = self.client.clone();
         let channel = self.key("channel", channel);
         tokio::spawn(async move {
-            loop {
-                match client.get_async_pubsub().await {
-                    Ok(mut pubsub) => {
-                        if pubsub.subscribe(&channel).await.is_ok() {
-                            let mut messages = pubsub.on_message();
-                            while let Some(message) =
-                                futures_util::StreamExt::next(&mut messages).await
-                            {
-                                if let Ok(text) = message.get_payload::<String>() {
-                                    each(&text);
+            // `ControlFlow`'s `?` ends the task when `each` breaks.
+            let listening = async move {
+                loop {
+                    match client.get_async_pubsub().await {
+                        Ok(mut pubsub) => {
+                            if pubsub.subscribe(&channel).await.is_ok() {
+                                each(Heard::Subscribed)?;
+                                let mut messages = pubsub.on_message();
+                                while let Some(message) =
+                                    futures_util::StreamExt::next(&mut messages).await
+                                {
+                                    if let Ok(text) = message.get_payload::<String>() {
+                                        each(Heard::Message(&text))?;
+                                    }
                                 }
                             }
                         }
+                        Err(e) => tracing::warn!("mcp-runtime: Redis subscription lost: {e}"),
                     }
-                    Err(e) => tracing::warn!("mcp-runtime: Redis subscription lost: {e}"),
+                    each(Heard::Lost)?;
+                    tokio::time::sleep(Duration::from_secs(1)).await;
                 }
-                tokio::time::sleep(Duration::from_secs(1)).await;
-            }
+            };
+            let _: ControlFlow<()> = listening.await;
         });
     }
+}
+
+/// The cache's listener: ends with the store, and when its task ends
+/// another is started by the next read.
+struct Listener(Weak<SessionCache>);
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        if let Some(cache) = self.0.upgrade() {
+            cache.listener_ended();
+        }
+    }
+}
+
+/// What a [`Redis::subscribe`] listener hears.
+pub(crate) enum Heard<'a> {
+    /// The channel is subscribed: messages from now on arrive.
+    Subscribed,
+    /// A message published on it.
+    Message(&'a str),
+    /// The subscription was lost: messages may have been missed.
+    Lost,
 }
 
 fn backend(e: impl std::error::Error + Send + Sync + 'static) -> SessionStoreError {
@@ -253,7 +290,15 @@ pub struct RedisSessionStore {
     idle_timeout: Duration,
     capacity: usize,
     share: usize,
+    /// How long a session read here is reused ([`cached`](Self::cached)).
+    cache_age: Option<Duration>,
+    /// Made on first use, from the settings then.
+    cache: OnceLock<Arc<SessionCache>>,
 }
+
+/// The channel on which every change or end of a session is published
+/// (its id), for replicas' caches.
+const SESSION_NEWS: &str = "sessions";
 
 /// Admits and stores a new session. `KEYS`: the session, the set of all
 /// sessions, the set of its holder's (each scored by when it expires, in
@@ -303,19 +348,35 @@ return json
     )
 });
 
-/// Ends a session, and its place in the counts. `KEYS`: the session, the
-/// set of all; `ARGV`: its id, the prefix of holders' sets. 1 if it existed.
+/// Ends a session, and its place in the counts, and says so on the news
+/// channel. `KEYS`: the session, the set of all; `ARGV`: its id, the prefix
+/// of holders' sets, the news channel. 1 if it existed.
 static REMOVE: LazyLock<redis::Script> = LazyLock::new(|| {
     redis::Script::new(
         r#"
 local json = redis.call('GET', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('PUBLISH', ARGV[3], ARGV[1])
 if not json then return 0 end
 local ok, session = pcall(cjson.decode, json)
 if ok and type(session) == 'table' and type(session.holder) == 'string' then
   redis.call('ZREM', ARGV[2] .. session.holder, ARGV[1])
 end
 return redis.call('DEL', KEYS[1])
+"#,
+    )
+});
+
+/// Replaces an existing session (one ended elsewhere stays ended), keeps
+/// it alive, and says so on the news channel. `KEYS`: the session; `ARGV`:
+/// its JSON, the idle timeout (s), the news channel, its id. 1 if it
+/// existed.
+static UPDATE: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r#"
+if not redis.call('SET', KEYS[1], ARGV[1], 'XX', 'EX', ARGV[2]) then return 0 end
+redis.call('PUBLISH', ARGV[3], ARGV[4])
+return 1
 "#,
     )
 });
@@ -344,6 +405,61 @@ impl RedisSessionStore {
         self
     }
 
+    /// Reuses a session this replica read less than `age` ago (at most
+    /// half the idle timeout) rather than reading it from Redis on each of
+    /// its requests, which costs a round trip each; by default every
+    /// request reads it.
+    ///
+    /// Every change or end of a session (`logging/setLevel`, credentials
+    /// bound, `DELETE`) is published on Redis, and each replica forgets the
+    /// session when it hears of it: another replica serves a session ended
+    /// here only until that news arrives (on loopback, well under a
+    /// millisecond), not for `age`. A replica that is not subscribed (before
+    /// the subscription is confirmed, or after it is lost, as in an outage)
+    /// caches nothing and reads every request's session from Redis, so an
+    /// outage is still a `503`. At most as many sessions as the store's
+    /// [capacity](Self::capacity) are kept.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// let redis = mcp_runtime::store::redis::Redis::connect("redis://127.0.0.1/0", "items").await?;
+    /// let store = redis.sessions(Duration::from_secs(3600)).cached(Duration::from_secs(5));
+    /// # Ok(()) }
+    /// ```
+    pub fn cached(mut self, age: Duration) -> Self {
+        self.cache_age = Some(age.min(self.idle_timeout / 2));
+        self
+    }
+
+    /// The cache, made and its listener started on first use (in the
+    /// runtime serving requests); `None` when not asked for.
+    fn cache(&self) -> Option<&Arc<SessionCache>> {
+        let age = self.cache_age?;
+        let cache = self
+            .cache
+            .get_or_init(|| Arc::new(SessionCache::new(age, self.capacity)));
+        if cache.start_listener() {
+            if tokio::runtime::Handle::try_current().is_ok() {
+                let listener = Listener(Arc::downgrade(cache));
+                self.redis.subscribe(SESSION_NEWS, move |heard| {
+                    let Some(cache) = listener.0.upgrade() else {
+                        return ControlFlow::Break(());
+                    };
+                    match heard {
+                        Heard::Subscribed => cache.hearing(true),
+                        Heard::Message(id) => cache.forget(id),
+                        Heard::Lost => cache.hearing(false),
+                    }
+                    ControlFlow::Continue(())
+                });
+            } else {
+                cache.listener_ended();
+            }
+        }
+        Some(cache)
+    }
+
     fn seconds(&self) -> u64 {
         self.idle_timeout.as_secs().max(1)
     }
@@ -357,6 +473,8 @@ impl SessionStore for RedisSessionStore {
     fn insert<'a>(&'a self, id: &'a str, session: Arc<Session>) -> StoreFuture<'a, ()> {
         Box::pin(async move {
             let json = encode(&*session)?;
+            // A new id: no news of it can be missed, its first use is soon.
+            let cache = self.cache().map(|c| (c, c.epoch()));
             let mut c = self.redis.connection.clone();
             let all = self.all();
             let holder = match &session.holder {
@@ -378,7 +496,12 @@ impl SessionStore for RedisSessionStore {
             // A slot frees when a session ends or idles out: soon, or not.
             let retry_after = Duration::from_secs(30);
             match verdict {
-                0 => Ok(()),
+                0 => {
+                    if let Some((cache, since)) = cache {
+                        cache.keep(id, session, since);
+                    }
+                    Ok(())
+                }
                 1 => Err(SessionStoreError::Full { retry_after }),
                 _ => Err(SessionStoreError::Share {
                     share: self.share,
@@ -390,6 +513,11 @@ impl SessionStore for RedisSessionStore {
 
     fn get<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<Arc<Session>>> {
         Box::pin(async move {
+            let cache = self.cache();
+            if let Some(session) = cache.and_then(|c| c.get(id)) {
+                return Ok(Some(session));
+            }
+            let since = cache.map(|c| c.epoch());
             let mut c = self.redis.connection.clone();
             // Read and keep alive in one round trip.
             let json: Option<String> = TOUCH
@@ -401,8 +529,13 @@ impl SessionStore for RedisSessionStore {
                 .invoke_async(&mut c)
                 .await
                 .map_err(backend)?;
-            json.map(|j| serde_json::from_str(&j).map(Arc::new).map_err(backend))
-                .transpose()
+            let session = json
+                .map(|j| serde_json::from_str::<Session>(&j).map(Arc::new).map_err(backend))
+                .transpose()?;
+            if let (Some(cache), Some(since), Some(session)) = (cache, since, &session) {
+                cache.keep(id, session.clone(), since);
+            }
+            Ok(session)
         })
     }
 
@@ -410,15 +543,19 @@ impl SessionStore for RedisSessionStore {
         Box::pin(async move {
             let json = encode(&*session)?;
             let mut c = self.redis.connection.clone();
-            // Only an existing session (XX): one ended elsewhere stays ended.
-            let options = redis::SetOptions::default()
-                .conditional_set(redis::ExistenceCheck::XX)
-                .with_expiration(redis::SetExpiry::EX(self.seconds()));
-            let set: Option<String> = c
-                .set_options(self.redis.key("session", id), json, options)
+            let updated: i64 = UPDATE
+                .key(self.redis.key("session", id))
+                .arg(json)
+                .arg(self.seconds())
+                .arg(self.redis.key("channel", SESSION_NEWS))
+                .arg(id)
+                .invoke_async(&mut c)
                 .await
                 .map_err(backend)?;
-            Ok(set.is_some())
+            if let Some(cache) = self.cache() {
+                cache.forget(id);
+            }
+            Ok(updated > 0)
         })
     }
 
@@ -430,9 +567,13 @@ impl SessionStore for RedisSessionStore {
                 .key(self.all())
                 .arg(id)
                 .arg(self.redis.key("sessions:holder", ""))
+                .arg(self.redis.key("channel", SESSION_NEWS))
                 .invoke_async(&mut c)
                 .await
                 .map_err(backend)?;
+            if let Some(cache) = self.cache() {
+                cache.forget(id);
+            }
             Ok(removed > 0)
         })
     }

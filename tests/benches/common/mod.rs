@@ -175,11 +175,16 @@ pub fn start_server(nodelay: bool, pin: Pin, redis: Option<String>) -> SocketAdd
                     let redis = Redis::connect(&url, "latency-bench")
                         .await
                         .expect("redis connects");
+                    let sessions = || redis.sessions(Duration::from_secs(3600));
                     let mcp = builder(false)
-                        .session_store(redis.sessions(Duration::from_secs(3600)))
+                        .session_store(sessions())
                         .build()
                         .expect("registry builds");
-                    Some(mcp)
+                    let cached = builder(false)
+                        .session_store(sessions().cached(Duration::from_secs(5)))
+                        .build()
+                        .expect("registry builds");
+                    Some((mcp, cached))
                 }
                 None => None,
             };
@@ -194,8 +199,9 @@ pub fn start_server(nodelay: bool, pin: Pin, redis: Option<String>) -> SocketAdd
                         .service(mcp.scope("/mcp"))
                         .service(mcp_sse.scope("/mcp-sse"))
                         .configure(|cfg| {
-                            if let Some(mcp_redis) = &mcp_redis {
-                                cfg.service(mcp_redis.scope("/mcp-redis"));
+                            if let Some((mcp_redis, cached)) = &mcp_redis {
+                                cfg.service(mcp_redis.scope("/mcp-redis"))
+                                    .service(cached.scope("/mcp-redis-cached"));
                             }
                         }),
                 )
@@ -467,14 +473,14 @@ pub const CALL_ROWS: [(&str, Kind); 4] = [
         "MCP tools/call, JSON answer",
         Kind::Handshake {
             sse: false,
-            redis: false,
+            store: Store::Memory,
         },
     ),
     (
         "MCP tools/call, SSE answer",
         Kind::Handshake {
             sse: true,
-            redis: false,
+            store: Store::Memory,
         },
     ),
     (
@@ -491,10 +497,10 @@ pub enum Kind {
     Bytes {
         len: usize,
     },
-    /// In a session; `redis`: kept in Redis.
+    /// In a session, kept in `store`.
     Handshake {
         sse: bool,
-        redis: bool,
+        store: Store,
     },
     Stateless {
         sse: bool,
@@ -505,6 +511,17 @@ pub enum Kind {
     },
     /// `tools/call` in a session of rmcp's own server ([`peer`]).
     Peer,
+}
+
+/// Where a [`Kind::Handshake`] row's session is kept.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Store {
+    Memory,
+    /// `store::redis`, read on every request (`/mcp-redis`).
+    Redis,
+    /// The same, cached in the replica (`RedisSessionStore::cached`,
+    /// `/mcp-redis-cached`).
+    RedisCached,
 }
 
 /// One row's client: a connection (and session) of its own.
@@ -524,7 +541,14 @@ impl Row {
         let path = match kind {
             Kind::Rest => "/bench/echo/hi",
             Kind::Bytes { len } => Box::leak(format!("/bench/bytes/{len}").into_boxed_str()),
-            Kind::Handshake { redis: true, .. } => "/mcp-redis",
+            Kind::Handshake {
+                store: Store::Redis,
+                ..
+            } => "/mcp-redis",
+            Kind::Handshake {
+                store: Store::RedisCached,
+                ..
+            } => "/mcp-redis-cached",
             Kind::List { many: true } => "/mcp-many",
             Kind::Peer => "/mcp",
             Kind::Handshake { sse: false, .. }
