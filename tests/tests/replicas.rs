@@ -227,9 +227,11 @@ async fn a_cached_replica_cut_off_from_redis_serves_nothing_from_its_cache() {
     until_cached(&redis, &raw).await;
 
     redis.stop();
-    eventually(10, "the outage is a 503, not the cached session", async || {
-        get_item(&raw).await.status == 503
-    })
+    eventually(
+        10,
+        "the outage is a 503, not the cached session",
+        async || get_item(&raw).await.status == 503,
+    )
     .await;
 
     redis.resume();

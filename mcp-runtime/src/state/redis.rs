@@ -530,7 +530,11 @@ impl SessionStore for RedisSessionStore {
                 .await
                 .map_err(backend)?;
             let session = json
-                .map(|j| serde_json::from_str::<Session>(&j).map(Arc::new).map_err(backend))
+                .map(|j| {
+                    serde_json::from_str::<Session>(&j)
+                        .map(Arc::new)
+                        .map_err(backend)
+                })
                 .transpose()?;
             if let (Some(cache), Some(since), Some(session)) = (cache, since, &session) {
                 cache.keep(id, session.clone(), since);

@@ -29,7 +29,7 @@ use crate::support::sync::lock;
 pub(crate) struct SessionCache {
     age: Duration,
     capacity: usize,
-    entries: Mutex<HashMap<Box<str>, (Instant, Arc<Session>)>>,
+    entries: Mutex<HashMap<Box<str>, Entry>>,
     /// Advanced by every piece of news (see the module's rules).
     epoch: AtomicU64,
     /// Whether the invalidation channel is subscribed.
@@ -37,6 +37,9 @@ pub(crate) struct SessionCache {
     /// Whether a task is (or is being) started to listen to it.
     listener: AtomicBool,
 }
+
+/// A session, and when it was read from the store.
+type Entry = (Instant, Arc<Session>);
 
 /// Where a read stood when it started: [`SessionCache::keep`] takes it.
 #[derive(Clone, Copy)]
