@@ -284,7 +284,8 @@ fn encode<T: serde::Serialize>(value: &T) -> Result<String, SessionStoreError> {
 /// Sessions in Redis (see [`Redis`]), within a bound in all and per client
 /// that every replica counts against: past it a new session is refused
 /// (503, or 429 for a client over its share) rather than evicting a live
-/// one.
+/// one. Each request reads its session from Redis, a round trip, unless
+/// the replica keeps the sessions it read lately ([`cached`](Self::cached)).
 pub struct RedisSessionStore {
     redis: Redis,
     idle_timeout: Duration,
@@ -473,7 +474,8 @@ impl SessionStore for RedisSessionStore {
     fn insert<'a>(&'a self, id: &'a str, session: Arc<Session>) -> StoreFuture<'a, ()> {
         Box::pin(async move {
             let json = encode(&*session)?;
-            // A new id: no news of it can be missed, its first use is soon.
+            // A new id, which no replica has changed yet: cached from the
+            // start, as a client's next request often comes here.
             let cache = self.cache().map(|c| (c, c.epoch()));
             let mut c = self.redis.connection.clone();
             let all = self.all();
