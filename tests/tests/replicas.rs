@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use mcp_examples::items::Confirmation;
 use mcp_runtime::config::RateLimit;
 use mcp_runtime::store::redis::{Redis, RedisSessionStore};
-use mcp_runtime::{Elicitation, McpContext, McpServer, mcp_resource, mcp_tool};
+use mcp_runtime::{Elicitation, LogLevel, McpContext, McpServer, mcp_resource, mcp_tool};
 use mcp_tests::redis::RedisServer;
 use mcp_tests::{EventReader, Raw, Reply, TestServer, stateless};
 use serde_json::{Value, json};
@@ -57,6 +57,14 @@ async fn mark_later() -> &'static str {
 async fn stall() -> &'static str {
     actix_web::rt::time::sleep(Duration::from_secs(60)).await;
     "done"
+}
+
+/// Logs at `info` on its way to the answer.
+#[mcp_tool]
+#[actix_web::post("/chatty")]
+async fn chatty(ctx: McpContext) -> &'static str {
+    ctx.log(LogLevel::Info, "working").await;
+    "said"
 }
 
 /// What the replicas report about themselves.
@@ -107,6 +115,7 @@ async fn replica_with(
             .service(purge)
             .service(mark_later)
             .service(stall)
+            .service(chatty)
             .service(status);
     });
     (server, mcp)
@@ -215,6 +224,50 @@ async fn a_cached_session_costs_no_round_trip_and_its_end_reaches_every_cache() 
     })
     .await;
     assert_eq!(get_item(&on_b).await.status, 404, "and stays ended");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs redis-server: scripts/peers redis"]
+async fn a_log_level_set_on_one_replica_reaches_every_cache() {
+    let redis = RedisServer::start();
+    let (a, b) = (cached_replica(&redis).await, cached_replica(&redis).await);
+    let mut on_a = a.raw();
+    assert_eq!(initialize(&mut on_a).await.status, 200);
+    let on_b = same_session(&on_a, &b);
+    until_cached(&redis, &on_b).await;
+    let call_chatty = async |raw: &Raw| {
+        let reply = raw
+            .post_bytes(
+                json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                       "params": {"name": "chatty", "arguments": {}}})
+                .to_string(),
+                &[("authorization", BEARER)],
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{:?}", reply.body);
+        reply.header("content-type").map(str::to_owned)
+    };
+    // Every level: the log message streams before the result.
+    assert_eq!(
+        call_chatty(&on_b).await.as_deref(),
+        Some("text/event-stream")
+    );
+
+    let set = on_a
+        .post_bytes(
+            json!({"jsonrpc": "2.0", "id": 3, "method": "logging/setLevel",
+                   "params": {"level": "error"}})
+            .to_string(),
+            &[("authorization", BEARER)],
+        )
+        .await;
+    assert_eq!(set.status, 200, "{:?}", set.body);
+    // B hears of it, long before its cached minute is up: the info message
+    // is dropped, and the result comes alone, as JSON.
+    eventually(2, "B uses the level set on A", async || {
+        call_chatty(&on_b).await.as_deref() == Some("application/json")
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
