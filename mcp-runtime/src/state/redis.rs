@@ -418,7 +418,10 @@ impl RedisSessionStore {
     /// millisecond), not for `age`. A replica that is not subscribed (before
     /// the subscription is confirmed, or after it is lost, as in an outage)
     /// caches nothing and reads every request's session from Redis, so an
-    /// outage is still a `503`. At most as many sessions as the store's
+    /// outage is still a `503` once the replica notices the subscription is
+    /// gone (at once when Redis closes the connection; a Redis that stops
+    /// answering without closing it is noticed when the connection fails).
+    /// At most as many sessions as the store's
     /// [capacity](Self::capacity) are kept.
     ///
     /// ```no_run
