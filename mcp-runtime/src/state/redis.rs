@@ -419,8 +419,10 @@ impl RedisSessionStore {
     /// the subscription is confirmed, or after it is lost, as in an outage)
     /// caches nothing and reads every request's session from Redis, so an
     /// outage is still a `503` once the replica notices the subscription is
-    /// gone (at once when Redis closes the connection; a Redis that stops
-    /// answering without closing it is noticed when the connection fails).
+    /// gone (at once when Redis closes the connection; a Redis that hangs
+    /// with the connection open is not noticed, but then no replica can
+    /// change or end a session either, and cached ones are served for at
+    /// most `age`).
     /// At most as many sessions as the store's
     /// [capacity](Self::capacity) are kept.
     ///
