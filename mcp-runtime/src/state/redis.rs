@@ -241,18 +241,6 @@ impl Redis {
     }
 }
 
-/// The cache's listener: ends with the store, and when its task ends
-/// another is started by the next read.
-struct Listener(Weak<SessionCache>);
-
-impl Drop for Listener {
-    fn drop(&mut self) {
-        if let Some(cache) = self.0.upgrade() {
-            cache.listener_ended();
-        }
-    }
-}
-
 /// What a [`Redis::subscribe`] listener hears.
 pub(crate) enum Heard<'a> {
     /// The channel is subscribed: messages from now on arrive.
@@ -300,6 +288,18 @@ pub struct RedisSessionStore {
 /// The channel on which every change or end of a session is published
 /// (its id), for replicas' caches.
 const SESSION_NEWS: &str = "sessions";
+
+/// The cache's listener: ends with the store, and when its task ends
+/// another is started by the next read.
+struct Listener(Weak<SessionCache>);
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        if let Some(cache) = self.0.upgrade() {
+            cache.listener_ended();
+        }
+    }
+}
 
 /// Admits and stores a new session. `KEYS`: the session, the set of all
 /// sessions, the set of its holder's (each scored by when it expires, in
@@ -422,8 +422,7 @@ impl RedisSessionStore {
     /// gone (at once when Redis closes the connection; a Redis that hangs
     /// with the connection open is not noticed, but then no replica can
     /// change or end a session either, and cached ones are served for at
-    /// most `age`).
-    /// At most as many sessions as the store's
+    /// most `age`). At most as many sessions as the store's
     /// [capacity](Self::capacity) are kept.
     ///
     /// ```no_run
