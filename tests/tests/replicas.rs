@@ -204,9 +204,7 @@ async fn until_cached(redis: &RedisServer, raw: &Raw) {
 async fn a_cached_session_costs_no_round_trip_and_its_end_reaches_every_cache() {
     let redis = RedisServer::start();
     let (a, b) = (cached_replica(&redis).await, cached_replica(&redis).await);
-    let mut on_a = a.raw();
-    assert_eq!(initialize(&mut on_a).await.status, 200);
-    let on_b = same_session(&on_a, &b);
+    let (on_a, on_b) = one_session_on_two(&a, &b).await;
     until_cached(&redis, &on_b).await;
     let before = redis.scripts_run();
     for _ in 0..5 {
@@ -231,9 +229,7 @@ async fn a_cached_session_costs_no_round_trip_and_its_end_reaches_every_cache() 
 async fn a_log_level_set_on_one_replica_reaches_every_cache() {
     let redis = RedisServer::start();
     let (a, b) = (cached_replica(&redis).await, cached_replica(&redis).await);
-    let mut on_a = a.raw();
-    assert_eq!(initialize(&mut on_a).await.status, 200);
-    let on_b = same_session(&on_a, &b);
+    let (on_a, on_b) = one_session_on_two(&a, &b).await;
     until_cached(&redis, &on_b).await;
     let call_chatty = async |raw: &Raw| {
         let reply = raw
@@ -448,6 +444,14 @@ async fn get_stream(
     response
 }
 
+/// A session initialized on `a`, and the same session on `b`.
+async fn one_session_on_two(a: &TestServer, b: &TestServer) -> (Raw, Raw) {
+    let mut on_a = a.raw();
+    assert_eq!(initialize(&mut on_a).await.status, 200);
+    let on_b = same_session(&on_a, b);
+    (on_a, on_b)
+}
+
 /// The same session on `other`.
 fn same_session(raw: &Raw, other: &TestServer) -> Raw {
     let mut on_other = other.raw();
@@ -491,9 +495,7 @@ async fn an_answer_sent_to_another_replica_reaches_the_call_that_asked() {
 async fn a_cancellation_sent_to_another_replica_stops_the_call() {
     let redis = RedisServer::start();
     let (a, b) = (replica(&redis).await, replica(&redis).await);
-    let mut on_a = a.raw();
-    assert_eq!(initialize(&mut on_a).await.status, 200);
-    let on_b = same_session(&on_a, &b);
+    let (on_a, on_b) = one_session_on_two(&a, &b).await;
     tokio::time::sleep(Duration::from_millis(1000)).await; // subscriptions start
 
     // Three steps of 0.8 s, each reported first.
