@@ -473,9 +473,13 @@ impl ToTokens for RouteService {
         tokens.extend(quote! {
             #(#cfgs)*
             #[doc(hidden)]
-            fn #guard(ctx: &#rt::GuardContext<'_>) -> bool {
-                #rt::routed(ctx, #rt::Exposed::#exposed)
-            }
+            #[allow(non_upper_case_globals)]
+            const #guard: #rt::RouteGuard = {
+                fn guard(ctx: &#rt::GuardContext<'_>) -> bool {
+                    #rt::routed(ctx, #rt::Exposed::#exposed)
+                }
+                guard
+            };
 
             #handler
 
@@ -995,7 +999,7 @@ pub(crate) mod tests {
                 .items
                 .iter()
                 .find_map(|i| match i {
-                    Item::Const(c) => match &*c.expr {
+                    Item::Const(c) if c.ident == "_" => match &*c.expr {
                         Expr::Block(b) => Some(&b.block),
                         _ => None,
                     },
@@ -1085,6 +1089,20 @@ pub(crate) mod tests {
         assert_eq!(
             handler.attrs, attrs,
             "the guard that records the route comes last"
+        );
+        let guard = out
+            .0
+            .items
+            .iter()
+            .find_map(|i| match i {
+                Item::Const(c) if c.ident == "__mcp_guard_get_item" => Some(c),
+                _ => None,
+            })
+            .expect("the guard");
+        assert_eq!(
+            *guard.ty,
+            parse_quote!(#rt::RouteGuard),
+            "one fn-pointer type for every route's guard"
         );
         assert_eq!(handler.vis, Visibility::Inherited);
         let inputs: syn::punctuated::Punctuated<syn::FnArg, syn::Token![,]> = parse_quote!(

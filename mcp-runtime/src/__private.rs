@@ -12,7 +12,7 @@ pub use crate::handler::invoke::{
     RequestHandle, RequestKind, ToolFuture, ToolOutcome, ViaArguments, ViaDescribeErrors,
     ViaOutputSchema, ViaRequest,
 };
-pub use crate::handler::mark::{Reached, routed};
+pub use crate::handler::mark::{Reached, RouteGuard, routed};
 pub use crate::handler::signature::Signature;
 pub use crate::protocol::capability::ClientCapability;
 pub use crate::schema::route::{Exposed, HttpMethod, Route};
