@@ -19,8 +19,7 @@
 //!         register_locator(config, "/items/{id}", Exposed::Tool("get_item"));
 //!     }
 //! }
-//! const _: () = { fn __mcp_handles() ..
-//!                 inventory::submit!(ToolDef { .., describe, check, handler, .. }); };
+//! const _: () = { inventory::submit!(ToolDef { .., parameters, handler, .. }); };
 //! ```
 //!
 //! The app registers `get_item` exactly as before (`.service(get_item)`),
@@ -244,12 +243,13 @@ impl Tool {
                 Output { ty: None, .. } => OutputSchema::Absent,
             }
         };
+        let handles = Handles::new(&rt, params);
         let handler = match &route {
             Some(route) => Handler::Route(RouteDef::new(&rt, route, Exposed::Tool(name.clone()))),
             None => Handler::Direct(Invoker {
                 rt: rt.clone(),
                 ident: ident.clone(),
-                arity: params.len(),
+                handles: handles.clone(),
                 finish: Finish::Respond,
                 return_span,
             }),
@@ -281,7 +281,7 @@ impl Tool {
             requires: args.requires,
             describe: Describe {
                 rt: rt.clone(),
-                arity: params.len(),
+                handles,
                 output: Some(output),
                 errors_of,
             },
@@ -293,7 +293,7 @@ impl Tool {
         };
         Tool {
             items,
-            registration: Registration::new(&rt, cfgs, Some(params), definition),
+            registration: Registration::new(&rt, cfgs, true, definition),
         }
     }
 }
@@ -306,29 +306,26 @@ impl ToTokens for Tool {
 }
 
 /// `const _: () = { …; inventory::submit! { definition } };`, with the
-/// parameters' handles when the definition uses them.
+/// probes' traits in scope when the definition makes [`Handles`].
 pub(crate) struct Registration<D> {
     rt: Runtime,
     cfgs: Vec<Attribute>,
-    handles: Option<Handles>,
+    probes: bool,
     definition: D,
 }
 
 impl<D> Registration<D> {
-    /// `params`: the fn's parameters, for a definition that extracts them.
+    /// `probes`: whether the definition makes the parameters' handles.
     pub(crate) fn new(
         rt: &Runtime,
         cfgs: Vec<Attribute>,
-        params: Option<Vec<Param>>,
+        probes: bool,
         definition: D,
     ) -> Registration<D> {
         Registration {
             rt: rt.clone(),
             cfgs,
-            handles: params.map(|params| Handles {
-                rt: rt.clone(),
-                params,
-            }),
+            probes,
             definition,
         }
     }
@@ -339,10 +336,10 @@ impl<D: ToTokens> ToTokens for Registration<D> {
         let Registration {
             rt,
             cfgs,
-            handles,
+            probes,
             definition,
         } = self;
-        let imports = handles.as_ref().map(|_| {
+        let imports = probes.then(|| {
             quote! {
                 #[allow(unused_imports)]
                 use #rt::{NoDescribedErrors as _, NoOutputSchema as _, ViaArguments as _, ViaDescribeErrors as _, ViaOutputSchema as _, ViaRequest as _};
@@ -352,8 +349,6 @@ impl<D: ToTokens> ToTokens for Registration<D> {
             #(#cfgs)*
             const _: () = {
                 #imports
-
-                #handles
 
                 #rt::inventory::submit! { #definition }
             };
@@ -564,18 +559,37 @@ impl ToTokens for RouteDef {
     }
 }
 
-/// `fn __mcp_handles() -> (impl Handle<Value = T0>, …)`: every parameter's
-/// handle, made in one place so a type that cannot be a parameter is
-/// reported once, at its span.
-struct Handles {
+/// `let __mcp_h = (h0, …);`: every parameter's handle, made by the one
+/// generated fn that describes and checks the parameters (and, for a
+/// hand-written tool or a prompt, again by its invoker). A type that cannot
+/// be a parameter is reported once, at its span: rustc emits an identical
+/// diagnostic once.
+#[derive(Clone)]
+pub(crate) struct Handles {
     rt: Runtime,
     params: Vec<Param>,
 }
 
+impl Handles {
+    pub(crate) fn new(rt: &Runtime, params: Vec<Param>) -> Handles {
+        Handles {
+            rt: rt.clone(),
+            params,
+        }
+    }
+
+    /// Tuple indices of the handles.
+    fn positions(&self) -> Vec<syn::Index> {
+        (0..self.params.len()).map(syn::Index::from).collect()
+    }
+}
+
 impl ToTokens for Handles {
     fn to_tokens(&self, tokens: &mut TokenStream) {
+        if self.params.is_empty() {
+            return;
+        }
         let rt = &self.rt;
-        let types = self.params.iter().map(|p| &p.ty);
         let handles = self.params.iter().map(|Param { ty, from_request }| {
             if *from_request {
                 quote_spanned!(ty.span()=> #rt::RequestKind.handle::<#ty>())
@@ -584,10 +598,7 @@ impl ToTokens for Handles {
             }
         });
         tokens.extend(quote! {
-            #[allow(clippy::unused_unit)]
-            fn __mcp_handles() -> (#(impl #rt::Handle<Value = #types>,)*) {
-                (#(#handles,)*)
-            }
+            let __mcp_h = (#(#handles,)*);
         });
     }
 }
@@ -679,7 +690,9 @@ impl ToTokens for Definition {
         let descriptions = self::descriptions(descriptions);
         let errors = errors.iter().map(|(status, text)| quote!((#status, #text)));
         let output_schema = !matches!(describe.output, Some(OutputSchema::Off));
-        let positions = positions(describe.arity);
+        let handles = &describe.handles;
+        let positions = handles.positions();
+        let recorded = describe.statements();
         tokens.extend(quote! {
             #rt::ToolDef {
                 #heading
@@ -689,16 +702,20 @@ impl ToTokens for Definition {
                 output_schema: #output_schema,
                 task: #rt::TaskSupport::#task,
                 requires: &[#(#rt::ClientCapability::#requires),*],
-                describe: #describe,
-                check: {
-                    fn __mcp_check(
-                        __mcp_cx: #rt::CheckContext<'_>,
+                parameters: {
+                    fn __mcp_parameters(
+                        __mcp_op: #rt::Parameters<'_>,
                     ) -> ::core::result::Result<(), #rt::ArgumentError> {
-                        let __mcp_h = __mcp_handles();
-                        #(#rt::Handle::check(&__mcp_h.#positions, &__mcp_cx, #positions)?;)*
+                        #handles
+                        match __mcp_op {
+                            #rt::Parameters::Describe(__mcp_sig) => { #recorded }
+                            #rt::Parameters::Check(__mcp_cx) => {
+                                #(#rt::Handle::check(&__mcp_h.#positions, &__mcp_cx, #positions)?;)*
+                            }
+                        }
                         ::core::result::Result::Ok(())
                     }
-                    __mcp_check
+                    __mcp_parameters
                 },
                 handler: #handler,
                 location: #location,
@@ -707,16 +724,11 @@ impl ToTokens for Definition {
     }
 }
 
-/// Tuple indices of the parameters' handles.
-fn positions(arity: usize) -> Vec<syn::Index> {
-    (0..arity).map(syn::Index::from).collect()
-}
-
-/// The `describe` fn: records every parameter and, for a tool, the output
-/// schema.
+/// Records every parameter and, for a tool, the output schema: a prompt's
+/// `describe` fn, a tool's `Parameters::Describe`.
 pub(crate) struct Describe {
     pub rt: Runtime,
-    pub arity: usize,
+    pub handles: Handles,
     /// `None` for a prompt, which has no output schema.
     pub output: Option<OutputSchema>,
     /// A tool's nameable return type, probed for the error responses its
@@ -724,27 +736,41 @@ pub(crate) struct Describe {
     pub errors_of: Option<Type>,
 }
 
-impl ToTokens for Describe {
-    fn to_tokens(&self, tokens: &mut TokenStream) {
+impl Describe {
+    /// The statements, with the handles in `__mcp_h` and the signature in
+    /// `__mcp_sig`.
+    fn statements(&self) -> TokenStream {
         let Describe {
             rt,
-            arity,
+            handles,
             output,
             errors_of,
         } = self;
-        let positions = positions(*arity);
+        let positions = handles.positions();
         let errors = errors_of.as_ref().map(|ty| {
             quote_spanned!(ty.span()=>
                 __mcp_sig.errors((&&#rt::ErrorsProbe::<#ty>::new()).errors());
             )
         });
+        quote! {
+            #(#rt::Handle::describe(&__mcp_h.#positions, __mcp_sig);)*
+            #errors
+            #output
+        }
+    }
+}
+
+/// A prompt's `describe` fn.
+impl ToTokens for Describe {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let rt = &self.rt;
+        let handles = &self.handles;
+        let statements = self.statements();
         tokens.extend(quote! {
             {
                 fn __mcp_describe(__mcp_sig: &mut #rt::Signature) {
-                    let __mcp_h = __mcp_handles();
-                    #(#rt::Handle::describe(&__mcp_h.#positions, __mcp_sig);)*
-                    #errors
-                    #output
+                    #handles
+                    #statements
                 }
                 __mcp_describe
             }
@@ -823,7 +849,7 @@ impl ToTokens for Handler {
 pub(crate) struct Invoker {
     pub rt: Runtime,
     pub ident: Ident,
-    pub arity: usize,
+    pub handles: Handles,
     pub finish: Finish,
     /// Where a value that cannot be rendered is reported: the return type.
     pub return_span: Span,
@@ -842,12 +868,14 @@ impl ToTokens for Invoker {
         let Invoker {
             rt,
             ident,
-            arity,
+            handles,
             finish,
             return_span: span,
         } = self;
-        let positions = positions(*arity);
-        let args: Vec<Ident> = (0..*arity).map(|i| format_ident!("__mcp_a{}", i)).collect();
+        let positions = handles.positions();
+        let args: Vec<Ident> = (0..positions.len())
+            .map(|i| format_ident!("__mcp_a{}", i))
+            .collect();
         // The whole call at the return type, so that is all rustc points at.
         let mut callee = ident.clone();
         callee.set_span(*span);
@@ -862,7 +890,7 @@ impl ToTokens for Invoker {
                     __mcp_cx: #rt::CallContext<'_>,
                 ) -> #rt::ToolFuture<'_> {
                     ::std::boxed::Box::pin(async move {
-                        let __mcp_h = __mcp_handles();
+                        #handles
                         #(
                             let #args = match #rt::Handle::extract(&__mcp_h.#positions, &__mcp_cx, #positions).await {
                                 ::core::result::Result::Ok(value) => value,
@@ -1008,13 +1036,43 @@ pub(crate) mod tests {
                 .expect("a `const _` block")
         }
 
+        /// The handles made first by a tool's `parameters` fn (a prompt's
+        /// `describe`).
         pub(crate) fn handles(&self) -> Vec<Expr> {
-            let handles = self.registration().stmts.iter().find_map(|s| match s {
-                Stmt::Item(Item::Fn(f)) if f.sig.ident == "__mcp_handles" => Some(f),
-                _ => None,
-            });
-            match handles.expect("`__mcp_handles`").block.stmts.as_slice() {
-                [Stmt::Expr(Expr::Tuple(t), None)] => t.elems.iter().cloned().collect(),
+            let def = self.definition();
+            let field = if def
+                .fields
+                .iter()
+                .any(|f| f.member == syn::parse_quote!(parameters))
+            {
+                "parameters"
+            } else {
+                "describe"
+            };
+            match &self.inner_fn(field).block.stmts[0] {
+                Stmt::Local(syn::Local {
+                    init: Some(init), ..
+                }) => match &*init.expr {
+                    Expr::Tuple(t) => t.elems.iter().cloned().collect(),
+                    other => panic!("{other:?}"),
+                },
+                other => panic!("{other:?}"),
+            }
+        }
+
+        /// What a tool's `parameters` fn does for `Parameters::Describe`.
+        pub(crate) fn describing(&self) -> Vec<Stmt> {
+            let parameters = self.inner_fn("parameters");
+            let Some(Stmt::Expr(Expr::Match(m), None)) = parameters
+                .block
+                .stmts
+                .iter()
+                .find(|s| matches!(s, Stmt::Expr(Expr::Match(_), None)))
+            else {
+                panic!("match __mcp_op {{ .. }}")
+            };
+            match &*m.arms[0].body {
+                Expr::Block(b) => b.block.stmts.clone(),
                 other => panic!("{other:?}"),
             }
         }
@@ -1040,7 +1098,8 @@ pub(crate) mod tests {
                 .clone()
         }
 
-        /// The fn in a block field of the definition (`describe`, `check`).
+        /// The fn in a block field of the definition (`parameters`,
+        /// `describe`, `invoke`).
         pub(crate) fn inner_fn(&self, field: &str) -> ItemFn {
             match self.field(field) {
                 Expr::Block(b) => match &b.block.stmts[0] {
@@ -1162,14 +1221,14 @@ pub(crate) mod tests {
         );
         assert_eq!(out.field("descriptions"), parse_quote!(&[]));
         assert_eq!(out.field("output_schema"), parse_quote!(true));
-        let describe = out.inner_fn("describe");
+        let describing = out.describing();
         assert_eq!(
-            describe.block.stmts.last().unwrap(),
+            describing.last().unwrap(),
             &parse_quote!(__mcp_sig.output((&&#rt::OutputProbe::<String>::new()).output());)
         );
-        let statements = describe.block.stmts.len();
+        let statements = describing.len();
         assert_eq!(
-            describe.block.stmts[statements - 2],
+            describing[statements - 2],
             parse_quote!(__mcp_sig.errors((&&#rt::ErrorsProbe::<String>::new()).errors());),
             "the return type probed for its error type's `DescribeErrors`"
         );
@@ -1249,7 +1308,7 @@ pub(crate) mod tests {
         );
         let rt = quote!(::facade::rt::__private);
         assert_eq!(
-            out.inner_fn("describe").block.stmts.last().unwrap(),
+            out.describing().last().unwrap(),
             &parse_quote!(__mcp_sig.output(::core::option::Option::Some(<u64 as #rt::StructuredOutput>::schema));)
         );
     }
@@ -1273,7 +1332,7 @@ pub(crate) mod tests {
         );
         assert_eq!(out.field("output_schema"), parse_quote!(false));
         assert_eq!(
-            out.inner_fn("describe").block.stmts.last().unwrap(),
+            out.describing().last().unwrap(),
             &parse_quote!(__mcp_sig.output(::core::option::Option::None);)
         );
     }
@@ -1289,7 +1348,7 @@ pub(crate) mod tests {
         );
         assert_eq!(out.field("output_schema"), parse_quote!(true));
         assert_eq!(
-            out.inner_fn("describe").block.stmts.last().unwrap(),
+            out.describing().last().unwrap(),
             &parse_quote!(__mcp_sig.output(::core::option::Option::None);)
         );
     }

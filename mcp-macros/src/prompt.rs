@@ -11,7 +11,7 @@
 //! becomes the fn, unchanged, and
 //!
 //! ```text
-//! const _: () = { fn __mcp_handles() ..
+//! const _: () = {
 //!     inventory::submit!(PromptDef { describe, invoke /* .. cx.prompt(code_review(a0, a1).await) */,
 //!                                    completions: &[("language", /* languages, wrapped */)], .. }); };
 //! ```
@@ -24,7 +24,7 @@ use syn::spanned::Spanned;
 use crate::attr::{self, ArgDescription, PromptArgs};
 use crate::ctxt::Ctxt;
 use crate::expand::{
-    self, Completions, Describe, Finish, Heading, Invoker, Location, Registration, Runtime,
+    self, Completions, Describe, Finish, Handles, Heading, Invoker, Location, Registration, Runtime,
 };
 use crate::kind::{self, Kind};
 use crate::metadata;
@@ -120,7 +120,7 @@ impl Prompt {
         } = checked;
         let rt = Runtime::new(args.common.krate.as_ref());
         let ident = func.sig.ident.clone();
-        let arity = params.len();
+        let handles = Handles::new(&rt, params);
         let definition = Definition {
             rt: rt.clone(),
             heading: Heading {
@@ -134,14 +134,14 @@ impl Prompt {
             descriptions: args.args,
             describe: Describe {
                 rt: rt.clone(),
-                arity,
+                handles: handles.clone(),
                 output: None,
                 errors_of: None,
             },
             invoke: Invoker {
                 rt: rt.clone(),
                 ident: ident.clone(),
-                arity,
+                handles,
                 finish: Finish::Prompt,
                 return_span,
             },
@@ -155,12 +155,7 @@ impl Prompt {
             },
         };
         Prompt {
-            registration: Registration::new(
-                &rt,
-                expand::cfgs(&func.attrs),
-                Some(params),
-                definition,
-            ),
+            registration: Registration::new(&rt, expand::cfgs(&func.attrs), true, definition),
             func,
         }
     }
@@ -266,7 +261,10 @@ mod tests {
         );
         let describe = out.inner_fn("describe");
         let stmts: Vec<Stmt> = parse_quote! {
-            let __mcp_h = __mcp_handles();
+            let __mcp_h = (
+                (&&#rt::Probe::<Arguments<Review>>::new()).kind().handle::<Arguments<Review>>(),
+                #rt::RequestKind.handle::<web::Query<Q>>(),
+            );
             #rt::Handle::describe(&__mcp_h.0, __mcp_sig);
             #rt::Handle::describe(&__mcp_h.1, __mcp_sig);
         };

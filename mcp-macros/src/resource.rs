@@ -264,7 +264,7 @@ impl Resource {
         };
         Resource {
             service: RouteService::new(func, &route, Exposed::Resource(name), &rt, &cfgs),
-            registration: Registration::new(&rt, cfgs, None, definition),
+            registration: Registration::new(&rt, cfgs, false, definition),
         }
     }
 }

@@ -11,6 +11,7 @@ use crate::kind::Kind;
 use crate::route::Route;
 
 /// One handler parameter.
+#[derive(Clone)]
 pub(crate) struct Param {
     pub ty: Type,
     /// `#[mcp(from_request)]`: run as a request extractor whatever its type.

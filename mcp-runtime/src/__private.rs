@@ -8,9 +8,9 @@ pub use crate::handler::defs::{
 };
 pub use crate::handler::invoke::{
     ArgumentHandle, ArgumentKind, CallContext, CheckContext, ErrorsProbe, Handle, HasOutputSchema,
-    IntoPrompt, Invoker, NoDescribedErrors, NoOutputSchema, OutputProbe, Probe, PromptError,
-    RequestHandle, RequestKind, ToolFuture, ToolOutcome, ViaArguments, ViaDescribeErrors,
-    ViaOutputSchema, ViaRequest,
+    IntoPrompt, Invoker, NoDescribedErrors, NoOutputSchema, OutputProbe, Parameters, Probe,
+    PromptError, RequestHandle, RequestKind, ToolFuture, ToolOutcome, ViaArguments,
+    ViaDescribeErrors, ViaOutputSchema, ViaRequest,
 };
 pub use crate::handler::mark::{Reached, RouteGuard, routed};
 pub use crate::handler::signature::Signature;

@@ -464,7 +464,7 @@ fn swallowed_by_a_route_macro(type_name: &str) -> bool {
 }
 
 fn compile(def: &'static ToolDef, options: Options) -> Result<(ToolEntry, Tool), Vec<Unexposable>> {
-    let mut signature = Signature::of(def.describe);
+    let mut signature = Signature::of(|s| def.describe(s));
     if !def.output_schema {
         signature.output(None);
     }

@@ -25,7 +25,7 @@ use crate::call::server::{Exchange, Outcome};
 use crate::catalog::registry::{Target, ToolEntry};
 use crate::handler::arguments::{ArgumentError, Coercion, Slot, Source, coerce};
 use crate::handler::defs::TaskSupport;
-use crate::handler::invoke::{CallContext, CheckContext, ToolOutcome};
+use crate::handler::invoke::{CallContext, CheckContext, Parameters, ToolOutcome};
 use crate::policy::auth::AuthRejection;
 use crate::policy::rate_limit::Limited;
 use crate::protocol::codes;
@@ -218,10 +218,10 @@ pub(super) async fn run(
             span.record("outcome", if result.is_error { "error" } else { "ok" });
             // A rejected request may be the arguments' fault: say which one.
             if failed
-                && let Err(e) = (tool.def.check)(CheckContext {
+                && let Err(e) = (tool.def.parameters)(Parameters::Check(CheckContext {
                     arguments: &args,
                     plan: &tool.plan,
-                })
+                }))
             {
                 return invalid_arguments(d, id, tool, &e, x, Some(result));
             }

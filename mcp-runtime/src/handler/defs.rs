@@ -7,7 +7,7 @@ use std::fmt;
 
 use crate::handler::arguments::ArgumentError;
 use crate::handler::completion::Completer;
-use crate::handler::invoke::{CheckContext, Invoker};
+use crate::handler::invoke::{Invoker, Parameters};
 use crate::handler::signature::Signature;
 use crate::policy::auth::Access;
 use crate::protocol::capability::ClientCapability;
@@ -39,11 +39,11 @@ pub struct ToolDef {
     /// without; a client that did not declare one is refused up front
     /// (`-32021`) instead of the handler's questions failing one by one.
     pub requires: &'static [ClientCapability],
-    /// Records the handler's parameter and return types.
-    pub describe: fn(&mut Signature),
-    /// Deserializes the argument extractors from a call's arguments,
-    /// discarding them: explains a rejected request argument by argument.
-    pub check: fn(CheckContext<'_>) -> Result<(), ArgumentError>,
+    /// Records the handler's parameter and return types, or deserializes
+    /// the argument extractors from a call's arguments, discarding them (to
+    /// explain a rejected request argument by argument). One fn for both,
+    /// so each parameter's type is probed once per tool.
+    pub parameters: fn(Parameters<'_>) -> Result<(), ArgumentError>,
     pub handler: Handler,
     pub location: Location,
 }
@@ -54,6 +54,12 @@ impl ToolDef {
     /// What a caller needs to use it.
     pub(crate) fn access(&self) -> Access {
         Access::new(self.requires_auth, self.scopes)
+    }
+
+    /// Records the handler's parameter and return types.
+    pub(crate) fn describe(&self, signature: &mut Signature) {
+        // Describing has nothing to refuse.
+        let _ = (self.parameters)(Parameters::Describe(signature));
     }
 }
 

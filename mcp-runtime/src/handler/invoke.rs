@@ -84,6 +84,15 @@ pub struct CheckContext<'a> {
     pub(crate) plan: &'a Plan,
 }
 
+/// What a tool's generated `parameters` fn is asked to do.
+#[doc(hidden)]
+pub enum Parameters<'a> {
+    /// Record each parameter and the output in the signature.
+    Describe(&'a mut Signature),
+    /// Check a call's arguments against the argument extractors.
+    Check(CheckContext<'a>),
+}
+
 fn view<'a>(
     arguments: &'a Map<String, Value>,
     plan: &'a Plan,
@@ -160,9 +169,9 @@ impl RequestKind {
 }
 
 /// What generated code does with one handler parameter. Generated code
-/// makes every handle in one function, `fn handles() -> (impl Handle<Value =
-/// T0>, …)`, so a type that cannot be a parameter is reported once, at the
-/// parameter's span, however many times the handles are used.
+/// makes every handle at the start of each function that uses them (`let
+/// __mcp_h = (…);`); a type that cannot be a parameter is reported at the
+/// parameter's span, once (rustc emits an identical diagnostic once).
 #[doc(hidden)]
 pub trait Handle {
     /// The parameter's type.

@@ -54,7 +54,7 @@ impl Signature {
     /// The signature `describe` records. When two of its types have one
     /// name, its schemas are generated again in one generator per side,
     /// not taken from the cache: schemars then renames one of the two.
-    pub(crate) fn of(describe: fn(&mut Signature)) -> Self {
+    pub(crate) fn of(describe: impl Fn(&mut Signature)) -> Self {
         let mut signature = Signature::new();
         describe(&mut signature);
         if signature.collided {
