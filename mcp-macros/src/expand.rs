@@ -582,13 +582,9 @@ impl Handles {
     fn positions(&self) -> Vec<syn::Index> {
         (0..self.params.len()).map(syn::Index::from).collect()
     }
-}
 
-impl ToTokens for Handles {
-    fn to_tokens(&self, tokens: &mut TokenStream) {
-        if self.params.is_empty() {
-            return;
-        }
+    /// `(h0, …,)`: the handles as one tuple.
+    fn tuple(&self) -> TokenStream {
         let rt = &self.rt;
         let handles = self.params.iter().map(|Param { ty, from_request }| {
             if *from_request {
@@ -597,8 +593,19 @@ impl ToTokens for Handles {
                 quote_spanned!(ty.span()=> (&&#rt::Probe::<#ty>::new()).kind().handle::<#ty>())
             }
         });
+        quote!((#(#handles,)*))
+    }
+}
+
+/// `let __mcp_h = (h0, …,);`, for a prompt's `describe` and an invoker.
+impl ToTokens for Handles {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        if self.params.is_empty() {
+            return;
+        }
+        let tuple = self.tuple();
         tokens.extend(quote! {
-            let __mcp_h = (#(#handles,)*);
+            let __mcp_h = #tuple;
         });
     }
 }
@@ -690,9 +697,12 @@ impl ToTokens for Definition {
         let descriptions = self::descriptions(descriptions);
         let errors = errors.iter().map(|(status, text)| quote!((#status, #text)));
         let output_schema = !matches!(describe.output, Some(OutputSchema::Off));
-        let handles = &describe.handles;
-        let positions = handles.positions();
-        let recorded = describe.statements();
+        let handles = describe.handles.tuple();
+        let described_errors = describe.errors();
+        let output = describe.output.as_ref().map_or_else(
+            || quote!(::core::option::Option::None),
+            ToTokens::to_token_stream,
+        );
         tokens.extend(quote! {
             #rt::ToolDef {
                 #heading
@@ -706,14 +716,7 @@ impl ToTokens for Definition {
                     fn __mcp_parameters(
                         __mcp_op: #rt::Parameters<'_>,
                     ) -> ::core::result::Result<(), #rt::ArgumentError> {
-                        #handles
-                        match __mcp_op {
-                            #rt::Parameters::Describe(__mcp_sig) => { #recorded }
-                            #rt::Parameters::Check(__mcp_cx) => {
-                                #(#rt::Handle::check(&__mcp_h.#positions, &__mcp_cx, #positions)?;)*
-                            }
-                        }
-                        ::core::result::Result::Ok(())
+                        #rt::parameters(__mcp_op, #handles, #described_errors, #output)
                     }
                     __mcp_parameters
                 },
@@ -737,21 +740,29 @@ pub(crate) struct Describe {
 }
 
 impl Describe {
+    /// What the return type's error type says its statuses mean (the
+    /// `errors` of `parameters`).
+    fn errors(&self) -> TokenStream {
+        let rt = &self.rt;
+        match &self.errors_of {
+            Some(ty) => quote_spanned!(ty.span()=> (&&#rt::ErrorsProbe::<#ty>::new()).errors()),
+            None => quote!(&[]),
+        }
+    }
+
     /// The statements, with the handles in `__mcp_h` and the signature in
     /// `__mcp_sig`.
     fn statements(&self) -> TokenStream {
-        let Describe {
-            rt,
-            handles,
-            output,
-            errors_of,
-        } = self;
-        let positions = handles.positions();
-        let errors = errors_of.as_ref().map(|ty| {
-            quote_spanned!(ty.span()=>
-                __mcp_sig.errors((&&#rt::ErrorsProbe::<#ty>::new()).errors());
-            )
+        let rt = &self.rt;
+        let positions = self.handles.positions();
+        let errors = self.errors_of.as_ref().map(|_| {
+            let errors = self.errors();
+            quote!(__mcp_sig.errors(#errors);)
         });
+        let output = self
+            .output
+            .as_ref()
+            .map(|output| quote!(__mcp_sig.output(#output);));
         quote! {
             #(#rt::Handle::describe(&__mcp_h.#positions, __mcp_sig);)*
             #errors
@@ -794,17 +805,16 @@ pub(crate) enum OutputSchema {
 }
 
 impl ToTokens for OutputSchema {
+    /// The schema fn, an `Option`.
     fn to_tokens(&self, tokens: &mut TokenStream) {
         tokens.extend(match self {
             OutputSchema::Json(rt, ty) => quote_spanned!(ty.span()=>
-                __mcp_sig.output(::core::option::Option::Some(<#ty as #rt::StructuredOutput>::schema));
+                ::core::option::Option::Some(<#ty as #rt::StructuredOutput>::schema)
             ),
             OutputSchema::Probe(rt, ty) => quote_spanned!(ty.span()=>
-                __mcp_sig.output((&&#rt::OutputProbe::<#ty>::new()).output());
+                (&&#rt::OutputProbe::<#ty>::new()).output()
             ),
-            OutputSchema::Absent | OutputSchema::Off => {
-                quote!(__mcp_sig.output(::core::option::Option::None);)
-            }
+            OutputSchema::Absent | OutputSchema::Off => quote!(::core::option::Option::None),
         });
     }
 }
@@ -1036,43 +1046,36 @@ pub(crate) mod tests {
                 .expect("a `const _` block")
         }
 
-        /// The handles made first by a tool's `parameters` fn (a prompt's
-        /// `describe`).
+        /// The handles a tool's `parameters` fn passes (a prompt's
+        /// `describe` makes first).
         pub(crate) fn handles(&self) -> Vec<Expr> {
             let def = self.definition();
-            let field = if def
+            let tuple = if def
                 .fields
                 .iter()
                 .any(|f| f.member == syn::parse_quote!(parameters))
             {
-                "parameters"
+                self.parameters()[1].clone()
             } else {
-                "describe"
-            };
-            match &self.inner_fn(field).block.stmts[0] {
-                Stmt::Local(syn::Local {
-                    init: Some(init), ..
-                }) => match &*init.expr {
-                    Expr::Tuple(t) => t.elems.iter().cloned().collect(),
+                match &self.inner_fn("describe").block.stmts[0] {
+                    Stmt::Local(syn::Local {
+                        init: Some(init), ..
+                    }) => (*init.expr).clone(),
                     other => panic!("{other:?}"),
-                },
+                }
+            };
+            match tuple {
+                Expr::Tuple(t) => t.elems.into_iter().collect(),
                 other => panic!("{other:?}"),
             }
         }
 
-        /// What a tool's `parameters` fn does for `Parameters::Describe`.
-        pub(crate) fn describing(&self) -> Vec<Stmt> {
-            let parameters = self.inner_fn("parameters");
-            let Some(Stmt::Expr(Expr::Match(m), None)) = parameters
-                .block
-                .stmts
-                .iter()
-                .find(|s| matches!(s, Stmt::Expr(Expr::Match(_), None)))
-            else {
-                panic!("match __mcp_op {{ .. }}")
-            };
-            match &*m.arms[0].body {
-                Expr::Block(b) => b.block.stmts.clone(),
+        /// The arguments a tool's `parameters` fn passes to the runtime's
+        /// `parameters`: the request, the handles, the described errors,
+        /// the output schema.
+        pub(crate) fn parameters(&self) -> Vec<Expr> {
+            match &self.inner_fn("parameters").block.stmts[..] {
+                [Stmt::Expr(Expr::Call(call), None)] => call.args.iter().cloned().collect(),
                 other => panic!("{other:?}"),
             }
         }
@@ -1221,15 +1224,14 @@ pub(crate) mod tests {
         );
         assert_eq!(out.field("descriptions"), parse_quote!(&[]));
         assert_eq!(out.field("output_schema"), parse_quote!(true));
-        let describing = out.describing();
+        let parameters = out.parameters();
         assert_eq!(
-            describing.last().unwrap(),
-            &parse_quote!(__mcp_sig.output((&&#rt::OutputProbe::<String>::new()).output());)
+            parameters[3],
+            parse_quote!((&&#rt::OutputProbe::<String>::new()).output())
         );
-        let statements = describing.len();
         assert_eq!(
-            describing[statements - 2],
-            parse_quote!(__mcp_sig.errors((&&#rt::ErrorsProbe::<String>::new()).errors());),
+            parameters[2],
+            parse_quote!((&&#rt::ErrorsProbe::<String>::new()).errors()),
             "the return type probed for its error type's `DescribeErrors`"
         );
     }
@@ -1308,8 +1310,8 @@ pub(crate) mod tests {
         );
         let rt = quote!(::facade::rt::__private);
         assert_eq!(
-            out.describing().last().unwrap(),
-            &parse_quote!(__mcp_sig.output(::core::option::Option::Some(<u64 as #rt::StructuredOutput>::schema));)
+            out.parameters()[3],
+            parse_quote!(::core::option::Option::Some(<u64 as #rt::StructuredOutput>::schema))
         );
     }
 
@@ -1332,8 +1334,8 @@ pub(crate) mod tests {
         );
         assert_eq!(out.field("output_schema"), parse_quote!(false));
         assert_eq!(
-            out.describing().last().unwrap(),
-            &parse_quote!(__mcp_sig.output(::core::option::Option::None);)
+            out.parameters()[3],
+            parse_quote!(::core::option::Option::None)
         );
     }
 
@@ -1348,8 +1350,8 @@ pub(crate) mod tests {
         );
         assert_eq!(out.field("output_schema"), parse_quote!(true));
         assert_eq!(
-            out.describing().last().unwrap(),
-            &parse_quote!(__mcp_sig.output(::core::option::Option::None);)
+            out.parameters()[3],
+            parse_quote!(::core::option::Option::None)
         );
     }
 

@@ -7,10 +7,10 @@ pub use crate::handler::defs::{
     Handler, Hints, Location, PromptDef, ResourceDef, TaskSupport, ToolDef,
 };
 pub use crate::handler::invoke::{
-    ArgumentHandle, ArgumentKind, CallContext, CheckContext, ErrorsProbe, Handle, HasOutputSchema,
-    IntoPrompt, Invoker, NoDescribedErrors, NoOutputSchema, OutputProbe, Parameters, Probe,
-    PromptError, RequestHandle, RequestKind, ToolFuture, ToolOutcome, ViaArguments,
-    ViaDescribeErrors, ViaOutputSchema, ViaRequest,
+    ArgumentHandle, ArgumentKind, CallContext, CheckContext, ErrorsProbe, Handle, Handles,
+    HasOutputSchema, IntoPrompt, Invoker, NoDescribedErrors, NoOutputSchema, OutputProbe,
+    Parameters, Probe, PromptError, RequestHandle, RequestKind, ToolFuture, ToolOutcome,
+    ViaArguments, ViaDescribeErrors, ViaOutputSchema, ViaRequest, parameters,
 };
 pub use crate::handler::mark::{Reached, RouteGuard, routed};
 pub use crate::handler::signature::Signature;

@@ -93,6 +93,72 @@ pub enum Parameters<'a> {
     Check(CheckContext<'a>),
 }
 
+/// The body of every tool's generated `parameters` fn, which only makes the
+/// handles and probes the return type. Generic over the handles' tuple, so
+/// tools whose parameters have the same types share one compiled copy.
+#[doc(hidden)]
+pub fn parameters<H: Handles>(
+    op: Parameters<'_>,
+    handles: H,
+    errors: &'static [(u16, &'static str)],
+    output: Option<OutputSchemaFn>,
+) -> Result<(), ArgumentError> {
+    match op {
+        Parameters::Describe(signature) => {
+            handles.describe(signature);
+            signature.errors(errors);
+            signature.output(output);
+            Ok(())
+        }
+        Parameters::Check(cx) => handles.check(&cx),
+    }
+}
+
+/// A tuple of [`Handle`]s, one per parameter in order.
+#[doc(hidden)]
+pub trait Handles {
+    /// Records every parameter in the signature.
+    fn describe(&self, signature: &mut Signature);
+    /// Checks the call's arguments for every parameter.
+    fn check(&self, cx: &CheckContext<'_>) -> Result<(), ArgumentError>;
+}
+
+macro_rules! handles {
+    ($($h:ident $i:tt),*) => {
+        impl<$($h: Handle),*> Handles for ($($h,)*) {
+            #[allow(unused_variables)]
+            fn describe(&self, signature: &mut Signature) {
+                $(self.$i.describe(signature);)*
+            }
+
+            #[allow(unused_variables)]
+            fn check(&self, cx: &CheckContext<'_>) -> Result<(), ArgumentError> {
+                $(self.$i.check(cx, $i)?;)*
+                Ok(())
+            }
+        }
+    };
+}
+
+// As many as actix extracts (`FromRequest` for tuples of up to 16).
+handles!();
+handles!(A 0);
+handles!(A 0, B 1);
+handles!(A 0, B 1, C 2);
+handles!(A 0, B 1, C 2, D 3);
+handles!(A 0, B 1, C 2, D 3, E 4);
+handles!(A 0, B 1, C 2, D 3, E 4, F 5);
+handles!(A 0, B 1, C 2, D 3, E 4, F 5, G 6);
+handles!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
+handles!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8);
+handles!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9);
+handles!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10);
+handles!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11);
+handles!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12);
+handles!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13);
+handles!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14);
+handles!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14, P 15);
+
 fn view<'a>(
     arguments: &'a Map<String, Value>,
     plan: &'a Plan,
