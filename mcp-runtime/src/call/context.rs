@@ -191,7 +191,7 @@ impl CallScope {
     fn declared(&self, capability: Capability) -> bool {
         self.client
             .as_ref()
-            .is_some_and(|c| capability.declared_in(&c.capabilities))
+            .is_some_and(|c| capability.declared_in(c.capabilities()))
     }
 
     /// Sends a progress notification if the client asked for progress and
@@ -327,13 +327,13 @@ impl McpContext {
 
     /// The calling client's `clientInfo`, when it gave one.
     pub fn client_info(&self) -> Option<&Implementation> {
-        self.client().and_then(|c| c.info.as_ref())
+        self.client().and_then(Client::info)
     }
 
     /// The capabilities the calling client declared (at `initialize`, or in
     /// this request's `_meta` under the stateless revision).
     pub fn client_capabilities(&self) -> Option<&ClientCapabilities> {
-        self.client().map(|c| &c.capabilities)
+        self.client().map(Client::capabilities)
     }
 
     fn client(&self) -> Option<&Client> {

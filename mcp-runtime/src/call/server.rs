@@ -158,13 +158,10 @@ impl Outcome {
     }
 }
 
-/// The client a handshake-era session describes.
-pub(crate) fn session_client(session: &Session) -> Client {
-    Client {
-        capabilities: session.capabilities().clone(),
-        info: Some(session.client_info().clone()),
-        logs: session.log_level.map_or(LogFilter::All, LogFilter::AtLeast),
-    }
+/// The client a handshake-era session describes (shared, not copied).
+pub(crate) fn session_client(session: &Arc<Session>) -> Client {
+    let logs = session.log_level.map_or(LogFilter::All, LogFilter::AtLeast);
+    Client::new(session.clone(), logs)
 }
 
 impl Server {

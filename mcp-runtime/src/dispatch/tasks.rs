@@ -31,7 +31,7 @@ const POLL_MS: u64 = 500;
 pub(super) fn opted_in(x: &Exchange) -> bool {
     x.client
         .as_ref()
-        .is_some_and(|c| c.capabilities.supports_tasks())
+        .is_some_and(|c| c.capabilities().supports_tasks())
 }
 
 /// `-32021`: the request needs the tasks extension, which the client did

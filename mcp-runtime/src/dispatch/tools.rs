@@ -109,7 +109,7 @@ pub(crate) async fn call(
 /// client did not declare (in its session, or in this request's `_meta`),
 /// before anything runs or is counted.
 fn lacking(id: &RequestId, tool: &ToolEntry, x: &Exchange) -> Option<Outcome> {
-    let declared = x.client.as_ref().map(|c| &c.capabilities);
+    let declared = x.client.as_ref().map(stateless::Client::capabilities);
     let missing: Map<String, Value> = tool
         .def
         .requires

@@ -12,6 +12,8 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::{Arc, OnceLock};
 
 use actix_web::http::header::HeaderMap;
 use base64::Engine as _;
@@ -69,12 +71,63 @@ struct MetaProbeFields {
     version: Option<Value>,
 }
 
-/// What a request says about its client.
+/// What a request says about its client: its session's description, or
+/// its own `_meta`'s.
 #[derive(Debug, Clone)]
 pub(crate) struct Client {
-    pub capabilities: ClientCapabilities,
-    pub info: Option<Implementation>,
+    described: Arc<dyn Describes>,
     pub logs: LogFilter,
+}
+
+impl Client {
+    pub(crate) fn new(described: Arc<dyn Describes>, logs: LogFilter) -> Client {
+        Client { described, logs }
+    }
+
+    /// The capabilities the client declared.
+    pub(crate) fn capabilities(&self) -> &ClientCapabilities {
+        self.described.capabilities()
+    }
+
+    /// Its `clientInfo`, when it gave one.
+    pub(crate) fn info(&self) -> Option<&Implementation> {
+        self.described.info()
+    }
+}
+
+/// Where a client's description is kept: shared with a session, rather
+/// than copied for each of its requests.
+pub(crate) trait Describes: fmt::Debug + Send + Sync {
+    fn capabilities(&self) -> &ClientCapabilities;
+    fn info(&self) -> Option<&Implementation>;
+}
+
+/// A stateless request's `_meta` description, read into rmcp's types only
+/// when something asks (most calls never do: a typed read of the
+/// capabilities cost about 6k instructions a call).
+#[derive(Debug)]
+struct Declared {
+    capabilities_json: Box<str>,
+    info_json: Option<Box<str>>,
+    capabilities: OnceLock<ClientCapabilities>,
+    info: OnceLock<Option<Implementation>>,
+}
+
+impl Describes for Declared {
+    fn capabilities(&self) -> &ClientCapabilities {
+        self.capabilities
+            .get_or_init(|| serde_json::from_str(&self.capabilities_json).unwrap_or_default())
+    }
+
+    fn info(&self) -> Option<&Implementation> {
+        self.info
+            .get_or_init(|| {
+                self.info_json
+                    .as_deref()
+                    .and_then(|i| serde_json::from_str(i).ok())
+            })
+            .as_ref()
+    }
 }
 
 /// A checked stateless request.
@@ -196,11 +249,13 @@ fn read(
                 .map_err(|_| invalid(format!("Invalid params: bad `{LOG_LEVEL}`")))?,
         ),
     };
-    let client = Client {
-        capabilities: serde_json::from_str(capabilities.get()).unwrap_or_default(),
-        info: meta.info.and_then(|i| serde_json::from_str(i.get()).ok()),
-        logs,
+    let declared = Declared {
+        capabilities_json: capabilities.get().into(),
+        info_json: meta.info.map(|i| i.get().into()),
+        capabilities: OnceLock::new(),
+        info: OnceLock::new(),
     };
+    let client = Client::new(Arc::new(declared), logs);
     let inputs = InputResponses {
         responses: params
             .input_responses
@@ -584,6 +639,29 @@ mod tests {
     }
 
     #[test]
+    fn the_clients_description_reads_as_it_did_when_asked() {
+        let ok = headers(&[
+            ("mcp-protocol-version", "2026-07-28"),
+            ("mcp-method", "tools/call"),
+            ("mcp-name", "echo"),
+        ]);
+        let meta = json!({
+            PROTOCOL_VERSION: "2026-07-28",
+            CLIENT_CAPABILITIES: {"sampling": 5},
+            "io.modelcontextprotocol/clientInfo": {"name": "c", "version": "1"},
+        });
+        let params = raw(json!({"name": "echo", "_meta": meta}));
+        let checked = check(&ok, &RequestMethod::CallTool, Some(&params)).unwrap();
+        assert!(
+            checked.client.capabilities().sampling.is_none(),
+            "capabilities that do not read as rmcp's type declare nothing"
+        );
+        assert_eq!(checked.client.info().map(|i| i.name.as_str()), Some("c"));
+        let cloned = checked.client.clone();
+        assert_eq!(cloned.info().map(|i| i.version.as_str()), Some("1"));
+    }
+
+    #[test]
     fn checks_meta_then_headers_in_the_specs_order() {
         let call = RequestMethod::CallTool;
         let ok = headers(&[
@@ -593,7 +671,7 @@ mod tests {
         ]);
         let params = raw(json!({"name": "echo", "_meta": meta("2026-07-28")}));
         let checked = check(&ok, &call, Some(&params)).unwrap();
-        assert!(checked.client.capabilities.sampling.is_some());
+        assert!(checked.client.capabilities().sampling.is_some());
         assert_eq!(checked.client.logs, LogFilter::Off);
 
         let code = |h: &HeaderMap, p: Value| check(h, &call, Some(&raw(p))).err().unwrap().code.0;

@@ -17,6 +17,7 @@ use rmcp::model::{ClientCapabilities, Implementation, InitializeRequestParams};
 use serde::{Deserialize, Serialize};
 
 use crate::protocol::log::LogLevel;
+use crate::protocol::stateless::Describes;
 use crate::protocol::version::Version;
 use crate::support::sync::lock;
 
@@ -101,6 +102,16 @@ impl Session {
             log_level: Some(level),
             ..self.clone()
         }
+    }
+}
+
+impl Describes for Session {
+    fn capabilities(&self) -> &ClientCapabilities {
+        &self.client.capabilities
+    }
+
+    fn info(&self) -> Option<&Implementation> {
+        Some(&self.client.client_info)
     }
 }
 

@@ -178,7 +178,7 @@ impl Connection {
         let negotiated = session.as_ref().and_then(|s| s.version());
         let exchange = Exchange {
             version: version::resolve(None, negotiated).unwrap_or(Version::LATEST_HANDSHAKE),
-            client: session.as_deref().map(session_client),
+            client: session.as_ref().map(session_client),
             session: session.map(|s| (self.id.clone(), s)),
             inputs: None,
             host: host.clone(),
