@@ -67,8 +67,9 @@ struct MetaProbe {
 
 #[derive(Deserialize)]
 struct MetaProbeFields {
+    /// Only whether it is there (and not `null`): skipped, not built.
     #[serde(rename = "io.modelcontextprotocol/protocolVersion")]
-    version: Option<Value>,
+    version: Option<serde::de::IgnoredAny>,
 }
 
 /// What a request says about its client: its session's description, or
@@ -636,6 +637,28 @@ mod tests {
 
     fn meta(version: &str) -> Value {
         json!({PROTOCOL_VERSION: version, CLIENT_CAPABILITIES: {"sampling": {}}})
+    }
+
+    #[test]
+    fn a_request_is_stateless_when_its_meta_names_a_version() {
+        let stateless = |params: Value| {
+            let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": params});
+            let Ok(jsonrpc::Incoming::Single(message)) =
+                jsonrpc::parse(body.to_string().as_bytes())
+            else {
+                panic!("one message")
+            };
+            is_stateless_request(None, &message)
+        };
+        assert!(stateless(
+            json!({"_meta": {PROTOCOL_VERSION: "2026-07-28"}})
+        ));
+        assert!(stateless(
+            json!({"_meta": {PROTOCOL_VERSION: {"any": "value"}}})
+        ));
+        assert!(!stateless(json!({"_meta": {PROTOCOL_VERSION: null}})));
+        assert!(!stateless(json!({"_meta": {}})));
+        assert!(!stateless(json!({})));
     }
 
     #[test]
