@@ -559,11 +559,11 @@ impl ToTokens for RouteDef {
     }
 }
 
-/// `let __mcp_h = (h0, …);`: every parameter's handle, made by the one
-/// generated fn that describes and checks the parameters (and, for a
-/// hand-written tool or a prompt, again by its invoker). A type that cannot
-/// be a parameter is reported once, at its span: rustc emits an identical
-/// diagnostic once.
+/// Every parameter's handle: a tool's `parameters` fn hands them to the
+/// runtime's `parameters` as a tuple; a prompt's `describe` and an invoker
+/// bind them (`let __mcp_h = …;`). A type that cannot be a parameter is
+/// reported at its span once, however many of these make its handle (rustc
+/// emits an identical diagnostic once).
 #[derive(Clone)]
 pub(crate) struct Handles {
     rt: Runtime,
@@ -727,8 +727,9 @@ impl ToTokens for Definition {
     }
 }
 
-/// Records every parameter and, for a tool, the output schema: a prompt's
-/// `describe` fn, a tool's `Parameters::Describe`.
+/// What a definition describes: the parameters and, for a tool, the
+/// output schema and the statuses its error type describes (a prompt prints
+/// it as its `describe` fn; a tool hands its parts to `parameters`).
 pub(crate) struct Describe {
     pub rt: Runtime,
     pub handles: Handles,
@@ -749,39 +750,20 @@ impl Describe {
             None => quote!(&[]),
         }
     }
-
-    /// The statements, with the handles in `__mcp_h` and the signature in
-    /// `__mcp_sig`.
-    fn statements(&self) -> TokenStream {
-        let rt = &self.rt;
-        let positions = self.handles.positions();
-        let errors = self.errors_of.as_ref().map(|_| {
-            let errors = self.errors();
-            quote!(__mcp_sig.errors(#errors);)
-        });
-        let output = self
-            .output
-            .as_ref()
-            .map(|output| quote!(__mcp_sig.output(#output);));
-        quote! {
-            #(#rt::Handle::describe(&__mcp_h.#positions, __mcp_sig);)*
-            #errors
-            #output
-        }
-    }
 }
 
-/// A prompt's `describe` fn.
+/// A prompt's `describe` fn: its parameters (a prompt has no output
+/// schema and no described errors).
 impl ToTokens for Describe {
     fn to_tokens(&self, tokens: &mut TokenStream) {
         let rt = &self.rt;
         let handles = &self.handles;
-        let statements = self.statements();
+        let positions = handles.positions();
         tokens.extend(quote! {
             {
                 fn __mcp_describe(__mcp_sig: &mut #rt::Signature) {
                     #handles
-                    #statements
+                    #(#rt::Handle::describe(&__mcp_h.#positions, __mcp_sig);)*
                 }
                 __mcp_describe
             }
