@@ -199,13 +199,20 @@ async fn until_cached(redis: &RedisServer, raw: &Raw) {
     .await;
 }
 
+/// Two cached replicas, and a session started on the first and cached on
+/// the second.
+async fn cached_pair(redis: &RedisServer) -> (TestServer, TestServer, Raw, Raw) {
+    let (a, b) = (cached_replica(redis).await, cached_replica(redis).await);
+    let (on_a, on_b) = one_session_on_two(&a, &b).await;
+    until_cached(redis, &on_b).await;
+    (a, b, on_a, on_b)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs redis-server: scripts/peers redis"]
 async fn a_cached_session_costs_no_round_trip_and_its_end_reaches_every_cache() {
     let redis = RedisServer::start();
-    let (a, b) = (cached_replica(&redis).await, cached_replica(&redis).await);
-    let (on_a, on_b) = one_session_on_two(&a, &b).await;
-    until_cached(&redis, &on_b).await;
+    let (_a, _b, on_a, on_b) = cached_pair(&redis).await;
     let before = redis.scripts_run();
     for _ in 0..5 {
         assert_eq!(get_item(&on_b).await.status, 200);
@@ -228,9 +235,7 @@ async fn a_cached_session_costs_no_round_trip_and_its_end_reaches_every_cache() 
 #[ignore = "needs redis-server: scripts/peers redis"]
 async fn a_log_level_set_on_one_replica_reaches_every_cache() {
     let redis = RedisServer::start();
-    let (a, b) = (cached_replica(&redis).await, cached_replica(&redis).await);
-    let (on_a, on_b) = one_session_on_two(&a, &b).await;
-    until_cached(&redis, &on_b).await;
+    let (_a, _b, on_a, on_b) = cached_pair(&redis).await;
     let call_chatty = async |raw: &Raw| {
         let reply = raw
             .post_bytes(
