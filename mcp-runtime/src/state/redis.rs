@@ -414,8 +414,8 @@ impl RedisSessionStore {
     /// Every change or end of a session (`logging/setLevel`, credentials
     /// bound, `DELETE`) is published on Redis, and each replica forgets the
     /// session when it hears of it: another replica serves a session ended
-    /// here only until that news arrives (on loopback, well under a
-    /// millisecond), not for `age`. A replica that is not subscribed (before
+    /// here only until that news (a pub/sub message) arrives, not for
+    /// `age`. A replica that is not subscribed (before
     /// the subscription is confirmed, or after it is lost, as in an outage)
     /// caches nothing and reads every request's session from Redis, so an
     /// outage is still a `503` once the replica notices the subscription is
@@ -523,7 +523,7 @@ impl SessionStore for RedisSessionStore {
             if let Some(session) = cache.and_then(|c| c.get(id)) {
                 return Ok(Some(session));
             }
-            let since = cache.map(|c| c.epoch());
+            let cache = cache.map(|c| (c, c.epoch()));
             let mut c = self.redis.connection.clone();
             // Read and keep alive in one round trip.
             let json: Option<String> = TOUCH
@@ -542,7 +542,7 @@ impl SessionStore for RedisSessionStore {
                         .map_err(backend)
                 })
                 .transpose()?;
-            if let (Some(cache), Some(since), Some(session)) = (cache, since, &session) {
+            if let (Some((cache, since)), Some(session)) = (cache, &session) {
                 cache.keep(id, session.clone(), since);
             }
             Ok(session)
