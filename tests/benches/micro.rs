@@ -9,8 +9,8 @@
 //! cargo bench -p mcp-tests --bench micro
 //! ```
 //!
-//! Groups: `call` (the REST request, the same handler as a stateless
-//! `tools/call`, and `tools/list`); `stage` (the stages of that call one at
+//! Groups: `call` (the REST request, the same handler as a `tools/call`
+//! stateless and in a session, and `tools/list`); `stage` (the stages of that call one at
 //! a time, through `mcp_runtime::__bench`: JSON-RPC decoding with the
 //! stateless check, argument mapping, building the forwarded request,
 //! result encoding, and the `tools/list` page); `build` (`McpServer::build`
@@ -92,6 +92,33 @@ fn call(c: &mut Criterion) {
             })
         })
     });
+    let session = system.block_on(open_session(&app));
+    let session_call = || {
+        TestRequest::post()
+            .uri("/mcp")
+            .insert_header(("content-type", "application/json"))
+            .insert_header(("accept", "application/json, text/event-stream"))
+            .insert_header(("mcp-protocol-version", common::HANDSHAKE))
+            .insert_header(("mcp-session-id", session.clone()))
+            .set_payload(
+                r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"bench_echo","arguments":{"word":"hi"}}}"#,
+            )
+    };
+    system.block_on(async {
+        let res = call_service(&app, session_call().to_request()).await;
+        let body = read_body(res).await;
+        let text = String::from_utf8_lossy(&body);
+        assert!(text.contains(r#""text":"hi""#), "{text}");
+    });
+    group.bench_function("tools/call (session, JSON)", |b| {
+        b.iter(|| {
+            system.block_on(async {
+                let res = call_service(&app, session_call().to_request()).await;
+                assert!(res.status().is_success());
+                black_box(read_body(res).await)
+            })
+        })
+    });
     group.bench_function("tools/list (stateless)", |b| {
         b.iter(|| {
             system.block_on(async {
@@ -102,6 +129,44 @@ fn call(c: &mut Criterion) {
         })
     });
     group.finish();
+}
+
+/// `initialize` and `notifications/initialized`: the session id the
+/// session rows call in.
+async fn open_session<S, B>(app: &S) -> String
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    let post = |body: String| {
+        TestRequest::post()
+            .uri("/mcp")
+            .insert_header(("content-type", "application/json"))
+            .insert_header(("accept", "application/json, text/event-stream"))
+            .set_payload(body)
+    };
+    let init = format!(
+        r#"{{"jsonrpc":"2.0","id":0,"method":"initialize","params":{{"protocolVersion":"{}","capabilities":{{}},"clientInfo":{{"name":"micro","version":"1"}}}}}}"#,
+        common::HANDSHAKE
+    );
+    let res = call_service(app, post(init).to_request()).await;
+    assert!(res.status().is_success());
+    let session = res
+        .headers()
+        .get("mcp-session-id")
+        .and_then(|v| v.to_str().ok())
+        .expect("a session id")
+        .to_owned();
+    let initialized = post(r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#.into())
+        .insert_header(("mcp-session-id", session.clone()))
+        .insert_header(("mcp-protocol-version", common::HANDSHAKE))
+        .to_request();
+    assert_eq!(call_service(app, initialized).await.status().as_u16(), 202);
+    session
 }
 
 thread_local! {
