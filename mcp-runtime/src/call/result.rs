@@ -24,6 +24,7 @@
 
 use std::fmt;
 use std::pin::pin;
+use std::sync::Arc;
 
 use actix_web::HttpResponse;
 use actix_web::body::{BodySize, MessageBody};
@@ -33,12 +34,14 @@ use actix_web::web::{Bytes, BytesMut};
 use base64::Engine as _;
 use rmcp::model::{ContentBlock, ResourceContents};
 use serde::Serialize;
+use serde::ser::SerializeMap as _;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::call::context::CallScope;
 use crate::catalog::registry::Structured;
 use crate::protocol::content::Blocks;
+use crate::protocol::stateless;
 use crate::support::media;
 
 /// The `_meta` key under which the HTTP status and headers travel.
@@ -62,8 +65,8 @@ pub(crate) struct ToolResult {
     pub structured_content: Option<Box<RawValue>>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub is_error: bool,
-    #[serde(rename = "_meta", skip_serializing_if = "Option::is_none")]
-    pub meta: Option<Map<String, Value>>,
+    #[serde(rename = "_meta", skip_serializing_if = "ResultMeta::is_empty")]
+    pub meta: ResultMeta,
     /// `complete`, under the stateless revision.
     #[serde(rename = "resultType", skip_serializing_if = "Option::is_none")]
     pub result_type: Option<&'static str>,
@@ -76,9 +79,39 @@ impl ToolResult {
             content: vec![ContentBlock::text(message)],
             structured_content: None,
             is_error: true,
-            meta: None,
+            meta: ResultMeta::default(),
             result_type: None,
         }
+    }
+}
+
+/// A result's `_meta`: what the response's status and headers say, and,
+/// under the stateless revision, the server's identity.
+#[derive(Debug, Default)]
+pub(crate) struct ResultMeta {
+    /// Under [`HTTP_META`].
+    pub http: Option<Value>,
+    /// Under `io.modelcontextprotocol/serverInfo`: serialized once, when
+    /// the server is built, and written as it is.
+    pub server_info: Option<Arc<RawValue>>,
+}
+
+impl ResultMeta {
+    fn is_empty(&self) -> bool {
+        self.http.is_none() && self.server_info.is_none()
+    }
+}
+
+impl Serialize for ResultMeta {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        if let Some(http) = &self.http {
+            map.serialize_entry(HTTP_META, http)?;
+        }
+        if let Some(info) = &self.server_info {
+            map.serialize_entry(stateless::SERVER_INFO, &**info)?;
+        }
+        map.end()
     }
 }
 
@@ -106,7 +139,7 @@ pub(crate) async fn from_response(mut response: HttpResponse, cx: &Mapping<'_>) 
             content,
             structured_content: None,
             is_error: false,
-            meta: None,
+            meta: ResultMeta::default(),
             result_type: None,
         },
         _ => body_result(status, &mime, body, cx),
@@ -114,10 +147,7 @@ pub(crate) async fn from_response(mut response: HttpResponse, cx: &Mapping<'_>) 
     match http {
         Some((summary, meta)) => {
             result.content.push(ContentBlock::text(summary));
-            result
-                .meta
-                .get_or_insert_with(Map::new)
-                .insert(HTTP_META.into(), meta);
+            result.meta.http = Some(meta);
         }
         None if result.content.is_empty() => {
             result
@@ -145,7 +175,7 @@ fn body_result(status: StatusCode, mime: &str, body: Bytes, cx: &Mapping<'_>) ->
             content: Vec::new(),
             structured_content: None,
             is_error: false,
-            meta: None,
+            meta: ResultMeta::default(),
             result_type: None,
         };
     }
@@ -172,7 +202,7 @@ fn body_result(status: StatusCode, mime: &str, body: Bytes, cx: &Mapping<'_>) ->
         content: vec![content],
         structured_content: structured,
         is_error: false,
-        meta: None,
+        meta: ResultMeta::default(),
         result_type: None,
     }
 }

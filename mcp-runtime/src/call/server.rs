@@ -16,6 +16,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::HeaderValue;
 use rmcp::model::{ErrorCode, ErrorData, Implementation, RequestId};
 use serde::Serialize;
+use serde_json::value::RawValue;
 use tokio_util::sync::CancellationToken;
 
 use crate::call::forward::Carry;
@@ -47,7 +48,20 @@ pub(crate) struct Server {
 /// Who the server says it is.
 pub(crate) struct Identity {
     pub info: Implementation,
+    /// `info` as JSON, for the results that carry it on every call.
+    pub info_json: Arc<RawValue>,
     pub instructions: Option<String>,
+}
+
+impl Identity {
+    pub(crate) fn new(info: Implementation, instructions: Option<String>) -> Identity {
+        let json = serde_json::value::to_raw_value(&info).expect("an Implementation serializes");
+        Identity {
+            info,
+            info_json: json.into(),
+            instructions,
+        }
+    }
 }
 
 /// What the server allows and how calls behave.

@@ -255,10 +255,7 @@ pub(super) async fn run(
 fn respond(d: &Server, x: &Exchange, id: &RequestId, mut result: ToolResult) -> Outcome {
     if x.inputs.is_some() {
         result.result_type = Some("complete");
-        result.meta.get_or_insert_with(Map::new).insert(
-            stateless::SERVER_INFO.into(),
-            serde_json::to_value(&d.identity.info).unwrap_or_default(),
-        );
+        result.meta.server_info = Some(d.identity.info_json.clone());
     }
     Outcome::Response(jsonrpc::success(id, &result))
 }

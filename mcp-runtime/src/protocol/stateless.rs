@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
-use actix_web::http::header::HeaderMap;
+use actix_web::http::header::{AsHeaderName, HeaderMap, HeaderName};
 use base64::Engine as _;
 use hmac::{Hmac, KeyInit, Mac};
 use rmcp::model::{
@@ -38,8 +38,8 @@ pub(crate) const CLIENT_CAPABILITIES: &str = "io.modelcontextprotocol/clientCapa
 pub(crate) const LOG_LEVEL: &str = "io.modelcontextprotocol/logLevel";
 pub(crate) const SERVER_INFO: &str = "io.modelcontextprotocol/serverInfo";
 
-const METHOD_HEADER: &str = "mcp-method";
-const NAME_HEADER: &str = "mcp-name";
+const METHOD_HEADER: HeaderName = HeaderName::from_static("mcp-method");
+const NAME_HEADER: HeaderName = HeaderName::from_static("mcp-name");
 
 /// Whether a POSTed message (not a batch) belongs to the stateless revision.
 pub(crate) fn is_stateless_request(version_header: Option<&[u8]>, message: &Message) -> bool {
@@ -51,12 +51,33 @@ pub(crate) fn is_stateless_request(version_header: Option<&[u8]>, message: &Mess
             method: RequestMethod::Discover,
             ..
         } => true,
-        Message::Request { params, .. } | Message::Notification { params, .. } => params
-            .as_deref()
-            .and_then(|p| serde_json::from_str::<MetaProbe>(p.get()).ok())
-            .is_some_and(|p| p.meta.is_some_and(|m| m.version.is_some())),
+        Message::Request { params, .. } | Message::Notification { params, .. } => {
+            params.as_deref().is_some_and(|p| names_version(p.get()))
+        }
         _ => false,
     }
+}
+
+/// Whether `params` has `_meta` with a protocol version in it.
+fn names_version(params: &str) -> bool {
+    // Without escapes every key is spelled out as it reads: if the key is
+    // nowhere in the text, no `_meta` has it (this spares a handshake-era
+    // request a pass over its arguments). Found by its one `/`, which
+    // arguments seldom have: cheaper than a substring search.
+    let text = params.as_bytes();
+    let key = PROTOCOL_VERSION.as_bytes();
+    let slash = PROTOCOL_VERSION.find('/').unwrap_or(0);
+    let spelled_out = |i: usize| i >= slash && text[i - slash..].starts_with(key);
+    let may = text
+        .iter()
+        .enumerate()
+        .any(|(i, &b)| b == b'\\' || (b == b'/' && spelled_out(i)));
+    if !may {
+        return false;
+    }
+    serde_json::from_str::<MetaProbe>(params)
+        .ok()
+        .is_some_and(|p| p.meta.is_some_and(|m| m.version.is_some()))
 }
 
 #[derive(Deserialize)]
@@ -163,7 +184,10 @@ fn mismatch(message: impl Into<String>) -> Refused {
 /// A header's value, trimmed (HTTP allows surrounding whitespace). Sent
 /// twice, it is refused: an intermediary reading the last line would see
 /// another name than the server checked.
-fn header<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, Refused> {
+fn header<N>(headers: &HeaderMap, name: N) -> Result<Option<&str>, Refused>
+where
+    N: AsHeaderName + fmt::Display + Copy,
+{
     let mut values = headers.get_all(name);
     let first = values.next();
     if values.next().is_some() {
@@ -201,15 +225,18 @@ fn read(
     method: &RequestMethod,
     params: Option<&RawValue>,
 ) -> Result<Checked, Refused> {
-    let params: Params<'_> = match params {
+    let mut params: Params<'_> = match params {
         None => Params::default(),
         Some(raw) => serde_json::from_str(raw.get())
             .map_err(|_| invalid("Invalid params: `params` must be an object"))?,
     };
     let meta: Meta<'_> = params
         .meta
-        .filter(|m| is_object(m))
-        .and_then(|m| serde_json::from_str(m.get()).ok())
+        .take()
+        .and_then(|m| match m {
+            MetaField::Object(meta) => Some(meta),
+            MetaField::Other => None,
+        })
         .ok_or_else(|| {
             invalid(
                 "Invalid params: a 2026-07-28 request needs `params._meta` with its protocol \
@@ -227,7 +254,7 @@ fn read(
         )));
     };
     if let Some(headers) = headers
-        && header(headers, VERSION_HEADER)? != Some(&*requested)
+        && header(headers, &VERSION_HEADER)? != Some(&*requested)
     {
         return Err(mismatch(format!(
             "Header mismatch: MCP-Protocol-Version must repeat `_meta`'s protocol version {requested:?}"
@@ -275,7 +302,7 @@ fn read(
 #[derive(Default, Deserialize)]
 struct Params<'a> {
     #[serde(rename = "_meta", borrow, default)]
-    meta: Option<&'a RawValue>,
+    meta: Option<MetaField<'a>>,
     #[serde(rename = "inputResponses", borrow, default)]
     input_responses: Option<&'a RawValue>,
     #[serde(rename = "requestState", borrow, default)]
@@ -302,6 +329,58 @@ struct Meta<'a> {
     log_level: Option<&'a RawValue>,
 }
 
+/// `_meta` read in the same pass as the rest of `params`: its members when
+/// it is an object; anything else is no `_meta` at all.
+enum MetaField<'a> {
+    Object(Meta<'a>),
+    Other,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for MetaField<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = MetaField<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("`_meta`")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Self::Value, A::Error> {
+                Meta::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(MetaField::Object)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(MetaField::Other)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(MetaField::Other)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(MetaField::Other)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(MetaField::Other)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(MetaField::Other)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(MetaField::Other)
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(MetaField::Other)
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
 fn is_object(raw: &RawValue) -> bool {
     raw.get().starts_with('{')
 }
@@ -313,7 +392,7 @@ fn check_names(
     method: &RequestMethod,
     params: &Params<'_>,
 ) -> Result<(), Refused> {
-    if header(headers, METHOD_HEADER)? != Some(method.as_str()) {
+    if header(headers, &METHOD_HEADER)? != Some(method.as_str()) {
         return Err(mismatch(format!(
             "Header mismatch: Mcp-Method must repeat the request's method {:?}",
             method.as_str()
@@ -329,7 +408,7 @@ fn check_names(
     };
     if let Some((field, value)) = named {
         let body = value.and_then(jsonrpc::string);
-        if body.is_none() || header(headers, NAME_HEADER)? != body.as_deref() {
+        if body.is_none() || header(headers, &NAME_HEADER)? != body.as_deref() {
             return Err(mismatch(format!(
                 "Header mismatch: Mcp-Name must repeat the request's `{field}`"
             )));
@@ -363,7 +442,7 @@ pub(crate) fn check_param_headers(
 ) -> Result<(), Refused> {
     for (argument, name) in marked {
         let header_name = format!("mcp-param-{}", name.to_ascii_lowercase());
-        let sent = header(headers, &header_name)?;
+        let sent = header(headers, header_name.as_str())?;
         let value = arguments.get(argument).filter(|v| !v.is_null());
         let matches = match (value, sent) {
             (None, None) => true,
@@ -659,6 +738,52 @@ mod tests {
         assert!(!stateless(json!({"_meta": {PROTOCOL_VERSION: null}})));
         assert!(!stateless(json!({"_meta": {}})));
         assert!(!stateless(json!({})));
+        // The key named elsewhere than in `_meta` does not count.
+        assert!(!stateless(
+            json!({"arguments": {PROTOCOL_VERSION: "2026-07-28"}})
+        ));
+        // Spelled with escapes, the key is the same key.
+        assert!(names_version(
+            r#"{"_meta":{"io.modelcontextprotocol\/protocolVersion":"2026-07-28"}}"#
+        ));
+        assert!(names_version(
+            r#"{"_meta":{"io.modelcontextprotocol/protocol\u0056ersion":"2026-07-28"}}"#
+        ));
+        assert!(!names_version(r#"{"name":"a\"b"}"#));
+    }
+
+    #[test]
+    fn a_meta_that_is_not_an_object_is_no_meta() {
+        let ok = headers(&[
+            ("mcp-protocol-version", "2026-07-28"),
+            ("mcp-method", "tools/call"),
+            ("mcp-name", "echo"),
+        ]);
+        let refusal = |meta: Value| {
+            let params = raw(json!({"_meta": meta, "name": "echo", "arguments": {"a": [1]}}));
+            let e = check(&ok, &RequestMethod::CallTool, Some(&params))
+                .err()
+                .unwrap();
+            (e.code.0, e.message.into_owned())
+        };
+        for meta in [
+            json!(null),
+            json!([meta("2026-07-28")]),
+            json!("m"),
+            json!(7),
+            json!(false),
+        ] {
+            let (code, message) = refusal(meta.clone());
+            assert_eq!(code, -32602, "{meta}");
+            assert!(
+                message.contains("needs `params._meta`"),
+                "{meta}: {message}"
+            );
+        }
+        // Read in the same pass, an object's members are there whatever
+        // comes after it.
+        let params = raw(json!({"_meta": meta("2026-07-28"), "name": "echo", "arguments": {}}));
+        assert!(check(&ok, &RequestMethod::CallTool, Some(&params)).is_ok());
     }
 
     #[test]

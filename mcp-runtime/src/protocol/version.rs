@@ -1,14 +1,15 @@
 //! Protocol revisions this server speaks, what differs between them, and the
 //! one place that decides which revision a request is served under.
 
+use actix_web::http::header::HeaderName;
 use rmcp::model::ProtocolVersion;
+
+/// The header that names the revision a request follows.
+pub(crate) const VERSION_HEADER: HeaderName = HeaderName::from_static("mcp-protocol-version");
 
 /// An MCP revision this server can speak.
 ///
 /// Ordered oldest first, so comparisons read as "at least this revision".
-/// The header that names the revision a request follows.
-pub(crate) const VERSION_HEADER: &str = "mcp-protocol-version";
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) enum Version {
     V2024_11_05,

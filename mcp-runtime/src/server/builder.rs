@@ -832,10 +832,7 @@ impl McpServerBuilder {
             ),
         );
         let server = Server {
-            identity: Identity {
-                info: self.info,
-                instructions: self.instructions,
-            },
+            identity: Identity::new(self.info, self.instructions),
             catalog: Arc::new(Published { registry, lists }),
             policy: Policy {
                 auth,

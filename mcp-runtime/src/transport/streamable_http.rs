@@ -50,7 +50,7 @@ use crate::state::session::{Session, SessionStore, SessionStoreError, new_sessio
 use crate::support::media;
 use crate::support::outbound::Outbound;
 
-const SESSION_HEADER: &str = "mcp-session-id";
+const SESSION_HEADER: header::HeaderName = header::HeaderName::from_static("mcp-session-id");
 const LAST_EVENT_ID: &str = "last-event-id";
 
 /// The transport's shared state (one per server, shared by every worker).
@@ -741,9 +741,7 @@ impl StreamableHttp {
                         .map_err(|e| Refusal::store_failure(&e))?;
                     let value = HeaderValue::from_str(&id)
                         .map_err(|_| Refusal::bad_request("invalid session id"))?;
-                    reply
-                        .headers_mut()
-                        .insert(header::HeaderName::from_static(SESSION_HEADER), value);
+                    reply.headers_mut().insert(SESSION_HEADER, value);
                 }
                 reply
             }
@@ -806,7 +804,7 @@ where
 /// A request that says it speaks the stateless revision.
 fn stateless_header(req: &HttpRequest) -> bool {
     req.headers()
-        .get(VERSION_HEADER)
+        .get(&VERSION_HEADER)
         .is_some_and(|v| is_stateless_version(v.as_bytes()))
 }
 
@@ -818,7 +816,7 @@ fn is_stateless_version(header: &[u8]) -> bool {
 /// proxies and servers may join or pick from differently) are refused.
 fn single_header<'a>(
     req: &'a HttpRequest,
-    name: &str,
+    name: impl header::AsHeaderName,
     shown: &str,
 ) -> Result<Option<&'a HeaderValue>, Refusal> {
     let mut values = req.headers().get_all(name);
@@ -833,7 +831,7 @@ fn single_header<'a>(
 
 /// The `MCP-Protocol-Version` header, as sent.
 fn version_header(req: &HttpRequest) -> Result<Option<&[u8]>, Refusal> {
-    Ok(single_header(req, VERSION_HEADER, "MCP-Protocol-Version")?.map(HeaderValue::as_bytes))
+    Ok(single_header(req, &VERSION_HEADER, "MCP-Protocol-Version")?.map(HeaderValue::as_bytes))
 }
 
 /// How a single request is served.
@@ -851,7 +849,7 @@ enum Era {
 }
 
 fn session_id(req: &HttpRequest) -> Result<&str, Refusal> {
-    match single_header(req, SESSION_HEADER, "Mcp-Session-Id")?.map(HeaderValue::to_str) {
+    match single_header(req, &SESSION_HEADER, "Mcp-Session-Id")?.map(HeaderValue::to_str) {
         Some(Ok(id)) => Ok(id),
         Some(Err(_)) => Err(Refusal::session_not_found()),
         None => Err(Refusal::bad_request(
