@@ -151,7 +151,7 @@ impl Paths {
         &self,
         host: &HttpRequest,
         locator: &str,
-        segments: &HashMap<String, String>,
+        segments: &Segments,
     ) -> Result<String, Unroutable> {
         let cached = self.0.borrow().get(locator).cloned();
         let template = match cached {
@@ -168,7 +168,7 @@ impl Paths {
         for piece in template.iter() {
             match piece {
                 Piece::Literal(text) => path.push_str(text),
-                Piece::Segment(name) => match segments.get(&**name) {
+                Piece::Segment(name) => match segments.get(name) {
                     Some(value) => path.push_str(escape_dots(value)),
                     None => return Err(Unroutable::ScopeSegments),
                 },
@@ -269,11 +269,31 @@ impl Serialize for View<'_> {
 
 /// A route tool's request, before its path prefix is known.
 pub(crate) struct Parts {
-    /// Path segment name → encoded value.
-    pub segments: HashMap<String, String>,
+    pub segments: Segments,
     pub query: String,
     /// The body and its `Content-Type`.
     pub body: Option<(HeaderValue, Vec<u8>)>,
+}
+
+/// Path segment name → encoded value: a route has few, so a list (no
+/// table to allocate and hash into on every call).
+#[derive(Default)]
+pub(crate) struct Segments(Vec<(String, String)>);
+
+impl Segments {
+    fn insert(&mut self, name: String, value: String) {
+        match self.0.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, slot)) => *slot = value,
+            None => self.0.push((name, value)),
+        }
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 const JSON: HeaderValue = HeaderValue::from_static("application/json");
@@ -285,7 +305,7 @@ pub(crate) fn parts(
     args: &Map<String, Value>,
 ) -> Result<Parts, ArgumentError> {
     let mut out = Parts {
-        segments: HashMap::new(),
+        segments: Segments::default(),
         query: String::new(),
         body: None,
     };
@@ -382,7 +402,7 @@ impl Parts {
         values: &[(String, String)],
     ) -> Result<Parts, ArgumentError> {
         let mut out = Parts {
-            segments: HashMap::new(),
+            segments: Segments::default(),
             query: String::new(),
             body: None,
         };

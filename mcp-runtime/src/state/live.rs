@@ -12,6 +12,7 @@
 //! (`state::relay`), and the replica running the call takes it.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -35,8 +36,10 @@ pub(crate) struct Live {
 
 #[derive(Default)]
 struct InFlightCalls {
-    tokens: HashMap<(Arc<str>, RequestId), CancellationToken>,
-    per_session: HashMap<Arc<str>, usize>,
+    /// Each session's calls in flight, with their tokens: a list, as a
+    /// session has few (its limit), so starting and ending a call hashes
+    /// its session once.
+    sessions: HashMap<Arc<str>, Vec<(RequestId, CancellationToken)>>,
 }
 
 /// The refusal of a request whose id is already in flight in its session.
@@ -78,27 +81,28 @@ impl Live {
         max: usize,
     ) -> Result<InFlight, NotStarted> {
         let mut calls = lock(&self.in_flight);
-        let key = (session.clone(), id.clone());
-        if calls.tokens.contains_key(&key) {
+        // (A list just made is empty, and limits are at least 1: neither
+        // refusal leaves an empty list behind.)
+        let started = calls.sessions.entry(session.clone()).or_default();
+        if started.iter().any(|(i, _)| *i == id) {
             return Err(NotStarted::IdInUse);
         }
-        let count = calls.per_session.entry(session.clone()).or_default();
-        if *count >= max {
+        if started.len() >= max {
             return Err(NotStarted::TooMany);
         }
-        *count += 1;
-        calls.tokens.insert(key.clone(), token);
+        started.push((id.clone(), token));
         Ok(InFlight {
             live: self.clone(),
-            key: Some(key),
+            key: Some((session, id)),
         })
     }
 
     /// Cancels `session`'s call `id`, if it is in flight.
     pub(crate) fn cancel(&self, session: &Arc<str>, id: &RequestId) -> bool {
-        let key = (session.clone(), id.clone());
-        match lock(&self.in_flight).tokens.get(&key) {
-            Some(token) => {
+        let calls = lock(&self.in_flight);
+        let started = calls.sessions.get(session).into_iter().flatten();
+        match started.into_iter().find(|(i, _)| i == id) {
+            Some((_, token)) => {
                 token.cancel();
                 true
             }
@@ -155,10 +159,7 @@ impl Live {
     #[cfg(test)]
     fn sizes(&self) -> (usize, usize) {
         let calls = lock(&self.in_flight);
-        (
-            calls.tokens.len() + calls.per_session.len(),
-            lock(&self.pending).len(),
-        )
+        (calls.sessions.len(), lock(&self.pending).len())
     }
 }
 
@@ -170,14 +171,17 @@ pub(crate) struct InFlight {
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        let Some(key) = self.key.take() else { return };
+        let Some((session, id)) = self.key.take() else {
+            return;
+        };
         let mut calls = lock(&self.live.in_flight);
-        calls.tokens.remove(&key);
-        let (session, _) = key;
-        if let Some(count) = calls.per_session.get_mut(&session) {
-            *count -= 1;
-            if *count == 0 {
-                calls.per_session.remove(&session);
+        if let Entry::Occupied(mut started) = calls.sessions.entry(session) {
+            let list = started.get_mut();
+            if let Some(at) = list.iter().position(|(i, _)| *i == id) {
+                list.swap_remove(at);
+            }
+            if list.is_empty() {
+                started.remove();
             }
         }
     }

@@ -35,15 +35,20 @@ pub(crate) fn scope(
         .allow_any_header()
         .expose_headers(["mcp-session-id", "mcp-protocol-version", "www-authenticate"])
         .max_age(3600);
+    // One resource per spelling: a resource with several patterns is
+    // matched with a regex set on every request, a single static one by
+    // comparing strings.
+    let endpoint = |pattern: &str| {
+        web::resource(pattern)
+            .route(web::post().to(post))
+            .route(web::get().to(get))
+            .route(web::delete().to(delete))
+            .default_service(web::to(other))
+    };
     web::scope(path)
         .app_data(web::Data::from(http.clone()))
-        .service(
-            web::resource(["", "/"])
-                .route(web::post().to(post))
-                .route(web::get().to(get))
-                .route(web::delete().to(delete))
-                .default_service(web::to(other)),
-        )
+        .service(endpoint(""))
+        .service(endpoint("/"))
         .configure(|cfg| {
             if let Some(legacy) = legacy_sse {
                 legacy_sse::mount(cfg, legacy.clone());
