@@ -64,15 +64,11 @@ fn names_version(params: &str) -> bool {
     // nowhere in the text, no `_meta` has it (this spares a handshake-era
     // request a pass over its arguments). Found by its one `/`, which
     // arguments seldom have: cheaper than a substring search.
-    let text = params.as_bytes();
-    let key = PROTOCOL_VERSION.as_bytes();
     let slash = PROTOCOL_VERSION.find('/').unwrap_or(0);
-    let spelled_out = |i: usize| i >= slash && text[i - slash..].starts_with(key);
-    let may = text
-        .iter()
-        .enumerate()
-        .any(|(i, &b)| b == b'\\' || (b == b'/' && spelled_out(i)));
-    if !may {
+    let spelled_out = params.match_indices('/').any(|(i, _)| {
+        i >= slash && params.as_bytes()[i - slash..].starts_with(PROTOCOL_VERSION.as_bytes())
+    });
+    if !spelled_out && !params.contains('\\') {
         return false;
     }
     serde_json::from_str::<MetaProbe>(params)
@@ -750,6 +746,8 @@ mod tests {
             r#"{"_meta":{"io.modelcontextprotocol/protocol\u0056ersion":"2026-07-28"}}"#
         ));
         assert!(!names_version(r#"{"name":"a\"b"}"#));
+        // Looked for byte by byte: text in any script before a `/` is fine.
+        assert!(!names_version(r#"{"name":"ééééééééééééééééééééé/x"}"#));
     }
 
     #[test]
