@@ -10,7 +10,8 @@
 //! ```
 //!
 //! Groups: `call` (the REST request, the same handler as a `tools/call`
-//! stateless and in a session, and `tools/list`); `stage` (the stages of that call one at
+//! stateless and in a session, answered in JSON and over SSE, and
+//! `tools/list`); `stage` (the stages of that call one at
 //! a time, through `mcp_runtime::__bench`: JSON-RPC decoding with the
 //! stateless check, argument mapping, building the forwarded request,
 //! result encoding, and the `tools/list` page); `build` (`McpServer::build`
@@ -22,6 +23,7 @@ use actix_web::test::{TestRequest, call_service, init_service, read_body};
 use actix_web::{App, HttpRequest, HttpResponse, body::MessageBody as _, web};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use mcp_runtime::__bench::Stages;
+use mcp_runtime::config::StreamConfig;
 use std::cell::RefCell;
 use std::hint::black_box;
 
@@ -51,11 +53,16 @@ fn stateless(method: &str, name: Option<&str>, params: &str) -> TestRequest {
 fn call(c: &mut Criterion) {
     let system = actix_web::rt::System::new();
     let mcp = common::builder(false).build().expect("registry builds");
+    let mcp_sse = common::builder(false)
+        .streams(StreamConfig::default().always_stream(true))
+        .build()
+        .expect("registry builds");
     let app = system.block_on(init_service(
         mcp.app(
             App::new()
                 .service(common::bench_echo)
-                .service(mcp.scope("/mcp")),
+                .service(mcp.scope("/mcp"))
+                .service(mcp_sse.scope("/mcp-sse")),
         ),
     ));
     let mut group = c.benchmark_group("call");
@@ -92,7 +99,7 @@ fn call(c: &mut Criterion) {
             })
         })
     });
-    let session = system.block_on(open_session(&app));
+    let session = system.block_on(open_session(&app, "/mcp"));
     let session_call = || {
         TestRequest::post()
             .uri("/mcp")
@@ -119,6 +126,34 @@ fn call(c: &mut Criterion) {
             })
         })
     });
+    let sse_session = system.block_on(open_session(&app, "/mcp-sse"));
+    let sse_call = || {
+        TestRequest::post()
+            .uri("/mcp-sse")
+            .insert_header(("content-type", "application/json"))
+            .insert_header(("accept", "application/json, text/event-stream"))
+            .insert_header(("mcp-protocol-version", common::HANDSHAKE))
+            .insert_header(("mcp-session-id", sse_session.clone()))
+            .set_payload(
+                r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"bench_echo","arguments":{"word":"hi"}}}"#,
+            )
+    };
+    system.block_on(async {
+        let res = call_service(&app, sse_call().to_request()).await;
+        let body = read_body(res).await;
+        let text = String::from_utf8_lossy(&body);
+        assert!(text.starts_with("id:") || text.starts_with("event:") || text.starts_with("data:"), "{text}");
+        assert!(text.contains(r#"\"text\":\"hi\""#) || text.contains(r#""text":"hi""#), "{text}");
+    });
+    group.bench_function("tools/call (session, SSE answer)", |b| {
+        b.iter(|| {
+            system.block_on(async {
+                let res = call_service(&app, sse_call().to_request()).await;
+                assert!(res.status().is_success());
+                black_box(read_body(res).await)
+            })
+        })
+    });
     group.bench_function("tools/list (stateless)", |b| {
         b.iter(|| {
             system.block_on(async {
@@ -133,7 +168,7 @@ fn call(c: &mut Criterion) {
 
 /// `initialize` and `notifications/initialized`: the session id the
 /// session rows call in.
-async fn open_session<S, B>(app: &S) -> String
+async fn open_session<S, B>(app: &S, path: &str) -> String
 where
     S: actix_web::dev::Service<
             actix_http::Request,
@@ -144,7 +179,7 @@ where
 {
     let post = |body: String| {
         TestRequest::post()
-            .uri("/mcp")
+            .uri(path)
             .insert_header(("content-type", "application/json"))
             .insert_header(("accept", "application/json, text/event-stream"))
             .set_payload(body)
