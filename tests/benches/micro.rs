@@ -142,8 +142,14 @@ fn call(c: &mut Criterion) {
         let res = call_service(&app, sse_call().to_request()).await;
         let body = read_body(res).await;
         let text = String::from_utf8_lossy(&body);
-        assert!(text.starts_with("id:") || text.starts_with("event:") || text.starts_with("data:"), "{text}");
-        assert!(text.contains(r#"\"text\":\"hi\""#) || text.contains(r#""text":"hi""#), "{text}");
+        assert!(
+            text.starts_with("id:") || text.starts_with("event:") || text.starts_with("data:"),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"\"text\":\"hi\""#) || text.contains(r#""text":"hi""#),
+            "{text}"
+        );
     });
     group.bench_function("tools/call (session, SSE answer)", |b| {
         b.iter(|| {

@@ -125,12 +125,14 @@ fn rows(addr: SocketAddr, peer: Option<SocketAddr>, conns: usize) -> Vec<Row> {
     if peer.is_some() {
         kinds.push(("peer: rmcp 3.11 #[tool] tools/call (SSE)", Kind::Peer));
     }
-    // `BENCH_ONLY=<text>`: REST and the rows whose name contains it (to
+    // `BENCH_ONLY=<text>`: the REST rows and the rows whose name contains it (to
     // profile one row).
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
     kinds
         .into_iter()
-        .filter(|(name, kind)| *kind == Kind::Rest || name.contains(only.as_str()))
+        .filter(|(name, kind)| {
+            matches!(kind, Kind::Rest | Kind::RestPost) || name.contains(only.as_str())
+        })
         .map(|(name, kind)| Row {
             name,
             conns: (0..conns)

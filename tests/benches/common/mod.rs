@@ -11,7 +11,7 @@ use std::sync::{OnceLock, mpsc};
 use std::time::{Duration, Instant};
 
 use actix_web::web::{Bytes, BytesMut};
-use actix_web::{App, HttpResponse, HttpServer, get, web};
+use actix_web::{App, HttpResponse, HttpServer, get, post, web};
 use mcp_runtime::config::Filter;
 use mcp_runtime::config::StreamConfig;
 use mcp_runtime::store::redis::Redis;
@@ -23,6 +23,15 @@ use serde_json::{Value, json};
 #[get("/bench/echo/{word}")]
 pub async fn bench_echo(word: web::Path<String>) -> String {
     word.into_inner()
+}
+
+/// The floor a POST sets: the session `tools/call`'s request (its
+/// headers, its JSON-RPC body, read whole) answered by plain actix with
+/// the same word, no MCP in between.
+#[post("/bench/echo")]
+pub async fn bench_echo_post(body: web::Bytes) -> &'static str {
+    assert!(!body.is_empty());
+    "hi"
 }
 
 /// `len` bytes of JSON text (a string of spaces), copied from one buffer
@@ -195,6 +204,7 @@ pub fn start_server(nodelay: bool, pin: Pin, redis: Option<String>) -> SocketAdd
                     App::new()
                         .service(bench_echo)
                         .service(bench_bytes)
+                        .service(bench_echo_post)
                         .service(mcp_many.scope("/mcp-many"))
                         .service(mcp.scope("/mcp"))
                         .service(mcp_sse.scope("/mcp-sse"))
@@ -465,10 +475,16 @@ impl Conn {
     }
 }
 
-/// The rows both benchmarks start with: REST, then the same handler as a
-/// tool called in a session (JSON, then SSE) and in the stateless revision.
-pub const CALL_ROWS: [(&str, Kind); 4] = [
+/// The rows both benchmarks start with: REST, a POST with the session
+/// call's headers and body answered by plain actix, then the same handler
+/// as a tool called in a session (JSON, then SSE) and in the stateless
+/// revision.
+pub const CALL_ROWS: [(&str, Kind); 5] = [
     ("REST GET /bench/echo/hi", Kind::Rest),
+    (
+        "REST POST /bench/echo with the call's headers and body",
+        Kind::RestPost,
+    ),
     (
         "MCP tools/call, JSON answer",
         Kind::Handshake {
@@ -493,6 +509,9 @@ pub const CALL_ROWS: [(&str, Kind); 4] = [
 #[derive(Clone, Copy, PartialEq)]
 pub enum Kind {
     Rest,
+    /// REST, `POST /bench/echo` with a session `tools/call`'s headers and
+    /// body ([`bench_echo_post`]).
+    RestPost,
     /// REST, `GET /bench/bytes/{len}`: a response of `len` bytes.
     Bytes {
         len: usize,
@@ -540,6 +559,7 @@ impl Row {
     pub fn new(name: &'static str, kind: Kind, addr: SocketAddr) -> Row {
         let path = match kind {
             Kind::Rest => "/bench/echo/hi",
+            Kind::RestPost => "/bench/echo",
             Kind::Bytes { len } => Box::leak(format!("/bench/bytes/{len}").into_boxed_str()),
             Kind::Handshake {
                 store: Store::Redis,
@@ -635,6 +655,24 @@ impl Row {
                 let reply = self.conn.exchange("GET", self.path, &[], b"");
                 (start.elapsed(), reply, id)
             }
+            Kind::RestPost => {
+                let body = format!(
+                    r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/call","params":{{"name":"bench_echo","arguments":{{"word":"hi"}}}}}}"#
+                );
+                let start = Instant::now();
+                let reply = self.conn.exchange(
+                    "POST",
+                    self.path,
+                    &[
+                        ("Content-Type", "application/json"),
+                        ("Accept", "application/json, text/event-stream"),
+                        ("Mcp-Session-Id", "4b0e5f0a-0b8e-4f3c-9d1e-2a7c5b9e8f10"),
+                        ("MCP-Protocol-Version", HANDSHAKE),
+                    ],
+                    body.as_bytes(),
+                );
+                (start.elapsed(), reply, id)
+            }
             Kind::Handshake { .. } | Kind::List { .. } | Kind::Peer => {
                 let body = if let Kind::List { .. } = self.kind {
                     format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/list"}}"#)
@@ -692,7 +730,7 @@ impl Row {
             self.name, reply.status
         );
         let (sse, primed) = match self.kind {
-            Kind::Rest => {
+            Kind::Rest | Kind::RestPost => {
                 assert_eq!(body, "hi", "{}: REST body", self.name);
                 return;
             }
