@@ -11,7 +11,7 @@
 //!
 //! Groups: `call` (the REST request, the same handler as a `tools/call`
 //! stateless and in a session, answered in JSON and over SSE, and
-//! `tools/list`); `stage` (the stages of that call one at
+//! `tools/list`, stateless and in a session); `stage` (the stages of that call one at
 //! a time, through `mcp_runtime::__bench`: JSON-RPC decoding with the
 //! stateless check, argument mapping, building the forwarded request,
 //! result encoding, and the `tools/list` page); `build` (`McpServer::build`
@@ -76,87 +76,52 @@ fn call(c: &mut Criterion) {
             })
         })
     });
-    let tool_call = || {
+    // Each call's answer is checked once, outside the timing.
+    let mut tool_call = |name: &str, request: &dyn Fn() -> TestRequest| {
+        system.block_on(async {
+            let res = call_service(&app, request().to_request()).await;
+            let body = read_body(res).await;
+            let text = String::from_utf8_lossy(&body);
+            assert!(text.contains(r#""text":"hi""#), "{name}: {text}");
+        });
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                system.block_on(async {
+                    let res = call_service(&app, request().to_request()).await;
+                    assert!(res.status().is_success());
+                    black_box(read_body(res).await)
+                })
+            })
+        });
+    };
+    tool_call("tools/call (stateless, JSON)", &|| {
         stateless(
             "tools/call",
             Some("bench_echo"),
             r#""name":"bench_echo","arguments":{"word":"hi"},"#,
         )
-    };
-    // The answer is checked once, outside the timing.
-    system.block_on(async {
-        let res = call_service(&app, tool_call().to_request()).await;
-        let body = read_body(res).await;
-        let text = String::from_utf8_lossy(&body);
-        assert!(text.contains(r#""text":"hi""#), "{text}");
-    });
-    group.bench_function("tools/call (stateless, JSON)", |b| {
-        b.iter(|| {
-            system.block_on(async {
-                let res = call_service(&app, tool_call().to_request()).await;
-                assert!(res.status().is_success());
-                black_box(read_body(res).await)
-            })
-        })
     });
     let session = system.block_on(open_session(&app, "/mcp"));
-    let session_call = || {
-        TestRequest::post()
-            .uri("/mcp")
-            .insert_header(("content-type", "application/json"))
-            .insert_header(("accept", "application/json, text/event-stream"))
-            .insert_header(("mcp-protocol-version", common::HANDSHAKE))
-            .insert_header(("mcp-session-id", session.clone()))
-            .set_payload(
-                r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"bench_echo","arguments":{"word":"hi"}}}"#,
-            )
-    };
-    system.block_on(async {
-        let res = call_service(&app, session_call().to_request()).await;
-        let body = read_body(res).await;
-        let text = String::from_utf8_lossy(&body);
-        assert!(text.contains(r#""text":"hi""#), "{text}");
-    });
-    group.bench_function("tools/call (session, JSON)", |b| {
-        b.iter(|| {
-            system.block_on(async {
-                let res = call_service(&app, session_call().to_request()).await;
-                assert!(res.status().is_success());
-                black_box(read_body(res).await)
-            })
-        })
+    tool_call("tools/call (session, JSON)", &|| {
+        in_session("/mcp", &session, CALL)
     });
     let sse_session = system.block_on(open_session(&app, "/mcp-sse"));
-    let sse_call = || {
-        TestRequest::post()
-            .uri("/mcp-sse")
-            .insert_header(("content-type", "application/json"))
-            .insert_header(("accept", "application/json, text/event-stream"))
-            .insert_header(("mcp-protocol-version", common::HANDSHAKE))
-            .insert_header(("mcp-session-id", sse_session.clone()))
-            .set_payload(
-                r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"bench_echo","arguments":{"word":"hi"}}}"#,
-            )
-    };
-    system.block_on(async {
-        let res = call_service(&app, sse_call().to_request()).await;
-        let body = read_body(res).await;
-        let text = String::from_utf8_lossy(&body);
-        assert!(
-            text.starts_with("id:") || text.starts_with("event:") || text.starts_with("data:"),
-            "{text}"
-        );
-        assert!(
-            text.contains(r#"\"text\":\"hi\""#) || text.contains(r#""text":"hi""#),
-            "{text}"
-        );
+    tool_call("tools/call (session, SSE answer)", &|| {
+        in_session("/mcp-sse", &sse_session, CALL)
     });
-    group.bench_function("tools/call (session, SSE answer)", |b| {
+    let list = || {
+        in_session(
+            "/mcp",
+            &session,
+            r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#,
+        )
+    };
+    group.bench_function("tools/list (session)", |b| {
         b.iter(|| {
             system.block_on(async {
-                let res = call_service(&app, sse_call().to_request()).await;
+                let res = call_service(&app, list().to_request()).await;
                 assert!(res.status().is_success());
-                black_box(read_body(res).await)
+                black_box(res.into_body().try_into_bytes().is_ok())
             })
         })
     });
@@ -170,6 +135,20 @@ fn call(c: &mut Criterion) {
         })
     });
     group.finish();
+}
+
+/// The session rows' `tools/call`.
+const CALL: &str = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"bench_echo","arguments":{"word":"hi"}}}"#;
+
+/// A request with `body` in `session`, at `path`.
+fn in_session(path: &str, session: &str, body: &'static str) -> TestRequest {
+    TestRequest::post()
+        .uri(path)
+        .insert_header(("content-type", "application/json"))
+        .insert_header(("accept", "application/json, text/event-stream"))
+        .insert_header(("mcp-protocol-version", common::HANDSHAKE))
+        .insert_header(("mcp-session-id", session.to_owned()))
+        .set_payload(body)
 }
 
 /// `initialize` and `notifications/initialized`: the session id the

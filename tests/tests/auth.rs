@@ -533,4 +533,11 @@ async fn a_stream_opens_after_the_named_items_credentials_are_checked() {
         stream.contains(r#""id":3"#) && stream.contains("result"),
         "{stream}"
     );
+
+    // Every answer is a stream here, a list's too (quiet as it is).
+    let list = raw
+        .post(json!({"jsonrpc": "2.0", "id": 4, "method": "tools/list"}))
+        .await;
+    assert_eq!(list.status, 200);
+    assert_eq!(list.header("content-type"), Some("text/event-stream"));
 }

@@ -117,6 +117,22 @@ methods! {
     }
 }
 
+impl RequestMethod {
+    /// Whether the server answers it from what it holds, with nothing to
+    /// send the client first (no handler runs: no progress, no log, no
+    /// question), so it needs no stream of its own.
+    pub(crate) fn is_quiet(&self) -> bool {
+        matches!(
+            self,
+            RequestMethod::Ping
+                | RequestMethod::ListTools
+                | RequestMethod::ListPrompts
+                | RequestMethod::ListResources
+                | RequestMethod::ListResourceTemplates
+        )
+    }
+}
+
 methods! {
     /// Notifications a client sends to the server.
     NotificationMethod {

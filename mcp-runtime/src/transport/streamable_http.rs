@@ -433,10 +433,14 @@ impl StreamableHttp {
             Era::Handshake { session, client } => (session, client, None, false),
             Era::Stateless { client, inputs } => (None, client, inputs, true),
         };
+        // A quiet request is answered in JSON unless every answer streams:
+        // it would open a channel for nothing.
         let (id, streams) = match &message {
             Message::Request { id, method, .. } => (
                 Some(id.clone()),
-                accept.event_stream && *method != RequestMethod::Initialize,
+                accept.event_stream
+                    && *method != RequestMethod::Initialize
+                    && (self.always_stream || !method.is_quiet()),
             ),
             _ => (None, false),
         };
@@ -1014,10 +1018,19 @@ fn accepts(ranges: &[(&str, bool)], wanted: &str, covering: &[&str]) -> bool {
 /// `text/event-stream`); an absent `Accept` means anything. Streams are used
 /// only for clients that list `text/event-stream`.
 fn accepted(req: &HttpRequest) -> Result<Accept, Refusal> {
-    if req.headers().get(header::ACCEPT).is_none() {
-        return Ok(Accept {
-            event_stream: false,
-        });
+    let mut values = req.headers().get_all(header::ACCEPT);
+    match (values.next(), values.next()) {
+        (None, _) => {
+            return Ok(Accept {
+                event_stream: false,
+            });
+        }
+        // What the spec has clients send, and nearly all do: read without
+        // splitting it (it reads as this when split).
+        (Some(value), None) if COMMON_ACCEPT.contains(&value.as_bytes()) => {
+            return Ok(Accept { event_stream: true });
+        }
+        _ => {}
     }
     let ranges = media_ranges(req);
     if !accepts(&ranges, "application/json", &["application/*", "*/*"]) {
@@ -1031,6 +1044,12 @@ fn accepted(req: &HttpRequest) -> Result<Accept, Refusal> {
         event_stream: accepts(&ranges, "text/event-stream", &[]),
     })
 }
+
+/// The `Accept` values clients send most, each listing JSON and SSE.
+const COMMON_ACCEPT: [&[u8]; 2] = [
+    b"application/json, text/event-stream",
+    b"text/event-stream, application/json",
+];
 
 /// Whether a GET's `Accept` takes server-sent events.
 pub(super) fn accepts_event_stream(req: &HttpRequest) -> bool {
@@ -1219,6 +1238,28 @@ mod tests {
             accept(&[
                 ("accept", "text/event-stream"),
                 ("accept", "application/json;q=0.9")
+            ]),
+            sse
+        );
+        // The common values read as they do when split.
+        for common in COMMON_ACCEPT {
+            let common = std::str::from_utf8(common).unwrap();
+            let split = media_ranges(
+                &TestRequest::default()
+                    .insert_header(("accept", common))
+                    .to_http_request(),
+            )
+            .into_iter()
+            .map(|(t, ok)| (t.to_owned(), ok))
+            .collect::<Vec<_>>();
+            assert_eq!(split.len(), 2, "{common}");
+            assert!(split.iter().all(|(_, ok)| *ok), "{common}");
+            assert_eq!(accept(&[("accept", common)]), sse, "{common}");
+        }
+        assert_eq!(
+            accept(&[
+                ("accept", "application/json, text/event-stream"),
+                ("accept", "text/html")
             ]),
             sse
         );

@@ -655,25 +655,7 @@ impl Row {
                 let reply = self.conn.exchange("GET", self.path, &[], b"");
                 (start.elapsed(), reply, id)
             }
-            Kind::RestPost => {
-                let body = format!(
-                    r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/call","params":{{"name":"bench_echo","arguments":{{"word":"hi"}}}}}}"#
-                );
-                let start = Instant::now();
-                let reply = self.conn.exchange(
-                    "POST",
-                    self.path,
-                    &[
-                        ("Content-Type", "application/json"),
-                        ("Accept", "application/json, text/event-stream"),
-                        ("Mcp-Session-Id", "4b0e5f0a-0b8e-4f3c-9d1e-2a7c5b9e8f10"),
-                        ("MCP-Protocol-Version", HANDSHAKE),
-                    ],
-                    body.as_bytes(),
-                );
-                (start.elapsed(), reply, id)
-            }
-            Kind::Handshake { .. } | Kind::List { .. } | Kind::Peer => {
+            Kind::RestPost | Kind::Handshake { .. } | Kind::List { .. } | Kind::Peer => {
                 let body = if let Kind::List { .. } = self.kind {
                     format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/list"}}"#)
                 } else {
@@ -681,7 +663,11 @@ impl Row {
                         r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/call","params":{{"name":"bench_echo","arguments":{{"word":"hi"}}}}}}"#
                     )
                 };
-                let session = self.session.as_deref().expect("a session");
+                // (Plain actix takes the session's header as it comes.)
+                let session = match self.kind {
+                    Kind::RestPost => "4b0e5f0a-0b8e-4f3c-9d1e-2a7c5b9e8f10",
+                    _ => self.session.as_deref().expect("a session"),
+                };
                 let start = Instant::now();
                 let reply = self.conn.exchange(
                     "POST",
