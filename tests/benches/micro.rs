@@ -11,11 +11,11 @@
 //!
 //! Groups: `call` (the REST request, the same handler as a `tools/call`
 //! stateless and in a session, answered in JSON and over SSE, and
-//! `tools/list`, stateless and in a session); `stage` (the stages of that call one at
-//! a time, through `mcp_runtime::__bench`: JSON-RPC decoding with the
-//! stateless check, argument mapping, building the forwarded request,
-//! result encoding, and the `tools/list` page); `build` (`McpServer::build`
-//! with the bench binary's tools).
+//! `tools/list`, stateless and in a session); `stage` (the stages of that
+//! call one at a time, through `mcp_runtime::__bench`: JSON-RPC decoding
+//! with the stateless check, argument mapping, building the forwarded
+//! request, result encoding, and the `tools/list` page); `build`
+//! (`McpServer::build` with the bench binary's tools).
 
 mod common;
 
