@@ -349,7 +349,18 @@ pub(crate) async fn read_body(
     cx: &Mapping<'_>,
 ) -> Result<Bytes, BodyError> {
     let is_sse = media::of(response.headers()) == "text/event-stream";
-    let body = response.into_body();
+    let body = match response.into_body().try_into_bytes() {
+        // A body held whole (as a handler's `String`, `Json` or bytes are)
+        // is taken as it is.
+        Ok(bytes) if bytes.len() > cx.max_bytes => {
+            return Err(BodyError::TooLarge {
+                tool: cx.tool,
+                max: cx.max_bytes,
+            });
+        }
+        Ok(bytes) => return Ok(bytes),
+        Err(body) => body,
+    };
     let streamed = matches!(body.size(), BodySize::Stream);
     let mut body = pin!(body);
     let mut out = BytesMut::new();
@@ -414,6 +425,33 @@ mod tests {
     async fn map(response: HttpResponse, structured: Structured) -> Value {
         let result = from_response(response, &mapping(structured)).await;
         serde_json::to_value(&result).unwrap()
+    }
+
+    #[actix_web::test]
+    async fn a_body_over_the_limit_is_refused_whole_or_streamed() {
+        let cx = Mapping {
+            max_bytes: 4,
+            ..mapping(Structured::AsIs)
+        };
+        let chunks = || {
+            let chunk =
+                |text: &'static str| Ok::<_, actix_web::Error>(Bytes::from_static(text.as_bytes()));
+            futures_util::stream::iter([chunk("abc"), chunk("de")])
+        };
+        for (response, over) in [
+            (HttpResponse::Ok().body("abcd"), false),
+            (HttpResponse::Ok().body("abcde"), true),
+            (HttpResponse::Ok().streaming(chunks()), true),
+        ] {
+            let read = read_body(response, &cx).await;
+            assert_eq!(
+                matches!(read, Err(BodyError::TooLarge { max: 4, .. })),
+                over,
+                "{read:?}"
+            );
+        }
+        let whole = read_body(HttpResponse::Ok().body("abcd"), &cx).await;
+        assert_eq!(whole.unwrap(), "abcd");
     }
 
     #[actix_web::test]

@@ -1143,6 +1143,9 @@ pub(super) async fn read_body(
             "Request Timeout: the request body did not arrive in time",
         )
     };
+    // A body that comes in one chunk, as most do, is that chunk: copied
+    // into a buffer only when a second one follows.
+    let mut first: Option<Bytes> = None;
     let mut body = BytesMut::new();
     loop {
         let deadline = (started + limits.body_total_timeout)
@@ -1159,12 +1162,21 @@ pub(super) async fn read_body(
                 format!("Bad Request: could not read the body: {e}"),
             )
         })?;
-        if body.len() + chunk.len() > limits.max_request_bytes {
+        let held = first.as_ref().map_or(0, Bytes::len);
+        if held + body.len() + chunk.len() > limits.max_request_bytes {
             return Err(too_large(limits.max_request_bytes));
         }
-        body.extend_from_slice(&chunk);
+        match first.take() {
+            None if body.is_empty() => first = Some(chunk),
+            held => {
+                if let Some(held) = held {
+                    body.extend_from_slice(&held);
+                }
+                body.extend_from_slice(&chunk);
+            }
+        }
     }
-    Ok(body.freeze())
+    Ok(first.unwrap_or_else(|| body.freeze()))
 }
 
 /// A refusal that keeps the request's unread body alive until it is sent.
