@@ -530,3 +530,52 @@ async fn concurrent_bad_and_good_requests_do_not_interfere() {
         t.await.unwrap();
     }
 }
+
+/// A call that is done by the time its stream's response is returned is
+/// sent whole, with its length (one write, no chunks); the stream is still
+/// there to resume.
+#[tokio::test]
+async fn a_finished_calls_stream_is_sent_with_its_length() {
+    let mcp = items::builder()
+        .streams(mcp_runtime::config::StreamConfig::default().always_stream(true))
+        .build()
+        .expect("builds");
+    let server = TestServer::items_with(mcp);
+    let mut raw = server.raw();
+    raw.initialize("2025-11-25").await;
+    let reply = raw.call(1, "list_items", json!({})).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("content-type"), Some("text/event-stream"));
+    assert_eq!(reply.header("transfer-encoding"), None);
+    let stream = reply.body.as_str().expect("an event stream");
+    assert_eq!(
+        reply.header("content-length"),
+        Some(stream.len().to_string().as_str())
+    );
+    // The priming event first, then the result.
+    let events: Vec<&str> = stream.split("\n\n").filter(|e| !e.is_empty()).collect();
+    assert!(events[0].contains("retry:"), "{stream}");
+    assert!(
+        events[1].contains(r#""id":1"#) && events[1].contains("result"),
+        "{stream}"
+    );
+    let first = events[0].lines().next().unwrap_or_default();
+    let last_id = first.strip_prefix("id: ").expect("an event id");
+    // Resumed after the priming event, the stream gives the result again.
+    let resumed = raw
+        .request(
+            reqwest::Method::GET,
+            &[
+                ("accept", "text/event-stream"),
+                ("last-event-id", last_id),
+                ("mcp-protocol-version", "2025-11-25"),
+            ],
+        )
+        .await;
+    assert_eq!(resumed.status, 200);
+    let rest = resumed.body.as_str().expect("an event stream");
+    assert!(
+        rest.contains(r#""id":1"#) && rest.contains("result"),
+        "{rest}"
+    );
+}

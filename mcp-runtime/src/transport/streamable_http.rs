@@ -17,13 +17,13 @@
 
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Waker};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::web::{self, Bytes, BytesMut};
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 use futures_util::StreamExt as _;
 use rmcp::model::{ErrorCode, ErrorData, RequestId};
 use tokio_util::sync::CancellationToken;
@@ -566,7 +566,7 @@ impl StreamableHttp {
         if resumable && version.primes_streams() {
             hub.prime();
         }
-        let body = hub.reader(0);
+        let mut body = hub.reader(0);
         let mut pump = Pump::new(hub, call, rx, cancel.drop_guard());
         if let Some(first) = first {
             pump.push(&first);
@@ -579,8 +579,24 @@ impl StreamableHttp {
         let mut cx = Context::from_waker(Waker::noop());
         if Pin::new(&mut pump).poll(&mut cx).is_pending() {
             actix_web::rt::spawn(pump);
+            return Ok(event_stream(body));
         }
-        Ok(event_stream(body))
+        // Done (and the stream finished with the pump): read whole now and
+        // sent with its length, not in chunks (it stays in the hub for a
+        // client that resumes it).
+        drop(pump);
+        let mut whole = BytesMut::new();
+        loop {
+            match body.poll_next_unpin(&mut cx) {
+                Poll::Ready(Some(Ok(events))) => whole.extend_from_slice(&events),
+                Poll::Ready(None) => return Ok(sse_head().body(whole.freeze())),
+                // (Not seen for a finished stream; sent as a stream then.)
+                Poll::Ready(Some(Err(_))) | Poll::Pending => {
+                    let read = futures_util::stream::iter([Ok(whole.freeze())]);
+                    return Ok(event_stream(read.chain(body)));
+                }
+            }
+        }
     }
 
     /// GET: the session's standalone stream (server-initiated messages), or
@@ -798,11 +814,16 @@ pub(super) fn event_stream<S>(body: S) -> HttpResponse
 where
     S: futures_util::Stream<Item = Result<Bytes, actix_web::Error>> + 'static,
 {
-    HttpResponse::Ok()
-        .content_type(HeaderValue::from_static("text/event-stream"))
+    sse_head().streaming(body)
+}
+
+/// An event stream's status and headers.
+fn sse_head() -> HttpResponseBuilder {
+    let mut head = HttpResponse::Ok();
+    head.content_type(HeaderValue::from_static("text/event-stream"))
         .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
-        .insert_header(("x-accel-buffering", HeaderValue::from_static("no")))
-        .streaming(body)
+        .insert_header(("x-accel-buffering", HeaderValue::from_static("no")));
+    head
 }
 
 /// A request that says it speaks the stateless revision.
