@@ -48,10 +48,11 @@
 //!
 //! The server is configured as the README and the examples say, with
 //! `HttpServer::tcp_nodelay(true)`. `BENCH_SERVER_NODELAY=0` leaves actix's
-//! default (Nagle's algorithm on) to show why: an SSE answer is written in
-//! two parts (the head, and the priming event if any; then the result and the
-//! end of the stream), and the second waits for the client's delayed ACK of
-//! the first, about 40 ms on Linux. (Use a smaller `BENCH_N` then.)
+//! default (Nagle's algorithm on): these rows' answers each leave in one
+//! write (a call done by the time its response is returned, JSON or SSE),
+//! so they read the same; a stream that stays open is written event by
+//! event, where Nagle's algorithm would hold an event back for the
+//! client's delayed ACK of the one before.
 //!
 //! It is a measurement, not a test: it exits 0 whatever the numbers, and is
 //! skipped (it prints why) when run without `--bench`, e.g. by
