@@ -128,6 +128,16 @@ impl TestServer {
         Self::items_with(mcp)
     }
 
+    /// The example items API, its MCP server answering every request as
+    /// an event stream (`always_stream`).
+    pub fn items_streaming() -> TestServer {
+        let mcp = items::builder()
+            .streams(mcp_runtime::config::StreamConfig::default().always_stream(true))
+            .build()
+            .expect("example registry builds");
+        Self::items_with(mcp)
+    }
+
     /// The example items API with a custom-built MCP server.
     pub fn items_with(mcp: mcp_runtime::McpServer) -> TestServer {
         let db = items::Db::seeded();

@@ -502,11 +502,7 @@ async fn an_unreachable_issuer_is_a_challenge_not_a_tool_result() {
 /// `-32602`, credentials or not, as every other transport answers it.
 #[tokio::test]
 async fn a_stream_opens_after_the_named_items_credentials_are_checked() {
-    let mcp = items::builder()
-        .streams(mcp_runtime::config::StreamConfig::default().always_stream(true))
-        .build()
-        .expect("builds");
-    let server = TestServer::items_with(mcp);
+    let server = TestServer::items_streaming();
     let mut raw = server.raw();
     raw.initialize("2025-11-25").await;
 

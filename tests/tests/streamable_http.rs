@@ -536,11 +536,7 @@ async fn concurrent_bad_and_good_requests_do_not_interfere() {
 /// there to resume.
 #[tokio::test]
 async fn a_finished_calls_stream_is_sent_with_its_length() {
-    let mcp = items::builder()
-        .streams(mcp_runtime::config::StreamConfig::default().always_stream(true))
-        .build()
-        .expect("builds");
-    let server = TestServer::items_with(mcp);
+    let server = TestServer::items_streaming();
     let mut raw = server.raw();
     raw.initialize("2025-11-25").await;
     let reply = raw.call(1, "list_items", json!({})).await;
