@@ -105,6 +105,10 @@ fn call(c: &mut Criterion) {
     tool_call("tools/call (session, JSON)", &|| {
         in_session("/mcp", &session, CALL)
     });
+    tool_call(
+        "tools/call (session, JSON), hand-written tool (no pass through the app)",
+        &|| in_session("/mcp", &session, DIRECT),
+    );
     let sse_session = system.block_on(open_session(&app, "/mcp-sse"));
     tool_call("tools/call (session, SSE answer)", &|| {
         in_session("/mcp-sse", &sse_session, CALL)
@@ -139,6 +143,9 @@ fn call(c: &mut Criterion) {
 
 /// The session rows' `tools/call`.
 const CALL: &str = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"bench_echo","arguments":{"word":"hi"}}}"#;
+
+/// The same call of the hand-written `bench_echo_direct`.
+const DIRECT: &str = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"bench_echo_direct","arguments":{"word":"hi"}}}"#;
 
 /// A request with `body` in `session`, at `path`.
 fn in_session(path: &str, session: &str, body: &'static str) -> TestRequest {

@@ -25,6 +25,20 @@ pub async fn bench_echo(word: web::Path<String>) -> String {
     word.into_inner()
 }
 
+/// The word [`bench_echo_direct`] echoes.
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+pub struct Word {
+    pub word: String,
+}
+
+/// Echo a word, without a route: a hand-written tool, run beside the app
+/// rather than through it (what the MCP layers cost without the pass
+/// through the app).
+#[mcp_tool]
+pub async fn bench_echo_direct(word: web::Json<Word>) -> String {
+    word.into_inner().word
+}
+
 /// The floor a POST sets: the session `tools/call`'s request (its
 /// headers, its JSON-RPC body, read whole) answered by plain actix with
 /// the same word, no MCP in between.
