@@ -296,6 +296,11 @@ fn binary(tool: &str, mime: &str, body: &[u8]) -> ContentBlock {
 /// The status and visible headers, when there is something to show: as
 /// text for the model and as JSON for `_meta`.
 fn http_meta(status: StatusCode, headers: &HeaderMap) -> Option<(String, Value)> {
+    // Most answers show nothing: a plain 200 with none of the headers
+    // (found among the response's few headers, not looked up one by one).
+    if status == StatusCode::OK && !headers.keys().any(|k| VISIBLE_HEADERS.contains(k)) {
+        return None;
+    }
     let shown: Vec<(&HeaderName, String)> = VISIBLE_HEADERS
         .iter()
         .filter_map(|name| {
