@@ -113,30 +113,26 @@ fn call(c: &mut Criterion) {
     tool_call("tools/call (session, SSE answer)", &|| {
         in_session("/mcp-sse", &sse_session, CALL)
     });
-    let list = || {
+    let mut list_call = |name: &str, request: &dyn Fn() -> TestRequest| {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                system.block_on(async {
+                    let res = call_service(&app, request().to_request()).await;
+                    assert!(res.status().is_success());
+                    black_box(res.into_body().try_into_bytes().is_ok())
+                })
+            })
+        });
+    };
+    list_call("tools/list (session)", &|| {
         in_session(
             "/mcp",
             &session,
             r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#,
         )
-    };
-    group.bench_function("tools/list (session)", |b| {
-        b.iter(|| {
-            system.block_on(async {
-                let res = call_service(&app, list().to_request()).await;
-                assert!(res.status().is_success());
-                black_box(res.into_body().try_into_bytes().is_ok())
-            })
-        })
     });
-    group.bench_function("tools/list (stateless)", |b| {
-        b.iter(|| {
-            system.block_on(async {
-                let res = call_service(&app, stateless("tools/list", None, "").to_request()).await;
-                assert!(res.status().is_success());
-                black_box(res.into_body().try_into_bytes().is_ok())
-            })
-        })
+    list_call("tools/list (stateless)", &|| {
+        stateless("tools/list", None, "")
     });
     group.finish();
 }

@@ -353,8 +353,8 @@ pub(crate) async fn read_body(
     response: HttpResponse,
     cx: &Mapping<'_>,
 ) -> Result<Bytes, BodyError> {
-    let is_sse = media::of(response.headers()) == "text/event-stream";
-    let body = match response.into_body().try_into_bytes() {
+    let (head, body) = response.into_parts();
+    let body = match body.try_into_bytes() {
         // A body held whole (as a handler's `String`, `Json` or bytes are)
         // is taken as it is.
         Ok(bytes) if bytes.len() > cx.max_bytes => {
@@ -366,6 +366,7 @@ pub(crate) async fn read_body(
         Ok(bytes) => return Ok(bytes),
         Err(body) => body,
     };
+    let is_sse = media::of(head.headers()) == "text/event-stream";
     let streamed = matches!(body.size(), BodySize::Stream);
     let mut body = pin!(body);
     let mut out = BytesMut::new();

@@ -100,8 +100,8 @@ impl Live {
     /// Cancels `session`'s call `id`, if it is in flight.
     pub(crate) fn cancel(&self, session: &Arc<str>, id: &RequestId) -> bool {
         let calls = lock(&self.in_flight);
-        let started = calls.sessions.get(session).into_iter().flatten();
-        match started.into_iter().find(|(i, _)| i == id) {
+        let started = calls.sessions.get(session);
+        match started.and_then(|calls| calls.iter().find(|(i, _)| i == id)) {
             Some((_, token)) => {
                 token.cancel();
                 true

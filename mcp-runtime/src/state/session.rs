@@ -107,11 +107,11 @@ impl Session {
 
 impl Describes for Session {
     fn capabilities(&self) -> &ClientCapabilities {
-        &self.client.capabilities
+        Session::capabilities(self)
     }
 
     fn info(&self) -> Option<&Implementation> {
-        Some(&self.client.client_info)
+        Some(self.client_info())
     }
 }
 

@@ -1165,8 +1165,8 @@ pub(super) async fn read_body(
         )
     };
     // A body that comes in one chunk, as most do, is that chunk: copied
-    // into a buffer only when a second one follows.
-    let mut first: Option<Bytes> = None;
+    // into `body` only when a second one follows.
+    let mut only: Option<Bytes> = None;
     let mut body = BytesMut::new();
     loop {
         let deadline = (started + limits.body_total_timeout)
@@ -1183,21 +1183,20 @@ pub(super) async fn read_body(
                 format!("Bad Request: could not read the body: {e}"),
             )
         })?;
-        let held = first.as_ref().map_or(0, Bytes::len);
-        if held + body.len() + chunk.len() > limits.max_request_bytes {
+        let read = only.as_ref().map_or(body.len(), Bytes::len);
+        if read + chunk.len() > limits.max_request_bytes {
             return Err(too_large(limits.max_request_bytes));
         }
-        match first.take() {
-            None if body.is_empty() => first = Some(chunk),
-            held => {
-                if let Some(held) = held {
-                    body.extend_from_slice(&held);
-                }
-                body.extend_from_slice(&chunk);
-            }
+        if only.is_none() && body.is_empty() {
+            only = Some(chunk);
+            continue;
         }
+        if let Some(head) = only.take() {
+            body.extend_from_slice(&head);
+        }
+        body.extend_from_slice(&chunk);
     }
-    Ok(first.unwrap_or_else(|| body.freeze()))
+    Ok(only.unwrap_or_else(|| body.freeze()))
 }
 
 /// A refusal that keeps the request's unread body alive until it is sent.
