@@ -108,9 +108,35 @@ pub(crate) fn mcp_tool(
     .into_token_stream()
 }
 
+/// A fn whose body is kept as written: the attributes read only the
+/// signature, and parsing a handler's body into syntax only to print it back
+/// was most of their own run time (and every fn's is read once per build).
+struct VerbatimFn(ItemFn);
+
+impl syn::parse::Parse for VerbatimFn {
+    fn parse(input: syn::parse::ParseStream<'_>) -> syn::Result<VerbatimFn> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let vis = input.parse()?;
+        let sig = input.parse()?;
+        let body;
+        let brace_token = syn::braced!(body in input);
+        let block = syn::Block {
+            brace_token,
+            stmts: vec![syn::Stmt::Item(syn::Item::Verbatim(body.parse()?))],
+        };
+        Ok(VerbatimFn(ItemFn {
+            attrs,
+            vis,
+            modifiers: syn::FnModifiers::default(),
+            sig,
+            block: Box::new(block),
+        }))
+    }
+}
+
 /// The item as a fn, or the item and the error that says it is not one.
 pub(crate) fn item_fn(kind: Kind, item: &TokenStream) -> Result<ItemFn, TokenStream> {
-    syn::parse2(item.clone()).map_err(|_| {
+    syn::parse2(item.clone()).map(|VerbatimFn(func)| func).map_err(|_| {
         let mut cx = Ctxt::default();
         let example = match kind {
             Kind::Tool => {
@@ -293,7 +319,7 @@ impl Tool {
         };
         Tool {
             items,
-            registration: Registration::new(&rt, cfgs, true, definition),
+            registration: Registration::new(&rt, cfgs, definition),
         }
     }
 }
@@ -305,27 +331,18 @@ impl ToTokens for Tool {
     }
 }
 
-/// `const _: () = { …; inventory::submit! { definition } };`, with the
-/// probes' traits in scope when the definition makes [`Handles`].
+/// `inventory::submit! { definition }`, under the handler's `#[cfg]`s.
 pub(crate) struct Registration<D> {
     rt: Runtime,
     cfgs: Vec<Attribute>,
-    probes: bool,
     definition: D,
 }
 
 impl<D> Registration<D> {
-    /// `probes`: whether the definition makes the parameters' handles.
-    pub(crate) fn new(
-        rt: &Runtime,
-        cfgs: Vec<Attribute>,
-        probes: bool,
-        definition: D,
-    ) -> Registration<D> {
+    pub(crate) fn new(rt: &Runtime, cfgs: Vec<Attribute>, definition: D) -> Registration<D> {
         Registration {
             rt: rt.clone(),
             cfgs,
-            probes,
             definition,
         }
     }
@@ -336,22 +353,26 @@ impl<D: ToTokens> ToTokens for Registration<D> {
         let Registration {
             rt,
             cfgs,
-            probes,
             definition,
         } = self;
-        let imports = probes.then(|| {
-            quote! {
-                #[allow(unused_imports)]
-                use #rt::{NoDescribedErrors as _, NoOutputSchema as _, ViaArguments as _, ViaDescribeErrors as _, ViaOutputSchema as _, ViaRequest as _};
-            }
-        });
         tokens.extend(quote! {
             #(#cfgs)*
-            const _: () = {
-                #imports
+            #rt::inventory::submit! { #definition }
+        });
+    }
+}
 
-                #rt::inventory::submit! { #definition }
-            };
+/// The probes' traits, imported at the start of each function that probes
+/// (inside it, so the registration needs no block of its own: every item
+/// generated per handler is one more body for rustc to check).
+struct ProbeTraits<'a>(&'a Runtime);
+
+impl ToTokens for ProbeTraits<'_> {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let rt = self.0;
+        tokens.extend(quote! {
+            #[allow(unused_imports)]
+            use #rt::{NoDescribedErrors as _, NoOutputSchema as _, ViaArguments as _, ViaDescribeErrors as _, ViaOutputSchema as _, ViaRequest as _};
         });
     }
 }
@@ -469,12 +490,7 @@ impl ToTokens for RouteService {
             #(#cfgs)*
             #[doc(hidden)]
             #[allow(non_upper_case_globals)]
-            const #guard: #rt::RouteGuard = {
-                fn guard(ctx: &#rt::GuardContext<'_>) -> bool {
-                    #rt::routed(ctx, #rt::Exposed::#exposed)
-                }
-                guard
-            };
+            const #guard: #rt::RouteGuard = |ctx| #rt::routed(ctx, #rt::Exposed::#exposed);
 
             #handler
 
@@ -604,7 +620,9 @@ impl ToTokens for Handles {
             return;
         }
         let tuple = self.tuple();
+        let traits = ProbeTraits(&self.rt);
         tokens.extend(quote! {
+            #traits
             let __mcp_h = #tuple;
         });
     }
@@ -698,6 +716,7 @@ impl ToTokens for Definition {
         let errors = errors.iter().map(|(status, text)| quote!((#status, #text)));
         let output_schema = !matches!(describe.output, Some(OutputSchema::Off));
         let handles = describe.handles.tuple();
+        let traits = ProbeTraits(rt);
         let described_errors = describe.errors();
         let output = describe.output.as_ref().map_or_else(
             || quote!(::core::option::Option::None),
@@ -716,6 +735,7 @@ impl ToTokens for Definition {
                     fn __mcp_parameters(
                         __mcp_op: #rt::Parameters<'_>,
                     ) -> ::core::result::Result<(), #rt::ArgumentError> {
+                        #traits
                         #rt::parameters(__mcp_op, #handles, #described_errors, #output)
                     }
                     __mcp_parameters
@@ -1013,19 +1033,18 @@ pub(crate) mod tests {
                 .expect("an impl of HttpServiceFactory")
         }
 
-        /// The `const _` block with the handles and the registration.
-        pub(crate) fn registration(&self) -> &Block {
+        /// The `inventory::submit!` of the definition.
+        pub(crate) fn registration(&self) -> &syn::ItemMacro {
             self.0
                 .items
                 .iter()
                 .find_map(|i| match i {
-                    Item::Const(c) if c.ident == "_" => match &*c.expr {
-                        Expr::Block(b) => Some(&b.block),
-                        _ => None,
-                    },
+                    Item::Macro(m) if m.mac.path.segments.last().unwrap().ident == "submit" => {
+                        Some(m)
+                    }
                     _ => None,
                 })
-                .expect("a `const _` block")
+                .expect("`inventory::submit!`")
         }
 
         /// The handles a tool's `parameters` fn passes (a prompt's
@@ -1039,12 +1058,18 @@ pub(crate) mod tests {
             {
                 self.parameters()[1].clone()
             } else {
-                match &self.inner_fn("describe").block.stmts[0] {
-                    Stmt::Local(syn::Local {
-                        init: Some(init), ..
-                    }) => (*init.expr).clone(),
-                    other => panic!("{other:?}"),
-                }
+                let describe = self.inner_fn("describe");
+                describe
+                    .block
+                    .stmts
+                    .iter()
+                    .find_map(|s| match s {
+                        Stmt::Local(syn::Local {
+                            init: Some(init), ..
+                        }) => Some((*init.expr).clone()),
+                        _ => None,
+                    })
+                    .expect("`let __mcp_h = …;`")
             };
             match tuple {
                 Expr::Tuple(t) => t.elems.into_iter().collect(),
@@ -1056,21 +1081,18 @@ pub(crate) mod tests {
         /// `parameters`: the request, the handles, the described errors,
         /// the output schema.
         pub(crate) fn parameters(&self) -> Vec<Expr> {
+            // The probes' traits, then the call.
             match &self.inner_fn("parameters").block.stmts[..] {
-                [Stmt::Expr(Expr::Call(call), None)] => call.args.iter().cloned().collect(),
+                [Stmt::Item(Item::Use(_)), Stmt::Expr(Expr::Call(call), None)] => {
+                    call.args.iter().cloned().collect()
+                }
                 other => panic!("{other:?}"),
             }
         }
 
         /// The definition given to `inventory::submit!`.
         pub(crate) fn definition(&self) -> ExprStruct {
-            let submit = self.registration().stmts.iter().find_map(|s| match s {
-                Stmt::Macro(m) if m.mac.path.segments.last().unwrap().ident == "submit" => {
-                    Some(&m.mac)
-                }
-                _ => None,
-            });
-            submit.expect("`inventory::submit!`").parse_body().unwrap()
+            self.registration().mac.parse_body().unwrap()
         }
 
         pub(crate) fn field(&self, name: &str) -> Expr {
@@ -1244,7 +1266,7 @@ pub(crate) mod tests {
             out.0
                 .items
                 .iter()
-                .any(|i| matches!(i, Item::Const(c) if c.attrs == [cfg.clone()]))
+                .any(|i| matches!(i, Item::Macro(m) if m.attrs == [cfg.clone()]))
         );
     }
 
@@ -1356,7 +1378,7 @@ pub(crate) mod tests {
         assert!(errors[0].starts_with("unknown argument `nmae`"));
         assert!(errors[1].starts_with("`#[mcp_tool]` requires an `async fn`"));
         assert!(errors[2].starts_with("tool `index` has no description"));
-        assert!(!out.0.items.iter().any(|i| matches!(i, Item::Const(_))));
+        assert!(!out.0.items.iter().any(|i| matches!(i, Item::Macro(m) if m.mac.path.segments.last().unwrap().ident == "submit")));
     }
 
     #[test]

@@ -155,7 +155,7 @@ impl Prompt {
             },
         };
         Prompt {
-            registration: Registration::new(&rt, expand::cfgs(&func.attrs), true, definition),
+            registration: Registration::new(&rt, expand::cfgs(&func.attrs), definition),
             func,
         }
     }
@@ -268,7 +268,8 @@ mod tests {
             #rt::Handle::describe(&__mcp_h.0, __mcp_sig);
             #rt::Handle::describe(&__mcp_h.1, __mcp_sig);
         };
-        assert_eq!(describe.block.stmts, stmts, "no output schema");
+        // After the probes' traits.
+        assert_eq!(describe.block.stmts[1..], stmts, "no output schema");
         let invoke = out.inner_fn("invoke");
         let Some(Stmt::Expr(Expr::Call(boxed), None)) = invoke.block.stmts.last() else {
             panic!("Box::pin(async move {{ .. }})")

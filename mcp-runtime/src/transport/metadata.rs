@@ -80,7 +80,7 @@ pub(crate) fn services(
                 .route(web::get().to(authorization_server)),
         );
     }
-    Some(services)
+    Some(super::compiled_here(services))
 }
 
 async fn protected_resource(published: web::Data<Published>, req: HttpRequest) -> HttpResponse {

@@ -11,3 +11,15 @@ pub(crate) mod mount;
 pub(crate) mod stdio;
 pub(crate) mod stream;
 pub(crate) mod streamable_http;
+
+use actix_web::dev::{AppService, HttpServiceFactory};
+
+/// `service`, with its registration (and the middleware and services that
+/// reaches) compiled in this crate: a function whose address is taken is
+/// compiled where that happens, and under `share-generics` (on in dev
+/// builds) the app's crate then links this copy rather than compiling its
+/// own. What the app mounts is built here, so its crate need not compile it.
+pub(crate) fn compiled_here<T: HttpServiceFactory>(service: T) -> T {
+    std::hint::black_box(T::register as fn(T, &mut AppService));
+    service
+}

@@ -45,7 +45,7 @@ pub(crate) fn scope(
             .route(web::delete().to(delete))
             .default_service(web::to(other))
     };
-    web::scope(path)
+    let scope = web::scope(path)
         .app_data(web::Data::from(http.clone()))
         .service(endpoint(""))
         .service(endpoint("/"))
@@ -73,7 +73,8 @@ pub(crate) fn scope(
                     .or_else(|| unwrapped_app(&transport, &req));
                 refused_or_next(req, next, refusal)
             }
-        }))
+        }));
+    super::compiled_here(scope)
 }
 
 /// The endpoint's own path in a request's `path`: up to the scope's `path`
