@@ -1378,7 +1378,9 @@ pub(crate) mod tests {
         assert!(errors[0].starts_with("unknown argument `nmae`"));
         assert!(errors[1].starts_with("`#[mcp_tool]` requires an `async fn`"));
         assert!(errors[2].starts_with("tool `index` has no description"));
-        assert!(!out.0.items.iter().any(|i| matches!(i, Item::Macro(m) if m.mac.path.segments.last().unwrap().ident == "submit")));
+        assert!(!out.0.items.iter().any(
+            |i| matches!(i, Item::Macro(m) if m.mac.path.segments.last().unwrap().ident == "submit")
+        ));
     }
 
     #[test]

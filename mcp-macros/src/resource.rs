@@ -391,7 +391,12 @@ mod tests {
             })])
         );
         // Nothing to extract: the read is a request on the route.
-        assert!(!out.registration().to_token_stream().to_string().contains("Probe"));
+        assert!(
+            !out.registration()
+                .to_token_stream()
+                .to_string()
+                .contains("Probe")
+        );
     }
 
     #[test]

@@ -410,6 +410,10 @@ async fn real_host_names_are_listed_and_browsers_get_cors() {
         .post_bytes(init.clone(), &[("host", "mcp.example.com")])
         .await;
     assert_eq!(behind_proxy.status, 200);
+    // Not a browser (no `Origin`): no CORS headers, and no CORS work.
+    for name in ["access-control-expose-headers", "vary"] {
+        assert_eq!(behind_proxy.header(name), None, "{name}");
+    }
 
     // A browser's preflight, then its request, from an allowed origin.
     let preflight = reqwest::Client::new()

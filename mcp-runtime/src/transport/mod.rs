@@ -5,6 +5,7 @@
 
 pub(crate) mod batch;
 pub(crate) mod connection;
+pub(crate) mod cors;
 pub(crate) mod legacy_sse;
 pub(crate) mod metadata;
 pub(crate) mod mount;

@@ -1,7 +1,8 @@
 //! Mounts Streamable HTTP (and, when enabled, the legacy HTTP+SSE
-//! transport) as one actix scope: `Host`/`Origin` checks first, then CORS,
-//! then endpoint-wide authentication, then the endpoint's POST, GET and
-//! DELETE; and the protected-resource metadata at the app's root.
+//! transport) as one actix scope: `Host`/`Origin` checks first, then CORS
+//! (for a browser's requests), then endpoint-wide authentication, then the
+//! endpoint's POST, GET and DELETE; and the protected-resource metadata at
+//! the app's root.
 
 use std::sync::Arc;
 
@@ -61,7 +62,7 @@ pub(crate) fn scope(
                 check_caller(req, next, transport.clone(), path.clone())
             }
         }))
-        .wrap(cors)
+        .wrap(super::cors::BrowserCors(cors))
         // Outermost: a forbidden host or origin is refused before CORS.
         // (Scope data is not visible to the scope's own middleware, so
         // the transport comes with the closure.)
