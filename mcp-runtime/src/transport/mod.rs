@@ -5,9 +5,9 @@
 
 pub(crate) mod batch;
 pub(crate) mod connection;
-pub(crate) mod cors;
 pub(crate) mod legacy_sse;
 pub(crate) mod metadata;
+pub(crate) mod middleware;
 pub(crate) mod mount;
 pub(crate) mod stdio;
 pub(crate) mod stream;

@@ -4,6 +4,7 @@
 //! endpoint's POST, GET and DELETE; and the protected-resource metadata at
 //! the app's root.
 
+use std::rc::Rc;
 use std::sync::Arc;
 
 use actix_web::body::MessageBody;
@@ -11,6 +12,7 @@ use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{Error, HttpRequest, HttpResponse, Scope, web};
 
 use super::legacy_sse::{self, LegacySse};
+use super::middleware::{BrowserCors, Gate, Rule, Verdict};
 use super::streamable_http::StreamableHttp;
 use crate::call::app::AppHandle;
 
@@ -55,26 +57,15 @@ pub(crate) fn scope(
                 legacy_sse::mount(cfg, legacy.clone());
             }
         })
-        .wrap(actix_web::middleware::from_fn({
-            let transport = http.clone();
-            let path: Arc<str> = path.into();
-            move |req: ServiceRequest, next| {
-                check_caller(req, next, transport.clone(), path.clone())
-            }
-        }))
-        .wrap(super::cors::BrowserCors(cors))
+        .wrap(Gate(Rc::new(CallerRule {
+            transport: http.clone(),
+            path: path.into(),
+        })))
+        .wrap(BrowserCors(cors))
         // Outermost: a forbidden host or origin is refused before CORS.
         // (Scope data is not visible to the scope's own middleware, so
-        // the transport comes with the closure.)
-        .wrap(actix_web::middleware::from_fn({
-            let transport = http.clone();
-            move |req: ServiceRequest, next| {
-                let refusal = transport
-                    .check_origin(req.request())
-                    .or_else(|| unwrapped_app(&transport, &req));
-                refused_or_next(req, next, refusal)
-            }
-        }));
+        // the transport comes with the rule.)
+        .wrap(Gate(Rc::new(HostRule(http.clone()))));
     super::compiled_here(scope)
 }
 
@@ -113,30 +104,41 @@ fn unwrapped_app(http: &StreamableHttp, req: &ServiceRequest) -> Option<HttpResp
     )
 }
 
-/// Endpoint-wide authentication, when the server asks for it.
-async fn check_caller(
-    req: ServiceRequest,
-    next: actix_web::middleware::Next<impl MessageBody + 'static>,
-    transport: Arc<StreamableHttp>,
-    path: Arc<str>,
-) -> Result<ServiceResponse<actix_web::body::BoxBody>, Error> {
-    let endpoint = endpoint_path(req.path(), &path);
-    let refusal = transport.check_caller(req.request(), endpoint).await;
-    refused_or_next(req, next, refusal).await
+/// `Host` and `Origin` (DNS-rebinding protection), and an App that
+/// `McpServer::app` wrapped.
+struct HostRule(Arc<StreamableHttp>);
+
+impl Rule for HostRule {
+    fn now(&self, req: &ServiceRequest) -> Verdict {
+        match self
+            .0
+            .check_origin(req.request())
+            .or_else(|| unwrapped_app(&self.0, req))
+        {
+            Some(refusal) => Verdict::Refuse(refusal),
+            None => Verdict::Pass,
+        }
+    }
 }
 
-/// Answers `refusal`, or lets the request through.
-async fn refused_or_next(
-    req: ServiceRequest,
-    next: actix_web::middleware::Next<impl MessageBody + 'static>,
-    refusal: Option<HttpResponse>,
-) -> Result<ServiceResponse<actix_web::body::BoxBody>, Error> {
-    match refusal {
-        Some(response) => Ok(req.into_response(response)),
-        None => next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_boxed_body),
+/// Endpoint-wide authentication, when the server asks for it.
+struct CallerRule {
+    transport: Arc<StreamableHttp>,
+    path: Arc<str>,
+}
+
+impl Rule for CallerRule {
+    fn now(&self, _: &ServiceRequest) -> Verdict {
+        if self.transport.checks_callers() {
+            Verdict::Later
+        } else {
+            Verdict::Pass
+        }
+    }
+
+    async fn later<'a>(&'a self, req: &'a ServiceRequest) -> Option<HttpResponse> {
+        let endpoint = endpoint_path(req.path(), &self.path);
+        self.transport.check_caller(req.request(), endpoint).await
     }
 }
 

@@ -232,6 +232,12 @@ impl StreamableHttp {
         response
     }
 
+    /// Whether [`check_caller`](Self::check_caller) has anything to check.
+    pub(crate) fn checks_callers(&self) -> bool {
+        let server = self.dispatcher.server();
+        server.policy.endpoint.auth && server.policy.auth.is_some()
+    }
+
     /// Endpoint-wide authentication (`endpoint_auth`): who may use the
     /// endpoint at `path` at all. `None` when allowed (or not asked for);
     /// otherwise the 401 or 403 with its challenge.
