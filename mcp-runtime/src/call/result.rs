@@ -128,7 +128,7 @@ pub(crate) struct Mapping<'a> {
 pub(crate) async fn from_response(mut response: HttpResponse, cx: &Mapping<'_>) -> ToolResult {
     let status = response.status();
     let blocks = response.extensions_mut().remove::<Blocks>();
-    let mime = media::of(response.headers()).into_owned();
+    let mime = media::of_owned(response.headers());
     let http = http_meta(status, response.headers());
     let body = match read_body(response, cx).await {
         Ok(body) => body,

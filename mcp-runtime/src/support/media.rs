@@ -8,6 +8,13 @@ use actix_web::http::header::{self, HeaderMap};
 /// `type/subtype` of a media type, lower-cased, without parameters
 /// (borrowed when it is lower-case already, as it nearly always is).
 pub(crate) fn essence(value: &str) -> Cow<'_, str> {
+    // Already an essence (`application/json`): one pass, no splitting.
+    if value
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"/-+.".contains(&b))
+    {
+        return Cow::Borrowed(value);
+    }
     let essence = value.split(';').next().unwrap_or("").trim();
     if essence.bytes().any(|b| b.is_ascii_uppercase()) {
         Cow::Owned(essence.to_ascii_lowercase())
@@ -23,4 +30,52 @@ pub(crate) fn of(headers: &HeaderMap) -> Cow<'_, str> {
         .and_then(|v| v.to_str().ok())
         .map(essence)
         .unwrap_or_default()
+}
+
+/// [`of`], kept beyond the headers: the common types need no allocation.
+pub(crate) fn of_owned(headers: &HeaderMap) -> Cow<'static, str> {
+    const COMMON: [&str; 4] = ["application/json", "text/plain", "text/html", ""];
+    let essence = of(headers);
+    match COMMON.iter().find(|common| **common == essence) {
+        Some(common) => Cow::Borrowed(common),
+        None => Cow::Owned(essence.into_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_essence_is_the_type_lower_cased_without_its_parameters() {
+        for (value, essence) in [
+            ("application/json", "application/json"),
+            ("application/vnd.api+json", "application/vnd.api+json"),
+            ("application/json; charset=utf-8", "application/json"),
+            ("Application/JSON", "application/json"),
+            (" text/plain ;q=1", "text/plain"),
+            ("", ""),
+        ] {
+            assert_eq!(super::essence(value), essence, "{value:?}");
+        }
+    }
+
+    #[test]
+    fn a_common_type_is_kept_without_an_allocation() {
+        let mut headers = HeaderMap::new();
+        assert!(matches!(of_owned(&headers), Cow::Borrowed("")));
+        headers.insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("application/json; charset=utf-8"),
+        );
+        assert!(matches!(
+            of_owned(&headers),
+            Cow::Borrowed("application/json")
+        ));
+        headers.insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("image/PNG"),
+        );
+        assert!(matches!(of_owned(&headers), Cow::Owned(s) if s == "image/png"));
+    }
 }
