@@ -12,15 +12,32 @@ use actix_web::http::header::ORIGIN;
 use actix_web::{Error, HttpResponse};
 use futures_util::future::{Either, LocalBoxFuture, MapOk, TryFutureExt as _};
 
-/// A response that did not go through the layer, typed as one that did.
-type Through<F, B, R> = MapOk<F, fn(ServiceResponse<B>) -> ServiceResponse<EitherBody<B, R>>>;
-
-fn through<S, B, R>(service: &S, req: ServiceRequest) -> Through<S::Future, B, R>
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+/// The service a layer here wraps: the bound each of its impls states,
+/// written once.
+pub(crate) trait Inner:
+    Service<ServiceRequest, Response = ServiceResponse<Self::Body>, Error = Error, Future: 'static>
+    + 'static
 {
-    let into: fn(ServiceResponse<B>) -> ServiceResponse<EitherBody<B, R>> =
-        ServiceResponse::map_into_left_body;
+    /// The body of the responses it gives.
+    type Body: MessageBody + 'static;
+}
+
+impl<S, B> Inner for S
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    S::Future: 'static,
+    B: MessageBody + 'static,
+{
+    type Body = B;
+}
+
+/// A response that did not go through the layer, typed as one that did.
+type Through<F, B, R> = MapOk<F, IntoLeft<B, R>>;
+
+type IntoLeft<B, R> = fn(ServiceResponse<B>) -> ServiceResponse<EitherBody<B, R>>;
+
+fn through<S: Inner, R>(service: &S, req: ServiceRequest) -> Through<S::Future, S::Body, R> {
+    let into: IntoLeft<S::Body, R> = ServiceResponse::map_into_left_body;
     service.call(req).map_ok(into)
 }
 
@@ -31,13 +48,8 @@ where
 /// A preflight always has an `Origin`.
 pub(crate) struct BrowserCors(pub(crate) Cors);
 
-impl<S, B> Transform<S, ServiceRequest> for BrowserCors
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
-    S::Future: 'static,
-    B: MessageBody + 'static,
-{
-    type Response = ServiceResponse<EitherBody<B>>;
+impl<S: Inner> Transform<S, ServiceRequest> for BrowserCors {
+    type Response = ServiceResponse<EitherBody<S::Body>>;
     type Error = Error;
     type InitError = ();
     type Transform = BrowserCorsService<S>;
@@ -62,17 +74,12 @@ pub(crate) struct BrowserCorsService<S> {
     direct: Rc<S>,
 }
 
-impl<S, B> Service<ServiceRequest> for BrowserCorsService<S>
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
-    S::Future: 'static,
-    B: MessageBody + 'static,
-{
-    type Response = ServiceResponse<EitherBody<B>>;
+impl<S: Inner> Service<ServiceRequest> for BrowserCorsService<S> {
+    type Response = ServiceResponse<EitherBody<S::Body>>;
     type Error = Error;
     type Future = Either<
-        LocalBoxFuture<'static, Result<ServiceResponse<EitherBody<B>>, Error>>,
-        Through<S::Future, B, BoxBody>,
+        LocalBoxFuture<'static, Result<ServiceResponse<EitherBody<S::Body>>, Error>>,
+        Through<S::Future, S::Body, BoxBody>,
     >;
 
     forward_ready!(direct);
@@ -114,14 +121,8 @@ pub(crate) trait Rule: 'static {
 /// A middleware that answers a request its [`Rule`] refuses.
 pub(crate) struct Gate<R>(pub(crate) Rc<R>);
 
-impl<S, B, R> Transform<S, ServiceRequest> for Gate<R>
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
-    S::Future: 'static,
-    B: MessageBody + 'static,
-    R: Rule,
-{
-    type Response = ServiceResponse<EitherBody<B>>;
+impl<S: Inner, R: Rule> Transform<S, ServiceRequest> for Gate<R> {
+    type Response = ServiceResponse<EitherBody<S::Body>>;
     type Error = Error;
     type InitError = ();
     type Transform = GateService<S, R>;
@@ -141,18 +142,12 @@ pub(crate) struct GateService<S, R> {
     rule: Rc<R>,
 }
 
-impl<S, B, R> Service<ServiceRequest> for GateService<S, R>
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
-    S::Future: 'static,
-    B: MessageBody + 'static,
-    R: Rule,
-{
-    type Response = ServiceResponse<EitherBody<B>>;
+impl<S: Inner, R: Rule> Service<ServiceRequest> for GateService<S, R> {
+    type Response = ServiceResponse<EitherBody<S::Body>>;
     type Error = Error;
     type Future = Either<
-        Through<S::Future, B, BoxBody>,
-        LocalBoxFuture<'static, Result<ServiceResponse<EitherBody<B>>, Error>>,
+        Through<S::Future, S::Body, BoxBody>,
+        LocalBoxFuture<'static, Result<ServiceResponse<EitherBody<S::Body>>, Error>>,
     >;
 
     forward_ready!(service);
