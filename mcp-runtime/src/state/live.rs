@@ -21,6 +21,7 @@ use serde_json::value::RawValue;
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
+use super::BySession;
 use crate::support::sync::lock;
 
 /// A client's answer to a server request: its `result`, or its `error`.
@@ -39,7 +40,7 @@ struct InFlightCalls {
     /// Each session's calls in flight, with their tokens: a list, as a
     /// session has few (its limit), so starting and ending a call hashes
     /// its session once.
-    sessions: HashMap<Arc<str>, Vec<(RequestId, CancellationToken)>>,
+    sessions: BySession<Vec<(RequestId, CancellationToken)>>,
 }
 
 /// The refusal of a request whose id is already in flight in its session.

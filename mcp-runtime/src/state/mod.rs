@@ -13,3 +13,11 @@ pub(crate) mod session;
 pub(crate) mod session_cache;
 pub(crate) mod subscriptions;
 pub(crate) mod tasks;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// A map keyed by the session ids this server made, hashed fast: the ids
+/// are random, so no client can choose keys that crowd one bucket (SipHash,
+/// the default, cost each call a few hundred instructions per lookup).
+pub(crate) type BySession<V> = HashMap<Arc<str>, V, foldhash::fast::RandomState>;

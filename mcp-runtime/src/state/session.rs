@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use rmcp::model::{ClientCapabilities, Implementation, InitializeRequestParams};
 use serde::{Deserialize, Serialize};
 
+use super::BySession;
 use crate::protocol::log::LogLevel;
 use crate::protocol::stateless::Describes;
 use crate::protocol::version::Version;
@@ -224,7 +225,7 @@ pub struct InMemorySessionStore {
 
 #[derive(Default)]
 struct Inner {
-    sessions: HashMap<Arc<str>, Entry>,
+    sessions: BySession<Entry>,
     /// Session ids in the order they were last seen by the sweeper. An entry
     /// used since is moved to the back when it reaches the front.
     idle_order: VecDeque<(Instant, Arc<str>)>,
@@ -303,7 +304,7 @@ impl InMemorySessionStore {
 }
 
 impl Unused {
-    fn push(&mut self, id: Arc<str>, sessions: &HashMap<Arc<str>, Entry>, bound: usize) {
+    fn push(&mut self, id: Arc<str>, sessions: &BySession<Entry>, bound: usize) {
         // Entries of sessions used or gone since are compacted away when
         // they outnumber the rest: O(1) amortized, within 2 × `bound`.
         if self.0.len() >= 2 * bound {
@@ -314,7 +315,7 @@ impl Unused {
     }
 
     /// The oldest session still unused.
-    fn pop(&mut self, sessions: &HashMap<Arc<str>, Entry>) -> Option<Arc<str>> {
+    fn pop(&mut self, sessions: &BySession<Entry>) -> Option<Arc<str>> {
         while let Some(id) = self.0.pop_front() {
             if sessions.get(&id).is_some_and(|e| !e.used) {
                 return Some(id);
