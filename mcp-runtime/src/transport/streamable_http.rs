@@ -33,7 +33,7 @@ use super::metadata::Mounts;
 use super::stream::{Call, Elsewhere, Hub, Pump, Streams};
 use crate::call::server::{Exchange, Outcome, Server, session_client};
 use crate::dispatch::Dispatcher;
-use crate::policy::auth::{AuthRejection, Binding};
+use crate::policy::auth::{AuthRejection, Authenticator, Binding};
 use crate::policy::client;
 use crate::policy::limits::Limits;
 use crate::policy::origin::OriginPolicy;
@@ -232,20 +232,25 @@ impl StreamableHttp {
         response
     }
 
+    /// The authenticator every request to the endpoint passes, when the
+    /// server asks for one (`endpoint_auth`).
+    fn endpoint_auth(&self) -> Option<&Authenticator> {
+        let policy = &self.dispatcher.server().policy;
+        policy.auth.as_ref().filter(|_| policy.endpoint.auth)
+    }
+
     /// Whether [`check_caller`](Self::check_caller) has anything to check.
     pub(crate) fn checks_callers(&self) -> bool {
-        let server = self.dispatcher.server();
-        server.policy.endpoint.auth && server.policy.auth.is_some()
+        self.endpoint_auth().is_some()
     }
 
     /// Endpoint-wide authentication (`endpoint_auth`): who may use the
     /// endpoint at `path` at all. `None` when allowed (or not asked for);
     /// otherwise the 401 or 403 with its challenge.
     pub(crate) async fn check_caller(&self, req: &HttpRequest, path: &str) -> Option<HttpResponse> {
+        let auth = self.endpoint_auth()?;
         let server = self.dispatcher.server();
-        let access = server.policy.endpoint;
-        let auth = server.policy.auth.as_ref().filter(|_| access.auth)?;
-        let rejection = auth.check(req, access).await.err()?;
+        let rejection = auth.check(req, server.policy.endpoint).await.err()?;
         // The middleware runs before the route matched: say whose path.
         Some(Refusal::unauthorized(server, req, Some(path), &rejection).into_response())
     }
