@@ -32,6 +32,7 @@
 //! over unless their type is named with `McpServerBuilder::carry_extension`,
 //! since the route's own middleware runs again and sets what REST would see.
 
+use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -61,7 +62,10 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 /// A path segment's value as actix's router sees it: the router decodes
 /// every escape except `%`, `/` and `+`, so a value matches its segment's
 /// pattern in exactly this form.
-fn router_view(value: &str) -> String {
+fn router_view(value: &str) -> Cow<'_, str> {
+    if !value.contains(['%', '/', '+']) {
+        return Cow::Borrowed(value);
+    }
     let mut out = String::with_capacity(value.len());
     for c in value.chars() {
         match c {
@@ -71,16 +75,16 @@ fn router_view(value: &str) -> String {
             c => out.push(c),
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 /// A scalar argument as the text of a path segment or query value.
-fn scalar_text(name: &str, value: &Value) -> Result<Option<String>, ArgumentError> {
+fn scalar_text<'a>(name: &str, value: &'a Value) -> Result<Option<Cow<'a, str>>, ArgumentError> {
     Ok(match value {
         Value::Null => None,
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
+        Value::String(s) => Some(Cow::Borrowed(s)),
+        Value::Number(n) => Some(Cow::Owned(n.to_string())),
+        Value::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
         Value::Array(_) | Value::Object(_) => {
             return Err(ArgumentError::new(
                 name,
@@ -116,7 +120,7 @@ fn segment(param: &Segment, argument: &str, value: &Value) -> Result<String, Arg
         };
         return Err(ArgumentError::new(argument, rule));
     }
-    Ok(utf8_percent_encode(&text, SEGMENT).to_string())
+    Ok(Cow::from(utf8_percent_encode(&text, SEGMENT)).into_owned())
 }
 
 /// How a segment that is a dot segment is written in the path: escaped,
@@ -135,7 +139,8 @@ fn escape_dots(encoded: &str) -> &str {
 /// app (the app's [`AppHandle`](crate::call::app::AppHandle) keeps them),
 /// then filled in per call with no URL to build and parse.
 #[derive(Default)]
-pub(crate) struct Paths(RefCell<HashMap<String, Rc<[Piece]>>>);
+/// (Hashed with `foldhash`: the keys are the runtime's own locators.)
+pub(crate) struct Paths(RefCell<HashMap<String, Rc<[Piece]>, foldhash::fast::RandomState>>);
 
 /// A piece of a route's rendered path.
 #[derive(Debug, PartialEq)]
@@ -246,7 +251,7 @@ impl View<'_> {
         named.chain(unclaimed)
     }
 
-    fn pairs(&self) -> Result<Vec<(&str, String)>, ArgumentError> {
+    fn pairs(&self) -> Result<Vec<(&str, Cow<'_, str>)>, ArgumentError> {
         let mut pairs = Vec::new();
         for (name, value) in self.entries() {
             if let Some(text) = scalar_text(name, value)? {
@@ -437,7 +442,7 @@ impl Parts {
     }
 }
 
-fn urlencoded(pairs: &[(&str, String)]) -> String {
+fn urlencoded(pairs: &[(&str, impl Serialize)]) -> String {
     // Serializing string pairs cannot fail.
     serde_urlencoded::to_string(pairs).unwrap_or_default()
 }

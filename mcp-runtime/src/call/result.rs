@@ -27,7 +27,7 @@ use std::pin::pin;
 use std::sync::Arc;
 
 use actix_web::HttpResponse;
-use actix_web::body::{BodySize, MessageBody};
+use actix_web::body::{BodySize, BoxBody, MessageBody};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderMap, HeaderName};
 use actix_web::web::{Bytes, BytesMut};
@@ -354,18 +354,26 @@ pub(crate) async fn read_body(
     cx: &Mapping<'_>,
 ) -> Result<Bytes, BodyError> {
     let (head, body) = response.into_parts();
-    let body = match body.try_into_bytes() {
+    match body.try_into_bytes() {
         // A body held whole (as a handler's `String`, `Json` or bytes are)
         // is taken as it is.
-        Ok(bytes) if bytes.len() > cx.max_bytes => {
-            return Err(BodyError::TooLarge {
-                tool: cx.tool,
-                max: cx.max_bytes,
-            });
-        }
-        Ok(bytes) => return Ok(bytes),
-        Err(body) => body,
-    };
+        Ok(bytes) if bytes.len() > cx.max_bytes => Err(BodyError::TooLarge {
+            tool: cx.tool,
+            max: cx.max_bytes,
+        }),
+        Ok(bytes) => Ok(bytes),
+        // Boxed: a stream's reading (and relaying) is most of this future,
+        // and held inline it would make every call's future larger.
+        Err(body) => Box::pin(read_stream(&head, body, cx)).await,
+    }
+}
+
+/// Reads a streamed body (see [`read_body`]).
+async fn read_stream(
+    head: &HttpResponse<()>,
+    body: BoxBody,
+    cx: &Mapping<'_>,
+) -> Result<Bytes, BodyError> {
     let is_sse = media::of(head.headers()) == "text/event-stream";
     let streamed = matches!(body.size(), BodySize::Stream);
     let mut body = pin!(body);

@@ -2,7 +2,6 @@
 //! argument checks, running the handler (through its REST route, or
 //! directly for a hand-written tool), cancellation, panics, the result.
 
-use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -97,7 +96,8 @@ pub(crate) async fn call(
                     return challenge;
                 }
                 let deferred = tool.def.task == TaskSupport::Deferred;
-                return tasks::start(d, id, params, x, deferred).await;
+                // Boxed: starting a task is rare, and its future large.
+                return Box::pin(tasks::start(d, id, params, x, deferred)).await;
             }
             _ => {}
         }
@@ -284,11 +284,20 @@ async fn handle(
     scope: &Arc<CallScope>,
     x: &Exchange,
 ) -> Handled {
-    let args = match inline_links(d, x, scope, tool, args).await {
-        Ok(args) => args,
-        Err(handled) => return handled,
+    let linked = links(tool, args);
+    let inlined;
+    let args = if linked.is_empty() {
+        args
+    } else {
+        // Boxed: reading resources is most of this future, and rare.
+        match Box::pin(inline_links(d, x, scope, tool, args, linked)).await {
+            Ok(args) => {
+                inlined = args;
+                &inlined
+            }
+            Err(handled) => return handled,
+        }
     };
-    let args = &*args;
     match &tool.target {
         Target::Route {
             method,
@@ -313,7 +322,8 @@ async fn handle(
                 // A task follows the route's long-running operation.
                 Ok(Sent::Answered(response)) if x.task.is_some() => {
                     match operation::status_location(&response) {
-                        Some(at) => match operation::follow(d, x, scope, at).await {
+                        // Boxed: following an operation is rare and large.
+                        Some(at) => match Box::pin(operation::follow(d, x, scope, at)).await {
                             Ok(result) => Handled::Response(result),
                             Err(why) => Handled::Failed(why),
                         },
@@ -340,17 +350,10 @@ async fn handle(
     }
 }
 
-/// A file given as a link to one of this server's resources
-/// (`{"uri": "items://…"}`, for a `web::Bytes` body or a multipart file):
-/// the resource is read, in the call's scope and with its own
-/// authentication, and its contents put inline (base64).
-async fn inline_links<'a>(
-    d: &Server,
-    x: &Exchange,
-    scope: &Arc<CallScope>,
-    tool: &ToolEntry,
-    args: &'a Map<String, Value>,
-) -> Result<Cow<'a, Map<String, Value>>, Handled> {
+/// The arguments that are files given as links to one of this server's
+/// resources (`{"uri": "items://…"}`, for a `web::Bytes` body or a
+/// multipart file), with their URIs.
+fn links(tool: &ToolEntry, args: &Map<String, Value>) -> Vec<(String, String)> {
     let link = |v: &Value| v.as_object()?.get("uri")?.as_str().map(str::to_owned);
     let mut linked: Vec<(String, String)> = Vec::new();
     for slot in tool.plan.slots.iter().flatten() {
@@ -372,9 +375,19 @@ async fn inline_links<'a>(
             _ => {}
         }
     }
-    if linked.is_empty() {
-        return Ok(Cow::Borrowed(args));
-    }
+    linked
+}
+
+/// The arguments with each of `linked` read, in the call's scope and with
+/// its own authentication, and its contents put inline (base64).
+async fn inline_links(
+    d: &Server,
+    x: &Exchange,
+    scope: &Arc<CallScope>,
+    tool: &ToolEntry,
+    args: &Map<String, Value>,
+    linked: Vec<(String, String)>,
+) -> Result<Map<String, Value>, Handled> {
     let multipart = tool
         .plan
         .slots
@@ -415,7 +428,7 @@ async fn inline_links<'a>(
             _ => *value = content,
         }
     }
-    Ok(Cow::Owned(args))
+    Ok(args)
 }
 
 /// Bad arguments: a tool error the model can act on (2025-11-25 and later),

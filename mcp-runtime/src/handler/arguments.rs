@@ -587,6 +587,11 @@ pub(crate) enum Coercion {
 /// Brings arguments to their schema's types as `how` allows; everything
 /// else is left for the extractor to judge.
 pub(crate) fn coerce(args: &mut Map<String, Value>, schema: &Map<String, Value>, how: Coercion) {
+    // Only a float can become an integer: most calls have none, and finding
+    // that out costs a walk of the arguments, not of the schema beside them.
+    if how == Coercion::IntegralFloats && !args.values().any(|v| has_float(v, 0)) {
+        return;
+    }
     let empty = Map::new();
     let defs = schema
         .get("$defs")
@@ -696,6 +701,18 @@ impl Coerce<'_> {
             Value::Object(map) => self.fields(map, schema, depth),
             _ => {}
         }
+    }
+}
+
+/// Whether `value` holds a float (one beyond the walk's depth counts, so it
+/// is looked at as before).
+fn has_float(value: &Value, depth: usize) -> bool {
+    match value {
+        Value::Number(n) => n.is_f64(),
+        _ if depth > COERCE_DEPTH => true,
+        Value::Array(items) => items.iter().any(|v| has_float(v, depth + 1)),
+        Value::Object(map) => map.values().any(|v| has_float(v, depth + 1)),
+        _ => false,
     }
 }
 

@@ -11,7 +11,7 @@ pub(crate) fn essence(value: &str) -> Cow<'_, str> {
     // Already an essence (`application/json`): one pass, no splitting.
     if value
         .bytes()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"/-+.".contains(&b))
+        .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'+' | b'.'))
     {
         return Cow::Borrowed(value);
     }
@@ -35,6 +35,20 @@ pub(crate) fn of(headers: &HeaderMap) -> Cow<'_, str> {
 /// [`of`], kept beyond the headers: the common types need no allocation.
 pub(crate) fn of_owned(headers: &HeaderMap) -> Cow<'static, str> {
     const COMMON: [&str; 4] = ["application/json", "text/plain", "text/html", ""];
+    // Written as actix's responders write them (`web::Json`, a `String`,
+    // `Html`): no scanning, no checking for text.
+    const WRITTEN: [(&str, &str); 3] = [
+        ("application/json", "application/json"),
+        ("text/plain; charset=utf-8", "text/plain"),
+        ("text/html; charset=utf-8", "text/html"),
+    ];
+    let written = headers.get(header::CONTENT_TYPE).map(|v| v.as_bytes());
+    if let Some((_, essence)) = WRITTEN
+        .iter()
+        .find(|(as_written, _)| written == Some(as_written.as_bytes()))
+    {
+        return Cow::Borrowed(essence);
+    }
     let essence = of(headers);
     match COMMON.iter().find(|common| **common == essence) {
         Some(common) => Cow::Borrowed(common),
@@ -72,6 +86,16 @@ mod tests {
             of_owned(&headers),
             Cow::Borrowed("application/json")
         ));
+        headers.insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
+        assert!(matches!(of_owned(&headers), Cow::Borrowed("text/plain")));
+        headers.insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("Text/HTML; charset=utf-8"),
+        );
+        assert!(matches!(of_owned(&headers), Cow::Borrowed("text/html")));
         headers.insert(
             header::CONTENT_TYPE,
             header::HeaderValue::from_static("image/PNG"),

@@ -5,10 +5,13 @@
 
 use std::borrow::Cow;
 use std::ops::Deref;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::task::{Context, Poll, Waker};
 
 use actix_web::web::Bytes;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+
+use crate::support::sync::lock;
 
 /// How many messages may wait for the client before a sender waits too.
 /// Backpressure, not loss: a handler that reports faster than the client
@@ -22,7 +25,46 @@ pub(crate) const BYTES: usize = 64 * 1024;
 
 /// The sending end of one request's stream.
 #[derive(Clone, Debug)]
-pub(crate) struct Outbound(Option<Sender>);
+pub(crate) struct Outbound(Way);
+
+#[derive(Clone, Debug)]
+enum Way {
+    /// No stream.
+    None,
+    /// A channel made up front (a connection's, which lasts).
+    Open(Sender),
+    /// A request's channel, made when the first message is sent: most
+    /// requests send none, and a channel costs a call about 1 k
+    /// instructions to make and drop (tokio aligns it to a cache line,
+    /// off the allocator's fast path).
+    Deferred(Arc<Link>),
+}
+
+/// Where a deferred channel is made, and its receiver left for the
+/// [`Inbox`].
+#[derive(Debug, Default)]
+struct Link {
+    sender: OnceLock<Sender>,
+    inbox: Mutex<Waiting>,
+}
+
+#[derive(Debug, Default)]
+struct Waiting {
+    /// The receiver, made and not yet taken by the inbox.
+    receiver: Option<mpsc::Receiver<Queued>>,
+    /// The inbox's task, waiting for the channel.
+    waker: Option<Waker>,
+    /// The inbox is gone (or closed): nothing can be received.
+    gone: bool,
+}
+
+/// The receiving end of a deferred channel (see [`Outbound::deferred`]):
+/// nothing, until the first message is sent.
+#[derive(Debug)]
+pub(crate) struct Inbox {
+    link: Arc<Link>,
+    receiver: Option<mpsc::Receiver<Queued>>,
+}
 
 #[derive(Clone, Debug)]
 struct Sender {
@@ -52,24 +94,78 @@ impl Deref for Queued {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Closed;
 
+impl Sender {
+    fn channel() -> (Sender, mpsc::Receiver<Queued>) {
+        let (tx, rx) = mpsc::channel(CAPACITY);
+        let room = Arc::new(Semaphore::new(BYTES));
+        (Sender { tx, room }, rx)
+    }
+}
+
 impl Outbound {
     /// A stream and the receiver the transport drains.
     pub(crate) fn channel() -> (Outbound, mpsc::Receiver<Queued>) {
-        let (tx, rx) = mpsc::channel(CAPACITY);
-        let room = Arc::new(Semaphore::new(BYTES));
-        (Outbound(Some(Sender { tx, room })), rx)
+        let (sender, rx) = Sender::channel();
+        (Outbound(Way::Open(sender)), rx)
+    }
+
+    /// A stream whose channel is made by the first message sent on it, and
+    /// the inbox the transport drains.
+    pub(crate) fn deferred() -> (Outbound, Inbox) {
+        let link = Arc::new(Link::default());
+        let inbox = Inbox {
+            link: link.clone(),
+            receiver: None,
+        };
+        (Outbound(Way::Deferred(link)), inbox)
     }
 
     /// No stream: requests inside a JSON-RPC batch answer with one JSON
     /// array and cannot send anything before it.
     pub(crate) fn none() -> Outbound {
-        Outbound(None)
+        Outbound(Way::None)
+    }
+
+    /// The channel, made now if it is deferred and not made yet; `None` if
+    /// there is no stream, or its inbox is gone.
+    fn sender(&self) -> Option<&Sender> {
+        match &self.0 {
+            Way::None => None,
+            Way::Open(sender) => Some(sender),
+            Way::Deferred(link) => {
+                if let Some(sender) = link.sender.get() {
+                    return Some(sender);
+                }
+                let mut waiting = lock(&link.inbox);
+                if waiting.gone {
+                    return None;
+                }
+                Some(link.sender.get_or_init(|| {
+                    let (sender, rx) = Sender::channel();
+                    waiting.receiver = Some(rx);
+                    if let Some(waker) = waiting.waker.take() {
+                        waker.wake();
+                    }
+                    sender
+                }))
+            }
+        }
+    }
+
+    /// The channel if it is made (a deferred one that is not has room, and
+    /// is open while its inbox is there).
+    fn made(&self) -> Result<&Sender, bool> {
+        match &self.0 {
+            Way::None => Err(false),
+            Way::Open(sender) => Ok(sender),
+            Way::Deferred(link) => link.sender.get().ok_or_else(|| !lock(&link.inbox).gone),
+        }
     }
 
     /// Queues a message, waiting while the channel is full (by count or by
     /// bytes).
     pub(crate) async fn send(&self, message: Vec<u8>) -> Result<(), Closed> {
-        let Some(Sender { tx, room }) = &self.0 else {
+        let Some(Sender { tx, room }) = self.sender() else {
             return Err(Closed);
         };
         let share = message.len().clamp(1, BYTES) as u32;
@@ -86,14 +182,14 @@ impl Outbound {
     /// a transport reads its client's next request only then, so a client
     /// that does not read cannot make the server queue answers without end.
     pub(crate) fn has_room(&self) -> bool {
-        self.0
-            .as_ref()
-            .is_none_or(|s| s.tx.capacity() > 0 && s.room.available_permits() >= BYTES / 2)
+        self.made().map_or(true, |s| {
+            s.tx.capacity() > 0 && s.room.available_permits() >= BYTES / 2
+        })
     }
 
     /// Resolves once the channel [has room](Self::has_room) (or is closed).
     pub(crate) async fn room(&self) {
-        if let Some(Sender { tx, room }) = &self.0
+        if let Ok(Sender { tx, room }) = self.made()
             && let Ok(_slot) = tx.reserve().await
         {
             let _bytes = room.acquire_many((BYTES / 2) as u32).await;
@@ -102,7 +198,55 @@ impl Outbound {
 
     /// Whether messages can reach the client at all.
     pub(crate) fn is_open(&self) -> bool {
-        self.0.as_ref().is_some_and(|s| !s.tx.is_closed())
+        self.made().map_or_else(|open| open, |s| !s.tx.is_closed())
+    }
+}
+
+impl Inbox {
+    /// The receiver, once the channel is made; until then the task is woken
+    /// when it is.
+    fn receiver(&mut self, cx: Option<&mut Context<'_>>) -> Option<&mut mpsc::Receiver<Queued>> {
+        if self.receiver.is_none() {
+            let mut waiting = lock(&self.link.inbox);
+            self.receiver = waiting.receiver.take();
+            if self.receiver.is_none()
+                && let Some(cx) = cx
+            {
+                waiting.waker = Some(cx.waker().clone());
+            }
+        }
+        self.receiver.as_mut()
+    }
+
+    /// The next message; pending until the channel is made. (The stream
+    /// ends with its call, which the transport watches: the channel's own
+    /// sender stays with the inbox, so it never reports every sender gone.)
+    pub(crate) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Queued>> {
+        match self.receiver(Some(cx)) {
+            Some(receiver) => receiver.poll_recv(cx),
+            None => Poll::Pending,
+        }
+    }
+
+    /// [`poll_recv`](Self::poll_recv) as a future.
+    pub(crate) async fn recv(&mut self) -> Option<Queued> {
+        std::future::poll_fn(|cx| self.poll_recv(cx)).await
+    }
+
+    /// Whether no message waits.
+    pub(crate) fn is_empty(&mut self) -> bool {
+        self.receiver(None)
+            .is_none_or(|receiver| receiver.is_empty())
+    }
+}
+
+impl Drop for Inbox {
+    /// Later sends fail, as they do on a channel whose receiver is gone
+    /// (which it is now, taken or not).
+    fn drop(&mut self) {
+        let mut waiting = lock(&self.link.inbox);
+        waiting.gone = true;
+        waiting.receiver = None;
     }
 }
 
@@ -125,6 +269,42 @@ pub(crate) fn one_line(message: &[u8]) -> Cow<'_, [u8]> {
 
 #[cfg(test)]
 mod tests {
+    use super::{Closed, Outbound};
+
+    #[actix_web::test]
+    async fn a_deferred_stream_is_made_by_its_first_message() {
+        let (outbound, mut inbox) = Outbound::deferred();
+        assert!(inbox.is_empty() && outbound.is_open() && outbound.has_room());
+        // A receiver already waiting is woken by the first message.
+        let sending = outbound.clone();
+        let (received, sent) = tokio::join!(inbox.recv(), async move {
+            tokio::task::yield_now().await;
+            sending.send(b"one".to_vec()).await
+        });
+        assert_eq!(sent, Ok(()));
+        assert_eq!(&*received.expect("a message"), b"one");
+        outbound.send(b"two".to_vec()).await.unwrap();
+        assert!(!inbox.is_empty());
+        assert_eq!(&*inbox.recv().await.expect("a message"), b"two");
+        assert!(inbox.is_empty());
+    }
+
+    #[actix_web::test]
+    async fn a_deferred_stream_without_its_inbox_takes_nothing() {
+        // Never made.
+        let (outbound, inbox) = Outbound::deferred();
+        drop(inbox);
+        assert!(!outbound.is_open());
+        assert_eq!(outbound.send(b"late".to_vec()).await, Err(Closed));
+        // Made, never read: dropping the inbox drops the waiting receiver,
+        // so a sender cannot fill a channel nobody reads and wait forever.
+        let (outbound, inbox) = Outbound::deferred();
+        outbound.send(b"one".to_vec()).await.unwrap();
+        drop(inbox);
+        assert!(!outbound.is_open());
+        assert_eq!(outbound.send(b"two".to_vec()).await, Err(Closed));
+    }
+
     #[test]
     fn line_breaks_between_tokens_become_spaces() {
         let pretty = b"{\r\n  \"a\": \"x\\ny\"\n}";

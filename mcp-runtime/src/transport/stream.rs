@@ -40,14 +40,13 @@ use std::time::{Duration, Instant};
 
 use actix_web::web::{Bytes, BytesMut};
 use futures_util::Stream;
-use tokio::sync::mpsc;
 use tokio::time::{Interval, MissedTickBehavior, Sleep};
 use tokio_util::sync::DropGuard;
 
 use crate::call::server::Outcome;
 use crate::state::event_store::{EventLog, EventStore, InMemoryEventStore};
 use crate::state::subscriptions::Push;
-use crate::support::outbound::Queued;
+use crate::support::outbound::{Inbox, Queued};
 use crate::support::sync::lock;
 
 /// A call whose response has not been decided yet.
@@ -701,7 +700,7 @@ pub(crate) struct Pump {
     /// A message taken from the call that waits for room in the hub (and
     /// keeps its room in the channel meanwhile).
     held: Option<Queued>,
-    messages: mpsc::Receiver<Queued>,
+    messages: Inbox,
     orphan_deadline: Option<Pin<Box<Sleep>>>,
     _cancel_on_drop: DropGuard,
 }
@@ -710,7 +709,7 @@ impl Pump {
     pub(crate) fn new(
         hub: Arc<Hub>,
         call: Call,
-        messages: mpsc::Receiver<Queued>,
+        messages: Inbox,
         cancel_on_drop: DropGuard,
     ) -> Self {
         Pump {

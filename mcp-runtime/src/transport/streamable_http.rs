@@ -461,8 +461,8 @@ impl StreamableHttp {
             admits(&self.dispatcher, &req, None, &message).await?;
         }
         let (outbound, mut messages) = if streams {
-            let (outbound, rx) = Outbound::channel();
-            (outbound, Some(rx))
+            let (outbound, inbox) = Outbound::deferred();
+            (outbound, Some(inbox))
         } else {
             (Outbound::none(), None)
         };
@@ -564,7 +564,8 @@ impl StreamableHttp {
                     None
                 }
                 first = rx.recv() => first,
-                () = tokio::time::sleep(self.streams.limits.keep_alive) => None,
+                // (A block: the timer is made only if the call waits.)
+                () = async { tokio::time::sleep(self.streams.limits.keep_alive).await } => None,
             }
         };
         let rx = messages.take().expect("a streaming request has a receiver");
@@ -978,11 +979,15 @@ fn not_its_credentials() -> Refusal {
 }
 
 pub(super) fn check_content_type(req: &HttpRequest) -> Result<(), Refusal> {
-    let ct = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
-    if ct.map(media::essence).as_deref() != Some("application/json") {
+    let ct = req.headers().get(header::CONTENT_TYPE);
+    // (Written as it nearly always is, it needs no reading.)
+    let json = ct.is_some_and(|v| v.as_bytes() == b"application/json")
+        || ct
+            .and_then(|v| v.to_str().ok())
+            .map(media::essence)
+            .as_deref()
+            == Some("application/json");
+    if !json {
         return Err(Refusal::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             TRANSPORT_ERROR,
