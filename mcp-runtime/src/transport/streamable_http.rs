@@ -21,7 +21,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::web::{self, Bytes, BytesMut};
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 use futures_util::StreamExt as _;
@@ -834,7 +834,10 @@ fn sse_head() -> HttpResponseBuilder {
     let mut head = HttpResponse::Ok();
     head.content_type(HeaderValue::from_static("text/event-stream"))
         .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
-        .insert_header(("x-accel-buffering", HeaderValue::from_static("no")));
+        .insert_header((
+            HeaderName::from_static("x-accel-buffering"),
+            HeaderValue::from_static("no"),
+        ));
     head
 }
 
