@@ -831,13 +831,15 @@ where
 
 /// An event stream's status and headers.
 fn sse_head() -> HttpResponseBuilder {
+    // (Constants: `from_static` checks its text where it is called.)
+    const EVENT_STREAM: HeaderValue = HeaderValue::from_static("text/event-stream");
+    const NO_CACHE: HeaderValue = HeaderValue::from_static("no-cache");
+    const ACCEL_BUFFERING: HeaderName = HeaderName::from_static("x-accel-buffering");
+    const NO: HeaderValue = HeaderValue::from_static("no");
     let mut head = HttpResponse::Ok();
-    head.content_type(HeaderValue::from_static("text/event-stream"))
-        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
-        .insert_header((
-            HeaderName::from_static("x-accel-buffering"),
-            HeaderValue::from_static("no"),
-        ));
+    head.content_type(EVENT_STREAM)
+        .insert_header((header::CACHE_CONTROL, NO_CACHE))
+        .insert_header((ACCEL_BUFFERING, NO));
     head
 }
 
