@@ -60,6 +60,7 @@ const VISIBLE_HEADERS: &[HeaderName] = &[
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ToolResult {
+    #[serde(serialize_with = "blocks")]
     pub content: Vec<ContentBlock>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub structured_content: Option<Box<RawValue>>,
@@ -70,6 +71,34 @@ pub(crate) struct ToolResult {
     /// `complete`, under the stateless revision.
     #[serde(rename = "resultType", skip_serializing_if = "Option::is_none")]
     pub result_type: Option<&'static str>,
+}
+
+/// A result's content blocks, a plain text block (nearly every result's)
+/// written directly: as rmcp writes it, without going through serde's
+/// internally tagged enum machinery (half of the block's cost).
+fn blocks<S: serde::Serializer>(blocks: &[ContentBlock], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(blocks.iter().map(|block| match block {
+        ContentBlock::Text(t) if t.meta.is_none() && t.annotations.is_none() => {
+            Block::Text(TextBlock {
+                r#type: "text",
+                text: &t.text,
+            })
+        }
+        other => Block::Other(other),
+    }))
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Block<'a> {
+    Text(TextBlock<'a>),
+    Other(&'a ContentBlock),
+}
+
+#[derive(Serialize)]
+struct TextBlock<'a> {
+    r#type: &'static str,
+    text: &'a str,
 }
 
 impl ToolResult {
@@ -426,6 +455,38 @@ mod tests {
     use actix_web::Responder as _;
 
     use crate::protocol::content::ToolContent;
+
+    #[test]
+    fn content_blocks_are_written_as_rmcp_writes_them() {
+        let mut annotations = rmcp::model::Annotations::default();
+        annotations.priority = Some(0.5);
+        let annotated =
+            ContentBlock::Text(rmcp::model::TextContent::new("hi").with_annotations(annotations));
+        for content in [
+            vec![ContentBlock::text("a \"quoted\"\nline é")],
+            vec![ContentBlock::text(""), annotated],
+            vec![
+                ContentBlock::image("aGk=", "image/png"),
+                ContentBlock::text("x"),
+            ],
+        ] {
+            let ours = serde_json::to_value(ToolResult {
+                content: content.clone(),
+                structured_content: None,
+                is_error: false,
+                meta: ResultMeta::default(),
+                result_type: None,
+            })
+            .unwrap();
+            let rmcp = serde_json::to_value(&content).unwrap();
+            assert_eq!(ours["content"], rmcp);
+        }
+        let text = ToolResult::error("no");
+        assert_eq!(
+            serde_json::to_string(&text).unwrap(),
+            r#"{"content":[{"type":"text","text":"no"}],"isError":true}"#
+        );
+    }
 
     fn mapping(structured: Structured) -> Mapping<'static> {
         Mapping {

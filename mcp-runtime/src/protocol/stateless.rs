@@ -63,12 +63,14 @@ fn names_version(params: &str) -> bool {
     // Without escapes every key is spelled out as it reads: if the key is
     // nowhere in the text, no `_meta` has it (this spares a handshake-era
     // request a pass over its arguments). Found by its one `/`, which
-    // arguments seldom have: cheaper than a substring search.
+    // arguments seldom have, in the same pass that looks for escapes:
+    // cheaper than a substring search.
     let slash = PROTOCOL_VERSION.find('/').unwrap_or(0);
-    let spelled_out = params.match_indices('/').any(|(i, _)| {
-        i >= slash && params.as_bytes()[i - slash..].starts_with(PROTOCOL_VERSION.as_bytes())
+    let text = params.as_bytes();
+    let maybe = memchr::memchr2_iter(b'/', b'\\', text).any(|i| {
+        text[i] == b'\\' || i >= slash && text[i - slash..].starts_with(PROTOCOL_VERSION.as_bytes())
     });
-    if !spelled_out && !params.contains('\\') {
+    if !maybe {
         return false;
     }
     serde_json::from_str::<MetaProbe>(params)
