@@ -24,7 +24,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::web::{self, Bytes, BytesMut};
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
-use futures_util::StreamExt as _;
+use futures_util::{FutureExt as _, StreamExt as _};
 use rmcp::model::{ErrorCode, ErrorData, RequestId};
 use tokio_util::sync::CancellationToken;
 
@@ -1177,7 +1177,9 @@ pub(super) async fn read_body(
     payload: &mut web::Payload,
     limits: &Limits,
 ) -> Result<Bytes, Refusal> {
-    let started = tokio::time::Instant::now();
+    // The clock starts at the first wait: a body that is there already (as
+    // a small one nearly always is) is read with no timer and no clock.
+    let mut started = None;
     let timeout = || {
         Refusal::new(
             StatusCode::REQUEST_TIMEOUT,
@@ -1190,13 +1192,21 @@ pub(super) async fn read_body(
     let mut only: Option<Bytes> = None;
     let mut body = BytesMut::new();
     loop {
-        let deadline = (started + limits.body_total_timeout)
-            .min(tokio::time::Instant::now() + limits.body_idle_timeout);
-        let chunk = match tokio::time::timeout_at(deadline, payload.next()).await {
-            Err(_) => return Err(timeout()),
-            Ok(None) => break,
-            Ok(Some(chunk)) => chunk,
+        let mut next = payload.next();
+        let item = match std::future::poll_fn(|cx| Poll::Ready(next.poll_unpin(cx))).await {
+            Poll::Ready(item) => item,
+            Poll::Pending => {
+                let now = tokio::time::Instant::now();
+                let started = *started.get_or_insert(now);
+                let deadline =
+                    (started + limits.body_total_timeout).min(now + limits.body_idle_timeout);
+                match tokio::time::timeout_at(deadline, next).await {
+                    Err(_) => return Err(timeout()),
+                    Ok(item) => item,
+                }
+            }
         };
+        let Some(chunk) = item else { break };
         let chunk = chunk.map_err(|e| {
             Refusal::new(
                 StatusCode::BAD_REQUEST,
