@@ -137,9 +137,9 @@ fn escape_dots(encoded: &str) -> &str {
 /// Routes' full paths, scope prefixes included, as the app's resource map
 /// renders them, split around their segments: rendered once per route and
 /// app (the app's [`AppHandle`](crate::call::app::AppHandle) keeps them),
-/// then filled in per call with no URL to build and parse.
+/// then filled in per call with no URL to build and parse. (Hashed with
+/// `foldhash`: the keys are the runtime's own locators.)
 #[derive(Default)]
-/// (Hashed with `foldhash`: the keys are the runtime's own locators.)
 pub(crate) struct Paths(RefCell<HashMap<String, Rc<[Piece]>, foldhash::fast::RandomState>>);
 
 /// A piece of a route's rendered path.

@@ -25,30 +25,28 @@ pub(crate) fn essence(value: &str) -> Cow<'_, str> {
 
 /// The essence of a message's `Content-Type` (empty when it has none).
 pub(crate) fn of(headers: &HeaderMap) -> Cow<'_, str> {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(essence)
-        .unwrap_or_default()
-}
-
-/// [`of`], kept beyond the headers: the common types need no allocation.
-pub(crate) fn of_owned(headers: &HeaderMap) -> Cow<'static, str> {
-    const COMMON: [&str; 4] = ["application/json", "text/plain", "text/html", ""];
     // Written as actix's responders write them (`web::Json`, a `String`,
-    // `Html`): no scanning, no checking for text.
+    // `Html`) and as clients send JSON: no scanning, no checking for text.
     const WRITTEN: [(&str, &str); 3] = [
         ("application/json", "application/json"),
         ("text/plain; charset=utf-8", "text/plain"),
         ("text/html; charset=utf-8", "text/html"),
     ];
-    let written = headers.get(header::CONTENT_TYPE).map(|v| v.as_bytes());
+    let Some(value) = headers.get(header::CONTENT_TYPE) else {
+        return Cow::Borrowed("");
+    };
     if let Some((_, essence)) = WRITTEN
         .iter()
-        .find(|(as_written, _)| written == Some(as_written.as_bytes()))
+        .find(|(written, _)| value.as_bytes() == written.as_bytes())
     {
         return Cow::Borrowed(essence);
     }
+    value.to_str().map(essence).unwrap_or_default()
+}
+
+/// [`of`], kept beyond the headers: the common types need no allocation.
+pub(crate) fn of_owned(headers: &HeaderMap) -> Cow<'static, str> {
+    const COMMON: [&str; 4] = ["application/json", "text/plain", "text/html", ""];
     let essence = of(headers);
     match COMMON.iter().find(|common| **common == essence) {
         Some(common) => Cow::Borrowed(common),

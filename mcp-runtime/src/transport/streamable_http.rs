@@ -984,15 +984,7 @@ fn not_its_credentials() -> Refusal {
 }
 
 pub(super) fn check_content_type(req: &HttpRequest) -> Result<(), Refusal> {
-    let ct = req.headers().get(header::CONTENT_TYPE);
-    // (Written as it nearly always is, it needs no reading.)
-    let json = ct.is_some_and(|v| v.as_bytes() == b"application/json")
-        || ct
-            .and_then(|v| v.to_str().ok())
-            .map(media::essence)
-            .as_deref()
-            == Some("application/json");
-    if !json {
+    if media::of(req.headers()) != "application/json" {
         return Err(Refusal::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             TRANSPORT_ERROR,
