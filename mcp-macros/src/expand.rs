@@ -10,22 +10,27 @@
 //! the output is
 //!
 //! ```text
-//! #[get("/items/{id}", name = "get_item")]          // actix's macro, named as before
-//! async fn __mcp_route_get_item(id: web::Path<u64>) -> R { body }
 //! pub struct get_item;                                // the service the app registers
 //! impl HttpServiceFactory for get_item {
 //!     fn register(self, config) {
-//!         register(__mcp_route_get_item, config);    // the route, unchanged
-//!         register_locator(config, "/items/{id}", Exposed::Tool("get_item"));
+//!         async fn get_item(_: Reached, id: web::Path<u64>) -> R { body }
+//!         register_route(                             // the route actix's macro would register
+//!             config,
+//!             Resource::new("/items/{id}").name("get_item").guard(guard::Get()).to(get_item),
+//!             "/items/{id}",
+//!             Exposed::Tool("get_item"),
+//!         );
 //!     }
 //! }
-//! const _: () = { inventory::submit!(ToolDef { .., parameters, handler, .. }); };
+//! inventory::submit!(ToolDef { .., parameters, handler, .. });
 //! ```
 //!
 //! The app registers `get_item` exactly as before (`.service(get_item)`),
 //! and a tool call is a request on that route (see the runtime's `app`
-//! module). The locator names the route's pattern in the app's resource map
-//! so the call can find its full path under whatever scope it is mounted.
+//! module). `register_route` adds the guard that records which item the
+//! router chose and a locator, which names the route's pattern in the app's
+//! resource map so the call can find its full path under whatever scope it
+//! is mounted.
 //! A hand-written tool (no route attribute) is emitted as is, plus an
 //! invoker that calls it directly.
 //!
@@ -418,21 +423,35 @@ impl ToTokens for Exposed {
     }
 }
 
-/// A route handler: the fn under a hidden name with its route attribute
-/// (plus a last guard recording which item the router chose, the runtime's
-/// `routed`) and a hidden first parameter that checks a call reached it
-/// (the runtime's `Reached`, see its module docs), and, under the fn's own
-/// name, the service the app registers.
+/// A route handler: under the fn's own name, the service the app registers,
+/// whose `register` holds the fn and registers its route as actix's macro
+/// would (the same resource, name, method guards, guards and middleware),
+/// plus a last guard recording which item the router chose and the route's
+/// locator (the runtime's `register_route`). The fn gets a hidden first
+/// parameter that checks a call reached it (the runtime's `Reached`, see
+/// its module docs).
+///
+/// Registering the route here, not through actix's `#[get]`, saves a second
+/// macro parsing the whole fn and a second service per route: about a
+/// third of what a tool added to a clean build's macro time.
 pub(crate) struct RouteService {
     rt: Runtime,
     cfgs: Vec<Attribute>,
-    /// The renamed fn, `#[doc(hidden)]`, its route attribute named.
-    handler: ItemFn,
+    /// The fn without its doc comment and route attribute.
+    handler: Box<ItemFn>,
     /// The doc comment, moved to the service.
     docs: Vec<Attribute>,
+    /// The route attribute's own path (`get`, `actix_web::post`), named in
+    /// the output so the app's import of it still counts as used.
+    attribute: syn::Path,
     vis: Visibility,
     ident: Ident,
     path: String,
+    /// The resource's name: `name = "…"`, else the fn's.
+    name: String,
+    methods: Vec<HttpMethod>,
+    guards: Vec<syn::Path>,
+    wraps: Vec<syn::Expr>,
     exposed: Exposed,
 }
 
@@ -445,16 +464,11 @@ impl RouteService {
         cfgs: &[Attribute],
     ) -> RouteService {
         let ident = handler.sig.ident.clone();
-        let guard = guard_name(&ident);
-        handler.attrs[route.index] =
-            named_route(handler.attrs[route.index].clone(), &ident, &guard);
+        let attribute = handler.attrs.remove(route.index).path().clone();
         let (docs, attrs): (Vec<Attribute>, Vec<Attribute>) = std::mem::take(&mut handler.attrs)
             .into_iter()
             .partition(|a| a.path().is_ident("doc"));
-        handler.attrs = std::iter::once(syn::parse_quote!(#[doc(hidden)]))
-            .chain(attrs)
-            .collect();
-        handler.sig.ident = format_ident!("__mcp_route_{}", ident.unraw());
+        handler.attrs = attrs;
         handler
             .sig
             .inputs
@@ -463,10 +477,18 @@ impl RouteService {
             rt: rt.clone(),
             cfgs: cfgs.to_vec(),
             vis: std::mem::replace(&mut handler.vis, Visibility::Inherited),
-            handler,
+            handler: Box::new(handler),
             docs,
+            attribute,
+            name: route
+                .name
+                .as_ref()
+                .map_or_else(|| ident.unraw().to_string(), LitStr::value),
             ident,
             path: route.path.clone(),
+            methods: route.methods.clone(),
+            guards: route.guards.clone(),
+            wraps: route.wraps.clone(),
             exposed,
         }
     }
@@ -479,21 +501,23 @@ impl ToTokens for RouteService {
             cfgs,
             handler,
             docs,
+            attribute,
             vis,
             ident,
             path,
+            name,
+            methods,
+            guards,
+            wraps,
             exposed,
         } = self;
-        let inner = &handler.sig.ident;
-        let guard = guard_name(ident);
+        // As actix: one method's guard, or `Any(first).or(second)…`.
+        let method_guard = methods.split_first().map(|(first, rest)| match rest {
+            [] => quote!(#rt::guard::#first()),
+            _ => quote!(#rt::guard::Any(#rt::guard::#first())#(.or(#rt::guard::#rest()))*),
+        });
+        let method_guard = method_guard.iter();
         tokens.extend(quote! {
-            #(#cfgs)*
-            #[doc(hidden)]
-            #[allow(non_upper_case_globals)]
-            const #guard: #rt::RouteGuard = |ctx| #rt::routed(ctx, #rt::Exposed::#exposed);
-
-            #handler
-
             #(#docs)*
             #(#cfgs)*
             #[allow(non_camel_case_types, missing_docs)]
@@ -502,40 +526,24 @@ impl ToTokens for RouteService {
             #(#cfgs)*
             impl #rt::HttpServiceFactory for #ident {
                 fn register(self, __mcp_config: &mut #rt::AppService) {
-                    #rt::HttpServiceFactory::register(#inner, __mcp_config);
-                    #rt::register_locator(__mcp_config, #path, #rt::Exposed::#exposed);
+                    #[allow(unused_imports)]
+                    use #attribute as _;
+                    #handler
+                    #rt::register_route(
+                        __mcp_config,
+                        #rt::Resource::new(#path)
+                            .name(#name)
+                            #(.guard(#method_guard))*
+                            #(.guard(#rt::guard::fn_guard(#guards)))*
+                            #(.wrap(#wraps))*
+                            .to(#ident),
+                        #path,
+                        #rt::Exposed::#exposed,
+                    );
                 }
             }
         });
     }
-}
-
-/// The route's last guard (see [`RouteService`]).
-fn guard_name(ident: &Ident) -> Ident {
-    format_ident!("__mcp_guard_{}", ident.unraw())
-}
-
-/// The route attribute with `name = "<fn name>"` added when it has none
-/// (actix names a resource after its fn, and the fn is renamed, so the
-/// resource keeps the name the app may refer to: `url_for`), and `guard`
-/// last.
-fn named_route(mut attr: Attribute, ident: &Ident, guard: &Ident) -> Attribute {
-    if let syn::Meta::List(list) = &mut attr.meta {
-        let has_name = list
-            .tokens
-            .clone()
-            .into_iter()
-            .any(|t| matches!(&t, proc_macro2::TokenTree::Ident(i) if i == "name"));
-        if !has_name {
-            let name = ident.unraw().to_string();
-            let tokens = &list.tokens;
-            list.tokens = quote!(#tokens, name = #name);
-        }
-        let guard = guard.to_string();
-        let tokens = &list.tokens;
-        list.tokens = quote!(#tokens, guard = #guard);
-    }
-    attr
 }
 
 /// `#rt::Route { methods, path }`: the route as its attribute writes it.
@@ -974,7 +982,7 @@ impl ToTokens for Location {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use syn::{Block, Expr, ExprStruct, File, Item, ItemImpl, ItemStruct, Stmt, parse_quote};
+    use syn::{Expr, ExprStruct, File, Item, ItemImpl, ItemStruct, Stmt, parse_quote};
 
     /// An expansion, parsed, so tests compare syntax trees, not spacing.
     pub(crate) struct Expansion(pub(crate) File);
@@ -1013,6 +1021,22 @@ pub(crate) mod tests {
                     _ => None,
                 })
                 .unwrap_or_else(|| panic!("no struct `{name}`"))
+        }
+
+        /// The statements of the service's `register`: the route's fn, then
+        /// the call that registers it.
+        pub(crate) fn registered(&self) -> (&ItemFn, &Expr) {
+            let syn::ImplItem::Fn(register) = &self.factory().items[0] else {
+                panic!("register")
+            };
+            match &register.block.stmts[..] {
+                [
+                    Stmt::Item(Item::Use(_)),
+                    Stmt::Item(Item::Fn(handler)),
+                    Stmt::Expr(call, Some(_)),
+                ] => (handler, call),
+                other => panic!("register holds {}", quote!(#(#other)*)),
+            }
         }
 
         /// The service's `impl HttpServiceFactory`.
@@ -1147,29 +1171,12 @@ pub(crate) mod tests {
             },
         );
         let rt = quote!(::mcp_runtime::__private);
-        let handler = out.item_fn("__mcp_route_get_item");
-        let attrs: Vec<Attribute> = vec![
-            parse_quote!(#[doc(hidden)]),
-            parse_quote!(#[get("/items/{id}", name = "get_item", guard = "__mcp_guard_get_item")]),
-        ];
-        assert_eq!(
-            handler.attrs, attrs,
-            "the guard that records the route comes last"
+        let (handler, call) = out.registered();
+        assert!(
+            handler.attrs.is_empty(),
+            "the doc comment moves to the service; actix's attribute is read, not kept"
         );
-        let guard = out
-            .0
-            .items
-            .iter()
-            .find_map(|i| match i {
-                Item::Const(c) if c.ident == "__mcp_guard_get_item" => Some(c),
-                _ => None,
-            })
-            .expect("the guard");
-        assert_eq!(
-            *guard.ty,
-            parse_quote!(#rt::RouteGuard),
-            "one fn-pointer type for every route's guard"
-        );
+        assert_eq!(handler.sig.ident, "get_item");
         assert_eq!(handler.vis, Visibility::Inherited);
         let inputs: syn::punctuated::Punctuated<syn::FnArg, syn::Token![,]> = parse_quote!(
             _: #rt::Reached, id: web::Path<u64>, q: web::Query<Q>
@@ -1177,6 +1184,29 @@ pub(crate) mod tests {
         assert_eq!(
             handler.sig.inputs, inputs,
             "`#[mcp(..)]` is stripped; the check that a call reached it comes first"
+        );
+        let exposed =
+            quote!(#rt::Exposed::Tool(::core::concat!(::core::module_path!(), "::", "get_item")));
+        let expected: Expr = parse_quote!(#rt::register_route(
+            __mcp_config,
+            #rt::Resource::new("/items/{id}")
+                .name("get_item")
+                .guard(#rt::guard::Get())
+                .to(get_item),
+            "/items/{id}",
+            #exposed,
+        ));
+        assert_eq!(*call, expected, "the resource actix's `#[get]` builds");
+        let syn::ImplItem::Fn(register) = &out.factory().items[0] else {
+            panic!("register")
+        };
+        let import: Stmt = parse_quote!(
+            #[allow(unused_imports)]
+            use get as _;
+        );
+        assert_eq!(
+            register.block.stmts[0], import,
+            "the app's import of actix's attribute stays used"
         );
 
         let service = out.item_struct("get_item");
@@ -1186,22 +1216,10 @@ pub(crate) mod tests {
         ];
         assert_eq!(service.attrs, attrs);
         assert!(matches!(service.vis, Visibility::Public(_)));
-
-        let factory = out.factory();
         assert_eq!(
-            factory.trait_.as_ref().unwrap().0,
+            out.factory().trait_.as_ref().unwrap().0,
             parse_quote!(#rt::HttpServiceFactory)
         );
-        let syn::ImplItem::Fn(register) = &factory.items[0] else {
-            panic!("register")
-        };
-        let exposed =
-            quote!(#rt::Exposed::Tool(::core::concat!(::core::module_path!(), "::", "get_item")));
-        let body: Block = parse_quote!({
-            #rt::HttpServiceFactory::register(__mcp_route_get_item, __mcp_config);
-            #rt::register_locator(__mcp_config, "/items/{id}", #exposed);
-        });
-        assert_eq!(register.block, body);
 
         let handles: Vec<Expr> = vec![
             parse_quote!((&&#rt::Probe::<web::Path<u64>>::new()).kind().handle::<web::Path<u64>>()),
@@ -1252,13 +1270,24 @@ pub(crate) mod tests {
                 async fn get_item(id: web::Path<u64>) -> String { todo!() }
             },
         );
+        let (handler, call) = out.registered();
         let attrs: Vec<Attribute> = vec![
-            parse_quote!(#[doc(hidden)]),
             parse_quote!(#[tracing::instrument]),
-            parse_quote!(#[get("/items/{id}", name = "item", guard = "__mcp_guard_get_item")]),
             parse_quote!(#[cfg(feature = "mcp")]),
         ];
-        assert_eq!(out.item_fn("__mcp_route_get_item").attrs, attrs);
+        assert_eq!(handler.attrs, attrs);
+        let Expr::Call(call) = call else {
+            panic!("a call")
+        };
+        let rt = quote!(::mcp_runtime::__private);
+        assert_eq!(
+            call.args[1],
+            parse_quote!(#rt::Resource::new("/items/{id}")
+                .name("item")
+                .guard(#rt::guard::Get())
+                .to(get_item)),
+            "the resource keeps the name its attribute gives"
+        );
         let cfg: Attribute = parse_quote!(#[cfg(feature = "mcp")]);
         assert!(out.item_struct("get_item").attrs.contains(&cfg));
         assert_eq!(out.factory().attrs, std::slice::from_ref(&cfg));
@@ -1267,6 +1296,36 @@ pub(crate) mod tests {
                 .items
                 .iter()
                 .any(|i| matches!(i, Item::Macro(m) if m.attrs == [cfg.clone()]))
+        );
+    }
+
+    #[test]
+    fn the_route_is_registered_as_actix_would_with_its_guards_and_middleware() {
+        let out = expand(
+            quote!(),
+            quote! {
+                /// Fetch one item.
+                #[route(
+                    "/items/{id}", method = "GET", method = "HEAD", guard = "crate::desk",
+                    wrap = "Logger::default()", guard = "terminal", name = "item"
+                )]
+                async fn get_item(id: web::Path<u64>) -> String { todo!() }
+            },
+        );
+        let rt = quote!(::mcp_runtime::__private);
+        let Expr::Call(call) = out.registered().1 else {
+            panic!("a call")
+        };
+        assert_eq!(
+            call.args[1],
+            parse_quote!(#rt::Resource::new("/items/{id}")
+                .name("item")
+                .guard(#rt::guard::Any(#rt::guard::Get()).or(#rt::guard::Head()))
+                .guard(#rt::guard::fn_guard(crate::desk))
+                .guard(#rt::guard::fn_guard(terminal))
+                .wrap(Logger::default())
+                .to(get_item)),
+            "methods, then the attribute's guards in order, then its middleware"
         );
     }
 

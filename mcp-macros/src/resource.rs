@@ -9,12 +9,11 @@
 //! becomes
 //!
 //! ```text
-//! #[get("/items/{id}", name = "get_item")] async fn __mcp_route_get_item(…) -> R { body }
 //! pub struct get_item;        // registers the route and the locator `Exposed::Resource("get_item")`
-//! const _: () = { inventory::submit!(ResourceDef {
+//! inventory::submit!(ResourceDef {
 //!     uri: "items://{id}", route: Route { methods: &[Get], path: "/items/{id}" },
 //!     completions: &[("id", /* item_ids, wrapped */)], ..
-//! }); };
+//! });
 //! ```
 //!
 //! A read is a `GET` on the route built from the URI (see `uri`), so the
@@ -316,7 +315,7 @@ impl ToTokens for Definition {
 mod tests {
     use super::*;
     use crate::expand::tests::Expansion;
-    use syn::{Attribute, Block, Expr, parse_quote};
+    use syn::{Expr, parse_quote};
 
     fn expand(args: TokenStream, item: TokenStream) -> Expansion {
         Expansion::new(mcp_resource(args, item, || None))
@@ -340,22 +339,21 @@ mod tests {
             },
         );
         let rt = quote!(::mcp_runtime::__private);
-        let attrs: Vec<Attribute> = vec![
-            parse_quote!(#[doc(hidden)]),
-            parse_quote!(#[get("/items/{id}", name = "get_item", guard = "__mcp_guard_get_item")]),
-        ];
-        assert_eq!(out.item_fn("__mcp_route_get_item").attrs, attrs);
         out.item_struct("get_item");
-        let syn::ImplItem::Fn(register) = &out.factory().items[0] else {
-            panic!("register")
-        };
+        let (handler, call) = out.registered();
+        assert_eq!(handler.sig.ident, "get_item");
         let exposed =
             quote!(#rt::Exposed::Resource(::core::concat!(::core::module_path!(), "::", "item")));
-        let body: Block = parse_quote!({
-            #rt::HttpServiceFactory::register(__mcp_route_get_item, __mcp_config);
-            #rt::register_locator(__mcp_config, "/items/{id}", #exposed);
-        });
-        assert_eq!(register.block, body);
+        let expected: Expr = parse_quote!(#rt::register_route(
+            __mcp_config,
+            #rt::Resource::new("/items/{id}")
+                .name("get_item")
+                .guard(#rt::guard::Get())
+                .to(get_item),
+            "/items/{id}",
+            #exposed,
+        ));
+        assert_eq!(*call, expected);
 
         assert_eq!(out.definition().path, parse_quote!(#rt::ResourceDef));
         let some = |e: Expr| -> Expr { parse_quote!(::core::option::Option::Some(#e)) };

@@ -1,11 +1,13 @@
 //! Reading the actix route attribute below `#[mcp_tool]` or
 //! `#[mcp_resource]` (`#[get("/p")]`, `#[route("/p", method = "PUT")]`, …):
-//! the HTTP methods, the path template and its parameter names.
+//! the HTTP methods, the path template and its parameter names, and the
+//! rest of what actix's macro would read from it (`name`, `guard`, `wrap`),
+//! since the route is registered here rather than by actix's macro.
 
 use proc_macro2::{Ident, Span};
 use quote::{ToTokens, TokenStreamExt};
 use syn::punctuated::Punctuated;
-use syn::{Attribute, Expr, ExprLit, Lit, LitStr, MetaNameValue, Token};
+use syn::{Attribute, Expr, ExprLit, Lit, LitStr, MetaNameValue, Path, Token};
 
 use crate::ctxt::Ctxt;
 use crate::kind::Kind;
@@ -63,6 +65,22 @@ pub(crate) struct Route {
     pub path: String,
     /// Path parameter names, in template order.
     pub params: Vec<String>,
+    /// `name = "…"`: the resource's name, when not the fn's.
+    pub name: Option<LitStr>,
+    /// Each `guard = "path"`, in order.
+    pub guards: Vec<Path>,
+    /// Each `wrap = "expr"`, in order.
+    pub wraps: Vec<Expr>,
+}
+
+/// What a route attribute says, as actix's macro reads it.
+struct Args {
+    path: LitStr,
+    /// Each method with its span.
+    methods: Vec<(String, Span)>,
+    name: Option<LitStr>,
+    guards: Vec<Path>,
+    wraps: Vec<Expr>,
 }
 
 fn last_segment(attr: &Attribute) -> String {
@@ -115,7 +133,7 @@ pub(crate) fn find(kind: Kind, attrs: &[Attribute], cx: &mut Ctxt) -> Lookup {
         if !ROUTE_ATTRS.contains(&name.as_str()) {
             continue;
         }
-        let Some((methods, path)) = parse_args(attr, &name) else {
+        let Some(args) = parse_args(attr, &name) else {
             unreadable = true;
             continue;
         };
@@ -130,18 +148,23 @@ pub(crate) fn find(kind: Kind, attrs: &[Attribute], cx: &mut Ctxt) -> Lookup {
             );
             continue;
         }
-        let Some(methods) = methods
+        let Some(methods) = args
+            .methods
             .iter()
             .map(|(method, span)| supported(kind, method, *span, cx))
             .collect()
         else {
             continue;
         };
+        let path = args.path.value();
         found = Some(Route {
             index,
             methods,
-            params: template_params(&path.value()),
-            path: path.value(),
+            params: template_params(&path),
+            path,
+            name: args.name,
+            guards: args.guards,
+            wraps: args.wraps,
         });
     }
     Lookup {
@@ -175,46 +198,74 @@ fn supported(kind: Kind, method: &str, span: Span, cx: &mut Ctxt) -> Option<Http
     parsed
 }
 
-/// Parses `("/path", key = value, …)` of the attribute `name`: the methods
-/// (each with its span) and the path. `None` when actix will reject it.
-fn parse_args(attr: &Attribute, name: &str) -> Option<(Vec<(String, Span)>, LitStr)> {
-    let parsed = attr.parse_args_with(|input: syn::parse::ParseStream| {
-        let path: LitStr = input.parse()?;
-        let mut methods = Vec::new();
-        if input.parse::<Option<Token![,]>>()?.is_some() {
-            let rest = Punctuated::<MetaNameValue, Token![,]>::parse_terminated(input)?;
-            for nv in rest {
-                if nv.path.is_ident("method")
-                    && let Expr::Lit(ExprLit {
-                        lit: Lit::Str(m), ..
-                    }) = &nv.value
-                {
-                    methods.push((m.value(), m.span()));
+/// Parses `("/path", key = value, …)` of the attribute `name` as
+/// actix-web-codegen does. `None` for anything actix's macro rejects (an
+/// unknown key, a value that is not a string literal or does not parse, a
+/// method given twice or in lower case, `#[route]` without one, a method on
+/// `#[get]`): the attribute is then left for actix to report.
+fn parse_args(attr: &Attribute, name: &str) -> Option<Args> {
+    let mut args = attr
+        .parse_args_with(|input: syn::parse::ParseStream| {
+            let path: LitStr = input.parse()?;
+            let mut args = Args {
+                path,
+                methods: Vec::new(),
+                name: None,
+                guards: Vec::new(),
+                wraps: Vec::new(),
+            };
+            if input.parse::<Option<Token![,]>>()?.is_none() {
+                return Ok(Some(args));
+            }
+            for nv in Punctuated::<MetaNameValue, Token![,]>::parse_terminated(input)? {
+                let Expr::Lit(ExprLit {
+                    lit: Lit::Str(value),
+                    ..
+                }) = nv.value
+                else {
+                    return Ok(None);
+                };
+                let Some(key) = nv.path.get_ident() else {
+                    return Ok(None);
+                };
+                match key.to_string().as_str() {
+                    "method" => args.methods.push((value.value(), value.span())),
+                    "name" => args.name = Some(value),
+                    "guard" => args.guards.push(value.parse()?),
+                    "wrap" => args.wraps.push(value.parse()?),
+                    _ => return Ok(None),
                 }
             }
-        }
-        Ok((methods, path))
-    });
-    let (methods, path) = parsed.ok()?;
-    let methods = match (name, methods.is_empty()) {
-        ("route", _) => methods,
+            Ok(Some(args))
+        })
+        .ok()??;
+    match (name, args.methods.is_empty()) {
+        ("route", _) => {}
         (_, true) => {
             let span = attr
                 .path()
                 .segments
                 .last()
                 .map_or_else(Span::call_site, |s| s.ident.span());
-            vec![(name.to_ascii_uppercase(), span)]
+            args.methods = vec![(name.to_ascii_uppercase(), span)];
         }
         // actix: "HTTP method forbidden here".
         (_, false) => return None,
-    };
-    // actix: "HTTP method must be uppercase", "requires at least one `method`".
-    let actix_rejects = methods.is_empty()
-        || methods
+    }
+    // actix: "HTTP method must be uppercase", "requires at least one
+    // `method`", "HTTP method defined more than once".
+    let twice = args
+        .methods
+        .iter()
+        .enumerate()
+        .any(|(i, (m, _))| args.methods[..i].iter().any(|(n, _)| n == m));
+    let actix_rejects = args.methods.is_empty()
+        || twice
+        || args
+            .methods
             .iter()
             .any(|(m, _)| m.chars().any(|c| !c.is_ascii_uppercase()));
-    (!actix_rejects).then_some((methods, path))
+    (!actix_rejects).then_some(args)
 }
 
 /// The dynamic segment names of an actix path template: `{id}`, `{id:\d+}`
@@ -325,11 +376,20 @@ mod tests {
             (1, vec![HttpMethod::Put], "/items/{id}")
         );
 
-        let attrs: Vec<Attribute> =
-            vec![parse_quote!(#[route("/x/{a}/{b}", method = "GET", method = "HEAD")])];
+        assert_eq!(r.name.unwrap().value(), "put_item");
+
+        let attrs: Vec<Attribute> = vec![parse_quote!(#[route(
+            "/x/{a}/{b}", method = "GET", guard = "crate::guards::ok", method = "HEAD",
+            wrap = "Logger::new(\"%r\")", guard = "other"
+        )])];
         let r = find(Kind::Tool, &attrs, &mut cx).route.unwrap();
         assert_eq!(r.methods, [HttpMethod::Get, HttpMethod::Head]);
         assert_eq!(r.params, ["a", "b"]);
+        assert!(r.name.is_none());
+        let guards: Vec<Path> = vec![parse_quote!(crate::guards::ok), parse_quote!(other)];
+        assert_eq!(r.guards, guards);
+        let wraps: Vec<Expr> = vec![parse_quote!(Logger::new("%r"))];
+        assert_eq!(r.wraps, wraps);
         assert!(cx.into_compile_errors().is_none());
     }
 
@@ -340,6 +400,11 @@ mod tests {
             parse_quote!(#[route("/x", method = "get")]),
             parse_quote!(#[route("/x")]),
             parse_quote!(#[get("/x", method = "POST")]),
+            parse_quote!(#[route("/x", method = "GET", method = "GET")]),
+            parse_quote!(#[get("/x", nmae = "x")]),
+            parse_quote!(#[get("/x", name = x)]),
+            parse_quote!(#[get("/x", guard = "not a path")]),
+            parse_quote!(#[get("/x", wrap = "1 +")]),
         ] {
             let mut cx = Ctxt::default();
             let lookup = find(Kind::Tool, &[attr], &mut cx);

@@ -300,6 +300,9 @@ mod tests {
             methods: vec![HttpMethod::Get],
             path: path.to_owned(),
             params: route::template_params(path),
+            name: None,
+            guards: Vec::new(),
+            wraps: Vec::new(),
         }
     }
 

@@ -12,25 +12,53 @@ pub use crate::handler::invoke::{
     Parameters, Probe, PromptError, RequestHandle, RequestKind, ToolFuture, ToolOutcome,
     ViaArguments, ViaDescribeErrors, ViaOutputSchema, ViaRequest, parameters,
 };
-pub use crate::handler::mark::{Reached, RouteGuard, routed};
+pub use crate::handler::mark::Reached;
 pub use crate::handler::signature::Signature;
 pub use crate::protocol::capability::ClientCapability;
 pub use crate::schema::route::{Exposed, HttpMethod, Route};
 pub use actix_web::dev::{AppService, HttpServiceFactory};
-pub use actix_web::guard::GuardContext;
+pub use actix_web::{Resource, guard};
 pub use inventory;
 
-/// Registers, next to a tool's or resource's route, a resource that never
-/// matches a request but names the route's pattern in the app's resource
-/// map, so a call can find the route's full path (scope prefixes included)
-/// without renaming the route the app may itself refer to.
-pub fn register_locator(config: &mut AppService, path: &'static str, exposed: Exposed) {
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+
+use crate::handler::mark::Routed;
+
+/// Registers a macro-generated route: `resource` as actix's route macro
+/// would have built it, with a last guard recording which item the router
+/// chose (`Routed`, see `handler::mark`), and next to it a locator for
+/// `exposed`.
+pub fn register_route<T, B>(
+    config: &mut AppService,
+    resource: Resource<T>,
+    path: &'static str,
+    exposed: Exposed,
+) where
+    T: ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<B>,
+            Error = actix_web::Error,
+            InitError = (),
+        > + 'static,
+    B: MessageBody + 'static,
+{
+    HttpServiceFactory::register(resource.guard(Routed(exposed)), config);
+    register_locator(config, path, exposed);
+}
+
+/// Registers a resource that never matches a request but names the route's
+/// pattern in the app's resource map, so a call can find the route's full
+/// path (scope prefixes included) without renaming the route the app may
+/// itself refer to.
+fn register_locator(config: &mut AppService, path: &'static str, exposed: Exposed) {
     // Its segments as marks: a static pattern, which the router parses with
     // no regex (a route whose path does not parse is refused at start-up).
     let pattern = crate::schema::route::marked(path).unwrap_or_else(|_| path.to_owned());
-    let locator = actix_web::Resource::new(pattern)
+    let locator = Resource::new(pattern)
         .name(&exposed.locator_name())
-        .guard(actix_web::guard::fn_guard(|_| false));
+        .guard(guard::fn_guard(|_| false));
     HttpServiceFactory::register(locator, config);
 }
 

@@ -528,7 +528,7 @@ pub(crate) struct Outgoing {
 }
 
 /// Builds the tool's request. `locator` is the name under which the
-/// runtime registered the route's pattern (see `__private::register_locator`),
+/// runtime registered the route's pattern (see `__private::register_route`),
 /// so the full path, scope prefixes included, comes from the app's own
 /// resource map.
 pub(crate) fn outgoing(

@@ -4,7 +4,7 @@
 //! still choose another handler (a sibling route on the same path whose
 //! guard the call satisfies, where the tool's own guard refused it). So the
 //! request carries a [`Mark`] naming its target, every route a macro
-//! generates has a last guard ([`routed`]) that records on the mark which
+//! generates has a last guard ([`Routed`]) that records on the mark which
 //! item the router chose, and its handler takes a hidden first parameter,
 //! [`Reached`], that checks the two agree: the target's own handler records
 //! that it was reached, and there,
@@ -32,7 +32,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use actix_web::dev::Payload;
-use actix_web::guard::GuardContext;
+use actix_web::guard::{Guard, GuardContext};
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpMessage as _, HttpRequest, HttpResponse, ResponseError};
 use futures_util::future::{Either, LocalBoxFuture};
@@ -47,7 +47,7 @@ pub(crate) struct Mark {
     /// The authenticator of a protected item and what the item asks for,
     /// run where its handler is.
     auth: Option<(Authenticator, Access)>,
-    /// The item whose route the router chose, if it chose one (`routed`).
+    /// The item whose route the router chose, if it chose one (`Routed`).
     routed: Cell<Option<Exposed>>,
     reached: Cell<bool>,
     check: RefCell<Check>,
@@ -129,21 +129,18 @@ impl Drop for Held {
 
 /// The last guard of every macro-generated route (see the module docs): on
 /// a call's request, records on its mark which item the router chose. It
-/// always lets the request through.
-#[doc(hidden)]
-pub fn routed(ctx: &GuardContext<'_>, exposed: Exposed) -> bool {
-    if let Some(mark) = ctx.req_data().get::<Rc<Mark>>() {
-        mark.routed.set(Some(exposed));
-    }
-    true
-}
+/// always lets the request through. One type for every route, so actix's
+/// `Resource::guard` is compiled once, not once per tool.
+pub(crate) struct Routed(pub(crate) Exposed);
 
-/// The type of every generated route's guard: a fn pointer, so actix's
-/// `fn_guard` and `Resource::guard` are compiled once for every route
-/// rather than once for each route's own fn (five functions per tool fewer
-/// to build).
-#[doc(hidden)]
-pub type RouteGuard = for<'a, 'b> fn(&'a GuardContext<'b>) -> bool;
+impl Guard for Routed {
+    fn check(&self, ctx: &GuardContext<'_>) -> bool {
+        if let Some(mark) = ctx.req_data().get::<Rc<Mark>>() {
+            mark.routed.set(Some(self.0));
+        }
+        true
+    }
+}
 
 /// The hidden first parameter of every macro-generated route handler (see
 /// the module docs). Not a public API.

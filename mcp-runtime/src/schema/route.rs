@@ -38,7 +38,7 @@ pub struct Route {
 /// What a route is exposed as: the item's name as its attribute gives it,
 /// qualified by the handler's module (`my_app::inventory::list`), so two
 /// modules' items of one name stay two routes. Its locator (see
-/// `__private::register_locator`) is named after it, and a call's mark
+/// `__private::register_route`) is named after it, and a call's mark
 /// names it, whatever name the server exposes the item under.
 #[doc(hidden)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
