@@ -34,13 +34,20 @@ fn binary() -> std::path::PathBuf {
 impl RedisServer {
     /// Starts one on a free port, without persistence.
     pub fn start() -> RedisServer {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let mut server = RedisServer { port, child: None };
-        server.resume();
-        server
+        // The port is free when chosen, but a server another test starts
+        // meanwhile may take it first: redis then exits, and the port
+        // answers in HTTP. So the port is chosen again.
+        for _ in 0..10 {
+            let port = TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("a free port")
+                .port();
+            let mut server = RedisServer { port, child: None };
+            if server.try_resume() {
+                return server;
+            }
+        }
+        panic!("redis-server found no free port in 10 tries");
     }
 
     /// `redis://127.0.0.1:<port>/0`.
@@ -58,19 +65,49 @@ impl RedisServer {
     }
 
     pub fn resume(&mut self) {
-        let child = Command::new(binary())
+        assert!(
+            self.try_resume(),
+            "redis-server could not listen on port {} again",
+            self.port
+        );
+    }
+
+    /// Starts it on its port: false when redis exits instead (the port was
+    /// taken), true once redis itself answers there.
+    fn try_resume(&mut self) -> bool {
+        let mut child = Command::new(binary())
             .args(["--bind", "127.0.0.1", "--port", &self.port.to_string()])
             .args(["--save", "", "--appendonly", "no"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("redis-server starts");
-        self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+        loop {
+            if matches!(child.try_wait(), Ok(Some(_))) {
+                return false;
+            }
+            if self.answers_ping() {
+                self.child = Some(child);
+                return true;
+            }
             assert!(Instant::now() < deadline, "redis-server did not listen");
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// Whether what listens on the port is a Redis (`PING` answered `+PONG`).
+    fn answers_ping(&self) -> bool {
+        let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", self.port)) else {
+            return false;
+        };
+        let mut reply = [0; 7];
+        stream
+            .set_read_timeout(Some(Duration::from_secs(1)))
+            .is_ok()
+            && stream.write_all(b"PING\r\n").is_ok()
+            && stream.read_exact(&mut reply).is_ok()
+            && &reply == b"+PONG\r\n"
     }
 
     /// How many scripts it has run (`EVAL` and `EVALSHA`, from `INFO
