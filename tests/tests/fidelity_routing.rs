@@ -10,7 +10,8 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{Next, from_fn};
 use actix_web::{
-    App, Error, FromRequest, HttpMessage as _, HttpRequest, HttpResponse, error, get, guard, web,
+    App, Error, FromRequest, HttpMessage as _, HttpRequest, HttpResponse, error, get, guard, route,
+    web,
 };
 use mcp_runtime::{McpServer, mcp_tool};
 use mcp_tests::{TestServer, call, text};
@@ -70,6 +71,35 @@ async fn read_ledger() -> &'static str {
     "ledger"
 }
 
+/// One shelf, by its number: the resource keeps its fn's name.
+#[mcp_tool]
+#[get("/shelves/{id}")]
+async fn shelf(id: web::Path<u32>) -> String {
+    format!("shelf {id}")
+}
+
+/// One catalog entry: the resource takes the name its attribute gives.
+#[mcp_tool]
+#[get("/entries/{id}", name = "catalog_entry")]
+async fn entry(id: web::Path<u32>) -> String {
+    format!("entry {id}")
+}
+
+/// Links to both, built by the app from the resources' names.
+#[get("/links")]
+async fn links(req: HttpRequest) -> Result<String, Error> {
+    let shelf_url = req.url_for("shelf", ["1"])?;
+    let entry_url = req.url_for("catalog_entry", ["2"])?;
+    Ok(format!("{} {}", shelf_url.path(), entry_url.path()))
+}
+
+/// Stamps the stock (GET or POST, as actix's `#[route]` lists them).
+#[mcp_tool]
+#[route("/stamp", method = "GET", method = "POST")]
+async fn stamp(req: HttpRequest) -> String {
+    format!("stamped by {}", req.method())
+}
+
 fn archive_terminal(ctx: &guard::GuardContext<'_>) -> bool {
     ctx.head().headers().contains_key("x-archive-terminal")
 }
@@ -84,6 +114,10 @@ fn server() -> TestServer {
                 .service(report)
                 .service(archive_ledger)
                 .service(read_ledger)
+                .service(shelf)
+                .service(entry)
+                .service(links)
+                .service(stamp)
                 .service(mcp.scope("/mcp")),
         )
     })
@@ -252,4 +286,41 @@ async fn requires_auth_is_decided_where_the_routes_request_is() {
         reply.headers
     );
     assert_eq!(WHOAMI_RUNS.load(Ordering::SeqCst), before);
+}
+
+/// The macro registers a tool's route as actix's own macro would: the
+/// resource is named after the fn, or as its attribute says (the app builds
+/// URLs from those names), and `#[route]` serves each method it lists and
+/// no other.
+#[tokio::test]
+async fn routes_keep_the_names_and_methods_actix_gives_them() {
+    let server = server();
+    let http = reqwest::Client::new();
+    let reply = http.get(server.url("/links")).send().await.expect("GET");
+    assert_eq!(reply.status(), 200);
+    assert_eq!(reply.text().await.unwrap(), "/shelves/1 /entries/2");
+    for (method, status) in [
+        (reqwest::Method::GET, 200),
+        (reqwest::Method::POST, 200),
+        (reqwest::Method::PUT, 404),
+    ] {
+        let reply = http
+            .request(method.clone(), server.url("/stamp"))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(reply.status(), status, "{method} /stamp");
+    }
+
+    let client = server.client().await;
+    let result = call(&client, "entry", json!({"id": 3})).await;
+    assert_eq!(text(&result), "entry 3");
+    let result = call(&client, "shelf", json!({"id": 4})).await;
+    assert_eq!(text(&result), "shelf 4");
+    let result = call(&client, "stamp", json!({})).await;
+    assert_eq!(
+        text(&result),
+        "stamped by GET",
+        "a call uses the route's first method"
+    );
 }
