@@ -149,7 +149,7 @@ fn path_struct_fields_must_be_the_route_segments() {
     );
     assert!(
         message.contains(&format!(
-            "- tool `path_fields` (startup_checks::path_fields at {FILE}:23:10): \
+            "- tool `path_fields` (startup_checks::path_fields at {FILE}:26:10): \
              `web::Path` field `item_id` is not a segment"
         )),
         "{message}"
