@@ -1166,8 +1166,23 @@ pub(crate) mod tests {
         }
     }
 
+    /// What the service of `#[get("/items/{id}")] fn get_item` registers,
+    /// exposed as `exposed` (a variant of the runtime's `Exposed`).
+    pub(crate) fn get_item_route(exposed: TokenStream) -> Expr {
+        let rt = quote!(::mcp_runtime::__private);
+        parse_quote!(#rt::register_route(
+            __mcp_config,
+            #rt::Resource::new("/items/{id}")
+                .name("get_item")
+                .guard(#rt::guard::Get())
+                .to(get_item),
+            "/items/{id}",
+            #rt::Exposed::#exposed,
+        ))
+    }
+
     #[test]
-    fn route_handlers_become_a_renamed_route_and_the_original_service() {
+    fn route_handlers_become_the_original_service_registering_the_route() {
         let out = expand(
             quote!(name = "get_item"),
             quote! {
@@ -1193,18 +1208,15 @@ pub(crate) mod tests {
             handler.sig.inputs, inputs,
             "`#[mcp(..)]` is stripped; the check that a call reached it comes first"
         );
-        let exposed =
-            quote!(#rt::Exposed::Tool(::core::concat!(::core::module_path!(), "::", "get_item")));
-        let expected: Expr = parse_quote!(#rt::register_route(
-            __mcp_config,
-            #rt::Resource::new("/items/{id}")
-                .name("get_item")
-                .guard(#rt::guard::Get())
-                .to(get_item),
-            "/items/{id}",
-            #exposed,
-        ));
-        assert_eq!(*call, expected, "the resource actix's `#[get]` builds");
+        assert_eq!(
+            *call,
+            get_item_route(quote!(Tool(::core::concat!(
+                ::core::module_path!(),
+                "::",
+                "get_item"
+            )))),
+            "the resource actix's `#[get]` builds"
+        );
         let syn::ImplItem::Fn(register) = &out.factory().items[0] else {
             panic!("register")
         };

@@ -342,18 +342,14 @@ mod tests {
         out.item_struct("get_item");
         let (handler, call) = out.registered();
         assert_eq!(handler.sig.ident, "get_item");
-        let exposed =
-            quote!(#rt::Exposed::Resource(::core::concat!(::core::module_path!(), "::", "item")));
-        let expected: Expr = parse_quote!(#rt::register_route(
-            __mcp_config,
-            #rt::Resource::new("/items/{id}")
-                .name("get_item")
-                .guard(#rt::guard::Get())
-                .to(get_item),
-            "/items/{id}",
-            #exposed,
-        ));
-        assert_eq!(*call, expected);
+        assert_eq!(
+            *call,
+            expand::tests::get_item_route(quote!(Resource(::core::concat!(
+                ::core::module_path!(),
+                "::",
+                "item"
+            ))))
+        );
 
         assert_eq!(out.definition().path, parse_quote!(#rt::ResourceDef));
         let some = |e: Expr| -> Expr { parse_quote!(::core::option::Option::Some(#e)) };
