@@ -454,12 +454,8 @@ pub(crate) struct RouteService {
     attribute: syn::Path,
     vis: Visibility,
     ident: Ident,
-    path: String,
-    /// The resource's name: `name = "…"`, else the fn's.
-    name: String,
-    methods: Vec<HttpMethod>,
-    guards: Vec<syn::Path>,
-    wraps: Vec<syn::Expr>,
+    /// What the route attribute said.
+    route: Route,
     exposed: Exposed,
 }
 
@@ -488,15 +484,8 @@ impl RouteService {
             handler: Box::new(handler),
             docs,
             attribute,
-            name: route
-                .name
-                .as_ref()
-                .map_or_else(|| ident.unraw().to_string(), LitStr::value),
             ident,
-            path: route.path.clone(),
-            methods: route.methods.clone(),
-            guards: route.guards.clone(),
-            wraps: route.wraps.clone(),
+            route: route.clone(),
             exposed,
         }
     }
@@ -512,13 +501,21 @@ impl ToTokens for RouteService {
             attribute,
             vis,
             ident,
+            route,
+            exposed,
+        } = self;
+        let Route {
             path,
-            name,
             methods,
             guards,
             wraps,
-            exposed,
-        } = self;
+            ..
+        } = route;
+        // As actix: the resource is named after the fn unless it says.
+        let name = route
+            .name
+            .as_ref()
+            .map_or_else(|| ident.unraw().to_string(), LitStr::value);
         // As actix: one method's guard, or `Any(first).or(second)…`.
         let method_guard = methods.split_first().map(|(first, rest)| match rest {
             [] => quote!(#rt::guard::#first()),
@@ -1031,18 +1028,18 @@ pub(crate) mod tests {
                 .unwrap_or_else(|| panic!("no struct `{name}`"))
         }
 
-        /// The statements of the service's `register`: the route's fn, then
-        /// the call that registers it.
-        pub(crate) fn registered(&self) -> (&ItemFn, &Expr) {
+        /// The statements of the service's `register`: the import of the
+        /// route attribute, the route's fn, then the call that registers it.
+        pub(crate) fn registered(&self) -> (&syn::ItemUse, &ItemFn, &Expr) {
             let syn::ImplItem::Fn(register) = &self.factory().items[0] else {
                 panic!("register")
             };
             match &register.block.stmts[..] {
                 [
-                    Stmt::Item(Item::Use(_)),
+                    Stmt::Item(Item::Use(import)),
                     Stmt::Item(Item::Fn(handler)),
                     Stmt::Expr(call, Some(_)),
-                ] => (handler, call),
+                ] => (import, handler, call),
                 other => panic!("register holds {}", quote!(#(#other)*)),
             }
         }
@@ -1194,7 +1191,7 @@ pub(crate) mod tests {
             },
         );
         let rt = quote!(::mcp_runtime::__private);
-        let (handler, call) = out.registered();
+        let (import, handler, call) = out.registered();
         assert!(
             handler.attrs.is_empty(),
             "the doc comment moves to the service; actix's attribute is read, not kept"
@@ -1217,15 +1214,12 @@ pub(crate) mod tests {
             )))),
             "the resource actix's `#[get]` builds"
         );
-        let syn::ImplItem::Fn(register) = &out.factory().items[0] else {
-            panic!("register")
-        };
-        let import: Stmt = parse_quote!(
+        let expected: syn::ItemUse = parse_quote!(
             #[allow(unused_imports)]
             use get as _;
         );
         assert_eq!(
-            register.block.stmts[0], import,
+            *import, expected,
             "the app's import of actix's attribute stays used"
         );
 
@@ -1290,7 +1284,7 @@ pub(crate) mod tests {
                 async fn get_item(id: web::Path<u64>) -> String { todo!() }
             },
         );
-        let (handler, call) = out.registered();
+        let (_, handler, call) = out.registered();
         let attrs: Vec<Attribute> = vec![
             parse_quote!(#[tracing::instrument]),
             parse_quote!(#[cfg(feature = "mcp")]),
@@ -1333,7 +1327,7 @@ pub(crate) mod tests {
             },
         );
         let rt = quote!(::mcp_runtime::__private);
-        let Expr::Call(call) = out.registered().1 else {
+        let Expr::Call(call) = out.registered().2 else {
             panic!("a call")
         };
         assert_eq!(

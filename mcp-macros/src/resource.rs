@@ -340,7 +340,7 @@ mod tests {
         );
         let rt = quote!(::mcp_runtime::__private);
         out.item_struct("get_item");
-        let (handler, call) = out.registered();
+        let (_, handler, call) = out.registered();
         assert_eq!(handler.sig.ident, "get_item");
         assert_eq!(
             *call,

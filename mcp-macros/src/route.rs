@@ -58,6 +58,7 @@ impl ToTokens for HttpMethod {
 }
 
 /// The route a handler serves.
+#[derive(Clone)]
 pub(crate) struct Route {
     /// Position of the attribute in the fn's attributes.
     pub index: usize,

@@ -2,7 +2,9 @@
 //! start-up checks see what the macro cannot (field names inside types,
 //! type aliases, code a macro generates), and report every problem at once,
 //! each with its tool and source location. This file is its own binary with
-//! its own registry, so its broken tools reach no other test.
+//! its own registry, so its broken tools reach no other test. It mounts none
+//! of their routes, so rustc counts the types only their handlers read as
+//! dead code, as for any unmounted route (`allow(dead_code)` below).
 
 use actix_web::{HttpRequest, get, post, web};
 use mcp_runtime::error::{ItemKind, Problem};
@@ -12,8 +14,6 @@ use serde::Deserialize;
 
 const FILE: &str = "tests/tests/startup_checks.rs";
 
-// Read only by handlers this binary never mounts (its tools exist to fail
-// `build()`), which rustc counts as dead code, as for any unmounted route.
 #[allow(dead_code)]
 #[derive(Deserialize, JsonSchema)]
 struct ItemPath {
@@ -34,8 +34,6 @@ async fn hidden_segment(req: HttpRequest) -> String {
     req.match_info().query("user").to_owned()
 }
 
-// Read only by handlers this binary never mounts (its tools exist to fail
-// `build()`), which rustc counts as dead code, as for any unmounted route.
 #[allow(dead_code)]
 #[derive(Deserialize, JsonSchema)]
 struct Search {
@@ -56,8 +54,6 @@ async fn described(id: web::Path<u64>) -> String {
     id.to_string()
 }
 
-// Read only by handlers this binary never mounts (its tools exist to fail
-// `build()`), which rustc counts as dead code, as for any unmounted route.
 #[allow(dead_code)]
 #[derive(Deserialize, JsonSchema)]
 struct Note {
