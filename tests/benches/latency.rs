@@ -87,7 +87,7 @@ struct Totals {
 /// Times `count` requests of `row` into `totals`.
 fn batch(row: &mut Row, count: usize, totals: &mut Totals) {
     let mut replies = Vec::with_capacity(count);
-    let (process0, client0) = (process_cpu(), thread_cpu());
+    let (process0, client0) = (Cpu::process().total(), Cpu::thread().total());
     let start = Instant::now();
     for _ in 0..count {
         let (latency, reply, id) = row.send();
@@ -95,7 +95,7 @@ fn batch(row: &mut Row, count: usize, totals: &mut Totals) {
         replies.push((reply, id));
     }
     let wall = start.elapsed();
-    let (process1, client1) = (process_cpu(), thread_cpu());
+    let (process1, client1) = (Cpu::process().total(), Cpu::thread().total());
     // Checked after the clocks stopped, so parsing costs nothing measured.
     for (reply, id) in &replies {
         row.check(reply, *id);

@@ -15,10 +15,15 @@
 //! body, `GET /bench/bytes/{len}`). Every answer is checked.
 //!
 //! **Server CPU per call** is the process's CPU time (`getrusage`) minus
-//! the load generator's threads' own (`CLOCK_THREAD_CPUTIME_ID`), divided by
-//! the calls answered; the load generator's CPU per call is printed too: on
-//! a machine this small it shares the CPUs with the server, and when it
-//! uses more than the server, it is what limits calls/s.
+//! the load generator's threads' own (`getrusage` per thread), divided by
+//! the calls answered, and split into user space (the server's code) and
+//! the kernel (sockets, waking the load generator's threads); the load
+//! generator's CPU per call is printed too: on a machine this small it
+//! shares the CPUs with the server, and when it uses more than the server,
+//! it is what limits calls/s. The kernel's share per call grows when the
+//! server is the slower side: each answer then wakes a load thread (and its
+//! CPU) from idle, which on a VM costs several microseconds; `user × REST`
+//! compares the server's own work alone.
 //!
 //! ```sh
 //! cargo bench -p mcp-tests --bench throughput
@@ -49,29 +54,29 @@ struct Row {
 struct Round {
     calls: usize,
     seconds: f64,
-    server_cpu: Duration,
+    server_cpu: Cpu,
     client_cpu: Duration,
 }
 
 /// Runs `row` for `secs` seconds, every connection busy.
 fn round(row: &mut Row, secs: Duration) {
-    let cpu_before = process_cpu();
+    let cpu_before = Cpu::process();
     let started = Instant::now();
     let deadline = started + secs;
-    let results: Vec<(usize, Vec<u32>, Duration)> = std::thread::scope(|scope| {
+    let results: Vec<(usize, Vec<u32>, Cpu)> = std::thread::scope(|scope| {
         let workers: Vec<_> = row
             .conns
             .iter_mut()
             .map(|conn| {
                 scope.spawn(move || {
-                    let cpu = thread_cpu();
+                    let cpu = Cpu::thread();
                     let mut latencies = Vec::new();
                     while Instant::now() < deadline {
                         let (took, reply, id) = conn.send();
                         conn.check(&reply, id);
                         latencies.push(u32::try_from(took.as_micros()).unwrap_or(u32::MAX));
                     }
-                    (latencies.len(), latencies, thread_cpu() - cpu)
+                    (latencies.len(), latencies, Cpu::thread() - cpu)
                 })
             })
             .collect();
@@ -81,8 +86,8 @@ fn round(row: &mut Row, secs: Duration) {
             .collect()
     });
     let seconds = started.elapsed().as_secs_f64();
-    let process = process_cpu() - cpu_before;
-    let client_cpu: Duration = results.iter().map(|(_, _, cpu)| *cpu).sum();
+    let process = Cpu::process() - cpu_before;
+    let client_cpu: Cpu = results.iter().map(|(_, _, cpu)| *cpu).sum();
     let calls = results.iter().map(|(n, _, _)| n).sum();
     for (_, latencies, _) in results {
         row.latencies.extend(latencies);
@@ -90,8 +95,8 @@ fn round(row: &mut Row, secs: Duration) {
     row.rounds.push(Round {
         calls,
         seconds,
-        server_cpu: process.saturating_sub(client_cpu),
-        client_cpu,
+        server_cpu: process - client_cpu,
+        client_cpu: client_cpu.total(),
     });
 }
 
@@ -190,9 +195,9 @@ fn main() {
         pin.describe()
     );
     println!(
-        "| request | calls/s | p50 µs | p99 µs | server CPU µs/call | load CPU µs/call | calls/s × REST | CPU × REST |"
+        "| request | calls/s | p50 µs | p99 µs | server CPU µs/call | of it user | of it kernel | load CPU µs/call | calls/s × REST | CPU × REST | user × REST |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let per_call = |row: &Row, cpu: fn(&Round) -> Duration| {
         median(
             row.rounds
@@ -209,20 +214,25 @@ fn main() {
                 .collect(),
         )
     };
-    let (rest_rate, rest_cpu) = (rate(&rows[0]), per_call(&rows[0], |r| r.server_cpu));
+    let server = |row: &Row| per_call(row, |r| r.server_cpu.total());
+    let user = |row: &Row| per_call(row, |r| r.server_cpu.user);
+    let (rest_rate, rest_cpu, rest_user) = (rate(&rows[0]), server(&rows[0]), user(&rows[0]));
     for row in &mut rows {
         row.latencies.sort_unstable();
-        let (calls, cpu) = (rate(row), per_call(row, |r| r.server_cpu));
+        let (calls, cpu, user) = (rate(row), server(row), user(row));
         println!(
-            "| {} | {:.0} | {:.0} | {:.0} | {:.1} | {:.1} | {:.2} | {:.2} |",
+            "| {} | {:.0} | {:.0} | {:.0} | {:.1} | {:.1} | {:.1} | {:.1} | {:.2} | {:.2} | {:.2} |",
             row.name,
             calls,
             percentile(&row.latencies, 0.5),
             percentile(&row.latencies, 0.99),
             cpu,
+            user,
+            per_call(row, |r| r.server_cpu.system),
             per_call(row, |r| r.client_cpu),
             calls / rest_rate,
             cpu / rest_cpu,
+            user / rest_user,
         );
     }
 }

@@ -820,30 +820,61 @@ pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// CPU time (user + system) of the whole process.
-pub fn process_cpu() -> Duration {
-    // SAFETY: `getrusage` fills the struct it is given.
-    let usage = unsafe {
-        let mut usage = std::mem::zeroed::<libc::rusage>();
-        assert_eq!(libc::getrusage(libc::RUSAGE_SELF, &mut usage), 0);
-        usage
-    };
-    let tv = |t: libc::timeval| {
-        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
-    };
-    tv(usage.ru_utime) + tv(usage.ru_stime)
+/// CPU time, split into user space (the code itself) and the kernel
+/// (sockets, wake-ups), from `getrusage`.
+#[derive(Clone, Copy, Default)]
+pub struct Cpu {
+    pub user: Duration,
+    pub system: Duration,
 }
 
-/// CPU time of the calling thread.
-pub fn thread_cpu() -> Duration {
-    // SAFETY: `clock_gettime` fills the struct it is given.
-    let ts = unsafe {
-        let mut ts = std::mem::zeroed::<libc::timespec>();
-        assert_eq!(
-            libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts),
-            0
-        );
-        ts
-    };
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+impl Cpu {
+    /// The whole process's.
+    pub fn process() -> Cpu {
+        Cpu::usage(libc::RUSAGE_SELF)
+    }
+
+    /// The calling thread's.
+    pub fn thread() -> Cpu {
+        Cpu::usage(libc::RUSAGE_THREAD)
+    }
+
+    pub fn total(self) -> Duration {
+        self.user + self.system
+    }
+
+    fn usage(who: libc::c_int) -> Cpu {
+        // SAFETY: `getrusage` fills the struct it is given.
+        let usage = unsafe {
+            let mut usage = std::mem::zeroed::<libc::rusage>();
+            assert_eq!(libc::getrusage(who, &mut usage), 0);
+            usage
+        };
+        let tv = |t: libc::timeval| {
+            Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+        };
+        Cpu {
+            user: tv(usage.ru_utime),
+            system: tv(usage.ru_stime),
+        }
+    }
+}
+
+impl std::ops::Sub for Cpu {
+    type Output = Cpu;
+    fn sub(self, other: Cpu) -> Cpu {
+        Cpu {
+            user: self.user.saturating_sub(other.user),
+            system: self.system.saturating_sub(other.system),
+        }
+    }
+}
+
+impl std::iter::Sum for Cpu {
+    fn sum<I: Iterator<Item = Cpu>>(iter: I) -> Cpu {
+        iter.fold(Cpu::default(), |a, b| Cpu {
+            user: a.user + b.user,
+            system: a.system + b.system,
+        })
+    }
 }
