@@ -20,8 +20,9 @@
 //! 3. **The macro's build cost.** The same generator with `BENCH_HANDLERS`
 //!    handlers (default 200), both variants, in the dev profile: their
 //!    dependencies are built first, then each crate alone is built from clean
-//!    (`cargo clean -p`, no incremental cache), in turns, three times; the
-//!    fastest of each is reported. (The MCP variant also derives
+//!    (`cargo clean -p`, no incremental cache), in turns, `BENCH_BUILD_ROUNDS`
+//!    times (default 5); the fastest of each is reported, as the build least
+//!    disturbed by the rest of the machine. (The MCP variant also derives
 //!    `JsonSchema` on its two argument types, as a user would.)
 //!
 //! ```sh
@@ -408,8 +409,9 @@ fn build_cost() {
     for v in &variants {
         v.build(false);
     }
+    let rounds = env_usize("BENCH_BUILD_ROUNDS", 5).max(1);
     let mut times = [Vec::new(), Vec::new()];
-    for _ in 0..3 {
+    for _ in 0..rounds {
         for (v, t) in variants.iter().zip(&mut times) {
             v.clean();
             t.push(v.build(false));
@@ -418,7 +420,7 @@ fn build_cost() {
     let fastest = |t: &[Duration]| t.iter().min().copied().expect("a build");
     let (rest, mcp) = (fastest(&times[0]), fastest(&times[1]));
     println!(
-        "\n## Clean build of a crate with {handlers} handlers (dev profile, dependencies built, fastest of 3)\n"
+        "\n## Clean build of a crate with {handlers} handlers (dev profile, dependencies built, fastest of {rounds})\n"
     );
     println!("| crate | build s | × plain |");
     println!("|---|--:|--:|");
