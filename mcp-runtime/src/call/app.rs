@@ -44,6 +44,7 @@ use actix_web::{App, Error};
 use futures_util::future::LocalBoxFuture;
 
 use crate::call::forward::Paths;
+use crate::support::boxed::in_box;
 
 /// An actix [`App`] wrapped so MCP tool calls can go through its routes,
 /// middleware and configuration exactly as REST requests do. Made by
@@ -136,7 +137,7 @@ where
 {
     fn dispatch(&self, req: Request) -> LocalBoxFuture<'static, Result<ServiceResponse, Error>> {
         let call = self.call(req);
-        Box::pin(async move { call.await.map(ServiceResponse::map_into_boxed_body) })
+        in_box(|| async move { call.await.map(ServiceResponse::map_into_boxed_body) })
     }
 }
 

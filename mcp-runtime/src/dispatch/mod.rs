@@ -36,6 +36,7 @@ use crate::protocol::params::{
     Named, Reference, UriParams,
 };
 use crate::state::relay::Relayed;
+use crate::support::boxed::in_box;
 
 /// The method table: decodes nothing and knows no transport, only which
 /// handler serves which method in which revision.
@@ -373,7 +374,7 @@ async fn decoded<P: DeserializeOwned>(
         // Boxed: each method's future is large (a tool call's is ~3 KB),
         // and held inline it would be copied at every level above, up to
         // the transport, which is several times its size again.
-        Ok(params) => Box::pin(handler(params)).await,
+        Ok(params) => in_box(|| handler(params)).await,
         Err(e) => Outcome::error(id, &e),
     }
 }

@@ -31,6 +31,7 @@ use crate::protocol::codes;
 use crate::protocol::jsonrpc;
 use crate::protocol::params::CallToolParams;
 use crate::protocol::stateless;
+use crate::support::boxed::in_box;
 
 /// What running the handler gave, before it becomes a JSON-RPC reply.
 enum Handled {
@@ -196,7 +197,7 @@ pub(super) async fn run(
     let started = (!span.is_none()).then(Instant::now);
     // Boxed: `guarded` holds its argument and the pinned copy it polls, so
     // an inline handler future would count twice at each level above.
-    let outcome = run::guarded(d, &scope, Box::pin(handle(d, tool, &args, &scope, x)))
+    let outcome = run::guarded(d, &scope, in_box(|| handle(d, tool, &args, &scope, x)))
         .instrument(span.clone())
         .await;
     if let Some(started) = started {

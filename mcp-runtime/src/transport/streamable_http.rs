@@ -47,6 +47,7 @@ use crate::protocol::version::{self, Version};
 use crate::state::live::{NotStarted, in_use};
 use crate::state::relay::Relayed;
 use crate::state::session::{Session, SessionStore, SessionStoreError, new_session_id};
+use crate::support::boxed::in_box;
 use crate::support::media;
 use crate::support::outbound::Outbound;
 
@@ -524,7 +525,7 @@ impl StreamableHttp {
             task: None,
         };
         let dispatcher = self.dispatcher.clone();
-        let mut call: Call = Box::pin(async move {
+        let mut call: Call = in_box(|| async move {
             let _in_flight = in_flight;
             let outcome = if stateless {
                 dispatcher.handle_stateless(message, &exchange).await
