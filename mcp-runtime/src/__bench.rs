@@ -27,7 +27,7 @@ pub struct Stages {
 }
 
 /// A call's arguments mapped onto its route: path segments, query, body.
-pub struct Mapped(Parts);
+pub struct Mapped<'a>(Parts<'a>);
 
 impl Stages {
     /// The stages of `tool`'s calls; `None` if `mcp` has no route tool so
@@ -62,7 +62,7 @@ impl Stages {
 
     /// Argument mapping: coercion, the required and unknown arguments, the
     /// route's parts and the URL-carried arguments' schema check.
-    pub fn map_arguments(&self, mut args: Map<String, Value>) -> Option<Mapped> {
+    pub fn map_arguments(&self, mut args: Map<String, Value>) -> Option<Mapped<'_>> {
         let tool = self.entry();
         coerce(&mut args, &tool.input_schema, Coercion::IntegralFloats);
         if !tool.plan.missing(&args).is_empty() || tool.plan.unknown(&args).is_some() {
@@ -78,7 +78,7 @@ impl Stages {
 
     /// Building the forwarded request from the MCP request (`host`, inside
     /// the app that `McpServer::app` wraps) and the mapped arguments.
-    pub fn forward(&self, host: &HttpRequest, mapped: Mapped) -> Option<Request> {
+    pub fn forward(&self, host: &HttpRequest, mapped: Mapped<'_>) -> Option<Request> {
         let Target::Route {
             method, locator, ..
         } = &self.entry().target

@@ -156,7 +156,7 @@ impl Paths {
         &self,
         host: &HttpRequest,
         locator: &str,
-        segments: &Segments,
+        segments: &Segments<'_>,
     ) -> Result<String, Unroutable> {
         let cached = self.0.borrow().get(locator).cloned();
         let template = match cached {
@@ -273,20 +273,20 @@ impl Serialize for View<'_> {
 }
 
 /// A route tool's request, before its path prefix is known.
-pub(crate) struct Parts {
-    pub segments: Segments,
+pub(crate) struct Parts<'a> {
+    pub segments: Segments<'a>,
     pub query: String,
     /// The body and its `Content-Type`.
     pub body: Option<(HeaderValue, Vec<u8>)>,
 }
 
-/// Path segment name → encoded value: a route has few, so a list (no
-/// table to allocate and hash into on every call).
+/// Path segment name (the route template's) → encoded value: a route has
+/// few, so a list (no table to allocate and hash into on every call).
 #[derive(Default)]
-pub(crate) struct Segments(Vec<(String, String)>);
+pub(crate) struct Segments<'a>(Vec<(&'a str, String)>);
 
-impl Segments {
-    fn insert(&mut self, name: String, value: String) {
+impl<'a> Segments<'a> {
+    fn insert(&mut self, name: &'a str, value: String) {
         match self.0.iter_mut().find(|(n, _)| *n == name) {
             Some((_, slot)) => *slot = value,
             None => self.0.push((name, value)),
@@ -296,7 +296,7 @@ impl Segments {
     fn get(&self, name: &str) -> Option<&str> {
         self.0
             .iter()
-            .find(|(n, _)| n == name)
+            .find(|(n, _)| *n == name)
             .map(|(_, v)| v.as_str())
     }
 }
@@ -304,33 +304,34 @@ impl Segments {
 const JSON: HeaderValue = HeaderValue::from_static("application/json");
 
 /// Splits a call's arguments into path segments, query string and body.
-pub(crate) fn parts(
+pub(crate) fn parts<'a>(
     plan: &Plan,
-    template: &Template,
+    template: &'a Template,
     args: &Map<String, Value>,
-) -> Result<Parts, ArgumentError> {
+) -> Result<Parts<'a>, ArgumentError> {
     let mut out = Parts {
         segments: Segments::default(),
         query: String::new(),
         body: None,
     };
-    let names = template.names();
     for slot in plan.slots.iter().flatten() {
         let overflow = (plan.overflow == Some(slot.param)).then_some(plan.claimed.as_slice());
         match (slot.source, &slot.slot) {
             (Source::Path, Slot::Tuple(arguments)) => {
-                for (argument, segment_name) in arguments.iter().zip(&names) {
-                    out.add_segment(template, segment_name, argument, args)?;
+                for (argument, param) in arguments.iter().zip(&template.params) {
+                    out.add_segment(param, argument, args)?;
                 }
             }
             (Source::Path, Slot::Whole(argument)) => {
-                if let Some(segment_name) = names.first() {
-                    out.add_segment(template, segment_name, argument, args)?;
+                if let Some(param) = template.params.first() {
+                    out.add_segment(param, argument, args)?;
                 }
             }
             (Source::Path, Slot::Fields { fields }) => {
                 for (argument, segment_name) in fields {
-                    out.add_segment(template, segment_name, argument, args)?;
+                    if let Some(param) = template.param(segment_name) {
+                        out.add_segment(param, argument, args)?;
+                    }
                 }
             }
             (Source::Query, Slot::Fields { fields }) => {
@@ -398,14 +399,14 @@ pub(crate) fn parts(
     Ok(out)
 }
 
-impl Parts {
+impl<'a> Parts<'a> {
     /// A resource read's request: the URI's variables fill the route's
     /// segments (checked against their patterns) and, for the rest, the
     /// query string.
     pub(crate) fn from_values(
-        template: &Template,
+        template: &'a Template,
         values: &[(String, String)],
-    ) -> Result<Parts, ArgumentError> {
+    ) -> Result<Parts<'a>, ArgumentError> {
         let mut out = Parts {
             segments: Segments::default(),
             query: String::new(),
@@ -416,7 +417,7 @@ impl Parts {
             match template.param(name) {
                 Some(param) => {
                     let encoded = segment(param, name, &Value::String(value.clone()))?;
-                    out.segments.insert(name.clone(), encoded);
+                    out.segments.insert(&param.name, encoded);
                 }
                 None => query.push((name.as_str(), value.clone())),
             }
@@ -427,17 +428,13 @@ impl Parts {
 
     fn add_segment(
         &mut self,
-        template: &Template,
-        segment_name: &str,
+        param: &'a Segment,
         argument: &str,
         args: &Map<String, Value>,
     ) -> Result<(), ArgumentError> {
-        let Some(param) = template.param(segment_name) else {
-            return Ok(());
-        };
         let value = args.get(argument).unwrap_or(&Value::Null);
         let encoded = segment(param, argument, value)?;
-        self.segments.insert(segment_name.to_owned(), encoded);
+        self.segments.insert(&param.name, encoded);
         Ok(())
     }
 }
@@ -535,7 +532,7 @@ pub(crate) fn outgoing(
     host: &HttpRequest,
     method: HttpMethod,
     locator: &str,
-    parts: Parts,
+    parts: Parts<'_>,
 ) -> Result<Outgoing, Unroutable> {
     let mut target = match host.app_data::<AppHandle>() {
         Some(app) => app.paths().render(host, locator, &parts.segments)?,

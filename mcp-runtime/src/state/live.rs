@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex};
 
 use rmcp::model::{ErrorData, RequestId};
 use serde_json::value::RawValue;
+use smallvec::SmallVec;
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
@@ -39,8 +40,9 @@ pub(crate) struct Live {
 struct InFlightCalls {
     /// Each session's calls in flight, with their tokens: a list, as a
     /// session has few (its limit), so starting and ending a call hashes
-    /// its session once.
-    sessions: BySession<Vec<(RequestId, CancellationToken)>>,
+    /// its session once; room for one inline, so a session's only call
+    /// (the common case) allocates no list.
+    sessions: BySession<SmallVec<[(RequestId, CancellationToken); 1]>>,
 }
 
 /// The refusal of a request whose id is already in flight in its session.
