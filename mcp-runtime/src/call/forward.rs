@@ -46,6 +46,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Serialize;
 use serde::ser::SerializeMap;
 use serde_json::{Map, Value};
+use smallvec::SmallVec;
 
 use crate::call::app::AppHandle;
 use crate::handler::arguments::{ArgumentError, Plan, Slot, Source, decode_base64};
@@ -281,9 +282,10 @@ pub(crate) struct Parts<'a> {
 }
 
 /// Path segment name (the route template's) → encoded value: a route has
-/// few, so a list (no table to allocate and hash into on every call).
+/// few, so a list (no table to allocate and hash into on every call), held
+/// inline for up to two.
 #[derive(Default)]
-pub(crate) struct Segments<'a>(Vec<(&'a str, String)>);
+pub(crate) struct Segments<'a>(SmallVec<[(&'a str, String); 2]>);
 
 impl<'a> Segments<'a> {
     fn insert(&mut self, name: &'a str, value: String) {
@@ -543,9 +545,8 @@ pub(crate) fn outgoing(
         target.push('?');
         target.push_str(&parts.query);
     }
-    let uri: Uri = target
-        .parse()
-        .map_err(|e: actix_web::http::uri::InvalidUri| Unroutable::BadUri(e.to_string()))?;
+    // (From the `String` itself: `parse` would copy it into a new buffer.)
+    let uri = Uri::try_from(target).map_err(|e| Unroutable::BadUri(e.to_string()))?;
 
     let mut headers = forwarded_headers(host);
     headers.insert(header::ACCEPT, ACCEPT);
