@@ -11,9 +11,8 @@
 //! becomes the fn, unchanged, and
 //!
 //! ```text
-//! const _: () = {
-//!     inventory::submit!(PromptDef { describe, invoke /* .. cx.prompt(code_review(a0, a1).await) */,
-//!                                    completions: &[("language", /* languages, wrapped */)], .. }); };
+//! inventory::submit!(PromptDef { describe, invoke /* .. cx.prompt(code_review(a0, a1).await) */,
+//!                                completions: &[("language", /* languages, wrapped */)], .. });
 //! ```
 
 use proc_macro2::{Span, TokenStream};
