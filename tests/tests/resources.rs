@@ -12,7 +12,8 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::{Next, from_fn};
 use actix_web::{App, HttpMessage as _, HttpResponse, get, web};
 use mcp_examples::items::{AuthUser, DEMO_TOKEN};
-use mcp_runtime::{Completion, McpServer, mcp_resource};
+use mcp_runtime::config::StreamConfig;
+use mcp_runtime::{Completion, McpServer, McpServerBuilder, mcp_resource};
 use mcp_tests::TestServer;
 use mcp_tests::stateless::{meta, send};
 use rmcp::model::{ReadResourceRequestParams, ResourceContents};
@@ -110,8 +111,14 @@ async fn tag(
 }
 
 fn server() -> (TestServer, McpServer) {
-    let mcp = McpServer::from_registry()
-        .auth_with_scopes::<AuthUser>()
+    server_with(|b| b)
+}
+
+/// The test app, its MCP server built with `configure` applied.
+fn server_with(
+    configure: impl FnOnce(McpServerBuilder) -> McpServerBuilder,
+) -> (TestServer, McpServer) {
+    let mcp = configure(McpServer::from_registry().auth_with_scopes::<AuthUser>())
         .build()
         .unwrap();
     let served = mcp.clone();
@@ -328,6 +335,36 @@ async fn protected_resources_challenge_before_the_route_runs() {
     let client = server.client_with_token(DEMO_TOKEN).await;
     let contents = read(&client, "notes://stats").await;
     assert_eq!(text(&contents).2, "2 notes, read by demo");
+}
+
+/// A server that answers every call as a stream decides on a protected
+/// resource before it opens one: the challenge is the HTTP status, not an
+/// error inside a 200 stream. (Whether to decide is known per kind of
+/// item: this server's protected items are resources, not tools.)
+#[tokio::test]
+async fn a_streaming_server_challenges_a_protected_read_before_it_streams() {
+    let (server, _) = server_with(|b| b.streams(StreamConfig::default().always_stream(true)));
+    let mut raw = server.raw();
+    raw.initialize("2025-11-25").await;
+    let reply = raw
+        .post(request(
+            1,
+            "resources/read",
+            json!({"uri": "notes://stats"}),
+        ))
+        .await;
+    assert_eq!(reply.status, 401);
+    assert!(
+        reply
+            .header("www-authenticate")
+            .unwrap()
+            .starts_with("Bearer")
+    );
+    let open = raw
+        .post(request(2, "resources/read", json!({"uri": "notes://1"})))
+        .await;
+    assert_eq!(open.status, 200);
+    assert_eq!(open.header("content-type"), Some("text/event-stream"));
 }
 
 #[tokio::test]

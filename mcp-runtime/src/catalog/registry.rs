@@ -117,6 +117,8 @@ pub(crate) struct Registry {
     templates: Vec<usize>,
     /// By `List`: tools, prompts, resources, resource templates.
     listed: [Vec<Listed>; 4],
+    /// By `List`: whether any of its items asks for authentication.
+    protected: [bool; 4],
 }
 
 /// Items sorted by `key`, with the groups that share a key reported.
@@ -340,7 +342,16 @@ impl Registry {
             .filter(|&i| !resources[i].uri.is_static())
             .collect();
         templates.sort_by_key(|&i| std::cmp::Reverse(resources[i].uri.literal_len));
+        let listed = [
+            listed_tools,
+            listed_prompts,
+            listed_resources,
+            listed_templates,
+        ];
         Ok(Registry {
+            protected: listed
+                .each_ref()
+                .map(|items| items.iter().any(|l| l.access.auth)),
             tool_index: index(&mut tools.iter().map(|t| t.def.name)),
             prompt_index: index(&mut prompts.iter().map(|p| p.def.name)),
             resource_index: index(&mut resources.iter().map(|r| r.def.name)),
@@ -351,12 +362,7 @@ impl Registry {
                 .map(|(i, r)| (r.def.uri, i))
                 .collect(),
             templates,
-            listed: [
-                listed_tools,
-                listed_prompts,
-                listed_resources,
-                listed_templates,
-            ],
+            listed,
             tools,
             prompts,
             resources,
@@ -437,6 +443,13 @@ impl Registry {
         scopes.sort_unstable();
         scopes.dedup();
         scopes
+    }
+
+    /// Whether any item of `list` asks for authentication (turned off or
+    /// not): when none does, a request on that list's items needs no
+    /// verdict before it runs, nor its parameters read for one.
+    pub(crate) fn protects(&self, list: List) -> bool {
+        self.protected[list as usize]
     }
 
     /// Every item of `list`, sorted by name.

@@ -300,6 +300,20 @@ impl Dispatcher {
             return Vec::new();
         };
         let catalog = &self.server.catalog;
+        let touched: &[List] = match method {
+            RequestMethod::CallTool => &[List::Tools],
+            RequestMethod::GetPrompt => &[List::Prompts],
+            RequestMethod::ReadResource | RequestMethod::Subscribe | RequestMethod::Listen => {
+                &[List::Resources, List::ResourceTemplates]
+            }
+            RequestMethod::Complete => &[List::Prompts, List::Resources, List::ResourceTemplates],
+            _ => &[],
+        };
+        // Nothing it can touch is protected: its parameters are not read
+        // for a verdict (an SSE call would read them twice).
+        if !touched.iter().any(|&list| catalog.registry.protects(list)) {
+            return Vec::new();
+        }
         let params = params.as_deref();
         let resource = |uri: &str| catalog.resource_for(uri).map(|(r, _)| r.def.access());
         // The name alone finds the item; only a protected one's parameters
