@@ -27,7 +27,7 @@ pub struct Stages {
 }
 
 /// A call's arguments mapped onto its route: path segments, query, body.
-pub struct Mapped<'a>(Parts<'a>);
+pub struct Mapped<'a>(Parts<'a, 'static>);
 
 impl Stages {
     /// The stages of `tool`'s calls; `None` if `mcp` has no route tool so
@@ -71,9 +71,17 @@ impl Stages {
         let Target::Route { template, .. } = &tool.target else {
             return None;
         };
-        let parts = forward::parts(&tool.plan, template, &args).ok()?;
+        let Parts {
+            segments,
+            query,
+            body,
+        } = forward::parts(&tool.plan, template, &args).ok()?;
         tool.check_url_arguments(&args).ok()?;
-        Some(Mapped(parts))
+        Some(Mapped(Parts {
+            segments: segments.into_owned(),
+            query,
+            body,
+        }))
     }
 
     /// Building the forwarded request from the MCP request (`host`, inside

@@ -95,8 +95,13 @@ fn scalar_text<'a>(name: &str, value: &'a Value) -> Result<Option<Cow<'a, str>>,
     })
 }
 
-/// Checks a path argument against its segment and returns it encoded.
-fn segment(param: &Segment, argument: &str, value: &Value) -> Result<String, ArgumentError> {
+/// Checks a path argument against its segment and returns it encoded
+/// (borrowed from the argument when it needs no escapes, as most do).
+fn segment<'v>(
+    param: &Segment,
+    argument: &str,
+    value: &'v Value,
+) -> Result<Cow<'v, str>, ArgumentError> {
     let text = scalar_text(argument, value)?
         .ok_or_else(|| ArgumentError::new(argument, "must not be null (it is a path segment)"))?;
     // A segment whose pattern spans `/` (a tail `{rest}*`, `{path:.*}`)
@@ -112,7 +117,7 @@ fn segment(param: &Segment, argument: &str, value: &Value) -> Result<String, Arg
             .split('/')
             .map(|piece| utf8_percent_encode(piece, SEGMENT).to_string())
             .collect();
-        return Ok(pieces.join("/"));
+        return Ok(Cow::Owned(pieces.join("/")));
     }
     if !param.matches(&router_view(&text)) {
         let rule = match param.matcher {
@@ -121,7 +126,10 @@ fn segment(param: &Segment, argument: &str, value: &Value) -> Result<String, Arg
         };
         return Err(ArgumentError::new(argument, rule));
     }
-    Ok(Cow::from(utf8_percent_encode(&text, SEGMENT)).into_owned())
+    Ok(match text {
+        Cow::Borrowed(text) => Cow::from(utf8_percent_encode(text, SEGMENT)),
+        Cow::Owned(text) => Cow::Owned(utf8_percent_encode(&text, SEGMENT).to_string()),
+    })
 }
 
 /// How a segment that is a dot segment is written in the path: escaped,
@@ -150,14 +158,30 @@ enum Piece {
     Segment(Box<str>),
 }
 
+impl Piece {
+    /// The piece as written in the path, a segment's from `segments`.
+    fn text<'p>(&'p self, segments: &'p Segments<'_, '_>) -> Result<&'p str, Unroutable> {
+        match self {
+            Piece::Literal(text) => Ok(text),
+            Piece::Segment(name) => segments
+                .get(name)
+                .map(escape_dots)
+                .ok_or(Unroutable::ScopeSegments),
+        }
+    }
+}
+
 impl Paths {
-    /// The path of the route `locator` names, its segments filled in from
-    /// `segments` (encoded already).
+    /// The path and query of the route `locator` names, its segments filled
+    /// in from `segments` (encoded already). Made with exactly the room it
+    /// takes, so it becomes the request's `Uri` as it is (a `String` with
+    /// spare room would need a shared handle allocated for its bytes).
     fn render(
         &self,
         host: &HttpRequest,
         locator: &str,
-        segments: &Segments<'_>,
+        segments: &Segments<'_, '_>,
+        query: &str,
     ) -> Result<String, Unroutable> {
         let cached = self.0.borrow().get(locator).cloned();
         let template = match cached {
@@ -170,15 +194,17 @@ impl Paths {
                 template
             }
         };
-        let mut path = String::with_capacity(64);
+        let mut len = if query.is_empty() { 0 } else { 1 + query.len() };
         for piece in template.iter() {
-            match piece {
-                Piece::Literal(text) => path.push_str(text),
-                Piece::Segment(name) => match segments.get(name) {
-                    Some(value) => path.push_str(escape_dots(value)),
-                    None => return Err(Unroutable::ScopeSegments),
-                },
-            }
+            len += piece.text(segments)?.len();
+        }
+        let mut path = String::with_capacity(len);
+        for piece in template.iter() {
+            path.push_str(piece.text(segments)?);
+        }
+        if !query.is_empty() {
+            path.push('?');
+            path.push_str(query);
         }
         Ok(path)
     }
@@ -273,9 +299,11 @@ impl Serialize for View<'_> {
     }
 }
 
-/// A route tool's request, before its path prefix is known.
-pub(crate) struct Parts<'a> {
-    pub segments: Segments<'a>,
+/// A route tool's request, before its path prefix is known: its segments
+/// are named by the route template (`'t`) and may borrow their values from
+/// the arguments (`'v`).
+pub(crate) struct Parts<'t, 'v> {
+    pub segments: Segments<'t, 'v>,
     pub query: String,
     /// The body and its `Content-Type`.
     pub body: Option<(HeaderValue, Vec<u8>)>,
@@ -285,32 +313,41 @@ pub(crate) struct Parts<'a> {
 /// few, so a list (no table to allocate and hash into on every call), held
 /// inline for up to two.
 #[derive(Default)]
-pub(crate) struct Segments<'a>(SmallVec<[(&'a str, String); 2]>);
+pub(crate) struct Segments<'t, 'v>(SmallVec<[(&'t str, Cow<'v, str>); 2]>);
 
-impl<'a> Segments<'a> {
-    fn insert(&mut self, name: &'a str, value: String) {
+impl<'t, 'v> Segments<'t, 'v> {
+    fn insert(&mut self, name: &'t str, value: Cow<'v, str>) {
         match self.0.iter_mut().find(|(n, _)| *n == name) {
             Some((_, slot)) => *slot = value,
             None => self.0.push((name, value)),
         }
     }
 
+    /// The same segments with their values copied, apart from the
+    /// arguments (as the benchmark's stages hold them).
+    #[cfg(feature = "bench")]
+    pub(crate) fn into_owned(self) -> Segments<'t, 'static> {
+        Segments(
+            self.0
+                .into_iter()
+                .map(|(name, value)| (name, Cow::Owned(value.into_owned())))
+                .collect(),
+        )
+    }
+
     fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.as_str())
+        self.0.iter().find(|(n, _)| *n == name).map(|(_, v)| &**v)
     }
 }
 
 const JSON: HeaderValue = HeaderValue::from_static("application/json");
 
 /// Splits a call's arguments into path segments, query string and body.
-pub(crate) fn parts<'a>(
+pub(crate) fn parts<'t, 'v>(
     plan: &Plan,
-    template: &'a Template,
-    args: &Map<String, Value>,
-) -> Result<Parts<'a>, ArgumentError> {
+    template: &'t Template,
+    args: &'v Map<String, Value>,
+) -> Result<Parts<'t, 'v>, ArgumentError> {
     let mut out = Parts {
         segments: Segments::default(),
         query: String::new(),
@@ -401,14 +438,14 @@ pub(crate) fn parts<'a>(
     Ok(out)
 }
 
-impl<'a> Parts<'a> {
+impl<'t, 'v> Parts<'t, 'v> {
     /// A resource read's request: the URI's variables fill the route's
     /// segments (checked against their patterns) and, for the rest, the
     /// query string.
     pub(crate) fn from_values(
-        template: &'a Template,
+        template: &'t Template,
         values: &[(String, String)],
-    ) -> Result<Parts<'a>, ArgumentError> {
+    ) -> Result<Parts<'t, 'v>, ArgumentError> {
         let mut out = Parts {
             segments: Segments::default(),
             query: String::new(),
@@ -418,8 +455,9 @@ impl<'a> Parts<'a> {
         for (name, value) in values {
             match template.param(name) {
                 Some(param) => {
-                    let encoded = segment(param, name, &Value::String(value.clone()))?;
-                    out.segments.insert(&param.name, encoded);
+                    let value = Value::String(value.clone());
+                    let encoded = segment(param, name, &value)?.into_owned();
+                    out.segments.insert(&param.name, Cow::Owned(encoded));
                 }
                 None => query.push((name.as_str(), value.clone())),
             }
@@ -430,9 +468,9 @@ impl<'a> Parts<'a> {
 
     fn add_segment(
         &mut self,
-        param: &'a Segment,
+        param: &'t Segment,
         argument: &str,
-        args: &Map<String, Value>,
+        args: &'v Map<String, Value>,
     ) -> Result<(), ArgumentError> {
         let value = args.get(argument).unwrap_or(&Value::Null);
         let encoded = segment(param, argument, value)?;
@@ -534,17 +572,15 @@ pub(crate) fn outgoing(
     host: &HttpRequest,
     method: HttpMethod,
     locator: &str,
-    parts: Parts<'_>,
+    parts: Parts<'_, '_>,
 ) -> Result<Outgoing, Unroutable> {
-    let mut target = match host.app_data::<AppHandle>() {
-        Some(app) => app.paths().render(host, locator, &parts.segments)?,
+    let target = match host.app_data::<AppHandle>() {
+        Some(app) => app
+            .paths()
+            .render(host, locator, &parts.segments, &parts.query)?,
         // (Not wrapped by `McpServer::app`: rendered each time.)
-        None => Paths::default().render(host, locator, &parts.segments)?,
+        None => Paths::default().render(host, locator, &parts.segments, &parts.query)?,
     };
-    if !parts.query.is_empty() {
-        target.push('?');
-        target.push_str(&parts.query);
-    }
     // (From the `String` itself: `parse` would copy it into a new buffer.)
     let uri = Uri::try_from(target).map_err(|e| Unroutable::BadUri(e.to_string()))?;
 
@@ -654,7 +690,7 @@ mod tests {
     #[test]
     fn segments_are_checked_as_the_router_sees_them_and_encoded() {
         let t = Template::parse("/k/{key}/{code:[a-z]+}/{id:\\d+}/{rest}*").unwrap();
-        let seg = |i: usize, v: Value| segment(&t.params[i], "arg", &v);
+        let seg = |i: usize, v: Value| segment(&t.params[i], "arg", &v).map(Cow::into_owned);
         assert_eq!(seg(0, "a b/c%d".into()).unwrap(), "a%20b%2Fc%25d");
         assert_eq!(seg(0, "é".into()).unwrap(), "%C3%A9");
         assert_eq!(seg(0, 42.into()).unwrap(), "42");
@@ -671,6 +707,12 @@ mod tests {
         assert!(seg(3, "a/b".into()).is_ok());
         assert!(seg(0, Value::Null).is_err());
         assert!(seg(0, serde_json::json!([1])).is_err());
+        // Borrowed from the argument when nothing needs escaping.
+        let plain = Value::from("abc");
+        assert!(matches!(
+            segment(&t.params[0], "arg", &plain),
+            Ok(Cow::Borrowed("abc"))
+        ));
     }
 
     #[test]

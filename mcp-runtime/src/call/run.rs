@@ -259,7 +259,7 @@ pub(crate) async fn through_app(
     target: Exposed,
     auth: Option<(&Authenticator, Access)>,
     (method, locator): (HttpMethod, &str),
-    parts: Parts<'_>,
+    parts: Parts<'_, '_>,
 ) -> Result<Sent, Failure> {
     let outgoing =
         forward::outgoing(&x.host, method, locator, parts).map_err(Failure::Unroutable)?;
