@@ -870,11 +870,18 @@ impl std::ops::Sub for Cpu {
     }
 }
 
+impl std::ops::Add for Cpu {
+    type Output = Cpu;
+    fn add(self, other: Cpu) -> Cpu {
+        Cpu {
+            user: self.user + other.user,
+            system: self.system + other.system,
+        }
+    }
+}
+
 impl std::iter::Sum for Cpu {
     fn sum<I: Iterator<Item = Cpu>>(iter: I) -> Cpu {
-        iter.fold(Cpu::default(), |a, b| Cpu {
-            user: a.user + b.user,
-            system: a.system + b.system,
-        })
+        iter.fold(Cpu::default(), |a, b| a + b)
     }
 }
