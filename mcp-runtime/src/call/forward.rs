@@ -172,16 +172,13 @@ impl Piece {
 }
 
 impl Paths {
-    /// The path and query of the route `locator` names, its segments filled
-    /// in from `segments` (encoded already). Made with exactly the room it
-    /// takes, so it becomes the request's `Uri` as it is (a `String` with
-    /// spare room would need a shared handle allocated for its bytes).
+    /// The path of the route `locator` names, its segments filled in from
+    /// `segments` (encoded already).
     fn render(
         &self,
         host: &HttpRequest,
         locator: &str,
         segments: &Segments<'_, '_>,
-        query: &str,
     ) -> Result<String, Unroutable> {
         let cached = self.0.borrow().get(locator).cloned();
         let template = match cached {
@@ -194,17 +191,9 @@ impl Paths {
                 template
             }
         };
-        let mut len = if query.is_empty() { 0 } else { 1 + query.len() };
-        for piece in template.iter() {
-            len += piece.text(segments)?.len();
-        }
-        let mut path = String::with_capacity(len);
+        let mut path = String::with_capacity(64);
         for piece in template.iter() {
             path.push_str(piece.text(segments)?);
-        }
-        if !query.is_empty() {
-            path.push('?');
-            path.push_str(query);
         }
         Ok(path)
     }
@@ -574,13 +563,15 @@ pub(crate) fn outgoing(
     locator: &str,
     parts: Parts<'_, '_>,
 ) -> Result<Outgoing, Unroutable> {
-    let target = match host.app_data::<AppHandle>() {
-        Some(app) => app
-            .paths()
-            .render(host, locator, &parts.segments, &parts.query)?,
+    let mut target = match host.app_data::<AppHandle>() {
+        Some(app) => app.paths().render(host, locator, &parts.segments)?,
         // (Not wrapped by `McpServer::app`: rendered each time.)
-        None => Paths::default().render(host, locator, &parts.segments, &parts.query)?,
+        None => Paths::default().render(host, locator, &parts.segments)?,
     };
+    if !parts.query.is_empty() {
+        target.push('?');
+        target.push_str(&parts.query);
+    }
     // (From the `String` itself: `parse` would copy it into a new buffer.)
     let uri = Uri::try_from(target).map_err(|e| Unroutable::BadUri(e.to_string()))?;
 
