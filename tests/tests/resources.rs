@@ -14,8 +14,8 @@ use actix_web::{App, HttpMessage as _, HttpResponse, get, web};
 use mcp_examples::items::{AuthUser, DEMO_TOKEN};
 use mcp_runtime::config::StreamConfig;
 use mcp_runtime::{Completion, McpServer, McpServerBuilder, mcp_resource};
-use mcp_tests::TestServer;
 use mcp_tests::stateless::{meta, send};
+use mcp_tests::{Raw, TestServer};
 use rmcp::model::{ReadResourceRequestParams, ResourceContents};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -313,11 +313,9 @@ async fn stateless_reads_carry_caching_hints_from_cache_control() {
     assert!(list.body["result"]["ttlMs"].is_u64());
 }
 
-#[tokio::test]
-async fn protected_resources_challenge_before_the_route_runs() {
-    let (server, _) = server();
-    let mut raw = server.raw();
-    raw.initialize("2025-11-25").await;
+/// Reads the protected `notes://stats` without credentials: a 401 with a
+/// bearer challenge.
+async fn read_stats_anonymously(raw: &Raw) {
     let reply = raw
         .post(request(
             1,
@@ -332,6 +330,14 @@ async fn protected_resources_challenge_before_the_route_runs() {
             .unwrap()
             .starts_with("Bearer")
     );
+}
+
+#[tokio::test]
+async fn protected_resources_challenge_before_the_route_runs() {
+    let (server, _) = server();
+    let mut raw = server.raw();
+    raw.initialize("2025-11-25").await;
+    read_stats_anonymously(&raw).await;
     let client = server.client_with_token(DEMO_TOKEN).await;
     let contents = read(&client, "notes://stats").await;
     assert_eq!(text(&contents).2, "2 notes, read by demo");
@@ -340,26 +346,13 @@ async fn protected_resources_challenge_before_the_route_runs() {
 /// A server that answers every call as a stream decides on a protected
 /// resource before it opens one: the challenge is the HTTP status, not an
 /// error inside a 200 stream. (Whether to decide is known per kind of
-/// item: this server's protected items are resources, not tools.)
+/// item, resources here.)
 #[tokio::test]
 async fn a_streaming_server_challenges_a_protected_read_before_it_streams() {
     let (server, _) = server_with(|b| b.streams(StreamConfig::default().always_stream(true)));
     let mut raw = server.raw();
     raw.initialize("2025-11-25").await;
-    let reply = raw
-        .post(request(
-            1,
-            "resources/read",
-            json!({"uri": "notes://stats"}),
-        ))
-        .await;
-    assert_eq!(reply.status, 401);
-    assert!(
-        reply
-            .header("www-authenticate")
-            .unwrap()
-            .starts_with("Bearer")
-    );
+    read_stats_anonymously(&raw).await;
     let open = raw
         .post(request(2, "resources/read", json!({"uri": "notes://1"})))
         .await;
