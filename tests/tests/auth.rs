@@ -444,9 +444,17 @@ async fn introspect(waiting: Waiting) -> actix_web::HttpResponse {
 
 /// The items example with its `AuthUser` over introspection at `endpoint`.
 fn introspected(endpoint: String) -> TestServer {
+    introspected_with(endpoint, |b| b)
+}
+
+/// [`introspected`], its MCP server built with `configure` applied.
+fn introspected_with(
+    endpoint: String,
+    configure: impl FnOnce(mcp_runtime::McpServerBuilder) -> mcp_runtime::McpServerBuilder,
+) -> TestServer {
     use mcp_runtime::auth::oauth::{Introspection, Validator};
     let validator = Validator::new(Introspection::new(endpoint, "items-api", "s3cret"));
-    let mcp = items::builder().build().expect("builds");
+    let mcp = configure(items::builder()).build().expect("builds");
     let db = items::Db::seeded();
     TestServer::with_mcp(mcp, move |cfg| {
         cfg.app_data(validator.clone())
@@ -494,6 +502,42 @@ async fn an_unreachable_issuer_is_a_challenge_not_a_tool_result() {
         challenge.starts_with(r#"Bearer error="invalid_token", scope="items:read", error_description="the token could not be checked: "#),
         "{challenge}"
     );
+}
+
+/// An RFC 7662 introspection endpoint that knows no token.
+async fn inactive() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok().json(json!({"active": false}))
+}
+
+/// A server answering every request as a stream, whose authenticator asks
+/// an issuer over the network: the call is still waiting for it when first
+/// polled, so the transport asks the authenticator itself before it opens a
+/// stream, and a refusal is the HTTP challenge, not an error in a stream.
+/// (An authenticator that answers at once decides within the call's first
+/// poll: the test below.)
+#[tokio::test]
+async fn a_stream_waits_for_an_authenticator_that_waits() {
+    let issuer = TestServer::start(|cfg| {
+        cfg.route("/introspect", actix_web::web::post().to(inactive));
+    });
+    let server = introspected_with(issuer.url("/introspect"), |b| {
+        b.streams(mcp_runtime::config::StreamConfig::default().always_stream(true))
+    });
+    let mut raw = server.raw();
+    raw.initialize("2025-11-25").await;
+    let call = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                      "params": {"name": "get_item", "arguments": {"id": 1}}});
+    let refused = raw
+        .post_bytes(call.to_string(), &[("authorization", "Bearer not-a-token")])
+        .await;
+    assert_eq!(refused.status, 401, "{:?}", refused.body);
+    assert_eq!(
+        refused.header("www-authenticate"),
+        Some(
+            r#"Bearer error="invalid_token", scope="items:read", error_description="the token is not active""#
+        )
+    );
+    assert_eq!(refused.body["id"], 1);
 }
 
 /// A server answering every request as a stream decides on credentials

@@ -285,6 +285,9 @@ impl Dispatcher {
         let Some(auth) = &self.server.policy.auth else {
             return Ok(());
         };
+        if !self.may_refuse(message) {
+            return Ok(());
+        }
         for access in self.accesses(message) {
             if access.auth {
                 auth.check(req, access).await?;
@@ -293,13 +296,14 @@ impl Dispatcher {
         Ok(())
     }
 
-    /// What the items `message` touches ask of its caller. Parameters that
-    /// do not decode touch nothing: their handler says why.
-    fn accesses(&self, message: &Message) -> Vec<Access> {
-        let Message::Request { method, params, .. } = message else {
-            return Vec::new();
+    /// Whether the authenticator may refuse `message`: one is set, and the
+    /// message is a request on a kind of item of which some are protected
+    /// (known when the server is built). When it may not, there is no
+    /// verdict to wait for, nor parameters to read for one.
+    pub(crate) fn may_refuse(&self, message: &Message) -> bool {
+        let Message::Request { method, .. } = message else {
+            return false;
         };
-        let catalog = &self.server.catalog;
         let touched: &[List] = match method {
             RequestMethod::CallTool => &[List::Tools],
             RequestMethod::GetPrompt => &[List::Prompts],
@@ -309,11 +313,17 @@ impl Dispatcher {
             RequestMethod::Complete => &[List::Prompts, List::Resources, List::ResourceTemplates],
             _ => &[],
         };
-        // Nothing it can touch is protected: its parameters are not read
-        // for a verdict (an SSE call would read them twice).
-        if !touched.iter().any(|&list| catalog.registry.protects(list)) {
+        let registry = &self.server.catalog.registry;
+        self.server.policy.auth.is_some() && touched.iter().any(|&list| registry.protects(list))
+    }
+
+    /// What the items `message` touches ask of its caller. Parameters that
+    /// do not decode touch nothing: their handler says why.
+    fn accesses(&self, message: &Message) -> Vec<Access> {
+        let Message::Request { method, params, .. } = message else {
             return Vec::new();
-        }
+        };
+        let catalog = &self.server.catalog;
         let params = params.as_deref();
         let resource = |uri: &str| catalog.resource_for(uri).map(|(r, _)| r.def.access());
         // The name alone finds the item; only a protected one's parameters

@@ -17,7 +17,7 @@ use serde_json::value::RawValue;
 use crate::protocol::method::{NotificationMethod, RequestMethod, ServerMethod};
 
 /// One decoded JSON-RPC message from a client.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum Message {
     Request {
         id: RequestId,

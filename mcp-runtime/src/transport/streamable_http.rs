@@ -457,10 +457,13 @@ impl StreamableHttp {
             _ => (None, false),
         };
         // A stream opened now could carry a refusal only as a JSON-RPC
-        // error: the authenticator decides first, for the HTTP challenge.
-        if streams && self.always_stream {
-            admits(&self.dispatcher, &req, None, &message).await?;
-        }
+        // error, so a request the authenticator may refuse is decided
+        // before one opens, for the HTTP challenge: by the call itself when
+        // it is done at its first poll (as most are, in process), else by
+        // the authenticator on the MCP request (`admits`), which is what
+        // `undecided` keeps them for.
+        let undecided = (streams && self.always_stream && self.dispatcher.may_refuse(&message))
+            .then(|| (req.clone(), message.clone()));
         let (outbound, mut messages) = if streams {
             let (outbound, inbox) = Outbound::deferred();
             (outbound, Some(inbox))
@@ -552,6 +555,18 @@ impl StreamableHttp {
         };
         // JSON while the call says nothing; a stream from its first message.
         let first = if self.always_stream {
+            if let Some((req, message)) = &undecided {
+                // Polled once without a waker (the pump polls it again
+                // first thing).
+                let mut cx = Context::from_waker(Waker::noop());
+                match call.as_mut().poll(&mut cx) {
+                    Poll::Ready(outcome @ Outcome::Unauthorized { .. }) if rx.is_empty() => {
+                        return self.respond(outcome, id.as_ref()).await;
+                    }
+                    Poll::Ready(outcome) => call = Box::pin(std::future::ready(outcome)),
+                    Poll::Pending => admits(&self.dispatcher, req, None, message).await?,
+                }
+            }
             None
         } else {
             tokio::select! {
