@@ -273,9 +273,9 @@ impl Dispatcher {
     }
 
     /// Whether `req` may send `message`, decided before a transport commits
-    /// to an answer it cannot take back (the legacy transport's 202, an
-    /// event stream): the authenticator's verdict, on the MCP request, for
-    /// each protected item the message touches. `Err` is the challenge the
+    /// to an answer it cannot take back (an event stream, for a call still
+    /// waiting when first polled): the authenticator's verdict, on the MCP
+    /// request, for each protected item the message touches. `Err` is the challenge the
     /// item's handler would give, so every transport answers the same.
     pub(crate) async fn admits(
         &self,

@@ -564,7 +564,7 @@ impl StreamableHttp {
                         return self.respond(outcome, id.as_ref()).await;
                     }
                     Poll::Ready(outcome) => call = Box::pin(std::future::ready(outcome)),
-                    Poll::Pending => admits(&self.dispatcher, req, None, message).await?,
+                    Poll::Pending => admits(&self.dispatcher, req, message).await?,
                 }
             }
             None
@@ -917,16 +917,14 @@ fn session_id(req: &HttpRequest) -> Result<&str, Refusal> {
 }
 
 /// Whether `req` may send `message` (see `Dispatcher::admits`): `Err` is
-/// the 401 or 403 with the challenge the item's handler would give (for
-/// the endpoint at `endpoint`, by default the route's).
-pub(super) async fn admits(
+/// the 401 or 403 with the challenge the item's handler would give.
+async fn admits(
     dispatcher: &Dispatcher,
     req: &HttpRequest,
-    endpoint: Option<&str>,
     message: &Message,
 ) -> Result<(), Refusal> {
     dispatcher.admits(req, message).await.map_err(|rejection| {
-        let refusal = Refusal::unauthorized(dispatcher.server(), req, endpoint, &rejection);
+        let refusal = Refusal::unauthorized(dispatcher.server(), req, None, &rejection);
         refusal.with_id(message.request_id())
     })
 }
