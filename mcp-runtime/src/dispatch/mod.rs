@@ -275,19 +275,18 @@ impl Dispatcher {
     /// Whether `req` may send `message`, decided before a transport commits
     /// to an answer it cannot take back (an event stream, for a call still
     /// waiting when first polled): the authenticator's verdict, on the MCP
-    /// request, for each protected item the message touches. `Err` is the challenge the
-    /// item's handler would give, so every transport answers the same.
+    /// request, for each protected item the message touches. `Err` is the
+    /// challenge the item's handler would give, so every transport answers
+    /// the same.
     pub(crate) async fn admits(
         &self,
         req: &HttpRequest,
         message: &Message,
     ) -> Result<(), AuthRejection> {
-        let Some(auth) = &self.server.policy.auth else {
+        let auth = self.server.policy.auth.as_ref();
+        let Some(auth) = auth.filter(|_| self.may_refuse(message)) else {
             return Ok(());
         };
-        if !self.may_refuse(message) {
-            return Ok(());
-        }
         for access in self.accesses(message) {
             if access.auth {
                 auth.check(req, access).await?;
@@ -318,7 +317,9 @@ impl Dispatcher {
     }
 
     /// What the items `message` touches ask of its caller. Parameters that
-    /// do not decode touch nothing: their handler says why.
+    /// do not decode touch nothing: their handler says why. (Asked only when
+    /// [`may_refuse`](Self::may_refuse): a method read here must name its
+    /// kinds of items there.)
     fn accesses(&self, message: &Message) -> Vec<Access> {
         let Message::Request { method, params, .. } = message else {
             return Vec::new();
