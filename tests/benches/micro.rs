@@ -35,10 +35,11 @@ fn body(method: &str, params: &str) -> String {
     format!(r#"{{"jsonrpc":"2.0","id":1,"method":"{method}","params":{{{params}{META}}}}}"#)
 }
 
-fn stateless(method: &str, name: Option<&str>, params: &str) -> TestRequest {
+/// A stateless request at `path`.
+fn stateless(path: &str, method: &str, name: Option<&str>, params: &str) -> TestRequest {
     let body = body(method, params);
     let mut req = TestRequest::post()
-        .uri("/mcp")
+        .uri(path)
         .insert_header(("content-type", "application/json"))
         .insert_header(("accept", "application/json, text/event-stream"))
         .insert_header(("mcp-protocol-version", common::STATELESS))
@@ -94,12 +95,17 @@ fn call(c: &mut Criterion) {
             })
         });
     };
-    tool_call("tools/call (stateless, JSON)", &|| {
+    let stateless_call = |path: &str| {
         stateless(
+            path,
             "tools/call",
             Some("bench_echo"),
             r#""name":"bench_echo","arguments":{"word":"hi"},"#,
         )
+    };
+    tool_call("tools/call (stateless, JSON)", &|| stateless_call("/mcp"));
+    tool_call("tools/call (stateless, SSE answer)", &|| {
+        stateless_call("/mcp-sse")
     });
     let session = system.block_on(open_session(&app, "/mcp"));
     tool_call("tools/call (session, JSON)", &|| {
@@ -132,7 +138,7 @@ fn call(c: &mut Criterion) {
         )
     });
     list_call("tools/list (stateless)", &|| {
-        stateless("tools/list", None, "")
+        stateless("/mcp", "tools/list", None, "")
     });
     group.finish();
 }
@@ -218,7 +224,7 @@ fn stage(c: &mut Criterion) {
     let params = r#""name":"bench_echo","arguments":{"word":"hi"},"#;
     let body = body("tools/call", params);
     let host = system.block_on(async {
-        let req = stateless("tools/call", Some("bench_echo"), params).uri("/mcp/host");
+        let req = stateless("/mcp/host", "tools/call", Some("bench_echo"), params);
         call_service(&app, req.to_request()).await;
         HOST.with(|h| h.borrow_mut().take())
             .expect("the handler kept its request")

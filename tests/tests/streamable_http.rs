@@ -3,7 +3,7 @@
 
 use mcp_examples::items;
 use mcp_runtime::config::Limits;
-use mcp_tests::TestServer;
+use mcp_tests::{TestServer, stateless};
 use serde_json::{Value, json};
 
 fn ping(id: i64) -> Value {
@@ -533,6 +533,33 @@ async fn concurrent_bad_and_good_requests_do_not_interfere() {
     for t in tasks {
         t.await.unwrap();
     }
+}
+
+/// A stateless call that is done before its stream would open is its one
+/// event, sent with its length: no priming event and no event id, as no
+/// session can resume it.
+#[tokio::test]
+async fn a_finished_stateless_calls_stream_is_its_one_event() {
+    let server = TestServer::items_streaming();
+    let params = json!({"name": "list_items", "arguments": {}});
+    let reply = stateless::send(&server, "tools/call", params, &[]).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("content-type"), Some("text/event-stream"));
+    assert_eq!(reply.header("transfer-encoding"), None);
+    let stream = reply.body.as_str().expect("an event stream");
+    assert_eq!(
+        reply.header("content-length"),
+        Some(stream.len().to_string().as_str())
+    );
+    let data = stream
+        .strip_prefix("data: ")
+        .and_then(|rest| rest.strip_suffix("\n\n"))
+        .unwrap_or_else(|| panic!("one event, its data only: {stream:?}"));
+    assert!(!data.contains('\n'), "{stream:?}");
+    let message: Value = serde_json::from_str(data).expect("JSON data");
+    assert_eq!(message["id"], 7);
+    assert!(message["result"]["content"].is_array(), "{message}");
+    assert_ne!(message["result"]["isError"], true, "{message}");
 }
 
 /// A call that is done by the time its stream's response is returned is

@@ -110,6 +110,11 @@ pub(crate) async fn call(
 /// client did not declare (in its session, or in this request's `_meta`),
 /// before anything runs or is counted.
 fn lacking(id: &RequestId, tool: &ToolEntry, x: &Exchange) -> Option<Outcome> {
+    // (A stateless request's capabilities are read from its `_meta` when
+    // first asked for: not for a tool that requires none.)
+    if tool.def.requires.is_empty() {
+        return None;
+    }
     let declared = x.client.as_ref().map(stateless::Client::capabilities);
     let missing: Map<String, Value> = tool
         .def

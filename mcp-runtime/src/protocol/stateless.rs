@@ -65,10 +65,18 @@ fn names_version(params: &str) -> bool {
     // request a pass over its arguments). Found by its one `/`, which
     // arguments seldom have, in the same pass that looks for escapes:
     // cheaper than a substring search.
-    let slash = PROTOCOL_VERSION.find('/').unwrap_or(0);
+    // (Where the key's `/` is, found when compiled.)
+    const SLASH: usize = {
+        let key = PROTOCOL_VERSION.as_bytes();
+        let mut i = 0;
+        while key[i] != b'/' {
+            i += 1;
+        }
+        i
+    };
     let text = params.as_bytes();
     let maybe = memchr::memchr2_iter(b'/', b'\\', text).any(|i| {
-        text[i] == b'\\' || i >= slash && text[i - slash..].starts_with(PROTOCOL_VERSION.as_bytes())
+        text[i] == b'\\' || i >= SLASH && text[i - SLASH..].starts_with(PROTOCOL_VERSION.as_bytes())
     });
     if !maybe {
         return false;

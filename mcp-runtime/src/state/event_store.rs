@@ -150,6 +150,8 @@ impl EventLog for MemoryLog {
             .events
             .front()
             .map_or(0, |(first, _)| (from - first) as usize);
+        // Room made once, not grown (and copied) event by event.
+        out.reserve(self.events.iter().skip(skip).map(|(_, e)| e.len()).sum());
         let mut next = from;
         for (seq, event) in self.events.iter().skip(skip) {
             out.extend_from_slice(event);

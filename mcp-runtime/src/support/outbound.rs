@@ -256,7 +256,7 @@ impl Drop for Inbox {
 /// between tokens (a handler's pretty-printed body, embedded as is) and
 /// becomes a space.
 pub(crate) fn one_line(message: &[u8]) -> Cow<'_, [u8]> {
-    if !message.iter().any(|b| matches!(b, b'\n' | b'\r')) {
+    if memchr::memchr2(b'\n', b'\r', message).is_none() {
         return Cow::Borrowed(message);
     }
     Cow::Owned(

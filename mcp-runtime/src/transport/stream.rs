@@ -526,27 +526,22 @@ impl Hub {
         // Admission first, on the event's exact length (`one_line` keeps
         // the length), so a message that waits is not formatted each time.
         let id = if self.resumable {
-            id_line(self.id, seq, 0)
+            id_line(self.id, seq)
         } else {
-            String::new()
+            IdLine::new()
         };
-        let len = id.len() + b"data: ".len() + json.len() + b"\n\n".len();
+        let len = event_len(&id, json);
         if !force && !state.admits(len, &self.limits) {
             if let Some(waker) = waiting {
                 state.pump = Some(waker.clone());
             }
             return false;
         }
-        let mut event = BytesMut::with_capacity(len);
-        event.extend_from_slice(id.as_bytes());
-        event.extend_from_slice(b"data: ");
-        event.extend_from_slice(&crate::support::outbound::one_line(json));
-        event.extend_from_slice(b"\n\n");
-        debug_assert_eq!(event.len(), len);
+        let event = event(&id, json);
         state.next_seq += 1;
         state.unread.push_back((seq, len));
         state.unread_bytes += len;
-        state.log.append(seq, event.freeze());
+        state.log.append(seq, event);
         if let Some(waker) = state.reader.waker.take() {
             waker.wake();
         }
@@ -561,10 +556,14 @@ impl Hub {
         let retry = u64::try_from(self.limits.retry.as_millis()).unwrap_or(u64::MAX);
         let mut digits = itoa::Buffer::new();
         let retry = digits.format(retry);
+        let id = id_line(self.id, seq);
         let rest = ["retry: ", retry, "\ndata: \n\n"];
-        let mut event = id_line(self.id, seq, rest.iter().map(|s| s.len()).sum());
-        rest.iter().for_each(|s| event.push_str(s));
-        state.log.append(seq, Bytes::from(event));
+        let mut event =
+            BytesMut::with_capacity(id.len() + rest.iter().map(|s| s.len()).sum::<usize>());
+        event.extend_from_slice(&id);
+        rest.iter()
+            .for_each(|s| event.extend_from_slice(s.as_bytes()));
+        state.log.append(seq, event.freeze());
     }
 
     fn finish(&self) {
@@ -693,19 +692,38 @@ impl Drop for ReaderBody {
     }
 }
 
+/// An event's `id:` line, on the stack (at most 46 bytes).
+type IdLine = smallvec::SmallVec<[u8; 48]>;
+
 /// `id: <stream>-<seq>\n`, the line naming an event for resumption (without
 /// `format!`, which cost a primed stream 1.7 k instructions: a `u128`).
-/// `more` is the room left for what follows it.
-fn id_line(stream: u64, seq: u64, more: usize) -> String {
+fn id_line(stream: u64, seq: u64) -> IdLine {
     let (mut stream_digits, mut seq_digits) = (itoa::Buffer::new(), itoa::Buffer::new());
-    let (stream, seq) = (stream_digits.format(stream), seq_digits.format(seq));
-    let mut line = String::with_capacity(6 + stream.len() + seq.len() + more);
-    line.push_str("id: ");
-    line.push_str(stream);
-    line.push('-');
-    line.push_str(seq);
-    line.push('\n');
+    let mut line = IdLine::new();
+    line.extend_from_slice(b"id: ");
+    line.extend_from_slice(stream_digits.format(stream).as_bytes());
+    line.push(b'-');
+    line.extend_from_slice(seq_digits.format(seq).as_bytes());
+    line.push(b'\n');
     line
+}
+
+/// The length of [`event`]'s event.
+fn event_len(id: &[u8], json: &[u8]) -> usize {
+    id.len() + b"data: ".len() + json.len() + b"\n\n".len()
+}
+
+/// One event: its `id:` line (empty on a stream that cannot be resumed),
+/// then `json` as its data, on one line.
+pub(super) fn event(id: &[u8], json: &[u8]) -> Bytes {
+    let len = event_len(id, json);
+    let mut event = BytesMut::with_capacity(len);
+    event.extend_from_slice(id);
+    event.extend_from_slice(b"data: ");
+    event.extend_from_slice(&crate::support::outbound::one_line(json));
+    event.extend_from_slice(b"\n\n");
+    debug_assert_eq!(event.len(), len);
+    event.freeze()
 }
 
 /// Drives a call into its hub: messages as they come (while the reader
@@ -822,7 +840,7 @@ impl Future for Pump {
 }
 
 /// The body an outcome answers with on a stream, if any.
-fn response(outcome: Outcome) -> Option<Vec<u8>> {
+pub(super) fn response(outcome: Outcome) -> Option<Vec<u8>> {
     match outcome {
         Outcome::Response(body)
         | Outcome::Invalid(body)
@@ -874,10 +892,10 @@ mod tests {
 
     #[test]
     fn events_are_named_stream_then_sequence() {
-        assert_eq!(id_line(7, 3, 0), "id: 7-3\n");
+        assert_eq!(&id_line(7, 3)[..], b"id: 7-3\n");
         assert_eq!(
-            id_line(u64::MAX, 0, 0),
-            format!("id: {}-0\n", u64::MAX),
+            &id_line(u64::MAX, 0)[..],
+            format!("id: {}-0\n", u64::MAX).as_bytes(),
             "every digit"
         );
     }

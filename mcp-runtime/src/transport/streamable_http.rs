@@ -30,7 +30,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::batch;
 use super::metadata::Mounts;
-use super::stream::{Call, Elsewhere, Hub, Pump, Streams};
+use super::stream::{self, Call, Elsewhere, Hub, Pump, Streams};
 use crate::call::server::{Exchange, Outcome, Server, session_client};
 use crate::dispatch::Dispatcher;
 use crate::policy::auth::{AuthRejection, Authenticator, Binding};
@@ -553,18 +553,32 @@ impl StreamableHttp {
             let outcome = call.await;
             return self.respond(outcome, id.as_ref()).await;
         };
+        // With a session, the stream can be resumed after a disconnect
+        // (2025-03-26 and later): the call outlives the connection a while.
+        let resumable = session_id.is_some() && version >= Version::V2025_03_26;
         // JSON while the call says nothing; a stream from its first message.
         let first = if self.always_stream {
-            if let Some((req, message)) = &undecided {
-                // Polled once without a waker (the pump polls it again
-                // first thing).
-                let mut cx = Context::from_waker(Waker::noop());
-                match call.as_mut().poll(&mut cx) {
-                    Poll::Ready(outcome @ Outcome::Unauthorized { .. }) if rx.is_empty() => {
-                        return self.respond(outcome, id.as_ref()).await;
+            // Polled once before a stream opens, without a waker (whoever
+            // polls it next does so first thing).
+            let mut cx = Context::from_waker(Waker::noop());
+            match call.as_mut().poll(&mut cx) {
+                Poll::Ready(outcome @ Outcome::Unauthorized { .. })
+                    if undecided.is_some() && rx.is_empty() =>
+                {
+                    return self.respond(outcome, id.as_ref()).await;
+                }
+                // Done without a message on its way, on a stream no one
+                // can resume: its one event, without a stream to keep.
+                Poll::Ready(outcome) if !resumable && rx.is_empty() => {
+                    let json = stream::response(outcome);
+                    return Ok(sse_head()
+                        .body(json.map_or_else(Bytes::new, |json| stream::event(&[], &json))));
+                }
+                Poll::Ready(outcome) => call = Box::pin(std::future::ready(outcome)),
+                Poll::Pending => {
+                    if let Some((req, message)) = &undecided {
+                        admits(&self.dispatcher, req, message).await?;
                     }
-                    Poll::Ready(outcome) => call = Box::pin(std::future::ready(outcome)),
-                    Poll::Pending => admits(&self.dispatcher, req, message).await?,
                 }
             }
             None
@@ -585,9 +599,6 @@ impl StreamableHttp {
             }
         };
         let rx = messages.take().expect("a streaming request has a receiver");
-        // With a session, the stream can be resumed after a disconnect
-        // (2025-03-26 and later): the call outlives the connection a while.
-        let resumable = session_id.is_some() && version >= Version::V2025_03_26;
         let hub = self.streams.open(session_id, resumable).map_err(|_| {
             Refusal::too_many("Too Many Requests: this session has too many open streams")
         })?;
@@ -613,14 +624,16 @@ impl StreamableHttp {
         // sent with its length, not in chunks (it stays in the hub for a
         // client that resumes it).
         drop(pump);
-        let mut whole = BytesMut::new();
+        let mut whole = Bytes::new();
         loop {
             match body.poll_next_unpin(&mut cx) {
-                Poll::Ready(Some(Ok(events))) => whole.extend_from_slice(&events),
-                Poll::Ready(None) => return Ok(sse_head().body(whole.freeze())),
+                // (Read in one piece, as a finished stream's events are.)
+                Poll::Ready(Some(Ok(events))) if whole.is_empty() => whole = events,
+                Poll::Ready(Some(Ok(events))) => whole = [whole, events].concat().into(),
+                Poll::Ready(None) => return Ok(sse_head().body(whole)),
                 // (Not seen for a finished stream; sent as a stream then.)
                 Poll::Ready(Some(Err(_))) | Poll::Pending => {
-                    let read = futures_util::stream::iter([Ok(whole.freeze())]);
+                    let read = futures_util::stream::iter([Ok(whole)]);
                     return Ok(event_stream(read.chain(body)));
                 }
             }
@@ -907,7 +920,10 @@ enum Era {
 }
 
 fn session_id(req: &HttpRequest) -> Result<&str, Refusal> {
-    match single_header(req, &SESSION_HEADER, "Mcp-Session-Id")?.map(HeaderValue::to_str) {
+    // Any text: an id no session has is not found. (`from_utf8` rather
+    // than `HeaderValue::to_str`, which checks byte by byte.)
+    let id = single_header(req, &SESSION_HEADER, "Mcp-Session-Id")?;
+    match id.map(|id| std::str::from_utf8(id.as_bytes())) {
         Some(Ok(id)) => Ok(id),
         Some(Err(_)) => Err(Refusal::session_not_found()),
         None => Err(Refusal::bad_request(
