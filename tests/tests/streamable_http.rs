@@ -3,7 +3,7 @@
 
 use mcp_examples::items;
 use mcp_runtime::config::Limits;
-use mcp_tests::{TestServer, stateless};
+use mcp_tests::{Reply, TestServer, stateless};
 use serde_json::{Value, json};
 
 fn ping(id: i64) -> Value {
@@ -535,14 +535,9 @@ async fn concurrent_bad_and_good_requests_do_not_interfere() {
     }
 }
 
-/// A stateless call that is done before its stream would open is its one
-/// event, sent with its length: no priming event and no event id, as no
-/// session can resume it.
-#[tokio::test]
-async fn a_finished_stateless_calls_stream_is_its_one_event() {
-    let server = TestServer::items_streaming();
-    let params = json!({"name": "list_items", "arguments": {}});
-    let reply = stateless::send(&server, "tools/call", params, &[]).await;
+/// A 200 event stream sent whole, with its length (one write, no chunks):
+/// its text.
+fn whole_stream(reply: &Reply) -> &str {
     assert_eq!(reply.status, 200);
     assert_eq!(reply.header("content-type"), Some("text/event-stream"));
     assert_eq!(reply.header("transfer-encoding"), None);
@@ -551,6 +546,18 @@ async fn a_finished_stateless_calls_stream_is_its_one_event() {
         reply.header("content-length"),
         Some(stream.len().to_string().as_str())
     );
+    stream
+}
+
+/// A stateless call that is done before its stream would open is its one
+/// event, sent with its length: no priming event and no event id, as no
+/// session can resume it.
+#[tokio::test]
+async fn a_finished_stateless_calls_stream_is_its_one_event() {
+    let server = TestServer::items_streaming();
+    let params = json!({"name": "list_items", "arguments": {}});
+    let reply = stateless::send(&server, "tools/call", params, &[]).await;
+    let stream = whole_stream(&reply);
     let data = stream
         .strip_prefix("data: ")
         .and_then(|rest| rest.strip_suffix("\n\n"))
@@ -571,14 +578,7 @@ async fn a_finished_calls_stream_is_sent_with_its_length() {
     let mut raw = server.raw();
     raw.initialize("2025-11-25").await;
     let reply = raw.call(1, "list_items", json!({})).await;
-    assert_eq!(reply.status, 200);
-    assert_eq!(reply.header("content-type"), Some("text/event-stream"));
-    assert_eq!(reply.header("transfer-encoding"), None);
-    let stream = reply.body.as_str().expect("an event stream");
-    assert_eq!(
-        reply.header("content-length"),
-        Some(stream.len().to_string().as_str())
-    );
+    let stream = whole_stream(&reply);
     // The priming event first, then the result.
     let events: Vec<&str> = stream.split("\n\n").filter(|e| !e.is_empty()).collect();
     assert!(events[0].contains("retry:"), "{stream}");
