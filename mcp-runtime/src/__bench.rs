@@ -55,8 +55,11 @@ impl Stages {
         else {
             return None;
         };
-        stateless::check(headers, &method, params.as_deref()).ok()?;
-        let params: CallToolParams = jsonrpc::params(&method, params.as_deref()).ok()?;
+        let checked = stateless::check(headers, &method, params.as_deref()).ok()?;
+        let params: CallToolParams = match checked.call {
+            Some(call) => call,
+            None => jsonrpc::params(&method, params.as_deref()).ok()?,
+        };
         params.arguments
     }
 

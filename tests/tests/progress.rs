@@ -4,7 +4,7 @@
 
 use actix_web::{App, post};
 use mcp_runtime::{McpContext, mcp_tool};
-use mcp_tests::{Recorder, TestServer, seen, text};
+use mcp_tests::{Recorder, TestServer, seen, stateless, text};
 use rmcp::model::CallToolRequestParams;
 use serde_json::json;
 
@@ -90,6 +90,29 @@ async fn with_a_token_the_answer_streams_progress_then_the_result() {
     );
     assert_eq!(events[0]["params"]["progressToken"], "p-1");
     assert_eq!(events[3]["id"], 7);
+    assert_eq!(events[3]["result"]["content"][0]["text"], "indexed");
+}
+
+/// A stateless request's progress token sits in its `_meta` beside the
+/// revision's own keys: read there too.
+#[tokio::test]
+async fn a_stateless_calls_token_gets_its_progress() {
+    let server = server();
+    let mut meta = stateless::meta(json!({}));
+    meta["progressToken"] = json!("p-2");
+    let params = json!({"name": "index_all", "arguments": {}, "_meta": meta});
+    let reply = stateless::send(&server, "tools/call", params, &[]).await;
+    assert_eq!(reply.header("content-type"), Some("text/event-stream"));
+    let events = mcp_tests::sse_messages(reply.body.as_str().unwrap());
+    let tokens: Vec<&str> = events
+        .iter()
+        .map(|e| {
+            e["params"]["progressToken"]
+                .as_str()
+                .unwrap_or("(response)")
+        })
+        .collect();
+    assert_eq!(tokens, ["p-2", "p-2", "p-2", "(response)"]);
     assert_eq!(events[3]["result"]["content"][0]["text"], "indexed");
 }
 

@@ -86,8 +86,14 @@ impl Dispatcher {
     }
 
     /// The stateless revision's method table. The transport has checked the
-    /// request (`stateless::check`) and filled in its client and inputs.
-    pub(crate) async fn handle_stateless(&self, message: Message, x: &Exchange) -> Outcome {
+    /// request (`stateless::check`) and filled in its client and inputs,
+    /// and a `tools/call`'s parameters when the check read them (`call`).
+    pub(crate) async fn handle_stateless(
+        &self,
+        message: Message,
+        call: Option<CallToolParams>,
+        x: &Exchange,
+    ) -> Outcome {
         let (id, method, params) = match message {
             Message::Request { id, method, params } => (id, method, params),
             Message::Notification { .. } => return Outcome::Accepted,
@@ -102,6 +108,11 @@ impl Dispatcher {
                 return Outcome::Invalid(jsonrpc::failure(id.as_ref(), &error));
             }
         };
+        if let Some(call) = call {
+            debug_assert_eq!(method, RequestMethod::CallTool);
+            // Boxed, as `decoded` boxes it.
+            return in_box(|| tools::call(&self.server, &id, call, x)).await;
+        }
         let params = params.as_deref();
         match method {
             RequestMethod::Discover => {

@@ -13,11 +13,12 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, LazyLock, OnceLock};
 
 use actix_web::http::header::{AsHeaderName, HeaderMap, HeaderName};
 use base64::Engine as _;
 use hmac::{Hmac, KeyInit, Mac};
+use memchr::memmem;
 use rmcp::model::{
     CacheScope, ClientCapabilities, CompleteResult, ErrorCode, ErrorData, GetPromptResult,
     Implementation, MetaObject, ReadResourceResult, ResultType,
@@ -30,6 +31,7 @@ use sha2::Sha256;
 use crate::protocol::jsonrpc::{self, Message};
 use crate::protocol::log::LogFilter;
 use crate::protocol::method::RequestMethod;
+use crate::protocol::params::{CallToolParams, RequestMeta};
 use crate::protocol::version::VERSION_HEADER;
 use crate::protocol::version::Version;
 
@@ -163,6 +165,10 @@ pub(crate) struct Checked {
     pub client: Client,
     /// `inputResponses` and `requestState` of a retried call.
     pub inputs: InputResponses,
+    /// A `tools/call`'s parameters, read in the same pass as the check (as
+    /// they are unless the call's own read would refuse them, or they hold
+    /// a progress token: then the method reads them itself).
+    pub call: Option<CallToolParams>,
 }
 
 /// Answers a client brings back to a call that asked for input.
@@ -231,14 +237,91 @@ fn read(
     method: &RequestMethod,
     params: Option<&RawValue>,
 ) -> Result<Checked, Refused> {
-    let mut params: Params<'_> = match params {
+    if *method == RequestMethod::CallTool
+        && let Some(raw) = params
+        && let Some(call) = call_params(raw)
+        && let Some(name) = call.name.and_then(jsonrpc::string)
+    {
+        let name = name.into_owned();
+        let fields = Fields {
+            meta: call.meta,
+            input_responses: call.input_responses,
+            request_state: call.request_state,
+            named: Some(Cow::Borrowed(&name)),
+        };
+        let (client, inputs) = checked(headers, method, fields)?;
+        let call = CallToolParams {
+            name,
+            arguments: call.arguments,
+            // (Without a progress token: see `call_params`.)
+            meta: Some(RequestMeta {
+                progress_token: None,
+            }),
+        };
+        return Ok(Checked {
+            client,
+            inputs,
+            call: Some(call),
+        });
+    }
+    let params: Params<'_> = match params {
         None => Params::default(),
         Some(raw) => serde_json::from_str(raw.get())
             .map_err(|_| invalid("Invalid params: `params` must be an object"))?,
     };
-    let meta: Meta<'_> = params
+    let named = match ItemKey::of(method) {
+        Some(ItemKey::Name) => params.name,
+        Some(ItemKey::Uri) => params.uri,
+        Some(ItemKey::TaskId) => params.task_id,
+        None => None,
+    };
+    let fields = Fields {
+        meta: params.meta,
+        input_responses: params.input_responses,
+        request_state: params.request_state,
+        named: named.and_then(jsonrpc::string),
+    };
+    let (client, inputs) = checked(headers, method, fields)?;
+    Ok(Checked {
+        client,
+        inputs,
+        call: None,
+    })
+}
+
+/// A `tools/call`'s `params` read once, for the check and for the call,
+/// when that read gives what the check's and the method's own reads
+/// would: arguments that read, and no progress token (its key spelled
+/// nowhere, nor any escape that could spell it).
+fn call_params(raw: &RawValue) -> Option<CallParams<'_>> {
+    // (The searcher made once: making one costs more than a search.)
+    static PROGRESS_TOKEN: LazyLock<memmem::Finder<'static>> =
+        LazyLock::new(|| memmem::Finder::new("progressToken"));
+    let text = raw.get().as_bytes();
+    if memchr::memchr(b'\\', text).is_some() || PROGRESS_TOKEN.find(text).is_some() {
+        return None;
+    }
+    serde_json::from_str(raw.get()).ok()
+}
+
+/// What the check reads of `params`: `_meta`, a retried call's inputs, and
+/// the item the request names (for `Mcp-Name`).
+struct Fields<'a> {
+    meta: Option<MetaField<'a>>,
+    input_responses: Option<&'a RawValue>,
+    request_state: Option<&'a RawValue>,
+    named: Option<Cow<'a, str>>,
+}
+
+/// Checks what a stateless request's `params` say: its client, and what it
+/// brings back to a call that asked for input.
+fn checked(
+    headers: Option<&HeaderMap>,
+    method: &RequestMethod,
+    fields: Fields<'_>,
+) -> Result<(Client, InputResponses), Refused> {
+    let meta: Meta<'_> = fields
         .meta
-        .take()
         .and_then(|m| match m {
             MetaField::Object(meta) => Some(meta),
             MetaField::Other => None,
@@ -274,7 +357,7 @@ fn read(
         ));
     }
     if let Some(headers) = headers {
-        check_names(headers, method, &params)?;
+        check_names(headers, method, fields.named.as_deref())?;
     }
     let logs = match meta.log_level {
         None => LogFilter::Off,
@@ -291,34 +374,85 @@ fn read(
     };
     let client = Client::new(Arc::new(declared), logs);
     let inputs = InputResponses {
-        responses: params
+        responses: fields
             .input_responses
             .and_then(|r| serde_json::from_str(r.get()).ok()),
-        state: params
+        state: fields
             .request_state
             .and_then(jsonrpc::string)
             .map(Cow::into_owned),
         mirrored: headers.is_some(),
     };
-    Ok(Checked { client, inputs })
+    Ok((client, inputs))
 }
 
-/// What the check reads of a stateless request's `params`, borrowed from
-/// the request; the rest (the arguments above all) is skipped, not built.
-#[derive(Default, Deserialize)]
-struct Params<'a> {
-    #[serde(rename = "_meta", borrow, default)]
-    meta: Option<MetaField<'a>>,
-    #[serde(rename = "inputResponses", borrow, default)]
-    input_responses: Option<&'a RawValue>,
-    #[serde(rename = "requestState", borrow, default)]
-    request_state: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    name: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    uri: Option<&'a RawValue>,
-    #[serde(rename = "taskId", borrow, default)]
-    task_id: Option<&'a RawValue>,
+/// Declares a view of a stateless request's `params`: the members the check
+/// reads, borrowed from the request, and `$more`; the rest is skipped, not
+/// built.
+macro_rules! params_view {
+    ($(#[$attr:meta])* $name:ident { $($more:tt)* }) => {
+        $(#[$attr])*
+        #[derive(Default, Deserialize)]
+        struct $name<'a> {
+            #[serde(rename = "_meta", borrow, default)]
+            meta: Option<MetaField<'a>>,
+            #[serde(rename = "inputResponses", borrow, default)]
+            input_responses: Option<&'a RawValue>,
+            #[serde(rename = "requestState", borrow, default)]
+            request_state: Option<&'a RawValue>,
+            #[serde(borrow, default)]
+            name: Option<&'a RawValue>,
+            #[serde(borrow, default)]
+            uri: Option<&'a RawValue>,
+            #[serde(rename = "taskId", borrow, default)]
+            task_id: Option<&'a RawValue>,
+            $($more)*
+        }
+    };
+}
+
+params_view!(
+    /// What the check reads of any request's `params` (the arguments above
+    /// all are skipped).
+    Params {}
+);
+
+params_view!(
+    /// A `tools/call`'s `params` read for the check and the call at once.
+    #[expect(dead_code, reason = "`uri` and `taskId` are read, repeated, as the check's read would")]
+    CallParams {
+        #[serde(default)]
+        arguments: Option<Map<String, Value>>,
+    }
+);
+
+/// The member naming the item a request is about, which `Mcp-Name` repeats.
+#[derive(Clone, Copy)]
+enum ItemKey {
+    Name,
+    Uri,
+    TaskId,
+}
+
+impl ItemKey {
+    fn of(method: &RequestMethod) -> Option<ItemKey> {
+        match method {
+            RequestMethod::CallTool | RequestMethod::GetPrompt => Some(ItemKey::Name),
+            RequestMethod::ReadResource => Some(ItemKey::Uri),
+            RequestMethod::TasksGet | RequestMethod::TasksUpdate | RequestMethod::TasksCancel => {
+                Some(ItemKey::TaskId)
+            }
+            _ => None,
+        }
+    }
+
+    fn key(self) -> &'static str {
+        match self {
+            ItemKey::Name => "name",
+            ItemKey::Uri => "uri",
+            ItemKey::TaskId => "taskId",
+        }
+    }
 }
 
 /// What the check reads of `_meta` (keys as in [`PROTOCOL_VERSION`] and
@@ -391,12 +525,12 @@ fn is_object(raw: &RawValue) -> bool {
     raw.get().starts_with('{')
 }
 
-/// Checks that `Mcp-Method` (and `Mcp-Name`, for requests naming something)
-/// repeat the body.
+/// Checks that `Mcp-Method` (and `Mcp-Name`, for requests naming something:
+/// `named`, the item the body names) repeat the body.
 fn check_names(
     headers: &HeaderMap,
     method: &RequestMethod,
-    params: &Params<'_>,
+    named: Option<&str>,
 ) -> Result<(), Refused> {
     if header(headers, &METHOD_HEADER)? != Some(method.as_str()) {
         return Err(mismatch(format!(
@@ -404,21 +538,13 @@ fn check_names(
             method.as_str()
         )));
     }
-    let named = match method {
-        RequestMethod::CallTool | RequestMethod::GetPrompt => Some(("name", params.name)),
-        RequestMethod::ReadResource => Some(("uri", params.uri)),
-        RequestMethod::TasksGet | RequestMethod::TasksUpdate | RequestMethod::TasksCancel => {
-            Some(("taskId", params.task_id))
-        }
-        _ => None,
-    };
-    if let Some((field, value)) = named {
-        let body = value.and_then(jsonrpc::string);
-        if body.is_none() || header(headers, &NAME_HEADER)? != body.as_deref() {
-            return Err(mismatch(format!(
-                "Header mismatch: Mcp-Name must repeat the request's `{field}`"
-            )));
-        }
+    if let Some(field) = ItemKey::of(method)
+        && (named.is_none() || header(headers, &NAME_HEADER)? != named)
+    {
+        return Err(mismatch(format!(
+            "Header mismatch: Mcp-Name must repeat the request's `{}`",
+            field.key()
+        )));
     }
     Ok(())
 }
@@ -815,6 +941,51 @@ mod tests {
         assert_eq!(checked.client.info().map(|i| i.name.as_str()), Some("c"));
         let cloned = checked.client.clone();
         assert_eq!(cloned.info().map(|i| i.version.as_str()), Some("1"));
+    }
+
+    #[test]
+    fn a_calls_params_are_read_with_the_check_unless_its_own_read_differs() {
+        let ok = headers(&[
+            ("mcp-protocol-version", "2026-07-28"),
+            ("mcp-method", "tools/call"),
+            ("mcp-name", "echo"),
+        ]);
+        let call = |params: String| {
+            let params = RawValue::from_string(params).unwrap();
+            check(&ok, &RequestMethod::CallTool, Some(&params))
+                .unwrap()
+                .call
+        };
+        let described = meta("2026-07-28");
+        let read = call(format!(
+            r#"{{"name": "echo", "arguments": {{"a": 1}}, "_meta": {described}}}"#
+        ))
+        .expect("read in the check's pass");
+        assert_eq!(read.name, "echo");
+        assert_eq!(read.arguments, json!({"a": 1}).as_object().cloned());
+        assert!(read.meta.is_some_and(|m| m.progress_token.is_none()));
+        // Left to the method's own read, which reports what it refuses,
+        // reads the progress token, or unescapes.
+        let mut with_token = described.clone();
+        with_token["progressToken"] = json!(3);
+        for params in [
+            format!(r#"{{"name": "echo", "arguments": [1], "_meta": {described}}}"#),
+            format!(
+                r#"{{"name": "echo", "arguments": {{}}, "arguments": {{}}, "_meta": {described}}}"#
+            ),
+            format!(r#"{{"name": "echo", "_meta": {with_token}}}"#),
+            format!(r#"{{"name": "ec\u0068o", "_meta": {described}}}"#),
+        ] {
+            assert!(call(params.clone()).is_none(), "{params}");
+        }
+        // Another method's params are never read for a call.
+        let list = headers(&[
+            ("mcp-protocol-version", "2026-07-28"),
+            ("mcp-method", "tools/list"),
+        ]);
+        let params = raw(json!({"_meta": meta("2026-07-28")}));
+        let checked = check(&list, &RequestMethod::ListTools, Some(&params)).unwrap();
+        assert!(checked.call.is_none());
     }
 
     #[test]

@@ -194,14 +194,14 @@ impl Connection {
     /// A request of the stateless revision: its `_meta` checked, served
     /// without a session.
     async fn serve_stateless(&self, host: &HttpRequest, message: Message) -> Option<Vec<u8>> {
-        let (client, inputs) = match &message {
+        let (client, inputs, call) = match &message {
             Message::Request { id, method, params } => {
                 match stateless::check_unframed(method, params.as_deref()) {
-                    Ok(checked) => (Some(checked.client), Some(checked.inputs)),
+                    Ok(checked) => (Some(checked.client), Some(checked.inputs), checked.call),
                     Err(e) => return Some(jsonrpc::failure(Some(id), &e)),
                 }
             }
-            _ => (None, None),
+            _ => (None, None, None),
         };
         let (cancel, _in_flight) = match self.start(&message) {
             Ok(started) => started,
@@ -218,7 +218,10 @@ impl Connection {
             task: None,
         };
         let id = message.request_id().cloned();
-        let outcome = self.dispatcher.handle_stateless(message, &exchange).await;
+        let outcome = self
+            .dispatcher
+            .handle_stateless(message, call, &exchange)
+            .await;
         self.reply(outcome, id.as_ref()).await
     }
 

@@ -41,6 +41,7 @@ use crate::policy::rate_limit::Limited;
 use crate::protocol::codes::{SESSION_NOT_FOUND, TRANSPORT_ERROR};
 use crate::protocol::jsonrpc::{self, Incoming, Message};
 use crate::protocol::method::RequestMethod;
+use crate::protocol::params::CallToolParams;
 use crate::protocol::stateless::{self, Client};
 use crate::protocol::version::VERSION_HEADER;
 use crate::protocol::version::{self, Version};
@@ -364,16 +365,20 @@ impl StreamableHttp {
         message: Message,
         accept: Accept,
     ) -> Result<HttpResponse, Refusal> {
-        let (client, inputs) = match &message {
+        let (client, inputs, call) = match &message {
             Message::Request { id, method, params } => {
                 match stateless::check(req.headers(), method, params.as_deref()) {
-                    Ok(checked) => (Some(checked.client), Some(checked.inputs)),
+                    Ok(checked) => (Some(checked.client), Some(checked.inputs), checked.call),
                     Err(e) => return self.respond(Outcome::refused(id, &e), Some(id)).await,
                 }
             }
-            _ => (None, None),
+            _ => (None, None, None),
         };
-        let era = Era::Stateless { client, inputs };
+        let era = Era::Stateless {
+            client,
+            inputs,
+            call,
+        };
         self.single(req, message, Version::V2026_07_28, era, accept)
             .await
     }
@@ -442,8 +447,12 @@ impl StreamableHttp {
         accept: Accept,
     ) -> Result<HttpResponse, Refusal> {
         let (session, client, inputs, stateless) = match era {
-            Era::Handshake { session, client } => (session, client, None, false),
-            Era::Stateless { client, inputs } => (None, client, inputs, true),
+            Era::Handshake { session, client } => (session, client, None, None),
+            Era::Stateless {
+                client,
+                inputs,
+                call,
+            } => (None, client, inputs, Some(call)),
         };
         // A quiet request is answered in JSON unless every answer streams:
         // it would open a channel for nothing.
@@ -530,8 +539,8 @@ impl StreamableHttp {
         let dispatcher = self.dispatcher.clone();
         let mut call: Call = in_box(|| async move {
             let _in_flight = in_flight;
-            let outcome = if stateless {
-                dispatcher.handle_stateless(message, &exchange).await
+            let outcome = if let Some(call) = stateless {
+                dispatcher.handle_stateless(message, call, &exchange).await
             } else {
                 dispatcher.handle(message, &exchange).await
             };
@@ -912,10 +921,12 @@ enum Era {
         session: Option<(Arc<str>, Arc<Session>)>,
         client: Option<Client>,
     },
-    /// Statelessly, with the client the request describes.
+    /// Statelessly, with the client the request describes (and a call's
+    /// parameters, when the check read them).
     Stateless {
         client: Option<Client>,
         inputs: Option<stateless::InputResponses>,
+        call: Option<CallToolParams>,
     },
 }
 
