@@ -846,6 +846,15 @@ mod tests {
         RawValue::from_string(v.to_string()).unwrap()
     }
 
+    /// The headers of a stateless call of `echo`.
+    fn echo_call() -> HeaderMap {
+        headers(&[
+            ("mcp-protocol-version", "2026-07-28"),
+            ("mcp-method", "tools/call"),
+            ("mcp-name", "echo"),
+        ])
+    }
+
     fn meta(version: &str) -> Value {
         json!({PROTOCOL_VERSION: version, CLIENT_CAPABILITIES: {"sampling": {}}})
     }
@@ -888,11 +897,7 @@ mod tests {
 
     #[test]
     fn a_meta_that_is_not_an_object_is_no_meta() {
-        let ok = headers(&[
-            ("mcp-protocol-version", "2026-07-28"),
-            ("mcp-method", "tools/call"),
-            ("mcp-name", "echo"),
-        ]);
+        let ok = echo_call();
         let refusal = |meta: Value| {
             let params = raw(json!({"_meta": meta, "name": "echo", "arguments": {"a": [1]}}));
             let e = check(&ok, &RequestMethod::CallTool, Some(&params))
@@ -922,11 +927,7 @@ mod tests {
 
     #[test]
     fn the_clients_description_reads_as_it_did_when_asked() {
-        let ok = headers(&[
-            ("mcp-protocol-version", "2026-07-28"),
-            ("mcp-method", "tools/call"),
-            ("mcp-name", "echo"),
-        ]);
+        let ok = echo_call();
         let meta = json!({
             PROTOCOL_VERSION: "2026-07-28",
             CLIENT_CAPABILITIES: {"sampling": 5},
@@ -945,11 +946,7 @@ mod tests {
 
     #[test]
     fn a_calls_params_are_read_with_the_check_unless_its_own_read_differs() {
-        let ok = headers(&[
-            ("mcp-protocol-version", "2026-07-28"),
-            ("mcp-method", "tools/call"),
-            ("mcp-name", "echo"),
-        ]);
+        let ok = echo_call();
         let call = |params: String| {
             let params = RawValue::from_string(params).unwrap();
             check(&ok, &RequestMethod::CallTool, Some(&params))
