@@ -588,6 +588,26 @@ impl Hub {
         }
     }
 
+    /// Ends a stream whose call was done before it opened: its response
+    /// (if it has one) appended last, then read whole, as a reader that
+    /// reads it and leaves would (it stays for a client that resumes it).
+    pub(crate) fn end_read(&self, response: Option<&[u8]>) -> Bytes {
+        if let Some(json) = response {
+            self.push(json, true, None);
+        }
+        self.finish();
+        let mut state = self.state();
+        let mut whole = BytesMut::new();
+        // (A log that lost events already leaves nothing to send.)
+        if let Ok(next) = state.log.read(state.reader.next, &mut whole) {
+            state.reader.next = next;
+            state.read_up_to(next);
+        }
+        state.reader.generation += 1;
+        state.reader.detached_at = Some(Instant::now());
+        whole.freeze()
+    }
+
     /// Nothing was ever appended (a fresh standalone stream).
     pub(crate) fn is_new(&self) -> bool {
         self.state().next_seq == 0

@@ -576,12 +576,17 @@ impl StreamableHttp {
                 {
                     return self.respond(outcome, id.as_ref()).await;
                 }
-                // Done without a message on its way, on a stream no one
-                // can resume: its one event, without a stream to keep.
-                Poll::Ready(outcome) if !resumable && rx.is_empty() => {
+                // Done without a message on its way: its stream is whole.
+                // One no one can resume is its one event, with no stream
+                // kept; one a client can resume is kept, and read now.
+                Poll::Ready(outcome) if rx.is_empty() => {
                     let json = stream::response(outcome);
-                    return Ok(sse_head()
-                        .body(json.map_or_else(Bytes::new, |json| stream::event(&[], &json))));
+                    if !resumable {
+                        let event = json.map_or_else(Bytes::new, |json| stream::event(&[], &json));
+                        return Ok(sse_head().body(event));
+                    }
+                    let hub = self.open_stream(session_id, resumable, version)?;
+                    return Ok(sse_head().body(hub.end_read(json.as_deref())));
                 }
                 Poll::Ready(outcome) => call = Box::pin(std::future::ready(outcome)),
                 Poll::Pending => {
@@ -608,12 +613,7 @@ impl StreamableHttp {
             }
         };
         let rx = messages.take().expect("a streaming request has a receiver");
-        let hub = self.streams.open(session_id, resumable).map_err(|_| {
-            Refusal::too_many("Too Many Requests: this session has too many open streams")
-        })?;
-        if resumable && version.primes_streams() {
-            hub.prime();
-        }
+        let hub = self.open_stream(session_id, resumable, version)?;
         let mut body = hub.reader(0);
         let mut pump = Pump::new(hub, call, rx, cancel.drop_guard());
         if let Some(first) = first {
@@ -647,6 +647,22 @@ impl StreamableHttp {
                 }
             }
         }
+    }
+
+    /// Opens a call's stream, primed for clients that expect it.
+    fn open_stream(
+        &self,
+        session: Option<Arc<str>>,
+        resumable: bool,
+        version: Version,
+    ) -> Result<Arc<Hub>, Refusal> {
+        let hub = self.streams.open(session, resumable).map_err(|_| {
+            Refusal::too_many("Too Many Requests: this session has too many open streams")
+        })?;
+        if resumable && version.primes_streams() {
+            hub.prime();
+        }
+        Ok(hub)
     }
 
     /// GET: the session's standalone stream (server-initiated messages), or
