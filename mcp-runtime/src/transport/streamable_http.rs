@@ -446,6 +446,8 @@ impl StreamableHttp {
         era: Era,
         accept: Accept,
     ) -> Result<HttpResponse, Refusal> {
+        // `stateless`: the revision's, with the call's parameters if its
+        // check read them.
         let (session, client, inputs, stateless) = match era {
             Era::Handshake { session, client } => (session, client, None, None),
             Era::Stateless {
