@@ -18,9 +18,10 @@ mod resources;
 mod tasks;
 mod tools;
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use actix_web::HttpRequest;
+use memchr::memmem;
 use rmcp::model::{ErrorData, RequestId};
 use serde::de::DeserializeOwned;
 use serde_json::json;
@@ -218,9 +219,16 @@ impl Dispatcher {
         params: Option<&RawValue>,
         x: &Exchange,
     ) -> Outcome {
-        let params: ListParams = match jsonrpc::params(method, params) {
-            Ok(p) => p,
-            Err(e) => return Outcome::error(id, &e),
+        // Only `cursor` is read: params that cannot name one are not read
+        // (a stateless request's `_meta` would be most of the work).
+        static CURSOR: LazyLock<memmem::Finder<'static>> =
+            LazyLock::new(|| memmem::Finder::new("cursor"));
+        let params: ListParams = match params {
+            Some(raw) if jsonrpc::may_name(raw, &CURSOR) => match jsonrpc::params(method, params) {
+                Ok(p) => p,
+                Err(e) => return Outcome::error(id, &e),
+            },
+            _ => ListParams { cursor: None },
         };
         let server = &self.server;
         let Published { registry, lists } = &*server.catalog;

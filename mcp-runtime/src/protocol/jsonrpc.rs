@@ -324,6 +324,17 @@ pub(crate) fn params<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// Whether `params` may have the member `key` (a finder of its name):
+/// spelled out, or behind an escape. When not, a read for that member alone
+/// can be skipped: it would find nothing.
+///
+/// (Searchers are made once, in statics: making one costs more than a
+/// search.)
+pub(crate) fn may_name(params: &RawValue, key: &memchr::memmem::Finder<'_>) -> bool {
+    let text = params.get().as_bytes();
+    memchr::memchr(b'\\', text).is_some() || key.find(text).is_some()
+}
+
 /// `-32601` for a method this server does not implement.
 pub(crate) fn method_not_found(method: &RequestMethod) -> ErrorData {
     let method = method.as_str();
@@ -337,6 +348,22 @@ pub(crate) fn method_not_found(method: &RequestMethod) -> ErrorData {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn params_that_cannot_name_a_member_are_told_apart() {
+        let cursor = memchr::memmem::Finder::new("cursor");
+        let may = |text: &str| may_name(&RawValue::from_string(text.to_owned()).unwrap(), &cursor);
+        assert!(may(r#"{"cursor":"p2"}"#));
+        assert!(may(r#"{"c\u0075rsor":"p2"}"#), "an escape may spell it");
+        assert!(
+            may(r#"{"_meta":{"note":"cursor"}}"#),
+            "a value that spells it: read, to be sure"
+        );
+        assert!(!may(
+            r#"{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}"#
+        ));
+        assert!(!may("{}"));
+    }
 
     fn single(body: &str) -> Message {
         match parse(body.as_bytes()).expect("valid JSON") {

@@ -294,11 +294,9 @@ fn read(
 /// would: arguments that read, and no progress token (its key spelled
 /// nowhere, nor any escape that could spell it).
 fn call_params(raw: &RawValue) -> Option<CallParams<'_>> {
-    // (The searcher made once: making one costs more than a search.)
     static PROGRESS_TOKEN: LazyLock<memmem::Finder<'static>> =
         LazyLock::new(|| memmem::Finder::new("progressToken"));
-    let text = raw.get().as_bytes();
-    if memchr::memchr(b'\\', text).is_some() || PROGRESS_TOKEN.find(text).is_some() {
+    if jsonrpc::may_name(raw, &PROGRESS_TOKEN) {
         return None;
     }
     serde_json::from_str(raw.get()).ok()
