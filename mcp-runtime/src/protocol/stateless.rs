@@ -165,9 +165,9 @@ pub(crate) struct Checked {
     pub client: Client,
     /// `inputResponses` and `requestState` of a retried call.
     pub inputs: InputResponses,
-    /// A `tools/call`'s parameters, read in the same pass as the check (as
-    /// they are unless the call's own read would refuse them, or they hold
-    /// a progress token: then the method reads them itself).
+    /// A `tools/call`'s parameters, read in the same pass as the check,
+    /// unless that pass could differ from the method's own read (see
+    /// `call_params`): then the method reads them itself.
     pub call: Option<CallToolParams>,
 }
 
@@ -417,7 +417,7 @@ params_view!(
 
 params_view!(
     /// A `tools/call`'s `params` read for the check and the call at once.
-    #[expect(dead_code, reason = "`uri` and `taskId` are read, repeated, as the check's read would")]
+    #[expect(dead_code, reason = "`uri` and `taskId` are declared so a repeated one fails this read, as it fails the check's")]
     CallParams {
         #[serde(default)]
         arguments: Option<Map<String, Value>>,

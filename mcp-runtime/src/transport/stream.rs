@@ -45,7 +45,7 @@ use tokio_util::sync::DropGuard;
 
 use crate::call::server::Outcome;
 use crate::state::BySession;
-use crate::state::event_store::{EventLog, EventStore, InMemoryEventStore};
+use crate::state::event_store::{EventLog, EventStore, EventsGone, InMemoryEventStore};
 use crate::state::subscriptions::Push;
 use crate::support::outbound::{Inbox, Queued};
 use crate::support::sync::lock;
@@ -256,6 +256,15 @@ struct HubState {
 }
 
 impl HubState {
+    /// Reads into `out` what the reader has not had yet, marking it read;
+    /// `Err` when some of it is no longer kept.
+    fn read_unread(&mut self, out: &mut BytesMut) -> Result<(), EventsGone> {
+        let next = self.log.read(self.reader.next, out)?;
+        self.reader.next = next;
+        self.read_up_to(next);
+        Ok(())
+    }
+
     /// Forgets the sizes of events the reader has had.
     fn read_up_to(&mut self, next: u64) {
         while let Some(&(seq, bytes)) = self.unread.front() {
@@ -598,12 +607,10 @@ impl Hub {
         self.finish();
         let mut state = self.state();
         let mut whole = BytesMut::new();
-        // (A log that lost events already leaves nothing to send.)
-        if let Ok(next) = state.log.read(state.reader.next, &mut whole) {
-            state.reader.next = next;
-            state.read_up_to(next);
+        // (Events lost already leave nothing to send, as for a reader.)
+        if state.read_unread(&mut whole).is_err() {
+            whole.clear();
         }
-        state.reader.generation += 1;
         state.reader.detached_at = Some(Instant::now());
         whole.freeze()
     }
@@ -675,12 +682,10 @@ impl Stream for ReaderBody {
             return Poll::Ready(None); // another reader took over
         }
         let mut out = BytesMut::new();
-        let Ok(read_to) = state.log.read(state.reader.next, &mut out) else {
+        if state.read_unread(&mut out).is_err() {
             // The events it missed are gone: end, so the client sees it.
             return Poll::Ready(None);
-        };
-        state.reader.next = read_to;
-        state.read_up_to(read_to);
+        }
         if let Some(pump) = state.pump.take() {
             pump.wake();
         }
