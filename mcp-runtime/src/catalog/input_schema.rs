@@ -47,10 +47,8 @@ use serde_json::{Map, Value, json};
 
 use crate::catalog::error::Unexposable;
 use crate::handler::arguments::{ArgumentSlot, Plan, Slot, Source};
-use crate::handler::signature::{Param, Signature};
-use crate::schema::json::{
-    accepts_null, attach_definitions, is_object, is_scalar, replace_numeric_formats, resolve,
-};
+use crate::handler::signature::{Definitions, Param, Signature};
+use crate::schema::json::{accepts_null, attach_definitions, is_object, is_scalar, resolve};
 use crate::schema::route::{Matcher, Template};
 
 /// Everything the runtime needs from a tool's types.
@@ -105,7 +103,7 @@ pub(crate) fn compile(
     mut sig: Signature,
     extras: &Extras<'_>,
 ) -> Result<Compiled, Vec<Unexposable>> {
-    let defs = sig.input.take_definitions(true);
+    let defs = sig.take_input_definitions();
     let extractors: Vec<Extractor<'_>> = sig
         .params
         .iter()
@@ -144,8 +142,9 @@ pub(crate) fn compile(
     let overflow = overflow_target(&extractors, &shapes);
     let mut properties = Map::new();
     let mut required = Vec::new();
-    for f in &fields {
-        properties.insert(f.external.clone(), f.schema.clone());
+    for f in &mut fields {
+        // (Not read again: the plan takes the fields' names.)
+        properties.insert(f.external.clone(), f.schema.take());
         if f.required {
             required.push(f.external.clone());
         }
@@ -192,8 +191,7 @@ pub(crate) fn compile(
             }
         }
     }
-    attach_definitions(&mut input_schema, defs.clone());
-    replace_numeric_formats(&mut input_schema);
+    attach_definitions(&mut input_schema, &defs);
 
     let mut claimed: Vec<String> = fields.iter().map(|f| f.external.clone()).collect();
     claimed.sort();
@@ -262,7 +260,7 @@ struct Sources {
 /// out (REST works as long as it is absent); a required one is refused.
 fn check_sources(
     extractors: &[Extractor<'_>],
-    defs: &Map<String, Value>,
+    defs: &Definitions,
     template: Option<&Template>,
 ) -> Sources {
     let mut problems = Vec::new();
@@ -418,7 +416,7 @@ fn fields_of(
 /// Says in the schema what the router accepts in each path segment: a
 /// default segment is never empty; a `{name:regex}` segment matches its
 /// regex (anchored, as actix anchors it).
-fn constrain_path_segments(fields: &mut [Field], template: &Template, defs: &Map<String, Value>) {
+fn constrain_path_segments(fields: &mut [Field], template: &Template, defs: &Definitions) {
     for f in fields.iter_mut().filter(|f| f.source == Source::Path) {
         let Some(param) = template.params.iter().find(|p| p.name == f.name) else {
             continue;
@@ -467,7 +465,7 @@ fn output(sig: &mut Signature) -> (Option<Map<String, Value>>, bool) {
     let Some(schema) = sig.output.take() else {
         return (None, false);
     };
-    let defs = sig.output_generator.take_definitions(true);
+    let defs = sig.take_output_definitions();
     let resolved = resolve(schema.as_value(), &defs);
     let wrap = !is_object(resolved);
     let mut out = if wrap {
@@ -481,8 +479,7 @@ fn output(sig: &mut Signature) -> (Option<Map<String, Value>>, bool) {
     };
     out.remove("title");
     out.remove("$schema");
-    attach_definitions(&mut out, defs);
-    replace_numeric_formats(&mut out);
+    attach_definitions(&mut out, &defs);
     (Some(out), wrap)
 }
 

@@ -10,6 +10,7 @@ use schemars::{Schema, SchemaGenerator};
 use serde_json::{Map, Value};
 
 use crate::handler::arguments::Source;
+use crate::schema::json;
 
 /// What a handler's parameters and return type contribute to its schemas.
 /// Filled in by generated code through the `__private` handles.
@@ -19,6 +20,9 @@ pub struct Signature {
     pub(crate) output_generator: SchemaGenerator,
     pub(crate) params: Vec<Param>,
     pub(crate) output: Option<Schema>,
+    /// The types taken from the build's cache, per side: their definitions
+    /// are read where the cache keeps them, not copied into each tool's.
+    shared: [Vec<Rc<Generated>>; 2],
     /// What the handler's error type says its statuses mean.
     pub(crate) errors: &'static [(u16, &'static str)],
     /// Whether schemas come from the build's cache ([`Schemas`]), and
@@ -45,6 +49,7 @@ impl Signature {
             output_generator: Side::Output.generator(),
             params: Vec::new(),
             output: None,
+            shared: [Vec::new(), Vec::new()],
             errors: &[],
             cached: true,
             collided: false,
@@ -83,27 +88,55 @@ impl Signature {
         self.output = schema.map(|f| self.generate(Side::Output, f));
     }
 
-    /// `schema` from the build's cache, its definitions added to this
-    /// signature's; generated here when there is no cache.
+    /// `schema` from the build's cache (its definitions shared with this
+    /// signature's); generated here when there is no cache.
     fn generate(&mut self, side: Side, schema: fn(&mut SchemaGenerator) -> Schema) -> Schema {
-        let generator = match side {
+        let cached = self.cached.then(|| Schemas::get(side, schema)).flatten();
+        let Some(generated) = cached else {
+            let generator = match side {
+                Side::Input => &mut self.input,
+                Side::Output => &mut self.output_generator,
+            };
+            return numeric_bounds(schema(generator));
+        };
+        let own = match side {
+            Side::Input => self.input.definitions(),
+            Side::Output => self.output_generator.definitions(),
+        };
+        let shared = &mut self.shared[side as usize];
+        self.collided |= generated.definitions.iter().any(|(name, definition)| {
+            lookup(own, shared, name).is_some_and(|known| known != definition)
+        });
+        if !shared.iter().any(|g| Rc::ptr_eq(g, &generated)) {
+            shared.push(generated.clone());
+        }
+        generated.schema.clone()
+    }
+
+    /// The definitions `side`'s schemas refer to, taken out of the
+    /// signature.
+    fn take_definitions(&mut self, side: Side) -> Definitions {
+        let own = match side {
             Side::Input => &mut self.input,
             Side::Output => &mut self.output_generator,
         };
-        let cached = self.cached.then(|| Schemas::get(side, schema)).flatten();
-        let Some(generated) = cached else {
-            return schema(generator);
-        };
-        let definitions = generator.definitions_mut();
-        for (name, definition) in &generated.definitions {
-            match definitions.get(name) {
-                None => {
-                    definitions.insert(name.clone(), definition.clone());
-                }
-                Some(known) => self.collided |= known != definition,
-            }
+        let mut own = own.take_definitions(true);
+        own.values_mut()
+            .for_each(|d| json::for_each_object(d, json::replace_numeric_formats));
+        Definitions {
+            own,
+            shared: std::mem::take(&mut self.shared[side as usize]),
         }
-        generated.schema.clone()
+    }
+
+    /// The definitions the argument schemas refer to, taken out.
+    pub(crate) fn take_input_definitions(&mut self) -> Definitions {
+        self.take_definitions(Side::Input)
+    }
+
+    /// The definitions the output schema refers to, taken out.
+    pub(crate) fn take_output_definitions(&mut self) -> Definitions {
+        self.take_definitions(Side::Output)
     }
 
     /// Records what the handler's error type's statuses mean.
@@ -112,12 +145,22 @@ impl Signature {
     }
 }
 
+/// `schema` with its numeric `format`s replaced by the bounds they stand
+/// for (`json::replace_numeric_formats`), as every schema a signature
+/// holds is: once per type in the build's cache, not in each tool's.
+fn numeric_bounds(mut schema: Schema) -> Schema {
+    if let Some(map) = schema.as_object_mut() {
+        json::replace_numeric_formats(map);
+    }
+    schema
+}
+
 /// Which of a handler's schemas: its arguments' (as deserialized) or its
 /// output's (as serialized).
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 enum Side {
-    Input,
-    Output,
+    Input = 0,
+    Output = 1,
 }
 
 impl Side {
@@ -129,6 +172,29 @@ impl Side {
         }
         .into_generator()
     }
+}
+
+/// A signature's definitions on one side: its generator's own, and those
+/// of the types it took from the build's cache (shared, not copied: most
+/// of them are flattened into a tool's fields and never attached).
+pub(crate) struct Definitions {
+    own: Map<String, Value>,
+    shared: Vec<Rc<Generated>>,
+}
+
+impl json::Definitions for Definitions {
+    fn definition(&self, name: &str) -> Option<&Value> {
+        lookup(&self.own, &self.shared, name)
+    }
+}
+
+fn lookup<'a>(
+    own: &'a Map<String, Value>,
+    shared: &'a [Rc<Generated>],
+    name: &str,
+) -> Option<&'a Value> {
+    own.get(name)
+        .or_else(|| shared.iter().find_map(|g| g.definitions.get(name)))
 }
 
 /// A type's schema and the definitions it refers to, generated alone.
@@ -172,9 +238,15 @@ impl Schemas {
                 return Some(generated.clone());
             }
             let mut generator = side.generator();
+            let schema = numeric_bounds(schema(&mut generator));
+            // (Transformed as a signature's own are when taken.)
+            let mut definitions = generator.take_definitions(true);
+            definitions
+                .values_mut()
+                .for_each(|d| json::for_each_object(d, json::replace_numeric_formats));
             let generated = Rc::new(Generated {
-                schema: schema(&mut generator),
-                definitions: generator.definitions().clone(),
+                schema,
+                definitions,
             });
             cache.insert(key, generated.clone());
             Some(generated)
@@ -229,7 +301,15 @@ mod tests {
                 Param::Request => None,
             })
             .collect();
-        (schemas, s.input.take_definitions(false))
+        let definitions = s.take_input_definitions();
+        let mut all = definitions.own;
+        for generated in definitions.shared {
+            for (name, definition) in &generated.definitions {
+                all.entry(name.clone())
+                    .or_insert_with(|| definition.clone());
+            }
+        }
+        (schemas, all)
     }
 
     #[test]

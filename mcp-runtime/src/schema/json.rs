@@ -2,23 +2,34 @@
 //! resolution, object and scalar tests, reference collection, and the
 //! rewrites applied to generated schemas. Every walk is bounded in depth.
 
-use std::collections::BTreeSet;
-
 use serde_json::{Map, Value};
 
 /// Deepest nesting any walker here follows; deeper parts of a schema are
 /// left as they are (and are not scalars).
 pub(crate) const MAX_DEPTH: usize = 64;
 
+/// Where a schema's `#/$defs/…` references are looked up: a `$defs` map,
+/// or a tool's definitions kept apart (`handler::signature::Definitions`).
+pub(crate) trait Definitions {
+    /// The definition named `name`.
+    fn definition(&self, name: &str) -> Option<&Value>;
+}
+
+impl Definitions for Map<String, Value> {
+    fn definition(&self, name: &str) -> Option<&Value> {
+        self.get(name)
+    }
+}
+
 /// Whether every value a (resolved) schema accepts is a string, number,
 /// boolean or `null`: by its `type` when it has one; otherwise when all the
 /// alternatives of its `anyOf` or of its `oneOf` are scalars (a value must
 /// match both), or it is an `enum`/`const` (schemars' unit-variant enums).
-pub(crate) fn is_scalar(schema: &Value, defs: &Map<String, Value>) -> bool {
+pub(crate) fn is_scalar(schema: &Value, defs: &(impl Definitions + ?Sized)) -> bool {
     scalar_within(schema, defs, 0)
 }
 
-fn scalar_within(schema: &Value, defs: &Map<String, Value>, depth: usize) -> bool {
+fn scalar_within(schema: &Value, defs: &(impl Definitions + ?Sized), depth: usize) -> bool {
     let scalar = |t: &str| matches!(t, "string" | "number" | "integer" | "boolean" | "null");
     if depth > MAX_DEPTH {
         return false;
@@ -61,13 +72,16 @@ pub(crate) fn enum_values(schema: &Value) -> Option<Vec<String>> {
 }
 
 /// Follows `$ref`s into `$defs` (bounded, in case of a self-referencing alias).
-pub(crate) fn resolve<'a>(mut schema: &'a Value, defs: &'a Map<String, Value>) -> &'a Value {
+pub(crate) fn resolve<'a>(
+    mut schema: &'a Value,
+    defs: &'a (impl Definitions + ?Sized),
+) -> &'a Value {
     for _ in 0..16 {
         match schema
             .get("$ref")
             .and_then(Value::as_str)
             .and_then(def_name)
-            .and_then(|name| defs.get(&name))
+            .and_then(|name| defs.definition(&name))
         {
             Some(target) => schema = target,
             None => break,
@@ -147,21 +161,26 @@ pub(crate) fn for_each_object(value: &mut Value, f: fn(&mut Map<String, Value>))
     }
 }
 
-/// Adds the definitions reachable from `schema` under `$defs`.
-pub(crate) fn attach_definitions(schema: &mut Map<String, Value>, mut defs: Map<String, Value>) {
-    let mut reachable = BTreeSet::new();
+/// Adds the definitions reachable from `schema` under `$defs`: copies of
+/// those alone (a tool's signature holds every type its arguments name,
+/// most of them flattened into its fields and no longer referred to).
+pub(crate) fn attach_definitions(
+    schema: &mut Map<String, Value>,
+    defs: &(impl Definitions + ?Sized),
+) {
+    let mut attached = Map::new();
     let mut pending = Vec::new();
     schema.values().for_each(|v| collect_refs(v, &mut pending));
     while let Some(name) = pending.pop() {
-        if let Some(def) = defs.get(&name)
-            && reachable.insert(name)
+        if !attached.contains_key(&name)
+            && let Some(def) = defs.definition(&name)
         {
             collect_refs(def, &mut pending);
+            attached.insert(name, def.clone());
         }
     }
-    defs.retain(|name, _| reachable.contains(name));
-    if !defs.is_empty() {
-        schema.insert("$defs".into(), Value::Object(defs));
+    if !attached.is_empty() {
+        schema.insert("$defs".into(), Value::Object(attached));
     }
 }
 
@@ -208,5 +227,36 @@ fn walk_within(value: &mut Value, f: &mut dyn FnMut(&mut Map<String, Value>), de
         }
         Value::Array(items) => items.iter_mut().for_each(|v| walk_within(v, f, depth + 1)),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn object(value: Value) -> Map<String, Value> {
+        value.as_object().cloned().expect("an object")
+    }
+
+    #[test]
+    fn only_the_definitions_a_schema_reaches_are_attached() {
+        let defs = object(json!({
+            "Flattened": {"type": "object", "properties": {"a": {"type": "string"}}},
+            "Node": {"type": "object", "properties": {"leaf": {"$ref": "#/$defs/Leaf"}}},
+            "Leaf": {"type": "integer"},
+        }));
+        let mut schema = object(json!({
+            "type": "object",
+            "properties": {"node": {"$ref": "#/$defs/Node"}},
+        }));
+        attach_definitions(&mut schema, &defs);
+        let attached: Vec<&String> = schema["$defs"].as_object().unwrap().keys().collect();
+        assert_eq!(attached, ["Leaf", "Node"]);
+
+        let mut plain = object(json!({"type": "object", "properties": {}}));
+        attach_definitions(&mut plain, &defs);
+        assert!(!plain.contains_key("$defs"));
     }
 }
