@@ -604,7 +604,7 @@ pub(crate) fn coerce(args: &mut Map<String, Value>, schema: &Map<String, Value>,
         .get("$ref")
         .and_then(Value::as_str)
         .and_then(def_name)
-        .and_then(|name| defs.get(&name));
+        .and_then(|name| defs.get(name.as_ref()));
     match target {
         Some(target) => cx.fields(args, target, 0),
         None => cx.object_fields(args, schema, 0),

@@ -2,6 +2,8 @@
 //! resolution, object and scalar tests, reference collection, and the
 //! rewrites applied to generated schemas. Every walk is bounded in depth.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 /// Deepest nesting any walker here follows; deeper parts of a schema are
@@ -90,11 +92,15 @@ pub(crate) fn resolve<'a>(
     schema
 }
 
-/// The definition name in a `#/$defs/Name` reference (JSON-pointer unescaped).
-pub(crate) fn def_name(reference: &str) -> Option<String> {
-    reference
-        .strip_prefix("#/$defs/")
-        .map(|n| n.replace("~1", "/").replace("~0", "~"))
+/// The definition name in a `#/$defs/Name` reference (JSON-pointer
+/// unescaped; borrowed when it has no escapes, as names nearly never do).
+pub(crate) fn def_name(reference: &str) -> Option<Cow<'_, str>> {
+    let name = reference.strip_prefix("#/$defs/")?;
+    Some(if name.contains('~') {
+        Cow::Owned(name.replace("~1", "/").replace("~0", "~"))
+    } else {
+        Cow::Borrowed(name)
+    })
 }
 
 /// An object with fields that can be merged into the tool's arguments.
@@ -190,6 +196,7 @@ pub(crate) fn ref_name(schema: &Value) -> Option<String> {
         .get("$ref")
         .and_then(Value::as_str)
         .and_then(def_name)
+        .map(Cow::into_owned)
 }
 
 /// Every definition name referenced anywhere in `schema`.
@@ -258,5 +265,15 @@ mod tests {
         let mut plain = object(json!({"type": "object", "properties": {}}));
         attach_definitions(&mut plain, &defs);
         assert!(!plain.contains_key("$defs"));
+    }
+
+    #[test]
+    fn definition_names_are_read_from_references() {
+        assert!(matches!(
+            def_name("#/$defs/Item"),
+            Some(Cow::Borrowed("Item"))
+        ));
+        assert_eq!(def_name("#/$defs/a~1b~0c").as_deref(), Some("a/b~c"));
+        assert_eq!(def_name("#/definitions/Item"), None);
     }
 }
