@@ -522,6 +522,7 @@ fn slot(param: usize, shape: Shape, fields: &[Field]) -> Slot {
 mod tests {
     use super::*;
     use crate::handler::arguments::FromArguments;
+    use crate::handler::signature::Schemas;
     use actix_web::web;
     use schemars::JsonSchema;
     use serde::{Deserialize, Serialize};
@@ -677,9 +678,20 @@ mod tests {
             g: u128,
             when: String,
         }
-        let mut s = Signature::new();
-        sig::<web::Json<Numbers>>(&mut s);
-        let c = compile_plain(s).unwrap();
+        let compiled = || {
+            let mut s = Signature::new();
+            sig::<web::Json<Numbers>>(&mut s);
+            compile_plain(s).unwrap()
+        };
+        // Generated in the signature's own generator, and taken from the
+        // registry build's cache (where the formats are replaced once per
+        // type): the same schema.
+        let c = compiled();
+        let cached = Schemas::during(|| {
+            compiled();
+            compiled()
+        });
+        assert_eq!(c.input_schema, cached.input_schema);
         let p = &c.input_schema["properties"];
         assert_eq!(
             p["a"],
@@ -707,6 +719,27 @@ mod tests {
             json!({"type": ["integer", "null"], "minimum": 0, "maximum": u32::MAX})
         );
         assert!(!Value::Object(c.input_schema).to_string().contains("format"));
+
+        // A type whose schema is not a reference: the bounds are in the
+        // schema itself, cached or not.
+        let scalar = || {
+            let mut s = Signature::new();
+            sig::<web::Json<u64>>(&mut s);
+            compile_plain(s).unwrap().input_schema
+        };
+        let cached = Schemas::during(|| {
+            scalar();
+            scalar()
+        });
+        assert_eq!(cached, scalar());
+        let body = cached["properties"]
+            .as_object()
+            .unwrap()
+            .values()
+            .next()
+            .unwrap();
+        assert_eq!(body["maximum"], json!(u64::MAX));
+        assert!(body.get("format").is_none());
     }
 
     #[test]
