@@ -120,11 +120,8 @@ impl Signature {
             Side::Input => &mut self.input,
             Side::Output => &mut self.output_generator,
         };
-        let mut own = own.take_definitions(true);
-        own.values_mut()
-            .for_each(|d| json::for_each_object(d, json::replace_numeric_formats));
         Definitions {
-            own,
+            own: bounded_definitions(own),
             shared: std::mem::take(&mut self.shared[side as usize]),
         }
     }
@@ -153,6 +150,16 @@ fn numeric_bounds(mut schema: Schema) -> Schema {
         json::replace_numeric_formats(map);
     }
     schema
+}
+
+/// The definitions `generator` made, transformed as its settings say, with
+/// their numeric `format`s replaced (see [`numeric_bounds`]).
+fn bounded_definitions(generator: &mut SchemaGenerator) -> Map<String, Value> {
+    let mut definitions = generator.take_definitions(true);
+    definitions
+        .values_mut()
+        .for_each(|d| json::for_each_object(d, json::replace_numeric_formats));
+    definitions
 }
 
 /// Which of a handler's schemas: its arguments' (as deserialized) or its
@@ -239,14 +246,9 @@ impl Schemas {
             }
             let mut generator = side.generator();
             let schema = numeric_bounds(schema(&mut generator));
-            // (Transformed as a signature's own are when taken.)
-            let mut definitions = generator.take_definitions(true);
-            definitions
-                .values_mut()
-                .for_each(|d| json::for_each_object(d, json::replace_numeric_formats));
             let generated = Rc::new(Generated {
                 schema,
-                definitions,
+                definitions: bounded_definitions(&mut generator),
             });
             cache.insert(key, generated.clone());
             Some(generated)
