@@ -153,15 +153,19 @@ pub(crate) struct Options {
     pub describe_responses: bool,
 }
 
+/// An item compiled for the registry: its entry and its listing, or every
+/// reason it cannot be exposed.
+type Registration<E> = Result<(E, Listed), Vec<Problem>>;
+
 /// One kind of registered item, compiled the same way as the others: its
 /// duplicates and missing authenticator reported, then its own checks.
 trait Registered: Sync + 'static {
     const KIND: ItemKind;
-    type Entry;
+    type Entry: Send;
     fn name(&self) -> &'static str;
     fn location(&self) -> Location;
     fn access(&self) -> Access;
-    fn compile(&'static self, options: Options) -> Result<(Self::Entry, Listed), Vec<Problem>>;
+    fn compile(&'static self, options: Options) -> Registration<Self::Entry>;
 
     /// Every reason as a problem of this item.
     fn invalid(&self, reasons: Vec<Unexposable>) -> Vec<Problem> {
@@ -189,7 +193,7 @@ impl Registered for ToolDef {
     fn access(&self) -> Access {
         self.access()
     }
-    fn compile(&'static self, options: Options) -> Result<(ToolEntry, Listed), Vec<Problem>> {
+    fn compile(&'static self, options: Options) -> Registration<ToolEntry> {
         if let Handler::Direct { type_name, .. } = self.handler
             && swallowed_by_a_route_macro(type_name())
         {
@@ -224,7 +228,7 @@ impl Registered for PromptDef {
     fn access(&self) -> Access {
         self.access()
     }
-    fn compile(&'static self, _: Options) -> Result<(PromptEntry, Listed), Vec<Problem>> {
+    fn compile(&'static self, _: Options) -> Registration<PromptEntry> {
         prompt::compile(self).map_err(|reasons| self.invalid(reasons))
     }
 }
@@ -241,7 +245,7 @@ impl Registered for ResourceDef {
     fn access(&self) -> Access {
         self.access()
     }
-    fn compile(&'static self, _: Options) -> Result<(ResourceEntry, Listed), Vec<Problem>> {
+    fn compile(&'static self, _: Options) -> Registration<ResourceEntry> {
         resource::compile(self).map_err(|reasons| self.invalid(reasons))
     }
 }
@@ -266,7 +270,8 @@ fn compile_all<D: Registered>(
         problems,
     );
     let mut compiled = Vec::with_capacity(defs.len());
-    for def in defs {
+    let threads = threads_for(defs.len());
+    for (def, done) in defs.iter().zip(compile_each(&defs, options, threads)) {
         let access = def.access();
         if access.auth && auth == Checks::Nothing {
             problems.push(Problem::AuthNotConfigured {
@@ -281,12 +286,58 @@ fn compile_all<D: Registered>(
                 location: def.location(),
             });
         }
-        match def.compile(options) {
+        match done {
             Ok(done) => compiled.push(done),
             Err(more) => problems.extend(more),
         }
     }
     compiled
+}
+
+/// Items a thread compiles at the least before the work is split: a large
+/// API's schemas are most of its start-up, a small one's not worth a thread.
+const ITEMS_PER_THREAD: usize = 128;
+
+/// The threads `items` are compiled on: one per core, each with at least
+/// [`ITEMS_PER_THREAD`] of them.
+fn threads_for(items: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    cores.min(items / ITEMS_PER_THREAD).max(1)
+}
+
+/// Each of `defs` compiled, in their order, on `threads` threads; each
+/// thread has its own cache of schemas (`Schemas::during`) and the
+/// caller's `tracing` subscriber, so a warning goes where it would have
+/// gone from the caller's thread.
+fn compile_each<D: Registered>(
+    defs: &[&'static D],
+    options: Options,
+    threads: usize,
+) -> Vec<Registration<D::Entry>> {
+    if threads <= 1 || defs.len() <= 1 {
+        return defs.iter().map(|def| def.compile(options)).collect();
+    }
+    let subscriber = tracing::dispatcher::get_default(Clone::clone);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = defs
+            .chunks(defs.len().div_ceil(threads))
+            .map(|part| {
+                let subscriber = subscriber.clone();
+                scope.spawn(move || {
+                    tracing::dispatcher::with_default(&subscriber, || {
+                        Schemas::during(|| part.iter().map(|def| def.compile(options)).collect())
+                    })
+                })
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|part: std::thread::ScopedJoinHandle<'_, Vec<_>>| {
+                part.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
 }
 
 impl Registry {
@@ -620,4 +671,111 @@ pub(crate) enum Structured {
     AsIs,
     /// The body is wrapped as `{"result": …}` (non-object output types).
     Wrapped,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::thread::ThreadId;
+
+    use serde_json::value::RawValue;
+    use tracing::span::{Attributes, Id, Record};
+    use tracing::{Event, Metadata, Subscriber};
+
+    use super::*;
+
+    /// An item whose compiling says which thread did it, warns once, and
+    /// fails for every seventh.
+    struct Numbered(usize);
+
+    impl Registered for Numbered {
+        const KIND: ItemKind = ItemKind::Tool;
+        type Entry = (usize, ThreadId);
+        fn name(&self) -> &'static str {
+            "numbered"
+        }
+        fn location(&self) -> Location {
+            Location {
+                handler: "numbered",
+                file: file!(),
+                line: line!(),
+                column: 1,
+            }
+        }
+        fn access(&self) -> Access {
+            Access::PUBLIC
+        }
+        fn compile(&'static self, _: Options) -> Registration<Self::Entry> {
+            tracing::warn!(item = self.0, "compiled");
+            if self.0 % 7 == 3 {
+                return Err(vec![Problem::Setting(format!("item {}", self.0))]);
+            }
+            let listed = Listed {
+                name: "numbered",
+                access: Access::PUBLIC,
+                json: RawValue::from_string(self.0.to_string()).expect("a number"),
+            };
+            Ok(((self.0, std::thread::current().id()), listed))
+        }
+    }
+
+    /// Counts the events it is given.
+    #[derive(Default)]
+    struct Events(AtomicUsize);
+
+    impl Subscriber for Events {
+        fn enabled(&self, _: &Metadata<'_>) -> bool {
+            true
+        }
+        fn new_span(&self, _: &Attributes<'_>) -> Id {
+            Id::from_u64(1)
+        }
+        fn record(&self, _: &Id, _: &Record<'_>) {}
+        fn record_follows_from(&self, _: &Id, _: &Id) {}
+        fn event(&self, _: &Event<'_>) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+        fn enter(&self, _: &Id) {}
+        fn exit(&self, _: &Id) {}
+    }
+
+    /// What a compile gave, without the thread.
+    fn outcome(done: &Registration<(usize, ThreadId)>) -> String {
+        match done {
+            Ok(((n, _), listed)) => format!("{n}: {}", listed.json.get()),
+            Err(problems) => problems[0].to_string(),
+        }
+    }
+
+    #[test]
+    fn items_compiled_on_several_threads_come_back_in_order_with_their_warnings() {
+        let defs: Vec<&'static Numbered> = (0..40)
+            .map(|n| &*Box::leak(Box::new(Numbered(n))))
+            .collect();
+        let options = Options {
+            profile: SchemaProfile::Standard,
+            describe_responses: false,
+        };
+        let events = std::sync::Arc::new(Events::default());
+        let (alone, split) = tracing::subscriber::with_default(events.clone(), || {
+            (
+                compile_each(&defs, options, 1),
+                compile_each(&defs, options, 3),
+            )
+        });
+        assert_eq!(
+            alone.iter().map(outcome).collect::<Vec<_>>(),
+            split.iter().map(outcome).collect::<Vec<_>>()
+        );
+        assert_eq!(outcome(&split[3]), "item 3");
+        let here = std::thread::current().id();
+        assert!(alone.iter().flatten().all(|((_, t), _)| *t == here));
+        let threads: std::collections::HashSet<ThreadId> =
+            split.iter().flatten().map(|((_, t), _)| *t).collect();
+        assert_eq!(threads.len(), 3);
+        assert!(!threads.contains(&here));
+        // Every item warned once in each run, the split one's warnings to
+        // the caller's subscriber too.
+        assert_eq!(events.0.load(Ordering::Relaxed), 80);
+    }
 }

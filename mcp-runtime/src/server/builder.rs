@@ -753,6 +753,11 @@ impl McpServerBuilder {
     /// (with every location), `requires_auth` items without
     /// [`auth`](Self::auth), items whose types cannot be exposed, settings
     /// naming tools that do not exist.
+    ///
+    /// A large API has its items compiled on several threads (one per
+    /// core, each with at least 128 items of a kind), scoped threads that
+    /// are done when this returns; their warnings go to the caller's
+    /// `tracing` subscriber.
     pub fn build(self) -> Result<McpServer, BuildError> {
         let checks = Checks::of(self.auth.as_ref());
         let mut problems = Vec::new();
