@@ -122,6 +122,11 @@ impl McpServerBuilder {
     /// wrapping the App is all the wiring there is. Without it, mount
     /// [`McpServer::scope`] yourself (inside a scope of yours, say).
     ///
+    /// The endpoint is added after the App's own services, and actix tries
+    /// an App's routes in the order they were registered, so every MCP
+    /// request first tries each of your routes. In an app with hundreds of
+    /// routes, mount [`McpServer::scope`] yourself before them instead.
+    ///
     /// ```
     /// let mcp = mcp_runtime::McpServer::builder().endpoint("/mcp").build().unwrap();
     /// let app = mcp.app(actix_web::App::new());
