@@ -301,8 +301,14 @@ const ITEMS_PER_THREAD: usize = 128;
 /// The threads `items` are compiled on: one per core, each with at least
 /// [`ITEMS_PER_THREAD`] of them.
 fn threads_for(items: usize) -> usize {
+    let most = items / ITEMS_PER_THREAD;
+    if most < 2 {
+        // (Without asking for the cores, which reads the process's cgroup
+        // files on Linux: most registries are this small.)
+        return 1;
+    }
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    cores.min(items / ITEMS_PER_THREAD).max(1)
+    cores.min(most)
 }
 
 /// Each of `defs` compiled, in their order, on `threads` threads; each

@@ -16,8 +16,9 @@ use crate::schema::json;
 /// Filled in by generated code through the `__private` handles.
 #[doc(hidden)]
 pub struct Signature {
-    pub(crate) input: SchemaGenerator,
-    pub(crate) output_generator: SchemaGenerator,
+    /// The generators of the schemas not taken from the build's cache, per
+    /// side ([`Side`] is the index).
+    generators: [SchemaGenerator; 2],
     pub(crate) params: Vec<Param>,
     pub(crate) output: Option<Schema>,
     /// The types taken from the build's cache, per side: their definitions
@@ -45,8 +46,7 @@ impl Signature {
     /// one (see [`Schemas`]).
     pub(crate) fn new() -> Self {
         Signature {
-            input: Side::Input.generator(),
-            output_generator: Side::Output.generator(),
+            generators: [Side::Input.generator(), Side::Output.generator()],
             params: Vec::new(),
             output: None,
             shared: [Vec::new(), Vec::new()],
@@ -93,16 +93,9 @@ impl Signature {
     fn generate(&mut self, side: Side, schema: fn(&mut SchemaGenerator) -> Schema) -> Schema {
         let cached = self.cached.then(|| Schemas::get(side, schema)).flatten();
         let Some(generated) = cached else {
-            let generator = match side {
-                Side::Input => &mut self.input,
-                Side::Output => &mut self.output_generator,
-            };
-            return numeric_bounds(schema(generator));
+            return numeric_bounds(schema(&mut self.generators[side as usize]));
         };
-        let own = match side {
-            Side::Input => self.input.definitions(),
-            Side::Output => self.output_generator.definitions(),
-        };
+        let own = self.generators[side as usize].definitions();
         let shared = &mut self.shared[side as usize];
         self.collided |= generated.definitions.iter().any(|(name, definition)| {
             lookup(own, shared, name).is_some_and(|known| known != definition)
@@ -116,12 +109,8 @@ impl Signature {
     /// The definitions `side`'s schemas refer to, taken out of the
     /// signature.
     fn take_definitions(&mut self, side: Side) -> Definitions {
-        let own = match side {
-            Side::Input => &mut self.input,
-            Side::Output => &mut self.output_generator,
-        };
         Definitions {
-            own: bounded_definitions(own),
+            own: bounded_definitions(&mut self.generators[side as usize]),
             shared: std::mem::take(&mut self.shared[side as usize]),
         }
     }
