@@ -21,7 +21,7 @@ pub use actix_web::{Resource, guard};
 pub use inventory;
 
 use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse, fn_service};
 
 use crate::handler::mark::Routed;
 
@@ -55,11 +55,23 @@ pub fn register_route<T, B>(
 fn register_locator(config: &mut AppService, path: &'static str, exposed: Exposed) {
     // Its segments as marks: a static pattern, which the router parses with
     // no regex (a route whose path does not parse is refused at start-up).
-    let pattern = crate::schema::route::marked(path).unwrap_or_else(|_| path.to_owned());
-    let locator = Resource::new(pattern)
-        .name(&exposed.locator_name())
-        .guard(guard::fn_guard(|_| false));
-    HttpServiceFactory::register(locator, config);
+    let mut pattern = crate::schema::route::marked(path).unwrap_or_else(|_| path.to_owned());
+    // (As a `Resource` would have it.)
+    if !pattern.is_empty() && !pattern.starts_with('/') {
+        pattern.insert(0, '/');
+    }
+    let mut locator = actix_web::dev::ResourceDef::new(pattern);
+    locator.set_name(exposed.locator_name());
+    // Registered as a bare service, not a `Resource`, whose routes, default
+    // service and data a 1,000-route app would build a thousand times at
+    // each worker's start for a service never called.
+    let never: Box<dyn guard::Guard> = Box::new(guard::fn_guard(|_| false));
+    config.register_service(locator, Some(vec![never]), fn_service(not_found), None);
+}
+
+/// What a locator answers: nothing reaches it (its guard refuses all).
+async fn not_found(req: ServiceRequest) -> Result<ServiceResponse, actix_web::Error> {
+    Ok(req.into_response(actix_web::HttpResponse::NotFound()))
 }
 
 /// The `T` of a `web::Json<T>` written in a tool's return type, whose schema

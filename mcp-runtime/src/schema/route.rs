@@ -52,8 +52,8 @@ impl Exposed {
     /// the app, so its full path (scope prefixes included) can be looked up.
     pub(crate) fn locator_name(self) -> String {
         match self {
-            Exposed::Tool(name) => format!("mcp-runtime:tool:{name}"),
-            Exposed::Resource(name) => format!("mcp-runtime:resource:{name}"),
+            Exposed::Tool(name) => ["mcp-runtime:tool:", name].concat(),
+            Exposed::Resource(name) => ["mcp-runtime:resource:", name].concat(),
         }
     }
 }
@@ -213,6 +213,8 @@ fn scan(path: &str) -> Result<Vec<Found<'_>>, TemplateError> {
 /// mark as written.
 pub(crate) const MARK: &str = "~mcp~";
 
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
 /// `path` as a static pattern, each segment replaced by its mark: the
 /// locator registered with it costs the router no regex, and rendering it
 /// gives the route's full path with the marks where the values go.
@@ -224,7 +226,7 @@ pub(crate) fn marked(path: &str) -> Result<String, TemplateError> {
         let name = found.inner.split_once(':').map_or(found.inner, |(n, _)| n);
         out.push_str(MARK);
         for byte in name.trim().bytes() {
-            out.push_str(&format!("{byte:02x}"));
+            out.extend([HEX[usize::from(byte >> 4)], HEX[usize::from(byte & 0xf)]].map(char::from));
         }
         out.push('~');
         copied = found.end;
