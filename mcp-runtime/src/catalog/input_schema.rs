@@ -42,13 +42,18 @@
 //! `Option`) is wrapped as `{"result": T}`, and so is the structured content.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
 
+use schemars::Schema;
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value, json};
 
 use crate::catalog::error::Unexposable;
 use crate::handler::arguments::{ArgumentSlot, Plan, Slot, Source};
 use crate::handler::signature::{Definitions, Param, Signature};
-use crate::schema::json::{accepts_null, attach_definitions, is_object, is_scalar, resolve};
+use crate::schema::json::{
+    accepts_null, attach_definitions, is_object, is_scalar, reachable_definitions, resolve,
+};
 use crate::schema::route::{Matcher, Template};
 
 /// Everything the runtime needs from a tool's types.
@@ -56,7 +61,7 @@ use crate::schema::route::{Matcher, Template};
 pub(crate) struct Compiled {
     pub input_schema: Map<String, Value>,
     pub plan: Plan,
-    pub output_schema: Option<Map<String, Value>>,
+    pub output_schema: Option<OutputSchema>,
     /// Whether structured content is wrapped as `{"result": …}`.
     pub wrap_output: bool,
     /// Optional fields left out because REST can never send them (said at
@@ -461,26 +466,95 @@ fn overflow_target<'a, 'b>(
         })
 }
 
-fn output(sig: &mut Signature) -> (Option<Map<String, Value>>, bool) {
+fn output(sig: &mut Signature) -> (Option<OutputSchema>, bool) {
     let Some(schema) = sig.output.take() else {
         return (None, false);
     };
-    let defs = sig.take_output_definitions();
-    let resolved = resolve(schema.as_value(), &defs);
-    let wrap = !is_object(resolved);
-    let mut out = if wrap {
-        let mut out = Map::new();
-        out.insert("type".into(), "object".into());
-        out.insert("properties".into(), json!({ "result": schema.as_value() }));
-        out.insert("required".into(), json!(["result"]));
-        out
-    } else {
-        resolved.as_object().cloned().unwrap_or_default()
-    };
-    out.remove("title");
-    out.remove("$schema");
-    attach_definitions(&mut out, &defs);
-    (Some(out), wrap)
+    let output = OutputSchema::typed(schema, sig.take_output_definitions());
+    let wrap = matches!(output, OutputSchema::Typed { wrap: true, .. });
+    (Some(output), wrap)
+}
+
+/// A tool's `outputSchema`. Its listing is its only reader, so it is kept
+/// as its type's schema and definitions (shared with the registry build's
+/// cache) and written from there: a 1,000-tool API would otherwise copy,
+/// write and drop a map for each tool at start-up.
+pub(crate) enum OutputSchema {
+    /// The type's schema (its object's members but `title` and `$schema`),
+    /// or `{"result": …}` around it (`wrap`), with the definitions it
+    /// reaches under `$defs`.
+    Typed {
+        schema: Schema,
+        defs: Definitions,
+        wrap: bool,
+    },
+    /// Written out to be rewritten (a schema profile).
+    Owned(Map<String, Value>),
+}
+
+impl OutputSchema {
+    /// The output schema of a type with `schema`, wrapped unless an object.
+    fn typed(schema: Schema, defs: Definitions) -> OutputSchema {
+        let wrap = !is_object(resolve(schema.as_value(), &defs));
+        OutputSchema::Typed { schema, defs, wrap }
+    }
+
+    /// The schema as a map of its own.
+    pub(crate) fn into_owned(self) -> Map<String, Value> {
+        match self {
+            OutputSchema::Owned(map) => map,
+            // (Writing maps and strings to a `Value` cannot fail.)
+            typed => match serde_json::to_value(&typed) {
+                Ok(Value::Object(map)) => map,
+                _ => Map::new(),
+            },
+        }
+    }
+}
+
+impl fmt::Debug for OutputSchema {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&serde_json::to_string(self).map_err(|_| fmt::Error)?)
+    }
+}
+
+impl Serialize for OutputSchema {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let (schema, defs, wrap) = match self {
+            OutputSchema::Owned(map) => return map.serialize(serializer),
+            OutputSchema::Typed { schema, defs, wrap } => (schema.as_value(), defs, *wrap),
+        };
+        // Members in the order a map of them would have (sorted by name).
+        let mut map = serializer.serialize_map(None)?;
+        if wrap {
+            let reached = reachable_definitions([schema], defs);
+            if !reached.is_empty() {
+                map.serialize_entry("$defs", &reached)?;
+            }
+            map.serialize_entry("properties", &BTreeMap::from([("result", schema)]))?;
+            map.serialize_entry("required", &["result"])?;
+            map.serialize_entry("type", "object")?;
+            return map.end();
+        }
+        let members = resolve(schema, defs).as_object().into_iter().flatten();
+        let kept = members.filter(|(key, _)| !matches!(key.as_str(), "title" | "$schema"));
+        let reached = reachable_definitions(kept.clone().map(|(_, v)| v), defs);
+        let mut defs_written = reached.is_empty();
+        for (key, value) in kept {
+            if !defs_written && key.as_str() >= "$defs" {
+                map.serialize_entry("$defs", &reached)?;
+                defs_written = true;
+                if key == "$defs" {
+                    continue;
+                }
+            }
+            map.serialize_entry(key, value)?;
+        }
+        if !defs_written {
+            map.serialize_entry("$defs", &reached)?;
+        }
+        map.end()
+    }
 }
 
 /// Applies the collision rule described in the module docs.
@@ -771,7 +845,7 @@ mod tests {
         let mut s = Signature::new();
         s.output(Some(|g| g.subschema_for::<Node>()));
         let c = compile_plain(s).unwrap();
-        let out = c.output_schema.unwrap();
+        let out = c.output_schema.unwrap().into_owned();
         assert!(!c.wrap_output);
         assert_eq!(out["type"], "object");
         assert_eq!(
@@ -783,10 +857,82 @@ mod tests {
         let mut s = Signature::new();
         s.output(Some(|g| g.subschema_for::<Vec<Filter>>()));
         let c = compile_plain(s).unwrap();
-        let out = c.output_schema.unwrap();
+        let out = c.output_schema.unwrap().into_owned();
         assert!(c.wrap_output);
         assert_eq!(out["required"], json!(["result"]));
         assert_eq!(out["properties"]["result"]["type"], "array");
         assert!(out["$defs"].get("Filter").is_some());
+    }
+
+    /// An object whose members sort on both sides of `$defs`.
+    struct Commented;
+
+    impl JsonSchema for Commented {
+        fn schema_name() -> std::borrow::Cow<'static, str> {
+            "Commented".into()
+        }
+
+        fn json_schema(generator: &mut schemars::SchemaGenerator) -> Schema {
+            let node = generator.subschema_for::<Node>();
+            schemars::json_schema!({
+                "$comment": "before `$defs`",
+                "$schema": "https://json-schema.org/draft/2020-12/schema",
+                "title": "Commented",
+                "type": "object",
+                "properties": {"node": node},
+            })
+        }
+    }
+
+    #[test]
+    fn an_output_schema_is_written_as_a_map_of_its_own_would_be() {
+        // A map of its own: the type's schema copied without `title` and
+        // `$schema`, or wrapped, with the definitions it reaches attached.
+        fn owned(schema: &Value, defs: &Definitions) -> (Map<String, Value>, bool) {
+            let resolved = resolve(schema, defs);
+            let wrap = !is_object(resolved);
+            let mut out = if wrap {
+                let mut out = Map::new();
+                out.insert("type".into(), "object".into());
+                out.insert("properties".into(), json!({ "result": schema }));
+                out.insert("required".into(), json!(["result"]));
+                out
+            } else {
+                resolved.as_object().cloned().unwrap_or_default()
+            };
+            out.remove("title");
+            out.remove("$schema");
+            attach_definitions(&mut out, defs);
+            (out, wrap)
+        }
+        let outputs: [fn(&mut schemars::SchemaGenerator) -> Schema; 5] = [
+            |g| g.subschema_for::<Node>(),
+            |g| g.subschema_for::<Vec<Filter>>(),
+            |g| g.subschema_for::<Filter>(),
+            |g| g.subschema_for::<Commented>(),
+            |g| g.subschema_for::<u32>(),
+        ];
+        for (cached, output) in [false, true]
+            .into_iter()
+            .flat_map(|c| outputs.map(|o| (c, o)))
+        {
+            let mut s = if cached {
+                Schemas::during(|| Signature::of(|s| s.output(Some(output))))
+            } else {
+                let mut s = Signature::new();
+                s.output(Some(output));
+                s
+            };
+            let schema = s.output.take().unwrap();
+            let defs = s.take_output_definitions();
+            let (expected, expected_wrap) = owned(schema.as_value(), &defs);
+            let typed = OutputSchema::typed(schema, defs);
+            assert!(matches!(typed, OutputSchema::Typed { wrap, .. } if wrap == expected_wrap));
+            assert_eq!(
+                serde_json::to_string(&typed).unwrap(),
+                serde_json::to_string(&expected).unwrap()
+            );
+            assert_eq!(typed.into_owned(), expected);
+        }
     }
 }

@@ -6,11 +6,13 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use rmcp::model::{Tool, ToolAnnotations};
+use rmcp::model::ToolAnnotations;
+use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::catalog::error::{BuildError, ItemKind, Problem, Unexposable};
-use crate::catalog::input_schema::{self, Extras};
+use crate::catalog::input_schema::{self, Extras, OutputSchema};
 use crate::catalog::lists::{Item, List, Listed};
 use crate::catalog::prompt::{self, PromptEntry};
 use crate::catalog::resource::{self, ResourceEntry};
@@ -202,9 +204,7 @@ impl Registered for ToolDef {
                 location: self.location,
             }]);
         }
-        let (entry, tool) = compile(self, options).map_err(|reasons| self.invalid(reasons))?;
-        let json = serde_json::value::to_raw_value(&tool)
-            .map_err(|e| vec![Problem::Serialize(e.to_string())])?;
+        let (entry, json) = compile(self, options).map_err(|reasons| self.invalid(reasons))?;
         Ok((
             entry,
             Listed {
@@ -533,7 +533,26 @@ fn swallowed_by_a_route_macro(type_name: &str) -> bool {
     type_name.contains("HttpServiceFactory") && type_name.contains("::register::")
 }
 
-fn compile(def: &'static ToolDef, options: Options) -> Result<(ToolEntry, Tool), Vec<Unexposable>> {
+/// A tool as `tools/list` shows it: rmcp's `Tool`, members in its order,
+/// written from the compiled parts without building one.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Listing<'a> {
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    title: Option<&'a str>,
+    description: &'a str,
+    input_schema: &'a Map<String, Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    output_schema: Option<&'a OutputSchema>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    annotations: Option<ToolAnnotations>,
+}
+
+fn compile(
+    def: &'static ToolDef,
+    options: Options,
+) -> Result<(ToolEntry, Box<RawValue>), Vec<Unexposable>> {
     let mut signature = Signature::of(|s| def.describe(s));
     if !def.output_schema {
         signature.output(None);
@@ -571,9 +590,11 @@ fn compile(def: &'static ToolDef, options: Options) -> Result<(ToolEntry, Tool),
     }
     if options.profile == SchemaProfile::Portable {
         portable::apply(&mut compiled.input_schema, true);
-        if let Some(output) = &mut compiled.output_schema {
-            portable::apply(output, false);
-        }
+        compiled.output_schema = compiled.output_schema.map(|output| {
+            let mut output = output.into_owned();
+            portable::apply(&mut output, false);
+            OutputSchema::Owned(output)
+        });
     }
 
     let input_schema = Arc::new(compiled.input_schema);
@@ -593,10 +614,6 @@ fn compile(def: &'static ToolDef, options: Options) -> Result<(ToolEntry, Tool),
     } else {
         def.description.to_owned()
     };
-    let mut tool = Tool::new(def.name, description, input_schema.clone());
-    if let Some(output) = compiled.output_schema {
-        tool = tool.with_raw_output_schema(Arc::new(output));
-    }
     let h = def.hints;
     let annotations = ToolAnnotations::from_raw(
         def.title.map(str::to_owned),
@@ -605,14 +622,17 @@ fn compile(def: &'static ToolDef, options: Options) -> Result<(ToolEntry, Tool),
         h.idempotent,
         h.open_world,
     );
-    if let Some(title) = def.title {
-        tool = tool.with_title(title);
-    }
-    if annotations != ToolAnnotations::default() {
-        tool = tool.with_annotations(annotations);
-    }
+    let listed = serde_json::value::to_raw_value(&Listing {
+        name: def.name,
+        title: def.title,
+        description: &description,
+        input_schema: &input_schema,
+        output_schema: compiled.output_schema.as_ref(),
+        annotations: (annotations != ToolAnnotations::default()).then_some(annotations),
+    })
+    .map_err(|e| vec![Unexposable::Serialize(e)])?;
 
-    let structured = match (tool.output_schema.is_some(), compiled.wrap_output) {
+    let structured = match (compiled.output_schema.is_some(), compiled.wrap_output) {
         (false, _) => Structured::No,
         (true, false) => Structured::AsIs,
         (true, true) => Structured::Wrapped,
@@ -637,17 +657,13 @@ fn compile(def: &'static ToolDef, options: Options) -> Result<(ToolEntry, Tool),
         structured,
         target,
     };
-    Ok((entry, tool))
+    Ok((entry, listed))
 }
 
 /// A tool's description with what it returns spelled out, for clients that
 /// show the model only descriptions (fastapi_mcp's
 /// `describe_full_response_schema` and `describe_all_responses`).
-fn described(
-    description: &str,
-    output: Option<&Map<String, Value>>,
-    errors: &[(u16, &str)],
-) -> String {
+fn described(description: &str, output: Option<&OutputSchema>, errors: &[(u16, &str)]) -> String {
     let mut text = description.trim_end().to_owned();
     match output {
         Some(schema) => {

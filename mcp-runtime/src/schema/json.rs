@@ -3,6 +3,7 @@
 //! rewrites applied to generated schemas. Every walk is bounded in depth.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
@@ -174,20 +175,34 @@ pub(crate) fn attach_definitions(
     schema: &mut Map<String, Value>,
     defs: &(impl Definitions + ?Sized),
 ) {
-    let mut attached = Map::new();
-    let mut pending = Vec::new();
-    schema.values().for_each(|v| collect_refs(v, &mut pending));
-    while let Some(name) = pending.pop() {
-        if !attached.contains_key(&name)
-            && let Some(def) = defs.definition(&name)
-        {
-            collect_refs(def, &mut pending);
-            attached.insert(name, def.clone());
-        }
-    }
+    let attached: Map<String, Value> = reachable_definitions(schema.values(), defs)
+        .into_iter()
+        .map(|(name, def)| (name, def.clone()))
+        .collect();
     if !attached.is_empty() {
         schema.insert("$defs".into(), Value::Object(attached));
     }
+}
+
+/// The definitions reachable from `values` (a schema's members), by name.
+pub(crate) fn reachable_definitions<'v, 'd>(
+    values: impl IntoIterator<Item = &'v Value>,
+    defs: &'d (impl Definitions + ?Sized),
+) -> BTreeMap<String, &'d Value> {
+    let mut reached = BTreeMap::new();
+    let mut pending = Vec::new();
+    values
+        .into_iter()
+        .for_each(|v| collect_refs(v, &mut pending));
+    while let Some(name) = pending.pop() {
+        if !reached.contains_key(&name)
+            && let Some(def) = defs.definition(&name)
+        {
+            collect_refs(def, &mut pending);
+            reached.insert(name, def);
+        }
+    }
+    reached
 }
 
 /// The definition a `{"$ref": "#/$defs/Name"}` object points to.
