@@ -87,3 +87,21 @@ async fn the_rmcp_client_parses_every_tool() {
         json!(["id", "name", "price_cents", "category", "tags"])
     );
 }
+
+/// The runtime writes each listing itself, from the tool's compiled parts:
+/// each must read as rmcp's `Tool` and write back as it was, member for
+/// member (none it lacks, none it drops).
+#[tokio::test]
+async fn every_listed_tool_is_rmcps_tool_member_for_member() {
+    let server = TestServer::items();
+    let reply = list(&server).await;
+    let tools = reply.body["result"]["tools"].as_array().unwrap();
+    assert_eq!(tools.len(), 10);
+    for listed in tools {
+        let tool: rmcp::model::Tool = serde_json::from_value(listed.clone()).unwrap();
+        assert_eq!(&serde_json::to_value(&tool).unwrap(), listed);
+    }
+    let with_output = tools.iter().filter(|t| t.get("outputSchema").is_some());
+    assert!(with_output.count() > 0, "some tools have an output schema");
+}
+
