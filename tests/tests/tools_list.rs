@@ -104,4 +104,3 @@ async fn every_listed_tool_is_rmcps_tool_member_for_member() {
     let with_output = tools.iter().filter(|t| t.get("outputSchema").is_some());
     assert!(with_output.count() > 0, "some tools have an output schema");
 }
-
