@@ -62,8 +62,6 @@ pub(crate) struct Compiled {
     pub input_schema: Map<String, Value>,
     pub plan: Plan,
     pub output_schema: Option<OutputSchema>,
-    /// Whether structured content is wrapped as `{"result": …}`.
-    pub wrap_output: bool,
     /// Optional fields left out because REST can never send them (said at
     /// start-up as warnings).
     pub omitted: Vec<Unexposable>,
@@ -220,12 +218,14 @@ pub(crate) fn compile(
         overflow: overflow.map(|e| e.param),
     };
 
-    let (output_schema, wrap_output) = output(&mut sig);
+    let output_schema = sig
+        .output
+        .take()
+        .map(|schema| OutputSchema::typed(schema, sig.take_output_definitions()));
     Ok(Compiled {
         input_schema,
         plan,
         output_schema,
-        wrap_output,
         omitted: omitted
             .into_iter()
             .map(|(_, what, field)| Unexposable::OmittedField { what, field })
@@ -466,28 +466,22 @@ fn overflow_target<'a, 'b>(
         })
 }
 
-fn output(sig: &mut Signature) -> (Option<OutputSchema>, bool) {
-    let Some(schema) = sig.output.take() else {
-        return (None, false);
-    };
-    let output = OutputSchema::typed(schema, sig.take_output_definitions());
-    let wrap = matches!(output, OutputSchema::Typed { wrap: true, .. });
-    (Some(output), wrap)
-}
-
 /// A tool's `outputSchema`. Its listing is its only reader, so it is kept
 /// as its type's schema and definitions (shared with the registry build's
 /// cache) and written from there: a 1,000-tool API would otherwise copy,
 /// write and drop a map for each tool at start-up.
-pub(crate) enum OutputSchema {
+pub(crate) struct OutputSchema {
+    /// Whether the type is not an object, and so wrapped as
+    /// `{"result": …}`, as its structured content is.
+    pub wrap: bool,
+    form: Form,
+}
+
+enum Form {
     /// The type's schema (its object's members but `title` and `$schema`),
-    /// or `{"result": …}` around it (`wrap`), with the definitions it
-    /// reaches under `$defs`.
-    Typed {
-        schema: Schema,
-        defs: Definitions,
-        wrap: bool,
-    },
+    /// or `{"result": …}` around it, with the definitions it reaches under
+    /// `$defs`.
+    Typed { schema: Schema, defs: Definitions },
     /// Written out to be rewritten (a schema profile).
     Owned(Map<String, Value>),
 }
@@ -495,19 +489,32 @@ pub(crate) enum OutputSchema {
 impl OutputSchema {
     /// The output schema of a type with `schema`, wrapped unless an object.
     fn typed(schema: Schema, defs: Definitions) -> OutputSchema {
-        let wrap = !is_object(resolve(schema.as_value(), &defs));
-        OutputSchema::Typed { schema, defs, wrap }
+        OutputSchema {
+            wrap: !is_object(resolve(schema.as_value(), &defs)),
+            form: Form::Typed { schema, defs },
+        }
     }
 
     /// The schema as a map of its own.
     pub(crate) fn into_owned(self) -> Map<String, Value> {
-        match self {
-            OutputSchema::Owned(map) => map,
-            // (Writing maps and strings to a `Value` cannot fail.)
-            typed => match serde_json::to_value(&typed) {
-                Ok(Value::Object(map)) => map,
-                _ => Map::new(),
-            },
+        if let Form::Owned(map) = self.form {
+            return map;
+        }
+        // (Writing maps and strings to a `Value` cannot fail.)
+        match serde_json::to_value(&self) {
+            Ok(Value::Object(map)) => map,
+            _ => Map::new(),
+        }
+    }
+
+    /// The schema written out and changed by `rewrite`.
+    pub(crate) fn rewritten(self, rewrite: impl FnOnce(&mut Map<String, Value>)) -> OutputSchema {
+        let wrap = self.wrap;
+        let mut map = self.into_owned();
+        rewrite(&mut map);
+        OutputSchema {
+            wrap,
+            form: Form::Owned(map),
         }
     }
 }
@@ -520,13 +527,13 @@ impl fmt::Debug for OutputSchema {
 
 impl Serialize for OutputSchema {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let (schema, defs, wrap) = match self {
-            OutputSchema::Owned(map) => return map.serialize(serializer),
-            OutputSchema::Typed { schema, defs, wrap } => (schema.as_value(), defs, *wrap),
+        let (schema, defs) = match &self.form {
+            Form::Owned(map) => return map.serialize(serializer),
+            Form::Typed { schema, defs } => (schema.as_value(), defs),
         };
         // Members in the order a map of them would have (sorted by name).
         let mut map = serializer.serialize_map(None)?;
-        if wrap {
+        if self.wrap {
             let reached = reachable_definitions([schema], defs);
             if !reached.is_empty() {
                 map.serialize_entry("$defs", &reached)?;
@@ -845,8 +852,9 @@ mod tests {
         let mut s = Signature::new();
         s.output(Some(|g| g.subschema_for::<Node>()));
         let c = compile_plain(s).unwrap();
-        let out = c.output_schema.unwrap().into_owned();
-        assert!(!c.wrap_output);
+        let output = c.output_schema.unwrap();
+        assert!(!output.wrap);
+        let out = output.into_owned();
         assert_eq!(out["type"], "object");
         assert_eq!(
             out["properties"]["children"]["items"]["$ref"],
@@ -857,8 +865,9 @@ mod tests {
         let mut s = Signature::new();
         s.output(Some(|g| g.subschema_for::<Vec<Filter>>()));
         let c = compile_plain(s).unwrap();
-        let out = c.output_schema.unwrap().into_owned();
-        assert!(c.wrap_output);
+        let output = c.output_schema.unwrap();
+        assert!(output.wrap);
+        let out = output.into_owned();
         assert_eq!(out["required"], json!(["result"]));
         assert_eq!(out["properties"]["result"]["type"], "array");
         assert!(out["$defs"].get("Filter").is_some());
@@ -927,7 +936,7 @@ mod tests {
             let defs = s.take_output_definitions();
             let (expected, expected_wrap) = owned(schema.as_value(), &defs);
             let typed = OutputSchema::typed(schema, defs);
-            assert!(matches!(typed, OutputSchema::Typed { wrap, .. } if wrap == expected_wrap));
+            assert_eq!(typed.wrap, expected_wrap);
             assert_eq!(
                 serde_json::to_string(&typed).unwrap(),
                 serde_json::to_string(&expected).unwrap()

@@ -590,11 +590,9 @@ fn compile(
     }
     if options.profile == SchemaProfile::Portable {
         portable::apply(&mut compiled.input_schema, true);
-        compiled.output_schema = compiled.output_schema.map(|output| {
-            let mut output = output.into_owned();
-            portable::apply(&mut output, false);
-            OutputSchema::Owned(output)
-        });
+        compiled.output_schema = compiled
+            .output_schema
+            .map(|output| output.rewritten(|output| portable::apply(output, false)));
     }
 
     let input_schema = Arc::new(compiled.input_schema);
@@ -632,10 +630,10 @@ fn compile(
     })
     .map_err(|e| vec![Unexposable::Serialize(e)])?;
 
-    let structured = match (compiled.output_schema.is_some(), compiled.wrap_output) {
-        (false, _) => Structured::No,
-        (true, false) => Structured::AsIs,
-        (true, true) => Structured::Wrapped,
+    let structured = match compiled.output_schema.as_ref().map(|output| output.wrap) {
+        None => Structured::No,
+        Some(false) => Structured::AsIs,
+        Some(true) => Structured::Wrapped,
     };
     let header_arguments = input_schema
         .get("properties")
