@@ -117,7 +117,7 @@ impl Stages {
     /// The first page of `tools/list` (stateless), as a JSON-RPC response.
     pub fn list(&self) -> Vec<u8> {
         match self.server.catalog.lists.page(List::Tools, true, None) {
-            Ok(page) => jsonrpc::success_raw(&RequestId::Number(1), page.get()),
+            Ok(page) => jsonrpc::success_raw(&RequestId::Number(1), &page.parts()),
             Err(e) => jsonrpc::failure(None, &e),
         }
     }

@@ -1,5 +1,6 @@
 //! What the server lists (tools, prompts, resources, resource templates):
-//! pages serialized once per change in both eras' shapes, opaque cursors,
+//! pages serialized once per change (a stateless page is written from the
+//! same bytes with the revision's members added), opaque cursors,
 //! and [`Catalog`], which turns items off and on at runtime and tells
 //! clients their lists changed.
 
@@ -10,7 +11,6 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rmcp::model::{ErrorData, Implementation};
-use serde::Serialize;
 use serde_json::value::RawValue;
 
 use crate::catalog::prompt::PromptEntry;
@@ -183,7 +183,9 @@ pub(crate) struct Lists {
     ttl_ms: u64,
     /// Whether lists are built per caller (`ListConfig::per_caller`).
     per_caller: bool,
-    server: Implementation,
+    /// What a stateless (2026-07-28) page adds to the handshake page, for
+    /// public lists and for per-caller ones (see [`Page::parts`]).
+    tails: [Box<str>; 2],
     snapshot: RwLock<Arc<Snapshot>>,
     /// Serializes changes, so none is lost between snapshot and swap.
     writer: Mutex<()>,
@@ -193,35 +195,37 @@ pub(crate) struct Lists {
 pub(crate) struct Snapshot {
     generation: u64,
     hidden: HashSet<(Item, String)>,
-    /// By `List::index`.
-    pages: [Pages; 4],
-}
-
-#[derive(Default)]
-struct Pages {
-    handshake: Vec<Box<RawValue>>,
-    stateless: Vec<Box<RawValue>>,
+    /// By `List::index`: each list's pages, as the handshake era sends them.
+    pages: [Vec<Box<str>>; 4],
 }
 
 /// A page to send: held with its snapshot, so a change meanwhile does not
 /// pull it away.
-pub(crate) struct Page {
+pub(crate) struct Page<'a> {
     snapshot: Arc<Snapshot>,
     list: List,
-    stateless: bool,
     index: usize,
+    /// The stateless revision's members, for a stateless request.
+    tail: Option<&'a str>,
 }
 
-impl Page {
-    pub(crate) fn get(&self) -> &RawValue {
-        let pages = &self.snapshot.pages[self.list.index()];
-        let pages = if self.stateless {
-            &pages.stateless
-        } else {
-            &pages.handshake
-        };
-        &pages[self.index]
+impl Page<'_> {
+    /// The page's result as JSON text in two pieces, written one after the
+    /// other. A stateless page is the handshake page with the revision's
+    /// members (`resultType`, caching, `_meta`) written in place of its
+    /// closing brace: one copy of each page is kept, not one per era.
+    pub(crate) fn parts(&self) -> [&str; 2] {
+        let page = &*self.snapshot.pages[self.list.index()][self.index];
+        match self.tail {
+            Some(tail) => [open(page), tail],
+            None => [page, ""],
+        }
     }
+}
+
+/// A page without its closing brace, for a tail to close it.
+fn open(page: &str) -> &str {
+    page.strip_suffix('}').unwrap_or(page)
 }
 
 impl Lists {
@@ -233,13 +237,14 @@ impl Lists {
     pub(crate) fn new(
         registry: &Registry,
         config: &ListConfig,
-        server: Implementation,
+        server: &Implementation,
     ) -> Result<Lists, serde_json::Error> {
+        let ttl_ms = u64::try_from(config.ttl.as_millis()).unwrap_or(u64::MAX);
         let lists = Lists {
             page_size: config.page_size.filter(|&n| n > 0),
-            ttl_ms: u64::try_from(config.ttl.as_millis()).unwrap_or(u64::MAX),
+            ttl_ms,
             per_caller: config.per_caller,
-            server,
+            tails: [tail(server, ttl_ms, false)?, tail(server, ttl_ms, true)?],
             snapshot: RwLock::new(Arc::new(Snapshot {
                 generation: 0,
                 hidden: HashSet::new(),
@@ -247,7 +252,7 @@ impl Lists {
             })),
             writer: Mutex::new(()),
         };
-        let first = lists.build(registry, 0, HashSet::new())?;
+        let first = lists.build(registry, 0, HashSet::new());
         *write(&lists.snapshot) = Arc::new(first);
         Ok(lists)
     }
@@ -274,15 +279,15 @@ impl Lists {
         list: List,
         stateless: bool,
         cursor: Option<&str>,
-    ) -> Result<Page, ErrorData> {
+    ) -> Result<Page<'_>, ErrorData> {
         let snapshot = self.current();
-        let count = snapshot.pages[list.index()].handshake.len();
+        let count = snapshot.pages[list.index()].len();
         let index = page_index(cursor, snapshot.generation, count)?;
         Ok(Page {
             snapshot,
             list,
-            stateless,
             index,
+            tail: stateless.then_some(&*self.tails[0]),
         })
     }
 
@@ -295,7 +300,7 @@ impl Lists {
         stateless: bool,
         cursor: Option<&str>,
         shown: impl Fn(Access) -> bool,
-    ) -> Result<Box<RawValue>, ErrorData> {
+    ) -> Result<String, ErrorData> {
         let snapshot = self.current();
         let items: Vec<&RawValue> = registry
             .listed(list)
@@ -307,21 +312,13 @@ impl Lists {
             .collect();
         let chunks = self.chunks(&items);
         let index = page_index(cursor, snapshot.generation, chunks.len())?;
-        let [handshake, revised] = self
-            .render(list, &chunks, index, snapshot.generation, true)
-            .map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
-        Ok(if stateless { revised } else { handshake })
+        let tail = stateless.then_some(&*self.tails[1]);
+        Ok(render(list, &chunks, index, snapshot.generation, tail))
     }
 
     /// Turns `name` off (`enabled: false`) or on; `true` if that changed
     /// anything.
-    pub(crate) fn set(
-        &self,
-        registry: &Registry,
-        item: Item,
-        name: &str,
-        enabled: bool,
-    ) -> Result<bool, serde_json::Error> {
+    pub(crate) fn set(&self, registry: &Registry, item: Item, name: &str, enabled: bool) -> bool {
         let _writer = lock(&self.writer);
         let current = self.current();
         let mut hidden = current.hidden.clone();
@@ -332,10 +329,10 @@ impl Lists {
             hidden.insert(key)
         };
         if changed {
-            let next = self.build(registry, current.generation + 1, hidden)?;
+            let next = self.build(registry, current.generation + 1, hidden);
             *write(&self.snapshot) = Arc::new(next);
         }
-        Ok(changed)
+        changed
     }
 
     fn build(
@@ -343,8 +340,8 @@ impl Lists {
         registry: &Registry,
         generation: u64,
         hidden: HashSet<(Item, String)>,
-    ) -> Result<Snapshot, serde_json::Error> {
-        let mut pages: [Pages; 4] = Default::default();
+    ) -> Snapshot {
+        let mut pages: [Vec<Box<str>>; 4] = Default::default();
         for list in List::ALL {
             let shown: Vec<&RawValue> = registry
                 .listed(list)
@@ -353,19 +350,15 @@ impl Lists {
                 .map(|l| &*l.json)
                 .collect();
             let chunks = self.chunks(&shown);
-            let page = &mut pages[list.index()];
-            for i in 0..chunks.len() {
-                // What is listed does not depend on the caller: `public`.
-                let [handshake, stateless] = self.render(list, &chunks, i, generation, false)?;
-                page.handshake.push(handshake);
-                page.stateless.push(stateless);
-            }
+            pages[list.index()] = (0..chunks.len())
+                .map(|i| render(list, &chunks, i, generation, None).into_boxed_str())
+                .collect();
         }
-        Ok(Snapshot {
+        Snapshot {
             generation,
             hidden,
             pages,
-        })
+        }
     }
 
     /// `items` in pages (one, empty, when there are none).
@@ -376,35 +369,61 @@ impl Lists {
             items.chunks(self.page_size.unwrap_or(usize::MAX)).collect()
         }
     }
+}
 
-    /// Page `i` of `chunks` in both eras' shapes.
-    fn render(
-        &self,
-        list: List,
-        chunks: &[&[&RawValue]],
-        i: usize,
-        generation: u64,
-        private: bool,
-    ) -> Result<[Box<RawValue>; 2], serde_json::Error> {
-        let next = (i + 1 < chunks.len()).then(|| encode_cursor(generation, i + 1));
-        let body = PageBody {
-            items: Items {
-                key: list.key(),
-                items: chunks[i],
-            },
-            next_cursor: next,
-        };
-        let handshake = serde_json::value::to_raw_value(&body)?;
-        let caching = Caching {
-            ttl_ms: self.ttl_ms,
-            private,
-        };
-        let stateless = Stateless {
-            body,
-            envelope: Envelope::complete(&self.server, Some(caching)),
-        };
-        Ok([handshake, serde_json::value::to_raw_value(&stateless)?])
+/// What a stateless page adds to the handshake page: the envelope's
+/// members and the closing brace, `,"resultType":…}`.
+fn tail(server: &Implementation, ttl_ms: u64, private: bool) -> serde_json::Result<Box<str>> {
+    let envelope = Envelope::complete(server, Some(Caching { ttl_ms, private }));
+    let members = serde_json::to_string(&envelope)?;
+    let members = members.strip_prefix('{').unwrap_or(&members);
+    Ok(format!(",{members}").into_boxed_str())
+}
+
+/// Page `i` of `chunks`, `{"tools":[…],"nextCursor":"…"}` (or the list's
+/// own key), closed by `tail` when given (see [`Page::parts`]). Written by
+/// hand at its final size: a long list grown by doubling is copied as many
+/// times, and its items are JSON already.
+fn render(
+    list: List,
+    chunks: &[&[&RawValue]],
+    i: usize,
+    generation: u64,
+    tail: Option<&str>,
+) -> String {
+    let items = chunks[i];
+    let next = (i + 1 < chunks.len()).then(|| encode_cursor(generation, i + 1));
+    const NEXT: &str = r#","nextCursor":""#;
+    let len = r#"{"":[]}"#.len()
+        + list.key().len()
+        + items.iter().map(|item| item.get().len()).sum::<usize>()
+        + items.len().saturating_sub(1)
+        + next.as_ref().map_or(0, |next| NEXT.len() + next.len() + 1)
+        + tail.map_or(0, |tail| tail.len() - 1);
+    let mut page = String::with_capacity(len);
+    page.push_str("{\"");
+    page.push_str(list.key());
+    page.push_str("\":[");
+    for (n, item) in items.iter().enumerate() {
+        if n > 0 {
+            page.push(',');
+        }
+        page.push_str(item.get());
     }
+    page.push(']');
+    // (A cursor is base64url: nothing in it to escape.)
+    if let Some(next) = next {
+        page.push_str(NEXT);
+        page.push_str(&next);
+        page.push('"');
+    }
+    page.push_str(tail.unwrap_or("}"));
+    debug_assert_eq!(
+        page.len(),
+        len,
+        "a page is written at the size it was given"
+    );
+    page
 }
 
 /// Which page `cursor` (none: the first) points to, of `count` pages at
@@ -425,41 +444,6 @@ fn page_index(cursor: Option<&str>, generation: u64, count: usize) -> Result<usi
         ));
     }
     Ok(index)
-}
-
-/// One page of a list: its items (kept as their serialized bytes) and
-/// where the next page starts.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct PageBody<'a> {
-    #[serde(flatten)]
-    items: Items<'a>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    next_cursor: Option<String>,
-}
-
-/// `"tools": [...]` (or the list's own key).
-struct Items<'a> {
-    key: &'static str,
-    items: &'a [&'a RawValue],
-}
-
-impl Serialize for Items<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(Some(1))?;
-        map.serialize_entry(self.key, self.items)?;
-        map.end()
-    }
-}
-
-/// A page as the stateless revision sends it.
-#[derive(Serialize)]
-struct Stateless<'a> {
-    #[serde(flatten)]
-    body: PageBody<'a>,
-    #[serde(flatten)]
-    envelope: Envelope<'a>,
 }
 
 fn encode_cursor(generation: u64, index: usize) -> String {
@@ -528,19 +512,76 @@ impl Published {
         if !self.registry.has(item, name) {
             return None;
         }
-        match self.lists.set(&self.registry, item, name, enabled) {
-            Ok(changed) => Some(changed),
-            Err(e) => {
-                tracing::error!("mcp-runtime: the lists could not be rebuilt: {e}");
-                Some(false)
-            }
-        }
+        Some(self.lists.set(&self.registry, item, name, enabled))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A page as serde would write it: the oracle for `render`.
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Shape<'a> {
+        tools: &'a [&'a RawValue],
+        #[serde(skip_serializing_if = "Option::is_none")]
+        next_cursor: Option<String>,
+        #[serde(flatten)]
+        envelope: Option<Envelope<'a>>,
+    }
+
+    #[test]
+    fn a_page_is_written_as_serializing_its_shape_would() {
+        let items: Vec<Box<RawValue>> = [
+            r#"{"name":"a","inputSchema":{"type":"object"}}"#,
+            r#"{"name":"b\"q","title":"\u00e9"}"#,
+            r#"{"name":"c"}"#,
+        ]
+        .into_iter()
+        .map(|text| RawValue::from_string(text.to_owned()).unwrap())
+        .collect();
+        let server = Implementation::new("lists-test", "1.2.3");
+        for count in 0..=items.len() {
+            let shown: Vec<&RawValue> = items[..count].iter().map(|item| &**item).collect();
+            for size in [1, 2, usize::MAX] {
+                let chunks: Vec<&[&RawValue]> = if shown.is_empty() {
+                    vec![&[]]
+                } else {
+                    shown.chunks(size).collect()
+                };
+                for i in 0..chunks.len() {
+                    for private in [None, Some(false), Some(true)] {
+                        let tail = private.map(|p| tail(&server, 60_000, p).unwrap());
+                        let written = render(List::Tools, &chunks, i, 7, tail.as_deref());
+                        let expected = serde_json::to_string(&Shape {
+                            tools: chunks[i],
+                            next_cursor: (i + 1 < chunks.len()).then(|| encode_cursor(7, i + 1)),
+                            envelope: private.map(|private| {
+                                Envelope::complete(
+                                    &server,
+                                    Some(Caching {
+                                        ttl_ms: 60_000,
+                                        private,
+                                    }),
+                                )
+                            }),
+                        })
+                        .unwrap();
+                        assert_eq!(
+                            written, expected,
+                            "{count} items, pages of {size}, page {i}"
+                        );
+                        // A kept page and a tail make the same bytes.
+                        if let Some(tail) = &tail {
+                            let kept = render(List::Tools, &chunks, i, 7, None);
+                            assert_eq!(format!("{}{tail}", open(&kept)), written);
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn cursors_round_trip_and_garbage_is_refused() {

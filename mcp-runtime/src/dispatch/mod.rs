@@ -241,11 +241,11 @@ impl Dispatcher {
                     |access: Access| !access.auth || caller.as_ref().is_some_and(|c| c.may(access));
                 lists
                     .private_page(registry, list, x.is_stateless(), cursor, shown)
-                    .map(|page| jsonrpc::success(id, &page))
+                    .map(|page| jsonrpc::success_raw(id, &[&page]))
             }
             _ => lists
                 .page(list, x.is_stateless(), cursor)
-                .map(|page| jsonrpc::success_raw(id, page.get())),
+                .map(|page| jsonrpc::success_raw(id, &page.parts())),
         };
         match page {
             Ok(response) => Outcome::Response(response),

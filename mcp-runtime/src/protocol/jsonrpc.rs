@@ -262,16 +262,21 @@ pub(crate) fn success<T: Serialize + ?Sized>(id: &RequestId, result: &T) -> Vec<
 }
 
 /// A success response around a result serialized beforehand (a list's
-/// page): copied once into a buffer of its final size, where serializing
-/// it as a value would grow the buffer, and copy it, several times.
-pub(crate) fn success_raw(id: &RequestId, result: &RawValue) -> Vec<u8> {
-    let mut out = Vec::with_capacity(result.get().len() + 64);
+/// page), given as pieces of JSON text that make it when written one after
+/// the other: copied once into a buffer of its final size, where
+/// serializing it as a value would grow the buffer, and copy it, several
+/// times.
+pub(crate) fn success_raw(id: &RequestId, result: &[&str]) -> Vec<u8> {
+    let len = result.iter().map(|part| part.len()).sum::<usize>();
+    let mut out = Vec::with_capacity(len + 64);
     out.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
     if let Err(e) = serde_json::to_writer(&mut out, id) {
         return internal_error(id, &e);
     }
     out.extend_from_slice(br#","result":"#);
-    out.extend_from_slice(result.get().as_bytes());
+    for part in result {
+        out.extend_from_slice(part.as_bytes());
+    }
     out.push(b'}');
     out
 }

@@ -803,7 +803,7 @@ impl McpServerBuilder {
             return Err(BuildError::new(vec![Problem::Setting(why)]));
         }
         let scopes = registry.scopes(endpoint.scopes);
-        let lists = Lists::new(&registry, &self.lists, self.info.clone())
+        let lists = Lists::new(&registry, &self.lists, &self.info)
             .map_err(|e| BuildError::new(vec![Problem::Serialize(e.to_string())]))?;
         let unknown: Vec<Problem> = self
             .rate_limits
