@@ -1,11 +1,14 @@
-//! The example binary listens on `$BIND` and prints its MCP URL, which
-//! scripts, tests and benchmarks rely on.
+//! The example binaries listen on `$BIND` and print their MCP URL, labelled
+//! and then on a line of its own, which scripts, tests and benchmarks rely
+//! on.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// Starts an example binary on `BIND=127.0.0.1:0` with `env`; the process
-/// and the MCP URL it printed. Its stdout stays open while it runs, as a
+/// and the MCP URL it printed on a line of its own, when it is the URL of
+/// its `MCP endpoint:` line too. Its stdout stays open while it runs, as a
 /// terminal's would.
 fn start(bin: &str, env: &[(&str, &str)]) -> (Child, Option<String>) {
     let mut command = Command::new(bin);
@@ -17,13 +20,28 @@ fn start(bin: &str, env: &[(&str, &str)]) -> (Child, Option<String>) {
         command.env(k, v);
     }
     let mut child = command.spawn().expect("the example starts");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let url = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .find_map(|line| line.strip_prefix("MCP endpoint: ").map(str::to_owned));
-    std::thread::spawn(move || for _ in lines {});
-    (child, url)
+    // Read on a thread of its own, so a banner without the line ends the
+    // wait after a while instead of hanging on a server that runs on.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            // (Kept reading once no one listens: the stdout stays open.)
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut labelled = None;
+    let mut url = None;
+    while let Ok(line) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        if let Some(printed) = line.strip_prefix("MCP endpoint: ") {
+            labelled = Some(printed.to_owned());
+        } else if line.starts_with("http://") && line.ends_with("/mcp") {
+            url = Some(line);
+            break;
+        }
+    }
+    (child, url.filter(|url| labelled.as_ref() == Some(url)))
 }
 
 /// Stops what [`start`] started.
@@ -36,7 +54,7 @@ fn stop(mut child: Child) {
 fn items_api_listens_on_bind_and_prints_its_mcp_url() {
     let (child, url) = start(env!("CARGO_BIN_EXE_items-api"), &[]);
     let result = (|| {
-        let url = url.ok_or("no MCP endpoint line")?;
+        let url = url.ok_or("no line with the MCP URL alone (after its `MCP endpoint:` line)")?;
         let port = url
             .strip_prefix("http://127.0.0.1:")
             .and_then(|rest| rest.strip_suffix("/mcp"))
@@ -87,7 +105,7 @@ fn http_post_with(addr: &str, path: &str, headers: &str, body: &str) -> Result<S
 fn shop_api_serves_two_domains_as_one_server() {
     let (child, url) = start(env!("CARGO_BIN_EXE_shop-api"), &[]);
     let result = (|| {
-        let url = url.ok_or("no MCP endpoint line")?;
+        let url = url.ok_or("no line with the MCP URL alone (after its `MCP endpoint:` line)")?;
         let addr = url
             .strip_prefix("http://")
             .and_then(|rest| rest.strip_suffix("/mcp"))
@@ -145,7 +163,7 @@ fn items_mcp_forwards_calls_to_items_api() {
             .as_deref()
             .and_then(|u| u.strip_prefix("http://"))
             .and_then(|u| u.strip_suffix("/mcp"))
-            .ok_or("no MCP endpoint line")?;
+            .ok_or("no line with the MCP URL alone (after its `MCP endpoint:` line)")?;
         let meta = r#""_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientInfo":{"name":"t","version":"1"},"io.modelcontextprotocol/clientCapabilities":{}}"#;
         let body = format!(
             r#"{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{{"name":"get_item","arguments":{{"id":2}},{meta}}}}}"#

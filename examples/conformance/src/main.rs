@@ -912,6 +912,10 @@ async fn main() -> std::io::Result<()> {
     for addr in server.addrs() {
         banner += &format!("MCP endpoint: http://{addr}/mcp\n");
     }
+    // Last, each MCP URL on a line of its own, for scripts.
+    for addr in server.addrs() {
+        banner += &format!("http://{addr}/mcp\n");
+    }
     let mut stdout = std::io::stdout();
     let _ = stdout
         .write_all(banner.as_bytes())

@@ -110,6 +110,8 @@ async fn main() -> std::io::Result<()> {
     if let Some(url) = &redis_url {
         banner += &format!("Sessions, tasks and rate limits in Redis at {url}\n");
     }
+    // Last, the MCP URL on a line of its own, for scripts.
+    banner += &format!("{mcp_url}\n");
     // A closed stdout (a supervisor, a test that read what it needed) must
     // not stop the server: `println!` would panic on it.
     let mut stdout = std::io::stdout();

@@ -39,7 +39,9 @@ async fn main() -> std::io::Result<()> {
     .workers(2)
     .tcp_nodelay(true)
     .listen(listener)?;
-    let banner = format!("Calls go to:  {api}\nMCP endpoint: http://{addr}/mcp\n");
+    // Last, the MCP URL on a line of its own, for scripts.
+    let banner =
+        format!("Calls go to:  {api}\nMCP endpoint: http://{addr}/mcp\nhttp://{addr}/mcp\n");
     let mut stdout = std::io::stdout();
     let _ = stdout
         .write_all(banner.as_bytes())

@@ -133,8 +133,10 @@ async fn main() -> std::io::Result<()> {
     })
     .workers(2)
     .listen(listener)?;
+    // Last, the MCP URL on a line of its own, for scripts.
     let banner = format!(
-        "REST API:     http://{addr}/inventory, http://{addr}/orders\nMCP endpoint: http://{addr}/mcp\n"
+        "REST API:     http://{addr}/inventory, http://{addr}/orders\n\
+         MCP endpoint: http://{addr}/mcp\nhttp://{addr}/mcp\n"
     );
     let mut stdout = std::io::stdout();
     let _ = stdout
