@@ -18,6 +18,12 @@ use mcp_runtime::store::redis::Redis;
 use mcp_runtime::{McpServer, McpServerBuilder, mcp_tool};
 use serde_json::{Value, json};
 
+/// With the feature `mimalloc`, the whole benchmark process allocates with
+/// it (REST and MCP alike).
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Echo a word.
 #[mcp_tool]
 #[get("/bench/echo/{word}")]
