@@ -183,9 +183,10 @@ pub(crate) struct Lists {
     ttl_ms: u64,
     /// Whether lists are built per caller (`ListConfig::per_caller`).
     per_caller: bool,
-    /// What a stateless (2026-07-28) page adds to the handshake page, for
-    /// public lists and for per-caller ones (see [`Page::parts`]).
-    tails: [Box<str>; 2],
+    /// What a stateless (2026-07-28) page adds to the handshake page (see
+    /// [`Page::parts`]): for the published lists, and for per-caller ones.
+    public_tail: Box<str>,
+    private_tail: Box<str>,
     snapshot: RwLock<Arc<Snapshot>>,
     /// Serializes changes, so none is lost between snapshot and swap.
     writer: Mutex<()>,
@@ -244,7 +245,8 @@ impl Lists {
             page_size: config.page_size.filter(|&n| n > 0),
             ttl_ms,
             per_caller: config.per_caller,
-            tails: [tail(server, ttl_ms, false)?, tail(server, ttl_ms, true)?],
+            public_tail: tail(server, ttl_ms, false)?,
+            private_tail: tail(server, ttl_ms, true)?,
             snapshot: RwLock::new(Arc::new(Snapshot {
                 generation: 0,
                 hidden: HashSet::new(),
@@ -287,7 +289,7 @@ impl Lists {
             snapshot,
             list,
             index,
-            tail: stateless.then_some(&*self.tails[0]),
+            tail: stateless.then_some(&*self.public_tail),
         })
     }
 
@@ -312,7 +314,7 @@ impl Lists {
             .collect();
         let chunks = self.chunks(&items);
         let index = page_index(cursor, snapshot.generation, chunks.len())?;
-        let tail = stateless.then_some(&*self.tails[1]);
+        let tail = stateless.then_some(&*self.private_tail);
         Ok(render(list, &chunks, index, snapshot.generation, tail))
     }
 
