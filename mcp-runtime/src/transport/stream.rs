@@ -258,6 +258,13 @@ struct HubState {
 impl HubState {
     /// Reads into `out` what the reader has not had yet, marking it read;
     /// `Err` when some of it is no longer kept.
+    /// Formats the next event and appends it to the log.
+    fn append(&mut self, id: &IdLine, json: &[u8]) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.log.append(seq, event(id, json));
+    }
+
     fn read_unread(&mut self, out: &mut BytesMut) -> Result<(), EventsGone> {
         let next = self.log.read(self.reader.next, out)?;
         self.reader.next = next;
@@ -313,15 +320,18 @@ impl Streams {
     }
 
     /// Opens a stream, unless its session has `max_per_session` running;
-    /// resumable ones are registered for `GET` resumption.
+    /// resumable ones are registered for `GET` resumption. A stream opened
+    /// for a call that is done already (`runs: false`) never runs, and is
+    /// not counted.
     pub(crate) fn open(
         self: &Arc<Self>,
         session: Option<Arc<str>>,
         resumable: bool,
+        runs: bool,
     ) -> Result<Arc<Hub>, TooManyStreams> {
         self.sweep();
         let running = match &session {
-            Some(session) => {
+            Some(session) if runs => {
                 let mut open = lock(&self.open);
                 let count = open.entry(session.clone()).or_default().clone();
                 if count.load(Ordering::Relaxed) >= self.limits.max_per_session {
@@ -330,7 +340,7 @@ impl Streams {
                 count.fetch_add(1, Ordering::Relaxed);
                 Some(count)
             }
-            None => None,
+            _ => None,
         };
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let owner = session.as_deref().unwrap_or_default();
@@ -469,7 +479,7 @@ impl Streams {
             let attached = hub.state().reader.attached;
             return Ok((!attached).then_some(hub));
         }
-        let hub = self.open(Some(session.clone()), true)?;
+        let hub = self.open(Some(session.clone()), true, true)?;
         let mut standalone = lock(&self.standalone);
         if standalone.contains_key(session) {
             // Another request opened one meanwhile: that one is being read.
@@ -534,11 +544,7 @@ impl Hub {
         let seq = state.next_seq;
         // Admission first, on the event's exact length (`one_line` keeps
         // the length), so a message that waits is not formatted each time.
-        let id = if self.resumable {
-            id_line(self.id, seq)
-        } else {
-            IdLine::new()
-        };
+        let id = self.id_line(seq);
         let len = event_len(&id, json);
         if !force && !state.admits(len, &self.limits) {
             if let Some(waker) = waiting {
@@ -546,15 +552,22 @@ impl Hub {
             }
             return false;
         }
-        let event = event(&id, json);
-        state.next_seq += 1;
         state.unread.push_back((seq, len));
         state.unread_bytes += len;
-        state.log.append(seq, event);
+        state.append(&id, json);
         if let Some(waker) = state.reader.waker.take() {
             waker.wake();
         }
         true
+    }
+
+    /// The `id:` line of event `seq`, when the stream can be resumed.
+    fn id_line(&self, seq: u64) -> IdLine {
+        if self.resumable {
+            id_line(self.id, seq)
+        } else {
+            IdLine::new()
+        }
     }
 
     /// Appends the priming event: an id and `retry`, no data.
@@ -602,7 +615,11 @@ impl Hub {
     /// reads it and leaves would (it stays for a client that resumes it).
     pub(crate) fn end_read(&self, response: Option<&[u8]>) -> Bytes {
         if let Some(json) = response {
-            self.push(json, true, None);
+            // Read below at once: not queued as unread, as an event pushed
+            // for a reader to come is (nothing waits for room).
+            let mut state = self.state();
+            let id = self.id_line(state.next_seq);
+            state.append(&id, json);
         }
         self.finish();
         let mut state = self.state();
@@ -907,7 +924,9 @@ mod tests {
     /// A resumable stream of `session` that ran, was read to its end and
     /// lost its reader, as a streamed call's does.
     fn finished(streams: &Arc<Streams>, session: &Arc<str>) -> Arc<Hub> {
-        let hub = streams.open(Some(session.clone()), true).expect("opens");
+        let hub = streams
+            .open(Some(session.clone()), true, true)
+            .expect("opens");
         let reader = hub.reader(0);
         hub.push(b"{}", true, None);
         hub.finish();
@@ -928,7 +947,7 @@ mod tests {
     #[actix_web::test]
     async fn a_primed_stream_starts_with_its_id_and_retry() {
         let streams = streams(4);
-        let hub = streams.open(None, true).expect("opens");
+        let hub = streams.open(None, true, true).expect("opens");
         hub.prime();
         hub.push(b"{}", true, None);
         hub.finish();
@@ -949,7 +968,9 @@ mod tests {
     async fn past_the_bound_the_oldest_finished_streams_are_forgotten_first() {
         let streams = streams(3);
         let session: Arc<str> = "s".into();
-        let running = streams.open(Some(session.clone()), true).expect("opens");
+        let running = streams
+            .open(Some(session.clone()), true, true)
+            .expect("opens");
         let _reader = running.reader(0);
         let hubs: Vec<Arc<Hub>> = (0..6).map(|_| finished(&streams, &session)).collect();
         assert!(lock(&streams.hubs).len() <= 3, "kept within the bound");
@@ -959,6 +980,32 @@ mod tests {
         assert!(resumable(&running));
         assert!(resumable(&hubs[5]));
         assert!(!resumable(&hubs[0]) && !resumable(&hubs[1]));
+    }
+
+    #[test]
+    fn a_stream_opened_for_a_done_call_is_not_counted_as_running() {
+        let limits = StreamConfig::default().limits(1);
+        let streams = Arc::new(Streams::new(limits, None));
+        let session: Arc<str> = "s".into();
+        let running = streams
+            .open(Some(session.clone()), true, true)
+            .expect("opens");
+        assert!(
+            streams.open(Some(session.clone()), true, true).is_err(),
+            "one running stream is the session's limit"
+        );
+        // A done call's stream opens beside it, whole, and can be resumed.
+        let done = streams
+            .open(Some(session.clone()), true, false)
+            .expect("opens");
+        done.prime();
+        let whole = done.end_read(Some(b"{}"));
+        assert!(whole.ends_with(b"data: {}\n\n"));
+        assert!(streams.find(&session, &format!("{}-0", done.id)).is_some());
+        // Ending it leaves the running one counted.
+        assert!(streams.open(Some(session.clone()), true, true).is_err());
+        running.finish();
+        assert!(streams.open(Some(session), true, true).is_ok());
     }
 
     #[actix_web::test]

@@ -587,7 +587,7 @@ impl StreamableHttp {
                         let event = json.map_or_else(Bytes::new, |json| stream::event(&[], &json));
                         return Ok(sse_head().body(event));
                     }
-                    let hub = self.open_stream(session_id, resumable, version)?;
+                    let hub = self.open_stream(session_id, resumable, version, false)?;
                     return Ok(sse_head().body(hub.end_read(json.as_deref())));
                 }
                 Poll::Ready(outcome) => call = Box::pin(std::future::ready(outcome)),
@@ -615,7 +615,7 @@ impl StreamableHttp {
             }
         };
         let rx = messages.take().expect("a streaming request has a receiver");
-        let hub = self.open_stream(session_id, resumable, version)?;
+        let hub = self.open_stream(session_id, resumable, version, true)?;
         let mut body = hub.reader(0);
         let mut pump = Pump::new(hub, call, rx, cancel.drop_guard());
         if let Some(first) = first {
@@ -651,14 +651,16 @@ impl StreamableHttp {
         }
     }
 
-    /// Opens a call's stream, primed for clients that expect it.
+    /// Opens a call's stream, primed for clients that expect it; one for a
+    /// call that is done already does not run (see `Streams::open`).
     fn open_stream(
         &self,
         session: Option<Arc<str>>,
         resumable: bool,
         version: Version,
+        runs: bool,
     ) -> Result<Arc<Hub>, Refusal> {
-        let hub = self.streams.open(session, resumable).map_err(|_| {
+        let hub = self.streams.open(session, resumable, runs).map_err(|_| {
             Refusal::too_many("Too Many Requests: this session has too many open streams")
         })?;
         if resumable && version.primes_streams() {
