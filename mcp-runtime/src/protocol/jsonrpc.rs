@@ -221,13 +221,6 @@ fn request_id(v: &Value) -> Option<RequestId> {
     }
 }
 
-#[derive(Serialize)]
-struct Success<'a, T: ?Sized> {
-    jsonrpc: &'static str,
-    id: &'a RequestId,
-    result: &'a T,
-}
-
 /// An error response. `id` is serialized even when unknown (`"id": null`),
 /// as JSON-RPC requires; clients match errors to requests by it.
 #[derive(Serialize)]
@@ -249,16 +242,7 @@ struct Outgoing<'a, P: ?Sized> {
 /// Serializes a success response (into room for a small result at once,
 /// rather than growing from nothing a few bytes at a time).
 pub(crate) fn success<T: Serialize + ?Sized>(id: &RequestId, result: &T) -> Vec<u8> {
-    let mut out = Vec::with_capacity(256);
-    let success = Success {
-        jsonrpc: "2.0",
-        id,
-        result,
-    };
-    match serde_json::to_writer(&mut out, &success) {
-        Ok(()) => out,
-        Err(e) => internal_error(id, &e),
-    }
+    success_with(id, 256, |out| serde_json::to_writer(out, result))
 }
 
 /// A success response around a result serialized beforehand (a list's
@@ -268,17 +252,35 @@ pub(crate) fn success<T: Serialize + ?Sized>(id: &RequestId, result: &T) -> Vec<
 /// times.
 pub(crate) fn success_raw(id: &RequestId, result: &[&str]) -> Vec<u8> {
     let len = result.iter().map(|part| part.len()).sum::<usize>();
-    let mut out = Vec::with_capacity(len + 64);
+    success_with(id, len + 64, |out| {
+        for part in result {
+            out.extend_from_slice(part.as_bytes());
+        }
+        Ok(())
+    })
+}
+
+/// `{"jsonrpc":"2.0","id":…,"result":…}` with what `result` writes: the
+/// envelope's fixed parts written as bytes (serialized, each of its member
+/// names and `"2.0"` would be escaped on every response).
+fn success_with(
+    id: &RequestId,
+    capacity: usize,
+    result: impl FnOnce(&mut Vec<u8>) -> serde_json::Result<()>,
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(capacity);
     out.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
-    if let Err(e) = serde_json::to_writer(&mut out, id) {
-        return internal_error(id, &e);
+    let written = serde_json::to_writer(&mut out, id).and_then(|()| {
+        out.extend_from_slice(br#","result":"#);
+        result(&mut out)
+    });
+    match written {
+        Ok(()) => {
+            out.push(b'}');
+            out
+        }
+        Err(e) => internal_error(id, &e),
     }
-    out.extend_from_slice(br#","result":"#);
-    for part in result {
-        out.extend_from_slice(part.as_bytes());
-    }
-    out.push(b'}');
-    out
 }
 
 fn internal_error(id: &RequestId, e: &serde_json::Error) -> Vec<u8> {
@@ -353,6 +355,41 @@ pub(crate) fn method_not_found(method: &RequestMethod) -> ErrorData {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_success_is_written_as_serializing_its_envelope_would() {
+        #[derive(Serialize)]
+        struct Success<'a, T: ?Sized> {
+            jsonrpc: &'static str,
+            id: &'a RequestId,
+            result: &'a T,
+        }
+        let ids = [
+            RequestId::Number(7),
+            RequestId::Number(-1),
+            RequestId::String("a \"quoted\" \u{e9}\n id".into()),
+        ];
+        let results = [
+            serde_json::json!({"content": [{"type": "text", "text": "hi"}]}),
+            serde_json::json!("text"),
+            serde_json::json!(null),
+            serde_json::json!([1, {"b": [true]}]),
+        ];
+        for id in &ids {
+            for result in &results {
+                let expected = serde_json::to_vec(&Success {
+                    jsonrpc: "2.0",
+                    id,
+                    result,
+                })
+                .unwrap();
+                assert_eq!(success(id, result), expected);
+                let text = result.to_string();
+                let (head, tail) = text.split_at(text.len() / 2);
+                assert_eq!(success_raw(id, &[head, tail]), expected);
+            }
+        }
+    }
 
     #[test]
     fn params_that_cannot_name_a_member_are_told_apart() {
