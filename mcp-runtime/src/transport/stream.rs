@@ -256,8 +256,6 @@ struct HubState {
 }
 
 impl HubState {
-    /// Reads into `out` what the reader has not had yet, marking it read;
-    /// `Err` when some of it is no longer kept.
     /// Formats the next event and appends it to the log.
     fn append(&mut self, id: &IdLine, json: &[u8]) {
         let seq = self.next_seq;
@@ -265,6 +263,8 @@ impl HubState {
         self.log.append(seq, event(id, json));
     }
 
+    /// Reads into `out` what the reader has not had yet, marking it read;
+    /// `Err` when some of it is no longer kept.
     fn read_unread(&mut self, out: &mut BytesMut) -> Result<(), EventsGone> {
         let next = self.log.read(self.reader.next, out)?;
         self.reader.next = next;
