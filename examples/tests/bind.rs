@@ -44,6 +44,9 @@ fn start(bin: &str, env: &[(&str, &str)]) -> (Child, Option<String>) {
     (child, url.filter(|url| labelled.as_ref() == Some(url)))
 }
 
+/// Why a test could not go on when [`start`] found no MCP URL.
+const NO_URL_LINE: &str = "no line with the MCP URL alone (after its `MCP endpoint:` line)";
+
 /// Stops what [`start`] started.
 fn stop(mut child: Child) {
     child.kill().ok();
@@ -54,7 +57,7 @@ fn stop(mut child: Child) {
 fn items_api_listens_on_bind_and_prints_its_mcp_url() {
     let (child, url) = start(env!("CARGO_BIN_EXE_items-api"), &[]);
     let result = (|| {
-        let url = url.ok_or("no line with the MCP URL alone (after its `MCP endpoint:` line)")?;
+        let url = url.ok_or(NO_URL_LINE)?;
         let port = url
             .strip_prefix("http://127.0.0.1:")
             .and_then(|rest| rest.strip_suffix("/mcp"))
@@ -105,7 +108,7 @@ fn http_post_with(addr: &str, path: &str, headers: &str, body: &str) -> Result<S
 fn shop_api_serves_two_domains_as_one_server() {
     let (child, url) = start(env!("CARGO_BIN_EXE_shop-api"), &[]);
     let result = (|| {
-        let url = url.ok_or("no line with the MCP URL alone (after its `MCP endpoint:` line)")?;
+        let url = url.ok_or(NO_URL_LINE)?;
         let addr = url
             .strip_prefix("http://")
             .and_then(|rest| rest.strip_suffix("/mcp"))
@@ -163,7 +166,7 @@ fn items_mcp_forwards_calls_to_items_api() {
             .as_deref()
             .and_then(|u| u.strip_prefix("http://"))
             .and_then(|u| u.strip_suffix("/mcp"))
-            .ok_or("no line with the MCP URL alone (after its `MCP endpoint:` line)")?;
+            .ok_or(NO_URL_LINE)?;
         let meta = r#""_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientInfo":{"name":"t","version":"1"},"io.modelcontextprotocol/clientCapabilities":{}}"#;
         let body = format!(
             r#"{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{{"name":"get_item","arguments":{{"id":2}},{meta}}}}}"#
