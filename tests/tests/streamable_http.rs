@@ -535,11 +535,19 @@ async fn concurrent_bad_and_good_requests_do_not_interfere() {
     }
 }
 
+/// An event stream's headers: not to be cached, nor held back by a proxy
+/// that buffers responses (nginx).
+fn event_stream_headers(reply: &Reply) {
+    assert_eq!(reply.header("content-type"), Some("text/event-stream"));
+    assert_eq!(reply.header("cache-control"), Some("no-cache"));
+    assert_eq!(reply.header("x-accel-buffering"), Some("no"));
+}
+
 /// A 200 event stream sent whole, with its length (one write, no chunks):
 /// its text.
 fn whole_stream(reply: &Reply) -> &str {
     assert_eq!(reply.status, 200);
-    assert_eq!(reply.header("content-type"), Some("text/event-stream"));
+    event_stream_headers(reply);
     assert_eq!(reply.header("transfer-encoding"), None);
     let stream = reply.body.as_str().expect("an event stream");
     assert_eq!(
@@ -600,6 +608,7 @@ async fn a_finished_calls_stream_is_sent_with_its_length() {
         )
         .await;
     assert_eq!(resumed.status, 200);
+    event_stream_headers(&resumed);
     let rest = resumed.body.as_str().expect("an event stream");
     assert!(
         rest.contains(r#""id":1"#) && rest.contains("result"),

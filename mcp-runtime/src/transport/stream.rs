@@ -575,17 +575,24 @@ impl Hub {
         let mut state = self.state();
         let seq = state.next_seq;
         state.next_seq += 1;
+        let mut event = BytesMut::new();
+        self.write_prime(seq, &mut event);
+        state.log.append(seq, event.freeze());
+    }
+
+    /// Writes priming event `seq` into `out` (room made for it once).
+    fn write_prime(&self, seq: u64, out: &mut BytesMut) {
         let retry = u64::try_from(self.limits.retry.as_millis()).unwrap_or(u64::MAX);
         let mut digits = itoa::Buffer::new();
         let retry = digits.format(retry);
         let id = id_line(self.id, seq);
         let rest = ["retry: ", retry, "\ndata: \n\n"];
-        let mut event =
-            BytesMut::with_capacity(id.len() + rest.iter().map(|s| s.len()).sum::<usize>());
-        event.extend_from_slice(&id);
+        let len = id.len() + rest.iter().map(|s| s.len()).sum::<usize>();
+        debug_assert!(len <= MAX_PRIME_LEN);
+        out.reserve(len);
+        out.extend_from_slice(&id);
         rest.iter()
-            .for_each(|s| event.extend_from_slice(s.as_bytes()));
-        state.log.append(seq, event.freeze());
+            .for_each(|s| out.extend_from_slice(s.as_bytes()));
     }
 
     fn finish(&self) {
@@ -610,26 +617,43 @@ impl Hub {
         }
     }
 
-    /// Ends a stream whose call was done before it opened: its response
-    /// (if it has one) appended last, then read whole, as a reader that
-    /// reads it and leaves would (it stays for a client that resumes it).
-    pub(crate) fn end_read(&self, response: Option<&[u8]>) -> Bytes {
-        if let Some(json) = response {
-            // Read below at once: not queued as unread, as an event pushed
-            // for a reader to come is (nothing waits for room).
-            let mut state = self.state();
-            let id = self.id_line(state.next_seq);
-            state.append(&id, json);
-        }
-        self.finish();
+    /// Ends a stream whose call was done before it opened, and reads it
+    /// whole, as a reader that reads it and leaves would (it stays for a
+    /// client that resumes it): its priming event when `primed`, then its
+    /// response (if it has one). Both are written once, into the answer;
+    /// the log keeps them as slices of it, not as copies.
+    pub(crate) fn end_read(&self, primed: bool, response: Option<&[u8]>) -> Bytes {
         let mut state = self.state();
-        let mut whole = BytesMut::new();
-        // (Events lost already leave nothing to send, as for a reader.)
-        if state.read_unread(&mut whole).is_err() {
-            whole.clear();
+        let response =
+            response.map(|json| (self.id_line(state.next_seq + u64::from(primed)), json));
+        let mut whole = BytesMut::with_capacity(
+            usize::from(primed) * MAX_PRIME_LEN
+                + response
+                    .as_ref()
+                    .map_or(0, |(id, json)| event_len(id, json)),
+        );
+        let mut events = smallvec::SmallVec::<[(u64, usize); 2]>::new();
+        if primed {
+            self.write_prime(state.next_seq, &mut whole);
+            events.push((state.next_seq, whole.len()));
+            state.next_seq += 1;
         }
+        if let Some((id, json)) = response {
+            write_event(&mut whole, &id, json);
+            events.push((state.next_seq, whole.len()));
+            state.next_seq += 1;
+        }
+        let whole = whole.freeze();
+        let mut start = 0;
+        for (seq, end) in events {
+            state.log.append(seq, whole.slice(start..end));
+            start = end;
+        }
+        state.reader.next = state.next_seq;
         state.reader.detached_at = Some(Instant::now());
-        whole.freeze()
+        drop(state);
+        self.finish();
+        whole
     }
 
     /// Nothing was ever appended (a fresh standalone stream).
@@ -737,6 +761,10 @@ impl Drop for ReaderBody {
 /// An event's `id:` line, on the stack (at most 46 bytes).
 type IdLine = smallvec::SmallVec<[u8; 48]>;
 
+/// The most bytes a priming event takes: its `id:` line, and `retry:` with
+/// a `u64` of milliseconds.
+const MAX_PRIME_LEN: usize = 46 + "retry: ".len() + 20 + "\ndata: \n\n".len();
+
 /// `id: <stream>-<seq>\n`, the line naming an event for resumption (without
 /// `format!`, which cost a primed stream 1.7 k instructions: a `u128`).
 fn id_line(stream: u64, seq: u64) -> IdLine {
@@ -758,14 +786,21 @@ fn event_len(id: &[u8], json: &[u8]) -> usize {
 /// One event: its `id:` line (empty on a stream that cannot be resumed),
 /// then `json` as its data, on one line.
 pub(super) fn event(id: &[u8], json: &[u8]) -> Bytes {
-    let len = event_len(id, json);
-    let mut event = BytesMut::with_capacity(len);
-    event.extend_from_slice(id);
-    event.extend_from_slice(b"data: ");
-    event.extend_from_slice(&crate::support::outbound::one_line(json));
-    event.extend_from_slice(b"\n\n");
-    debug_assert_eq!(event.len(), len);
+    let mut event = BytesMut::new();
+    write_event(&mut event, id, json);
     event.freeze()
+}
+
+/// Writes [`event`]'s event at the end of `out` (room made for it once).
+fn write_event(out: &mut BytesMut, id: &[u8], json: &[u8]) {
+    let len = event_len(id, json);
+    out.reserve(len);
+    let start = out.len();
+    out.extend_from_slice(id);
+    out.extend_from_slice(b"data: ");
+    out.extend_from_slice(&crate::support::outbound::one_line(json));
+    out.extend_from_slice(b"\n\n");
+    debug_assert_eq!(out.len() - start, len);
 }
 
 /// Drives a call into its hub: messages as they come (while the reader
@@ -942,6 +977,7 @@ mod tests {
             format!("id: {}-0\n", u64::MAX).as_bytes(),
             "every digit"
         );
+        assert_eq!(id_line(u64::MAX, u64::MAX).len(), 46, "the longest");
     }
 
     #[actix_web::test]
@@ -998,14 +1034,56 @@ mod tests {
         let done = streams
             .open(Some(session.clone()), true, false)
             .expect("opens");
-        done.prime();
-        let whole = done.end_read(Some(b"{}"));
+        let whole = done.end_read(true, Some(b"{}"));
         assert!(whole.ends_with(b"data: {}\n\n"));
         assert!(streams.find(&session, &format!("{}-0", done.id)).is_some());
         // Ending it leaves the running one counted.
         assert!(streams.open(Some(session.clone()), true, true).is_err());
         running.finish();
         assert!(streams.open(Some(session), true, true).is_ok());
+    }
+
+    /// What a reader reads of `hub` from event `from` to the stream's end.
+    async fn read_from(hub: &Arc<Hub>, from: u64) -> String {
+        let mut body = hub.reader(from);
+        let mut events = Vec::new();
+        while let Some(chunk) = futures_util::StreamExt::next(&mut body).await {
+            events.extend_from_slice(&chunk.expect("a chunk"));
+        }
+        String::from_utf8(events).unwrap()
+    }
+
+    #[actix_web::test]
+    async fn a_done_calls_stream_is_read_whole_and_kept_event_by_event() {
+        let streams = streams(4);
+        let session: Arc<str> = "s".into();
+        for primed in [true, false] {
+            // Its answer is what a reader reads of the same events pushed
+            // to a running stream.
+            let running = streams
+                .open(Some(session.clone()), true, true)
+                .expect("opens");
+            if primed {
+                running.prime();
+            }
+            running.push(b"{\"a\":\n1}", true, None);
+            running.finish();
+            let done = streams
+                .open(Some(session.clone()), true, false)
+                .expect("opens");
+            let whole = done.end_read(primed, Some(b"{\"a\":\n1}"));
+            let read = read_from(&running, 0).await;
+            let renamed = read.replace(&running.id.to_string(), &done.id.to_string());
+            assert_eq!(std::str::from_utf8(&whole).unwrap(), renamed);
+            // Each event is kept on its own: resumed after the first, the
+            // stream gives the rest, then the first again from the start.
+            let (hub, from) = streams
+                .find(&session, &format!("{}-0", done.id))
+                .expect("kept");
+            let rest = whole.len() - read_from(&running, 1).await.len();
+            assert_eq!(read_from(&hub, from).await.as_bytes(), &whole[rest..]);
+            assert_eq!(read_from(&hub, 0).await.as_bytes(), &whole[..]);
+        }
     }
 
     #[actix_web::test]

@@ -23,7 +23,7 @@ use std::time::Duration;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::web::{self, Bytes, BytesMut};
-use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
+use actix_web::{HttpRequest, HttpResponse};
 use futures_util::{FutureExt as _, StreamExt as _};
 use rmcp::model::{ErrorCode, ErrorData, RequestId};
 use tokio_util::sync::CancellationToken;
@@ -185,10 +185,12 @@ impl Refusal {
     }
 }
 
+/// A JSON response (its header set on the response itself, as for [`sse`]).
 fn json(status: StatusCode, body: impl actix_web::body::MessageBody + 'static) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type(HeaderValue::from_static("application/json"))
-        .body(body)
+    const JSON: HeaderValue = HeaderValue::from_static("application/json");
+    let mut response = HttpResponse::with_body(status, body).map_into_boxed_body();
+    response.headers_mut().insert(header::CONTENT_TYPE, JSON);
+    response
 }
 
 impl StreamableHttp {
@@ -585,10 +587,11 @@ impl StreamableHttp {
                     let json = stream::response(outcome);
                     if !resumable {
                         let event = json.map_or_else(Bytes::new, |json| stream::event(&[], &json));
-                        return Ok(sse_head().body(event));
+                        return Ok(sse(event));
                     }
-                    let hub = self.open_stream(session_id, resumable, version, false)?;
-                    return Ok(sse_head().body(hub.end_read(json.as_deref())));
+                    let hub = self.open_stream(session_id, resumable, false)?;
+                    let primed = version.primes_streams();
+                    return Ok(sse(hub.end_read(primed, json.as_deref())));
                 }
                 Poll::Ready(outcome) => call = Box::pin(std::future::ready(outcome)),
                 Poll::Pending => {
@@ -615,7 +618,10 @@ impl StreamableHttp {
             }
         };
         let rx = messages.take().expect("a streaming request has a receiver");
-        let hub = self.open_stream(session_id, resumable, version, true)?;
+        let hub = self.open_stream(session_id, resumable, true)?;
+        if resumable && version.primes_streams() {
+            hub.prime();
+        }
         let mut body = hub.reader(0);
         let mut pump = Pump::new(hub, call, rx, cancel.drop_guard());
         if let Some(first) = first {
@@ -641,7 +647,7 @@ impl StreamableHttp {
                 // (Read in one piece, as a finished stream's events are.)
                 Poll::Ready(Some(Ok(events))) if whole.is_empty() => whole = events,
                 Poll::Ready(Some(Ok(events))) => whole = [whole, events].concat().into(),
-                Poll::Ready(None) => return Ok(sse_head().body(whole)),
+                Poll::Ready(None) => return Ok(sse(whole)),
                 // (Not seen for a finished stream; sent as a stream then.)
                 Poll::Ready(Some(Err(_))) | Poll::Pending => {
                     let read = futures_util::stream::iter([Ok(whole)]);
@@ -651,22 +657,19 @@ impl StreamableHttp {
         }
     }
 
-    /// Opens a call's stream, primed for clients that expect it; one for a
-    /// call that is done already does not run (see `Streams::open`).
+    /// Opens a call's stream; one for a call that is done already does not
+    /// run (see `Streams::open`). (Primed by the caller, for clients that
+    /// expect it: a done call's stream is written whole, see
+    /// `Hub::end_read`.)
     fn open_stream(
         &self,
         session: Option<Arc<str>>,
         resumable: bool,
-        version: Version,
         runs: bool,
     ) -> Result<Arc<Hub>, Refusal> {
-        let hub = self.streams.open(session, resumable, runs).map_err(|_| {
+        self.streams.open(session, resumable, runs).map_err(|_| {
             Refusal::too_many("Too Many Requests: this session has too many open streams")
-        })?;
-        if resumable && version.primes_streams() {
-            hub.prime();
-        }
-        Ok(hub)
+        })
     }
 
     /// GET: the session's standalone stream (server-initiated messages), or
@@ -884,21 +887,23 @@ pub(super) fn event_stream<S>(body: S) -> HttpResponse
 where
     S: futures_util::Stream<Item = Result<Bytes, actix_web::Error>> + 'static,
 {
-    sse_head().streaming(body)
+    sse(actix_web::body::BodyStream::new(body))
 }
 
-/// An event stream's status and headers.
-fn sse_head() -> HttpResponseBuilder {
-    // (Constants: `from_static` checks its text where it is called.)
+/// An event stream's response: its status and headers, and `body`. (Set on
+/// the response itself: a builder would check each header's name and
+/// value again.)
+fn sse(body: impl actix_web::body::MessageBody + 'static) -> HttpResponse {
     const EVENT_STREAM: HeaderValue = HeaderValue::from_static("text/event-stream");
     const NO_CACHE: HeaderValue = HeaderValue::from_static("no-cache");
     const ACCEL_BUFFERING: HeaderName = HeaderName::from_static("x-accel-buffering");
     const NO: HeaderValue = HeaderValue::from_static("no");
-    let mut head = HttpResponse::Ok();
-    head.content_type(EVENT_STREAM)
-        .insert_header((header::CACHE_CONTROL, NO_CACHE))
-        .insert_header((ACCEL_BUFFERING, NO));
-    head
+    let mut response = HttpResponse::with_body(StatusCode::OK, body).map_into_boxed_body();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, EVENT_STREAM);
+    headers.insert(header::CACHE_CONTROL, NO_CACHE);
+    headers.insert(ACCEL_BUFFERING, NO);
+    response
 }
 
 /// A request that says it speaks the stateless revision.
