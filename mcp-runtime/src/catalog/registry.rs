@@ -104,17 +104,22 @@ pub(crate) enum Target {
     Direct(Invoker),
 }
 
+/// Items by name (or URI), to their place in the registry. (Hashed with
+/// foldhash: made once at start-up from the server's own names, a map a
+/// client's requests only look up in, never add to.)
+type Index = HashMap<&'static str, usize, foldhash::fast::RandomState>;
+
 /// The immutable set of tools, prompts and resources a server exposes,
 /// compiled once: lookups by name (and URI), and each item's listing.
 pub(crate) struct Registry {
     tools: Vec<ToolEntry>,
-    tool_index: HashMap<&'static str, usize>,
+    tool_index: Index,
     prompts: Vec<PromptEntry>,
-    prompt_index: HashMap<&'static str, usize>,
+    prompt_index: Index,
     resources: Vec<ResourceEntry>,
-    resource_index: HashMap<&'static str, usize>,
+    resource_index: Index,
     /// Static URIs, for exact lookups.
-    uri_index: HashMap<&'static str, usize>,
+    uri_index: Index,
     /// Templates, the most specific (most literal characters) first.
     templates: Vec<usize>,
     /// By `List`: tools, prompts, resources, resource templates.
@@ -393,7 +398,7 @@ impl Registry {
             names
                 .enumerate()
                 .map(|(i, n)| (n, i))
-                .collect::<HashMap<_, _>>()
+                .collect::<Index>()
         };
         let mut templates: Vec<usize> = (0..resources.len())
             .filter(|&i| !resources[i].uri.is_static())
