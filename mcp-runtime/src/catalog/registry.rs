@@ -395,10 +395,7 @@ impl Registry {
         }
 
         let index = |names: &mut dyn Iterator<Item = &'static str>| {
-            names
-                .enumerate()
-                .map(|(i, n)| (n, i))
-                .collect::<Index>()
+            names.enumerate().map(|(i, n)| (n, i)).collect::<Index>()
         };
         let mut templates: Vec<usize> = (0..resources.len())
             .filter(|&i| !resources[i].uri.is_static())

@@ -1086,6 +1086,20 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_done_calls_answer_is_whole_though_its_log_keeps_one_event() {
+        let limits = StreamConfig::default().buffer(1, 1 << 20).limits(4);
+        let streams = Arc::new(Streams::new(limits, None));
+        let done = streams.open(Some("s".into()), true, false).expect("opens");
+        let whole = done.end_read(true, Some(b"{}"));
+        let whole = std::str::from_utf8(&whole).unwrap();
+        assert!(
+            whole.starts_with(&format!("id: {}-0\nretry: ", done.id))
+                && whole.ends_with("data: {}\n\n"),
+            "the priming event, then the response: {whole:?}"
+        );
+    }
+
     #[actix_web::test]
     async fn within_the_bound_finished_streams_stay_resumable() {
         let streams = streams(10);
