@@ -15,7 +15,7 @@ use crate::call::server::Server;
 use crate::catalog::lists::List;
 use crate::catalog::registry::{Target, ToolEntry};
 use crate::handler::arguments::{Coercion, coerce};
-use crate::protocol::jsonrpc::{self, Incoming, Message};
+use crate::protocol::jsonrpc::{self, Incoming, Message, Params};
 use crate::protocol::params::CallToolParams;
 use crate::protocol::stateless;
 use rmcp::model::RequestId;
@@ -51,7 +51,11 @@ impl Stages {
         body: &[u8],
         headers: &actix_web::http::header::HeaderMap,
     ) -> Option<Map<String, Value>> {
-        let Ok(Incoming::Single(Message::Request { method, params, .. })) = jsonrpc::parse(body)
+        let Ok(Incoming::Single(Message::Request {
+            method,
+            params: Params::Raw(params),
+            ..
+        })) = jsonrpc::parse(body)
         else {
             return None;
         };

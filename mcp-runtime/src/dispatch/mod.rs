@@ -30,7 +30,7 @@ use serde_json::value::RawValue;
 use crate::call::server::{Exchange, Outcome, Server};
 use crate::catalog::lists::{List, Published};
 use crate::policy::auth::{Access, AuthRejection};
-use crate::protocol::jsonrpc::{self, Message};
+use crate::protocol::jsonrpc::{self, Message, Params};
 use crate::protocol::method::{NotificationMethod, RequestMethod};
 use crate::protocol::params::{
     CallToolParams, CancelledParams, CompleteParams, GetPromptParams, ListParams, ListenParams,
@@ -58,9 +58,18 @@ impl Dispatcher {
 
     pub(crate) async fn handle(&self, message: Message, x: &Exchange) -> Outcome {
         match message {
-            Message::Request { id, method, params } => {
-                self.request(&id, &method, params.as_deref(), x).await
-            }
+            Message::Request {
+                id,
+                method,
+                params: Params::Raw(params),
+            } => self.request(&id, &method, params.as_deref(), x).await,
+            // A `tools/call` read whole with its envelope: only a call has
+            // that (and, boxed, as `decoded` boxes it).
+            Message::Request {
+                id,
+                params: Params::Call(call),
+                ..
+            } => in_box(|| tools::call(&self.server, &id, *call, x)).await,
             Message::Notification { method, params } => {
                 self.notification(&method, params.as_deref(), x);
                 Outcome::Accepted
@@ -109,11 +118,19 @@ impl Dispatcher {
                 return Outcome::Invalid(jsonrpc::failure(id.as_ref(), &error));
             }
         };
-        if let Some(call) = call {
-            debug_assert_eq!(method, RequestMethod::CallTool);
-            // Boxed, as `decoded` boxes it.
-            return in_box(|| tools::call(&self.server, &id, call, x)).await;
-        }
+        let params = match (call, params) {
+            (Some(call), _) => Ok(call),
+            (None, Params::Call(call)) => Ok(*call),
+            (None, Params::Raw(params)) => Err(params),
+        };
+        let params = match params {
+            Ok(call) => {
+                debug_assert_eq!(method, RequestMethod::CallTool);
+                // Boxed, as `decoded` boxes it.
+                return in_box(|| tools::call(&self.server, &id, call, x)).await;
+            }
+            Err(params) => params,
+        };
         let params = params.as_deref();
         match method {
             RequestMethod::Discover => {
@@ -314,6 +331,29 @@ impl Dispatcher {
         Ok(())
     }
 
+    /// What [`admits`](Self::admits) reads of `message`, kept for after its
+    /// call has started (which takes the message): all of it, but of a call
+    /// read whole only its tool's name (its arguments were checked when
+    /// read).
+    pub(crate) fn admission(&self, message: &Message) -> Message {
+        match message {
+            Message::Request {
+                id,
+                method,
+                params: Params::Call(call),
+            } => Message::Request {
+                id: id.clone(),
+                method: method.clone(),
+                params: Params::Call(Box::new(CallToolParams {
+                    name: call.name.clone(),
+                    arguments: None,
+                    meta: None,
+                })),
+            },
+            other => other.clone(),
+        }
+    }
+
     /// Whether the authenticator may refuse `message`: one is set, and the
     /// message is a request on a kind of item of which some are protected
     /// (known when the server is built). When it may not, there is no
@@ -344,7 +384,17 @@ impl Dispatcher {
             return Vec::new();
         };
         let catalog = &self.server.catalog;
-        let params = params.as_deref();
+        let params = match params {
+            Params::Raw(params) => params.as_deref(),
+            // Its parameters decoded already.
+            Params::Call(call) => {
+                return catalog
+                    .tool(&call.name)
+                    .map(|t| t.def.access())
+                    .into_iter()
+                    .collect();
+            }
+        };
         let resource = |uri: &str| catalog.resource_for(uri).map(|(r, _)| r.def.access());
         // The name alone finds the item; only a protected one's parameters
         // are decoded in full (an unprotected item asks nothing either way),

@@ -8,13 +8,19 @@
 //! stay raw until whoever routes them claims them.
 
 use std::borrow::Cow;
+use std::fmt;
+use std::sync::LazyLock;
 
+use memchr::memmem;
 use rmcp::model::{ErrorCode, ErrorData, RequestId};
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
 use crate::protocol::method::{NotificationMethod, RequestMethod, ServerMethod};
+use crate::protocol::params::CallToolParams;
+use crate::protocol::stateless::PROTOCOL_VERSION;
 
 /// One decoded JSON-RPC message from a client.
 #[derive(Debug, Clone)]
@@ -22,7 +28,7 @@ pub(crate) enum Message {
     Request {
         id: RequestId,
         method: RequestMethod,
-        params: Option<Box<RawValue>>,
+        params: Params,
     },
     Notification {
         method: NotificationMethod,
@@ -47,6 +53,26 @@ impl Message {
         match self {
             Message::Request { id, .. } => Some(id),
             _ => None,
+        }
+    }
+}
+
+/// A request's `params`: raw until the method's handler claims them, or a
+/// `tools/call`'s, read with its envelope (see [`parse_call`]).
+#[derive(Debug, Clone)]
+pub(crate) enum Params {
+    Raw(Option<Box<RawValue>>),
+    Call(Box<CallToolParams>),
+}
+
+impl Params {
+    /// The raw `params` a stateless request's check reads. A `tools/call`
+    /// read whole has none: the check refuses it (one is never stateless,
+    /// see [`parse_call`]).
+    pub(crate) fn raw_for_check(&self) -> Option<&RawValue> {
+        match self {
+            Params::Raw(params) => params.as_deref(),
+            Params::Call(_) => None,
         }
     }
 }
@@ -110,6 +136,109 @@ pub(crate) fn parse(body: &[u8]) -> Result<Incoming, ErrorData> {
     Ok(Incoming::Single(decode(raw.get())))
 }
 
+/// A handshake-era `tools/call` read in one pass, its `params` typed with
+/// the envelope: `None` for any other body, which [`parse`] reads (then
+/// its `params` raw, and read again by the method's handler). `None` too
+/// for any body this pass would not read as `parse` and the handler would,
+/// so every failure is still told as they tell it: one that does not read
+/// here, a `params` that is not an object, and one that may name a
+/// protocol version in a `_meta` (a stateless request, whose check reads
+/// `params` raw).
+pub(crate) fn parse_call(body: &[u8]) -> Option<Message> {
+    static METHOD: LazyLock<memmem::Finder<'static>> =
+        LazyLock::new(|| memmem::Finder::new(br#""tools/call""#));
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{')
+        || METHOD.find(body).is_none()
+        || may_name_version(body)
+    {
+        return None;
+    }
+    let env: CallEnvelope<'_> = serde_json::from_str(std::str::from_utf8(body).ok()?).ok()?;
+    let id = request_id(&env.id?)?;
+    let version = env.jsonrpc.and_then(string);
+    let method = env.method.and_then(string);
+    if version.as_deref() != Some("2.0") || method.as_deref() != Some("tools/call") {
+        return None;
+    }
+    Some(Message::Request {
+        id,
+        method: RequestMethod::CallTool,
+        params: Params::Call(Box::new(env.params?.0)),
+    })
+}
+
+/// Whether `text` may hold the key of a request's protocol version:
+/// spelled out, or with an escape that could spell one of its characters
+/// (`\u…`, `\/`; the others spell none of its letters, `.` or `/`).
+pub(crate) fn may_name_version(text: &[u8]) -> bool {
+    // Found by its one `/`, which little else has, in the pass that looks
+    // for escapes: cheaper than a substring search. (Where the key's `/`
+    // is, found when compiled.)
+    const SLASH: usize = {
+        let key = PROTOCOL_VERSION.as_bytes();
+        let mut i = 0;
+        while key[i] != b'/' {
+            i += 1;
+        }
+        i
+    };
+    memchr::memchr2_iter(b'/', b'\\', text).any(|i| {
+        if text[i] == b'\\' {
+            matches!(text.get(i + 1), Some(b'u' | b'/'))
+        } else {
+            i >= SLASH && text[i - SLASH..].starts_with(PROTOCOL_VERSION.as_bytes())
+        }
+    })
+}
+
+/// [`Envelope`] with a `tools/call`'s `params` typed: the same members, so
+/// that a body one reads the other reads too (a member twice fails both).
+#[derive(Deserialize)]
+struct CallEnvelope<'a> {
+    #[serde(default, borrow)]
+    jsonrpc: Option<&'a RawValue>,
+    #[serde(default, deserialize_with = "present")]
+    id: Option<Value>,
+    #[serde(default, borrow)]
+    method: Option<&'a RawValue>,
+    #[serde(default)]
+    params: Option<CallObject>,
+    // (Read as `Envelope` reads them, and not kept: a request's are not.)
+    #[serde(default)]
+    #[expect(
+        dead_code,
+        reason = "declared so that one sent twice fails this read, as it fails `Envelope`'s"
+    )]
+    result: Option<IgnoredAny>,
+    #[serde(default)]
+    #[expect(dead_code, reason = "as `result`")]
+    error: Option<IgnoredAny>,
+}
+
+/// A `tools/call`'s `params`, from an object only (serde would also read a
+/// struct from an array of its fields, where `parse` refuses one).
+struct CallObject(CallToolParams);
+
+impl<'de> Deserialize<'de> for CallObject {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CallObject;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<CallObject, A::Error> {
+                CallToolParams::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(CallObject)
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+
 fn parse_error(e: serde_json::Error) -> ErrorData {
     ErrorData::parse_error(format!("Parse error: {e}"), None)
 }
@@ -165,7 +294,7 @@ fn message(env: Envelope<'_>) -> Message {
         (Some(method), Some(id)) => Message::Request {
             id,
             method: RequestMethod::parse(&method),
-            params: env.params,
+            params: Params::Raw(env.params),
         },
         (Some(method), None) => Message::Notification {
             method: NotificationMethod::parse(&method),
@@ -356,6 +485,161 @@ pub(crate) fn method_not_found(method: &RequestMethod) -> ErrorData {
 mod tests {
     use super::*;
 
+    /// What `parse`, then the method's own read of `params`, make of a
+    /// handshake-era `tools/call`: its id and parameters (`None` for
+    /// anything else, or anything either refuses).
+    fn read_in_two_passes(body: &str) -> Option<(RequestId, CallToolParams)> {
+        let Ok(Incoming::Single(message)) = parse(body.as_bytes()) else {
+            return None;
+        };
+        if crate::protocol::stateless::is_stateless_request(None, &message) {
+            return None;
+        }
+        let Message::Request {
+            id,
+            method: method @ RequestMethod::CallTool,
+            params: Params::Raw(raw),
+        } = message
+        else {
+            return None;
+        };
+        params::<CallToolParams>(&method, raw.as_deref())
+            .ok()
+            .map(|call| (id, call))
+    }
+
+    /// Whether `parse_call` reads `body` as the two passes do, or leaves it
+    /// to them; `true` when it read it.
+    fn agrees(body: &str) -> bool {
+        let Some(message) = parse_call(body.as_bytes()) else {
+            return false;
+        };
+        let Message::Request {
+            id,
+            method: RequestMethod::CallTool,
+            params: Params::Call(call),
+        } = message
+        else {
+            panic!("{body}: read as {message:?}");
+        };
+        let (old_id, old) = read_in_two_passes(body)
+            .unwrap_or_else(|| panic!("{body}: read in one pass, refused in two"));
+        assert_eq!(id, old_id, "{body}");
+        assert_eq!(format!("{call:?}"), format!("{old:?}"), "{body}");
+        true
+    }
+
+    #[test]
+    fn a_call_read_in_one_pass_is_read_as_in_two() {
+        let ids = [
+            r#""id":1"#,
+            r#""id":"a\"b""#,
+            r#""id":1.0"#,
+            r#""id":null"#,
+            r#""id":-9223372036854775808"#,
+            r#""id":18446744073709551615"#,
+        ];
+        let versions = [r#""jsonrpc":"2.0""#, r#""jsonrpc":"2.1""#, r#""jsonrpc":2"#];
+        let methods = [
+            r#""method":"tools/call""#,
+            r#""method":"tools/list""#,
+            r#""method":"tools\/call""#,
+            r#""method":null"#,
+        ];
+        let params = [
+            r#""params":{"name":"t","arguments":{"a":[1,{"b":null}],"c":"d\ne"}}"#,
+            r#""params":{"name":"t"}"#,
+            r#""params":{"name":"t","arguments":null,"x":[]}"#,
+            r#""params":{"name":"t","_meta":{"progressToken":"p"}}"#,
+            r#""params":{"name":"t","_meta":{"progressToken":7,"other":{}}}"#,
+            r#""params":{"name":"t","_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}"#,
+            r#""params":{"name":"t","_meta":5}"#,
+            r#""params":["t"]"#,
+            r#""params":null"#,
+            r#""params":"t""#,
+            r#""params":{"name":1}"#,
+            r#""params":{"arguments":{}}"#,
+            r#""params":{"name":"t","arguments":[]}"#,
+            r#""params":{"name":"t","name":"u"}"#,
+        ];
+        let extras = [
+            "",
+            r#""result":{}"#,
+            r#""error":null"#,
+            r#""x":{"y":[true]}"#,
+        ];
+        let mut read = 0;
+        for id in ids {
+            for version in versions {
+                for method in methods {
+                    for params in params {
+                        for extra in extras {
+                            let mut members: Vec<&str> = [version, id, method, params, extra]
+                                .into_iter()
+                                .filter(|m| !m.is_empty())
+                                .collect();
+                            for turn in 0..members.len() {
+                                members.rotate_left(1);
+                                let body = format!("{{{}}}", members.join(","));
+                                read += usize::from(agrees(&body));
+                                // A member left out, or sent twice.
+                                let without = format!("{{{}}}", members[1..].join(","));
+                                read += usize::from(agrees(&without));
+                                let twice = format!("{{{},{}}}", members.join(","), members[turn]);
+                                read += usize::from(agrees(&twice));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // Each well-formed call was read in one pass, in every order (32
+        // calls in 5 orders at least).
+        assert!(read >= 160, "{read} read in one pass");
+        for body in [
+            r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"t","arguments":{"w":"hi"}}}"#,
+            r#" {"params":{"name":"t"},"method":"tools/call","id":"x","jsonrpc":"2.0"}"#,
+        ] {
+            assert!(agrees(body), "{body}");
+        }
+        // Not JSON, or not all of it; a batch; a notification.
+        for body in [
+            r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"t"}} x"#,
+            r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"t""#,
+            r#"[{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"t"}}]"#,
+            r#"{"jsonrpc":"2.0","method":"tools/call","params":{"name":"t"}}"#,
+        ] {
+            assert!(parse_call(body.as_bytes()).is_none(), "{body}");
+        }
+        // A version named in `_meta`, however its key is spelled: a
+        // stateless request, left to the two passes.
+        for key in [
+            r#"io.modelcontextprotocol/protocolVersion"#,
+            r#"io.modelcontextprotocol\/protocolVersion"#,
+            r#"io.modelcontextprotocol\u002fprotocolVersion"#,
+            r#"\u0069o.modelcontextprotocol/protocolVersion"#,
+        ] {
+            let body = format!(
+                r#"{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{{"name":"t","arguments":{{"s":"a\"\n\\"}},"_meta":{{"{key}":"2026-07-28"}}}}}}"#
+            );
+            assert!(parse_call(body.as_bytes()).is_none(), "{body}");
+            let Ok(Incoming::Single(message)) = parse(body.as_bytes()) else {
+                panic!("{body}");
+            };
+            assert!(
+                crate::protocol::stateless::is_stateless_request(None, &message),
+                "{body}"
+            );
+        }
+        // Nested past serde_json's limit: refused by both reads alike.
+        let deep = format!(
+            r#"{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{{"name":"t","arguments":{{"a":{}1{}}}}}}}"#,
+            "[".repeat(200),
+            "]".repeat(200)
+        );
+        assert!(parse_call(deep.as_bytes()).is_none() && read_in_two_passes(&deep).is_none());
+    }
+
     #[test]
     fn a_success_is_written_as_serializing_its_envelope_would() {
         #[derive(Serialize)]
@@ -450,7 +734,11 @@ mod tests {
     #[test]
     fn decodes_requests_notifications_and_responses_with_their_payloads() {
         match single(r#"{"jsonrpc":"2.0","id":7,"method":"ping","params":{"a":1}}"#) {
-            Message::Request { id, method, params } => {
+            Message::Request {
+                id,
+                method,
+                params: Params::Raw(params),
+            } => {
                 assert_eq!(id, RequestId::Number(7));
                 assert_eq!(method, RequestMethod::Ping);
                 assert_eq!(params.unwrap().get(), r#"{"a":1}"#);
@@ -544,7 +832,10 @@ mod tests {
         // `null` params are absent params; a `null` result is a result.
         assert!(matches!(
             single(r#"{"jsonrpc":"2.0","id":5,"method":"ping","params":null}"#),
-            Message::Request { params: None, .. }
+            Message::Request {
+                params: Params::Raw(None),
+                ..
+            }
         ));
         match single(r#"{"jsonrpc":"2.0","id":5,"result":null}"#) {
             Message::Response { outcome, .. } => assert_eq!(outcome.unwrap().get(), "null"),

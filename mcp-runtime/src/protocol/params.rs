@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use crate::protocol::log::LogLevel;
 
 /// `tools/call`.
-#[derive(Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub(crate) struct CallToolParams {
     pub name: String,
     #[serde(default)]
@@ -30,7 +30,7 @@ pub(crate) struct Named<'a> {
 }
 
 /// The `_meta` of a request, as far as the server reads it.
-#[derive(Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct RequestMeta {
     pub progress_token: Option<ProgressToken>,

@@ -53,9 +53,18 @@ pub(crate) fn is_stateless_request(version_header: Option<&[u8]>, message: &Mess
             method: RequestMethod::Discover,
             ..
         } => true,
-        Message::Request { params, .. } | Message::Notification { params, .. } => {
+        Message::Request {
+            params: jsonrpc::Params::Raw(params),
+            ..
+        }
+        | Message::Notification { params, .. } => {
             params.as_deref().is_some_and(|p| names_version(p.get()))
         }
+        // (Read whole only when nothing in it may name a version.)
+        Message::Request {
+            params: jsonrpc::Params::Call(_),
+            ..
+        } => false,
         _ => false,
     }
 }
@@ -64,23 +73,8 @@ pub(crate) fn is_stateless_request(version_header: Option<&[u8]>, message: &Mess
 fn names_version(params: &str) -> bool {
     // Without escapes every key is spelled out as it reads: if the key is
     // nowhere in the text, no `_meta` has it (this spares a handshake-era
-    // request a pass over its arguments). Found by its one `/`, which
-    // arguments seldom have, in the same pass that looks for escapes:
-    // cheaper than a substring search.
-    // (Where the key's `/` is, found when compiled.)
-    const SLASH: usize = {
-        let key = PROTOCOL_VERSION.as_bytes();
-        let mut i = 0;
-        while key[i] != b'/' {
-            i += 1;
-        }
-        i
-    };
-    let text = params.as_bytes();
-    let maybe = memchr::memchr2_iter(b'/', b'\\', text).any(|i| {
-        text[i] == b'\\' || i >= SLASH && text[i - SLASH..].starts_with(PROTOCOL_VERSION.as_bytes())
-    });
-    if !maybe {
+    // request a pass over its arguments).
+    if !jsonrpc::may_name_version(params.as_bytes()) {
         return false;
     }
     serde_json::from_str::<MetaProbe>(params)

@@ -196,7 +196,7 @@ impl Connection {
     async fn serve_stateless(&self, host: &HttpRequest, message: Message) -> Option<Vec<u8>> {
         let (client, inputs, call) = match &message {
             Message::Request { id, method, params } => {
-                match stateless::check_unframed(method, params.as_deref()) {
+                match stateless::check_unframed(method, params.raw_for_check()) {
                     Ok(checked) => (Some(checked.client), Some(checked.inputs), checked.call),
                     Err(e) => return Some(jsonrpc::failure(Some(id), &e)),
                 }

@@ -314,13 +314,22 @@ impl StreamableHttp {
         check_content_length(&req, limits.max_request_bytes)?;
         let header = version_header(&req)?;
         let body = read_body(payload, limits).await?;
-        let incoming = jsonrpc::parse(&body).map_err(|error| Refusal {
-            status: StatusCode::BAD_REQUEST,
-            error,
-            id: None,
-            retry_after: None,
-            challenge: None,
-        })?;
+        // A handshake-era `tools/call` is read in one pass; anything else,
+        // or anything that pass would tell otherwise, as the envelope then
+        // each method's parameters.
+        let call = (!header.is_some_and(is_stateless_version))
+            .then(|| jsonrpc::parse_call(&body))
+            .flatten();
+        let incoming = match call {
+            Some(call) => Incoming::Single(call),
+            None => jsonrpc::parse(&body).map_err(|error| Refusal {
+                status: StatusCode::BAD_REQUEST,
+                error,
+                id: None,
+                retry_after: None,
+                challenge: None,
+            })?,
+        };
         let id = match &incoming {
             Incoming::Single(message) => message.request_id().cloned(),
             Incoming::Batch(_) => None,
@@ -369,7 +378,7 @@ impl StreamableHttp {
     ) -> Result<HttpResponse, Refusal> {
         let (client, inputs, call) = match &message {
             Message::Request { id, method, params } => {
-                match stateless::check(req.headers(), method, params.as_deref()) {
+                match stateless::check(req.headers(), method, params.raw_for_check()) {
                     Ok(checked) => (Some(checked.client), Some(checked.inputs), checked.call),
                     Err(e) => return self.respond(Outcome::refused(id, &e), Some(id)).await,
                 }
@@ -476,7 +485,7 @@ impl StreamableHttp {
         // the authenticator on the MCP request (`admits`), which is what
         // `undecided` keeps them for.
         let undecided = (streams && self.always_stream && self.dispatcher.may_refuse(&message))
-            .then(|| (req.clone(), message.clone()));
+            .then(|| (req.clone(), self.dispatcher.admission(&message)));
         let (outbound, mut messages) = if streams {
             let (outbound, inbox) = Outbound::deferred();
             (outbound, Some(inbox))
