@@ -9,9 +9,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::sync::LazyLock;
 
-use memchr::memmem;
 use rmcp::model::{ErrorCode, ErrorData, RequestId};
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -145,12 +143,13 @@ pub(crate) fn parse(body: &[u8]) -> Result<Incoming, ErrorData> {
 /// protocol version in a `_meta` (a stateless request, whose check reads
 /// `params` raw).
 pub(crate) fn parse_call(body: &[u8]) -> Option<Message> {
-    static METHOD: LazyLock<memmem::Finder<'static>> =
-        LazyLock::new(|| memmem::Finder::new(br#""tools/call""#));
-    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{')
-        || METHOD.find(body).is_none()
-        || may_name_version(body)
-    {
+    // The method spelled out, found in the pass for the version's key.
+    const METHOD: &[u8] = br#""tools/call""#;
+    let mut call = false;
+    let may_be_stateless = slashes_may_name_version(body, |i| {
+        call |= i >= 6 && body[i - 6..].starts_with(METHOD);
+    });
+    if !call || may_be_stateless || body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return None;
     }
     let env: CallEnvelope<'_> = serde_json::from_str(std::str::from_utf8(body).ok()?).ok()?;
@@ -171,6 +170,12 @@ pub(crate) fn parse_call(body: &[u8]) -> Option<Message> {
 /// spelled out, or with an escape that could spell one of its characters
 /// (`\u…`, `\/`; the others spell none of its letters, `.` or `/`).
 pub(crate) fn may_name_version(text: &[u8]) -> bool {
+    slashes_may_name_version(text, |_| {})
+}
+
+/// [`may_name_version`], showing `other` every `/` that is not the key's
+/// until it knows (so other words with a `/` are found in the same pass).
+fn slashes_may_name_version(text: &[u8], mut other: impl FnMut(usize)) -> bool {
     // Found by its one `/`, which little else has, in the pass that looks
     // for escapes: cheaper than a substring search. (Where the key's `/`
     // is, found when compiled.)
@@ -185,8 +190,11 @@ pub(crate) fn may_name_version(text: &[u8]) -> bool {
     memchr::memchr2_iter(b'/', b'\\', text).any(|i| {
         if text[i] == b'\\' {
             matches!(text.get(i + 1), Some(b'u' | b'/'))
+        } else if i >= SLASH && text[i - SLASH..].starts_with(PROTOCOL_VERSION.as_bytes()) {
+            true
         } else {
-            i >= SLASH && text[i - SLASH..].starts_with(PROTOCOL_VERSION.as_bytes())
+            other(i);
+            false
         }
     })
 }
