@@ -134,6 +134,17 @@ pub(crate) fn parse(body: &[u8]) -> Result<Incoming, ErrorData> {
     Ok(Incoming::Single(decode(raw.get())))
 }
 
+/// Parses a body of a request that can say it is stateless only in its own
+/// `_meta` (none came with an `MCP-Protocol-Version` naming that
+/// revision): a `tools/call` in one pass when [`parse_call`] reads it,
+/// anything else as [`parse`] does.
+pub(crate) fn parse_call_first(body: &[u8]) -> Result<Incoming, ErrorData> {
+    match parse_call(body) {
+        Some(call) => Ok(Incoming::Single(call)),
+        None => parse(body),
+    }
+}
+
 /// A handshake-era `tools/call` read in one pass, its `params` typed with
 /// the envelope: `None` for any other body, which [`parse`] reads (then
 /// its `params` raw, and read again by the method's handler). `None` too
@@ -142,7 +153,7 @@ pub(crate) fn parse(body: &[u8]) -> Result<Incoming, ErrorData> {
 /// here, a `params` that is not an object, and one that may name a
 /// protocol version in a `_meta` (a stateless request, whose check reads
 /// `params` raw).
-pub(crate) fn parse_call(body: &[u8]) -> Option<Message> {
+fn parse_call(body: &[u8]) -> Option<Message> {
     // The method spelled out, found in the pass for the version's key.
     const METHOD: &[u8] = br#""tools/call""#;
     let mut call = false;

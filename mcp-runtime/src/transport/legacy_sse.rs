@@ -175,7 +175,7 @@ impl LegacySse {
             self.dispatcher.server().policy.limits.max_request_bytes,
         )?;
         let body = read_body(payload, &self.dispatcher.server().policy.limits).await?;
-        let incoming = jsonrpc::parse(&body)
+        let incoming = jsonrpc::parse_call_first(&body)
             .map_err(|e| Refusal::new(StatusCode::BAD_REQUEST, e.code, e.message))?;
         // A protected item's refusal goes on the stream as a JSON-RPC error,
         // not as an HTTP 401/403 here: the official legacy clients drop a

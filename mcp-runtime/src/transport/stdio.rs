@@ -252,7 +252,7 @@ async fn read<R: AsyncBufRead + Unpin>(
             () = connection.closed() => break Ok(()),
             () = connection.room(), if !room => {}
             line = lines.next(), if room => match line {
-                Ok(Some(Line::Message(line))) => match jsonrpc::parse(&line) {
+                Ok(Some(Line::Message(line))) => match jsonrpc::parse_call_first(&line) {
                     Ok(incoming) => match hosts.next().await {
                         Ok(host) => calls.push(connection.receive(host, incoming)),
                         Err(e) => break Err(e),

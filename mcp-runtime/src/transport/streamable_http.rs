@@ -314,22 +314,20 @@ impl StreamableHttp {
         check_content_length(&req, limits.max_request_bytes)?;
         let header = version_header(&req)?;
         let body = read_body(payload, limits).await?;
-        // A handshake-era `tools/call` is read in one pass; anything else,
-        // or anything that pass would tell otherwise, as the envelope then
-        // each method's parameters.
-        let call = (!header.is_some_and(is_stateless_version))
-            .then(|| jsonrpc::parse_call(&body))
-            .flatten();
-        let incoming = match call {
-            Some(call) => Incoming::Single(call),
-            None => jsonrpc::parse(&body).map_err(|error| Refusal {
-                status: StatusCode::BAD_REQUEST,
-                error,
-                id: None,
-                retry_after: None,
-                challenge: None,
-            })?,
+        // A handshake-era `tools/call` is read in one pass; a request that
+        // says it is stateless is checked on its raw `params`.
+        let parsed = if header.is_some_and(is_stateless_version) {
+            jsonrpc::parse(&body)
+        } else {
+            jsonrpc::parse_call_first(&body)
         };
+        let incoming = parsed.map_err(|error| Refusal {
+            status: StatusCode::BAD_REQUEST,
+            error,
+            id: None,
+            retry_after: None,
+            challenge: None,
+        })?;
         let id = match &incoming {
             Incoming::Single(message) => message.request_id().cloned(),
             Incoming::Batch(_) => None,
