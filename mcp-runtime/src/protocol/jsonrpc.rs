@@ -11,7 +11,6 @@ use std::borrow::Cow;
 use std::fmt;
 
 use rmcp::model::{ErrorCode, ErrorData, RequestId};
-use serde::de::IgnoredAny;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -95,16 +94,19 @@ fn present_raw<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Box<RawValue>>,
 /// The members of a message, each kept raw (but `id`) so that one of the
 /// wrong type does not hide the others: the error still carries the id.
 /// (`jsonrpc` and `method` borrowed from the body: read once, not kept.)
+/// `P` is how `params` is read: raw, or a `tools/call`'s typed (see
+/// [`parse_call`]; the same members either way, so that a body one reads
+/// the other reads too).
 #[derive(Deserialize)]
-struct Envelope<'a> {
+struct Envelope<'a, P = Box<RawValue>> {
     #[serde(default, borrow)]
     jsonrpc: Option<&'a RawValue>,
     #[serde(default, deserialize_with = "present")]
     id: Option<Value>,
     #[serde(default, borrow)]
     method: Option<&'a RawValue>,
-    #[serde(default)]
-    params: Option<Box<RawValue>>,
+    #[serde(default = "Option::default")]
+    params: Option<P>,
     #[serde(default, deserialize_with = "present_raw")]
     result: Option<Box<RawValue>>,
     #[serde(default, deserialize_with = "present_raw")]
@@ -163,7 +165,8 @@ fn parse_call(body: &[u8]) -> Option<Message> {
     if !call || may_be_stateless || body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return None;
     }
-    let env: CallEnvelope<'_> = serde_json::from_str(std::str::from_utf8(body).ok()?).ok()?;
+    let env: Envelope<'_, CallObject> =
+        serde_json::from_str(std::str::from_utf8(body).ok()?).ok()?;
     let id = request_id(&env.id?)?;
     let version = env.jsonrpc.and_then(string);
     let method = env.method.and_then(string);
@@ -208,30 +211,6 @@ fn slashes_may_name_version(text: &[u8], mut other: impl FnMut(usize)) -> bool {
             false
         }
     })
-}
-
-/// [`Envelope`] with a `tools/call`'s `params` typed: the same members, so
-/// that a body one reads the other reads too (a member twice fails both).
-#[derive(Deserialize)]
-struct CallEnvelope<'a> {
-    #[serde(default, borrow)]
-    jsonrpc: Option<&'a RawValue>,
-    #[serde(default, deserialize_with = "present")]
-    id: Option<Value>,
-    #[serde(default, borrow)]
-    method: Option<&'a RawValue>,
-    #[serde(default)]
-    params: Option<CallObject>,
-    // (Read as `Envelope` reads them, and not kept: a request's are not.)
-    #[serde(default)]
-    #[expect(
-        dead_code,
-        reason = "declared so that one sent twice fails this read, as it fails `Envelope`'s"
-    )]
-    result: Option<IgnoredAny>,
-    #[serde(default)]
-    #[expect(dead_code, reason = "as `result`")]
-    error: Option<IgnoredAny>,
 }
 
 /// A `tools/call`'s `params`, from an object only (serde would also read a
