@@ -241,10 +241,12 @@ impl Dispatcher {
         static CURSOR: LazyLock<memmem::Finder<'static>> =
             LazyLock::new(|| memmem::Finder::new("cursor"));
         let params: ListParams = match params {
-            Some(raw) if jsonrpc::may_name(raw, &CURSOR) => match jsonrpc::params(method, params) {
-                Ok(p) => p,
-                Err(e) => return Outcome::error(id, &e),
-            },
+            Some(raw) if jsonrpc::may_name(raw.get().as_bytes(), &CURSOR) => {
+                match jsonrpc::params(method, params) {
+                    Ok(p) => p,
+                    Err(e) => return Outcome::error(id, &e),
+                }
+            }
             _ => ListParams { cursor: None },
         };
         let server = &self.server;

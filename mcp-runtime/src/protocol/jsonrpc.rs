@@ -157,27 +157,41 @@ pub(crate) fn parse_call_first(body: &[u8]) -> Result<Incoming, ErrorData> {
 /// `params` raw).
 fn parse_call(body: &[u8]) -> Option<Message> {
     // The method spelled out, found in the pass for the version's key.
-    const METHOD: &[u8] = br#""tools/call""#;
     let mut call = false;
     let may_be_stateless = slashes_may_name_version(body, |i| {
-        call |= i >= 6 && body[i - 6..].starts_with(METHOD);
+        call |= i >= 6 && body[i - 6..].starts_with(CALL_METHOD);
     });
-    if !call || may_be_stateless || body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+    if !call || may_be_stateless {
         return None;
     }
-    let env: Envelope<'_, CallObject> =
-        serde_json::from_str(std::str::from_utf8(body).ok()?).ok()?;
+    let (id, Object(call)) = read_call(std::str::from_utf8(body).ok()?)?;
+    Some(Message::Request {
+        id,
+        method: RequestMethod::CallTool,
+        params: Params::Call(Box::new(call)),
+    })
+}
+
+/// `tools/call` as a body spells it when it has no escape.
+pub(crate) const CALL_METHOD: &[u8] = br#""tools/call""#;
+
+/// A `tools/call` request read in one pass, its `params` as `P`: its id and
+/// params, where [`parse`] would read a request, `tools/call`, with that id
+/// (the same members, read as `Envelope` reads them, so a body this read
+/// takes `parse` takes too). `None` for anything else, or for `params` that
+/// do not read as `P`.
+pub(crate) fn read_call<'a, P: Deserialize<'a>>(text: &'a str) -> Option<(RequestId, P)> {
+    if !text.trim_start().starts_with('{') {
+        return None;
+    }
+    let env: Envelope<'a, P> = serde_json::from_str(text).ok()?;
     let id = request_id(&env.id?)?;
     let version = env.jsonrpc.and_then(string);
     let method = env.method.and_then(string);
     if version.as_deref() != Some("2.0") || method.as_deref() != Some("tools/call") {
         return None;
     }
-    Some(Message::Request {
-        id,
-        method: RequestMethod::CallTool,
-        params: Params::Call(Box::new(env.params?.0)),
-    })
+    Some((id, env.params?))
 }
 
 /// Whether `text` may hold the key of a request's protocol version:
@@ -213,27 +227,26 @@ fn slashes_may_name_version(text: &[u8], mut other: impl FnMut(usize)) -> bool {
     })
 }
 
-/// A `tools/call`'s `params`, from an object only (serde would also read a
+/// `params` read as `P` from an object only (serde would also read a
 /// struct from an array of its fields, where `parse` refuses one).
-struct CallObject(CallToolParams);
+pub(crate) struct Object<P>(pub P);
 
-impl<'de> Deserialize<'de> for CallObject {
+impl<'de, P: Deserialize<'de>> Deserialize<'de> for Object<P> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = CallObject;
+        struct Visitor<P>(std::marker::PhantomData<P>);
+        impl<'de, P: Deserialize<'de>> serde::de::Visitor<'de> for Visitor<P> {
+            type Value = Object<P>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("an object")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 map: A,
-            ) -> Result<CallObject, A::Error> {
-                CallToolParams::deserialize(serde::de::value::MapAccessDeserializer::new(map))
-                    .map(CallObject)
+            ) -> Result<Object<P>, A::Error> {
+                P::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(Object)
             }
         }
-        d.deserialize_map(Visitor)
+        d.deserialize_map(Visitor(std::marker::PhantomData))
     }
 }
 
@@ -458,14 +471,13 @@ pub(crate) fn params<T: serde::de::DeserializeOwned>(
     })
 }
 
-/// Whether `params` may have the member `key` (a finder of its name):
+/// Whether JSON `text` may have the member `key` (a finder of its name):
 /// spelled out, or behind an escape. When not, a read for that member alone
 /// can be skipped: it would find nothing.
 ///
 /// (Searchers are made once, in statics: making one costs more than a
 /// search.)
-pub(crate) fn may_name(params: &RawValue, key: &memchr::memmem::Finder<'_>) -> bool {
-    let text = params.get().as_bytes();
+pub(crate) fn may_name(text: &[u8], key: &memchr::memmem::Finder<'_>) -> bool {
     memchr::memchr(b'\\', text).is_some() || key.find(text).is_some()
 }
 
@@ -676,7 +688,7 @@ mod tests {
     #[test]
     fn params_that_cannot_name_a_member_are_told_apart() {
         let cursor = memchr::memmem::Finder::new("cursor");
-        let may = |text: &str| may_name(&RawValue::from_string(text.to_owned()).unwrap(), &cursor);
+        let may = |text: &str| may_name(text.as_bytes(), &cursor);
         assert!(may(r#"{"cursor":"p2"}"#));
         assert!(may(r#"{"c\u0075rsor":"p2"}"#), "an escape may spell it");
         assert!(

@@ -21,7 +21,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use memchr::memmem;
 use rmcp::model::{
     CacheScope, ClientCapabilities, CompleteResult, ErrorCode, ErrorData, GetPromptResult,
-    Implementation, MetaObject, ReadResourceResult, ResultType,
+    Implementation, MetaObject, ReadResourceResult, RequestId, ResultType,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -234,29 +234,9 @@ fn read(
     if *method == RequestMethod::CallTool
         && let Some(raw) = params
         && let Some(call) = call_params(raw)
-        && let Some(name) = call.name.and_then(jsonrpc::string)
+        && let Some(checked) = checked_call(headers, call)
     {
-        let name = name.into_owned();
-        let fields = Fields {
-            meta: call.meta,
-            input_responses: call.input_responses,
-            request_state: call.request_state,
-            named: Some(Cow::Borrowed(&name)),
-        };
-        let (client, inputs) = checked(headers, method, fields)?;
-        let call = CallToolParams {
-            name,
-            arguments: call.arguments,
-            // (Without a progress token: see `call_params`.)
-            meta: Some(RequestMeta {
-                progress_token: None,
-            }),
-        };
-        return Ok(Checked {
-            client,
-            inputs,
-            call: Some(call),
-        });
+        return checked;
     }
     let params: Params<'_> = match params {
         None => Params::default(),
@@ -283,14 +263,86 @@ fn read(
     })
 }
 
+/// Checks a `tools/call` whose `params` read as `call`, with the call's
+/// parameters (`None` when its name is not a string: the check reads such
+/// a call's `params` otherwise).
+fn checked_call(
+    headers: Option<&HeaderMap>,
+    call: CallParams<'_>,
+) -> Option<Result<Checked, Refused>> {
+    let name = call.name.and_then(jsonrpc::string)?.into_owned();
+    let fields = Fields {
+        meta: call.meta,
+        input_responses: call.input_responses,
+        request_state: call.request_state,
+        named: Some(Cow::Borrowed(&name)),
+    };
+    Some(
+        checked(headers, &RequestMethod::CallTool, fields).map(|(client, inputs)| Checked {
+            client,
+            inputs,
+            call: Some(CallToolParams {
+                name,
+                arguments: call.arguments,
+                // (Without a progress token: see `call_params`.)
+                meta: Some(RequestMeta {
+                    progress_token: None,
+                }),
+            }),
+        }),
+    )
+}
+
+/// A stateless `tools/call` (`headers` said so) read and checked in one
+/// pass, as `jsonrpc::parse` then [`check`] would read and check it: its
+/// message (its parameters with it, `Params::Call`) and what the check
+/// found, or its id and why the check refused it. `None` for any body this
+/// pass might read otherwise than they do (see `call_params`,
+/// `jsonrpc::read_call`): those are read by them.
+pub(crate) fn parse_call(
+    body: &[u8],
+    headers: &HeaderMap,
+) -> Option<Result<(Message, Checked), (RequestId, Refused)>> {
+    static METHOD: LazyLock<memmem::Finder<'static>> =
+        LazyLock::new(|| memmem::Finder::new(jsonrpc::CALL_METHOD));
+    if METHOD.find(body).is_none() || jsonrpc::may_name(body, &PROGRESS_TOKEN) {
+        return None;
+    }
+    let (id, jsonrpc::Object(call)) = jsonrpc::read_call(std::str::from_utf8(body).ok()?)?;
+    Some(match checked_call(Some(headers), call)? {
+        // The call's parameters go with its message, where whoever reads a
+        // message's parameters finds them.
+        Ok(Checked {
+            client,
+            inputs,
+            call: Some(call),
+        }) => Ok((
+            Message::Request {
+                id,
+                method: RequestMethod::CallTool,
+                params: jsonrpc::Params::Call(Box::new(call)),
+            },
+            Checked {
+                client,
+                inputs,
+                call: None,
+            },
+        )),
+        Ok(Checked { call: None, .. }) => return None,
+        Err(e) => Err((id, e)),
+    })
+}
+
+/// `progressToken`, which `call_params` leaves to the method's own read.
+static PROGRESS_TOKEN: LazyLock<memmem::Finder<'static>> =
+    LazyLock::new(|| memmem::Finder::new("progressToken"));
+
 /// A `tools/call`'s `params` read once, for the check and for the call,
 /// when that read gives what the check's and the method's own reads
 /// would: arguments that read, and no progress token (its key spelled
 /// nowhere, nor any escape that could spell it).
 fn call_params(raw: &RawValue) -> Option<CallParams<'_>> {
-    static PROGRESS_TOKEN: LazyLock<memmem::Finder<'static>> =
-        LazyLock::new(|| memmem::Finder::new("progressToken"));
-    if jsonrpc::may_name(raw, &PROGRESS_TOKEN) {
+    if jsonrpc::may_name(raw.get().as_bytes(), &PROGRESS_TOKEN) {
         return None;
     }
     serde_json::from_str(raw.get()).ok()
@@ -849,6 +901,132 @@ mod tests {
 
     fn meta(version: &str) -> Value {
         json!({PROTOCOL_VERSION: version, CLIENT_CAPABILITIES: {"sampling": {}}})
+    }
+
+    /// What a stateless body's call is made of, told by a read: its id, and
+    /// what the check found (the client, its answers and the parameters),
+    /// or why it refused.
+    type Told = (RequestId, String);
+
+    /// `jsonrpc::parse`, then `check`.
+    fn read_in_two_passes(body: &str, headers: &HeaderMap) -> Option<Told> {
+        let Ok(jsonrpc::Incoming::Single(Message::Request {
+            id,
+            method,
+            params: jsonrpc::Params::Raw(params),
+        })) = jsonrpc::parse(body.as_bytes())
+        else {
+            return None;
+        };
+        Some(match check(headers, &method, params.as_deref()) {
+            Ok(c) => (id, format!("{:?} {:?} {:?}", c.client, c.inputs, c.call)),
+            Err(e) => (id, format!("{e:?}")),
+        })
+    }
+
+    /// `parse_call`.
+    fn read_in_one_pass(body: &str, headers: &HeaderMap) -> Option<Told> {
+        Some(match parse_call(body.as_bytes(), headers)? {
+            Ok((message, c)) => {
+                let Message::Request {
+                    id,
+                    method: RequestMethod::CallTool,
+                    params: jsonrpc::Params::Call(call),
+                } = message
+                else {
+                    panic!("{body}: read as {message:?}");
+                };
+                assert!(c.call.is_none(), "the parameters go with the message");
+                let call = Some(*call);
+                (id, format!("{:?} {:?} {:?}", c.client, c.inputs, call))
+            }
+            Err((id, e)) => (id, format!("{e:?}")),
+        })
+    }
+
+    #[test]
+    fn a_stateless_call_read_in_one_pass_is_read_and_checked_as_in_two() {
+        let meta = meta("2026-07-28").to_string();
+        let old = meta.replace("2026-07-28", "2025-11-25");
+        let with = |more: &str| meta.replacen('{', &format!("{{{more},"), 1);
+        let params = [
+            format!(r#"{{"name":"echo","arguments":{{"x":[1,{{"y":null}}]}},"_meta":{meta}}}"#),
+            format!(r#"{{"_meta":{meta},"name":"echo"}}"#),
+            r#"{"name":"echo","arguments":{"x":1}}"#.to_owned(),
+            r#"{"name":"echo","_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}"#
+                .to_owned(),
+            r#"{"name":"echo","_meta":5}"#.to_owned(),
+            format!(r#"{{"name":"echo","_meta":{old}}}"#),
+            format!(
+                r#"{{"name":"echo","_meta":{}}}"#,
+                with(r#""io.modelcontextprotocol/logLevel":"debug""#)
+            ),
+            format!(
+                r#"{{"name":"echo","_meta":{}}}"#,
+                with(r#""io.modelcontextprotocol/logLevel":"loud""#)
+            ),
+            format!(
+                r#"{{"name":"echo","_meta":{}}}"#,
+                with(r#""io.modelcontextprotocol/clientInfo":{"name":"c","version":"1"}"#)
+            ),
+            format!(
+                r#"{{"name":"echo","_meta":{meta},"inputResponses":{{"a":{{"action":"accept"}}}},"requestState":"t"}}"#
+            ),
+            format!(r#"{{"name":"echo","_meta":{meta},"inputResponses":5,"requestState":7}}"#),
+            format!(r#"{{"name":5,"_meta":{meta}}}"#),
+            format!(r#"{{"name":"echo","name":"echo","_meta":{meta}}}"#),
+            format!(r#"{{"name":"echo","_meta":{meta},"uri":"x","taskId":1}}"#),
+            format!(r#"{{"name":"echo","_meta":{meta},"arguments":[1]}}"#),
+            format!(r#"{{"name":"echo","_meta":{meta},"arguments":{{"s":"a\"b"}}}}"#),
+            format!(r#"{{"name":"other","_meta":{meta}}}"#),
+        ];
+        let all_headers = [
+            echo_call(),
+            headers(&[
+                ("mcp-protocol-version", "2026-07-28"),
+                ("mcp-method", "tools/call"),
+                ("mcp-name", "other"),
+            ]),
+            headers(&[("mcp-protocol-version", "2026-07-28"), ("mcp-name", "echo")]),
+            headers(&[
+                ("mcp-protocol-version", "2026-07-28"),
+                ("mcp-method", "tools/call"),
+                ("mcp-name", "echo"),
+                ("mcp-name", "echo"),
+            ]),
+        ];
+        let mut read = 0;
+        for headers in &all_headers {
+            for params in &params {
+                let mut members = [
+                    r#""jsonrpc":"2.0""#.to_owned(),
+                    r#""id":"q""#.to_owned(),
+                    r#""method":"tools/call""#.to_owned(),
+                    format!(r#""params":{params}"#),
+                ];
+                for _ in 0..members.len() {
+                    members.rotate_left(1);
+                    let body = format!("{{{}}}", members.join(","));
+                    if let Some(one) = read_in_one_pass(&body, headers) {
+                        let two = read_in_two_passes(&body, headers)
+                            .unwrap_or_else(|| panic!("{body}: read in one pass, not in two"));
+                        assert_eq!(one, two, "{body}");
+                        read += 1;
+                    }
+                }
+            }
+        }
+        // All but the bodies with a name that is not a string, a member
+        // twice, arguments that are not an object, or an escape: in 4
+        // orders under 4 sets of headers.
+        assert!(read >= 13 * 4 * 4, "{read} read in one pass");
+        // A progress token is left to the method's own read (see
+        // `call_params`).
+        let body = format!(
+            r#"{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{{"name":"echo","_meta":{}}}}}"#,
+            with(r#""progressToken":"p""#)
+        );
+        assert!(read_in_one_pass(&body, &echo_call()).is_none());
     }
 
     #[test]

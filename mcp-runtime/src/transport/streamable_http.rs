@@ -314,9 +314,19 @@ impl StreamableHttp {
         check_content_length(&req, limits.max_request_bytes)?;
         let header = version_header(&req)?;
         let body = read_body(payload, limits).await?;
-        // A handshake-era `tools/call` is read in one pass; a request that
-        // says it is stateless is checked on its raw `params`.
-        let parsed = if header.is_some_and(is_stateless_version) {
+        // A `tools/call` is read in one pass: a stateless one (as its
+        // header says) with its check, which reads `params` raw otherwise.
+        let stateless_header = header.is_some_and(is_stateless_version);
+        if stateless_header && let Some(read) = stateless::parse_call(&body, req.headers()) {
+            return match read {
+                Ok((call, checked)) => {
+                    self.checked_stateless(req, call, Some(checked), accept)
+                        .await
+                }
+                Err((id, e)) => self.refused_stateless(&id, &e).await,
+            };
+        }
+        let parsed = if stateless_header {
             jsonrpc::parse(&body)
         } else {
             jsonrpc::parse_call_first(&body)
@@ -374,14 +384,39 @@ impl StreamableHttp {
         message: Message,
         accept: Accept,
     ) -> Result<HttpResponse, Refusal> {
-        let (client, inputs, call) = match &message {
+        let checked = match &message {
             Message::Request { id, method, params } => {
                 match stateless::check(req.headers(), method, params.raw_for_check()) {
-                    Ok(checked) => (Some(checked.client), Some(checked.inputs), checked.call),
-                    Err(e) => return self.respond(Outcome::refused(id, &e), Some(id)).await,
+                    Ok(checked) => Some(checked),
+                    Err(e) => return self.refused_stateless(id, &e).await,
                 }
             }
-            _ => (None, None, None),
+            _ => None,
+        };
+        self.checked_stateless(req, message, checked, accept).await
+    }
+
+    /// A request of the stateless revision its check refused.
+    async fn refused_stateless(
+        &self,
+        id: &RequestId,
+        e: &stateless::Refused,
+    ) -> Result<HttpResponse, Refusal> {
+        self.respond(Outcome::refused(id, e), Some(id)).await
+    }
+
+    /// A message of the stateless revision, served without a session (a
+    /// request once its check passed: `checked`).
+    async fn checked_stateless(
+        &self,
+        req: HttpRequest,
+        message: Message,
+        checked: Option<stateless::Checked>,
+        accept: Accept,
+    ) -> Result<HttpResponse, Refusal> {
+        let (client, inputs, call) = match checked {
+            Some(checked) => (Some(checked.client), Some(checked.inputs), checked.call),
+            None => (None, None, None),
         };
         let era = Era::Stateless {
             client,
