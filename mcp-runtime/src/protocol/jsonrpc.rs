@@ -5,7 +5,8 @@
 //! so each failure gets its precise code: `-32700` for bytes that are not
 //! JSON, `-32600` for JSON that is not a JSON-RPC message, and `-32602` later,
 //! per method, for bad `params`. `params` and a client response's `result`
-//! stay raw until whoever routes them claims them.
+//! stay raw until whoever routes them claims them, but for a `tools/call`
+//! read whole in one pass (`Params::Call`, see [`parse_call_first`]).
 
 use std::borrow::Cow;
 use std::fmt;
