@@ -97,13 +97,9 @@ impl Dispatcher {
 
     /// The stateless revision's method table. The transport has checked the
     /// request (`stateless::check`) and filled in its client and inputs,
-    /// and a `tools/call`'s parameters when the check read them (`call`).
-    pub(crate) async fn handle_stateless(
-        &self,
-        message: Message,
-        call: Option<CallToolParams>,
-        x: &Exchange,
-    ) -> Outcome {
+    /// and a `tools/call`'s parameters when the check read them
+    /// (`Params::Call`).
+    pub(crate) async fn handle_stateless(&self, message: Message, x: &Exchange) -> Outcome {
         let (id, method, params) = match message {
             Message::Request { id, method, params } => (id, method, params),
             Message::Notification { .. } => return Outcome::Accepted,
@@ -118,18 +114,13 @@ impl Dispatcher {
                 return Outcome::Invalid(jsonrpc::failure(id.as_ref(), &error));
             }
         };
-        let params = match (call, params) {
-            (Some(call), _) => Ok(call),
-            (None, Params::Call(call)) => Ok(*call),
-            (None, Params::Raw(params)) => Err(params),
-        };
         let params = match params {
-            Ok(call) => {
+            Params::Raw(params) => params,
+            Params::Call(call) => {
                 debug_assert_eq!(method, RequestMethod::CallTool);
                 // Boxed, as `decoded` boxes it.
-                return in_box(|| tools::call(&self.server, &id, call, x)).await;
+                return in_box(|| tools::call(&self.server, &id, *call, x)).await;
             }
-            Err(params) => params,
         };
         let params = params.as_deref();
         match method {

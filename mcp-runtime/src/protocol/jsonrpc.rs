@@ -73,6 +73,12 @@ impl Params {
             Params::Call(_) => None,
         }
     }
+
+    /// These parameters, or the call's when a read gave them whole (a
+    /// stateless request's check reads a `tools/call`'s).
+    pub(crate) fn or_read(self, call: Option<CallToolParams>) -> Params {
+        call.map_or(self, |call| Params::Call(Box::new(call)))
+    }
 }
 
 /// A POST body: one message or a (2025-03-26 only) batch.

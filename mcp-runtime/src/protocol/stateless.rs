@@ -161,7 +161,8 @@ pub(crate) struct Checked {
     pub inputs: InputResponses,
     /// A `tools/call`'s parameters, read in the same pass as the check,
     /// unless that pass could differ from the method's own read (see
-    /// `call_params`): then the method reads them itself.
+    /// `call_params`): then the method reads them itself. Taken into the
+    /// request's message (`jsonrpc::Params::or_read`).
     pub call: Option<CallToolParams>,
 }
 
@@ -310,25 +311,13 @@ pub(crate) fn parse_call(
     }
     let (id, jsonrpc::Object(call)) = jsonrpc::read_call(std::str::from_utf8(body).ok()?)?;
     Some(match checked_call(Some(headers), call)? {
-        // The call's parameters go with its message, where whoever reads a
-        // message's parameters finds them.
-        Ok(Checked {
-            client,
-            inputs,
-            call: Some(call),
-        }) => Ok((
-            Message::Request {
-                id,
-                method: RequestMethod::CallTool,
-                params: jsonrpc::Params::Call(Box::new(call)),
-            },
-            Checked {
-                client,
-                inputs,
-                call: None,
-            },
-        )),
-        Ok(Checked { call: None, .. }) => return None,
+        Ok(mut checked) => {
+            // The call's parameters go with its message, where whoever
+            // reads a message's parameters finds them.
+            let params = jsonrpc::Params::Call(Box::new(checked.call.take()?));
+            let method = RequestMethod::CallTool;
+            Ok((Message::Request { id, method, params }, checked))
+        }
         Err(e) => Err((id, e)),
     })
 }

@@ -194,14 +194,18 @@ impl Connection {
     /// A request of the stateless revision: its `_meta` checked, served
     /// without a session.
     async fn serve_stateless(&self, host: &HttpRequest, message: Message) -> Option<Vec<u8>> {
-        let (client, inputs, call) = match &message {
+        let (message, client, inputs) = match message {
             Message::Request { id, method, params } => {
-                match stateless::check_unframed(method, params.raw_for_check()) {
-                    Ok(checked) => (Some(checked.client), Some(checked.inputs), checked.call),
-                    Err(e) => return Some(jsonrpc::failure(Some(id), &e)),
+                match stateless::check_unframed(&method, params.raw_for_check()) {
+                    Ok(mut checked) => {
+                        let params = params.or_read(checked.call.take());
+                        let message = Message::Request { id, method, params };
+                        (message, Some(checked.client), Some(checked.inputs))
+                    }
+                    Err(e) => return Some(jsonrpc::failure(Some(&id), &e)),
                 }
             }
-            _ => (None, None, None),
+            other => (other, None, None),
         };
         let (cancel, _in_flight) = match self.start(&message) {
             Ok(started) => started,
@@ -218,10 +222,7 @@ impl Connection {
             task: None,
         };
         let id = message.request_id().cloned();
-        let outcome = self
-            .dispatcher
-            .handle_stateless(message, call, &exchange)
-            .await;
+        let outcome = self.dispatcher.handle_stateless(message, &exchange).await;
         self.reply(outcome, id.as_ref()).await
     }
 

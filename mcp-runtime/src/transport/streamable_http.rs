@@ -41,7 +41,6 @@ use crate::policy::rate_limit::Limited;
 use crate::protocol::codes::{SESSION_NOT_FOUND, TRANSPORT_ERROR};
 use crate::protocol::jsonrpc::{self, Incoming, Message};
 use crate::protocol::method::RequestMethod;
-use crate::protocol::params::CallToolParams;
 use crate::protocol::stateless::{self, Client};
 use crate::protocol::version::VERSION_HEADER;
 use crate::protocol::version::{self, Version};
@@ -384,14 +383,17 @@ impl StreamableHttp {
         message: Message,
         accept: Accept,
     ) -> Result<HttpResponse, Refusal> {
-        let checked = match &message {
+        let (message, checked) = match message {
             Message::Request { id, method, params } => {
-                match stateless::check(req.headers(), method, params.raw_for_check()) {
-                    Ok(checked) => Some(checked),
-                    Err(e) => return self.refused_stateless(id, &e).await,
+                match stateless::check(req.headers(), &method, params.raw_for_check()) {
+                    Ok(mut checked) => {
+                        let params = params.or_read(checked.call.take());
+                        (Message::Request { id, method, params }, Some(checked))
+                    }
+                    Err(e) => return self.refused_stateless(&id, &e).await,
                 }
             }
-            _ => None,
+            other => (other, None),
         };
         self.checked_stateless(req, message, checked, accept).await
     }
@@ -406,7 +408,8 @@ impl StreamableHttp {
     }
 
     /// A message of the stateless revision, served without a session (a
-    /// request once its check passed: `checked`).
+    /// request once its check passed: `checked`, whose call's parameters,
+    /// if it read them, are in the message).
     async fn checked_stateless(
         &self,
         req: HttpRequest,
@@ -414,15 +417,11 @@ impl StreamableHttp {
         checked: Option<stateless::Checked>,
         accept: Accept,
     ) -> Result<HttpResponse, Refusal> {
-        let (client, inputs, call) = match checked {
-            Some(checked) => (Some(checked.client), Some(checked.inputs), checked.call),
-            None => (None, None, None),
+        let (client, inputs) = match checked {
+            Some(checked) => (Some(checked.client), Some(checked.inputs)),
+            None => (None, None),
         };
-        let era = Era::Stateless {
-            client,
-            inputs,
-            call,
-        };
+        let era = Era::Stateless { client, inputs };
         self.single(req, message, Version::V2026_07_28, era, accept)
             .await
     }
@@ -490,15 +489,9 @@ impl StreamableHttp {
         era: Era,
         accept: Accept,
     ) -> Result<HttpResponse, Refusal> {
-        // `stateless`: the revision's, with the call's parameters if its
-        // check read them.
         let (session, client, inputs, stateless) = match era {
-            Era::Handshake { session, client } => (session, client, None, None),
-            Era::Stateless {
-                client,
-                inputs,
-                call,
-            } => (None, client, inputs, Some(call)),
+            Era::Handshake { session, client } => (session, client, None, false),
+            Era::Stateless { client, inputs } => (None, client, inputs, true),
         };
         // A quiet request is answered in JSON unless every answer streams:
         // it would open a channel for nothing.
@@ -585,8 +578,8 @@ impl StreamableHttp {
         let dispatcher = self.dispatcher.clone();
         let mut call: Call = in_box(|| async move {
             let _in_flight = in_flight;
-            let outcome = if let Some(call) = stateless {
-                dispatcher.handle_stateless(message, call, &exchange).await
+            let outcome = if stateless {
+                dispatcher.handle_stateless(message, &exchange).await
             } else {
                 dispatcher.handle(message, &exchange).await
             };
@@ -988,12 +981,10 @@ enum Era {
         session: Option<(Arc<str>, Arc<Session>)>,
         client: Option<Client>,
     },
-    /// Statelessly, with the client the request describes (and a call's
-    /// parameters, when the check read them).
+    /// Statelessly, with the client the request describes.
     Stateless {
         client: Option<Client>,
         inputs: Option<stateless::InputResponses>,
-        call: Option<CallToolParams>,
     },
 }
 
